@@ -1,0 +1,3 @@
+from skipcheck.cli import main
+
+main()

@@ -1,0 +1,56 @@
+"""Node / Graph: the one internal representation every later stage reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from skipcheck.position import Position
+
+
+@dataclass
+class Node:
+    """One op applied to earlier nodes' outputs.
+
+    ``path`` is the stable, dotted name (``dec4.double_conv.0``) used for display
+    and torch module names; ``label`` is how a message refers to it.
+    """
+
+    id: int
+    op: str
+    params: dict[str, Any]
+    inputs: tuple[int, ...]
+    pos: Position
+    path: str
+    stage: str | None = None
+    name: str | None = None
+    param_pos: dict[str, Position] = field(default_factory=dict)
+    skips: tuple[str, ...] = ()
+    expects: list[tuple[tuple[Any, ...], Position, str]] = field(default_factory=list)
+    group: str | None = None  # "via", "body", "shortcut": where in a merge or residual it sits
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path
+
+
+@dataclass
+class Graph:
+    """The lowered model: nodes in execution order; node 0 is the input."""
+
+    file: str
+    name: str
+    nodes: list[Node]
+    names: dict[str, int]
+    input_dims: tuple[Any, ...]
+    input_pos: Position
+    output: tuple[Any, ...] | None = None
+    output_pos: Position | None = None
+    stages: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def out(self) -> int:
+        return self.nodes[-1].id
+
+    def __getitem__(self, node_id: int) -> Node:
+        return self.nodes[node_id]

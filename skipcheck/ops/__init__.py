@@ -1,0 +1,46 @@
+"""The op registry: a plain dict from the name a spec writes to the op."""
+
+from __future__ import annotations
+
+from skipcheck.ops.activation import ACTIVATIONS, PReLU
+from skipcheck.ops.base import Op
+from skipcheck.ops.conv import Conv, ConvTranspose
+from skipcheck.ops.linear import Crop, Flatten, Linear, Pad
+from skipcheck.ops.merge import MERGES
+from skipcheck.ops.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm
+from skipcheck.ops.pool import AdaptiveMaxPool, AdaptivePool, AvgPool, GlobalAvgPool, GlobalMaxPool, MaxPool
+from skipcheck.ops.resize import PixelShuffle, PixelUnshuffle, Upsample
+
+_CLASSES: tuple[type[Op], ...] = (
+    Conv,
+    ConvTranspose,
+    MaxPool,
+    AvgPool,
+    AdaptivePool,
+    AdaptiveMaxPool,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    Upsample,
+    PixelShuffle,
+    PixelUnshuffle,
+    BatchNorm,
+    InstanceNorm,
+    GroupNorm,
+    LayerNorm,
+    *ACTIVATIONS,
+    PReLU,
+    Flatten,
+    Linear,
+    Crop,
+    Pad,
+    *MERGES,
+)
+
+OPS: dict[str, Op] = {}
+for _cls in _CLASSES:
+    _op = _cls()
+    OPS[_op.name] = _op
+    for _alias in _op.aliases:
+        OPS[_alias] = _op
+
+MERGE_OPS = frozenset(cls.name for cls in MERGES)

@@ -1,0 +1,75 @@
+"""Element-wise layers that keep the shape: activations, dropout, identity, softmax."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from skipcheck.graph import Node
+from skipcheck.ops.base import Op, Param, Shape
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import Context
+
+
+@dataclass
+class Elementwise(Op):
+    """A shape-keeping layer; ``torch_name`` is the nn class it builds."""
+
+    name = "identity"
+    doc = "nn.Identity."
+    torch_name = "Identity"
+    min_rank = 0
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+
+def _make(name: str, torch_name: str, params: tuple[Param, ...] = (), primary: str | None = None) -> type[Elementwise]:
+    attrs = {
+        "name": name,
+        "doc": f"nn.{torch_name}.",
+        "torch_name": torch_name,
+        "params": params,
+        "primary": primary,
+        "__module__": __name__,
+    }
+    return dataclass(type(torch_name, (Elementwise,), attrs))
+
+
+ACTIVATIONS: tuple[type[Elementwise], ...] = (
+    Elementwise,
+    _make("relu", "ReLU", (Param("inplace", "bool", False),)),
+    _make("relu6", "ReLU6", (Param("inplace", "bool", False),)),
+    _make("leaky_relu", "LeakyReLU", (Param("negative_slope", "number", 0.01), Param("inplace", "bool", False)), "negative_slope"),
+    _make("elu", "ELU", (Param("alpha", "number", 1.0), Param("inplace", "bool", False)), "alpha"),
+    _make("gelu", "GELU", (Param("approximate", "choice", "none", choices=("none", "tanh")),)),
+    _make("silu", "SiLU", (Param("inplace", "bool", False),)),
+    _make("sigmoid", "Sigmoid"),
+    _make("tanh", "Tanh"),
+    _make("hardswish", "Hardswish", (Param("inplace", "bool", False),)),
+    _make("hardsigmoid", "Hardsigmoid", (Param("inplace", "bool", False),)),
+    _make("mish", "Mish", (Param("inplace", "bool", False),)),
+    _make("softplus", "Softplus", (Param("beta", "number", 1.0), Param("threshold", "number", 20.0))),
+    _make("softmax", "Softmax", (Param("dim", "int", 1),), "dim"),
+    _make("log_softmax", "LogSoftmax", (Param("dim", "int", 1),), "dim"),
+    _make("dropout", "Dropout", (Param("p", "number", 0.5), Param("inplace", "bool", False)), "p"),
+)
+
+
+@dataclass
+class PReLU(Elementwise):
+    name = "prelu"
+    doc = "nn.PReLU(num_parameters): one slope, or one per channel."
+    torch_name = "PReLU"
+    params = (Param("num_parameters", "int", 1, minimum=1), Param("init", "number", 0.25))
+    primary = "num_parameters"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        n, c = node.params["num_parameters"], inputs[0][1]
+        ctx.check([n in (1, c)], "SC106", f"PReLU with num_parameters={n} needs 1 or the channel count ({c})", fatal=True)
+        return inputs[0]
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        return int(node.params["num_parameters"])

@@ -1,0 +1,72 @@
+"""What an op is: its parameters, its shape rule and its parameter count, side by side."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from skipcheck.errors import SkipcheckError
+from skipcheck.graph import Node
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import Context
+
+Shape = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter as written in a spec (torch's name).
+
+    kinds: ``int`` (an expression), ``ints`` (int or one per spatial axis),
+    ``padding`` (``ints`` or ``same``/``valid``), ``number``, ``numbers``,
+    ``bool``, ``choice``, ``sizes`` (int or list, may be null), ``ref``.
+    """
+
+    name: str
+    kind: str
+    default: Any = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    doc: str = ""
+
+
+@dataclass
+class Op(ABC):
+    """Base of every op. Subclasses set the class attributes and override ``infer``."""
+
+    name: ClassVar[str]
+    doc: ClassVar[str] = ""
+    params: ClassVar[tuple[Param, ...]] = ()
+    primary: ClassVar[str | None] = None  # the parameter set by `- op: value`
+    aliases: ClassVar[tuple[str, ...]] = ()
+    min_rank: ClassVar[int] = 1  # least number of spatial axes (0: works on [N, F])
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @abstractmethod
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        """The output shape; constraints are reported through ``ctx``."""
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        """Learnable parameters (None where a size is symbolic)."""
+        return 0
+
+
+def per_axis(node: Node, key: str, rank: int) -> tuple[int, ...]:
+    """An ``ints`` parameter expanded to one value per spatial axis."""
+    value = node.params[key]
+    if isinstance(value, int):
+        return (value,) * rank
+    if len(value) != rank:
+        raise SkipcheckError(
+            f"{key} has {len(value)} values but the input has {rank} spatial axes",
+            node.param_pos.get(key, node.pos),
+        )
+    return tuple(value)
+
+
+def channels_of(shape: Shape) -> Any:
+    return shape[1]

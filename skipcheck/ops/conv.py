@@ -1,0 +1,114 @@
+"""Convolutions: ``conv`` (nn.Conv1d/2d/3d) and ``conv_transpose`` (nn.ConvTranspose1d/2d/3d)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from skipcheck.graph import Node
+from skipcheck.ops.base import Op, Param, Shape, per_axis
+from skipcheck.ops.sizes import drops_tail, out_at_least_one
+from skipcheck.shapes.dims import divisible
+
+_COMMON = (
+    Param("out_channels", "int", required=True, minimum=1),
+    Param("kernel_size", "ints", required=True, minimum=1),
+    Param("stride", "ints", 1, minimum=1),
+    Param("dilation", "ints", 1, minimum=1),
+    Param("groups", "int", 1, minimum=1),
+    Param("bias", "bool", True),
+)
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import Context
+
+
+def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
+    groups, c_out = node.params["groups"], node.params["out_channels"]
+    if groups == 1:
+        return
+    for what, c in (("input", c_in), ("output", c_out)):
+        ctx.check(
+            [divisible(c, groups)],
+            "SC104",
+            f"groups={groups} does not divide the {what} channels ({c}) of {node.op} {node.label}",
+        )
+
+
+@dataclass
+class Conv(Op):
+    name = "conv"
+    doc = "nn.Conv1d/2d/3d, chosen by the input's rank; in_channels is inferred."
+    params = (*_COMMON[:3], Param("padding", "padding", 0), *_COMMON[3:])
+    primary = "out_channels"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        rank = len(x) - 2
+        k, s, d = (per_axis(node, key, rank) for key in ("kernel_size", "stride", "dilation"))
+        check_groups(ctx, node, x[1])
+        padding = node.params["padding"]
+        if padding == "same" and any(v != 1 for v in s):
+            ctx.check([False], "SC106", f"padding='same' needs stride 1, but {node.label} has stride {node.params['stride']}", fatal=True)
+            return x
+        out = [x[0], node.params["out_channels"]]
+        for axis, h in enumerate(x[2:]):
+            if padding == "same":
+                out.append(h)
+                continue
+            p = 0 if padding == "valid" else per_axis(node, "padding", rank)[axis]
+            span = h + 2 * p - d[axis] * (k[axis] - 1) - 1
+            out.append(span // s[axis] + 1)
+        result = tuple(out)
+        if padding != "same":
+            pads = (0,) * rank if padding == "valid" else per_axis(node, "padding", rank)
+            out_at_least_one(ctx, node, x, result)
+            drops_tail(ctx, node, x, [(x[2 + a] + 2 * pads[a] - d[a] * (k[a] - 1) - 1, s[a], pads[a]) for a in range(rank)])
+        return result
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        c_in = inputs[0][1]
+        if not isinstance(c_in, int):
+            return None
+        k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
+        p = node.params
+        return p["out_channels"] * (c_in // p["groups"]) * math.prod(k) + (p["out_channels"] if p["bias"] else 0)
+
+
+@dataclass
+class ConvTranspose(Op):
+    name = "conv_transpose"
+    doc = "nn.ConvTranspose1d/2d/3d: (H-1)·stride - 2·padding + dilation·(kernel-1) + output_padding + 1."
+    params = (*_COMMON[:3], Param("padding", "ints", 0, minimum=0), Param("output_padding", "ints", 0, minimum=0), *_COMMON[3:])
+    primary = "out_channels"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        rank = len(x) - 2
+        k, s, d, p, op = (per_axis(node, key, rank) for key in ("kernel_size", "stride", "dilation", "padding", "output_padding"))
+        check_groups(ctx, node, x[1])
+        for axis in range(rank):
+            if op[axis] >= s[axis] and op[axis] >= d[axis]:
+                ctx.check(
+                    [False],
+                    "SC106",
+                    f"output_padding {op[axis]} must be smaller than the stride ({s[axis]}) or the dilation ({d[axis]})",
+                    fatal=True,
+                )
+                return x
+        out = [x[0], node.params["out_channels"]]
+        for axis, h in enumerate(x[2:]):
+            out.append((h - 1) * s[axis] - 2 * p[axis] + d[axis] * (k[axis] - 1) + op[axis] + 1)
+        result = tuple(out)
+        out_at_least_one(ctx, node, x, result)
+        return result
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        c_in = inputs[0][1]
+        if not isinstance(c_in, int):
+            return None
+        k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
+        p = node.params
+        return c_in * (p["out_channels"] // p["groups"]) * math.prod(k) + (p["out_channels"] if p["bias"] else 0)

@@ -1,0 +1,107 @@
+"""Reshaping and dense layers: flatten, linear, crop, pad."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from skipcheck.graph import Node
+from skipcheck.ops.base import Op, Param, Shape, per_axis
+from skipcheck.ops.sizes import out_at_least_one
+from skipcheck.shapes.dims import Opaque, concrete, guarded
+from skipcheck.shapes.periodic import Affine
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import Context
+
+
+def product(dims: Sequence[Any], at: dict[str, int]) -> Any:
+    """C·H·W: exact while at most one factor is symbolic, else known only at the concrete input."""
+    fixed = [d for d in dims if isinstance(d, int)]
+    symbolic = [d for d in dims if not isinstance(d, int)]
+    scale = math.prod(fixed)
+    if not symbolic:
+        return scale
+    if len(symbolic) == 1 and isinstance(symbolic[0], Affine):
+        return symbolic[0] * scale
+    values = [concrete(d, at) for d in symbolic]
+    text = "·".join([str(scale)] * (scale != 1) + [str(d) for d in symbolic])
+    if all(isinstance(v, int) for v in values):
+        return Opaque(text, scale * math.prod(v for v in values if isinstance(v, int)))
+    return Opaque(text)
+
+
+@dataclass
+class Flatten(Op):
+    name = "flatten"
+    doc = "nn.Flatten(start_dim=1, end_dim=-1)."
+    params = (Param("start_dim", "int", 1), Param("end_dim", "int", -1))
+    min_rank = 0
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        n = len(x)
+        start, end = node.params["start_dim"] % n, node.params["end_dim"] % n
+        if start > end:
+            ctx.check([False], "SC106", f"flatten start_dim {start} is after end_dim {end}", fatal=True)
+            return x
+        return (*x[:start], product(x[start : end + 1], ctx.at), *x[end + 1 :])
+
+
+@dataclass
+class Linear(Op):
+    name = "linear"
+    doc = "nn.Linear on the last axis; in_features inferred."
+    params = (Param("out_features", "int", required=True, minimum=1), Param("bias", "bool", True))
+    primary = "out_features"
+    min_rank = 0
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        return (*x[:-1], node.params["out_features"])
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        f_in, f_out = inputs[0][-1], node.params["out_features"]
+        if not isinstance(f_in, int):
+            return None
+        return f_in * f_out + (f_out if node.params["bias"] else 0)
+
+
+@dataclass
+class Crop(Op):
+    name = "crop"
+    doc = "Remove `margin` rows/columns from both ends of each spatial axis (tensor slicing)."
+    params = (Param("margin", "ints", required=True, minimum=0),)
+    primary = "margin"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        m = per_axis(node, "margin", len(x) - 2)
+        out = (x[0], x[1], *(h - 2 * mm for h, mm in zip(x[2:], m)))
+        out_at_least_one(ctx, node, x, out)
+        return out
+
+
+@dataclass
+class Pad(Op):
+    name = "pad"
+    doc = "nn.ConstantPad1d/2d/3d: an int, or torch's (left, right, top, bottom, front, back) order."
+    params = (Param("padding", "ints", required=True), Param("value", "number", 0.0))
+    primary = "padding"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        rank = len(x) - 2
+        p = node.params["padding"]
+        pairs = [(p, p)] * rank if isinstance(p, int) else None
+        if pairs is None:
+            if len(p) != 2 * rank:
+                ctx.check([False], "SC106", f"padding needs {2 * rank} values (torch order: last axis first), got {len(p)}", fatal=True)
+                return x
+            # torch's order starts at the last axis
+            pairs = [(p[2 * i], p[2 * i + 1]) for i in range(rank)][::-1]
+        out = (x[0], x[1], *(guarded(lambda h, a=a, b=b: h + a + b, h, text="pad", at=ctx.at) for h, (a, b) in zip(x[2:], pairs)))
+        out_at_least_one(ctx, node, x, out)
+        return out

@@ -1,0 +1,147 @@
+"""Merges — the skip connections: ``add``, ``concat``, ``mul``, with ``align``.
+
+The running tensor is input 0; the skips (after their ``via`` layers) follow.
+``align`` brings them to one spatial size first: ``center_crop`` crops each skip
+to the running size, ``pad`` zero-pads the running tensor to the skip's size,
+``interpolate`` resizes the running tensor to the skip's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from skipcheck.graph import Node
+from skipcheck.ops.base import Op, Param, Shape
+from skipcheck.shapes.dims import at_least, concrete, divisible, equal, guarded
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import Context
+
+ALIGNS = ("none", "center_crop", "pad", "interpolate")
+AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+@dataclass
+class Merge(Op):
+    name = "add"
+    doc = "x + skip: equal channels and equal sizes (no broadcasting: a broadcast skip add is almost always a bug)."
+    params = (
+        Param("skip", "ref", required=True),
+        Param("align", "choice", "none", choices=ALIGNS),
+        Param("via", "layers", None),
+    )
+    primary = "skip"
+    min_rank = 0
+    broadcast = False
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        run = inputs[0]
+        align = node.params.get("align", "none")
+        roles = self.roles(ctx, node)
+        out_spatial = list(run[2:])
+        channels: list[Any] = [run[1]]
+        for role, skip_id, skip in zip(roles[1:], node.inputs[1:], inputs[1:]):
+            if len(skip) != len(run):
+                ctx.check([False], "SC102", f"{node.op} merges tensors of different rank: {ctx.table.show(run)} and {ctx.table.show(skip)}",
+                          operands=[ctx.operand(roles[0], node.inputs[0]), ctx.operand(role, skip_id)])
+                continue
+            channels.append(skip[1])
+            self.check_spatial(ctx, node, align, run, skip, (roles[0], node.inputs[0]), (role, skip_id), out_spatial)
+            if self.name != "concat":
+                self.check_channels(ctx, node, run, skip, (roles[0], node.inputs[0]), (role, skip_id))
+        if self.name == "concat":
+            c_out: Any = sum(channels)
+        elif self.broadcast:
+            c_out = max(channels, key=lambda c: c if isinstance(c, int) else 0)
+        else:
+            c_out = run[1]
+        return (run[0], c_out, *out_spatial)
+
+    def roles(self, ctx: Context, node: Node) -> list[str]:
+        nodes = ctx.table.graph.nodes
+        if node.params.get("residual"):
+            return ["body", "shortcut"]
+        names = list(node.skips) or [nodes[i].label for i in node.inputs[1:]]
+        return ["running tensor", *(f"skip {n}" for n in names)]
+
+    def check_channels(self, ctx: Context, node: Node, run: Shape, skip: Shape, a: tuple[str, int], b: tuple[str, int]) -> None:
+        c1, c2 = run[1], skip[1]
+        ok = c1 == c2 or (self.broadcast and 1 in (c1, c2))
+        ctx.check(
+            [ok],
+            "SC101",
+            f"{node.op} at {node.label} merges {c1} channels with {c2} channels ({a[0]} vs {b[0]})",
+            operands=[ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)],
+        )
+
+    def check_spatial(
+        self, ctx: Context, node: Node, align: str, run: Shape, skip: Shape, a: tuple[str, int], b: tuple[str, int], out: list[Any]
+    ) -> None:
+        rank = len(run) - 2
+        words = AXIS_WORDS.get(rank, tuple(f"axis {i}" for i in range(rank)))
+        operands = [ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)]
+        if align == "interpolate":
+            out[:] = list(skip[2:])
+            return
+        if align in ("center_crop", "pad"):
+            bigger, smaller = (skip, run) if align == "center_crop" else (skip, run)
+            verdicts = [at_least(guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at), 0) for s, r in zip(bigger[2:], smaller[2:])]
+            what = "crop the skip to" if align == "center_crop" else "pad the running tensor to"
+            ok = ctx.check(
+                verdicts,
+                "SC105",
+                f"{node.op} at {node.label} cannot {what} the other size: the skip ({ctx.table.show(skip)}) "
+                f"is smaller than the running tensor ({ctx.table.show(run)})",
+                operands=operands,
+            )
+            if align == "pad":
+                out[:] = list(skip[2:])
+            elif ok:
+                margins = [guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at) for s, r in zip(skip[2:], run[2:])]
+                ctx.check(
+                    [divisible(m, 2) for m in margins],
+                    "SC202",
+                    f"center crop at {node.label} ({ctx.table.show(skip)} → {ctx.table.show(run)}) has an odd margin: "
+                    "one side loses a row more than the other",
+                    operands=operands,
+                )
+            return
+        verdicts = []
+        diffs = []
+        for word, r, s in zip(words, run[2:], skip[2:]):
+            ok = equal(r, s)
+            if self.broadcast and (concrete(r, ctx.at) == 1 or concrete(s, ctx.at) == 1):
+                ok = True
+            if ok is None:
+                cr, cs = concrete(r, ctx.at), concrete(s, ctx.at)
+                ok = None if cr is None or cs is None else cr == cs
+            verdicts.append(ok)
+            rv, sv = ctx.table.show((r,)), ctx.table.show((s,))
+            if rv != sv:
+                diffs.append(f"{word} {rv} vs {sv}")
+        detail = f" ({'; '.join(diffs)})" if diffs else ""
+        ctx.check(
+            verdicts,
+            "SC102",
+            f"{node.op} at {node.label} merges tensors of different spatial size{detail}",
+            operands=operands,
+        )
+
+
+@dataclass
+class Concat(Merge):
+    name = "concat"
+    doc = "torch.cat([x, skip], dim=1): equal sizes; channels add up."
+
+
+@dataclass
+class Mul(Merge):
+    name = "mul"
+    doc = "x * skip with torch broadcasting (a 1-channel or 1×1 gate is fine)."
+    broadcast = True
+
+
+MERGES = (Merge, Concat, Mul)
+

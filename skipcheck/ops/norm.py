@@ -1,0 +1,86 @@
+"""Normalization: batchnorm, instancenorm, groupnorm, layernorm (num_features inferred)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from skipcheck.graph import Node
+from skipcheck.ops.base import Op, Param, Shape
+from skipcheck.shapes.dims import divisible
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import Context
+
+
+@dataclass
+class BatchNorm(Op):
+    name = "batchnorm"
+    doc = "nn.BatchNorm1d/2d/3d over the channels; num_features inferred."
+    params = (
+        Param("eps", "number", 1e-5),
+        Param("momentum", "number", 0.1),
+        Param("affine", "bool", True),
+        Param("track_running_stats", "bool", True),
+    )
+    min_rank = 0
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        c = inputs[0][1]
+        return (2 * c if node.params["affine"] else 0) if isinstance(c, int) else None
+
+
+@dataclass
+class InstanceNorm(BatchNorm):
+    name = "instancenorm"
+    doc = "nn.InstanceNorm1d/2d/3d; affine defaults to false as in torch."
+    params = (
+        Param("eps", "number", 1e-5),
+        Param("momentum", "number", 0.1),
+        Param("affine", "bool", False),
+        Param("track_running_stats", "bool", False),
+    )
+    min_rank = 1
+
+
+@dataclass
+class GroupNorm(Op):
+    name = "groupnorm"
+    doc = "nn.GroupNorm(num_groups, C); num_groups must divide the channels."
+    params = (Param("num_groups", "int", required=True, minimum=1), Param("eps", "number", 1e-5), Param("affine", "bool", True))
+    primary = "num_groups"
+    min_rank = 0
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        c, g = inputs[0][1], node.params["num_groups"]
+        ctx.check([divisible(c, g)], "SC104", f"GroupNorm({g}) needs channels divisible by {g}, but {node.label} gets {c} channels")
+        return inputs[0]
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        c = inputs[0][1]
+        return (2 * c if node.params["affine"] else 0) if isinstance(c, int) else None
+
+
+@dataclass
+class LayerNorm(Op):
+    name = "layernorm"
+    doc = "nn.LayerNorm over every non-batch axis (normalized_shape = shape[1:])."
+    params = (Param("eps", "number", 1e-5), Param("elementwise_affine", "bool", True), Param("bias", "bool", True))
+    min_rank = 0
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        dims = inputs[0][1:]
+        if not all(isinstance(d, int) for d in dims):
+            return None
+        if not node.params["elementwise_affine"]:
+            return 0
+        n = math.prod(dims)
+        return 2 * n if node.params["bias"] else n

@@ -1,0 +1,108 @@
+"""Resizing: ``upsample`` / ``interpolate`` (nn.Upsample, F.interpolate), pixel (un)shuffle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from skipcheck.graph import Node
+from skipcheck.ops.base import Op, Param, Shape
+from skipcheck.ops.sizes import out_at_least_one
+from skipcheck.shapes.dims import divisible, scale_floor
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import Context
+
+MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_RANK_OF_MODE = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+@dataclass
+class Upsample(Op):
+    name = "upsample"
+    aliases = ("interpolate",)
+    doc = "nn.Upsample / F.interpolate: size, or scale_factor (output = floor(size·factor), as torch)."
+    params = (
+        Param("scale_factor", "numbers", None),
+        Param("size", "sizes", None, minimum=1),
+        Param("mode", "choice", "nearest", choices=MODES),
+        Param("align_corners", "bool", None),
+    )
+    primary = "scale_factor"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        rank = len(x) - 2
+        p = node.params
+        mode = p["mode"]
+        need = _RANK_OF_MODE.get(mode)
+        if need is not None and need != rank:
+            ctx.check([False], "SC106", f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})", fatal=True)
+            return x
+        if p["align_corners"] is not None and need is None:
+            ctx.check([False], "SC106", f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}", fatal=True)
+            return x
+        if (p["size"] is None) == (p["scale_factor"] is None):
+            ctx.check([False], "SC106", "upsample needs exactly one of size or scale_factor", fatal=True)
+            return x
+        if p["size"] is not None:
+            size = p["size"]
+            sizes = size if isinstance(size, list) else [size] * rank
+            if len(sizes) != rank:
+                ctx.check([False], "SC106", f"size has {len(sizes)} values for {rank} spatial axes", fatal=True)
+                return x
+            return (x[0], x[1], *sizes)
+        factor = p["scale_factor"]
+        factors = factor if isinstance(factor, list) else [factor] * rank
+        if len(factors) != rank:
+            ctx.check([False], "SC106", f"scale_factor has {len(factors)} values for {rank} spatial axes", fatal=True)
+            return x
+        out = (x[0], x[1], *(scale_floor(h, float(f), ctx.at) for h, f in zip(x[2:], factors)))
+        out_at_least_one(ctx, node, x, out)
+        return out
+
+
+@dataclass
+class PixelShuffle(Op):
+    name = "pixel_shuffle"
+    doc = "nn.PixelShuffle(r): C·r² × H × W → C × r·H × r·W (2D inputs)."
+    params = (Param("upscale_factor", "int", required=True, minimum=1),)
+    primary = "upscale_factor"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        r = node.params["upscale_factor"]
+        if len(x) != 4:
+            ctx.check([False], "SC106", f"pixel_shuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}", fatal=True)
+            return x
+        ctx.check(
+            [divisible(x[1], r * r)],
+            "SC104",
+            f"pixel_shuffle with upscale_factor {r} needs channels divisible by {r * r}, but gets {x[1]}",
+            fatal=True,
+        )
+        return (x[0], x[1] // (r * r), x[2] * r, x[3] * r)
+
+
+@dataclass
+class PixelUnshuffle(Op):
+    name = "pixel_unshuffle"
+    doc = "nn.PixelUnshuffle(r): C × H × W → C·r² × H/r × W/r (2D inputs; r must divide H and W)."
+    params = (Param("downscale_factor", "int", required=True, minimum=1),)
+    primary = "downscale_factor"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        r = node.params["downscale_factor"]
+        if len(x) != 4:
+            ctx.check([False], "SC106", f"pixel_unshuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}", fatal=True)
+            return x
+        ctx.check(
+            [divisible(x[2], r), divisible(x[3], r)],
+            "SC106",
+            f"pixel_unshuffle with downscale_factor {r} needs height and width divisible by {r}, but gets {ctx.table.show(x)}",
+            operands=[ctx.operand("input", node.inputs[0])],
+            fatal=True,
+        )
+        return (x[0], x[1] * r * r, x[2] // r, x[3] // r)

@@ -1,0 +1,45 @@
+"""Checks that many ops share: sizes stay >= 1, windows cover the input."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from skipcheck.graph import Node
+from skipcheck.ops.base import Shape
+from skipcheck.shapes.dims import at_least, guarded
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import Context
+
+
+def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
+    """SC103, fatal: every spatial output size is >= 1."""
+    return ctx.check(
+        [at_least(o, 1) for o in out[2:]],
+        "SC103",
+        f"{node.op} {node.label} turns {ctx.table.show(x)} into {ctx.table.show(out)}: a size drops below 1",
+        operands=[ctx.operand("input", node.inputs[0])],
+        fatal=True,
+    )
+
+
+def drops_tail(ctx: Context, node: Node, x: Shape, spans: Sequence[tuple[Any, int, int]]) -> None:
+    """SC201: windows of ``stride`` over ``span + 1`` positions leave real input unread.
+
+    ``span`` is the padded size minus the dilated kernel; ``span % stride`` trailing
+    positions are never read, and they are real input when they exceed the right padding.
+    """
+    verdicts = []
+    for span, stride, pad in spans:
+        if stride == 1:
+            continue
+        slack = guarded(lambda v, s=stride, p=pad: p - (v - (v // s) * s), span, text="slack", at=ctx.at)
+        verdicts.append(at_least(slack, 0))
+    if verdicts:
+        ctx.check(
+            verdicts,
+            "SC201",
+            f"{node.op} {node.label} on {ctx.table.show(x)} silently drops the last row(s)/column(s) of its input",
+            operands=[ctx.operand("input", node.inputs[0])],
+        )

@@ -1,0 +1,19 @@
+"""What it checks: an op that torch refuses for this input or these parameters —
+``bilinear`` on a 3D input, ``pixel_unshuffle`` on a size its factor does not divide,
+pooling padding above half the kernel, ``output_padding`` not below the stride,
+``padding: same`` with a stride.
+
+Why it matters: torch raises before any computation ("pad should be at most half
+of effective kernel size", "padding='same' is not supported for strided convolutions").
+
+Example:
+
+    - conv: {out_channels: 64, kernel_size: 3, stride: 2, padding: same}
+
+Use instead: what the message says, e.g. ``padding: 1`` with ``stride: 2``.
+"""
+
+CODE = "SC106"
+NAME = "op-input"
+SEVERITY = "error"
+SUMMARY = "an op torch refuses for this input or these parameters"

@@ -1,0 +1,20 @@
+"""What it checks: a pool or strided conv whose windows do not cover its input
+exactly, so torch silently drops the last rows or columns (255 → 127 with a 2x2 pool).
+
+Why it matters: nothing fails here, but the dropped border is lost, and the size
+usually comes back one short when the decoder doubles it — the classic
+"Expected size 70 but got size 71".
+
+Example:
+
+    input: [1, 3, 255, 255]
+    layers: [{maxpool: 2}]
+
+Use instead: an input size the pools divide (``skipcheck sizes`` lists the clean
+ones), or ``ceil_mode: true`` where a partial window is wanted.
+"""
+
+CODE = "SC201"
+NAME = "pool-drops-input"
+SEVERITY = "warning"
+SUMMARY = "a pool or strided conv silently drops the input's last rows"

@@ -1,0 +1,19 @@
+"""What it checks: a shape the spec declares — ``output:`` at the top level, or
+``expect:`` on a stage or a layer — that the model does not produce.
+
+Why it matters: the declaration is the author's intent; a model that drifts from
+it (a missing pool, a wrong channel count) is caught here, before training.
+
+Example:
+
+    input: [N, 3, H, W]
+    output: [N, 2, H, W]     # the model ends with 1 channel at H/2
+
+Use instead: fix the model, or the declaration if the intent changed. Declared
+sizes may use the input's symbols and arithmetic: ``[N, 64, H/2, W/2]``.
+"""
+
+CODE = "SC301"
+NAME = "declared-shape"
+SEVERITY = "error"
+SUMMARY = "a declared output/expect shape the model does not produce"

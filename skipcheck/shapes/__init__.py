@@ -1,0 +1,1 @@
+"""Symbolic dimension arithmetic (pure functions, no torch), propagation, valid-size sets."""

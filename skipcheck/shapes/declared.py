@@ -1,0 +1,43 @@
+"""Declared shapes (``output:``, ``expect:``) compared exactly with inferred ones."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from skipcheck.shapes.dims import Verdict, equal
+from skipcheck.shapes.periodic import Affine
+from skipcheck.spec.expr import ExprError, evaluate
+
+if TYPE_CHECKING:
+    from skipcheck.shapes.propagate import ShapeTable
+
+
+def resolve(item: Any, table: ShapeTable) -> Any:
+    """A declared dimension as a value: an int, the batch symbol, or an Affine."""
+    if isinstance(item, int):
+        return item
+    batch = table.shapes[0][0]
+    if isinstance(batch, str) and item == batch:
+        return batch
+    env: dict[str, Any] = {var: Affine.symbol(var) for var in table.axis_vars}
+    try:
+        return evaluate(str(item), env)
+    except ExprError:
+        return str(item)
+
+
+def compare(declared: tuple[Any, ...], actual: tuple[Any, ...], table: ShapeTable) -> list[Verdict] | None:
+    if len(declared) != len(actual):
+        return None
+    verdicts: list[Verdict] = []
+    for want, got in zip(declared, actual):
+        value = resolve(want, table)
+        if isinstance(value, float):
+            verdicts.append(False)
+            continue
+        verdicts.append(equal(value, got))
+    return verdicts
+
+
+def show(item: Any, at: dict[str, int]) -> str:
+    return str(item)

@@ -1,0 +1,289 @@
+"""Shape propagation over the Graph, exact and symbolic at once.
+
+Spatial sizes are Affine functions of the input-size symbols; the concrete
+input (when given) is just a point at which they are evaluated. Every check an
+op makes yields the exact set of input sizes where it passes; the verdict at
+the concrete input, the "fails unless ..." explanation and the valid-size
+engine all read those sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from skipcheck.diagnostics import Diagnostic, Operand
+from skipcheck.errors import SkipcheckError
+from skipcheck.graph import Graph, Node
+from skipcheck.ops import OPS
+from skipcheck.ops.base import Shape
+from skipcheck.rules import RULES
+from skipcheck.shapes.dims import Verdict, concrete, show
+from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.sizeset import SizeSet
+
+AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A condition on one input-size symbol that some node imposes.
+
+    kind ``runs``: torch fails outside it; ``clean``: nothing is silently lost inside it.
+    """
+
+    node: int
+    code: str
+    kind: str
+    sizes: SizeSet
+    what: str  # "add at d2 (line 31)"
+
+
+@dataclass
+class ShapeTable:
+    """Everything propagation learned: shapes, parameter counts, findings, constraints."""
+
+    graph: Graph
+    at: dict[str, int]
+    axis_vars: tuple[str, ...]
+    shapes: dict[int, Shape] = field(default_factory=dict)
+    counts: dict[int, int | None] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
+    broken: set[int] = field(default_factory=set)
+    inexact: list[str] = field(default_factory=list)
+
+    def show(self, shape: Shape) -> str:
+        return "×".join(show(d, self.at) for d in shape)
+
+    def shape_of(self, node_id: int) -> str:
+        return self.show(self.shapes[node_id]) if node_id in self.shapes else "?"
+
+    @property
+    def total_params(self) -> int | None:
+        total = 0
+        for node_id, count in self.counts.items():
+            if count is None:
+                return None
+            if node_id not in self.broken:
+                total += count
+        return total
+
+    def valid_sizes(self, var: str, kind: str = "runs") -> SizeSet:
+        """The exact input sizes for ``var`` where the model runs (or runs cleanly)."""
+        result = SizeSet.everything(var)
+        kinds = ("runs",) if kind == "runs" else ("runs", "clean")
+        for c in self.constraints:
+            if c.sizes.var == var and c.kind in kinds:
+                result = result & c.sizes
+        return result
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+class Context:
+    """What an op's shape rule sees: the node, the concrete sizes, and ``check``."""
+
+    def __init__(self, table: ShapeTable) -> None:
+        self.table = table
+        self.node: Node = table.graph.nodes[0]
+        self.at = table.at
+        self.node_failed = False
+
+    @property
+    def rank(self) -> int:
+        return len(self.table.axis_vars)
+
+    def where(self) -> str:
+        n = self.node
+        return f"{n.op} at {n.label} (line {n.pos.line})"
+
+    def check(
+        self,
+        verdicts: Sequence[Verdict],
+        code: str,
+        message: str,
+        *,
+        operands: Sequence[Operand] = (),
+        notes: Sequence[str] = (),
+        fatal: bool = False,
+    ) -> bool:
+        """Report ``message`` unless every verdict holds; returns whether they hold.
+
+        A SizeSet verdict is recorded as a constraint on its symbol; it fails when
+        the concrete input lies outside it, or (for a symbolic input) when no input
+        size at all satisfies it.
+        """
+        rule = RULES[code]
+        kind = "runs" if rule.severity == "error" else "clean"
+        failed_axes: list[str] = []
+        for verdict in verdicts:
+            if verdict is None:
+                self.table.inexact.append(f"{self.where()}: a size left the exact fragment")
+                continue
+            if isinstance(verdict, bool):
+                if not verdict:
+                    failed_axes.append("")
+                continue
+            self.table.constraints.append(Constraint(self.node.id, code, kind, verdict, self.where()))
+            var = verdict.var
+            if var in self.at:
+                if self.at[var] not in verdict:
+                    failed_axes.append(f"fails at {var} = {self.at[var]}: needs {verdict.describe()}")
+            elif verdict.is_empty() or (kind == "runs" and (self._domain(var) & verdict).is_empty()):
+                failed_axes.append(f"fails for every {var}")
+        if not failed_axes:
+            return True
+        if fatal:
+            self.node_failed = True
+        explain = tuple(dict.fromkeys(a for a in failed_axes if a))
+        self.table.diagnostics.append(
+            Diagnostic(
+                code=code,
+                severity=rule.severity,
+                pos=self.node.pos,
+                message=message,
+                node=self.node.label,
+                operands=tuple(operands),
+                notes=tuple(notes) + explain,
+            )
+        )
+        return False
+
+    def _domain(self, var: str) -> SizeSet:
+        return self.table.valid_sizes(var)
+
+    def operand(self, role: str, node_id: int, shape: Shape | None = None) -> Operand:
+        """One side of a merge: its shape and the chain of size changes that made it."""
+        shape = self.table.shapes[node_id] if shape is None else shape
+        return Operand(role, self.table.show(shape), self.origin(node_id))
+
+    def origin(self, node_id: int) -> str:
+        nodes = self.table.graph.nodes
+        node = nodes[node_id]
+        head = f"{node.label} (line {node.pos.line})" if node_id else "the input"
+        steps: list[str] = []
+        current = node_id
+        while current and len(steps) < 4:
+            n = nodes[current]
+            src = n.inputs[0] if n.inputs else 0
+            mine, theirs = self.table.shapes.get(current), self.table.shapes.get(src)
+            if mine is not None and theirs is not None and len(mine) > 2 and len(theirs) > 2:
+                a, b = show(theirs[2], self.at), show(mine[2], self.at)
+                if a != b:
+                    steps.append(f"{a} → {b} ({n.op}, line {n.pos.line})")
+            current = src
+        if not steps:
+            return head
+        return f"{head}: " + ", ".join(reversed(steps))
+
+
+def input_symbols(graph: Graph, override: Sequence[int] | None = None) -> tuple[Shape, dict[str, int], tuple[str, ...]]:
+    """The input shape as dims, the concrete sizes per symbol, and each axis's symbol."""
+    dims = tuple(override) if override is not None else graph.input_dims
+    if len(dims) < 2:
+        raise SkipcheckError("input needs at least [batch, channels]", graph.input_pos)
+    rank = len(dims) - 2
+    if rank > 3:
+        raise SkipcheckError(f"input has {rank} spatial axes; 1 to 3 are supported", graph.input_pos)
+    if not isinstance(dims[1], int):
+        raise SkipcheckError("the channel count of the input must be a number", graph.input_pos)
+    defaults = AXIS_NAMES.get(rank, ())
+    taken = {d for d in dims[2:] if isinstance(d, str)}
+    at: dict[str, int] = {}
+    axis_vars: list[str] = []
+    out: list[Any] = [dims[0], dims[1]]
+    for k, d in enumerate(dims[2:]):
+        if isinstance(d, str):
+            var = d
+        else:
+            var = defaults[k]
+            while var in taken:
+                var += "'"
+            taken.add(var)
+            at[var] = d
+        axis_vars.append(var)
+        out.append(Affine.symbol(var))
+    return tuple(out), at, tuple(axis_vars)
+
+
+def propagate(graph: Graph, input_override: Sequence[int] | None = None) -> ShapeTable:
+    """Infer every node's shape and parameter count; collect findings and constraints."""
+    shape, at, axis_vars = input_symbols(graph, input_override)
+    table = ShapeTable(graph, at, axis_vars)
+    table.shapes[0] = shape
+    table.counts[0] = 0
+    ctx = Context(table)
+    for node in graph.nodes[1:]:
+        if any(i in table.broken for i in node.inputs):
+            table.broken.add(node.id)  # no follow-on noise after a fatal finding
+            continue
+        ctx.node = node
+        ctx.node_failed = False
+        inputs = [table.shapes[i] for i in node.inputs]
+        op = OPS[node.op]
+        if len(inputs[0]) - 2 < op.min_rank:
+            ctx.check([False], "SC106", f"{node.op} needs spatial axes, but its input is {table.show(inputs[0])}", fatal=True)
+            table.broken.add(node.id)
+            continue
+        out = op.infer(ctx, node, inputs)
+        if ctx.node_failed:
+            table.broken.add(node.id)
+            continue
+        table.shapes[node.id] = out
+        table.counts[node.id] = op.count(node, inputs, out)
+        for declared, pos, what in node.expects:
+            check_declared(ctx, declared, out, pos, f"{what} is declared")
+    if graph.output is not None and graph.out not in table.broken:
+        ctx.node = graph.nodes[-1]
+        check_declared(ctx, graph.output, table.shapes[graph.out], graph.output_pos or graph.input_pos, "the output is declared")
+    _explain_nearest(table)
+    table.diagnostics.sort(key=lambda d: d.sort_key())
+    return table
+
+
+def check_declared(ctx: Context, declared: tuple[Any, ...], actual: Shape, pos: Any, what: str) -> None:
+    from skipcheck.shapes import declared as decl
+
+    verdicts = decl.compare(declared, actual, ctx.table)
+    if verdicts is None:
+        ctx.check(
+            [False],
+            "SC301",
+            f"{what} with {len(declared)} axes, but the model produces {ctx.table.show(actual)}",
+        )
+        ctx.table.diagnostics[-1].pos = pos
+        return
+    before = len(ctx.table.diagnostics)
+    shown = "×".join(decl.show(d, ctx.at) for d in declared)
+    ctx.check(
+        verdicts,
+        "SC301",
+        f"{what} {shown}, but the model produces {ctx.table.show(actual)}",
+    )
+    if len(ctx.table.diagnostics) > before:
+        ctx.table.diagnostics[-1].pos = pos
+
+
+def _explain_nearest(table: ShapeTable) -> None:
+    """Add "nearest valid input" to findings at a concrete size that the symbols explain."""
+    notes = []
+    for var, x in table.at.items():
+        valid = table.valid_sizes(var)
+        if x in valid or valid.is_empty():
+            continue
+        below, above = valid.nearest(x)
+        near = ", ".join(str(v) for v in (below, above) if v is not None)
+        notes.append(f"{var} = {x} is not a valid input size; the model runs for {valid.describe()} (nearest: {near})")
+    if not notes:
+        return
+    for d in table.diagnostics:
+        if d.severity == "error" and any("fails at" in n for n in d.notes):
+            d.notes = d.notes + tuple(n for n in notes if n.split(" = ")[0] in " ".join(d.notes))
+
+
+def value_at(d: Any, at: dict[str, int]) -> Any:
+    return concrete(d, at)

@@ -1,0 +1,206 @@
+"""Exact sets of input sizes: per residue class of x mod M, an interval of q (x = M*q + r).
+
+Intersections stay exact, and the set can be printed in closed form
+("H ≡ 12 (mod 16), H ≥ 188").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+Interval = tuple[int, int | None]  # q from lo to hi (None: no upper bound), inclusive
+
+
+@dataclass(frozen=True)
+class SizeSet:
+    """The input sizes x >= 1 (for the symbol ``var``) that satisfy some constraints."""
+
+    var: str
+    modulus: int
+    intervals: tuple[Interval | None, ...]
+
+    @staticmethod
+    def everything(var: str) -> SizeSet:
+        return SizeSet(var, 1, ((1, None),))
+
+    @staticmethod
+    def nothing(var: str) -> SizeSet:
+        return SizeSet(var, 1, (None,))
+
+    def lift(self, modulus: int) -> SizeSet:
+        if modulus == self.modulus:
+            return self
+        k = modulus // self.modulus
+        out: list[Interval | None] = []
+        for r2 in range(modulus):
+            j, r = divmod(r2, self.modulus)
+            iv = self.intervals[r]
+            if iv is None:
+                out.append(None)
+                continue
+            lo, hi = iv
+            # q_old = k*q_new + j
+            nlo = max(-(-(lo - j) // k), 1 if r2 == 0 else 0)
+            nhi = None if hi is None else (hi - j) // k
+            out.append(None if nhi is not None and nhi < nlo else (nlo, nhi))
+        return SizeSet(self.var, modulus, tuple(out))
+
+    def __and__(self, other: SizeSet) -> SizeSet:
+        m = math.lcm(self.modulus, other.modulus)
+        a, b = self.lift(m), other.lift(m)
+        out: list[Interval | None] = []
+        for x, y in zip(a.intervals, b.intervals):
+            if x is None or y is None:
+                out.append(None)
+                continue
+            lo = max(x[0], y[0])
+            his = [h for h in (x[1], y[1]) if h is not None]
+            hi = min(his) if his else None
+            out.append(None if hi is not None and hi < lo else (lo, hi))
+        return SizeSet(self.var, m, tuple(out)).simplify()
+
+    def __contains__(self, x: object) -> bool:
+        if not isinstance(x, int) or x < 1:
+            return False
+        q, r = divmod(x, self.modulus)
+        iv = self.intervals[r]
+        return iv is not None and iv[0] <= q and (iv[1] is None or q <= iv[1])
+
+    def is_empty(self) -> bool:
+        return all(iv is None for iv in self.intervals)
+
+    def is_everything(self) -> bool:
+        return self.simplify().intervals == ((1, None),) and self.simplify().modulus == 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SizeSet):
+            return NotImplemented
+        m = math.lcm(self.modulus, other.modulus)
+        return self.lift(m).intervals == other.lift(m).intervals
+
+    def __hash__(self) -> int:
+        s = self.simplify()
+        return hash((s.modulus, s.intervals))
+
+    def simplify(self) -> SizeSet:
+        for m in _divisors(self.modulus):
+            if m == self.modulus:
+                break
+            if self.modulus % m:
+                continue
+            candidate = self._coarsen(m)
+            if candidate is not None:
+                return candidate
+        return self
+
+    def _coarsen(self, m: int) -> SizeSet | None:
+        """The same set written mod m, if that is exact."""
+        out: list[Interval | None] = []
+        for s in range(m):
+            lows, highs, members = [], [], []
+            for r in range(s, self.modulus, m):
+                iv = self.intervals[r]
+                members.append(iv)
+                if iv is not None:
+                    lows.append(iv[0] * self.modulus + r)
+                    highs.append(None if iv[1] is None else iv[1] * self.modulus + r)
+            if not lows:
+                out.append(None)
+                continue
+            xlo = min(lows)
+            xhi = None if None in highs else max(h for h in highs if h is not None)
+            qlo = (xlo - s) // m
+            qhi = None if xhi is None else (xhi - s) // m
+            out.append((qlo, qhi))
+        candidate = SizeSet(self.var, m, tuple(out))
+        return candidate if candidate.lift(self.modulus).intervals == self.intervals else None
+
+    def smallest(self) -> int | None:
+        lows = [iv[0] * self.modulus + r for r, iv in enumerate(self.intervals) if iv is not None]
+        return min(lows) if lows else None
+
+    def members(self, lo: int, hi: int) -> Iterator[int]:
+        """The members in [lo, hi], ascending."""
+        for x in range(max(lo, 1), hi + 1):
+            if x in self:
+                yield x
+
+    def nearest(self, x: int, limit: int = 1 << 20) -> tuple[int | None, int | None]:
+        """The nearest members at or below and at or above x (None where there is none)."""
+        below = above = None
+        for step in range(limit):
+            if below is None and x - step >= 1 and (x - step) in self:
+                below = x - step
+            if above is None and (x + step) in self:
+                above = x + step
+            if below is not None and above is not None:
+                break
+            if x - step < 1 and above is None and self._bounded_above() is not None and x + step > self._bounded_above():  # type: ignore[operator]
+                break
+        return below, above
+
+    def _bounded_above(self) -> int | None:
+        highs = []
+        for r, iv in enumerate(self.intervals):
+            if iv is None:
+                continue
+            if iv[1] is None:
+                return None
+            highs.append(iv[1] * self.modulus + r)
+        return max(highs) if highs else 0
+
+    def describe(self) -> str:
+        """Closed form, e.g. ``H ≡ 12 (mod 16), H ≥ 188`` or ``every H ≥ 188``."""
+        s = self.simplify()
+        v = s.var
+        if s.is_empty():
+            return f"no {v}"
+        top = s._bounded_above()
+        if top is not None and sum(1 for _ in s.members(1, top)) <= 8:
+            return f"{v} ∈ {{{', '.join(str(x) for x in s.members(1, top))}}}"
+        m = s.modulus
+        free: list[int] = []  # residues whose only bound is x >= 1
+        bounded: list[tuple[int, int | None, int]] = []  # (first member, last member, residue)
+        for r, iv in enumerate(s.intervals):
+            if iv is None:
+                continue
+            xlo = iv[0] * m + r
+            xhi = None if iv[1] is None else iv[1] * m + r
+            if xhi is None and xlo == (r or m):
+                free.append(r)
+            else:
+                bounded.append((xlo, xhi, r))
+        parts = []
+        if free:
+            parts.append(f"every {v}" if m == 1 else f"{v} ≡ {', '.join(map(str, free))} (mod {m})")
+        # Residues share one phrase "H ≥ T" when one threshold T gives each its first member.
+        groups: list[tuple[int, int, int | None, list[int]]] = []  # (T low, T high, xhi, residues)
+        for xlo, xhi, r in sorted(bounded, key=lambda b: b[0]):
+            for k, (tlo, thi, ghi, residues) in enumerate(groups):
+                if ghi == xhi and max(tlo, xlo - m + 1) <= min(thi, xlo):
+                    groups[k] = (max(tlo, xlo - m + 1), min(thi, xlo), ghi, [*residues, r])
+                    break
+            else:
+                groups.append((xlo - m + 1, xlo, xhi, [r]))
+        for tlo, thi, xhi, residues in groups:
+            first = min(_first_at_least(thi, r, m) for r in residues)
+            bound = [f"{v} ≥ {first}"] + ([f"{v} ≤ {xhi}"] if xhi is not None else [])
+            if m == 1:
+                parts.append(f"every {', '.join(bound)}")
+            else:
+                parts.append(f"{v} ≡ {', '.join(map(str, sorted(residues)))} (mod {m}), {', '.join(bound)}")
+        return " or ".join(parts)
+
+
+def _first_at_least(x: int, r: int, m: int) -> int:
+    """The smallest member of r (mod m) that is >= x."""
+    return x + ((r - x) % m)
+
+
+def _divisors(n: int) -> Iterator[int]:
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    large = [n // d for d in reversed(small) if d * d != n]
+    yield from small
+    yield from large

@@ -1,0 +1,1 @@
+"""YAML → Spec: safe loading with positions, schema checks, safe expressions, expansion."""
