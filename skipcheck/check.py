@@ -29,7 +29,9 @@ def parse_input(text: str) -> tuple[int | str, ...]:
     return tuple(dims)
 
 
-def build_graph(path: str, params: Mapping[str, Any] | None = None, *, text: str | None = None) -> Graph:
+def build_graph(
+    path: str, params: Mapping[str, Any] | None = None, *, text: str | None = None
+) -> Graph:
     tree = load_text(text, path) if text is not None else load_file(path)[0]
     return lower(tree, path, params)
 

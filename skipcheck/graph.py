@@ -33,6 +33,12 @@ class Node:
     def label(self) -> str:
         return self.name or self.path
 
+    @property
+    def where(self) -> str:
+        """How a message names this node: ``add e2 in d2``, ``maxpool in enc2``."""
+        what = f"{self.op} {', '.join(self.skips)}" if self.skips else self.op
+        return f"{what} in {self.stage}" if self.stage else what
+
 
 @dataclass
 class Graph:

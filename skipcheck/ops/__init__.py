@@ -8,7 +8,14 @@ from skipcheck.ops.conv import Conv, ConvTranspose
 from skipcheck.ops.linear import Crop, Flatten, Linear, Pad
 from skipcheck.ops.merge import MERGES
 from skipcheck.ops.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm
-from skipcheck.ops.pool import AdaptiveMaxPool, AdaptivePool, AvgPool, GlobalAvgPool, GlobalMaxPool, MaxPool
+from skipcheck.ops.pool import (
+    AdaptiveMaxPool,
+    AdaptivePool,
+    AvgPool,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool,
+)
 from skipcheck.ops.resize import PixelShuffle, PixelUnshuffle, Upsample
 
 _CLASSES: tuple[type[Op], ...] = (

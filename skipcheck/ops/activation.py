@@ -26,7 +26,9 @@ class Elementwise(Op):
         return inputs[0]
 
 
-def _make(name: str, torch_name: str, params: tuple[Param, ...] = (), primary: str | None = None) -> type[Elementwise]:
+def _make(
+    name: str, torch_name: str, params: tuple[Param, ...] = (), primary: str | None = None
+) -> type[Elementwise]:
     attrs = {
         "name": name,
         "doc": f"nn.{torch_name}.",
@@ -42,7 +44,12 @@ ACTIVATIONS: tuple[type[Elementwise], ...] = (
     Elementwise,
     _make("relu", "ReLU", (Param("inplace", "bool", False),)),
     _make("relu6", "ReLU6", (Param("inplace", "bool", False),)),
-    _make("leaky_relu", "LeakyReLU", (Param("negative_slope", "number", 0.01), Param("inplace", "bool", False)), "negative_slope"),
+    _make(
+        "leaky_relu",
+        "LeakyReLU",
+        (Param("negative_slope", "number", 0.01), Param("inplace", "bool", False)),
+        "negative_slope",
+    ),
     _make("elu", "ELU", (Param("alpha", "number", 1.0), Param("inplace", "bool", False)), "alpha"),
     _make("gelu", "GELU", (Param("approximate", "choice", "none", choices=("none", "tanh")),)),
     _make("silu", "SiLU", (Param("inplace", "bool", False),)),
@@ -51,7 +58,9 @@ ACTIVATIONS: tuple[type[Elementwise], ...] = (
     _make("hardswish", "Hardswish", (Param("inplace", "bool", False),)),
     _make("hardsigmoid", "Hardsigmoid", (Param("inplace", "bool", False),)),
     _make("mish", "Mish", (Param("inplace", "bool", False),)),
-    _make("softplus", "Softplus", (Param("beta", "number", 1.0), Param("threshold", "number", 20.0))),
+    _make(
+        "softplus", "Softplus", (Param("beta", "number", 1.0), Param("threshold", "number", 20.0))
+    ),
     _make("softmax", "Softmax", (Param("dim", "int", 1),), "dim"),
     _make("log_softmax", "LogSoftmax", (Param("dim", "int", 1),), "dim"),
     _make("dropout", "Dropout", (Param("p", "number", 0.5), Param("inplace", "bool", False)), "p"),
@@ -68,7 +77,12 @@ class PReLU(Elementwise):
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         n, c = node.params["num_parameters"], inputs[0][1]
-        ctx.check([n in (1, c)], "SC106", f"PReLU with num_parameters={n} needs 1 or the channel count ({c})", fatal=True)
+        ctx.check(
+            [n in (1, c)],
+            "SC106",
+            f"PReLU with num_parameters={n} needs 1 or the channel count ({c})",
+            fatal=True,
+        )
         return inputs[0]
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:

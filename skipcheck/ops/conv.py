@@ -33,7 +33,7 @@ def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
         ctx.check(
             [divisible(c, groups)],
             "SC104",
-            f"groups={groups} does not divide the {what} channels ({c}) of {node.op} {node.label}",
+            f"groups={groups} does not divide the {what} channels ({c}) of {node.where}",
         )
 
 
@@ -51,7 +51,12 @@ class Conv(Op):
         check_groups(ctx, node, x[1])
         padding = node.params["padding"]
         if padding == "same" and any(v != 1 for v in s):
-            ctx.check([False], "SC106", f"padding='same' needs stride 1, but {node.label} has stride {node.params['stride']}", fatal=True)
+            ctx.check(
+                [False],
+                "SC106",
+                f"padding='same' needs stride 1, but {node.where} has stride {node.params['stride']}",
+                fatal=True,
+            )
             return x
         out = [x[0], node.params["out_channels"]]
         for axis, h in enumerate(x[2:]):
@@ -65,7 +70,15 @@ class Conv(Op):
         if padding != "same":
             pads = (0,) * rank if padding == "valid" else per_axis(node, "padding", rank)
             out_at_least_one(ctx, node, x, result)
-            drops_tail(ctx, node, x, [(x[2 + a] + 2 * pads[a] - d[a] * (k[a] - 1) - 1, s[a], pads[a]) for a in range(rank)])
+            drops_tail(
+                ctx,
+                node,
+                x,
+                [
+                    (x[2 + a] + 2 * pads[a] - d[a] * (k[a] - 1) - 1, s[a], pads[a])
+                    for a in range(rank)
+                ],
+            )
         return result
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
@@ -74,20 +87,30 @@ class Conv(Op):
             return None
         k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
         p = node.params
-        return p["out_channels"] * (c_in // p["groups"]) * math.prod(k) + (p["out_channels"] if p["bias"] else 0)
+        return p["out_channels"] * (c_in // p["groups"]) * math.prod(k) + (
+            p["out_channels"] if p["bias"] else 0
+        )
 
 
 @dataclass
 class ConvTranspose(Op):
     name = "conv_transpose"
     doc = "nn.ConvTranspose1d/2d/3d: (H-1)·stride - 2·padding + dilation·(kernel-1) + output_padding + 1."
-    params = (*_COMMON[:3], Param("padding", "ints", 0, minimum=0), Param("output_padding", "ints", 0, minimum=0), *_COMMON[3:])
+    params = (
+        *_COMMON[:3],
+        Param("padding", "ints", 0, minimum=0),
+        Param("output_padding", "ints", 0, minimum=0),
+        *_COMMON[3:],
+    )
     primary = "out_channels"
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
         rank = len(x) - 2
-        k, s, d, p, op = (per_axis(node, key, rank) for key in ("kernel_size", "stride", "dilation", "padding", "output_padding"))
+        k, s, d, p, op = (
+            per_axis(node, key, rank)
+            for key in ("kernel_size", "stride", "dilation", "padding", "output_padding")
+        )
         check_groups(ctx, node, x[1])
         for axis in range(rank):
             if op[axis] >= s[axis] and op[axis] >= d[axis]:
@@ -111,4 +134,6 @@ class ConvTranspose(Op):
             return None
         k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
         p = node.params
-        return c_in * (p["out_channels"] // p["groups"]) * math.prod(k) + (p["out_channels"] if p["bias"] else 0)
+        return c_in * (p["out_channels"] // p["groups"]) * math.prod(k) + (
+            p["out_channels"] if p["bias"] else 0
+        )

@@ -45,7 +45,9 @@ class Flatten(Op):
         n = len(x)
         start, end = node.params["start_dim"] % n, node.params["end_dim"] % n
         if start > end:
-            ctx.check([False], "SC106", f"flatten start_dim {start} is after end_dim {end}", fatal=True)
+            ctx.check(
+                [False], "SC106", f"flatten start_dim {start} is after end_dim {end}", fatal=True
+            )
             return x
         return (*x[:start], product(x[start : end + 1], ctx.at), *x[end + 1 :])
 
@@ -87,7 +89,9 @@ class Crop(Op):
 @dataclass
 class Pad(Op):
     name = "pad"
-    doc = "nn.ConstantPad1d/2d/3d: an int, or torch's (left, right, top, bottom, front, back) order."
+    doc = (
+        "nn.ConstantPad1d/2d/3d: an int, or torch's (left, right, top, bottom, front, back) order."
+    )
     params = (Param("padding", "ints", required=True), Param("value", "number", 0.0))
     primary = "padding"
 
@@ -98,10 +102,22 @@ class Pad(Op):
         pairs = [(p, p)] * rank if isinstance(p, int) else None
         if pairs is None:
             if len(p) != 2 * rank:
-                ctx.check([False], "SC106", f"padding needs {2 * rank} values (torch order: last axis first), got {len(p)}", fatal=True)
+                ctx.check(
+                    [False],
+                    "SC106",
+                    f"padding needs {2 * rank} values (torch order: last axis first), got {len(p)}",
+                    fatal=True,
+                )
                 return x
             # torch's order starts at the last axis
             pairs = [(p[2 * i], p[2 * i + 1]) for i in range(rank)][::-1]
-        out = (x[0], x[1], *(guarded(lambda h, a=a, b=b: h + a + b, h, text="pad", at=ctx.at) for h, (a, b) in zip(x[2:], pairs)))
+        out = (
+            x[0],
+            x[1],
+            *(
+                guarded(lambda h, a=a, b=b: h + a + b, h, text="pad", at=ctx.at)
+                for h, (a, b) in zip(x[2:], pairs)
+            ),
+        )
         out_at_least_one(ctx, node, x, out)
         return out

@@ -44,13 +44,28 @@ class Merge(Op):
         channels: list[Any] = [run[1]]
         for role, skip_id, skip in zip(roles[1:], node.inputs[1:], inputs[1:]):
             if len(skip) != len(run):
-                ctx.check([False], "SC102", f"{node.op} merges tensors of different rank: {ctx.table.show(run)} and {ctx.table.show(skip)}",
-                          operands=[ctx.operand(roles[0], node.inputs[0]), ctx.operand(role, skip_id)])
+                ctx.check(
+                    [False],
+                    "SC102",
+                    f"{node.op} merges tensors of different rank: {ctx.table.show(run)} and {ctx.table.show(skip)}",
+                    operands=[ctx.operand(roles[0], node.inputs[0]), ctx.operand(role, skip_id)],
+                )
                 continue
             channels.append(skip[1])
-            self.check_spatial(ctx, node, align, run, skip, (roles[0], node.inputs[0]), (role, skip_id), out_spatial)
+            self.check_spatial(
+                ctx,
+                node,
+                align,
+                run,
+                skip,
+                (roles[0], node.inputs[0]),
+                (role, skip_id),
+                out_spatial,
+            )
             if self.name != "concat":
-                self.check_channels(ctx, node, run, skip, (roles[0], node.inputs[0]), (role, skip_id))
+                self.check_channels(
+                    ctx, node, run, skip, (roles[0], node.inputs[0]), (role, skip_id)
+                )
         if self.name == "concat":
             c_out: Any = sum(channels)
         elif self.broadcast:
@@ -66,18 +81,34 @@ class Merge(Op):
         names = list(node.skips) or [nodes[i].label for i in node.inputs[1:]]
         return ["running tensor", *(f"skip {n}" for n in names)]
 
-    def check_channels(self, ctx: Context, node: Node, run: Shape, skip: Shape, a: tuple[str, int], b: tuple[str, int]) -> None:
+    def check_channels(
+        self,
+        ctx: Context,
+        node: Node,
+        run: Shape,
+        skip: Shape,
+        a: tuple[str, int],
+        b: tuple[str, int],
+    ) -> None:
         c1, c2 = run[1], skip[1]
         ok = c1 == c2 or (self.broadcast and 1 in (c1, c2))
         ctx.check(
             [ok],
             "SC101",
-            f"{node.op} at {node.label} merges {c1} channels with {c2} channels ({a[0]} vs {b[0]})",
+            f"{node.where} merges {c1} channels with {c2} channels ({a[0]} vs {b[0]})",
             operands=[ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)],
         )
 
     def check_spatial(
-        self, ctx: Context, node: Node, align: str, run: Shape, skip: Shape, a: tuple[str, int], b: tuple[str, int], out: list[Any]
+        self,
+        ctx: Context,
+        node: Node,
+        align: str,
+        run: Shape,
+        skip: Shape,
+        a: tuple[str, int],
+        b: tuple[str, int],
+        out: list[Any],
     ) -> None:
         rank = len(run) - 2
         words = AXIS_WORDS.get(rank, tuple(f"axis {i}" for i in range(rank)))
@@ -87,23 +118,29 @@ class Merge(Op):
             return
         if align in ("center_crop", "pad"):
             bigger, smaller = (skip, run) if align == "center_crop" else (skip, run)
-            verdicts = [at_least(guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at), 0) for s, r in zip(bigger[2:], smaller[2:])]
+            verdicts = [
+                at_least(guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at), 0)
+                for s, r in zip(bigger[2:], smaller[2:])
+            ]
             what = "crop the skip to" if align == "center_crop" else "pad the running tensor to"
             ok = ctx.check(
                 verdicts,
                 "SC105",
-                f"{node.op} at {node.label} cannot {what} the other size: the skip ({ctx.table.show(skip)}) "
+                f"{node.where} cannot {what} the other size: the skip ({ctx.table.show(skip)}) "
                 f"is smaller than the running tensor ({ctx.table.show(run)})",
                 operands=operands,
             )
             if align == "pad":
                 out[:] = list(skip[2:])
             elif ok:
-                margins = [guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at) for s, r in zip(skip[2:], run[2:])]
+                margins = [
+                    guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at)
+                    for s, r in zip(skip[2:], run[2:])
+                ]
                 ctx.check(
                     [divisible(m, 2) for m in margins],
                     "SC202",
-                    f"center crop at {node.label} ({ctx.table.show(skip)} → {ctx.table.show(run)}) has an odd margin: "
+                    f"center crop in {node.where} ({ctx.table.show(skip)} → {ctx.table.show(run)}) has an odd margin: "
                     "one side loses a row more than the other",
                     operands=operands,
                 )
@@ -125,7 +162,7 @@ class Merge(Op):
         ctx.check(
             verdicts,
             "SC102",
-            f"{node.op} at {node.label} merges tensors of different spatial size{detail}",
+            f"{node.where} merges tensors of different spatial size{detail}",
             operands=operands,
         )
 
@@ -144,4 +181,3 @@ class Mul(Merge):
 
 
 MERGES = (Merge, Concat, Mul)
-

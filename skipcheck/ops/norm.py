@@ -52,13 +52,21 @@ class InstanceNorm(BatchNorm):
 class GroupNorm(Op):
     name = "groupnorm"
     doc = "nn.GroupNorm(num_groups, C); num_groups must divide the channels."
-    params = (Param("num_groups", "int", required=True, minimum=1), Param("eps", "number", 1e-5), Param("affine", "bool", True))
+    params = (
+        Param("num_groups", "int", required=True, minimum=1),
+        Param("eps", "number", 1e-5),
+        Param("affine", "bool", True),
+    )
     primary = "num_groups"
     min_rank = 0
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         c, g = inputs[0][1], node.params["num_groups"]
-        ctx.check([divisible(c, g)], "SC104", f"GroupNorm({g}) needs channels divisible by {g}, but {node.label} gets {c} channels")
+        ctx.check(
+            [divisible(c, g)],
+            "SC104",
+            f"GroupNorm({g}) needs channels divisible by {g}, but {node.where} gets {c} channels",
+        )
         return inputs[0]
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
@@ -70,7 +78,11 @@ class GroupNorm(Op):
 class LayerNorm(Op):
     name = "layernorm"
     doc = "nn.LayerNorm over every non-batch axis (normalized_shape = shape[1:])."
-    params = (Param("eps", "number", 1e-5), Param("elementwise_affine", "bool", True), Param("bias", "bool", True))
+    params = (
+        Param("eps", "number", 1e-5),
+        Param("elementwise_affine", "bool", True),
+        Param("bias", "bool", True),
+    )
     min_rank = 0
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:

@@ -48,9 +48,18 @@ class _Pool(Op):
                 )
                 return x
         ceil_mode = node.params["ceil_mode"]
-        out = (x[0], x[1], *(pool_size(h, k[a], s[a], p[a], d[a], ceil_mode, ctx.at) for a, h in enumerate(x[2:])))
+        out = (
+            x[0],
+            x[1],
+            *(pool_size(h, k[a], s[a], p[a], d[a], ceil_mode, ctx.at) for a, h in enumerate(x[2:])),
+        )
         if out_at_least_one(ctx, node, x, out) and not ceil_mode:
-            drops_tail(ctx, node, x, [(x[2 + a] + 2 * p[a] - d[a] * (k[a] - 1) - 1, s[a], p[a]) for a in range(rank)])
+            drops_tail(
+                ctx,
+                node,
+                x,
+                [(x[2 + a] + 2 * p[a] - d[a] * (k[a] - 1) - 1, s[a], p[a]) for a in range(rank)],
+            )
         return out
 
 
@@ -66,14 +75,22 @@ class MaxPool(_Pool):
     name = "maxpool"
     doc = "nn.MaxPool1d/2d/3d; stride defaults to kernel_size."
     has_dilation = True
-    params = (*_POOL_PARAMS, Param("dilation", "ints", 1, minimum=1), Param("ceil_mode", "bool", False))
+    params = (
+        *_POOL_PARAMS,
+        Param("dilation", "ints", 1, minimum=1),
+        Param("ceil_mode", "bool", False),
+    )
 
 
 @dataclass
 class AvgPool(_Pool):
     name = "avgpool"
     doc = "nn.AvgPool1d/2d/3d; stride defaults to kernel_size."
-    params = (*_POOL_PARAMS, Param("ceil_mode", "bool", False), Param("count_include_pad", "bool", True))
+    params = (
+        *_POOL_PARAMS,
+        Param("ceil_mode", "bool", False),
+        Param("count_include_pad", "bool", True),
+    )
 
 
 @dataclass
@@ -88,7 +105,12 @@ class AdaptivePool(Op):
         size = node.params["output_size"]
         sizes = [size] * (len(x) - 2) if not isinstance(size, list) else size
         if len(sizes) != len(x) - 2:
-            ctx.check([False], "SC106", f"output_size has {len(sizes)} values for {len(x) - 2} spatial axes", fatal=True)
+            ctx.check(
+                [False],
+                "SC106",
+                f"output_size has {len(sizes)} values for {len(x) - 2} spatial axes",
+                fatal=True,
+            )
             return x
         return (x[0], x[1], *(h if o is None else o for o, h in zip(sizes, x[2:])))
 

@@ -38,25 +38,47 @@ class Upsample(Op):
         mode = p["mode"]
         need = _RANK_OF_MODE.get(mode)
         if need is not None and need != rank:
-            ctx.check([False], "SC106", f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})", fatal=True)
+            ctx.check(
+                [False],
+                "SC106",
+                f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
+                fatal=True,
+            )
             return x
         if p["align_corners"] is not None and need is None:
-            ctx.check([False], "SC106", f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}", fatal=True)
+            ctx.check(
+                [False],
+                "SC106",
+                f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
+                fatal=True,
+            )
             return x
         if (p["size"] is None) == (p["scale_factor"] is None):
-            ctx.check([False], "SC106", "upsample needs exactly one of size or scale_factor", fatal=True)
+            ctx.check(
+                [False], "SC106", "upsample needs exactly one of size or scale_factor", fatal=True
+            )
             return x
         if p["size"] is not None:
             size = p["size"]
             sizes = size if isinstance(size, list) else [size] * rank
             if len(sizes) != rank:
-                ctx.check([False], "SC106", f"size has {len(sizes)} values for {rank} spatial axes", fatal=True)
+                ctx.check(
+                    [False],
+                    "SC106",
+                    f"size has {len(sizes)} values for {rank} spatial axes",
+                    fatal=True,
+                )
                 return x
             return (x[0], x[1], *sizes)
         factor = p["scale_factor"]
         factors = factor if isinstance(factor, list) else [factor] * rank
         if len(factors) != rank:
-            ctx.check([False], "SC106", f"scale_factor has {len(factors)} values for {rank} spatial axes", fatal=True)
+            ctx.check(
+                [False],
+                "SC106",
+                f"scale_factor has {len(factors)} values for {rank} spatial axes",
+                fatal=True,
+            )
             return x
         out = (x[0], x[1], *(scale_floor(h, float(f), ctx.at) for h, f in zip(x[2:], factors)))
         out_at_least_one(ctx, node, x, out)
@@ -74,7 +96,12 @@ class PixelShuffle(Op):
         x = inputs[0]
         r = node.params["upscale_factor"]
         if len(x) != 4:
-            ctx.check([False], "SC106", f"pixel_shuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}", fatal=True)
+            ctx.check(
+                [False],
+                "SC106",
+                f"pixel_shuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}",
+                fatal=True,
+            )
             return x
         ctx.check(
             [divisible(x[1], r * r)],
@@ -96,7 +123,12 @@ class PixelUnshuffle(Op):
         x = inputs[0]
         r = node.params["downscale_factor"]
         if len(x) != 4:
-            ctx.check([False], "SC106", f"pixel_unshuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}", fatal=True)
+            ctx.check(
+                [False],
+                "SC106",
+                f"pixel_unshuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}",
+                fatal=True,
+            )
             return x
         ctx.check(
             [divisible(x[2], r), divisible(x[3], r)],

@@ -18,7 +18,7 @@ def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
     return ctx.check(
         [at_least(o, 1) for o in out[2:]],
         "SC103",
-        f"{node.op} {node.label} turns {ctx.table.show(x)} into {ctx.table.show(out)}: a size drops below 1",
+        f"{node.where} turns {ctx.table.show(x)} into {ctx.table.show(out)}: a size drops below 1",
         operands=[ctx.operand("input", node.inputs[0])],
         fatal=True,
     )
@@ -34,12 +34,14 @@ def drops_tail(ctx: Context, node: Node, x: Shape, spans: Sequence[tuple[Any, in
     for span, stride, pad in spans:
         if stride == 1:
             continue
-        slack = guarded(lambda v, s=stride, p=pad: p - (v - (v // s) * s), span, text="slack", at=ctx.at)
+        slack = guarded(
+            lambda v, s=stride, p=pad: p - (v - (v // s) * s), span, text="slack", at=ctx.at
+        )
         verdicts.append(at_least(slack, 0))
     if verdicts:
         ctx.check(
             verdicts,
             "SC201",
-            f"{node.op} {node.label} on {ctx.table.show(x)} silently drops the last row(s)/column(s) of its input",
+            f"{node.where} on {ctx.table.show(x)} silently drops the last row(s)/column(s) of its input",
             operands=[ctx.operand("input", node.inputs[0])],
         )

@@ -34,7 +34,9 @@ class Rule:
 
 
 def _rule(module: ModuleType) -> Rule:
-    return Rule(module.CODE, module.NAME, module.SEVERITY, module.SUMMARY, (module.__doc__ or "").strip())
+    return Rule(
+        module.CODE, module.NAME, module.SEVERITY, module.SUMMARY, (module.__doc__ or "").strip()
+    )
 
 
 RULES: dict[str, Rule] = {

@@ -26,7 +26,9 @@ def resolve(item: Any, table: ShapeTable) -> Any:
         return str(item)
 
 
-def compare(declared: tuple[Any, ...], actual: tuple[Any, ...], table: ShapeTable) -> list[Verdict] | None:
+def compare(
+    declared: tuple[Any, ...], actual: tuple[Any, ...], table: ShapeTable
+) -> list[Verdict] | None:
     if len(declared) != len(actual):
         return None
     verdicts: list[Verdict] = []

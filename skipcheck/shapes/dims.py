@@ -23,7 +23,11 @@ class Opaque:
     value: int | None = None
 
     def _combine(self, other: Any, op: str, fn: Any) -> Opaque:
-        ov = other.value if isinstance(other, Opaque) else (other if isinstance(other, int) else None)
+        ov = (
+            other.value
+            if isinstance(other, Opaque)
+            else (other if isinstance(other, int) else None)
+        )
         value = fn(self.value, ov) if self.value is not None and ov is not None else None
         return Opaque(f"({self.text} {op} {_text(other)})", value)
 
@@ -36,7 +40,10 @@ class Opaque:
         return self._combine(o, "-", lambda a, b: a - b)
 
     def __rsub__(self, o: Any) -> Opaque:
-        return Opaque(f"({_text(o)} - {self.text})", None if self.value is None or not isinstance(o, int) else o - self.value)
+        return Opaque(
+            f"({_text(o)} - {self.text})",
+            None if self.value is None or not isinstance(o, int) else o - self.value,
+        )
 
     def __mul__(self, o: Any) -> Opaque:
         return self._combine(o, "·", lambda a, b: a * b)

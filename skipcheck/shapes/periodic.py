@@ -87,7 +87,11 @@ class Affine:
     def __add__(self, other: object) -> Affine:
         if isinstance(other, Affine):
             x, y = self._align(other)
-            return Affine(x.var, x.modulus, tuple((a + c, b + d) for (a, b), (c, d) in zip(x.pieces, y.pieces)))
+            return Affine(
+                x.var,
+                x.modulus,
+                tuple((a + c, b + d) for (a, b), (c, d) in zip(x.pieces, y.pieces)),
+            )
         if isinstance(other, (int, Fraction)):
             return Affine(self.var, self.modulus, tuple((a, b + other) for a, b in self.pieces))
         return NotImplemented
@@ -107,7 +111,9 @@ class Affine:
 
     def __mul__(self, other: object) -> Affine:
         if isinstance(other, (int, Fraction)):
-            return Affine(self.var, self.modulus, tuple((a * other, b * other) for a, b in self.pieces))
+            return Affine(
+                self.var, self.modulus, tuple((a * other, b * other) for a, b in self.pieces)
+            )
         return NotImplemented
 
     __rmul__ = __mul__
@@ -137,7 +143,11 @@ class Affine:
         """1 where the value is >= 0, else 0 — exact only for purely periodic values."""
         if any(a != 0 for a, _ in self.pieces):
             raise OutOfFragment("a comparison that is not periodic in the input size")
-        return Affine(self.var, self.modulus, tuple((Fraction(0), Fraction(int(b >= 0))) for _, b in self.pieces))
+        return Affine(
+            self.var,
+            self.modulus,
+            tuple((Fraction(0), Fraction(int(b >= 0))) for _, b in self.pieces),
+        )
 
     # -- sets ------------------------------------------------------------
     def where_at_least(self, bound: int) -> SizeSet:

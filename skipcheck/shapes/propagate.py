@@ -98,8 +98,7 @@ class Context:
         return len(self.table.axis_vars)
 
     def where(self) -> str:
-        n = self.node
-        return f"{n.op} at {n.label} (line {n.pos.line})"
+        return f"{self.node.where} (line {self.node.pos.line})"
 
     def check(
         self,
@@ -119,27 +118,31 @@ class Context:
         """
         rule = RULES[code]
         kind = "runs" if rule.severity == "error" else "clean"
-        failed_axes: list[str] = []
+        failed_axes: list[tuple[str, ...]] = []
         for verdict in verdicts:
             if verdict is None:
                 self.table.inexact.append(f"{self.where()}: a size left the exact fragment")
                 continue
             if isinstance(verdict, bool):
                 if not verdict:
-                    failed_axes.append("")
+                    failed_axes.append(())
                 continue
-            self.table.constraints.append(Constraint(self.node.id, code, kind, verdict, self.where()))
+            self.table.constraints.append(
+                Constraint(self.node.id, code, kind, verdict, self.where())
+            )
             var = verdict.var
             if var in self.at:
                 if self.at[var] not in verdict:
-                    failed_axes.append(f"fails at {var} = {self.at[var]}: needs {verdict.describe()}")
-            elif verdict.is_empty() or (kind == "runs" and (self._domain(var) & verdict).is_empty()):
-                failed_axes.append(f"fails for every {var}")
+                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
+            elif verdict.is_empty() or (
+                kind == "runs" and (self._domain(var) & verdict).is_empty()
+            ):
+                failed_axes.append((var, "", ""))
         if not failed_axes:
             return True
         if fatal:
             self.node_failed = True
-        explain = tuple(dict.fromkeys(a for a in failed_axes if a))
+        explain = _explain([a for a in failed_axes if a], rule.severity)
         self.table.diagnostics.append(
             Diagnostic(
                 code=code,
@@ -164,7 +167,7 @@ class Context:
     def origin(self, node_id: int) -> str:
         nodes = self.table.graph.nodes
         node = nodes[node_id]
-        head = f"{node.label} (line {node.pos.line})" if node_id else "the input"
+        head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
         steps: list[str] = []
         current = node_id
         while current and len(steps) < 4:
@@ -181,14 +184,37 @@ class Context:
         return f"{head}: " + ", ".join(reversed(steps))
 
 
-def input_symbols(graph: Graph, override: Sequence[int] | None = None) -> tuple[Shape, dict[str, int], tuple[str, ...]]:
+def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
+    """Per-axis explanations, merged where the axes say the same (H and W of a square input)."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for var, value, needs in axes:
+        grouped.setdefault((value, needs.replace(var, "\0")), []).append(var)
+    out = []
+    for (value, needs), names in grouped.items():
+        subject = " = ".join(names)
+        if not value:
+            out.append(f"no input size {subject} satisfies it")
+            continue
+        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
+        verb = "fails" if severity == "error" else "happens"
+        out.append(
+            f"{verb} at {subject} = {value}; {'needs' if severity == 'error' else 'avoided for'} {need}"
+        )
+    return tuple(out)
+
+
+def input_symbols(
+    graph: Graph, override: Sequence[int] | None = None
+) -> tuple[Shape, dict[str, int], tuple[str, ...]]:
     """The input shape as dims, the concrete sizes per symbol, and each axis's symbol."""
     dims = tuple(override) if override is not None else graph.input_dims
     if len(dims) < 2:
         raise SkipcheckError("input needs at least [batch, channels]", graph.input_pos)
     rank = len(dims) - 2
     if rank > 3:
-        raise SkipcheckError(f"input has {rank} spatial axes; 1 to 3 are supported", graph.input_pos)
+        raise SkipcheckError(
+            f"input has {rank} spatial axes; 1 to 3 are supported", graph.input_pos
+        )
     if not isinstance(dims[1], int):
         raise SkipcheckError("the channel count of the input must be a number", graph.input_pos)
     defaults = AXIS_NAMES.get(rank, ())
@@ -226,7 +252,12 @@ def propagate(graph: Graph, input_override: Sequence[int] | None = None) -> Shap
         inputs = [table.shapes[i] for i in node.inputs]
         op = OPS[node.op]
         if len(inputs[0]) - 2 < op.min_rank:
-            ctx.check([False], "SC106", f"{node.op} needs spatial axes, but its input is {table.show(inputs[0])}", fatal=True)
+            ctx.check(
+                [False],
+                "SC106",
+                f"{node.op} needs spatial axes, but its input is {table.show(inputs[0])}",
+                fatal=True,
+            )
             table.broken.add(node.id)
             continue
         out = op.infer(ctx, node, inputs)
@@ -239,13 +270,21 @@ def propagate(graph: Graph, input_override: Sequence[int] | None = None) -> Shap
             check_declared(ctx, declared, out, pos, f"{what} is declared")
     if graph.output is not None and graph.out not in table.broken:
         ctx.node = graph.nodes[-1]
-        check_declared(ctx, graph.output, table.shapes[graph.out], graph.output_pos or graph.input_pos, "the output is declared")
+        check_declared(
+            ctx,
+            graph.output,
+            table.shapes[graph.out],
+            graph.output_pos or graph.input_pos,
+            "the output is declared",
+        )
     _explain_nearest(table)
     table.diagnostics.sort(key=lambda d: d.sort_key())
     return table
 
 
-def check_declared(ctx: Context, declared: tuple[Any, ...], actual: Shape, pos: Any, what: str) -> None:
+def check_declared(
+    ctx: Context, declared: tuple[Any, ...], actual: Shape, pos: Any, what: str
+) -> None:
     from skipcheck.shapes import declared as decl
 
     verdicts = decl.compare(declared, actual, ctx.table)
@@ -270,19 +309,25 @@ def check_declared(ctx: Context, declared: tuple[Any, ...], actual: Shape, pos: 
 
 def _explain_nearest(table: ShapeTable) -> None:
     """Add "nearest valid input" to findings at a concrete size that the symbols explain."""
-    notes = []
+    grouped: dict[tuple[int, str, str], list[str]] = {}
     for var, x in table.at.items():
         valid = table.valid_sizes(var)
         if x in valid or valid.is_empty():
             continue
         below, above = valid.nearest(x)
         near = ", ".join(str(v) for v in (below, above) if v is not None)
-        notes.append(f"{var} = {x} is not a valid input size; the model runs for {valid.describe()} (nearest: {near})")
+        grouped.setdefault((x, valid.describe().replace(var, "\0"), near), []).append(var)
+    notes = []
+    for (x, desc, near), names in grouped.items():
+        subject = " = ".join(names)
+        notes.append(
+            f"the whole model runs for {desc.replace(chr(0), ', '.join(names))}; nearest to {subject} = {x}: {near}"
+        )
     if not notes:
         return
     for d in table.diagnostics:
-        if d.severity == "error" and any("fails at" in n for n in d.notes):
-            d.notes = d.notes + tuple(n for n in notes if n.split(" = ")[0] in " ".join(d.notes))
+        if d.severity == "error" and any(n.startswith("fails at") for n in d.notes):
+            d.notes = d.notes + tuple(notes)
 
 
 def value_at(d: Any, at: dict[str, int]) -> Any:

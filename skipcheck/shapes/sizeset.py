@@ -137,7 +137,12 @@ class SizeSet:
                 above = x + step
             if below is not None and above is not None:
                 break
-            if x - step < 1 and above is None and self._bounded_above() is not None and x + step > self._bounded_above():  # type: ignore[operator]
+            if (
+                x - step < 1
+                and above is None
+                and self._bounded_above() is not None
+                and x + step > self._bounded_above()
+            ):  # type: ignore[operator]
                 break
         return below, above
 
@@ -190,7 +195,9 @@ class SizeSet:
             if m == 1:
                 parts.append(f"every {', '.join(bound)}")
             else:
-                parts.append(f"{v} ≡ {', '.join(map(str, sorted(residues)))} (mod {m}), {', '.join(bound)}")
+                parts.append(
+                    f"{v} ≡ {', '.join(map(str, sorted(residues)))} (mod {m}), {', '.join(bound)}"
+                )
         return " or ".join(parts)
 
 

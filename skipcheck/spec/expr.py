@@ -129,7 +129,9 @@ class _Walker:
             func = _FUNCTIONS.get(node.func.id)
             if func is None:
                 hint = _hint(node.func.id, _FUNCTIONS)
-                raise ExprError(f"unknown function {node.func.id!r}{hint}; allowed: {', '.join(_FUNCTIONS)}")
+                raise ExprError(
+                    f"unknown function {node.func.id!r}{hint}; allowed: {', '.join(_FUNCTIONS)}"
+                )
             args = [self.visit(arg) for arg in node.args]
             try:
                 return _check_magnitude(func(*args))

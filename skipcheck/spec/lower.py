@@ -21,7 +21,17 @@ from skipcheck.spec.expr import ExprError, evaluate
 from skipcheck.spec.yamltree import YList, YMap, position_of
 
 SECTIONS = ("encoder", "bottleneck", "decoder", "head")
-TOP_KEYS = ("skipcheck", "name", "description", "input", "output", "params", "blocks", "layers", *SECTIONS)
+TOP_KEYS = (
+    "skipcheck",
+    "name",
+    "description",
+    "input",
+    "output",
+    "params",
+    "blocks",
+    "layers",
+    *SECTIONS,
+)
 LAYER_KEYS = ("name", "repeat", "expect")
 MAX_NODES = 20_000
 MAX_REPEAT = 1_000
@@ -77,7 +87,9 @@ class _Lowerer:
     def __init__(self, tree: Any, file: str, overrides: dict[str, Any]) -> None:
         if not isinstance(tree, YMap):
             pos = getattr(tree, "pos", Position(file, 1, 1))
-            raise SkipcheckError(f"a spec is a YAML mapping with `skipcheck: 1`, not a {_kind(tree)}", pos)
+            raise SkipcheckError(
+                f"a spec is a YAML mapping with `skipcheck: 1`, not a {_kind(tree)}", pos
+            )
         self.tree = tree
         self.file = file
         self.overrides = overrides
@@ -93,11 +105,16 @@ class _Lowerer:
         t = self.tree
         for key in t:
             if key not in TOP_KEYS:
-                raise SkipcheckError(f"unknown top-level key {key!r}{did_you_mean(key, TOP_KEYS)}", t.key_pos[key])
+                raise SkipcheckError(
+                    f"unknown top-level key {key!r}{did_you_mean(key, TOP_KEYS)}", t.key_pos[key]
+                )
         if "skipcheck" not in t:
             raise SkipcheckError("missing `skipcheck: 1` (the format version) at the top", t.pos)
         if t["skipcheck"] != 1:
-            raise SkipcheckError(f"unsupported format version {t['skipcheck']!r}; this skipcheck reads version 1", position_of(t, "skipcheck"))
+            raise SkipcheckError(
+                f"unsupported format version {t['skipcheck']!r}; this skipcheck reads version 1",
+                position_of(t, "skipcheck"),
+            )
         if "input" not in t:
             raise SkipcheckError("missing `input:` — the input shape, e.g. [N, 3, H, W]", t.pos)
         input_dims = self.input_shape(t["input"], position_of(t, "input"))
@@ -108,9 +125,14 @@ class _Lowerer:
         current = 0
         body = [s for s in SECTIONS if s in t]
         if "layers" in t and body:
-            raise SkipcheckError(f"use either `layers:` or the sections {', '.join(SECTIONS)}, not both", t.key_pos["layers"])
+            raise SkipcheckError(
+                f"use either `layers:` or the sections {', '.join(SECTIONS)}, not both",
+                t.key_pos["layers"],
+            )
         if "layers" not in t and not body:
-            raise SkipcheckError("the spec has no layers: add `layers:` or encoder/bottleneck/decoder/head", t.pos)
+            raise SkipcheckError(
+                "the spec has no layers: add `layers:` or encoder/bottleneck/decoder/head", t.pos
+            )
         for section in ["layers"] if "layers" in t else body:
             items = self.expect_list(t[section], position_of(t, section), section)
             prefix = "" if section == "layers" else section
@@ -140,16 +162,24 @@ class _Lowerer:
         for k, d in enumerate(value):
             dpos = position_of(value, k) if isinstance(value, YList) else pos
             if isinstance(d, bool) or not isinstance(d, (int, str)):
-                raise SkipcheckError(f"input sizes are whole numbers or symbols like H, not {d!r}", dpos)
+                raise SkipcheckError(
+                    f"input sizes are whole numbers or symbols like H, not {d!r}", dpos
+                )
             if isinstance(d, str) and not _IDENT.match(d):
                 raise SkipcheckError(f"input symbol {d!r} must be a plain name like H", dpos)
             if isinstance(d, int) and not 1 <= d <= MAX_CHANNELS * 64:
-                raise SkipcheckError(f"input size {d} is out of range (1 to {MAX_CHANNELS * 64:,})", dpos)
+                raise SkipcheckError(
+                    f"input size {d} is out of range (1 to {MAX_CHANNELS * 64:,})", dpos
+                )
             dims.append(d)
         if len(dims) < 3:
-            raise SkipcheckError(f"input {dims} needs batch, channels and at least one spatial size", pos)
+            raise SkipcheckError(
+                f"input {dims} needs batch, channels and at least one spatial size", pos
+            )
         if isinstance(dims[1], str):
-            raise SkipcheckError("the input's channel count must be a number", position_of(value, 1))
+            raise SkipcheckError(
+                "the input's channel count must be a number", position_of(value, 1)
+            )
         return tuple(dims)
 
     def params(self, value: Any) -> dict[str, Any]:
@@ -158,10 +188,14 @@ class _Lowerer:
             value = YMap()
             value.pos, value.key_pos, value.value_pos = self.tree.pos, {}, {}
         if not isinstance(value, YMap):
-            raise SkipcheckError("params must be a mapping like {base: 64}", getattr(value, "pos", self.tree.pos))
+            raise SkipcheckError(
+                "params must be a mapping like {base: 64}", getattr(value, "pos", self.tree.pos)
+            )
         for key in self.overrides:
             if key not in value:
-                raise SkipcheckError(f"--set {key}: there is no param {key!r}{did_you_mean(key, value)} (params: {', '.join(value) or 'none'})")
+                raise SkipcheckError(
+                    f"--set {key}: there is no param {key!r}{did_you_mean(key, value)} (params: {', '.join(value) or 'none'})"
+                )
         for key, raw in value.items():
             if not _IDENT.match(key):
                 raise SkipcheckError(f"param name {key!r} must be a plain name", value.key_pos[key])
@@ -173,24 +207,35 @@ class _Lowerer:
         if value is None:
             return
         if not isinstance(value, YMap):
-            raise SkipcheckError("blocks must be a mapping of block names", getattr(value, "pos", self.tree.pos))
+            raise SkipcheckError(
+                "blocks must be a mapping of block names", getattr(value, "pos", self.tree.pos)
+            )
         for name, body in value.items():
             pos = value.key_pos[name]
             if name in OPS or name in ("residual", "stage"):
                 raise SkipcheckError(f"block name {name!r} is already an op name", pos)
             if not isinstance(body, YMap):
-                raise SkipcheckError(f"block {name!r} must be a mapping with `layers:` (and `args:`)", pos)
+                raise SkipcheckError(
+                    f"block {name!r} must be a mapping with `layers:` (and `args:`)", pos
+                )
             for key in body:
                 if key not in ("args", "layers", "description"):
-                    raise SkipcheckError(f"unknown key {key!r} in block {name!r}{did_you_mean(key, ('args', 'layers'))}", body.key_pos[key])
+                    raise SkipcheckError(
+                        f"unknown key {key!r} in block {name!r}{did_you_mean(key, ('args', 'layers'))}",
+                        body.key_pos[key],
+                    )
             args: list[tuple[str, Any]] = []
             raw_args = body.get("args", [])
             if not isinstance(raw_args, list):
-                raise SkipcheckError("args must be a list like [ch, pad=0]", position_of(body, "args"))
+                raise SkipcheckError(
+                    "args must be a list like [ch, pad=0]", position_of(body, "args")
+                )
             for k, arg in enumerate(raw_args):
                 apos = position_of(raw_args, k) if isinstance(raw_args, YList) else pos
                 if not isinstance(arg, str):
-                    raise SkipcheckError(f"block argument must be a name or name=default, not {arg!r}", apos)
+                    raise SkipcheckError(
+                        f"block argument must be a name or name=default, not {arg!r}", apos
+                    )
                 arg_name, _, default = arg.partition("=")
                 arg_name = arg_name.strip()
                 if not _IDENT.match(arg_name):
@@ -215,12 +260,23 @@ class _Lowerer:
                 stack.extend(item)
 
     # -- layers ------------------------------------------------------------
-    def items(self, items: YList, current: int, env: dict[str, Any], scope: _Scope, prefix: str, stage: str | None, top: bool = False) -> int:
+    def items(
+        self,
+        items: YList,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        prefix: str,
+        stage: str | None,
+        top: bool = False,
+    ) -> int:
         for k, item in enumerate(items):
             pos = position_of(items, k)
             if isinstance(item, YMap) and "stage" in item:
                 if not top:
-                    raise SkipcheckError("a stage can only appear directly in a section list, not inside layers", pos)
+                    raise SkipcheckError(
+                        "a stage can only appear directly in a section list, not inside layers", pos
+                    )
                 current = self.stage(item, current, env)
                 continue
             current = self.layer(item, pos, current, env, scope, _join(prefix, str(k)), stage)
@@ -229,7 +285,10 @@ class _Lowerer:
     def stage(self, item: YMap, current: int, env: dict[str, Any]) -> int:
         for key in item:
             if key not in ("stage", "layers", "expect", "description"):
-                raise SkipcheckError(f"unknown key {key!r} in a stage{did_you_mean(key, ('stage', 'layers', 'expect'))}", item.key_pos[key])
+                raise SkipcheckError(
+                    f"unknown key {key!r} in a stage{did_you_mean(key, ('stage', 'layers', 'expect'))}",
+                    item.key_pos[key],
+                )
         name = item["stage"]
         pos = position_of(item, "stage")
         if not isinstance(name, str) or not _IDENT.match(name):
@@ -248,45 +307,97 @@ class _Lowerer:
         if self.nodes[current].name is None:
             self.nodes[current].name = name
         if "expect" in item:
-            self.nodes[current].expects.append((self.declared(item["expect"], position_of(item, "expect"), "expect"), position_of(item, "expect"), f"stage {name}"))
+            self.nodes[current].expects.append(
+                (
+                    self.declared(item["expect"], position_of(item, "expect"), "expect"),
+                    position_of(item, "expect"),
+                    f"stage {name}",
+                )
+            )
         return current
 
-    def layer(self, item: Any, pos: Position, current: int, env: dict[str, Any], scope: _Scope, path: str, stage: str | None) -> int:
+    def layer(
+        self,
+        item: Any,
+        pos: Position,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        path: str,
+        stage: str | None,
+    ) -> int:
         if isinstance(item, str):
             return self.call(item, None, pos, pos, current, env, scope, path, stage, None)
         if not isinstance(item, YMap):
-            raise SkipcheckError(f"a layer is `- op: {{...}}` or `- op`, not a {_kind(item)}", getattr(item, "pos", pos))
+            raise SkipcheckError(
+                f"a layer is `- op: {{...}}` or `- op`, not a {_kind(item)}",
+                getattr(item, "pos", pos),
+            )
         keys = [k for k in item if k not in LAYER_KEYS]
         if len(keys) != 1:
             if not keys:
                 raise SkipcheckError(f"this layer names no op (only {', '.join(item)})", item.pos)
             raise SkipcheckError(
-                f"one layer per list item: found {', '.join(keys)} together (write each as its own `- op:` item)", item.key_pos[keys[1]]
+                f"one layer per list item: found {', '.join(keys)} together (write each as its own `- op:` item)",
+                item.key_pos[keys[1]],
             )
         op = keys[0]
         repeat = 1
         if "repeat" in item:
-            repeat = self.integer(item["repeat"], env, position_of(item, "repeat"), "repeat", minimum=0)
+            repeat = self.integer(
+                item["repeat"], env, position_of(item, "repeat"), "repeat", minimum=0
+            )
             if repeat > MAX_REPEAT:
-                raise SkipcheckError(f"repeat {repeat} is more than {MAX_REPEAT}", position_of(item, "repeat"))
+                raise SkipcheckError(
+                    f"repeat {repeat} is more than {MAX_REPEAT}", position_of(item, "repeat")
+                )
         name = item.get("name")
         if name is not None and (not isinstance(name, str) or not _IDENT.match(name)):
-            raise SkipcheckError(f"name must be a plain name, not {name!r}", position_of(item, "name"))
+            raise SkipcheckError(
+                f"name must be a plain name, not {name!r}", position_of(item, "name")
+            )
         for i in range(repeat):
             loop_env = {**env, "i": i} if "repeat" in item else env
             loop_path = f"{path}_{i}" if repeat > 1 else path
-            current = self.call(op, item[op], item.key_pos[op], position_of(item, op), current, loop_env, scope, loop_path, stage, item)
+            current = self.call(
+                op,
+                item[op],
+                item.key_pos[op],
+                position_of(item, op),
+                current,
+                loop_env,
+                scope,
+                loop_path,
+                stage,
+                item,
+            )
         if name is not None:
             if scope.find(name) is not None and scope is self.globals:
                 raise SkipcheckError(f"name {name!r} is used twice", position_of(item, "name"))
             scope.names[name] = current
             self.nodes[current].name = name
         if "expect" in item and current != 0:
-            self.nodes[current].expects.append((self.declared(item["expect"], position_of(item, "expect"), "expect"), position_of(item, "expect"), f"{self.nodes[current].label}"))
+            self.nodes[current].expects.append(
+                (
+                    self.declared(item["expect"], position_of(item, "expect"), "expect"),
+                    position_of(item, "expect"),
+                    f"{self.nodes[current].label}",
+                )
+            )
         return current
 
     def call(
-        self, op: str, args: Any, pos: Position, vpos: Position, current: int, env: dict[str, Any], scope: _Scope, path: str, stage: str | None, item: YMap | None
+        self,
+        op: str,
+        args: Any,
+        pos: Position,
+        vpos: Position,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        path: str,
+        stage: str | None,
+        item: YMap | None,
     ) -> int:
         if op in self.blocks:
             return self.block(self.blocks[op], args, pos, vpos, current, env, scope, path, stage)
@@ -300,17 +411,53 @@ class _Lowerer:
         params, ppos = self.op_params(OPS[op], op, args, pos, vpos, env)
         return self.add(op, params, (current,), pos, _join(path, op), stage, ppos)
 
-    def add(self, op: str, params: dict[str, Any], inputs: tuple[int, ...], pos: Position, path: str, stage: str | None,
-            ppos: dict[str, Position] | None = None, skips: tuple[str, ...] = (), group: str | None = None) -> int:
+    def add(
+        self,
+        op: str,
+        params: dict[str, Any],
+        inputs: tuple[int, ...],
+        pos: Position,
+        path: str,
+        stage: str | None,
+        ppos: dict[str, Position] | None = None,
+        skips: tuple[str, ...] = (),
+        group: str | None = None,
+    ) -> int:
         if len(self.nodes) >= MAX_NODES:
-            raise SkipcheckError(f"the model expands to more than {MAX_NODES:,} layers (a repeat too large?)", pos)
-        node = Node(len(self.nodes), OPS[op].name, params, inputs, pos, path, stage, param_pos=ppos or {}, skips=skips, group=group)
+            raise SkipcheckError(
+                f"the model expands to more than {MAX_NODES:,} layers (a repeat too large?)", pos
+            )
+        node = Node(
+            len(self.nodes),
+            OPS[op].name,
+            params,
+            inputs,
+            pos,
+            path,
+            stage,
+            param_pos=ppos or {},
+            skips=skips,
+            group=group,
+        )
         self.nodes.append(node)
         return node.id
 
-    def block(self, block: Block, args: Any, pos: Position, vpos: Position, current: int, env: dict[str, Any], scope: _Scope, path: str, stage: str | None) -> int:
+    def block(
+        self,
+        block: Block,
+        args: Any,
+        pos: Position,
+        vpos: Position,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        path: str,
+        stage: str | None,
+    ) -> int:
         if block.name in self.block_stack:
-            chain = " → ".join([*self.block_stack[self.block_stack.index(block.name):], block.name])
+            chain = " → ".join(
+                [*self.block_stack[self.block_stack.index(block.name) :], block.name]
+            )
             raise SkipcheckError(f"block recursion: {chain}", pos)
         if len(self.block_stack) >= MAX_BLOCK_DEPTH:
             raise SkipcheckError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep", pos)
@@ -321,12 +468,17 @@ class _Lowerer:
             if len(block.args) >= 1 and not isinstance(args, list):
                 args = {block.args[0][0]: args}
             else:
-                raise SkipcheckError(f"block {block.name!r} takes a mapping of arguments like {{{', '.join(a for a, _ in block.args)}}}", vpos)
+                raise SkipcheckError(
+                    f"block {block.name!r} takes a mapping of arguments like {{{', '.join(a for a, _ in block.args)}}}",
+                    vpos,
+                )
         names = [a for a, _ in block.args]
         for key in args:
             if key not in names:
-                raise SkipcheckError(f"block {block.name!r} has no argument {key!r}{did_you_mean(key, names)} (arguments: {', '.join(names) or 'none'})",
-                                     args.key_pos.get(key, vpos) if isinstance(args, YMap) else vpos)
+                raise SkipcheckError(
+                    f"block {block.name!r} has no argument {key!r}{did_you_mean(key, names)} (arguments: {', '.join(names) or 'none'})",
+                    args.key_pos.get(key, vpos) if isinstance(args, YMap) else vpos,
+                )
         inner = {k: v for k, v in env.items()}
         for arg, default in block.args:
             if arg in args:
@@ -335,20 +487,38 @@ class _Lowerer:
             elif default is _REQUIRED:
                 raise SkipcheckError(f"block {block.name!r} needs argument {arg!r}", vpos)
             else:
-                given[arg] = self.number_or_text(default, {**inner, **given}, block.pos, f"default of {arg}")
+                given[arg] = self.number_or_text(
+                    default, {**inner, **given}, block.pos, f"default of {arg}"
+                )
         inner.update(given)
         self.block_stack.append(block.name)
         try:
-            return self.items(block.layers, current, inner, _Scope(parent=scope), _join(path, block.name), stage)
+            return self.items(
+                block.layers, current, inner, _Scope(parent=scope), _join(path, block.name), stage
+            )
         finally:
             self.block_stack.pop()
 
-    def residual(self, args: Any, pos: Position, current: int, env: dict[str, Any], scope: _Scope, path: str, stage: str | None) -> int:
+    def residual(
+        self,
+        args: Any,
+        pos: Position,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        path: str,
+        stage: str | None,
+    ) -> int:
         if not isinstance(args, YMap):
-            raise SkipcheckError("residual takes a mapping: {body: [...], shortcut: [...], merge: add}", pos)
+            raise SkipcheckError(
+                "residual takes a mapping: {body: [...], shortcut: [...], merge: add}", pos
+            )
         for key in args:
             if key not in ("body", "shortcut", "merge"):
-                raise SkipcheckError(f"unknown key {key!r} in residual{did_you_mean(key, ('body', 'shortcut', 'merge'))}", args.key_pos[key])
+                raise SkipcheckError(
+                    f"unknown key {key!r} in residual{did_you_mean(key, ('body', 'shortcut', 'merge'))}",
+                    args.key_pos[key],
+                )
         if "body" not in args:
             raise SkipcheckError("residual needs a `body:` list", pos)
         path = _join(path, "residual")
@@ -357,14 +527,31 @@ class _Lowerer:
         short = current
         if args.get("shortcut") is not None:
             sc = self.expect_list(args["shortcut"], position_of(args, "shortcut"), "shortcut")
-            short = self.items(sc, current, env, _Scope(parent=scope), _join(path, "shortcut"), stage)
+            short = self.items(
+                sc, current, env, _Scope(parent=scope), _join(path, "shortcut"), stage
+            )
         merge = args.get("merge", "add")
         if merge not in MERGE_OPS:
-            raise SkipcheckError(f"residual merge must be one of {', '.join(sorted(MERGE_OPS))}, not {merge!r}{did_you_mean(str(merge), MERGE_OPS)}",
-                                 position_of(args, "merge"))
-        return self.add(merge, {"align": "none", "residual": True}, (out, short), pos, _join(path, merge), stage)
+            raise SkipcheckError(
+                f"residual merge must be one of {', '.join(sorted(MERGE_OPS))}, not {merge!r}{did_you_mean(str(merge), MERGE_OPS)}",
+                position_of(args, "merge"),
+            )
+        return self.add(
+            merge, {"align": "none", "residual": True}, (out, short), pos, _join(path, merge), stage
+        )
 
-    def merge(self, op: str, args: Any, pos: Position, vpos: Position, current: int, env: dict[str, Any], scope: _Scope, path: str, stage: str | None) -> int:
+    def merge(
+        self,
+        op: str,
+        args: Any,
+        pos: Position,
+        vpos: Position,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        path: str,
+        stage: str | None,
+    ) -> int:
         if not isinstance(args, YMap):
             args_map: dict[str, Any] = {"skip": args}
             ppos = {"skip": vpos}
@@ -373,14 +560,19 @@ class _Lowerer:
             ppos = {k: position_of(args, k) for k in args}
             for key in args:
                 if key not in ("skip", "via", "align"):
-                    raise SkipcheckError(f"unknown key {key!r} in {op}{did_you_mean(key, ('skip', 'via', 'align'))}", args.key_pos[key])
+                    raise SkipcheckError(
+                        f"unknown key {key!r} in {op}{did_you_mean(key, ('skip', 'via', 'align'))}",
+                        args.key_pos[key],
+                    )
         if args_map.get("skip") is None:
             raise SkipcheckError(f"{op} needs a skip: `{op}: enc4` or `{op}: {{skip: enc4}}`", vpos)
         refs = args_map["skip"] if isinstance(args_map["skip"], list) else [args_map["skip"]]
         align = args_map.get("align", "none")
         if align not in ("none", "center_crop", "pad", "interpolate"):
-            raise SkipcheckError(f"align must be none, center_crop, pad or interpolate, not {align!r}{did_you_mean(str(align), ('none', 'center_crop', 'pad', 'interpolate'))}",
-                                 ppos.get("align", pos))
+            raise SkipcheckError(
+                f"align must be none, center_crop, pad or interpolate, not {align!r}{did_you_mean(str(align), ('none', 'center_crop', 'pad', 'interpolate'))}",
+                ppos.get("align", pos),
+            )
         path = _join(path, op)
         inputs = [current]
         for k, ref in enumerate(refs):
@@ -390,11 +582,27 @@ class _Lowerer:
             skip = self.reference(ref, rpos, scope)
             if args_map.get("via") is not None:
                 via = self.expect_list(args_map["via"], ppos.get("via", pos), "via")
-                skip = self.items(via, skip, env, _Scope(parent=scope), _join(path, "via" if len(refs) == 1 else f"via{k}"), stage)
+                skip = self.items(
+                    via,
+                    skip,
+                    env,
+                    _Scope(parent=scope),
+                    _join(path, "via" if len(refs) == 1 else f"via{k}"),
+                    stage,
+                )
                 for n in self.nodes[-1:]:
                     n.group = "via"
             inputs.append(skip)
-        return self.add(op, {"align": align}, tuple(inputs), pos, path, stage, ppos, skips=tuple(str(r) for r in refs))
+        return self.add(
+            op,
+            {"align": align},
+            tuple(inputs),
+            pos,
+            path,
+            stage,
+            ppos,
+            skips=tuple(str(r) for r in refs),
+        )
 
     def reference(self, ref: Any, pos: Position, scope: _Scope) -> int:
         if not isinstance(ref, str):
@@ -405,12 +613,20 @@ class _Lowerer:
         if ref == "input":
             return 0
         if ref in self.declared_later:
-            raise SkipcheckError(f"{ref!r} is defined later in the file; a skip can only come from an earlier stage or layer", pos)
+            raise SkipcheckError(
+                f"{ref!r} is defined later in the file; a skip can only come from an earlier stage or layer",
+                pos,
+            )
         visible = scope.visible()
-        raise SkipcheckError(f"unknown name {ref!r}{did_you_mean(ref, visible)} (earlier names: {', '.join(visible[-8:]) or 'none'})", pos)
+        raise SkipcheckError(
+            f"unknown name {ref!r}{did_you_mean(ref, visible)} (earlier names: {', '.join(visible[-8:]) or 'none'})",
+            pos,
+        )
 
     # -- values ------------------------------------------------------------
-    def op_params(self, op: Op, name: str, args: Any, pos: Position, vpos: Position, env: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Position]]:
+    def op_params(
+        self, op: Op, name: str, args: Any, pos: Position, vpos: Position, env: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Position]]:
         given: dict[str, Any] = {}
         ppos: dict[str, Position] = {}
         if args is None:
@@ -420,15 +636,24 @@ class _Lowerer:
             for key in args:
                 if key not in known:
                     hint = did_you_mean(key, known)
-                    extra = " (it is inferred from the input)" if key in ("in_channels", "num_features", "in_features") else ""
-                    raise SkipcheckError(f"{name} has no parameter {key!r}{hint}{extra}; it takes: {', '.join(known) or 'none'}", args.key_pos[key])
+                    extra = (
+                        " (it is inferred from the input)"
+                        if key in ("in_channels", "num_features", "in_features")
+                        else ""
+                    )
+                    raise SkipcheckError(
+                        f"{name} has no parameter {key!r}{hint}{extra}; it takes: {', '.join(known) or 'none'}",
+                        args.key_pos[key],
+                    )
                 given[key] = args[key]
                 ppos[key] = position_of(args, key)
         elif op.primary is not None:
             given[op.primary] = args
             ppos[op.primary] = vpos
         else:
-            raise SkipcheckError(f"{name} takes no value here; write `- {name}` or `- {name}: {{...}}`", vpos)
+            raise SkipcheckError(
+                f"{name} takes no value here; write `- {name}` or `- {name}: {{...}}`", vpos
+            )
         params: dict[str, Any] = {}
         for p in op.params:
             if p.name in given:
@@ -449,13 +674,24 @@ class _Lowerer:
             if isinstance(value, list):
                 if not value:
                     raise SkipcheckError(f"{what} is an empty list", pos)
-                return [self.integer(v, env, position_of(value, k) if isinstance(value, YList) else pos, what, p.minimum) for k, v in enumerate(value)]
+                return [
+                    self.integer(
+                        v,
+                        env,
+                        position_of(value, k) if isinstance(value, YList) else pos,
+                        what,
+                        p.minimum,
+                    )
+                    for k, v in enumerate(value)
+                ]
             return self.integer(value, env, pos, what, p.minimum)
         if p.kind == "sizes":
             if value is None:
                 return None
             if isinstance(value, list):
-                return [None if v is None else self.integer(v, env, pos, what, p.minimum) for v in value]
+                return [
+                    None if v is None else self.integer(v, env, pos, what, p.minimum) for v in value
+                ]
             return self.integer(value, env, pos, what, p.minimum)
         if p.kind == "number":
             return self.number(value, env, pos, what)
@@ -473,7 +709,10 @@ class _Lowerer:
             return value
         if p.kind == "choice":
             if value not in p.choices:
-                raise SkipcheckError(f"{what} must be one of {', '.join(p.choices)}, not {value!r}{did_you_mean(str(value), p.choices)}", pos)
+                raise SkipcheckError(
+                    f"{what} must be one of {', '.join(p.choices)}, not {value!r}{did_you_mean(str(value), p.choices)}",
+                    pos,
+                )
             return value
         raise SkipcheckError(f"{what}: unsupported value {value!r}", pos)  # pragma: no cover
 
@@ -483,7 +722,11 @@ class _Lowerer:
         if isinstance(value, (int, float)):
             if isinstance(value, int) and abs(value) > 2**62:
                 raise SkipcheckError(f"{what} = {value} is far too large", pos)
-            if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+            if (
+                (isinstance(value, float)
+                and value != value)
+                or value in (float("inf"), float("-inf"))
+            ):
                 raise SkipcheckError(f"{what} must be a finite number", pos)
             return value
         if isinstance(value, str):
@@ -510,7 +753,9 @@ class _Lowerer:
             raise SkipcheckError(f"{what} must be positive, not {v}", pos)
         return v
 
-    def integer(self, value: Any, env: dict[str, Any], pos: Position, what: str, minimum: int | None = None) -> int:
+    def integer(
+        self, value: Any, env: dict[str, Any], pos: Position, what: str, minimum: int | None = None
+    ) -> int:
         v = self.number(value, env, pos, what)
         if isinstance(v, float):
             if not v.is_integer():
@@ -528,7 +773,10 @@ class _Lowerer:
         out = []
         for k, d in enumerate(value):
             if isinstance(d, bool) or not isinstance(d, (int, str)):
-                raise SkipcheckError(f"{what} sizes are numbers, symbols or arithmetic like H/2, not {d!r}", position_of(value, k) if isinstance(value, YList) else pos)
+                raise SkipcheckError(
+                    f"{what} sizes are numbers, symbols or arithmetic like H/2, not {d!r}",
+                    position_of(value, k) if isinstance(value, YList) else pos,
+                )
             out.append(d)
         return tuple(out)
 

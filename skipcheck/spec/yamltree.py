@@ -62,7 +62,9 @@ def position_of(container: YMap | YList, key: str | int) -> Position:
 def load_text(text: str, file: str) -> Any:
     """Parse YAML text into YMap / YList / scalars with positions."""
     if len(text) > MAX_BYTES:
-        raise SkipcheckError(f"file is {len(text):,} characters; specs are limited to {MAX_BYTES:,}")
+        raise SkipcheckError(
+            f"file is {len(text):,} characters; specs are limited to {MAX_BYTES:,}"
+        )
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -118,7 +120,9 @@ class _Converter:
         before anything is built from it.
         """
         if depth > MAX_DEPTH:
-            raise SkipcheckError(f"YAML is nested too deeply (limit {MAX_DEPTH} levels)", self.pos(node))
+            raise SkipcheckError(
+                f"YAML is nested too deeply (limit {MAX_DEPTH} levels)", self.pos(node)
+            )
         key = id(node)
         if key in self.sizes:
             return self.sizes[key]
@@ -190,7 +194,9 @@ class _Converter:
         out.value_pos = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise SkipcheckError("YAML merge keys (<<) are not supported in specs", self.pos(key_node))
+                raise SkipcheckError(
+                    "YAML merge keys (<<) are not supported in specs", self.pos(key_node)
+                )
             if not isinstance(key_node, yaml.ScalarNode):
                 raise SkipcheckError("mapping keys must be plain names", self.pos(key_node))
             key = self.scalar(key_node)

@@ -1,0 +1,128 @@
+"""The human report: a table of every stage and layer, then findings with their source lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from skipcheck.diagnostics import Diagnostic
+from skipcheck.result import FileResult
+
+_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+@dataclass
+class FullReporter:
+    """Rich output for people at a terminal. NO_COLOR is honoured by rich itself."""
+
+    stream: TextIO | None = None
+    quiet: bool = False
+    show_table: bool = True
+    console: Console = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.console = Console(file=self.stream, highlight=False, soft_wrap=False)
+
+    def file(self, result: FileResult) -> None:
+        if result.error is not None:
+            self.console.print(Text(f"{result.error}", style="bold red"))
+            return
+        table = result.table
+        assert table is not None and result.graph is not None
+        if not self.quiet and self.show_table:
+            self.console.print(self.layer_table(result))
+        for diag in result.diagnostics:
+            self.finding(diag, result.lines)
+        if not self.quiet:
+            for line in result.size_lines():
+                self.console.print(Text(line, style="dim" if result.ok else ""))
+            for note in dict.fromkeys(table.inexact):
+                self.console.print(
+                    Text(f"note: {note}; checked at the given input size only", style="dim")
+                )
+
+    def layer_table(self, result: FileResult) -> Table:
+        table, graph = result.table, result.graph
+        assert table is not None and graph is not None
+        grid = Table(
+            title=f"{graph.name} — {graph.file}",
+            title_justify="left",
+            box=None,
+            header_style="bold",
+            pad_edge=False,
+        )
+        grid.add_column("layer", overflow="fold")
+        grid.add_column("op")
+        grid.add_column("output shape")
+        grid.add_column("params", justify="right")
+        grid.add_column("line", justify="right", style="dim")
+        flagged = {d.pos.line: d.severity for d in result.diagnostics}
+        for node in graph.nodes:
+            if node.id in table.broken:
+                shape = "—"
+            else:
+                shape = table.shape_of(node.id)
+            count = table.counts.get(node.id)
+            params = "" if count in (None, 0) else f"{count:,}"
+            style = _STYLE.get(flagged.get(node.pos.line, ""), "")
+            name = (
+                node.path
+                if node.name is None or node.name == node.path
+                else f"{node.path} ({node.name})"
+            )
+            grid.add_row(escape(name), node.op, shape, params, str(node.pos.line), style=style)
+        return grid
+
+    def finding(self, diag: Diagnostic, lines: list[str]) -> None:
+        c = self.console
+        head = Text()
+        head.append(f"{diag.pos}: ", style="bold")
+        head.append(f"{diag.severity} {diag.code}", style=_STYLE.get(diag.severity, ""))
+        head.append(f" {diag.message}")
+        c.print(head)
+        if 0 < diag.pos.line <= len(lines):
+            gutter = f"{diag.pos.line:>5} │ "
+            c.print(Text(gutter, style="dim") + Text(lines[diag.pos.line - 1].rstrip()))
+            c.print(
+                Text(" " * (len(gutter) - 2) + "│ " + " " * (diag.pos.col - 1) + "^", style="dim")
+            )
+        width = max((len(o.role) for o in diag.operands), default=0)
+        for o in diag.operands:
+            c.print(
+                Text(f"      {o.role:<{width}}  {o.shape}  ", style="bold")
+                + Text(f"← {o.origin}", style="dim")
+            )
+        for note in diag.notes:
+            c.print(Text(f"      note: {note}", style="cyan"))
+        for k, fix in enumerate(diag.fixes, 1):
+            c.print(Text(f"      fix {k}: {getattr(fix, 'title', fix)}", style="green"))
+        c.print()
+
+    def summary(self, results: list[FileResult]) -> None:
+        errors = sum(len([d for d in r.diagnostics if d.severity == "error"]) for r in results)
+        warnings = sum(len([d for d in r.diagnostics if d.severity == "warning"]) for r in results)
+        failed = sum(1 for r in results if r.error is not None)
+        parts = [
+            f"{errors} error{'s' * (errors != 1)}",
+            f"{warnings} warning{'s' * (warnings != 1)}",
+        ]
+        if failed:
+            parts.append(f"{failed} file{'s' * (failed != 1)} could not be checked")
+        files = f"{len(results)} file{'s' * (len(results) != 1)}"
+        extra = ""
+        if len(results) == 1 and results[0].table is not None:
+            r = results[0]
+            total = r.table.total_params if r.table is not None else None
+            extra = (
+                f" · output {r.output_shape()} · {total:,} parameters"
+                if total is not None
+                else f" · output {r.output_shape()}"
+            )
+        style = "bold red" if errors or failed else ("yellow" if warnings else "bold green")
+        verdict = "✗" if errors or failed else "✓"
+        self.console.print(Text(f"{verdict} {', '.join(parts)} in {files}{extra}", style=style))

@@ -1,0 +1,73 @@
+"""What checking one file produced: the graph, the shape table and the findings — or the error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from skipcheck.check import check
+from skipcheck.diagnostics import Diagnostic
+from skipcheck.errors import SkipcheckError
+from skipcheck.graph import Graph
+from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.spec.lower import lower
+from skipcheck.spec.yamltree import load_file
+
+
+@dataclass
+class FileResult:
+    path: str
+    graph: Graph | None = None
+    table: ShapeTable | None = None
+    error: SkipcheckError | None = None
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.table.diagnostics if self.table is not None else []
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not any(d.severity == "error" for d in self.diagnostics)
+
+    def output_shape(self) -> str:
+        if self.table is None or self.graph is None:
+            return "?"
+        return (
+            self.table.shape_of(self.graph.out) if self.graph.out not in self.table.broken else "—"
+        )
+
+    def size_lines(self) -> list[str]:
+        """One line per input-size symbol: where the model runs, and where it runs cleanly."""
+        table = self.table
+        if table is None:
+            return []
+        out = []
+        for var in dict.fromkeys(table.axis_vars):
+            runs = table.valid_sizes(var)
+            clean = table.valid_sizes(var, "clean")
+            text = f"valid input sizes: {runs.describe()}"
+            if clean != runs:
+                text += f"; without silent loss: {clean.describe()}"
+            out.append(text)
+        return out
+
+
+def check_file(
+    path: str,
+    params: Mapping[str, Any] | None = None,
+    input_shape: Sequence[int | str] | None = None,
+) -> FileResult:
+    """Check one spec file; errors that stop the check are captured, not raised."""
+    result = FileResult(path)
+    try:
+        tree, text = load_file(path)
+        result.lines = text.splitlines()
+        result.graph = lower(tree, path, params)
+        result.table = check(result.graph, input_shape)
+    except SkipcheckError as exc:
+        if exc.pos is None:
+            exc.message = f"{path}: {exc.message}"
+        result.error = exc
+    return result
