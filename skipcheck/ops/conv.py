@@ -87,9 +87,8 @@ class Conv(Op):
             return None
         k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
         p = node.params
-        return p["out_channels"] * (c_in // p["groups"]) * math.prod(k) + (
-            p["out_channels"] if p["bias"] else 0
-        )
+        c_out: int = p["out_channels"]
+        return c_out * (c_in // p["groups"]) * math.prod(k) + (c_out if p["bias"] else 0)
 
 
 @dataclass
@@ -134,6 +133,6 @@ class ConvTranspose(Op):
             return None
         k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
         p = node.params
-        return c_in * (p["out_channels"] // p["groups"]) * math.prod(k) + (
+        return c_in * int(p["out_channels"] // p["groups"]) * math.prod(k) + (
             p["out_channels"] if p["bias"] else 0
         )

@@ -68,7 +68,7 @@ class Linear(Op):
         f_in, f_out = inputs[0][-1], node.params["out_features"]
         if not isinstance(f_in, int):
             return None
-        return f_in * f_out + (f_out if node.params["bias"] else 0)
+        return int(f_in * f_out + (f_out if node.params["bias"] else 0))
 
 
 @dataclass
@@ -81,7 +81,7 @@ class Crop(Op):
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
         m = per_axis(node, "margin", len(x) - 2)
-        out = (x[0], x[1], *(h - 2 * mm for h, mm in zip(x[2:], m)))
+        out = (x[0], x[1], *(h - 2 * mm for h, mm in zip(x[2:], m, strict=False)))
         out_at_least_one(ctx, node, x, out)
         return out
 
@@ -116,7 +116,7 @@ class Pad(Op):
             x[1],
             *(
                 guarded(lambda h, a=a, b=b: h + a + b, h, text="pad", at=ctx.at)
-                for h, (a, b) in zip(x[2:], pairs)
+                for h, (a, b) in zip(x[2:], pairs, strict=False)
             ),
         )
         out_at_least_one(ctx, node, x, out)

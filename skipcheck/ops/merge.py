@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape
-from skipcheck.shapes.dims import at_least, concrete, divisible, equal, guarded
+from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible, equal, guarded
 
 if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
@@ -42,7 +42,7 @@ class Merge(Op):
         roles = self.roles(ctx, node)
         out_spatial = list(run[2:])
         channels: list[Any] = [run[1]]
-        for role, skip_id, skip in zip(roles[1:], node.inputs[1:], inputs[1:]):
+        for role, skip_id, skip in zip(roles[1:], node.inputs[1:], inputs[1:], strict=False):
             if len(skip) != len(run):
                 ctx.check(
                     [False],
@@ -117,13 +117,13 @@ class Merge(Op):
             out[:] = list(skip[2:])
             return
         if align in ("center_crop", "pad"):
-            bigger, smaller = (skip, run) if align == "center_crop" else (skip, run)
+            # both need the skip to be the larger: crop shrinks the skip, pad grows the running tensor
             verdicts = [
                 at_least(guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at), 0)
-                for s, r in zip(bigger[2:], smaller[2:])
+                for s, r in zip(bigger[2:], smaller[2:], strict=False)
             ]
             what = "crop the skip to" if align == "center_crop" else "pad the running tensor to"
-            ok = ctx.check(
+            fits = ctx.check(
                 verdicts,
                 "SC105",
                 f"{node.where} cannot {what} the other size: the skip ({ctx.table.show(skip)}) "
@@ -132,10 +132,10 @@ class Merge(Op):
             )
             if align == "pad":
                 out[:] = list(skip[2:])
-            elif ok:
+            elif fits:
                 margins = [
                     guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at)
-                    for s, r in zip(skip[2:], run[2:])
+                    for s, r in zip(skip[2:], run[2:], strict=False)
                 ]
                 ctx.check(
                     [divisible(m, 2) for m in margins],
@@ -147,8 +147,8 @@ class Merge(Op):
             return
         verdicts = []
         diffs = []
-        for word, r, s in zip(words, run[2:], skip[2:]):
-            ok = equal(r, s)
+        for word, r, s in zip(words, run[2:], skip[2:], strict=False):
+            ok: Verdict = equal(r, s)
             if self.broadcast and (concrete(r, ctx.at) == 1 or concrete(s, ctx.at) == 1):
                 ok = True
             if ok is None:

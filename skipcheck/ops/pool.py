@@ -112,7 +112,7 @@ class AdaptivePool(Op):
                 fatal=True,
             )
             return x
-        return (x[0], x[1], *(h if o is None else o for o, h in zip(sizes, x[2:])))
+        return (x[0], x[1], *(h if o is None else o for o, h in zip(sizes, x[2:], strict=False)))
 
 
 @dataclass

@@ -80,7 +80,11 @@ class Upsample(Op):
                 fatal=True,
             )
             return x
-        out = (x[0], x[1], *(scale_floor(h, float(f), ctx.at) for h, f in zip(x[2:], factors)))
+        out = (
+            x[0],
+            x[1],
+            *(scale_floor(h, float(f), ctx.at) for h, f in zip(x[2:], factors, strict=False)),
+        )
         out_at_least_one(ctx, node, x, out)
         return out
 

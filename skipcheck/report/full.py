@@ -63,10 +63,7 @@ class FullReporter:
         grid.add_column("line", justify="right", style="dim")
         flagged = {d.pos.line: d.severity for d in result.diagnostics}
         for node in graph.nodes:
-            if node.id in table.broken:
-                shape = "—"
-            else:
-                shape = table.shape_of(node.id)
+            shape = "—" if node.id in table.broken else table.shape_of(node.id)
             count = table.counts.get(node.id)
             params = "" if count in (None, 0) else f"{count:,}"
             style = _STYLE.get(flagged.get(node.pos.line, ""), "")

@@ -32,7 +32,7 @@ def compare(
     if len(declared) != len(actual):
         return None
     verdicts: list[Verdict] = []
-    for want, got in zip(declared, actual):
+    for want, got in zip(declared, actual, strict=False):
         value = resolve(want, table)
         if isinstance(value, float):
             verdicts.append(False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet
@@ -60,8 +60,8 @@ class Opaque:
         return self.text
 
 
-Dim = Union[int, Affine, Opaque, str]
-Verdict = Union[bool, SizeSet, None]  # None: cannot be decided exactly
+Dim = int | Affine | Opaque | str
+Verdict = bool | SizeSet | None  # None: cannot be decided exactly
 
 
 def _text(d: Any) -> str:
@@ -158,7 +158,7 @@ def pool_ceil_fix(out: Dim, size: Dim, stride: int, pad: int) -> Dim:
     """torch: in ceil mode the last window must start inside the input (or left padding)."""
     if isinstance(out, int) and isinstance(size, int):
         return out - 1 if (out - 1) * stride >= size + pad else out
-    if isinstance(out, Affine):
+    if isinstance(out, Affine) and isinstance(size, (int, Affine)):
         gap = (out - 1) * stride - (size + pad)
         return out - gap.step_nonnegative()
     return Opaque(f"{_text(out)}*", None)

@@ -13,13 +13,12 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
 
 from skipcheck.shapes.sizeset import SizeSet
 
 MAX_MODULUS = 1 << 16
 
-Number = Union[int, Fraction]
+Number = int | Fraction
 
 
 class OutOfFragment(Exception):
@@ -90,7 +89,7 @@ class Affine:
             return Affine(
                 x.var,
                 x.modulus,
-                tuple((a + c, b + d) for (a, b), (c, d) in zip(x.pieces, y.pieces)),
+                tuple((a + c, b + d) for (a, b), (c, d) in zip(x.pieces, y.pieces, strict=False)),
             )
         if isinstance(other, (int, Fraction)):
             return Affine(self.var, self.modulus, tuple((a, b + other) for a, b in self.pieces))
@@ -224,7 +223,8 @@ def _linear(name: str, a: Fraction, b: Fraction) -> str:
     return f"{head} + {_num(b)}" if b > 0 else f"{head} - {_num(-b)}"
 
 
-def _num(v: Fraction) -> str:
+def _num(v: Fraction | int) -> str:
+    v = Fraction(v)
     return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
 
 

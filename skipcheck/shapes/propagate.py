@@ -204,7 +204,7 @@ def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
 
 
 def input_symbols(
-    graph: Graph, override: Sequence[int] | None = None
+    graph: Graph, override: Sequence[int | str] | None = None
 ) -> tuple[Shape, dict[str, int], tuple[str, ...]]:
     """The input shape as dims, the concrete sizes per symbol, and each axis's symbol."""
     dims = tuple(override) if override is not None else graph.input_dims
@@ -236,7 +236,7 @@ def input_symbols(
     return tuple(out), at, tuple(axis_vars)
 
 
-def propagate(graph: Graph, input_override: Sequence[int] | None = None) -> ShapeTable:
+def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -> ShapeTable:
     """Infer every node's shape and parameter count; collect findings and constraints."""
     shape, at, axis_vars = input_symbols(graph, input_override)
     table = ShapeTable(graph, at, axis_vars)

@@ -51,7 +51,7 @@ class SizeSet:
         m = math.lcm(self.modulus, other.modulus)
         a, b = self.lift(m), other.lift(m)
         out: list[Interval | None] = []
-        for x, y in zip(a.intervals, b.intervals):
+        for x, y in zip(a.intervals, b.intervals, strict=False):
             if x is None or y is None:
                 out.append(None)
                 continue
@@ -127,23 +127,25 @@ class SizeSet:
             if x in self:
                 yield x
 
-    def nearest(self, x: int, limit: int = 1 << 20) -> tuple[int | None, int | None]:
+    def nearest(self, x: int) -> tuple[int | None, int | None]:
         """The nearest members at or below and at or above x (None where there is none)."""
-        below = above = None
-        for step in range(limit):
-            if below is None and x - step >= 1 and (x - step) in self:
-                below = x - step
-            if above is None and (x + step) in self:
-                above = x + step
-            if below is not None and above is not None:
-                break
-            if (
-                x - step < 1
-                and above is None
-                and self._bounded_above() is not None
-                and x + step > self._bounded_above()
-            ):  # type: ignore[operator]
-                break
+        below: int | None = None
+        above: int | None = None
+        m = self.modulus
+        for r, iv in enumerate(self.intervals):
+            if iv is None:
+                continue
+            first = iv[0] * m + r
+            last = None if iv[1] is None else iv[1] * m + r
+            # the member of this class at or below x, clamped to the interval
+            down = x - ((x - r) % m)
+            if last is not None:
+                down = min(down, last)
+            if down >= first and down >= 1 and (below is None or down > below):
+                below = down
+            up = max(x + ((r - x) % m), first)
+            if (last is None or up <= last) and (above is None or up < above):
+                above = up
         return below, above
 
     def _bounded_above(self) -> int | None:
@@ -189,7 +191,7 @@ class SizeSet:
                     break
             else:
                 groups.append((xlo - m + 1, xlo, xhi, [r]))
-        for tlo, thi, xhi, residues in groups:
+        for _, thi, xhi, residues in groups:
             first = min(_first_at_least(thi, r, m) for r in residues)
             bound = [f"{v} ≥ {first}"] + ([f"{v} ≤ {xhi}"] if xhi is not None else [])
             if m == 1:

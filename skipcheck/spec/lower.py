@@ -178,7 +178,8 @@ class _Lowerer:
             )
         if isinstance(dims[1], str):
             raise SkipcheckError(
-                "the input's channel count must be a number", position_of(value, 1)
+                "the input's channel count must be a number",
+                position_of(value, 1) if isinstance(value, YList) else pos,
             )
         return tuple(dims)
 
@@ -722,10 +723,9 @@ class _Lowerer:
         if isinstance(value, (int, float)):
             if isinstance(value, int) and abs(value) > 2**62:
                 raise SkipcheckError(f"{what} = {value} is far too large", pos)
-            if (
-                (isinstance(value, float)
-                and value != value)
-                or value in (float("inf"), float("-inf"))
+            if (isinstance(value, float) and value != value) or value in (
+                float("inf"),
+                float("-inf"),
             ):
                 raise SkipcheckError(f"{what} must be a finite number", pos)
             return value

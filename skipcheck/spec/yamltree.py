@@ -154,6 +154,7 @@ class _Converter:
         elif isinstance(node, yaml.SequenceNode):
             value = self.sequence(node, depth)
         else:
+            assert isinstance(node, yaml.MappingNode)
             value = self.mapping(node, depth)
         self.done[key] = value
         return value
