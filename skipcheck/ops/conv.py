@@ -87,8 +87,9 @@ class Conv(Op):
             return None
         k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
         p = node.params
-        c_out: int = p["out_channels"]
-        return c_out * (c_in // p["groups"]) * math.prod(k) + (c_out if p["bias"] else 0)
+        c_out = int(p["out_channels"])
+        groups = int(p["groups"])
+        return c_out * (c_in // groups) * math.prod(k) + (c_out if p["bias"] else 0)
 
 
 @dataclass

@@ -120,7 +120,7 @@ class Merge(Op):
             # both need the skip to be the larger: crop shrinks the skip, pad grows the running tensor
             verdicts = [
                 at_least(guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at), 0)
-                for s, r in zip(bigger[2:], smaller[2:], strict=False)
+                for s, r in zip(skip[2:], run[2:], strict=False)
             ]
             what = "crop the skip to" if align == "center_crop" else "pad the running tensor to"
             fits = ctx.check(
