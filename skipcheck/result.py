@@ -43,15 +43,16 @@ class FileResult:
         table = self.table
         if table is None:
             return []
-        out = []
+        grouped: dict[str, list[str]] = {}
         for var in dict.fromkeys(table.axis_vars):
-            runs = table.valid_sizes(var)
-            clean = table.valid_sizes(var, "clean")
-            text = f"valid input sizes: {runs.describe()}"
+            runs = table.valid_sizes(var).describe()
+            clean = table.valid_sizes(var, "clean").describe()
+            text = f"valid input sizes: {runs}"
             if clean != runs:
-                text += f"; without silent loss: {clean.describe()}"
-            out.append(text)
-        return out
+                text += f"; without silent loss: {clean}"
+            # H and W of a square design usually say the same: one line for both
+            grouped.setdefault(text.replace(var, "\0"), []).append(var)
+        return [text.replace("\0", ", ".join(names)) for text, names in grouped.items()]
 
 
 def check_file(

@@ -26,7 +26,7 @@ class FullReporter:
     console: Console = field(init=False)
 
     def __post_init__(self) -> None:
-        self.console = Console(file=self.stream, highlight=False, soft_wrap=False)
+        self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
 
     def file(self, result: FileResult) -> None:
         if result.error is not None:
