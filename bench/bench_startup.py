@@ -32,8 +32,14 @@ def main() -> None:
     spec = str(ROOT / "specs" / "unet_original.yaml")
     rows = [
         ("python -c pass", [sys.executable, "-c", "pass"]),
-        ("skipcheck validate specs/unet_original.yaml", [sys.executable, "-m", "skipcheck", "validate", spec]),
-        ("skipcheck validate -q specs/unet_original.yaml", [sys.executable, "-m", "skipcheck", "validate", "-q", spec]),
+        (
+            "skipcheck validate specs/unet_original.yaml",
+            [sys.executable, "-m", "skipcheck", "validate", spec],
+        ),
+        (
+            "skipcheck validate -q specs/unet_original.yaml",
+            [sys.executable, "-m", "skipcheck", "validate", "-q", spec],
+        ),
     ]
     try:
         import importlib.util
