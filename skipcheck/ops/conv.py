@@ -75,7 +75,7 @@ class Conv(Op):
                 node,
                 x,
                 [
-                    (x[2 + a] + 2 * pads[a] - d[a] * (k[a] - 1) - 1, s[a], pads[a])
+                    (x[2 + a] + 2 * pads[a] - d[a] * (k[a] - 1) - 1, s[a], pads[a], k[a])
                     for a in range(rank)
                 ],
             )

@@ -52,6 +52,12 @@ class Merge(Op):
                 )
                 continue
             channels.append(skip[1])
+            if self.broadcast:
+                # torch broadcasting: a size-1 axis takes the other tensor's size
+                out_spatial[:] = [
+                    s if concrete(o, ctx.at) == 1 else o
+                    for o, s in zip(out_spatial, skip[2:], strict=True)
+                ]
             self.check_spatial(
                 ctx,
                 node,

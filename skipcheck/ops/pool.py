@@ -58,7 +58,10 @@ class _Pool(Op):
                 ctx,
                 node,
                 x,
-                [(x[2 + a] + 2 * p[a] - d[a] * (k[a] - 1) - 1, s[a], p[a]) for a in range(rank)],
+                [
+                    (x[2 + a] + 2 * p[a] - d[a] * (k[a] - 1) - 1, s[a], p[a], k[a])
+                    for a in range(rank)
+                ],
             )
         return out
 

@@ -24,15 +24,19 @@ def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
     )
 
 
-def drops_tail(ctx: Context, node: Node, x: Shape, spans: Sequence[tuple[Any, int, int]]) -> None:
+def drops_tail(
+    ctx: Context, node: Node, x: Shape, spans: Sequence[tuple[Any, int, int, int]]
+) -> None:
     """SC201: windows of ``stride`` over ``span + 1`` positions leave real input unread.
 
     ``span`` is the padded size minus the dilated kernel; ``span % stride`` trailing
     positions are never read, and they are real input when they exceed the right padding.
+    A kernel smaller than its stride (a 1x1 stride-2 projection) skips input by design,
+    so its tail is not worth a warning.
     """
     verdicts = []
-    for span, stride, pad in spans:
-        if stride == 1:
+    for span, stride, pad, kernel in spans:
+        if stride == 1 or kernel < stride:
             continue
         slack = guarded(
             lambda v, s=stride, p=pad: p - (v - (v // s) * s), span, text="slack", at=ctx.at

@@ -31,12 +31,14 @@ class Rule:
     severity: str
     summary: str
     doc: str
+    kind: str  # what its constraints mean for input sizes: "runs", "clean" or "declared"
 
 
 def _rule(module: ModuleType) -> Rule:
-    return Rule(
-        module.CODE, module.NAME, module.SEVERITY, module.SUMMARY, (module.__doc__ or "").strip()
-    )
+    default_kind = "runs" if module.SEVERITY == "error" else "clean"
+    kind = getattr(module, "KIND", default_kind)
+    doc = (module.__doc__ or "").strip()
+    return Rule(module.CODE, module.NAME, module.SEVERITY, module.SUMMARY, doc, kind)
 
 
 RULES: dict[str, Rule] = {

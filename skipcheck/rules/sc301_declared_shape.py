@@ -17,3 +17,5 @@ CODE = "SC301"
 NAME = "declared-shape"
 SEVERITY = "error"
 SUMMARY = "a declared output/expect shape the model does not produce"
+# A declaration does not decide where the model runs, only where it matches the intent.
+KIND = "declared"

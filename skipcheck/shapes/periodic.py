@@ -27,7 +27,11 @@ class OutOfFragment(Exception):
 
 @dataclass(frozen=True)
 class Affine:
-    """``f(M*q + r) = a[r]*q + b[r]`` for the input-size symbol ``var``.
+    """``f(M*q + r) = (a[r]*q + b[r]) / den`` for the input-size symbol ``var``.
+
+    Coefficients are integers over one common denominator (1 for every size a
+    layer produces; only rational scale factors and declared ``H/2`` need more),
+    which keeps the arithmetic in plain ints.
 
     >>> h = Affine.symbol("H")
     >>> half = h // 2
@@ -37,18 +41,34 @@ class Affine:
 
     var: str
     modulus: int
-    pieces: tuple[tuple[Fraction, Fraction], ...]
+    pieces: tuple[tuple[int, int], ...]
+    den: int = 1
 
     @staticmethod
     def symbol(var: str) -> Affine:
-        return Affine(var, 1, ((Fraction(1), Fraction(0)),))
+        return Affine(var, 1, ((1, 0),))
+
+    @staticmethod
+    def _make(var: str, modulus: int, pieces: tuple[tuple[int, int], ...], den: int) -> Affine:
+        if den != 1:
+            g = den
+            for a, b in pieces:
+                g = math.gcd(g, a, b)
+                if g == 1:
+                    break
+            if g > 1:
+                pieces = tuple((a // g, b // g) for a, b in pieces)
+                den //= g
+        return Affine(var, modulus, pieces, den)
 
     # -- evaluation -------------------------------------------------------
     def at(self, x: int) -> Number:
         q, r = divmod(x, self.modulus)
         a, b = self.pieces[r]
         value = a * q + b
-        return int(value) if value.denominator == 1 else value
+        if self.den == 1:
+            return value
+        return value // self.den if value % self.den == 0 else Fraction(value, self.den)
 
     def lift(self, modulus: int) -> Affine:
         """The same function written over a multiple of the modulus."""
@@ -59,21 +79,29 @@ class Affine:
         if modulus > MAX_MODULUS:
             raise OutOfFragment(f"the period of {self.var} would exceed {MAX_MODULUS}")
         k = modulus // self.modulus
-        pieces = []
-        for r2 in range(modulus):
-            j, r = divmod(r2, self.modulus)
-            a, b = self.pieces[r]
-            pieces.append((a * k, a * j + b))
-        return Affine(self.var, modulus, tuple(pieces))
+        m = self.modulus
+        pieces = self.pieces
+        out = [(0, 0)] * modulus
+        for j in range(k):
+            base = j * m
+            for r, (a, b) in enumerate(pieces):
+                out[base + r] = (a * k, a * j + b)
+        return Affine(self.var, modulus, tuple(out), self.den)
 
     def simplify(self) -> Affine:
         """The smallest modulus that writes the same function."""
-        for m in _divisors(self.modulus):
-            if m == self.modulus:
+        n = self.modulus
+        pieces = self.pieces
+        for m in _divisors(n):
+            if m == n:
                 break
-            candidate = Affine(self.var, m, self.pieces[:m]).lift(self.modulus)
-            if candidate.pieces == self.pieces:
-                return Affine(self.var, m, self.pieces[:m])
+            k = n // m
+            if all(
+                pieces[r2]
+                == (pieces[r2 % m][0] * k, pieces[r2 % m][0] * (r2 // m) + pieces[r2 % m][1])
+                for r2 in range(m, n)
+            ):
+                return Affine(self.var, m, pieces[:m], self.den)
         return self
 
     def _align(self, other: Affine) -> tuple[Affine, Affine]:
@@ -82,23 +110,37 @@ class Affine:
         m = math.lcm(self.modulus, other.modulus)
         return self.lift(m), other.lift(m)
 
+    def _over(self, den: int) -> tuple[tuple[int, int], ...]:
+        """The pieces rewritten over a multiple of the denominator."""
+        k = den // self.den
+        return self.pieces if k == 1 else tuple((a * k, b * k) for a, b in self.pieces)
+
     # -- arithmetic ---------------------------------------------------------
     def __add__(self, other: object) -> Affine:
         if isinstance(other, Affine):
             x, y = self._align(other)
-            return Affine(
-                x.var,
-                x.modulus,
-                tuple((a + c, b + d) for (a, b), (c, d) in zip(x.pieces, y.pieces, strict=False)),
+            den = math.lcm(x.den, y.den)
+            pieces = tuple(
+                (a + c, b + d) for (a, b), (c, d) in zip(x._over(den), y._over(den), strict=True)
             )
-        if isinstance(other, (int, Fraction)):
-            return Affine(self.var, self.modulus, tuple((a, b + other) for a, b in self.pieces))
+            return Affine._make(x.var, x.modulus, pieces, den)
+        if isinstance(other, int):
+            c = other * self.den
+            return Affine(
+                self.var, self.modulus, tuple((a, b + c) for a, b in self.pieces), self.den
+            )
+        if isinstance(other, Fraction):
+            den = math.lcm(self.den, other.denominator)
+            c = other.numerator * (den // other.denominator)
+            return Affine._make(
+                self.var, self.modulus, tuple((a, b + c) for a, b in self._over(den)), den
+            )
         return NotImplemented
 
     __radd__ = __add__
 
     def __neg__(self) -> Affine:
-        return Affine(self.var, self.modulus, tuple((-a, -b) for a, b in self.pieces))
+        return Affine(self.var, self.modulus, tuple((-a, -b) for a, b in self.pieces), self.den)
 
     def __sub__(self, other: object) -> Affine:
         if isinstance(other, (Affine, int, Fraction)):
@@ -109,9 +151,17 @@ class Affine:
         return (-self) + other
 
     def __mul__(self, other: object) -> Affine:
-        if isinstance(other, (int, Fraction)):
-            return Affine(
-                self.var, self.modulus, tuple((a * other, b * other) for a, b in self.pieces)
+        if isinstance(other, int):
+            return Affine._make(
+                self.var,
+                self.modulus,
+                tuple((a * other, b * other) for a, b in self.pieces),
+                self.den,
+            )
+        if isinstance(other, Fraction):
+            p, d = other.numerator, other.denominator
+            return Affine._make(
+                self.var, self.modulus, tuple((a * p, b * p) for a, b in self.pieces), self.den * d
             )
         return NotImplemented
 
@@ -125,15 +175,13 @@ class Affine:
     def __floordiv__(self, other: object) -> Affine:
         if not isinstance(other, int) or other <= 0:
             return NotImplemented
-        d = other
+        d = self.den * other
         k = 1
         for a, _ in self.pieces:
-            k = math.lcm(k, (a / d).denominator)
+            k = math.lcm(k, d // math.gcd(a, d))
         lifted = self.lift(self.modulus * k)
-        pieces = []
-        for a, b in lifted.pieces:
-            pieces.append((a / d, Fraction(math.floor(b / d))))
-        return Affine(self.var, lifted.modulus, tuple(pieces)).simplify()
+        pieces = tuple((a // d, b // d) for a, b in lifted.pieces)
+        return Affine(self.var, lifted.modulus, pieces).simplify()
 
     def floor(self) -> Affine:
         return self // 1
@@ -142,24 +190,21 @@ class Affine:
         """1 where the value is >= 0, else 0 — exact only for purely periodic values."""
         if any(a != 0 for a, _ in self.pieces):
             raise OutOfFragment("a comparison that is not periodic in the input size")
-        return Affine(
-            self.var,
-            self.modulus,
-            tuple((Fraction(0), Fraction(int(b >= 0))) for _, b in self.pieces),
-        )
+        return Affine(self.var, self.modulus, tuple((0, int(b >= 0)) for _, b in self.pieces))
 
     # -- sets ------------------------------------------------------------
     def where_at_least(self, bound: int) -> SizeSet:
         """Exactly the x >= 1 with f(x) >= bound."""
+        target = bound * self.den
         intervals: list[tuple[int, int | None] | None] = []
         for r, (a, b) in enumerate(self.pieces):
             lo = 1 if r == 0 else 0  # x = M*q + r >= 1
             hi: int | None = None
             if a > 0:
-                lo = max(lo, math.ceil((bound - b) / a))
+                lo = max(lo, -((b - target) // a))  # ceil((target - b) / a)
             elif a < 0:
-                hi = math.floor((bound - b) / a)
-            elif b < bound:
+                hi = (b - target) // (-a)  # floor((b - target) / -a)
+            elif b < target:
                 intervals.append(None)
                 continue
             intervals.append((lo, hi) if hi is None or hi >= lo else None)
@@ -174,9 +219,8 @@ class Affine:
             if a == 0:
                 intervals.append((lo, None) if b == 0 else None)
                 continue
-            q = -b / a
-            ok = q.denominator == 1 and q >= lo
-            intervals.append((int(q), int(q)) if ok else None)
+            q, rem = divmod(-b, a)
+            intervals.append((q, q) if rem == 0 and q >= lo else None)
         return SizeSet(diff.var, diff.modulus, tuple(intervals))
 
     def where_divisible(self, d: int) -> SizeSet:
@@ -192,18 +236,16 @@ class Affine:
     def formula(self) -> str:
         """A readable formula where one exists (``H``, ``H/2``, ``⌊H/2⌋ - 4``), else a case split."""
         s = self.simplify()
+        fr = [(Fraction(a, s.den), Fraction(b, s.den)) for a, b in s.pieces]
         if s.modulus == 1:
-            a, b = s.pieces[0]
+            a, b = fr[0]
             return _linear(s.var, a, b)
         m = s.modulus
-        slopes = {a for a, _ in s.pieces}
-        if len(slopes) == 1:
-            a = next(iter(slopes))
-            # f(M*q + r) = a*q + b_r; with q = floor(x/M): a*floor(x/M) + b_r
-            offsets = {b for _, b in s.pieces}
-            if len(offsets) == 1:
-                inner = f"⌊{s.var}/{m}⌋"
-                return _linear(inner, a, next(iter(offsets)))
+        slopes = {a for a, _ in fr}
+        offsets = {b for _, b in fr}
+        if len(slopes) == 1 and len(offsets) == 1:
+            # f(M*q + r) = a*q + b for every r: a*floor(x/M) + b
+            return _linear(f"⌊{s.var}/{m}⌋", next(iter(slopes)), next(iter(offsets)))
         return f"{s.var}-periodic({m})"
 
 

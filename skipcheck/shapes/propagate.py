@@ -53,6 +53,7 @@ class ShapeTable:
     constraints: list[Constraint] = field(default_factory=list)
     broken: set[int] = field(default_factory=set)
     inexact: list[str] = field(default_factory=list)
+    domain: dict[str, SizeSet] = field(default_factory=dict)  # running intersection of `runs`
 
     def show(self, shape: Shape) -> str:
         return "×".join(show(d, self.at) for d in shape)
@@ -72,6 +73,8 @@ class ShapeTable:
 
     def valid_sizes(self, var: str, kind: str = "runs") -> SizeSet:
         """The exact input sizes for ``var`` where the model runs (or runs cleanly)."""
+        if kind == "runs" and var in self.domain:
+            return self.domain[var]
         result = SizeSet.everything(var)
         kinds = ("runs",) if kind == "runs" else ("runs", "clean")
         for c in self.constraints:
@@ -117,7 +120,7 @@ class Context:
         size at all satisfies it.
         """
         rule = RULES[code]
-        kind = "runs" if rule.severity == "error" else "clean"
+        kind = rule.kind
         failed_axes: list[tuple[str, ...]] = []
         for verdict in verdicts:
             if verdict is None:
@@ -131,12 +134,14 @@ class Context:
                 Constraint(self.node.id, code, kind, verdict, self.where())
             )
             var = verdict.var
+            domain = self._domain(var)
+            if kind == "runs":
+                self.table.domain[var] = domain = domain & verdict
             if var in self.at:
                 if self.at[var] not in verdict:
                     failed_axes.append((var, str(self.at[var]), verdict.describe()))
-            elif verdict.is_empty() or (
-                kind == "runs" and (self._domain(var) & verdict).is_empty()
-            ):
+            elif verdict.is_empty() or (domain & verdict).is_empty():
+                # a symbolic input fails only where no size at all passes
                 failed_axes.append((var, "", ""))
         if not failed_axes:
             return True
@@ -157,7 +162,7 @@ class Context:
         return False
 
     def _domain(self, var: str) -> SizeSet:
-        return self.table.valid_sizes(var)
+        return self.table.domain.get(var) or SizeSet.everything(var)
 
     def operand(self, role: str, node_id: int, shape: Shape | None = None) -> Operand:
         """One side of a merge: its shape and the chain of size changes that made it."""
@@ -184,6 +189,14 @@ class Context:
         return f"{head}: " + ", ".join(reversed(steps))
 
 
+def _at(shape: Shape, at: dict[str, int]) -> Shape:
+    """The shape with every size known at the concrete input replaced by its value."""
+    return tuple(
+        d if isinstance(d, (int, str)) else (concrete(d, at) if concrete(d, at) is not None else d)
+        for d in shape
+    )
+
+
 def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
     """Per-axis explanations, merged where the axes say the same (H and W of a square input)."""
     grouped: dict[tuple[str, str], list[str]] = {}
@@ -193,7 +206,7 @@ def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
     for (value, needs), names in grouped.items():
         subject = " = ".join(names)
         if not value:
-            out.append(f"no input size {subject} satisfies it")
+            out.append(f"fails for every input size ({', '.join(names)})")
             continue
         need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
         verb = "fails" if severity == "error" else "happens"
@@ -265,7 +278,7 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             table.broken.add(node.id)
             continue
         table.shapes[node.id] = out
-        table.counts[node.id] = op.count(node, inputs, out)
+        table.counts[node.id] = op.count(node, [_at(s, at) for s in inputs], _at(out, at))
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
     if graph.output is not None and graph.out not in table.broken:

@@ -1,0 +1,198 @@
+"""Findings from propagation: the right code, position, shapes — and no follow-on noise."""
+
+from __future__ import annotations
+
+import textwrap
+
+from skipcheck.check import build_graph, check
+
+
+def run(spec_file, body: str, input_shape: str = "[1, 3, 64, 64]"):
+    text = f"skipcheck: 1\ninput: {input_shape}\nparams: {{base: 8}}\n" + textwrap.dedent(body)
+    return check(build_graph(spec_file(text)))
+
+
+def codes(table):
+    return [(d.code, d.pos.line) for d in table.diagnostics]
+
+
+def test_declared_shapes_symbolic(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        output: [N, 8, H/2, W/2]
+        layers:
+          - {conv: {out_channels: 8, kernel_size: 3, padding: 1}, expect: [N, 8, H, W]}
+          - {maxpool: 2, expect: [N, 8, H/2, W/2]}
+        """,
+        "[N, 3, H, W]",
+    )
+    # H/2 is exact division: the declaration holds only for even H, the model floors
+    assert codes(table) == []
+    assert table.valid_sizes("H").describe() == "every H ≥ 2"
+    constraints = [c for c in table.constraints if c.code == "SC301"]
+    assert constraints and all(
+        c.sizes.describe() == "H ≡ 0 (mod 2)" or c.sizes.var == "W" or c.sizes.is_everything()
+        for c in constraints
+    )
+
+
+def test_declared_shape_mismatch_at_concrete_input(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        output: [1, 8, 32, 32]
+        layers:
+          - {conv: {out_channels: 8, kernel_size: 3}, expect: [1, 8, 64, 64]}
+          - maxpool: 2
+        """,
+    )
+    assert codes(table) == [("SC301", 4), ("SC301", 6)]
+    assert "declared 1×8×64×64, but the model produces 1×8×62×62" in table.diagnostics[1].message
+
+
+def test_merge_failure_does_not_cascade(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        layers:
+          - {conv: {out_channels: 8, kernel_size: 3, padding: 1}, name: a}
+          - maxpool: 2
+          - conv: {out_channels: 16, kernel_size: 3, padding: 1}
+          - upsample: 2
+          - add: a          # channels 16 vs 8: reported once
+          - conv: {out_channels: 8, kernel_size: 3, padding: 1}
+          - add: a          # fine again
+        """,
+    )
+    assert codes(table) == [("SC101", 9)]
+
+
+def test_fatal_finding_skips_successors(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        layers:
+          - maxpool: 128
+          - conv: {out_channels: 8, kernel_size: 3}
+          - maxpool: 2
+        """,
+    )
+    assert codes(table) == [("SC103", 5)]
+    assert len(table.broken) == 3
+
+
+def test_center_crop_odd_margin_and_too_small(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        layers:
+          - {conv: {out_channels: 8, kernel_size: 3}, name: a}     # 62
+          - conv: {out_channels: 8, kernel_size: 3}                # 60
+          - conv: {out_channels: 8, kernel_size: 2}                # 59
+          - concat: {skip: a, align: center_crop}                  # margin 3: odd
+          - upsample: 2                                            # 118
+          - concat: {skip: a, align: center_crop}                  # skip smaller
+        """,
+    )
+    assert codes(table) == [("SC202", 8), ("SC105", 10)]
+
+
+def test_mul_broadcasts_add_does_not(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        layers:
+          - {conv: {out_channels: 8, kernel_size: 1}, name: x}
+          - global_avgpool
+          - {conv: {out_channels: 8, kernel_size: 1}, name: gate}
+          - {identity: null, name: g}
+          - mul: x
+          - {conv: {out_channels: 1, kernel_size: 1}, name: one}
+          - mul: x
+          - add: g
+        """,
+    )
+    assert codes(table) == [("SC102", 12)]
+
+
+def test_residual_projection_and_dense_concat(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        layers:
+          - residual:
+              body:
+                - conv: {out_channels: 16, kernel_size: 3, stride: 2, padding: 1}
+                - conv: {out_channels: 16, kernel_size: 3, padding: 1}
+              shortcut:
+                - conv: {out_channels: 16, kernel_size: 1, stride: 2}
+          - residual:
+              body: [{conv: {out_channels: 4, kernel_size: 3, padding: 1}}]
+              merge: concat
+          - residual:
+              body: [{conv: {out_channels: 4, kernel_size: 3, padding: 1}}]
+        """,
+    )
+    assert codes(table) == [("SC101", 14)]
+    dense = [n for n in table.graph.nodes if n.op == "concat"]
+    assert table.shape_of(dense[0].id) == "1×20×32×32"
+
+
+def test_symbolic_merge_that_never_matches(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        layers:
+          - {conv: {out_channels: 8, kernel_size: 3}, name: a}
+          - conv: {out_channels: 8, kernel_size: 3}
+          - add: a
+        """,
+        "[N, 3, H, W]",
+    )
+    assert codes(table) == [("SC102", 7)]
+    assert "fails for every input size (H, W)" in " ".join(table.diagnostics[0].notes)
+
+
+def test_groupnorm_divisibility(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        layers:
+          - conv: {out_channels: base * 3, kernel_size: 1}
+          - groupnorm: 16
+        """,
+    )
+    assert codes(table) == [("SC104", 6)]
+    assert "GroupNorm(16) needs channels divisible by 16" in table.diagnostics[0].message
+
+
+def test_strided_conv_warning_only_when_real_input_is_dropped(spec_file) -> None:
+    clean = run(
+        spec_file,
+        "layers:\n  - conv: {out_channels: 8, kernel_size: 3, stride: 2, padding: 1}\n",
+        "[1, 3, 224, 224]",
+    )
+    assert codes(clean) == []
+    lossy = run(
+        spec_file,
+        "layers:\n  - conv: {out_channels: 8, kernel_size: 2, stride: 2}\n",
+        "[1, 3, 225, 224]",
+    )
+    assert codes(lossy) == [("SC201", 5)]
+
+
+def test_flatten_linear_counts_and_symbolic_fallback(spec_file) -> None:
+    body = """\
+    layers:
+      - conv: {out_channels: 4, kernel_size: 3, padding: 1}
+      - maxpool: 2
+      - flatten
+      - linear: 10
+    """
+    table = run(spec_file, body)
+    assert table.shape_of(table.graph.out) == "1×10"
+    assert table.total_params == (3 * 9 * 4 + 4) + (4 * 32 * 32 * 10 + 10)
+    symbolic = run(spec_file, body, "[N, 3, H, W]")
+    assert symbolic.total_params is None
+    assert symbolic.shape_of(symbolic.graph.out) == "N×10"
