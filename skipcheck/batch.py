@@ -65,11 +65,13 @@ def execute(run: Run, stream: TextIO | None) -> int:
         results.append(result)
         reporter.file(result)
     for arg in inputs.missing:
-        reason = "is a directory without .yaml/.yml files" if os.path.isdir(arg) else (
-            "matches no files" if not os.path.exists(arg) and set("*?[") & set(arg) else
-            "does not exist"
-        )
-        result = FileResult(arg, error=SkipcheckError(f"{arg} {reason}"))
+        if os.path.isdir(arg):
+            reason = f"{arg} is a directory without .yaml/.yml files"
+        elif os.path.exists(arg) or not set("*?[") & set(arg):
+            reason = f"cannot read {arg}: no such file or directory"
+        else:
+            reason = f"{arg} matches no files"
+        result = FileResult(arg, error=SkipcheckError(reason))
         results.append(result)
         reporter.file(result)
     reporter.summary(results)

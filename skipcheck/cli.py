@@ -99,15 +99,61 @@ def validate(
         if output is None:
             code = execute(run, None)
         else:
-            with open(output, "w", encoding="utf-8") as stream:
+            try:
+                stream = open(output, "w", encoding="utf-8")  # noqa: SIM115
+            except OSError as exc:
+                raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+            with stream:
                 code = execute(run, stream)
     except SkipcheckError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
-    except OSError as exc:
-        typer.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
     raise typer.Exit(code)
+
+
+@app.command()
+def rules(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the rule reference (docs/rules.md).")
+    ] = False,
+) -> None:
+    """List every rule code with its name, severity and summary."""
+    if markdown:
+        from skipcheck.rules.docs import markdown as render
+
+        typer.echo(render(), nl=False)
+        return
+    from skipcheck.rules import RULES
+
+    for r in RULES.values():
+        typer.echo(f"{r.code}  {r.name:<22} {r.severity:<8} {r.summary}")
+
+
+@app.command()
+def explain(
+    code: Annotated[str, typer.Argument(help="A rule code (SC101) or name (merge-channels).")],
+) -> None:
+    """What a rule checks, why it matters, a failing example and the fixed one."""
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.rules import lookup
+    from skipcheck.rules.docs import parse, text
+
+    try:
+        doc = parse(lookup(code))
+    except SkipcheckError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    typer.echo(text(doc), nl=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec format (for editors' YAML language server)."""
+    import json
+
+    from skipcheck.spec.schema import spec_schema
+
+    typer.echo(json.dumps(spec_schema(), indent=2))
 
 
 def main() -> None:

@@ -156,7 +156,7 @@ def _parse(table: Any, path: str) -> Config:
             )
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
-        raise SkipcheckError(f"{path}: severity must be a mapping like {{SC201 = \"error\"}}")
+        raise SkipcheckError(f'{path}: severity must be a mapping like {{SC201 = "error"}}')
     overrides: dict[str, str] = {}
     for code, level in severity.items():
         rule = _code(str(code), path, exact=True)
@@ -167,7 +167,7 @@ def _parse(table: Any, path: str) -> Config:
         overrides[rule] = level
     value = table.get("input")
     if value is not None and not isinstance(value, str):
-        raise SkipcheckError(f"{path}: input must be a string like \"1x3x256x256\"")
+        raise SkipcheckError(f'{path}: input must be a string like "1x3x256x256"')
     return Config(
         path=path,
         select=_codes(table.get("select"), path, "select"),

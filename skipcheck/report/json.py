@@ -62,7 +62,12 @@ def document(results: list[FileResult]) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "tool": {"name": "skipcheck", "version": __version__},
         "files": [file_record(r) for r in results],
-        "summary": {"files": len(results), "errors": errors, "warnings": warnings, "failed": failed},
+        "summary": {
+            "files": len(results),
+            "errors": errors,
+            "warnings": warnings,
+            "failed": failed,
+        },
     }
 
 
