@@ -48,6 +48,12 @@ def parse_sets(values: list[str] | None) -> dict[str, Any]:
     return out
 
 
+def _complete_format(incomplete: str) -> list[str]:
+    from skipcheck.report import REPORTERS
+
+    return [name for name in REPORTERS if name.startswith(incomplete)]
+
+
 @app.command()
 def validate(
     files: Annotated[
@@ -75,6 +81,7 @@ def validate(
             help="concise, full, json, github or sarif "
             "(default: github under GitHub Actions, else full).",
             show_default=False,
+            autocompletion=_complete_format,
         ),
     ] = None,
     output: Annotated[

@@ -83,6 +83,7 @@ def _indent(block: str) -> str:
 
 
 def _wrap(prose: str) -> str:
+    prose = prose.replace("``", "`")
     return "\n\n".join(
         textwrap.fill(p, 88, initial_indent="  ", subsequent_indent="  ")
         for p in prose.split("\n\n")
