@@ -82,6 +82,7 @@ class ConfigCache:
     def __init__(self, explicit: str | None = None) -> None:
         self.explicit = load(explicit) if explicit is not None else None
         self._by_path: dict[str | None, Config] = {None: Config()}
+        self._by_dir: dict[str, Config] = {}
 
     def for_file(self, spec: str) -> Config:
         return self.for_dir(os.path.dirname(os.path.abspath(spec)))
@@ -89,10 +90,12 @@ class ConfigCache:
     def for_dir(self, directory: str) -> Config:
         if self.explicit is not None:
             return self.explicit
-        path = find(directory)
-        if path not in self._by_path:
-            self._by_path[path] = load(path) if path is not None else Config()
-        return self._by_path[path]
+        if directory not in self._by_dir:
+            path = find(directory)
+            if path is not None and path not in self._by_path:
+                self._by_path[path] = load(path)
+            self._by_dir[directory] = self._by_path[path]
+        return self._by_dir[directory]
 
 
 def apply(config: Config, result: FileResult) -> None:

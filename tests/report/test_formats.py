@@ -83,6 +83,25 @@ def test_json_is_stable_and_complete(three_files: list[str]) -> None:
     }
     assert [o["role"] for o in first_error["operands"]] == ["running tensor", "skip e2"]
     assert junk["status"] == "error" and junk["error"]["line"] == 3
+    # the documented layout (docs/json-output.md); removing a key needs a new version
+    assert set(doc) == {"version", "tool", "files", "summary"}
+    assert set(bad) == {"path", "status", "error", "output_shape", "diagnostics"}
+    assert set(first_error) == {
+        "code",
+        "rule",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "col",
+        "node",
+        "operands",
+        "notes",
+        "fixes",
+    }
+    documented = (ROOT / "docs" / "json-output.md").read_text()
+    for key in [*doc, *bad, *first_error, *doc["summary"]]:
+        assert f"`{key}" in documented or f"`files[].{key}" in documented, key
     assert "invalid YAML" in junk["error"]["message"]
 
 
