@@ -34,19 +34,23 @@ def _location(path: str, line: int, col: int) -> dict[str, Any]:
 
 def rule_descriptors() -> list[dict[str, Any]]:
     from skipcheck.rules import RULES
+    from skipcheck.rules.docs import parse, text
 
-    return [
-        {
-            "id": r.code,
-            "name": r.name,
-            "shortDescription": {"text": r.summary},
-            "fullDescription": {"text": r.doc.split("\n\n", 1)[0].replace("\n", " ")},
-            "help": {"text": r.doc},
-            "defaultConfiguration": {"level": r.severity},
-            "properties": {"tags": ["shapes"]},
-        }
-        for r in RULES.values()
-    ]
+    out = []
+    for r in RULES.values():
+        doc = parse(r)
+        out.append(
+            {
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": doc.what},
+                "help": {"text": text(doc)},
+                "defaultConfiguration": {"level": r.severity},
+                "properties": {"tags": ["shapes"]},
+            }
+        )
+    return out
 
 
 def document(results: list[FileResult]) -> dict[str, Any]:
