@@ -48,9 +48,22 @@ def parse_sets(values: list[str] | None) -> dict[str, Any]:
     return out
 
 
+def _complete_format(incomplete: str) -> list[str]:
+    from skipcheck.report import REPORTERS
+
+    return [name for name in REPORTERS if name.startswith(incomplete)]
+
+
 @app.command()
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Spec files to check.", show_default=False)],
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Spec files, directories (searched for *.yaml, *.yml) or globs; "
+            "default: `files` from the config.",
+            show_default=False,
+        ),
+    ] = None,
     input: Annotated[
         str | None, typer.Option("--input", "-i", help="Input shape to check at, e.g. 1x3x256x256.")
     ] = None,
@@ -61,27 +74,93 @@ def validate(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only findings and the summary.")
     ] = False,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--output-format",
+            help="concise, full, json, github or sarif "
+            "(default: github under GitHub Actions, else full).",
+            show_default=False,
+            autocompletion=_complete_format,
+        ),
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config", help="Settings file (pyproject.toml or .skipcheck.yaml) for every spec."
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+    ] = False,
 ) -> None:
-    """Propagate shapes through a spec and report every broken skip connection."""
-    from skipcheck.check import parse_input
+    """Propagate shapes through specs and report every broken skip connection."""
+    from skipcheck.batch import Run, execute
     from skipcheck.errors import SkipcheckError
-    from skipcheck.report.full import FullReporter
-    from skipcheck.result import check_file
 
-    reporter = FullReporter(quiet=quiet)
     try:
-        params = parse_sets(set_)
-        shape = parse_input(input) if input else None
+        run = Run(files or [], parse_sets(set_), input, config, output_format, quiet, exit_zero)
+        if output is None:
+            code = execute(run, None)
+        else:
+            try:
+                stream = open(output, "w", encoding="utf-8")  # noqa: SIM115
+            except OSError as exc:
+                raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+            with stream:
+                code = execute(run, stream)
     except SkipcheckError as exc:
-        reporter.console.print(f"[bold red]error:[/] {exc}")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
-    results = [check_file(path, params, shape) for path in files]
-    for result in results:
-        reporter.file(result)
-    reporter.summary(results)
-    if any(r.error is not None for r in results):
-        raise typer.Exit(EXIT_ERROR)
-    raise typer.Exit(EXIT_CLEAN if all(r.ok for r in results) else EXIT_FINDINGS)
+    raise typer.Exit(code)
+
+
+@app.command()
+def rules(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the rule reference (docs/rules.md).")
+    ] = False,
+) -> None:
+    """List every rule code with its name, severity and summary."""
+    if markdown:
+        from skipcheck.rules.docs import markdown as render
+
+        typer.echo(render(), nl=False)
+        return
+    from skipcheck.rules import RULES
+
+    for r in RULES.values():
+        typer.echo(f"{r.code}  {r.name:<22} {r.severity:<8} {r.summary}")
+
+
+@app.command()
+def explain(
+    code: Annotated[str, typer.Argument(help="A rule code (SC101) or name (merge-channels).")],
+) -> None:
+    """What a rule checks, why it matters, a failing example and the fixed one."""
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.rules import lookup
+    from skipcheck.rules.docs import parse, text
+
+    try:
+        doc = parse(lookup(code))
+    except SkipcheckError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    typer.echo(text(doc), nl=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec format (for editors' YAML language server)."""
+    import json
+
+    from skipcheck.spec.schema import spec_schema
+
+    typer.echo(json.dumps(spec_schema(), indent=2))
 
 
 def main() -> None:

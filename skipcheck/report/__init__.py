@@ -1,7 +1,71 @@
-"""Reporters: one per output format, chosen by name from REPORTERS."""
+"""Reporters: one module per output format, chosen by name from REPORTERS.
+
+Modules are imported only when their format is used, so that ``skipcheck
+validate`` in CI does not pay for rich tables or SARIF it never prints.
+"""
 
 from __future__ import annotations
 
-from skipcheck.report.full import FullReporter
+import difflib
+import importlib
+from typing import Protocol, TextIO
 
-REPORTERS = {"full": FullReporter}
+from skipcheck.errors import SkipcheckError
+from skipcheck.result import FileResult
+
+REPORTERS: dict[str, str] = {
+    "concise": "skipcheck.report.concise:ConciseReporter",
+    "full": "skipcheck.report.full:FullReporter",
+    "json": "skipcheck.report.json:JsonReporter",
+    "github": "skipcheck.report.github:GithubReporter",
+    "sarif": "skipcheck.report.sarif:SarifReporter",
+}
+
+
+class Reporter(Protocol):
+    """Told about each file as it is checked, then about the whole run."""
+
+    def file(self, result: FileResult) -> None: ...
+
+    def summary(self, results: list[FileResult]) -> None: ...
+
+
+class ReporterFactory(Protocol):
+    def __call__(self, stream: TextIO | None = None, quiet: bool = False) -> Reporter: ...
+
+
+def reporter_for(name: str) -> ReporterFactory:
+    """The reporter class of an output format; unknown names get a did-you-mean."""
+    if name not in REPORTERS:
+        close = difflib.get_close_matches(name, REPORTERS, n=1)
+        hint = f" — did you mean {close[0]!r}?" if close else ""
+        raise SkipcheckError(
+            f"unknown output format {name!r}{hint} (formats: {', '.join(REPORTERS)})"
+        )
+    module, _, attr = REPORTERS[name].partition(":")
+    factory: ReporterFactory = getattr(importlib.import_module(module), attr)
+    return factory
+
+
+def error_location(result: FileResult) -> tuple[int, int, str]:
+    """Line, column and message of a file that could not be checked (1:1 when unknown)."""
+    assert result.error is not None
+    exc = result.error
+    message = exc.message
+    prefix = f"{result.path}: "
+    if message.startswith(prefix):
+        message = message[len(prefix) :]
+    if exc.pos is None or exc.pos.line < 1:
+        return 1, 1, message
+    return exc.pos.line, max(exc.pos.col, 1), message
+
+
+def counts(results: list[FileResult]) -> tuple[int, int, int]:
+    """(errors, warnings, files that could not be checked) over a run."""
+    errors = sum(d.severity == "error" for r in results for d in r.diagnostics)
+    warnings = sum(d.severity == "warning" for r in results for d in r.diagnostics)
+    return errors, warnings, sum(r.error is not None for r in results)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"

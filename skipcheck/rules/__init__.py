@@ -66,7 +66,8 @@ def lookup(code_or_name: str) -> Rule:
     for rule in RULES.values():
         if key.upper() == rule.code or key.lower() == rule.name:
             return rule
-    choices = [*RULES, *(r.name for r in RULES.values())]
-    close = difflib.get_close_matches(key, choices, n=1)
+    close = difflib.get_close_matches(key.upper(), list(RULES), n=1) or difflib.get_close_matches(
+        key.lower(), [r.name for r in RULES.values()], n=1
+    )
     hint = f" — did you mean {close[0]}?" if close else ""
     raise SkipcheckError(f"unknown rule {key!r}{hint}; `skipcheck rules` lists them")

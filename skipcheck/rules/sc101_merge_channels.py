@@ -7,13 +7,30 @@ tensor a (128) must match the size of tensor b (64) at non-singleton dimension 1
 
 Example:
 
-    - upsample: {scale_factor: 2}   # 128 channels
-    - add: e2                       # e2 has 64 channels
+    skipcheck: 1
+    input: [1, 3, 64, 64]
+    encoder:
+      - {stage: e1, layers: [{conv: {out_channels: 64, kernel_size: 3, padding: 1}}]}
+      - {stage: e2, layers: [{maxpool: 2}, {conv: {out_channels: 128, kernel_size: 3, padding: 1}}]}
+    decoder:
+      - stage: d1
+        layers:
+          - upsample: {scale_factor: 2}   # 128 channels
+          - add: e1                       # e1 has 64 channels
 
-Use instead: concatenate (``concat: e2``; the next conv sees 192 channels), or
-project the skip with a 1x1 conv:
+Use instead: project the skip with a 1x1 conv, or concatenate (``concat: e1``;
+the next conv then sees 192 channels):
 
-    - add: {skip: e2, via: [{conv: {out_channels: 128, kernel_size: 1}}]}
+    skipcheck: 1
+    input: [1, 3, 64, 64]
+    encoder:
+      - {stage: e1, layers: [{conv: {out_channels: 64, kernel_size: 3, padding: 1}}]}
+      - {stage: e2, layers: [{maxpool: 2}, {conv: {out_channels: 128, kernel_size: 3, padding: 1}}]}
+    decoder:
+      - stage: d1
+        layers:
+          - upsample: {scale_factor: 2}
+          - add: {skip: e1, via: [{conv: {out_channels: 128, kernel_size: 1}}]}
 """
 
 CODE = "SC101"

@@ -4,13 +4,18 @@ its (padded) input, or too many downsamplings for the input size.
 Why it matters: torch stops with "Kernel size can't be greater than actual input
 size" or "Output size is too small".
 
-Example:
+Example (16 → 8 → 4 → 2 → 1 → 0):
 
+    skipcheck: 1
     input: [1, 3, 16, 16]
     layers: [{maxpool: 2}, {maxpool: 2}, {maxpool: 2}, {maxpool: 2}, {maxpool: 2}]
 
 Use instead: a larger input (``skipcheck sizes`` gives the smallest), fewer
-downsamplings, or padding.
+downsamplings, or padding:
+
+    skipcheck: 1
+    input: [1, 3, 16, 16]
+    layers: [{maxpool: 2}, {maxpool: 2}, {maxpool: 2}, {maxpool: 2}]
 """
 
 CODE = "SC103"

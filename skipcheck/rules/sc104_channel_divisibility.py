@@ -7,11 +7,18 @@ by groups", "num_channels must be divisible by num_groups").
 
 Example:
 
+    skipcheck: 1
+    input: [1, 3, 32, 32]
     params: {base: 24}
     layers: [{conv: {out_channels: base, kernel_size: 3}}, {groupnorm: {num_groups: 32}}]
 
 Use instead: channel counts that are multiples of the group count (base: 32), or
-fewer groups.
+fewer groups:
+
+    skipcheck: 1
+    input: [1, 3, 32, 32]
+    params: {base: 32}
+    layers: [{conv: {out_channels: base, kernel_size: 3}}, {groupnorm: {num_groups: 32}}]
 """
 
 CODE = "SC104"

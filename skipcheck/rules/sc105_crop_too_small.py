@@ -4,13 +4,32 @@ tensor (nothing to crop), or ``align: pad`` where the running tensor is the larg
 Why it matters: a crop cannot enlarge a tensor, nor a pad shrink one; the merge
 would fail in torch.
 
-Example:
+Example (the decoder makes 66 from 32, but the skip is 64 wide):
 
-    - upsample: {scale_factor: 2}              # 130 wide
-    - concat: {skip: e2, align: center_crop}   # e2 is 128 wide
+    skipcheck: 1
+    input: [1, 3, 64, 64]
+    encoder:
+      - {stage: e1, layers: [{conv: {out_channels: 16, kernel_size: 3, padding: 1}}]}
+      - {stage: e2, layers: [{maxpool: 2}]}
+    decoder:
+      - stage: d1
+        layers:
+          - conv_transpose: {out_channels: 16, kernel_size: 4, stride: 2}
+          - concat: {skip: e1, align: center_crop}
 
 Use instead: ``align: interpolate`` (resize to the skip's size), crop the running
-tensor instead, or change the padding so that the skip is the larger.
+tensor instead, or change the padding so that the skip is the larger:
+
+    skipcheck: 1
+    input: [1, 3, 64, 64]
+    encoder:
+      - {stage: e1, layers: [{conv: {out_channels: 16, kernel_size: 3, padding: 1}}]}
+      - {stage: e2, layers: [{maxpool: 2}]}
+    decoder:
+      - stage: d1
+        layers:
+          - conv_transpose: {out_channels: 16, kernel_size: 4, stride: 2}
+          - concat: {skip: e1, align: interpolate}
 """
 
 CODE = "SC105"

@@ -8,9 +8,17 @@ of effective kernel size", "padding='same' is not supported for strided convolut
 
 Example:
 
-    - conv: {out_channels: 64, kernel_size: 3, stride: 2, padding: same}
+    skipcheck: 1
+    input: [1, 3, 64, 64]
+    layers:
+      - conv: {out_channels: 64, kernel_size: 3, stride: 2, padding: same}
 
-Use instead: what the message says, e.g. ``padding: 1`` with ``stride: 2``.
+Use instead: what the message says, e.g. ``padding: 1`` with ``stride: 2``:
+
+    skipcheck: 1
+    input: [1, 3, 64, 64]
+    layers:
+      - conv: {out_channels: 64, kernel_size: 3, stride: 2, padding: 1}
 """
 
 CODE = "SC106"

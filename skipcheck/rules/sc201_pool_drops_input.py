@@ -7,11 +7,16 @@ usually comes back one short when the decoder doubles it — the classic
 
 Example:
 
+    skipcheck: 1
     input: [1, 3, 255, 255]
     layers: [{maxpool: 2}]
 
 Use instead: an input size the pools divide (``skipcheck sizes`` lists the clean
-ones), or ``ceil_mode: true`` where a partial window is wanted.
+ones), or ``ceil_mode: true`` where a partial window is wanted:
+
+    skipcheck: 1
+    input: [1, 3, 256, 256]
+    layers: [{maxpool: 2}]
 """
 
 CODE = "SC201"

@@ -5,12 +5,32 @@ Why it matters: the skip's features end up shifted against the running tensor's
 by half a pixel; the original U-Net's tiling avoids it by choosing input sizes
 with even margins.
 
-Example:
+Example (input 21: the skip is 21, the decoder makes 16, a margin of 5):
 
-    - concat: {skip: enc4, align: center_crop}    # 65 → 56: margins 4 and 5
+    skipcheck: 1
+    input: [1, 1, 21, 21]
+    encoder:
+      - {stage: e1, layers: [{conv: {out_channels: 8, kernel_size: 1}}]}
+      - {stage: e2, layers: [{maxpool: 2}, {conv: {out_channels: 8, kernel_size: 3}}]}
+    decoder:
+      - stage: d1
+        layers:
+          - conv_transpose: {out_channels: 8, kernel_size: 2, stride: 2}
+          - concat: {skip: e1, align: center_crop}
 
 Use instead: an input size with even crop margins (``skipcheck sizes`` marks them
-as clean).
+as clean); here 22 gives 22 → 11 → 9 → 18, a margin of 4:
+
+    skipcheck: 1
+    input: [1, 1, 22, 22]
+    encoder:
+      - {stage: e1, layers: [{conv: {out_channels: 8, kernel_size: 1}}]}
+      - {stage: e2, layers: [{maxpool: 2}, {conv: {out_channels: 8, kernel_size: 3}}]}
+    decoder:
+      - stage: d1
+        layers:
+          - conv_transpose: {out_channels: 8, kernel_size: 2, stride: 2}
+          - concat: {skip: e1, align: center_crop}
 """
 
 CODE = "SC202"

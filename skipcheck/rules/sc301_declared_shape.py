@@ -4,13 +4,20 @@
 Why it matters: the declaration is the author's intent; a model that drifts from
 it (a missing pool, a wrong channel count) is caught here, before training.
 
-Example:
+Example (the model ends with 1 channel at H/2):
 
+    skipcheck: 1
     input: [N, 3, H, W]
-    output: [N, 2, H, W]     # the model ends with 1 channel at H/2
+    output: [N, 2, H, W]
+    layers: [{conv: {out_channels: 1, kernel_size: 1}}, {maxpool: 2}]
 
 Use instead: fix the model, or the declaration if the intent changed. Declared
-sizes may use the input's symbols and arithmetic: ``[N, 64, H/2, W/2]``.
+sizes may use the input's symbols and arithmetic (``[N, 2, H/2, W/2]``):
+
+    skipcheck: 1
+    input: [N, 3, H, W]
+    output: [N, 2, H, W]
+    layers: [{conv: {out_channels: 2, kernel_size: 1}}]
 """
 
 CODE = "SC301"

@@ -1,0 +1,82 @@
+"""A whole ``skipcheck validate`` run: expand the inputs, check each file under its config,
+report, and decide the exit code over all files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from skipcheck.config import ConfigCache, apply
+from skipcheck.errors import SkipcheckError
+from skipcheck.inputs import expand
+from skipcheck.report import reporter_for
+from skipcheck.result import FileResult, check_file
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class Run:
+    """The options of one run, as the command line gave them."""
+
+    files: list[str]
+    params: Mapping[str, Any]
+    input: str | None = None
+    config: str | None = None
+    output_format: str | None = None
+    quiet: bool = False
+    exit_zero: bool = False
+
+
+def default_format(env: Mapping[str, str]) -> str:
+    """``github`` under GitHub Actions (annotations on the pull request), else ``full``."""
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "full"
+
+
+def execute(run: Run, stream: TextIO | None) -> int:
+    """Check every file and report; raises SkipcheckError only when nothing can be checked."""
+    from skipcheck.check import parse_input
+
+    factory = reporter_for(run.output_format or default_format(os.environ))
+    configs = ConfigCache(run.config)
+    args = run.files or list(configs.for_dir(os.getcwd()).files)
+    if not args:
+        raise SkipcheckError(
+            "no spec files given: name files, directories or globs, "
+            "or set `files` in [tool.skipcheck]"
+        )
+    cli_shape = parse_input(run.input) if run.input else None
+    inputs = expand(args)
+    reporter = factory(stream, run.quiet)
+    results: list[FileResult] = []
+    for path in inputs.files:
+        try:
+            config = configs.for_file(path)
+            shape = cli_shape
+            if shape is None and config.input is not None:
+                shape = parse_input(config.input)
+        except SkipcheckError as exc:
+            result = FileResult(path, error=exc)
+        else:
+            result = check_file(path, run.params, shape)
+            apply(config, result)
+        results.append(result)
+        reporter.file(result)
+    for arg in inputs.missing:
+        if os.path.isdir(arg):
+            reason = f"{arg} is a directory without .yaml/.yml files"
+        elif os.path.exists(arg) or not set("*?[") & set(arg):
+            reason = f"cannot read {arg}: no such file or directory"
+        else:
+            reason = f"{arg} matches no files"
+        result = FileResult(arg, error=SkipcheckError(reason))
+        results.append(result)
+        reporter.file(result)
+    reporter.summary(results)
+    if any(r.error is not None for r in results):
+        return EXIT_ERROR
+    if run.exit_zero or all(r.ok for r in results):
+        return EXIT_CLEAN
+    return EXIT_FINDINGS

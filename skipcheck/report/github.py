@@ -1,0 +1,57 @@
+"""GitHub Actions workflow commands: each finding becomes an annotation on the pull request.
+
+Chosen automatically when ``GITHUB_ACTIONS=true`` and no ``--output-format`` is given.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from skipcheck.report import counts, error_location, plural
+from skipcheck.result import FileResult
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, file: str, line: int, col: int, title: str, message: str) -> str:
+    """``::error file=a.yaml,line=3,col=5,title=SC101 merge-channels::message``."""
+    props = ",".join(
+        f"{key}={escape_property(str(value))}"
+        for key, value in (("file", file), ("line", line), ("col", col), ("title", title))
+    )
+    return f"::{level} {props}::{escape_data(message)}"
+
+
+@dataclass
+class GithubReporter:
+    stream: TextIO | None = None
+    quiet: bool = False
+
+    def write(self, line: str) -> None:
+        print(line, file=self.stream or sys.stdout)
+
+    def file(self, result: FileResult) -> None:
+        path = result.path.replace("\\", "/")
+        if result.error is not None:
+            line, col, message = error_location(result)
+            self.write(annotation("error", path, line, col, "skipcheck could not check", message))
+            return
+        for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
+            level = "error" if d.severity == "error" else "warning"
+            title = f"{d.code} {d.rule}"
+            self.write(annotation(level, path, d.pos.line, d.pos.col, title, d.message))
+
+    def summary(self, results: list[FileResult]) -> None:
+        errors, warnings, failed = counts(results)
+        parts = [plural(errors, "error"), plural(warnings, "warning")]
+        if failed:
+            parts.append(f"{plural(failed, 'file')} could not be checked")
+        self.write(f"skipcheck: {', '.join(parts)} in {plural(len(results), 'file')}")

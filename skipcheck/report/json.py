@@ -1,0 +1,85 @@
+"""Machine-readable output; the layout is documented in docs/json-output.md.
+
+``version`` changes only when a field is removed or changes meaning; new
+fields may be added within a version.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from skipcheck import __version__
+from skipcheck.diagnostics import Diagnostic
+from skipcheck.report import counts, error_location
+from skipcheck.result import FileResult
+
+FORMAT_VERSION = 1
+
+
+def diagnostic_record(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "rule": d.rule,
+        "severity": d.severity,
+        "message": d.message,
+        "file": d.pos.file,
+        "line": d.pos.line,
+        "col": d.pos.col,
+        "node": d.node,
+        "operands": [{"role": o.role, "shape": o.shape, "origin": o.origin} for o in d.operands],
+        "notes": list(d.notes),
+        "fixes": [str(getattr(f, "title", f)) for f in d.fixes],
+    }
+
+
+def file_record(result: FileResult) -> dict[str, Any]:
+    if result.error is not None:
+        line, col, message = error_location(result)
+        return {
+            "path": result.path,
+            "status": "error",
+            "error": {"message": message, "line": line, "col": col},
+            "output_shape": None,
+            "diagnostics": [],
+        }
+    return {
+        "path": result.path,
+        "status": "ok" if result.ok else "findings",
+        "error": None,
+        "output_shape": result.output_shape(),
+        "diagnostics": [
+            diagnostic_record(d) for d in sorted(result.diagnostics, key=lambda d: d.sort_key())
+        ],
+    }
+
+
+def document(results: list[FileResult]) -> dict[str, Any]:
+    errors, warnings, failed = counts(results)
+    return {
+        "version": FORMAT_VERSION,
+        "tool": {"name": "skipcheck", "version": __version__},
+        "files": [file_record(r) for r in results],
+        "summary": {
+            "files": len(results),
+            "errors": errors,
+            "warnings": warnings,
+            "failed": failed,
+        },
+    }
+
+
+@dataclass
+class JsonReporter:
+    stream: TextIO | None = None
+    quiet: bool = False
+
+    def file(self, result: FileResult) -> None:
+        """Nothing is printed per file: the document is one JSON value."""
+
+    def summary(self, results: list[FileResult]) -> None:
+        out = self.stream or sys.stdout
+        json.dump(document(results), out, indent=2, ensure_ascii=False)
+        out.write("\n")

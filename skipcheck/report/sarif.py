@@ -1,0 +1,120 @@
+"""SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, Azure DevOps, IDEs).
+
+Every rule is described in the driver, with its documentation as help text, so a
+dashboard can show why a finding matters without a link back to skipcheck.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from skipcheck import __version__
+from skipcheck.report import error_location
+from skipcheck.result import FileResult
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _uri(path: str) -> str:
+    return quote(path.replace("\\", "/"))
+
+
+def _location(path: str, line: int, col: int) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": _uri(path)},
+            "region": {"startLine": max(line, 1), "startColumn": max(col, 1)},
+        }
+    }
+
+
+def rule_descriptors() -> list[dict[str, Any]]:
+    from skipcheck.rules import RULES
+    from skipcheck.rules.docs import parse, text
+
+    out = []
+    for r in RULES.values():
+        doc = parse(r)
+        out.append(
+            {
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": doc.what},
+                "help": {"text": text(doc)},
+                "defaultConfiguration": {"level": r.severity},
+                "properties": {"tags": ["shapes"]},
+            }
+        )
+    return out
+
+
+def document(results: list[FileResult]) -> dict[str, Any]:
+    rules = rule_descriptors()
+    index = {r["id"]: k for k, r in enumerate(rules)}
+    findings: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for result in results:
+        if result.error is not None:
+            line, col, message = error_location(result)
+            notifications.append(
+                {
+                    "level": "error",
+                    "message": {"text": message},
+                    "locations": [_location(result.path, line, col)],
+                }
+            )
+            continue
+        for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
+            text = d.message
+            if d.fixes:
+                text += " Fix: " + "; or ".join(str(getattr(f, "title", f)) for f in d.fixes)
+            findings.append(
+                {
+                    "ruleId": d.code,
+                    "ruleIndex": index[d.code],
+                    "level": "error" if d.severity == "error" else "warning",
+                    "message": {"text": text},
+                    "locations": [_location(result.path, d.pos.line, d.pos.col)],
+                }
+            )
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "skipcheck",
+                        "version": __version__,
+                        "rules": rules,
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": not notifications,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": findings,
+            }
+        ],
+    }
+
+
+@dataclass
+class SarifReporter:
+    stream: TextIO | None = None
+    quiet: bool = False
+
+    def file(self, result: FileResult) -> None:
+        """Nothing is printed per file: the log is one JSON document."""
+
+    def summary(self, results: list[FileResult]) -> None:
+        out = self.stream or sys.stdout
+        json.dump(document(results), out, indent=2, ensure_ascii=False)
+        out.write("\n")

@@ -1,0 +1,186 @@
+"""A JSON Schema of the spec format, for editors (completion, hover, red squiggles).
+
+Op names, parameter names and kinds come from the OPS registry, so the schema
+cannot drift from what ``skipcheck validate`` accepts. It checks structure only;
+meaning (references, expressions, shapes) is ``skipcheck validate``'s job.
+Block calls are open-ended (``- double_conv: {ch: 64}``): the schema cannot know
+a spec's block names, so unknown layer keys are allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skipcheck.ops import MERGE_OPS, OPS
+from skipcheck.ops.base import Op, Param
+from skipcheck.spec.lower import LAYER_KEYS, SECTIONS
+
+SCHEMA_ID = "https://skipcheck.invalid/spec-v1.schema.json"
+Schema = dict[str, Any]
+
+_EXPR: Schema = {"type": "string", "description": "an expression over params, e.g. base * 2"}
+_INT: Schema = {"anyOf": [{"type": "integer"}, _EXPR]}
+_NUMBER: Schema = {"anyOf": [{"type": "number"}, _EXPR]}
+_SHAPE: Schema = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": ["integer", "string"]},
+    "description": "a shape like [N, 64, H/2, W/2]",
+}
+_LAYERS: Schema = {"$ref": "#/definitions/layers"}
+
+
+def _int(p: Param) -> Schema:
+    if p.minimum is None:
+        return _INT
+    return {"anyOf": [{"type": "integer", "minimum": p.minimum}, _EXPR]}
+
+
+def param_schema(p: Param) -> Schema:
+    """The JSON Schema of one parameter kind (see ``Param``)."""
+    kinds: dict[str, Schema] = {
+        "int": _int(p),
+        "ints": {"anyOf": [_int(p), {"type": "array", "minItems": 1, "items": _int(p)}]},
+        "number": _NUMBER,
+        "numbers": {"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}, {"type": "null"}]},
+        "bool": {"type": ["boolean", "null"]} if p.default is None else {"type": "boolean"},
+        "choice": {"enum": list(p.choices)},
+        "sizes": {
+            "anyOf": [
+                _INT,
+                {"type": "null"},
+                {"type": "array", "items": {"anyOf": [_INT, {"type": "null"}]}},
+            ]
+        },
+        "ref": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "layers": _LAYERS,
+    }
+    if p.kind == "padding":
+        ints = param_schema(Param(p.name, "ints", minimum=p.minimum))
+        out: Schema = {"anyOf": [{"enum": ["same", "valid"]}, *ints["anyOf"]]}
+    else:
+        out = dict(kinds[p.kind])
+    doc = p.doc or ("required" if p.required else f"default: {p.default!r}")
+    out["description"] = doc
+    if p.default is not None and p.kind in ("int", "ints", "padding", "number", "bool", "choice"):
+        out["default"] = p.default
+    return out
+
+
+def op_schema(name: str, op: Op) -> Schema:
+    """``- conv: {...}``: the value under the op's key."""
+    props = {p.name: param_schema(p) for p in op.params}
+    mapping: Schema = {"type": "object", "properties": props, "additionalProperties": False}
+    required = [p.name for p in op.params if p.required]
+    if required:
+        mapping["required"] = required
+    forms: list[Schema] = [mapping]
+    primary = next((p for p in op.params if p.name == op.primary), None)
+    if primary is not None and set(required) <= {primary.name}:
+        # the shorthand `- maxpool: 2` sets the primary parameter only
+        forms.append({k: v for k, v in param_schema(primary).items() if k != "description"})
+    if not required:
+        forms.append({"type": "null"})
+    title = f"{name}" if name == op.name else f"{name} (alias of {op.name})"
+    shorthand = f"; `- {name}: value` sets {op.primary}" if primary is not None else ""
+    return {"description": f"{title}: {op.doc}{shorthand}", "anyOf": forms}
+
+
+def _residual() -> Schema:
+    return {
+        "description": "a short skip: body, optional shortcut (identity when absent), merge",
+        "type": "object",
+        "properties": {
+            "body": _LAYERS,
+            "shortcut": {"anyOf": [_LAYERS, {"type": "null"}]},
+            "merge": {"enum": sorted(MERGE_OPS)},
+        },
+        "required": ["body"],
+        "additionalProperties": False,
+    }
+
+
+def spec_schema() -> Schema:
+    """The whole schema (draft-07, which the YAML language server reads)."""
+    layer_props: dict[str, Schema] = {name: op_schema(name, op) for name, op in OPS.items()}
+    layer_props["residual"] = _residual()
+    layer_props.update(
+        {
+            "name": {"type": "string", "description": "a name later skips can refer to"},
+            "repeat": {**_INT, "description": "repeat the layer N times (index i, 0-based)"},
+            "expect": {**_SHAPE, "description": "the shape this layer must produce"},
+        }
+    )
+    assert set(LAYER_KEYS) <= set(layer_props)
+    layer: Schema = {
+        "anyOf": [
+            {"type": "string", "description": "an op without arguments (relu) or a block"},
+            {"type": "object", "properties": layer_props, "minProperties": 1},
+        ]
+    }
+    stage: Schema = {
+        "type": "object",
+        "properties": {
+            "stage": {"type": "string", "description": "the stage's name; skips refer to it"},
+            "layers": _LAYERS,
+            "expect": {**_SHAPE, "description": "the shape this stage must produce"},
+            "description": {"type": "string"},
+        },
+        "required": ["stage", "layers"],
+        "additionalProperties": False,
+    }
+    item: Schema = {
+        "if": {"type": "object", "required": ["stage"]},
+        "then": {"$ref": "#/definitions/stage"},
+        "else": {"$ref": "#/definitions/layer"},
+    }
+    block = {
+        "type": "object",
+        "properties": {
+            "args": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "argument names, with defaults as name=value: [ch, pad=0]",
+            },
+            "layers": _LAYERS,
+            "description": {"type": "string"},
+        },
+        "required": ["layers"],
+        "additionalProperties": False,
+    }
+    top: dict[str, Schema] = {
+        "skipcheck": {"const": 1, "description": "the format version"},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "input": {
+            "type": "array",
+            "minItems": 3,
+            "items": {"type": ["integer", "string"]},
+            "description": "input shape, batch and channels first: [N, 3, H, W]",
+        },
+        "output": {**_SHAPE, "description": "the shape the model must produce (checked)"},
+        "params": {
+            "type": "object",
+            "additionalProperties": {"type": ["number", "string"]},
+            "description": "knobs for expressions; override with --set",
+        },
+        "blocks": {"type": "object", "additionalProperties": block},
+        "layers": {"allOf": [_LAYERS], "description": "the whole model as one list"},
+    }
+    for section in SECTIONS:
+        top[section] = {"allOf": [_LAYERS], "description": f"the {section}: stages or layers"}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": SCHEMA_ID,
+        "title": "skipcheck architecture spec (format 1)",
+        "type": "object",
+        "properties": top,
+        "required": ["skipcheck", "input"],
+        "additionalProperties": False,
+        "definitions": {
+            "layers": {"type": "array", "items": {"$ref": "#/definitions/item"}},
+            "item": item,
+            "stage": stage,
+            "layer": layer,
+        },
+    }
