@@ -229,7 +229,7 @@ def _input_sweep(
 
 
 def _fresh_symbol(dims: list[int | str]) -> str:
-    name = "S"
+    name = SIZE_KEY
     while name in dims:
         name += "'"
     return name
