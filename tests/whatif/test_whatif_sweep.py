@@ -61,7 +61,8 @@ def test_groupnorm_sweep_and_summary() -> None:
     assert sweep.summary() == "base: 32, 64 pass; 16, 24, 48 fail SC104 groupnorm in e1 (line 9)"
     assert "GroupNorm(32)" in sweep.rows[0].first_message
     # linear in_features follows the channels: 10·base + 10 for the head
-    assert [r.params for r in sweep.rows][2] - [r.params for r in sweep.rows][0] == 800
+    params = [r.params for r in sweep.rows]
+    assert params[0] is not None and params[2] == params[0] + 800
 
 
 def test_groups_and_pixel_shuffle_sweeps() -> None:
