@@ -25,6 +25,7 @@ from skipcheck.graph import Graph
 from skipcheck.result import FileResult, check_file
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.propagate import ShapeTable, input_symbols
+from skipcheck.shapes.sizeset import SizeSet
 from skipcheck.spec.yamltree import YMap, load_file
 from skipcheck.whatif.compare import describe_sizes
 from skipcheck.whatif.overrides import Overrides, parse_override
@@ -210,9 +211,10 @@ def _input_sweep(
     for k in axes:
         dims[2 + k] = symbol
     table = check(graph, dims)
-    valid = table.valid_sizes(symbol).describe()
+    valid_set = table.valid_sizes(symbol)
+    valid = valid_set.describe()
     if _exact(table, symbol):
-        rows = [_fast_row(table, symbol, v) for v in sizes]
+        rows = [_fast_row(table, symbol, valid_set, v) for v in sizes]
         if progress is not None:
             progress(len(values), len(values))
         return Sweep(key, rows, input_sweep=True, valid=valid, fast=True)
@@ -246,7 +248,7 @@ def _exact(table: ShapeTable, symbol: str) -> bool:
     return all(not isinstance(concrete(d, probe), str) for d in table.shapes[out])
 
 
-def _fast_row(table: ShapeTable, symbol: str, v: int) -> SweepRow:
+def _fast_row(table: ShapeTable, symbol: str, valid: SizeSet, v: int) -> SweepRow:
     """The verdict at ``symbol = v`` read from the constraints.
 
     Exact: a check that fails for every size (a channel mismatch) is an error in
@@ -264,12 +266,12 @@ def _fast_row(table: ShapeTable, symbol: str, v: int) -> SweepRow:
         point = v if var == symbol else table.at.get(var)
         if point is not None and point not in c.sizes:
             (errors if c.kind == "runs" else warnings).append(f"{c.code} {c.what}")
-    ok = not table.errors and v in table.valid_sizes(symbol)
+    ok = not table.errors and v in valid
     errors = list(dict.fromkeys(errors))
     if not ok and not errors:
         errors = _labels(table.errors, graph)
     output = "—"
-    if ok or (graph.out not in table.broken and v in table.valid_sizes(symbol)):
+    if ok or (graph.out not in table.broken and v in valid):
         at = {**table.at, symbol: v}
         output = "×".join(str(concrete(d, at)) for d in table.shapes[graph.out])
     first = next((d.message for d in table.errors), "")
