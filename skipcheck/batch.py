@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 from skipcheck.config import ConfigCache, apply
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputs import expand
 from skipcheck.report import reporter_for
 from skipcheck.result import FileResult, check_file
+from skipcheck.whatif.overrides import Overrides
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -22,7 +23,7 @@ class Run:
     """The options of one run, as the command line gave them."""
 
     files: list[str]
-    params: Mapping[str, Any]
+    overrides: Overrides | None
     input: str | None = None
     config: str | None = None
     output_format: str | None = None
@@ -60,7 +61,7 @@ def execute(run: Run, stream: TextIO | None) -> int:
         except SkipcheckError as exc:
             result = FileResult(path, error=exc)
         else:
-            result = check_file(path, run.params, shape)
+            result = check_file(path, None, shape, run.overrides)
             apply(config, result)
         results.append(result)
         reporter.file(result)

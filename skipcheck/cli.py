@@ -34,18 +34,10 @@ def _main(
     """skipcheck: shapes, skip connections and valid input sizes of architecture specs."""
 
 
-def parse_sets(values: list[str] | None) -> dict[str, Any]:
-    """``--set base=48`` → {"base": 48}; values are YAML scalars."""
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.spec.yamltree import load_text
-
-    out: dict[str, Any] = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SkipcheckError(f"--set {item!r}: expected KEY=VALUE, e.g. --set base=48")
-        out[key.strip()] = load_text(value, "--set") if value.strip() else None
-    return out
+SET_HELP = (
+    "Override a value (repeatable): a param (base=48), the input (input=1x3x500x500), "
+    "or any value by path (d2.add=e3, 'decoder.d2.layers[1]={concat: e2}'). Values are YAML."
+)
 
 
 def _complete_format(incomplete: str) -> list[str]:
@@ -69,7 +61,7 @@ def validate(
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a param: --set base=48 (repeatable)."),
+        typer.Option("--set", help=SET_HELP),
     ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only findings and the summary.")
@@ -100,9 +92,12 @@ def validate(
     """Propagate shapes through specs and report every broken skip connection."""
     from skipcheck.batch import Run, execute
     from skipcheck.errors import SkipcheckError
+    from skipcheck.whatif.overrides import Overrides
 
     try:
-        run = Run(files or [], parse_sets(set_), input, config, output_format, quiet, exit_zero)
+        run = Run(
+            files or [], Overrides.parse(set_), input, config, output_format, quiet, exit_zero
+        )
         if output is None:
             code = execute(run, None)
         else:
@@ -161,6 +156,82 @@ def schema() -> None:
     from skipcheck.spec.schema import spec_schema
 
     typer.echo(json.dumps(spec_schema(), indent=2))
+
+
+@app.command()
+def whatif(
+    file: Annotated[str, typer.Argument(help="The spec to explore.", show_default=False)],
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            help="Check once per value: base=16,24,32 (any --set key) or H=200..600 "
+            "(an input-size symbol; `size` for every spatial axis).",
+        ),
+    ] = None,
+    step: Annotated[
+        int | None, typer.Option("--step", help="Stride of a --sweep range (or H=200..600:8).")
+    ] = None,
+) -> None:
+    """Compare the spec with and without --set overrides, or --sweep one value over a range."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.whatif.overrides import Overrides
+
+    console = Console(highlight=False, soft_wrap=False)
+    try:
+        overrides = Overrides.parse(set_)
+        if sweep is not None:
+            ok = _run_sweep(console, file, sweep, step, overrides)
+        elif not overrides:
+            raise SkipcheckError("nothing to compare: give --set KEY=VALUE or --sweep KEY=VALUES")
+        else:
+            from skipcheck.whatif.compare import compare
+            from skipcheck.whatif.render import show_comparison
+
+            comparison = compare(file, overrides)
+            show_comparison(console, comparison)
+            ok = comparison.ok
+    except SkipcheckError as exc:
+        console.print(Text(f"error: {exc}", style="bold red"))
+        raise typer.Exit(EXIT_ERROR) from None
+    raise typer.Exit(EXIT_CLEAN if ok else EXIT_FINDINGS)
+
+
+def _run_sweep(console: Any, file: str, sweep: str, step: int | None, overrides: Any) -> bool:
+    """Run a sweep with a progress bar that appears only when it takes more than a moment."""
+    import time
+
+    from rich.progress import Progress
+
+    from skipcheck.whatif.render import show_sweep
+    from skipcheck.whatif.sweep import parse_sweep, run_sweep
+
+    key, values = parse_sweep(sweep, step)
+    started = time.perf_counter()
+    bar: Progress | None = None
+    task = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar, task
+        elapsed = time.perf_counter() - started
+        if bar is None and done < total and elapsed / done * (total - done) > 0.5:
+            bar = Progress(console=console, transient=True)
+            bar.start()
+            task = bar.add_task(f"{key}", total=total)
+        if bar is not None and task is not None:
+            bar.update(task, completed=done)
+
+    try:
+        result = run_sweep(file, key, values, overrides, progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    show_sweep(console, result)
+    return all(r.ok for r in result.rows)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skipcheck.check import check
 from skipcheck.diagnostics import Diagnostic
@@ -13,6 +13,9 @@ from skipcheck.graph import Graph
 from skipcheck.shapes.propagate import ShapeTable
 from skipcheck.spec.lower import lower
 from skipcheck.spec.yamltree import load_file
+
+if TYPE_CHECKING:
+    from skipcheck.whatif.overrides import Overrides
 
 
 @dataclass
@@ -59,13 +62,23 @@ def check_file(
     path: str,
     params: Mapping[str, Any] | None = None,
     input_shape: Sequence[int | str] | None = None,
+    overrides: Overrides | None = None,
 ) -> FileResult:
-    """Check one spec file; errors that stop the check are captured, not raised."""
+    """Check one spec file; errors that stop the check are captured, not raised.
+
+    ``overrides`` are ``--set`` options, applied to the loaded tree before lowering.
+    """
     result = FileResult(path)
     try:
         tree, text = load_file(path)
         result.lines = text.splitlines()
-        result.graph = lower(tree, path, params)
+        if overrides:
+            try:
+                result.graph = lower(overrides.apply(tree, path), path, params)
+            except SkipcheckError as exc:
+                raise overrides.blame(exc) from None
+        else:
+            result.graph = lower(tree, path, params)
         result.table = check(result.graph, input_shape)
     except SkipcheckError as exc:
         if exc.pos is None:

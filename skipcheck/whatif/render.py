@@ -1,0 +1,121 @@
+"""Rich output for ``skipcheck whatif``: the side-by-side comparison and sweep tables."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from skipcheck.diagnostics import Diagnostic
+from skipcheck.whatif.compare import Comparison
+from skipcheck.whatif.sweep import Sweep
+
+_CHANGED = "bold yellow"
+
+
+def show_comparison(console: Console, cmp: Comparison) -> None:
+    graph = cmp.changed.graph
+    assert graph is not None
+    console.print(Text(f"{graph.name} — {graph.file}", style="bold"))
+    for item in cmp.overrides.items:
+        console.print(Text(f"  --set {item.text}", style="cyan"))
+    console.print()
+    grid = Table(box=None, header_style="bold", pad_edge=False)
+    grid.add_column("stage")
+    grid.add_column("baseline")
+    grid.add_column("changed")
+    for row in cmp.stage_rows():
+        before = "—" if row.before is None else "×".join(row.before)
+        grid.add_row(escape(row.stage), before, _highlight(row.before, row.after))
+    console.print(grid)
+    console.print()
+    old, new = cmp.baseline.table, cmp.changed.table
+    assert old is not None and new is not None
+    a, b = old.total_params, new.total_params
+    if a is not None and b is not None:
+        delta = b - a
+        pct = f" ({delta / a:+.1%})" if a else ""
+        style = "" if delta == 0 else _CHANGED
+        console.print(
+            Text(f"parameters: {a:,} → {b:,}  ")
+            + Text(f"{delta:+,}{pct}" if delta else "unchanged", style=style)
+        )
+    for axis, before_sizes, after_sizes in cmp.size_rows():
+        if before_sizes == after_sizes:
+            console.print(Text(f"valid {axis}: {after_sizes} (unchanged)"))
+        else:
+            console.print(
+                Text(f"valid {axis}: {before_sizes} → ") + Text(after_sizes, style=_CHANGED)
+            )
+    resolved, introduced, kept = cmp.findings()
+    _findings(console, "resolved", resolved, "green")
+    _findings(console, "introduced", introduced, "bold red")
+    _findings(console, "still there", kept, "yellow")
+    verdict_old = "✓ clean" if cmp.baseline.ok else f"✗ {len(old.errors)} errors"
+    verdict_new = "✓ clean" if cmp.changed.ok else f"✗ {len(new.errors)} errors"
+    style = "bold green" if cmp.changed.ok else "bold red"
+    console.print(Text(f"baseline {verdict_old} → changed {verdict_new}", style=style))
+
+
+def _highlight(before: list[str] | None, after: list[str] | None) -> Text:
+    if after is None:
+        return Text("—", style=_CHANGED if before is not None else "")
+    if before is None or len(before) != len(after):
+        return Text("×".join(after), style=_CHANGED)
+    out = Text()
+    for k, (x, y) in enumerate(zip(before, after, strict=True)):
+        if k:
+            out.append("×")
+        out.append(y, style=_CHANGED if x != y else "")
+    return out
+
+
+def _findings(console: Console, title: str, diags: list[Diagnostic], style: str) -> None:
+    if not diags:
+        return
+    console.print(Text(f"{title} ({len(diags)}):", style=style))
+    for d in diags:
+        console.print(Text(f"  {d.severity} {d.code} line {d.pos.line}: {d.message}"))
+
+
+def _brief(errors: list[str], warnings: list[str]) -> str:
+    """The first error (the one to fix first) and counts of the rest."""
+    parts = []
+    if errors:
+        more = f" +{len(errors) - 1} more" if len(errors) > 1 else ""
+        parts.append(f"{errors[0]}{more}")
+    if warnings:
+        parts.append(f"{len(warnings)} warning{'s' * (len(warnings) != 1)}")
+    return "; ".join(parts)
+
+
+def show_sweep(console: Console, sweep: Sweep) -> None:
+    grid = Table(box=None, header_style="bold", pad_edge=False)
+    grid.add_column(sweep.key, justify="right")
+    grid.add_column("verdict")
+    grid.add_column("findings", overflow="fold")
+    grid.add_column("output")
+    grid.add_column("params", justify="right")
+    if not sweep.input_sweep:
+        grid.add_column("valid input sizes", overflow="fold")
+    for r in sweep.rows:
+        style = {"pass": "green", "fail": "red", "error": "bold red"}[r.verdict]
+        found = r.failure or _brief(r.errors, r.warnings)
+        cells: list[str | Text] = [
+            r.value,
+            Text(r.verdict, style=style),
+            escape(found or "—"),
+            r.output,
+            "" if r.params is None else f"{r.params:,}",
+        ]
+        if not sweep.input_sweep:
+            cells.append(r.sizes)
+        grid.add_row(*cells)
+    console.print(grid)
+    console.print()
+    passing = all(r.ok for r in sweep.rows)
+    console.print(Text(sweep.summary(), style="bold green" if passing else "bold"))
+    firsts = dict.fromkeys(r.first_message for r in sweep.rows if r.first_message)
+    for message in list(firsts)[:3]:
+        console.print(Text(f"  {message}", style="dim"))
