@@ -118,8 +118,8 @@ def fix(
     from skipcheck.check import parse_input
     from skipcheck.errors import SkipcheckError
     from skipcheck.fixes import attach
-    from skipcheck.report.full import FullReporter
     from skipcheck.report.fixes import FixReporter
+    from skipcheck.report.full import FullReporter
     from skipcheck.result import check_file
 
     reporter = FixReporter()
@@ -136,7 +136,9 @@ def fix(
     fixes = [f for _, site_fixes in found for f in site_fixes]
     if not apply and not dry_run:
         if number is not None:
-            reporter.console.print("[bold red]error:[/] a fix number goes with --apply or --dry-run")
+            reporter.console.print(
+                "[bold red]error:[/] a fix number goes with --apply or --dry-run"
+            )
             raise typer.Exit(EXIT_ERROR)
         reporter.listing(result, found)
         raise typer.Exit(EXIT_CLEAN if result.ok else EXIT_FINDINGS)
@@ -151,7 +153,7 @@ def fix(
         raise typer.Exit(EXIT_ERROR)
     chosen = fixes[number - 1]
     if dry_run:
-        sys.stdout.write(chosen.text)
+        typer.echo(chosen.text, nl=False)
         raise typer.Exit(EXIT_FINDINGS if chosen.partial else EXIT_CLEAN)
     try:
         with open(spec, "w", encoding="utf-8", newline="") as fh:

@@ -34,9 +34,7 @@ CHANNEL_CODES = {"SC101"}
 MAX_COMBINED = 2  # best partial fixes per side that are tried together
 
 
-def sites(
-    graph: Graph, table: ShapeTable, text: str, input_given: bool
-) -> list[Site]:
+def sites(graph: Graph, table: ShapeTable, text: str, input_given: bool) -> list[Site]:
     """One site per position that carries error findings, in file order."""
     source = Source(text)
     grouped: dict[tuple[int, int], list[Diagnostic]] = {}
@@ -81,9 +79,7 @@ def prove_site(base: Baseline, site: Site) -> list[Fix]:
             edits=c1.edits + c2.edits,
             rank=max(c1.rank, c2.rank) + 1,
             changes_behaviour=c1.changes_behaviour or c2.changes_behaviour,
-            behaviour="; ".join(
-                dict.fromkeys(c.behaviour for c in (c2, c1) if c.changes_behaviour)
-            )
+            behaviour="; ".join(dict.fromkeys(c.behaviour for c in (c2, c1) if c.changes_behaviour))
             or c1.behaviour,
         )
         fix = prove(base, site.diagnostics, pair)
@@ -100,9 +96,7 @@ def _ranked(items: list[tuple[Candidate, Fix]]) -> list[tuple[Candidate, Fix]]:
 
 def _fixes_channels(fix: Fix, site: Site) -> bool:
     left = " ".join(fix.remaining)
-    return any(c in CHANNEL_CODES for c in site.codes) and not any(
-        c in left for c in CHANNEL_CODES
-    )
+    return any(c in CHANNEL_CODES for c in site.codes) and not any(c in left for c in CHANNEL_CODES)
 
 
 def suggest(

@@ -23,13 +23,17 @@ def candidates(site: Site) -> Iterator[Candidate]:
         except EditError:
             continue
         current = merge.params.get("align", "none")
-        margins = [s - r for s, r in zip(skip, run)]
+        margins = [s - r for s, r in zip(skip, run, strict=False)]
         options = {
             "center_crop": (
                 f"center-crop the skip {axes_text(skip)} → {axes_text(run)} "
                 f"(margins {axes_text(margins)}, as in the original U-Net)",
                 "the crop discards the skip's border features"
-                + ("; an odd margin loses one row more on one side" if any(m % 2 for m in margins) else ""),
+                + (
+                    "; an odd margin loses one row more on one side"
+                    if any(m % 2 for m in margins)
+                    else ""
+                ),
             ),
             "pad": (
                 f"zero-pad the running tensor {axes_text(run)} → {axes_text(skip)}",

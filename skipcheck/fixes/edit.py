@@ -8,6 +8,7 @@ and leaves comments, key order and formatting everywhere else untouched.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ class Edit:
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits; overlapping ones raise EditError."""
     ordered = sorted(set(edits), key=lambda e: (e.start, e.end))
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in itertools.pairwise(ordered):
         if b.start < a.end or (b.start == a.end and a.start == a.end == b.end):
             raise EditError("two edits touch the same text")
     for e in reversed(ordered):

@@ -64,8 +64,12 @@ def _padding(site: Site, node: Node) -> str | None:
     if any(s != 1 for s in stride):
         return None
     if all(k % 2 for k in kernel):
-        pads = {d * (k - 1) // 2 for k, d in zip(kernel, dilation)}
+        pads = {d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=False)}
         if len(pads) == 1:
             return str(pads.pop())
-        return "[" + ", ".join(str(d * (k - 1) // 2) for k, d in zip(kernel, dilation)) + "]"
+        return (
+            "["
+            + ", ".join(str(d * (k - 1) // 2) for k, d in zip(kernel, dilation, strict=False))
+            + "]"
+        )
     return "same"

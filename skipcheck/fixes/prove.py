@@ -61,14 +61,16 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
     left = wanted & after
     if left == wanted:
         return None
-    remaining = tuple(
-        f"{d.code} {d.message}" for d in table.errors if _key(d) in left
+    remaining = tuple(f"{d.code} {d.message}" for d in table.errors if _key(d) in left)
+    old_warn = Counter(
+        base.moved(d, cand.edits, new_text) for d in base.table.diagnostics if d.severity != "error"
     )
-    old_warn = Counter(base.moved(d, cand.edits, new_text) for d in base.table.diagnostics if d.severity != "error")
     new_warn = [d for d in table.diagnostics if d.severity != "error"]
     added = Counter(_key(d) for d in new_warn) - old_warn
     warnings = tuple(
-        dict.fromkeys(f"{d.code} at line {d.pos.line}: {d.message}" for d in new_warn if _key(d) in added)
+        dict.fromkeys(
+            f"{d.code} at line {d.pos.line}: {d.message}" for d in new_warn if _key(d) in added
+        )
     )
     return Fix(
         title=cand.title,

@@ -25,11 +25,13 @@ def candidates(site: Site) -> Iterator[Candidate]:
         out, inp = site.sizes(body), site.sizes(short)
         if c_body is None or c_in is None or out is None or inp is None:
             continue
-        strides = {-(-i // o) if o else 0 for i, o in zip(inp, out)}
+        strides = {-(-i // o) if o else 0 for i, o in zip(inp, out, strict=False)}
         if len(strides) != 1 or 0 in strides:
             continue
         stride = strides.pop()
-        conv = f"out_channels: {c_body}, kernel_size: 1" + (f", stride: {stride}" if stride > 1 else "")
+        conv = f"out_channels: {c_body}, kernel_size: 1" + (
+            f", stride: {stride}" if stride > 1 else ""
+        )
         try:
             edit = site.source.set_key(args, "shortcut", f"[{{conv: {{{conv}}}}}]")
         except EditError:

@@ -116,15 +116,13 @@ class Site:
         return self.source.as_mapping(args, first[0] if first else None, arg, value)
 
     def block_args(self, block: str) -> list[str]:
-        blocks = self.source.find(self.source.root, "blocks") if self._root_map() else None
+        root = self.source.root
+        blocks = self.source.find(root, "blocks") if isinstance(root, yaml.MappingNode) else None
         body = self.source.find(blocks, block) if isinstance(blocks, yaml.MappingNode) else None
         args = self.source.find(body, "args") if isinstance(body, yaml.MappingNode) else None
         if not isinstance(args, yaml.SequenceNode):
             return []
         return [str(a.value).partition("=")[0].strip() for a in args.value]
-
-    def _root_map(self) -> bool:
-        return isinstance(self.source.root, yaml.MappingNode)
 
     def merge_args(self, merge: Node) -> yaml.Node:
         if merge.params.get("residual"):
@@ -138,4 +136,3 @@ def axes_text(values: list[int]) -> str:
 
 def line_of(node: Node) -> str:
     return f"line {node.pos.line}"
-

@@ -19,7 +19,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
         run, skip = site.sizes(merge.inputs[0]), site.sizes(merge.inputs[1])
         if run is None or skip is None:
             continue
-        short = [s - r for s, r in zip(skip, run)]
+        short = [s - r for s, r in zip(skip, run, strict=False)]
         if not any(short) or min(short) < 0:
             continue
         skip_side = site.ancestors(merge.inputs[1])
@@ -32,9 +32,9 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 current = per_axis(node, "output_padding", rank)
             except SkipcheckError:
                 continue
-            wanted = [c + d for c, d in zip(current, short)]
+            wanted = [c + d for c, d in zip(current, short, strict=False)]
             # torch requires output_padding < max(stride, dilation) on each axis
-            if any(w >= max(s, d) for w, s, d in zip(wanted, stride, dilation)):
+            if any(w >= max(s, d) for w, s, d in zip(wanted, stride, dilation, strict=False)):
                 continue
             value = str(wanted[0]) if len(set(wanted)) == 1 else str(wanted)
             try:

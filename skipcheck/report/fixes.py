@@ -38,7 +38,9 @@ class FixReporter:
                 for line in fix.consequences():
                     c.print(Text(f"      {line}", style="dim"))
                 for line in fix.diff.splitlines():
-                    style = "red" if line.startswith("-") else "green" if line.startswith("+") else ""
+                    style = (
+                        "red" if line.startswith("-") else "green" if line.startswith("+") else ""
+                    )
                     c.print(Text(f"      {line}", style="cyan" if line.startswith("@@") else style))
             c.print()
         total = sum(len(f) for _, f in found)
