@@ -63,6 +63,11 @@ def execute(run: Run, stream: TextIO | None) -> int:
         else:
             result = check_file(path, None, shape, run.overrides)
             apply(config, result)
+            if getattr(reporter, "shows_fixes", False) and not result.ok:
+                # proving fixes re-checks the model per candidate: only for the human report
+                from skipcheck.fixes import attach
+
+                attach(result, run.overrides, shape)
         results.append(result)
         reporter.file(result)
     for arg in inputs.missing:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
 from skipcheck.shapes.propagate import ShapeTable, propagate
 from skipcheck.spec.lower import lower
 from skipcheck.spec.yamltree import load_file, load_text
+
+if TYPE_CHECKING:
+    from skipcheck.whatif.overrides import Overrides
 
 
 def parse_input(text: str) -> tuple[int | str, ...]:
@@ -30,9 +33,19 @@ def parse_input(text: str) -> tuple[int | str, ...]:
 
 
 def build_graph(
-    path: str, params: Mapping[str, Any] | None = None, *, text: str | None = None
+    path: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    text: str | None = None,
+    overrides: Overrides | None = None,
 ) -> Graph:
+    """Load, apply ``--set`` overrides, and lower a spec (from ``text`` when given)."""
     tree = load_text(text, path) if text is not None else load_file(path)[0]
+    if overrides:
+        try:
+            return lower(overrides.apply(tree, path), path, params)
+        except SkipcheckError as exc:
+            raise overrides.blame(exc) from None
     return lower(tree, path, params)
 
 

@@ -234,6 +234,87 @@ def _run_sweep(console: Any, file: str, sweep: str, step: int | None, overrides:
     return all(r.ok for r in result.rows)
 
 
+@app.command()
+def fix(
+    spec: Annotated[str, typer.Argument(help="The spec file to fix.", show_default=False)],
+    number: Annotated[
+        int | None,
+        typer.Argument(
+            metavar="[N]",
+            help="Which fix --apply or --dry-run uses (default 1, the top-ranked).",
+            show_default=False,
+        ),
+    ] = None,
+    apply: Annotated[
+        bool,
+        typer.Option("--apply", help="Write fix N into the file in place, then re-validate it."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the fixed file instead of writing it.")
+    ] = False,
+    input: Annotated[
+        str | None, typer.Option("--input", "-i", help="Input shape to check at, e.g. 1x3x256x256.")
+    ] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+) -> None:
+    """List proven fixes for every finding, with diffs; --apply N writes one in place."""
+    from skipcheck.check import parse_input
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.fixes import attach
+    from skipcheck.report.fixes import FixReporter
+    from skipcheck.report.full import FullReporter
+    from skipcheck.result import check_file
+    from skipcheck.whatif.overrides import Overrides
+
+    reporter = FixReporter()
+    try:
+        overrides = Overrides.parse(set_)
+        shape = parse_input(input) if input else None
+        result = check_file(spec, None, shape, overrides)
+        if result.error is not None:
+            raise result.error
+        found = attach(result, overrides, shape)
+    except SkipcheckError as exc:
+        reporter.console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(EXIT_ERROR) from None
+    fixes = [f for _, site_fixes in found for f in site_fixes]
+    if not apply and not dry_run:
+        if number is not None:
+            reporter.console.print(
+                "[bold red]error:[/] a fix number goes with --apply or --dry-run"
+            )
+            raise typer.Exit(EXIT_ERROR)
+        reporter.listing(result, found)
+        raise typer.Exit(EXIT_CLEAN if result.ok else EXIT_FINDINGS)
+    number = 1 if number is None else number
+    if result.ok:
+        reporter.console.print(f"✓ {spec}: no errors, nothing to fix")
+        raise typer.Exit(EXIT_CLEAN)
+    if not 1 <= number <= len(fixes):
+        reporter.console.print(
+            f"[bold red]error:[/] there is no fix {number}: {spec} has {len(fixes)} proven fix(es)"
+        )
+        raise typer.Exit(EXIT_ERROR)
+    chosen = fixes[number - 1]
+    if dry_run:
+        typer.echo(chosen.text, nl=False)
+        raise typer.Exit(EXIT_FINDINGS if chosen.partial else EXIT_CLEAN)
+    try:
+        with open(spec, "w", encoding="utf-8", newline="") as fh:
+            fh.write(chosen.text)
+    except OSError as exc:
+        reporter.console.print(f"[bold red]error:[/] cannot write {spec}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_ERROR) from None
+    reporter.console.print(f"applied fix {number}: {chosen.title}")
+    after = check_file(spec, None, shape, overrides)
+    checker = FullReporter(quiet=True)
+    checker.file(after)
+    checker.summary([after])
+    if after.error is not None:
+        raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(EXIT_CLEAN if after.ok else EXIT_FINDINGS)
+
+
 def main() -> None:
     app(prog_name="skipcheck")
 

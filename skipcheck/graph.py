@@ -28,6 +28,7 @@ class Node:
     skips: tuple[str, ...] = ()
     expects: list[tuple[tuple[Any, ...], Position, str]] = field(default_factory=list)
     group: str | None = None  # "via", "body", "shortcut": where in a merge or residual it sits
+    calls: tuple[Position, ...] = ()  # the block calls it was expanded from, outermost first
 
     @property
     def label(self) -> str:

@@ -83,3 +83,46 @@ def test_validate_does_not_import_torch() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "no torch" in proc.stdout, proc.stderr
+
+
+def test_fix_lists_numbered_fixes_with_diffs() -> None:
+    result = runner.invoke(app, ["fix", str(SPECS / "unet_add_broken.yaml")])
+    assert result.exit_code == 1, result.output
+    assert "fix 1: change the input to 1×3×252×252" in result.output
+    assert "@@ -" in result.output and "(partial)" in result.output
+
+
+def test_validate_shows_fix_titles() -> None:
+    result = runner.invoke(app, ["validate", str(SPECS / "unet_add_broken.yaml"), "-q"])
+    assert "fix 1: change the input to 1×3×252×252" in result.output.replace("\n      ", " ")
+
+
+def test_fix_apply_writes_in_place_and_revalidates(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    spec = tmp_path / "m.yaml"
+    spec.write_text((SPECS / "unet_add_broken.yaml").read_text())
+    args = ["fix", str(spec), "--input", "1x3x256x256", "--apply"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 1, first.output
+    assert "applied fix 1" in first.output
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert "# 128 vs 64 channels, 126 vs 127 pixels" in spec.read_text()
+    assert runner.invoke(app, ["validate", str(spec), "--input", "1x3x256x256"]).exit_code == 0
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "nothing to fix" in again.output
+
+
+def test_fix_dry_run_prints_the_file_and_writes_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    spec = tmp_path / "m.yaml"
+    original = (SPECS / "unet_add_broken.yaml").read_text()
+    spec.write_text(original)
+    result = runner.invoke(app, ["fix", str(spec), "2", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("skipcheck: 1\n") and "input: [1, 3, 256, 256]" in result.output
+    assert spec.read_text() == original
+
+
+def test_fix_bad_number_exits_2() -> None:
+    result = runner.invoke(app, ["fix", str(SPECS / "unet_add_broken.yaml"), "99", "--apply"])
+    assert result.exit_code == 2
+    assert "no fix 99" in result.output

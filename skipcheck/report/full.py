@@ -20,6 +20,7 @@ _STYLE = {"error": "bold red", "warning": "yellow"}
 class FullReporter:
     """Rich output for people at a terminal. NO_COLOR is honoured by rich itself."""
 
+    shows_fixes = True  # the batch runner proves fixes only for reporters that show them
     stream: TextIO | None = None
     quiet: bool = False
     show_table: bool = True
@@ -36,8 +37,11 @@ class FullReporter:
         assert table is not None and result.graph is not None
         if not self.quiet and self.show_table:
             self.console.print(self.layer_table(result))
-        for diag in result.diagnostics:
-            self.finding(diag, result.lines)
+        diags = result.diagnostics
+        for k, diag in enumerate(diags):
+            # findings at one merge share one list of fixes: show it once, after the last of them
+            later = diags[k + 1] if k + 1 < len(diags) else None
+            self.finding(diag, result.lines, later is None or later.fixes is not diag.fixes)
         if not self.quiet:
             for line in result.size_lines():
                 self.console.print(Text(line, style="dim" if result.ok else ""))
@@ -75,7 +79,7 @@ class FullReporter:
             grid.add_row(escape(name), node.op, shape, params, str(node.pos.line), style=style)
         return grid
 
-    def finding(self, diag: Diagnostic, lines: list[str]) -> None:
+    def finding(self, diag: Diagnostic, lines: list[str], show_fixes: bool = True) -> None:
         c = self.console
         head = Text()
         head.append(f"{diag.pos}: ", style="bold")
@@ -96,9 +100,20 @@ class FullReporter:
             )
         for note in diag.notes:
             c.print(Text(f"      note: {note}", style="cyan"))
-        for k, fix in enumerate(diag.fixes, 1):
-            c.print(Text(f"      fix {k}: {getattr(fix, 'title', fix)}", style="green"))
+        if show_fixes:
+            for k, fix in enumerate(diag.fixes, 1):
+                self.fix_line(k, fix)
         c.print()
+
+    def fix_line(self, k: int, fix: object) -> None:
+        """``fix k: title``, then its consequences (a proven Fix has ``consequences()``)."""
+        partial = " (partial)" if getattr(fix, "partial", False) else ""
+        self.console.print(
+            Text(f"      fix {k}: {getattr(fix, 'title', fix)}{partial}", style="green")
+        )
+        consequences = getattr(fix, "consequences", None)
+        if callable(consequences):
+            self.console.print(Text("             " + " · ".join(consequences()), style="dim"))
 
     def summary(self, results: list[FileResult]) -> None:
         errors = sum(len([d for d in r.diagnostics if d.severity == "error"]) for r in results)

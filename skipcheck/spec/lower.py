@@ -97,6 +97,7 @@ class _Lowerer:
         self.globals = _Scope()
         self.blocks: dict[str, Block] = {}
         self.block_stack: list[str] = []
+        self.call_stack: list[Position] = []
         self.declared_later: set[str] = set()
         self.stages: list[tuple[str, int]] = []
 
@@ -439,6 +440,7 @@ class _Lowerer:
             param_pos=ppos or {},
             skips=skips,
             group=group,
+            calls=tuple(self.call_stack),
         )
         self.nodes.append(node)
         return node.id
@@ -493,12 +495,14 @@ class _Lowerer:
                 )
         inner.update(given)
         self.block_stack.append(block.name)
+        self.call_stack.append(pos)
         try:
             return self.items(
                 block.layers, current, inner, _Scope(parent=scope), _join(path, block.name), stage
             )
         finally:
             self.block_stack.pop()
+            self.call_stack.pop()
 
     def residual(
         self,

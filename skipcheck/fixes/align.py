@@ -1,0 +1,61 @@
+"""Spatial mismatch at a merge: center-crop the skip, or pad / interpolate the running tensor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from skipcheck.fixes.edit import EditError
+from skipcheck.fixes.model import RANK_ALIGN, Candidate
+from skipcheck.fixes.site import Site, axes_text
+
+
+def candidates(site: Site) -> Iterator[Candidate]:
+    if "SC102" not in site.codes:
+        return
+    for merge in site.merges[:1]:
+        if merge.params.get("residual") or len(merge.inputs) != 2:
+            continue
+        run, skip = site.sizes(merge.inputs[0]), site.sizes(merge.inputs[1])
+        if run is None or skip is None:
+            continue
+        try:
+            args = site.merge_args(merge)
+        except EditError:
+            continue
+        current = merge.params.get("align", "none")
+        margins = [s - r for s, r in zip(skip, run, strict=False)]
+        options = {
+            "center_crop": (
+                f"center-crop the skip {axes_text(skip)} → {axes_text(run)} "
+                f"(margins {axes_text(margins)}, as in the original U-Net)",
+                "the crop discards the skip's border features"
+                + (
+                    "; an odd margin loses one row more on one side"
+                    if any(m % 2 for m in margins)
+                    else ""
+                ),
+            ),
+            "pad": (
+                f"zero-pad the running tensor {axes_text(run)} → {axes_text(skip)}",
+                "the padded border carries zeros into the merge",
+            ),
+            "interpolate": (
+                f"interpolate the running tensor {axes_text(run)} → {axes_text(skip)}",
+                "the running tensor is resampled to the skip's grid",
+            ),
+        }
+        for align, (title, behaviour) in options.items():
+            if align == current:
+                continue
+            try:
+                edit = site.source.as_mapping(args, "skip", "align", align)
+            except EditError:
+                continue
+            yield Candidate(
+                title=title,
+                description=f"Set `align: {align}` on the merge at line {merge.pos.line}.",
+                edits=(edit,),
+                rank=RANK_ALIGN,
+                changes_behaviour=True,
+                behaviour=behaviour,
+            )

@@ -1,0 +1,48 @@
+"""Change the input to the nearest sizes (below and above) for which the whole model runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import yaml
+
+from skipcheck.fixes.edit import Edit
+from skipcheck.fixes.model import RANK_INPUT, Candidate
+from skipcheck.fixes.site import Site
+
+
+def candidates(site: Site) -> Iterator[Candidate]:
+    if site.input_given or not isinstance(site.source.root, yaml.MappingNode):
+        return
+    items = site.source.find(site.source.root, "input")
+    if not isinstance(items, yaml.SequenceNode) or len(items.value) != len(site.graph.input_dims):
+        return
+    table = site.table
+    choices: dict[str, tuple[int | None, int | None]] = {}
+    for var, x in table.at.items():
+        valid = table.valid_sizes(var)
+        if x not in valid and not valid.is_empty():
+            choices[var] = valid.nearest(x)
+    if not choices:
+        return
+    for side, word in ((0, "below"), (1, "above")):
+        edits: list[Edit] = []
+        dims: list[str] = [str(d) for d in site.graph.input_dims]
+        for k, var in enumerate(table.axis_vars):
+            if var not in choices:
+                continue
+            new = choices[var][side]
+            if new is None:
+                break
+            edits.append(site.source.replace(items.value[k + 2], str(new)))
+            dims[k + 2] = str(new)
+        else:
+            old = "×".join(str(d) for d in site.graph.input_dims)
+            yield Candidate(
+                title=f"change the input to {'×'.join(dims)} (nearest valid size {word})",
+                description=f"Feed {'×'.join(dims)} instead of {old}: the architecture stays as written.",
+                edits=tuple(edits),
+                rank=RANK_INPUT + side,
+                changes_behaviour=False,
+                behaviour="the architecture is unchanged; the data (crops, tiles, resize) must match",
+            )

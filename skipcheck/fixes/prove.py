@@ -1,0 +1,114 @@
+"""Proof: apply a candidate to a copy of the text and re-check the whole model."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from skipcheck.check import build_graph, check
+from skipcheck.diagnostics import Diagnostic
+from skipcheck.errors import SkipcheckError
+from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift, unified_diff
+from skipcheck.fixes.model import Candidate, Fix
+from skipcheck.shapes.propagate import ShapeTable
+
+Key = tuple[str, int, int]  # code, line, col
+
+
+@dataclass
+class Baseline:
+    """The model as written, against which every candidate is judged."""
+
+    path: str
+    text: str
+    table: ShapeTable
+    overrides: Any  # --set overrides (skipcheck.whatif.overrides.Overrides) or None
+    input_shape: Sequence[int | str] | None
+
+    def moved(self, d: Diagnostic, edits: Sequence[Edit], new_text: str) -> Key:
+        """A finding's key as it would read in the edited text (lines may have moved)."""
+        if d.pos.file != self.path or d.pos.line < 1:
+            return (d.code, d.pos.line, d.pos.col)
+        offset = sum(len(x) + 1 for x in self.text.split("\n")[: d.pos.line - 1]) + d.pos.col - 1
+        line, col = line_col(new_text, shift(offset, edits))
+        return (d.code, line, col)
+
+
+def _key(d: Diagnostic) -> Key:
+    return (d.code, d.pos.line, d.pos.col)
+
+
+def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix | None:
+    """The candidate as a Fix if it removes (part of) ``target`` and adds no error; else None."""
+    try:
+        new_text = apply_edits(base.text, cand.edits)
+    except EditError:
+        return None
+    if new_text == base.text:
+        return None
+    try:
+        graph = build_graph(base.path, text=new_text, overrides=base.overrides)
+        table = check(graph, base.input_shape)
+    except SkipcheckError:
+        return None
+    before = Counter(base.moved(d, cand.edits, new_text) for d in base.table.errors)
+    after = Counter(_key(d) for d in table.errors)
+    if after - before:
+        return None
+    wanted = Counter(base.moved(d, cand.edits, new_text) for d in target)
+    left = wanted & after
+    if left == wanted:
+        return None
+    remaining = tuple(f"{d.code} {d.message}" for d in table.errors if _key(d) in left)
+    old_warn = Counter(
+        base.moved(d, cand.edits, new_text) for d in base.table.diagnostics if d.severity != "error"
+    )
+    new_warn = [d for d in table.diagnostics if d.severity != "error"]
+    added = Counter(_key(d) for d in new_warn) - old_warn
+    warnings = tuple(
+        dict.fromkeys(
+            f"{d.code} at line {d.pos.line}: {d.message}" for d in new_warn if _key(d) in added
+        )
+    )
+    return Fix(
+        title=cand.title,
+        description=cand.description,
+        edits=cand.edits,
+        diff=unified_diff(base.path, base.text, new_text),
+        text=new_text,
+        rank=cand.rank,
+        changes_behaviour=cand.changes_behaviour,
+        behaviour=cand.behaviour,
+        partial=bool(left),
+        remaining=tuple(dict.fromkeys(remaining)),
+        output_shape=_change(_output(base.table), _output(table)),
+        param_delta=_delta(base.table.total_params, table.total_params),
+        valid_sizes=_sizes(base.table, table),
+        new_warnings=warnings,
+    )
+
+
+def _output(table: ShapeTable) -> str:
+    out = table.graph.out
+    return "—" if out in table.broken else table.shape_of(out)
+
+
+def _change(a: str, b: str) -> str:
+    return a if a == b else f"{a} → {b}"
+
+
+def _delta(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else b - a
+
+
+def _sizes(before: ShapeTable, after: ShapeTable) -> tuple[str, ...]:
+    out = []
+    for var in dict.fromkeys(after.axis_vars):
+        if var not in before.axis_vars:
+            continue
+        a, b = before.valid_sizes(var).describe(), after.valid_sizes(var).describe()
+        if a != b:
+            out.append(f"{a} → {b}")
+    return tuple(out)

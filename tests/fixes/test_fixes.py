@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from skipcheck.check import build_graph, check
+from skipcheck.fixes import candidates, sites, suggest
+from skipcheck.result import check_file
+from tests.conftest import SPECS
+
+DATA = Path(__file__).parent / "data"
+BROKEN = [SPECS / "unet_add_broken.yaml", *sorted(DATA.glob("*.yaml"))]
+
+
+def _comments(text: str) -> list[str]:
+    return [m.group(0).rstrip() for m in re.finditer(r"#[^\n]*", text)]
+
+
+@pytest.mark.parametrize("spec", BROKEN, ids=lambda p: p.stem)
+def test_every_fix_shown_is_proven_once_applied(spec: Path, tmp_path: Path) -> None:
+    original = spec.read_text()
+    before = check_file(str(spec))
+    n_before = len(before.table.errors) if before.table else 0
+    found = suggest(str(spec))
+    assert found and any(fixes for _, fixes in found)
+    for site, fixes in found:
+        for fix in fixes:
+            copy = tmp_path / spec.name
+            copy.write_text(fix.text)
+            after = check_file(str(copy))
+            assert after.error is None, fix.title
+            n_after = len(after.table.errors) if after.table else 0
+            removed = n_before - n_after
+            left = {f"{d.code} {d.message}" for d in after.table.errors} if after.table else set()
+            assert removed > 0, fix.title
+            if fix.partial:
+                assert fix.remaining and set(fix.remaining) <= left, fix.title
+            else:
+                # the site's findings are gone; a fix may mend other sites on the way
+                assert removed >= len(site.diagnostics), fix.title
+                if len(found) == 1:
+                    assert after.ok, fix.title
+            for comment in _comments(original):
+                assert comment in fix.text, (fix.title, comment)
+            assert fix.diff.startswith(f"--- a/{spec}") and "@@ -" in fix.diff
+
+
+def _titles(spec: Path) -> list[str]:
+    return [f.title for _, fixes in suggest(str(spec)) for f in fixes if not f.partial]
+
+
+def test_channel_only_offers_concat_projection_and_widths() -> None:
+    titles = _titles(DATA / "channel_only.yaml")
+    assert "use concat instead of add (32 + 16 = 48 channels on)" in titles
+    assert "project the skip with a 1x1 conv (16 → 32 channels, 544 parameters)" in titles
+    assert any(t.startswith("make the running tensor 16 channels") for t in titles)
+    assert not any("input" in t for t in titles)
+
+
+def test_transposed_conv_gets_output_padding() -> None:
+    ((_site, fixes),) = suggest(str(DATA / "transposed_off_by_one.yaml"))
+    fix = next(f for f in fixes if "output_padding" in f.title)
+    assert "          output_padding: 1\n" in fix.text
+    assert fix.output_shape == "1×2×63×63 → 1×2×64×64"
+    assert fix.valid_sizes[0] == "H ≡ 1 (mod 2) → H ≡ 0 (mod 2)"
+
+
+def test_break_in_repeated_block_is_fixed_once_for_every_repeat() -> None:
+    ((site, fixes),) = suggest(str(DATA / "repeated_block.yaml"))
+    assert len(site.diagnostics) == 3
+    assert [f.title for f in fixes] == ["padding: 1 on the size-reducing conv at line 13"]
+    assert "{out_channels: ch, kernel_size: 3, padding: 1}   # shrinks by 2" in fixes[0].text
+
+
+def test_input_size_fix_keeps_the_architecture() -> None:
+    ((_site, fixes),) = suggest(str(DATA / "odd_input.yaml"))
+    assert [f.title for f in fixes[:2]] == [
+        "change the input to 1×1×100×100 (nearest valid size below)",
+        "change the input to 1×1×104×104 (nearest valid size above)",
+    ]
+    assert not fixes[0].changes_behaviour and fixes[0].param_delta == 0
+    assert all(f.changes_behaviour for f in fixes[2:])
+
+
+def test_crop_is_proposed_but_filtered_when_the_skip_is_smaller() -> None:
+    spec = DATA / "skip_smaller.yaml"
+    text = spec.read_text()
+    graph = build_graph(str(spec), text=text)
+    (site,) = sites(graph, check(graph), text, False)
+    assert any(c.title.startswith("center-crop") for c in candidates(site))
+    shown = _titles(spec)
+    assert not any("crop" in t or "zero-pad" in t for t in shown)
+    assert "interpolate the running tensor 129×129 → 128×128" in shown
+
+
+def test_both_mismatches_single_fixes_are_partial_and_pairs_are_full() -> None:
+    found = suggest(str(SPECS / "unet_add_broken.yaml"))
+    site, fixes = found[0]
+    assert site.codes == {"SC101", "SC102"}
+    concat = next(f for f in fixes if f.title.startswith("use concat"))
+    assert concat.partial and concat.remaining[0].startswith("SC102")
+    full = [f for f in fixes if not f.partial]
+    assert full and all(" + " in f.title for f in full)
+    assert fixes == sorted(fixes, key=lambda f: (f.partial, f.rank, abs(f.param_delta or 0)))
+
+
+def test_input_override_skips_input_edits() -> None:
+    found = suggest(str(SPECS / "unet_add_broken.yaml"), input_shape=(1, 3, 256, 256))
+    titles = [f.title for _, fixes in found for f in fixes]
+    assert titles and not any("input" in t for t in titles)
