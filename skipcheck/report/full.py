@@ -13,6 +13,7 @@ from rich.text import Text
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.result import FileResult
 
+MAX_SHOWN = 3  # fixes shown per finding site in the report
 _STYLE = {"error": "bold red", "warning": "yellow"}
 
 
@@ -101,8 +102,18 @@ class FullReporter:
         for note in diag.notes:
             c.print(Text(f"      note: {note}", style="cyan"))
         if show_fixes:
-            for k, fix in enumerate(diag.fixes, 1):
+            # the best few here; `skipcheck fix` lists them all with their diffs
+            for k, fix in enumerate(diag.fixes[:MAX_SHOWN], 1):
                 self.fix_line(k, fix)
+            if len(diag.fixes) > MAX_SHOWN:
+                more = len(diag.fixes) - MAX_SHOWN
+                self.console.print(
+                    Text(
+                        f"      … {more} more proven fix{'es' * (more != 1)}: "
+                        f"skipcheck fix {diag.pos.file}",
+                        style="green",
+                    )
+                )
         c.print()
 
     def fix_line(self, k: int, fix: object) -> None:
