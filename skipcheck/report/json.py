@@ -73,13 +73,18 @@ def document(results: list[FileResult]) -> dict[str, Any]:
 
 @dataclass
 class JsonReporter:
+    """Writes one JSON document for the whole run (machine readers want one value)."""
+
     stream: TextIO | None = None
     quiet: bool = False
+
+    def render(self, results: list[FileResult]) -> dict[str, Any]:
+        return document(results)
 
     def file(self, result: FileResult) -> None:
         """Nothing is printed per file: the document is one JSON value."""
 
     def summary(self, results: list[FileResult]) -> None:
         out = self.stream or sys.stdout
-        json.dump(document(results), out, indent=2, ensure_ascii=False)
+        json.dump(self.render(results), out, indent=2, ensure_ascii=False)
         out.write("\n")

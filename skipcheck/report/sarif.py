@@ -6,14 +6,13 @@ dashboard can show why a finding matters without a link back to skipcheck.
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
 from skipcheck import __version__
 from skipcheck.report import error_location
+from skipcheck.report.json import JsonReporter
 from skipcheck.result import FileResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -107,14 +106,8 @@ def document(results: list[FileResult]) -> dict[str, Any]:
 
 
 @dataclass
-class SarifReporter:
-    stream: TextIO | None = None
-    quiet: bool = False
+class SarifReporter(JsonReporter):
+    """One SARIF 2.1.0 log for the whole run."""
 
-    def file(self, result: FileResult) -> None:
-        """Nothing is printed per file: the log is one JSON document."""
-
-    def summary(self, results: list[FileResult]) -> None:
-        out = self.stream or sys.stdout
-        json.dump(document(results), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+    def render(self, results: list[FileResult]) -> dict[str, Any]:
+        return document(results)

@@ -309,14 +309,13 @@ class _Lowerer:
         if self.nodes[current].name is None:
             self.nodes[current].name = name
         if "expect" in item:
-            self.nodes[current].expects.append(
-                (
-                    self.declared(item["expect"], position_of(item, "expect"), "expect"),
-                    position_of(item, "expect"),
-                    f"stage {name}",
-                )
-            )
+            self.expect(item, current, f"stage {name}")
         return current
+
+    def expect(self, item: YMap, node: int, what: str) -> None:
+        """Attach the item's ``expect:`` shape to the node that produces it."""
+        pos = position_of(item, "expect")
+        self.nodes[node].expects.append((self.declared(item["expect"], pos, "expect"), pos, what))
 
     def layer(
         self,
@@ -379,13 +378,7 @@ class _Lowerer:
             scope.names[name] = current
             self.nodes[current].name = name
         if "expect" in item and current != 0:
-            self.nodes[current].expects.append(
-                (
-                    self.declared(item["expect"], position_of(item, "expect"), "expect"),
-                    position_of(item, "expect"),
-                    f"{self.nodes[current].label}",
-                )
-            )
+            self.expect(item, current, self.nodes[current].label)
         return current
 
     def call(
