@@ -42,7 +42,9 @@ def test_concise(in_root: None) -> None:
         f"{BROKEN}:20:9: SC101 add e2 in d2 merges 128 channels with 64 channels "
         "(running tensor vs skip e2)"
     )
-    assert lines[-1] == "Found 4 errors, 2 warnings in 2 files."
+    # every other shipped spec (the model zoo) validates without findings
+    shipped = len(list(SPECS.glob("*.yaml")))
+    assert lines[-1] == f"Found 4 errors, 2 warnings in {shipped} files."
 
 
 def test_github_annotations_are_the_default_under_actions(
