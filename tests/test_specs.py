@@ -79,3 +79,11 @@ def test_symbolic_input_reports_constraints_not_errors() -> None:
     assert {d.code for d in table.diagnostics} == {"SC101"}
     assert table.valid_sizes("H").describe() == "H ≡ 0 (mod 4)"
     assert table.shape_of(table.graph.out) == "N×1×4·⌊H/4⌋×4·⌊W/4⌋"
+
+
+def test_input_override_keeps_the_specs_symbols_for_declared_shapes() -> None:
+    graph = build_graph(str(SPECS / "unet_padded.yaml"))
+    assert check(graph, [1, 3, 256, 256]).diagnostics == []
+    broken = check(graph, [1, 3, 250, 256])
+    # the invalid size is reported where it breaks (the merges), not again at every declaration
+    assert {d.code for d in broken.errors} == {"SC102"}

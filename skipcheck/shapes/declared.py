@@ -19,6 +19,9 @@ def resolve(item: Any, table: ShapeTable) -> Any:
     batch = table.shapes[0][0]
     if isinstance(batch, str) and item == batch:
         return batch
+    written = table.graph.input_dims[0]
+    if isinstance(written, str) and item == written:
+        return batch  # the spec's batch symbol, fixed by --input
     env: dict[str, Any] = {var: Affine.symbol(var) for var in table.axis_vars}
     try:
         return evaluate(str(item), env)

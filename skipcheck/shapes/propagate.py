@@ -230,7 +230,12 @@ def input_symbols(
         )
     if not isinstance(dims[1], int):
         raise SkipcheckError("the channel count of the input must be a number", graph.input_pos)
-    defaults = AXIS_NAMES.get(rank, ())
+    defaults = list(AXIS_NAMES.get(rank, ()))
+    spec = graph.input_dims
+    if override is not None and len(spec) == len(dims):
+        # --input fixes sizes the spec wrote as symbols: keep the spec's names for them,
+        # so declared shapes like [N, 64, H/2, W/2] still read
+        defaults = [s if isinstance(s, str) else d for s, d in zip(spec[2:], defaults, strict=True)]
     taken = {d for d in dims[2:] if isinstance(d, str)}
     at: dict[str, int] = {}
     axis_vars: list[str] = []
@@ -330,6 +335,14 @@ def _explain_nearest(table: ShapeTable) -> None:
         below, above = valid.nearest(x)
         near = ", ".join(str(v) for v in (below, above) if v is not None)
         grouped.setdefault((x, valid.describe().replace(var, "\0"), near), []).append(var)
+    if grouped:
+        # The input size itself is invalid and reported at the merges that break;
+        # declared sizes that miss only because of it would be follow-on noise.
+        table.diagnostics[:] = [
+            d
+            for d in table.diagnostics
+            if not (d.code == "SC301" and any(n.startswith("fails at") for n in d.notes))
+        ]
     notes = []
     for (x, desc, near), names in grouped.items():
         subject = " = ".join(names)
