@@ -54,6 +54,7 @@ class Graph:
     output: tuple[Any, ...] | None = None
     output_pos: Position | None = None
     stages: list[tuple[str, int]] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def out(self) -> int:

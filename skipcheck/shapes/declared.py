@@ -22,7 +22,9 @@ def resolve(item: Any, table: ShapeTable) -> Any:
     written = table.graph.input_dims[0]
     if isinstance(written, str) and item == written:
         return batch  # the spec's batch symbol, fixed by --input
-    env: dict[str, Any] = {var: Affine.symbol(var) for var in table.axis_vars}
+    # params may appear too: [N, base * 2, H/2, W/2]
+    env: dict[str, Any] = {**table.graph.params}
+    env.update({var: Affine.symbol(var) for var in table.axis_vars})
     try:
         return evaluate(str(item), env)
     except ExprError:

@@ -154,6 +154,7 @@ class _Lowerer:
             output=output,
             output_pos=position_of(t, "output") if "output" in t else None,
             stages=self.stages,
+            params=env,
         )
 
     def input_shape(self, value: Any, pos: Position) -> tuple[Any, ...]:

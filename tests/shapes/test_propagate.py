@@ -196,3 +196,23 @@ def test_flatten_linear_counts_and_symbolic_fallback(spec_file) -> None:
     symbolic = run(spec_file, body, "[N, 3, H, W]")
     assert symbolic.total_params is None
     assert symbolic.shape_of(symbolic.graph.out) == "N×10"
+
+
+def test_declared_shapes_may_use_params(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        output: [N, base * 2, H/2, W/2]
+        layers:
+          - conv: {out_channels: base * 2, kernel_size: 3, padding: 1}
+          - maxpool: 2
+        """,
+        "[N, 3, H, W]",
+    )
+    assert table.diagnostics == []
+    wrong = run(
+        spec_file,
+        "output: [N, base, H/2, W/2]\nlayers:\n  - conv: {out_channels: base * 2, kernel_size: 1}\n",
+        "[N, 3, H, W]",
+    )
+    assert [d.code for d in wrong.diagnostics] == ["SC301"]
