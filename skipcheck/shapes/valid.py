@@ -141,6 +141,18 @@ class AxisSizes:
 
         return key(self) == key(other)
 
+    def deciding(self) -> tuple[Source, ...]:
+        """The sources worth showing: those no other one implies, and those failing at ``value``."""
+        return tuple(
+            s
+            for s in self.sources
+            if (self.value is not None and self.value not in s.sizes)
+            or not any(
+                o is not s and o.kind == s.kind and (o.sizes & s.sizes) == o.sizes
+                for o in self.sources
+            )
+        )
+
 
 def _renamed(s: Sizes) -> Sizes:
     return replace(s, var="")
@@ -242,8 +254,8 @@ def _pin_sources(pins: list[_Pin]) -> list[Source]:
     return out
 
 
-def _relevant(sources: list[Source]) -> tuple[Source, ...]:
-    """The constraints that shape the answer: first of equal ones, none implied by another."""
+def _unique(sources: list[Source]) -> tuple[Source, ...]:
+    """The constraints that restrict anything, the first of equal ones only."""
     unique: list[Source] = []
     for s in sources:
         if s.sizes.is_everything():
@@ -251,14 +263,7 @@ def _relevant(sources: list[Source]) -> tuple[Source, ...]:
         if any(u.kind == s.kind and u.sizes == s.sizes for u in unique):
             continue
         unique.append(s)
-    kept = []
-    for s in unique:
-        implied = any(
-            o is not s and o.kind == s.kind and (o.sizes & s.sizes) == o.sizes for o in unique
-        )
-        if not implied:
-            kept.append(s)
-    return tuple(kept)
+    return tuple(unique)
 
 
 def parse_bound(text: str) -> tuple[int, int]:
@@ -312,7 +317,7 @@ def valid_sizes(
                 near if near is not None else table.at.get(var),
                 runs,
                 clean,
-                _relevant(sources),
+                _unique(sources),
                 not reasons,
                 fixed,
             )
