@@ -292,6 +292,12 @@ def valid_sizes(
     table = check(graph, input_shape)
     pins = _pins(table)
     reasons = _inexact(table, pins)
+    if table.broken and table.at:
+        # A layer that fails at the spec's size hides every later layer's constraints;
+        # propagating with symbolic sizes reaches them all.
+        symbolic = [*table.shapes[0][:2], *table.axis_vars]
+        table = replace(check(graph, symbolic), at=table.at)
+        reasons = list(dict.fromkeys([*reasons, *_inexact(table, [])]))
     pin_sources = _pin_sources(pins)
     nodes = table.graph.nodes
     axes = []
