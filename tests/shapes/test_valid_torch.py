@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from torch_reference import brute_force  # noqa: E402
 
@@ -123,6 +123,16 @@ def architectures(draw: st.DrawFn) -> str:
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a failure prints its spec; no shrinking
 )
 @given(architectures())
+@example(  # a layer failing at the spec's size once hid the residual after it
+    "skipcheck: 1\nname: r\ninput: [1, 2, 18, 59]\nlayers:\n"
+    "  - conv: {out_channels: 2, kernel_size: 3, stride: 3, padding: 2, dilation: 2}\n"
+    "  - conv: {out_channels: 2, kernel_size: 2, stride: 3, padding: valid}\n"
+    "  - residual: {body: [conv: {out_channels: 2, kernel_size: 4, padding: 1, dilation: 2}]}\n"
+)
+@example(  # torch's avg_pool3d wants every size >= the kernel, padding or not
+    "skipcheck: 1\nname: a\ninput: [1, 2, 8, 8, 8]\nlayers:\n"
+    "  - avgpool: {kernel_size: 2, stride: 1, padding: 1}\n"
+)
 def test_random_architectures_match_torch(text: str) -> None:
     try:
         graph = build_graph("random.yaml", text=text)
