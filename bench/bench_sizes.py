@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "shapes"))
+sys.path.insert(0, str(ROOT))
 
 from skipcheck.check import build_graph  # noqa: E402
 from skipcheck.shapes.valid import valid_sizes  # noqa: E402
@@ -53,7 +53,7 @@ def main() -> None:
     closed = median_ms(lambda: valid_sizes(graph), 21)
     print(f"closed form (propagate + solve, all axes): {closed:.1f} ms (median of 21)")
     try:
-        from torch_reference import brute_force
+        from tests.shapes.torch_reference import brute_force
     except ImportError:
         print("brute force: torch is not installed")
         return
