@@ -338,21 +338,22 @@ def sizes(
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a param: --set base=48 (repeatable)."),
+        typer.Option("--set", help=SET_HELP),
     ] = None,
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
-    from skipcheck.check import build_graph, parse_input
+    from skipcheck.check import parse_input
     from skipcheck.errors import SkipcheckError
     from skipcheck.report.sizes import SizesReporter
     from skipcheck.shapes.valid import parse_bound, valid_sizes
+    from skipcheck.whatif.overrides import build_with_overrides
 
     reporter = SizesReporter()
     try:
-        params = parse_sets(set_)
         shape = parse_input(input) if input else None
         listing = parse_bound(range_) if range_ else None
-        report = valid_sizes(build_graph(file, params), shape, near=near, bound=parse_bound(bound))
+        graph = build_with_overrides(file, set_)
+        report = valid_sizes(graph, shape, near=near, bound=parse_bound(bound))
     except SkipcheckError as exc:
         message = str(exc) if exc.pos is not None else f"{file}: {exc}"
         reporter.console.print(f"[bold red]error:[/] {escape(message)}")
