@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from skipcheck import __version__
 
@@ -313,6 +314,52 @@ def fix(
     if after.error is not None:
         raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(EXIT_CLEAN if after.ok else EXIT_FINDINGS)
+
+
+@app.command()
+def sizes(
+    file: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
+    near: Annotated[
+        int | None,
+        typer.Option(
+            "--near", help="Look for valid sizes near N instead of the spec's input.", min=1
+        ),
+    ] = None,
+    range_: Annotated[
+        str | None, typer.Option("--range", help="List the valid sizes in A..B, e.g. 1..1024.")
+    ] = None,
+    bound: Annotated[
+        str,
+        typer.Option("--bound", help="Sizes to try one by one where no closed form exists (A..B)."),
+    ] = "1..1024",
+    input: Annotated[
+        str | None,
+        typer.Option("--input", "-i", help="Input shape, e.g. 1x3x256x256 or 1x3xHxW."),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help=SET_HELP),
+    ] = None,
+) -> None:
+    """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
+    from skipcheck.check import parse_input
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.report.sizes import SizesReporter
+    from skipcheck.shapes.valid import parse_bound, valid_sizes
+    from skipcheck.whatif.overrides import build_with_overrides
+
+    reporter = SizesReporter()
+    try:
+        shape = parse_input(input) if input else None
+        listing = parse_bound(range_) if range_ else None
+        graph = build_with_overrides(file, set_)
+        report = valid_sizes(graph, shape, near=near, bound=parse_bound(bound))
+    except SkipcheckError as exc:
+        message = str(exc) if exc.pos is not None else f"{file}: {exc}"
+        reporter.console.print(f"[bold red]error:[/] {escape(message)}")
+        raise typer.Exit(EXIT_ERROR) from None
+    reporter.report(report, listing)
+    raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_FINDINGS)
 
 
 def main() -> None:

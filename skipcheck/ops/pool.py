@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one
-from skipcheck.shapes.dims import guarded, pool_ceil_fix
+from skipcheck.shapes.dims import at_least, guarded, pool_ceil_fix
 
 if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
@@ -47,6 +47,19 @@ class _Pool(Op):
                     fatal=True,
                 )
                 return x
+        if (
+            self.name == "avgpool"
+            and rank == 3
+            and not ctx.check(
+                [at_least(h, k[a]) for a, h in enumerate(x[2:])],
+                "SC106",
+                f"avgpool on a 3D input needs every size ≥ its kernel {list(k)} (torch's avg_pool3d "
+                f"ignores the padding here), but gets {ctx.table.show(x)}",
+                operands=[ctx.operand("input", node.inputs[0])],
+                fatal=True,
+            )
+        ):
+            return x
         ceil_mode = node.params["ceil_mode"]
         out = (
             x[0],

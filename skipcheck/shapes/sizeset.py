@@ -181,7 +181,7 @@ class SizeSet:
                 bounded.append((xlo, xhi, r))
         parts = []
         if free:
-            parts.append(f"every {v}" if m == 1 else f"{v} ≡ {', '.join(map(str, free))} (mod {m})")
+            parts.append(f"every {v}" if m == 1 else f"{v} ≡ {_residues(free)} (mod {m})")
         # Residues share one phrase "H ≥ T" when one threshold T gives each its first member.
         groups: list[tuple[int, int, int | None, list[int]]] = []  # (T low, T high, xhi, residues)
         for xlo, xhi, r in sorted(bounded, key=lambda b: b[0]):
@@ -197,10 +197,19 @@ class SizeSet:
             if m == 1:
                 parts.append(f"every {', '.join(bound)}")
             else:
-                parts.append(
-                    f"{v} ≡ {', '.join(map(str, sorted(residues)))} (mod {m}), {', '.join(bound)}"
-                )
+                parts.append(f"{v} ≡ {_residues(sorted(residues))} (mod {m}), {', '.join(bound)}")
         return " or ".join(parts)
+
+
+def _residues(values: list[int]) -> str:
+    """``0, 1, 2, 3, 12`` → ``0–3, 12``: long residue lists stay readable."""
+    runs: list[list[int]] = []
+    for v in values:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 3 else ", ".join(map(str, r)) for r in runs)
 
 
 def _first_at_least(x: int, r: int, m: int) -> int:

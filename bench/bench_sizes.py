@@ -1,0 +1,72 @@
+"""Closed-form valid sizes vs brute force with torch, for a depth-5 U-Net, on this machine.
+
+Run: python bench/bench_sizes.py  (needs torch for the brute-force half)
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from skipcheck.check import build_graph  # noqa: E402
+from skipcheck.shapes.valid import valid_sizes  # noqa: E402
+
+# depth 5: five poolings on the way down, five transposed convs on the way up
+UNET5 = (
+    (ROOT / "specs" / "unet_original.yaml")
+    .read_text()
+    .replace(
+        "  - {stage: bottom,",
+        "  - {stage: enc5, layers: [{maxpool: {kernel_size: 2}}, {double_conv: {ch: base * 16}}]}\n"
+        "  - {stage: bottom,",
+    )
+    .replace(
+        "  - stage: dec4\n",
+        "  - stage: dec5\n    layers:\n"
+        "      - conv_transpose: {out_channels: base * 16, kernel_size: 2, stride: 2}\n"
+        "      - concat: {skip: enc5, align: center_crop}\n"
+        "      - double_conv: {ch: base * 16}\n"
+        "  - stage: dec4\n",
+    )
+)
+
+
+def median_ms(fn: object, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    graph = build_graph("unet5.yaml", text=UNET5)
+    report = valid_sizes(graph)
+    h = report.axes[0]
+    print(f"depth-5 U-Net: runs {h.runs.describe()}; clean {h.clean.describe()}")
+    closed = median_ms(lambda: valid_sizes(graph), 21)
+    print(f"closed form (propagate + solve, all axes): {closed:.1f} ms (median of 21)")
+    try:
+        from tests.shapes.torch_reference import brute_force
+    except ImportError:
+        print("brute force: torch is not installed")
+        return
+    found: list[set[int]] = []
+
+    def search() -> None:
+        found.append(brute_force(graph, ["H", "W"], "H", 1, 1024, {"W": 572})[0])
+
+    brute = median_ms(search, 3)
+    same = found[-1] == set(h.runs.members(1, 1024))
+    print(f"brute force with torch (meta device), H in 1..1024: {brute:.0f} ms (median of 3)")
+    print(f"sets identical: {same}; speed-up ×{brute / closed:.0f}")
+
+
+if __name__ == "__main__":
+    main()

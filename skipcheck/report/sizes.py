@@ -1,0 +1,146 @@
+"""The `skipcheck sizes` report: per axis, the valid sizes in closed form and where they come from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from skipcheck.shapes.valid import AxisSizes, Sizes, ValidSizes, ranges
+
+AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+@dataclass
+class SizesReporter:
+    stream: TextIO | None = None
+    console: Console = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.console = Console(file=self.stream, highlight=False, soft_wrap=False)
+
+    def report(self, report: ValidSizes, listing: tuple[int, int] | None = None) -> None:
+        c = self.console
+        g = report.graph
+        c.print(Text(f"{g.name} — {g.file}", style="bold"))
+        if report.inexact:
+            c.print(
+                Text(
+                    "no closed form: the model leaves the exact (periodic-affine) fragment, so each "
+                    f"size in {report.bound[0]}..{report.bound[1]} was checked one by one",
+                    style="yellow",
+                )
+            )
+            for why in report.inexact:
+                c.print(Text(f"  because {why}", style="yellow"))
+        groups: list[list[AxisSizes]] = []
+        for axis in report.axes:
+            for group in groups:
+                if axis.exact and group[0].same_answer(axis):
+                    group.append(axis)
+                    break
+            else:
+                groups.append([axis])
+        rank = sum(len(a.axes) for a in report.axes)
+        for group in groups:
+            c.print()
+            self.axis(group, rank, listing)
+        for d in report.size_free:
+            c.print(
+                Text(
+                    f"note: {d.pos}: {d.code} {d.message} — no input size fixes this; "
+                    "see `skipcheck validate`",
+                    style="dim",
+                )
+            )
+        c.print()
+        self.verdict(report)
+
+    def axis(self, group: list[AxisSizes], rank: int, listing: tuple[int, int] | None) -> None:
+        c = self.console
+        a = group[0]
+        words = AXIS_WORDS.get(rank, ())
+        names = " and ".join(
+            f"{g.var} ({', '.join(words[k] for k in g.axes if k < len(words))})" for g in group
+        )
+        at = "" if a.value is None else f", at {a.value}"
+        alike = "; the same rule for each" if len(group) > 1 else ""
+        c.print(Text(f"{names}{at}{alike}", style="bold"))
+        self.row("runs", _closed(a.runs))
+        self.row("clean", _closed(a.clean), "nothing silently lost")
+        if a.fixed:
+            held = ", ".join(f"{v} = {x}" for v, x in a.fixed)
+            self.row("", f"(searched with {held})", style="dim")
+        if a.value is not None:
+            self.row(f"at {a.value}", _verdict(a))
+            self.row("nearest", _nearest(a))
+        if listing is not None:
+            lo, hi = listing
+            for what, sizes in (("runs", a.runs), ("clean", a.clean)):
+                found = list(sizes.members(lo, hi))
+                text = ranges(found, limit=len(found) + 1) if found else "none"
+                self.row(f"{what} in {lo}..{hi}", text)
+        deciding = a.deciding()
+        if deciding:
+            head = "  decided by" if a.exact else "  known exactly (not the whole story)"
+            c.print(Text(head, style="bold"))
+            for s in deciding:
+                line = Text(f"    {s.what}: ")
+                style = "red" if a.value is not None and a.value not in s.sizes else ""
+                line.append(f"needs {s.sizes.describe()}", style=style)
+                if s.kind == "clean":
+                    line.append("  (clean)", style="dim")
+                c.print(line)
+
+    def row(self, label: str, value: str, note: str = "", style: str = "") -> None:
+        line = Text(f"  {label:<10} ", style="bold") + Text(value, style=style)
+        if note:
+            line.append(f"   ({note})", style="dim")
+        self.console.print(line)
+
+    def verdict(self, report: ValidSizes) -> None:
+        failing = [a for a in report.axes if not _runs(a)]
+        if not failing:
+            self.console.print(
+                Text("✓ the model runs at the size(s) asked about", style="bold green")
+            )
+            return
+        what = ", ".join(
+            f"{a.var} = {a.value}" if a.value is not None else f"any {a.var}" for a in failing
+        )
+        self.console.print(Text(f"✗ the model does not run at {what}", style="bold red"))
+
+
+def _runs(a: AxisSizes) -> bool:
+    return a.value in a.runs if a.value is not None else not a.runs.is_empty()
+
+
+def _closed(sizes: Sizes) -> str:
+    text = sizes.describe()
+    first = sizes.smallest()
+    if first is not None and f"≥ {first}" not in text and "∈" not in text:
+        text += f" (smallest {first})"
+    return text
+
+
+def _verdict(a: AxisSizes) -> str:
+    assert a.value is not None
+    if a.value in a.clean:
+        return "runs, nothing lost"
+    if a.value in a.runs:
+        return "runs, but loses input (see the clean rule)"
+    failing = [s for s in a.sources if s.kind == "runs" and a.value not in s.sizes]
+    if failing:
+        return f"fails: {failing[0]}"
+    return "fails"
+
+
+def _nearest(a: AxisSizes) -> str:
+    parts = []
+    for what, sizes in (("runs", a.runs), ("clean", a.clean)):
+        below, above = a.neighbours(sizes)
+        found = ", ".join(str(v) for v in (below, above) if v is not None) or "none"
+        parts.append(f"{what}: {found}")
+    return f"{a.var} = {a.value} → " + " · ".join(parts)

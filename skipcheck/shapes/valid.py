@@ -1,0 +1,369 @@
+"""Valid input sizes per spatial axis: where the model runs, where it runs cleanly, and why.
+
+The closed form intersects the constraints propagation recorded (see
+:class:`~skipcheck.shapes.propagate.Constraint`). Where a size leaves the exact
+fragment, the answer comes from re-running propagation at every size of a
+stated bound instead: slower, but never a guess.
+
+>>> from skipcheck.check import build_graph
+>>> report = valid_sizes(build_graph("specs/unet_original.yaml"))
+>>> report.axes[0].runs.describe(), report.axes[0].clean.describe()
+('every H ≥ 188', 'H ≡ 12 (mod 16), H ≥ 188')
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from skipcheck.check import check
+from skipcheck.diagnostics import Diagnostic
+from skipcheck.errors import SkipcheckError
+from skipcheck.graph import Graph
+from skipcheck.shapes.dims import Opaque, concrete
+from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.shapes.sizeset import SizeSet
+
+DEFAULT_BOUND = (1, 1024)
+MAX_ENUMERATED = 1 << 16  # sizes one enumeration may visit: about a minute for a large spec
+
+# Channel findings do not depend on the input size: no size fixes them, none breaks them.
+SIZE_FREE_CODES = frozenset({"SC101", "SC104"})
+
+
+@dataclass(frozen=True)
+class Enumerated:
+    """The members of a set of sizes found one by one within ``lo..hi``."""
+
+    var: str
+    lo: int
+    hi: int
+    found: tuple[int, ...]
+
+    def __contains__(self, x: object) -> bool:
+        if not isinstance(x, int):
+            return False
+        k = bisect.bisect_left(self.found, x)
+        return k < len(self.found) and self.found[k] == x
+
+    def is_empty(self) -> bool:
+        return not self.found
+
+    def smallest(self) -> int | None:
+        return self.found[0] if self.found else None
+
+    def members(self, lo: int, hi: int) -> Iterator[int]:
+        return (x for x in self.found if lo <= x <= hi)
+
+    def nearest(self, x: int) -> tuple[int | None, int | None]:
+        """The nearest members at or below and at or above x, within the bound."""
+        k = bisect.bisect_right(self.found, x)
+        below = self.found[k - 1] if k else None
+        j = bisect.bisect_left(self.found, x)
+        above = self.found[j] if j < len(self.found) else None
+        return below, above
+
+    def describe(self) -> str:
+        if not self.found:
+            return f"no {self.var} in {self.lo}..{self.hi}"
+        if len(self.found) == self.hi - self.lo + 1:
+            return f"every {self.var} in {self.lo}..{self.hi}"
+        return f"{self.var} ∈ {{{ranges(self.found)}}} (searched {self.lo}..{self.hi})"
+
+
+Sizes = SizeSet | Enumerated
+
+
+def ranges(values: Sequence[int], limit: int = 12) -> str:
+    """``1, 2, 3, 7, 9`` → ``1–3, 7, 9``; more than ``limit`` runs end in ``… (N sizes)``."""
+    runs: list[tuple[int, int]] = []
+    for v in values:
+        if runs and v == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    parts = [str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}" for a, b in runs]
+    if len(parts) > limit:
+        return ", ".join(parts[:limit]) + f", … ({len(values)} sizes)"
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One layer's condition on an input size: ``add e2 in d2, line 20: needs H ≡ 0 (mod 4)``."""
+
+    what: str
+    code: str
+    kind: str  # "runs" | "clean"
+    sizes: SizeSet
+
+    def __str__(self) -> str:
+        return f"{self.what}: needs {self.sizes.describe()}"
+
+
+@dataclass(frozen=True)
+class AxisSizes:
+    """The answer for one input-size symbol (shared by every axis that uses it)."""
+
+    var: str
+    axes: tuple[int, ...]  # spatial axes (0-based) that carry this symbol
+    value: int | None  # where to look: the spec's size, or --near
+    runs: Sizes
+    clean: Sizes
+    sources: tuple[Source, ...]
+    exact: bool
+    fixed: tuple[tuple[str, int], ...] = ()  # other axes held at these sizes while enumerating
+
+    def neighbours(self, sizes: Sizes) -> tuple[int | None, int | None]:
+        """The nearest members strictly below and above ``value`` (or at it when it is not one)."""
+        if self.value is None:
+            return None, None
+        below, above = sizes.nearest(self.value)
+        if self.value in sizes:
+            below = sizes.nearest(self.value - 1)[0] if self.value > 1 else None
+            above = sizes.nearest(self.value + 1)[1]
+        return below, above
+
+    def same_answer(self, other: AxisSizes) -> bool:
+        """Whether two axes obey the same rule at the same size (H and W of a square input)."""
+
+        def key(a: AxisSizes) -> tuple[Any, ...]:
+            return (
+                a.value,
+                a.exact,
+                _renamed(a.runs),
+                _renamed(a.clean),
+                tuple((s.what, s.code, s.kind, _renamed(s.sizes)) for s in a.sources),
+            )
+
+        return key(self) == key(other)
+
+    def deciding(self) -> tuple[Source, ...]:
+        """The sources worth showing: those no other one implies, and those failing at ``value``."""
+        return tuple(
+            s
+            for s in self.sources
+            if (self.value is not None and self.value not in s.sizes)
+            or not any(
+                o is not s and o.kind == s.kind and (o.sizes & s.sizes) == o.sizes
+                for o in self.sources
+            )
+        )
+
+
+def _renamed(s: Sizes) -> Sizes:
+    return replace(s, var="")
+
+
+@dataclass(frozen=True)
+class ValidSizes:
+    """The valid input sizes of a spec, one :class:`AxisSizes` per input-size symbol."""
+
+    graph: Graph
+    axes: tuple[AxisSizes, ...]
+    size_free: tuple[Diagnostic, ...]  # errors that no input size fixes
+    inexact: tuple[str, ...]  # why the closed form does not apply
+    bound: tuple[int, int]
+
+    @property
+    def exact(self) -> bool:
+        return not self.inexact
+
+    @property
+    def ok(self) -> bool:
+        """Every axis's size (the spec's, or --near) is one where the model runs."""
+        return all(
+            (a.value in a.runs) if a.value is not None else not a.runs.is_empty() for a in self.axes
+        )
+
+
+@dataclass(frozen=True)
+class _Pin:
+    """A size a layer's weights are shaped by: once built, the layer runs only at that size."""
+
+    node: int
+    index: int  # which axis of the layer's input
+    dim: Any
+    built: int | None
+    what: str
+
+    def holds(self, table: ShapeTable) -> bool:
+        if self.built is None or self.node not in table.shapes:
+            return True
+        x = table.shapes[table.graph.nodes[self.node].inputs[0]]
+        return concrete(x[self.index], table.at) == self.built
+
+
+def _pins(table: ShapeTable) -> list[_Pin]:
+    """Linear layers (in_features) and layer norms (normalized_shape) fix sizes once built."""
+    pins: list[_Pin] = []
+    for node in table.graph.nodes[1:]:
+        if node.id not in table.shapes:
+            continue
+        x = table.shapes[node.inputs[0]]
+        if node.op == "linear":
+            indices = [len(x) - 1]
+        elif node.op == "layernorm":
+            indices = list(range(2, len(x)))
+        else:
+            continue
+        for k in indices:
+            if isinstance(x[k], (Affine, Opaque)):
+                built = concrete(x[k], table.at)
+                pins.append(
+                    _Pin(
+                        node.id,
+                        k,
+                        x[k],
+                        built if isinstance(built, int) else None,
+                        f"{node.where}, line {node.pos.line}",
+                    )
+                )
+    return pins
+
+
+def _inexact(table: ShapeTable, pins: list[_Pin]) -> list[str]:
+    reasons = list(dict.fromkeys(table.inexact))
+    for node in table.graph.nodes:
+        shape = table.shapes.get(node.id)
+        if shape is None or not any(isinstance(d, Opaque) for d in shape):
+            continue
+        opaque = next(str(d) for d in shape if isinstance(d, Opaque))
+        reasons.append(
+            f"{node.where}, line {node.pos.line}: the size {opaque} is not periodic-affine "
+            "in one input size"
+        )
+        break  # the first one is the cause; later ones follow from it
+    for pin in pins:
+        if isinstance(pin.dim, Opaque):
+            reasons.append(
+                f"{pin.what}: its weights are built for {pin.built or '?'} features, "
+                "a product of several input sizes"
+            )
+    return list(dict.fromkeys(reasons))
+
+
+def _pin_sources(pins: list[_Pin]) -> list[Source]:
+    out = []
+    for pin in pins:
+        if isinstance(pin.dim, Affine) and pin.built is not None:
+            out.append(Source(pin.what, "SC106", "runs", pin.dim.where_equal(pin.built)))
+    return out
+
+
+def _unique(sources: list[Source]) -> tuple[Source, ...]:
+    """The constraints that restrict anything, the first of equal ones only."""
+    unique: list[Source] = []
+    for s in sources:
+        if s.sizes.is_everything():
+            continue
+        if any(u.kind == s.kind and u.sizes == s.sizes for u in unique):
+            continue
+        unique.append(s)
+    return tuple(unique)
+
+
+def parse_bound(text: str) -> tuple[int, int]:
+    """``1..1024`` → (1, 1024)."""
+    lo, sep, hi = text.partition("..")
+    if not sep or not lo.strip().isdigit() or not hi.strip().isdigit():
+        raise SkipcheckError(f"{text!r}: expected a range like 1..1024")
+    a, b = int(lo), int(hi)
+    if a < 1 or b < a:
+        raise SkipcheckError(f"{text!r}: expected 1 ≤ A ≤ B")
+    return a, b
+
+
+def valid_sizes(
+    graph: Graph,
+    input_shape: Sequence[int | str] | None = None,
+    *,
+    near: int | None = None,
+    bound: tuple[int, int] = DEFAULT_BOUND,
+) -> ValidSizes:
+    """The valid input sizes of a graph, per input-size symbol.
+
+    Exact and instant inside the periodic-affine fragment; elsewhere found by
+    propagating at every size in ``bound`` (the other axes held at the spec's sizes).
+    """
+    table = check(graph, input_shape)
+    pins = _pins(table)
+    reasons = _inexact(table, pins)
+    if table.broken and table.at:
+        # A layer that fails at the spec's size hides every later layer's constraints;
+        # propagating with symbolic sizes reaches them all.
+        symbolic = [*table.shapes[0][:2], *table.axis_vars]
+        table = replace(check(graph, symbolic), at=table.at)
+        reasons = list(dict.fromkeys([*reasons, *_inexact(table, [])]))
+    pin_sources = _pin_sources(pins)
+    nodes = table.graph.nodes
+    axes = []
+    for var in dict.fromkeys(table.axis_vars):
+        sources = [
+            Source(f"{nodes[c.node].where}, line {nodes[c.node].pos.line}", c.code, c.kind, c.sizes)
+            for c in table.constraints
+            if c.sizes.var == var
+        ] + [s for s in pin_sources if s.sizes.var == var]
+        runs: Sizes = table.valid_sizes(var)
+        clean: Sizes = table.valid_sizes(var, "clean")
+        for s in sources:
+            if s.code == "SC106":
+                runs = runs & s.sizes  # type: ignore[operator]
+                clean = clean & s.sizes  # type: ignore[operator]
+        fixed: tuple[tuple[str, int], ...] = ()
+        if reasons:
+            runs, clean, fixed = _enumerate(table, var, pins, bound)
+        axes.append(
+            AxisSizes(
+                var,
+                tuple(k for k, v in enumerate(table.axis_vars) if v == var),
+                near if near is not None else table.at.get(var),
+                runs,
+                clean,
+                _unique(sources),
+                not reasons,
+                fixed,
+            )
+        )
+    size_free = tuple(
+        d for d in table.diagnostics if d.severity == "error" and d.code in SIZE_FREE_CODES
+    )
+    return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound)
+
+
+def _enumerate(
+    table: ShapeTable, var: str, pins: list[_Pin], bound: tuple[int, int]
+) -> tuple[Enumerated, Enumerated, tuple[tuple[str, int], ...]]:
+    lo, hi = bound
+    if hi - lo + 1 > MAX_ENUMERATED:
+        raise SkipcheckError(
+            f"the bound {lo}..{hi} has more than {MAX_ENUMERATED} sizes to try one by one; "
+            "choose a smaller one"
+        )
+    graph = table.graph
+    base = list(table.shapes[0])
+    fixed = tuple(
+        (v, table.at[v]) for v in dict.fromkeys(table.axis_vars) if v != var and v in table.at
+    )
+    runs, clean = [], []
+    for x in range(lo, hi + 1):
+        dims: list[int | str] = [base[0] if isinstance(base[0], (int, str)) else "N", base[1]]
+        for v in table.axis_vars:
+            dims.append(x if v == var else table.at.get(v, v))
+        at_x = check(graph, dims)
+        findings = [d for d in at_x.diagnostics if d.code not in SIZE_FREE_CODES]
+        ok = not any(d.severity == "error" for d in findings) and all(
+            pin.holds(at_x) for pin in pins
+        )
+        if ok:
+            runs.append(x)
+            if not findings:
+                clean.append(x)
+    return (
+        Enumerated(var, lo, hi, tuple(runs)),
+        Enumerated(var, lo, hi, tuple(clean)),
+        fixed,
+    )

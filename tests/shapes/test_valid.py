@@ -1,0 +1,139 @@
+"""ValidSizes: the closed forms, their sources, and the bounded fallback."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skipcheck.check import build_graph
+from skipcheck.shapes.sizeset import SizeSet
+from skipcheck.shapes.valid import Enumerated, parse_bound, ranges, valid_sizes
+
+FLAT = """skipcheck: 1
+name: flat
+input: [1, 3, 32, 32]
+layers:
+  - conv: {out_channels: 4, kernel_size: 3, padding: 1}
+  - maxpool: 2
+  - flatten
+  - linear: 10
+"""
+
+ANISO = """skipcheck: 1
+name: aniso
+input: [1, 1, 20, 64, 48]
+layers:
+  - maxpool: {kernel_size: [1, 2, 4]}
+  - conv: {out_channels: 2, kernel_size: 3, padding: 1}
+  - upsample: {scale_factor: [1, 2, 4]}
+  - add: {skip: input}
+"""
+
+
+def test_unet_original() -> None:
+    report = valid_sizes(build_graph("specs/unet_original.yaml"))
+    h, w = report.axes
+    assert (h.var, w.var) == ("H", "W")
+    assert h.runs.describe() == "every H ≥ 188"
+    assert h.clean.describe() == "H ≡ 12 (mod 16), H ≥ 188"
+    assert h.neighbours(h.clean) == (556, 588)
+    assert report.ok and report.exact
+    assert h.same_answer(w)
+    assert [s.what for s in h.deciding() if s.kind == "runs"] == ["conv in dec3, line 12"]
+
+
+def test_unet_add_broken_names_the_merges() -> None:
+    report = valid_sizes(build_graph("specs/unet_add_broken.yaml"))
+    h = report.axes[0]
+    assert h.runs == SizeSet(h.var, 4, ((1, None), None, None, None))
+    assert h.runs.smallest() == 4
+    assert h.neighbours(h.runs) == (252, 256)
+    shown = [str(s) for s in h.deciding()]
+    assert "add e2 in d2, line 20: needs H ≡ 0, 1 (mod 4)" in shown
+    assert "add e1 in d1, line 25: needs H ≡ 0 (mod 4)" in shown
+    assert not report.ok
+    assert {d.code for d in report.size_free} == {"SC101"}
+
+
+def test_near_replaces_the_spec_size() -> None:
+    report = valid_sizes(build_graph("specs/unet_add_broken.yaml"), near=500)
+    assert report.ok
+    assert report.axes[0].neighbours(report.axes[0].runs) == (496, 504)
+
+
+def test_anisotropic_3d_gets_one_answer_per_axis() -> None:
+    report = valid_sizes(build_graph("aniso.yaml", text=ANISO))
+    d, h, w = report.axes
+    assert d.runs.describe() == "every D"
+    assert h.runs.describe() == "H ≡ 0 (mod 2)"
+    assert w.runs.describe() == "W ≡ 0 (mod 4)"
+
+
+def test_shared_symbol_shares_an_answer() -> None:
+    graph = build_graph("specs/unet_add_broken.yaml")
+    report = valid_sizes(graph, [1, 3, "S", "S"])
+    assert [a.var for a in report.axes] == ["S"]
+    assert report.axes[0].axes == (0, 1)
+    assert report.axes[0].value is None and report.ok
+
+
+def test_flatten_into_linear_falls_back_to_a_stated_bound() -> None:
+    report = valid_sizes(build_graph("flat.yaml", text=FLAT), bound=(1, 64))
+    assert not report.exact
+    assert any("flatten" in why for why in report.inexact)
+    h = report.axes[0]
+    assert isinstance(h.runs, Enumerated)
+    # maxpool floors 32 and 33 alike; the linear layer was built for 4·16·16 features
+    assert list(h.runs.members(1, 64)) == [32, 33]
+    assert list(h.clean.members(1, 64)) == [32]
+    assert h.runs.describe() == "H ∈ {32, 33} (searched 1..64)"
+    assert h.fixed == (("W", 32),)
+
+
+def test_linear_on_one_symbolic_axis_pins_it_exactly() -> None:
+    text = FLAT.replace("[1, 3, 32, 32]", "[1, 3, 32]").replace("  - flatten\n", "")
+    report = valid_sizes(build_graph("l.yaml", text=text))
+    assert report.exact
+    assert report.axes[0].runs.describe() == "L ∈ {32, 33}"
+
+
+def test_parse_bound_and_ranges() -> None:
+    assert parse_bound("1..1024") == (1, 1024)
+    assert ranges([1, 2, 3, 7, 8, 10]) == "1–3, 7, 8, 10"
+    for bad in ("0..4", "5..4", "1-4", "a..b"):
+        try:
+            parse_bound(bad)
+        except Exception as exc:
+            assert "expected" in str(exc)
+        else:
+            raise AssertionError(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 64),
+    st.lists(st.tuples(st.integers(0, 63), st.integers(0, 8), st.integers(0, 8)), max_size=6),
+    st.integers(1, 3000),
+)
+def test_nearest_matches_a_scan(m: int, spec: list[tuple[int, int, int]], x: int) -> None:
+    intervals: list[tuple[int, int | None] | None] = [None] * m
+    for r, lo, span in spec:
+        r %= m
+        lo = max(lo, 1 if r == 0 else 0)
+        intervals[r] = (lo, None if span == 8 else lo + span)
+    s = SizeSet("H", m, tuple(intervals))
+    members = [v for v in range(1, 4000) if v in s]
+    below = max((v for v in members if v <= x), default=None)
+    above = min((v for v in members if v >= x), default=None)
+    if s._bounded_above() is None and above is None:
+        return  # an unbounded class's member past the scanned range
+    assert s.nearest(x) == (below, above)
+
+
+def test_describe_compacts_long_residue_runs() -> None:
+    s = SizeSet(
+        "H",
+        16,
+        tuple((1 if r == 0 else 0, None) if r in (0, 1, 2, 3, 12) else None for r in range(16)),
+    )
+    assert s.describe() == "H ≡ 0–3, 12 (mod 16)"
