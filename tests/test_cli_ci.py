@@ -104,7 +104,9 @@ def test_rules_and_explain() -> None:
     assert unknown.exit_code == 2 and "did you mean SC10" in unknown.output
 
 
-def test_shell_completion_is_offered() -> None:
+def test_shell_completion_is_offered(monkeypatch: pytest.MonkeyPatch) -> None:
+    # without a terminal (CI) typer cannot detect the shell; this makes it take the name given
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
     help_text = runner.invoke(app, ["--help"]).output
     assert "--install-completion" in help_text and "--show-completion" in help_text
     script = runner.invoke(app, ["--show-completion", "bash"], prog_name="skipcheck")

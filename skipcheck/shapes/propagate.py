@@ -19,8 +19,8 @@ from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.ops.base import Shape
 from skipcheck.rules import RULES
-from skipcheck.shapes.dims import Verdict, concrete, show
-from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.dims import Opaque, Verdict, concrete, show
+from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet
 
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -189,6 +189,29 @@ class Context:
         return f"{head}: " + ", ".join(reversed(steps))
 
 
+def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], why: str) -> Shape:
+    """Redo a shape rule at the concrete input when its symbolic sizes left the fragment.
+
+    The result keeps its values as Opaque sizes, so later checks compare them at the
+    given input and never mistake them for exact symbolic facts.
+    """
+    table = ctx.table
+    table.inexact.append(f"{node.where} (line {node.pos.line}): {why}")
+    concrete_inputs = [_at(s, table.at) for s in inputs]
+    if any(isinstance(d, (Affine, Opaque)) for s in concrete_inputs for d in s[2:]):
+        # a symbolic input gives no size to fall back on: stop here, without a finding
+        ctx.node_failed = True
+        return inputs[0]
+    # the checks of this rerun are at one size only: keep its findings, not its constraints
+    kept = len(table.constraints)
+    out = op.infer(ctx, node, concrete_inputs)
+    del table.constraints[kept:]
+    return tuple(
+        Opaque(f"{node.op} output", d) if k >= 2 and isinstance(d, int) else d
+        for k, d in enumerate(out)
+    )
+
+
 def _at(shape: Shape, at: dict[str, int]) -> Shape:
     """The shape with every size known at the concrete input replaced by its value."""
     return tuple(
@@ -278,7 +301,10 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             )
             table.broken.add(node.id)
             continue
-        out = op.infer(ctx, node, inputs)
+        try:
+            out = op.infer(ctx, node, inputs)
+        except OutOfFragment as exc:
+            out = _outside_fragment(ctx, op, node, inputs, str(exc))
         if ctx.node_failed:
             table.broken.add(node.id)
             continue

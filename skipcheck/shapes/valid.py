@@ -22,6 +22,7 @@ from skipcheck.check import check
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
+from skipcheck.rules import RULES
 from skipcheck.shapes.dims import Opaque, concrete
 from skipcheck.shapes.periodic import Affine
 from skipcheck.shapes.propagate import ShapeTable
@@ -227,7 +228,10 @@ def _pins(table: ShapeTable) -> list[_Pin]:
 
 def _inexact(table: ShapeTable, pins: list[_Pin]) -> list[str]:
     reasons = list(dict.fromkeys(table.inexact))
+    consumed = {i for node in table.graph.nodes for i in node.inputs}
     for node in table.graph.nodes:
+        if node.id not in consumed:
+            continue  # an output's size decides nothing downstream
         shape = table.shapes.get(node.id)
         if shape is None or not any(isinstance(d, Opaque) for d in shape):
             continue
@@ -305,7 +309,7 @@ def valid_sizes(
         sources = [
             Source(f"{nodes[c.node].where}, line {nodes[c.node].pos.line}", c.code, c.kind, c.sizes)
             for c in table.constraints
-            if c.sizes.var == var
+            if c.sizes.var == var and c.kind != "declared"
         ] + [s for s in pin_sources if s.sizes.var == var]
         runs: Sizes = table.valid_sizes(var)
         clean: Sizes = table.valid_sizes(var, "clean")
@@ -354,7 +358,12 @@ def _enumerate(
         for v in table.axis_vars:
             dims.append(x if v == var else table.at.get(v, v))
         at_x = check(graph, dims)
-        findings = [d for d in at_x.diagnostics if d.code not in SIZE_FREE_CODES]
+        # declared shapes say what the author intended at one size, not where torch runs
+        findings = [
+            d
+            for d in at_x.diagnostics
+            if d.code not in SIZE_FREE_CODES and RULES[d.code].kind != "declared"
+        ]
         ok = not any(d.severity == "error" for d in findings) and all(
             pin.holds(at_x) for pin in pins
         )

@@ -216,3 +216,14 @@ def test_declared_shapes_may_use_params(spec_file) -> None:
         "[N, 3, H, W]",
     )
     assert [d.code for d in wrong.diagnostics] == ["SC301"]
+
+
+def test_modulus_cap_falls_back_to_the_concrete_input(spec_file) -> None:
+    body = "layers:\n  - {maxpool: 5, repeat: 7}\n  - {conv: {out_channels: 1, kernel_size: 1}, name: a}\n  - add: a\n"
+    table = run(spec_file, body, "[1, 1, 390625]")
+    assert table.diagnostics == []
+    assert table.shape_of(table.graph.out) == "1×1×5"
+    assert any("65536" in note for note in table.inexact)
+    symbolic = run(spec_file, body, "[N, 1, L]")
+    assert symbolic.diagnostics == []
+    assert symbolic.inexact and symbolic.broken
