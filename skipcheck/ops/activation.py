@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
-from skipcheck.ops.base import Op, Param, Shape
+from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 
 if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
@@ -24,6 +24,10 @@ class Elementwise(Op):
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        kwargs = self.torch_kwargs(node, *(p.name for p in self.params))
+        return TorchLayer(f"nn.{self.torch_name}", (), kwargs)
 
 
 def _make(

@@ -14,6 +14,20 @@ if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
 
 Shape = tuple[Any, ...]
+Sizes = tuple[int, ...]  # a concrete shape, as torch sees it
+
+
+@dataclass(frozen=True)
+class TorchLayer:
+    """How torch builds an op, as plain data: ``build`` instantiates it, ``export`` writes it.
+
+    ``cls`` is an ``nn.`` class (``nn.Conv2d``) or a helper layer from
+    ``skipcheck.torch.layers`` (``Merge``, ``Crop``); arguments are plain Python values.
+    """
+
+    cls: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,21 @@ class Op(ABC):
         """Learnable parameters (None where a size is symbolic)."""
         return 0
 
+    @abstractmethod
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        """The torch layer for this node, given the real (concrete) input shapes."""
+
+    def torch_kwargs(self, node: Node, *names: str) -> dict[str, Any]:
+        """The named parameters that differ from their default (the defaults are torch's)."""
+        defaults = {p.name: p.default for p in self.params}
+        out: dict[str, Any] = {}
+        for key in names:
+            value = node.params[key]
+            if value is None or (value == defaults[key] and type(value) is type(defaults[key])):
+                continue
+            out[key] = tuple(value) if isinstance(value, list) else value
+        return out
+
 
 def per_axis(node: Node, key: str, rank: int) -> tuple[int, ...]:
     """An ``ints`` parameter expanded to one value per spatial axis."""
@@ -66,6 +95,11 @@ def per_axis(node: Node, key: str, rank: int) -> tuple[int, ...]:
             node.param_pos.get(key, node.pos),
         )
     return tuple(value)
+
+
+def as_torch(value: Any) -> Any:
+    """Spec lists become the tuples torch's constructors take."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def channels_of(shape: Shape) -> Any:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
-from skipcheck.ops.base import Op, Param, Shape, per_axis
+from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one
 from skipcheck.shapes.dims import divisible
 
@@ -91,6 +91,12 @@ class Conv(Op):
         groups = int(p["groups"])
         return c_out * (c_in // groups) * math.prod(k) + (c_out if p["bias"] else 0)
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        p = node.params
+        kwargs = self.torch_kwargs(node, "stride", "padding", "dilation", "groups", "bias")
+        args = (inputs[0][1], p["out_channels"], as_torch(p["kernel_size"]))
+        return TorchLayer(f"nn.Conv{len(inputs[0]) - 2}d", args, kwargs)
+
 
 @dataclass
 class ConvTranspose(Op):
@@ -137,3 +143,10 @@ class ConvTranspose(Op):
         return c_in * int(p["out_channels"] // p["groups"]) * math.prod(k) + (
             p["out_channels"] if p["bias"] else 0
         )
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        p = node.params
+        names = ("stride", "padding", "output_padding", "groups", "bias", "dilation")
+        args = (inputs[0][1], p["out_channels"], as_torch(p["kernel_size"]))
+        kwargs = self.torch_kwargs(node, *names)
+        return TorchLayer(f"nn.ConvTranspose{len(inputs[0]) - 2}d", args, kwargs)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
-from skipcheck.ops.base import Op, Param, Shape, per_axis
+from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import out_at_least_one
 from skipcheck.shapes.dims import Opaque, concrete, guarded
 from skipcheck.shapes.periodic import Affine
@@ -51,6 +51,9 @@ class Flatten(Op):
             return x
         return (*x[:start], product(x[start : end + 1], ctx.at), *x[end + 1 :])
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("nn.Flatten", (), self.torch_kwargs(node, "start_dim", "end_dim"))
+
 
 @dataclass
 class Linear(Op):
@@ -70,6 +73,10 @@ class Linear(Op):
             return None
         return int(f_in * f_out + (f_out if node.params["bias"] else 0))
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        args = (inputs[0][-1], node.params["out_features"])
+        return TorchLayer("nn.Linear", args, self.torch_kwargs(node, "bias"))
+
 
 @dataclass
 class Crop(Op):
@@ -84,6 +91,9 @@ class Crop(Op):
         out = (x[0], x[1], *(h - 2 * mm for h, mm in zip(x[2:], m, strict=False)))
         out_at_least_one(ctx, node, x, out)
         return out
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("Crop", (per_axis(node, "margin", len(inputs[0]) - 2),))
 
 
 @dataclass
@@ -121,3 +131,8 @@ class Pad(Op):
         )
         out_at_least_one(ctx, node, x, out)
         return out
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        p = node.params
+        args = (as_torch(p["padding"]), p["value"])
+        return TorchLayer(f"nn.ConstantPad{len(inputs[0]) - 2}d", args)

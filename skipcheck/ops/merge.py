@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
-from skipcheck.ops.base import Op, Param, Shape
+from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible, equal, guarded
 
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ class Merge(Op):
         else:
             c_out = run[1]
         return (run[0], c_out, *out_spatial)
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("Merge", (self.name, node.params.get("align", "none")))
 
     def roles(self, ctx: Context, node: Node) -> list[str]:
         nodes = ctx.table.graph.nodes

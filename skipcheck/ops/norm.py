@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
-from skipcheck.ops.base import Op, Param, Shape
+from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.shapes.dims import divisible
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 @dataclass
 class BatchNorm(Op):
     name = "batchnorm"
+    torch_name = "BatchNorm"
     doc = "nn.BatchNorm1d/2d/3d over the channels; num_features inferred."
     params = (
         Param("eps", "number", 1e-5),
@@ -34,10 +35,17 @@ class BatchNorm(Op):
         c = inputs[0][1]
         return (2 * c if node.params["affine"] else 0) if isinstance(c, int) else None
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        # BatchNorm1d also takes [N, C]: rank 0 builds the 1d layer
+        rank = max(len(inputs[0]) - 2, 1)
+        kwargs = self.torch_kwargs(node, "eps", "momentum", "affine", "track_running_stats")
+        return TorchLayer(f"nn.{self.torch_name}{rank}d", (inputs[0][1],), kwargs)
+
 
 @dataclass
 class InstanceNorm(BatchNorm):
     name = "instancenorm"
+    torch_name = "InstanceNorm"
     doc = "nn.InstanceNorm1d/2d/3d; affine defaults to false as in torch."
     params = (
         Param("eps", "number", 1e-5),
@@ -73,6 +81,10 @@ class GroupNorm(Op):
         c = inputs[0][1]
         return (2 * c if node.params["affine"] else 0) if isinstance(c, int) else None
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        args = (node.params["num_groups"], inputs[0][1])
+        return TorchLayer("nn.GroupNorm", args, self.torch_kwargs(node, "eps", "affine"))
+
 
 @dataclass
 class LayerNorm(Op):
@@ -96,3 +108,7 @@ class LayerNorm(Op):
             return 0
         n = math.prod(dims)
         return 2 * n if node.params["bias"] else n
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        kwargs = self.torch_kwargs(node, "eps", "elementwise_affine", "bias")
+        return TorchLayer("nn.LayerNorm", (tuple(inputs[0][1:]),), kwargs)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
-from skipcheck.ops.base import Op, Param, Shape, per_axis
+from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one
 from skipcheck.shapes.dims import at_least, guarded, pool_ceil_fix
 
@@ -29,6 +29,7 @@ def pool_size(h: Any, k: int, s: int, p: int, d: int, ceil_mode: bool, at: dict[
 class _Pool(Op):
     has_dilation = False
     primary = "kernel_size"
+    torch_name = "MaxPool"
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
@@ -78,6 +79,12 @@ class _Pool(Op):
             )
         return out
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        names = [p.name for p in self.params if p.name != "kernel_size"]
+        kwargs = self.torch_kwargs(node, *names)
+        args = (as_torch(node.params["kernel_size"]),)
+        return TorchLayer(f"nn.{self.torch_name}{len(inputs[0]) - 2}d", args, kwargs)
+
 
 _POOL_PARAMS = (
     Param("kernel_size", "ints", required=True, minimum=1),
@@ -102,6 +109,7 @@ class MaxPool(_Pool):
 class AvgPool(_Pool):
     name = "avgpool"
     doc = "nn.AvgPool1d/2d/3d; stride defaults to kernel_size."
+    torch_name = "AvgPool"
     params = (
         *_POOL_PARAMS,
         Param("ceil_mode", "bool", False),
@@ -112,6 +120,7 @@ class AvgPool(_Pool):
 @dataclass
 class AdaptivePool(Op):
     name = "adaptive_avgpool"
+    torch_name = "AdaptiveAvgPool"
     doc = "nn.AdaptiveAvgPool1d/2d/3d: output_size per axis (null keeps the input's size)."
     params = (Param("output_size", "sizes", required=True, minimum=1),)
     primary = "output_size"
@@ -130,24 +139,34 @@ class AdaptivePool(Op):
             return x
         return (x[0], x[1], *(h if o is None else o for o, h in zip(sizes, x[2:], strict=False)))
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        args = (as_torch(node.params["output_size"]),)
+        return TorchLayer(f"nn.{self.torch_name}{len(inputs[0]) - 2}d", args)
+
 
 @dataclass
 class AdaptiveMaxPool(AdaptivePool):
     name = "adaptive_maxpool"
+    torch_name = "AdaptiveMaxPool"
     doc = "nn.AdaptiveMaxPool1d/2d/3d: output_size per axis (null keeps the input's size)."
 
 
 @dataclass
 class GlobalAvgPool(Op):
     name = "global_avgpool"
+    torch_name = "AdaptiveAvgPool"
     doc = "Average over every spatial axis, keeping them as size 1 (nn.AdaptiveAvgPool*d(1))."
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
         return (x[0], x[1], *(1 for _ in x[2:]))
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer(f"nn.{self.torch_name}{len(inputs[0]) - 2}d", (1,))
+
 
 @dataclass
 class GlobalMaxPool(GlobalAvgPool):
     name = "global_maxpool"
+    torch_name = "AdaptiveMaxPool"
     doc = "Maximum over every spatial axis, keeping them as size 1 (nn.AdaptiveMaxPool*d(1))."

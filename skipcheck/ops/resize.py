@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
-from skipcheck.ops.base import Op, Param, Shape
+from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.ops.sizes import out_at_least_one
 from skipcheck.shapes.dims import divisible, scale_floor
 
@@ -88,6 +88,10 @@ class Upsample(Op):
         out_at_least_one(ctx, node, x, out)
         return out
 
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        kwargs = self.torch_kwargs(node, "size", "scale_factor", "mode", "align_corners")
+        return TorchLayer("nn.Upsample", (), kwargs)
+
 
 @dataclass
 class PixelShuffle(Op):
@@ -114,6 +118,9 @@ class PixelShuffle(Op):
             fatal=True,
         )
         return (x[0], x[1] // (r * r), x[2] * r, x[3] * r)
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("nn.PixelShuffle", (node.params["upscale_factor"],))
 
 
 @dataclass
@@ -142,3 +149,6 @@ class PixelUnshuffle(Op):
             fatal=True,
         )
         return (x[0], x[1] * r * r, x[2] // r, x[3] // r)
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("nn.PixelUnshuffle", (node.params["downscale_factor"],))

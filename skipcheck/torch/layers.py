@@ -1,0 +1,121 @@
+"""The few layers torch has no class for, and how a model's layers are placed by path.
+
+``export`` copies these definitions verbatim into the code it writes, so they use
+only torch and must stay self-contained (no skipcheck imports, no module globals).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Merge(nn.Module):
+    """A skip merge: ``op`` (add, concat, mul) of the running tensor with the skips.
+
+    ``align`` first brings them to one size: ``center_crop`` crops each skip to the
+    running tensor, ``pad`` zero-pads the running tensor to the (first) skip,
+    ``interpolate`` resizes the running tensor to the (first) skip. ``add`` does not
+    broadcast; ``mul`` broadcasts as torch does.
+    """
+
+    def __init__(self, op: str, align: str = "none") -> None:
+        super().__init__()
+        self.op = op
+        self.align = align
+
+    def forward(self, x: torch.Tensor, *skips: torch.Tensor) -> torch.Tensor:
+        for skip in skips:
+            if skip.dim() != x.dim():
+                raise RuntimeError(
+                    f"{self.op} merges tensors of different rank: "
+                    f"{tuple(x.shape)} and {tuple(skip.shape)}"
+                )
+        if self.align == "center_crop":
+            skips = tuple(_center_crop(skip, x.shape[2:]) for skip in skips)
+        elif self.align == "pad":
+            x = _pad_to(x, skips[0].shape[2:])
+        elif self.align == "interpolate":
+            x = F.interpolate(x, size=tuple(skips[0].shape[2:]))
+        if self.op == "concat":
+            return torch.cat([x, *skips], 1)
+        for skip in skips:
+            if self.op == "add":
+                if skip.shape != x.shape:
+                    raise RuntimeError(
+                        "add needs equal shapes (no broadcasting), "
+                        f"got {tuple(x.shape)} and {tuple(skip.shape)}"
+                    )
+                x = x + skip
+            else:
+                x = x * skip
+        return x
+
+    def extra_repr(self) -> str:
+        return f"{self.op!r}, align={self.align!r}"
+
+
+def _center_crop(t: torch.Tensor, size: torch.Size) -> torch.Tensor:
+    for axis, want in enumerate(size):
+        have = t.shape[2 + axis]
+        if have < want:
+            raise RuntimeError(
+                f"center_crop: the skip ({have}) is smaller than the running tensor ({want})"
+            )
+        t = t.narrow(2 + axis, (have - want) // 2, want)
+    return t
+
+
+def _pad_to(t: torch.Tensor, size: torch.Size) -> torch.Tensor:
+    pads: list[int] = []
+    for axis in reversed(range(len(size))):  # F.pad's order starts at the last axis
+        margin = size[axis] - t.shape[2 + axis]
+        if margin < 0:
+            raise RuntimeError(
+                f"pad: the running tensor ({t.shape[2 + axis]}) "
+                f"is larger than the skip ({size[axis]})"
+            )
+        pads += [margin // 2, margin - margin // 2]
+    return F.pad(t, pads)
+
+
+class Crop(nn.Module):
+    """Remove ``margin[i]`` rows/columns from both ends of spatial axis ``i``."""
+
+    def __init__(self, margin: tuple[int, ...]) -> None:
+        super().__init__()
+        self.margin = tuple(margin)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for axis, m in enumerate(self.margin):
+            size = x.shape[2 + axis]
+            if size - 2 * m < 1:
+                raise RuntimeError(f"crop margin {m} leaves nothing of size {size}")
+            x = x.narrow(2 + axis, m, size - 2 * m)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"margin={self.margin}"
+
+
+def put(root: nn.Module, path: str, layer: nn.Module) -> None:
+    """Place ``layer`` at a dotted ``path`` under ``root``, making plain containers on the way.
+
+    A layer's own sub-layers (a merge's ``via``) are placed before it; they move under it.
+    """
+    *parents, leaf = path.split(".")
+    here = root
+    for part in parents:
+        child = here._modules.get(part)
+        if child is None:
+            child = nn.Module()
+            here.add_module(part, child)
+        here = child
+    old = here._modules.get(leaf)
+    if old is not None:
+        if type(old) is not nn.Module:
+            raise ValueError(f"two layers at {path}")
+        for name, sub in old._modules.items():
+            layer.add_module(name, sub)
+    here.add_module(leaf, layer)
