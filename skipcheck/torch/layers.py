@@ -41,15 +41,13 @@ class Merge(nn.Module):
         if self.op == "concat":
             return torch.cat([x, *skips], 1)
         for skip in skips:
-            if self.op == "add":
-                if skip.shape != x.shape:
-                    raise RuntimeError(
-                        "add needs equal shapes (no broadcasting), "
-                        f"got {tuple(x.shape)} and {tuple(skip.shape)}"
-                    )
-                x = x + skip
-            else:
-                x = x * skip
+            merged = x + skip if self.op == "add" else x * skip  # torch's own errors first
+            if self.op == "add" and x.shape != skip.shape:
+                raise RuntimeError(
+                    "add does not broadcast (a broadcast skip add is almost always a bug): "
+                    f"{tuple(x.shape)} and {tuple(skip.shape)}"
+                )
+            x = merged
         return x
 
     def extra_repr(self) -> str:

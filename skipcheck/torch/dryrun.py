@@ -1,0 +1,259 @@
+"""Dry-run: one real forward pass, node by node, compared with the symbolic ShapeTable.
+
+torch is the referee. Where the two disagree — a shape, a parameter count, or
+whether the model runs at all — that is a bug in skipcheck, and it is reported
+as an INTERNAL error. Where both say the model fails, the report shows torch's
+own message next to skipcheck's finding for the same node.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from skipcheck.check import check
+from skipcheck.diagnostics import Diagnostic
+from skipcheck.errors import SkipcheckError
+from skipcheck.graph import Graph, Node
+from skipcheck.shapes.dims import concrete
+from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.torch.build import Trace, concrete_input, trace
+
+DEVICES = ("meta", "cpu", "cuda")
+BYTES_PER_VALUE = 4  # float32
+NOT_A_TORCH_ERROR = frozenset({"SC301"})  # a declared shape is the user's claim, not torch's rule
+
+
+@dataclass
+class Disagreement:
+    """One place where skipcheck and torch differ (a skipcheck bug)."""
+
+    node: Node | None
+    what: str
+
+
+@dataclass
+class DryRun:
+    """Everything a dry-run observed, and how it compares with the symbolic table."""
+
+    graph: Graph
+    table: ShapeTable
+    trace: Trace
+    device: str
+    input_shape: tuple[int, ...]
+    errors: dict[int, list[Diagnostic]] = field(default_factory=dict)  # node id → error findings
+    compared: int = 0
+    disagreements: list[Disagreement] = field(default_factory=list)
+    estimate_bytes: int | None = None
+    budget_bytes: int | None = None
+    peak_bytes: int | None = None
+    peak_what: str = ""
+    seconds: float = 0.0
+
+    @property
+    def symbolic_params(self) -> int | None:
+        return self.table.total_params
+
+    @property
+    def exit_code(self) -> int:
+        if self.disagreements:
+            return 2
+        return 1 if self.trace.failure is not None else 0
+
+
+def symbolic_shape(table: ShapeTable, node_id: int) -> tuple[int | None, ...] | None:
+    """The table's shape at the concrete input; None for an axis it cannot state."""
+    shape = table.shapes.get(node_id)
+    if shape is None:
+        return None
+    out: list[int | None] = []
+    for d in shape:
+        v = concrete(d, table.at)
+        out.append(v if isinstance(v, int) else None)
+    return tuple(out)
+
+
+def errors_by_node(graph: Graph, table: ShapeTable) -> dict[int, list[Diagnostic]]:
+    """skipcheck's error findings that torch should also hit, keyed by node."""
+    out: dict[int, list[Diagnostic]] = {}
+    for d in table.errors:
+        if d.code in NOT_A_TORCH_ERROR:
+            continue
+        candidates = [n for n in graph.nodes if n.label == d.node]
+        exact = [n for n in candidates if n.pos == d.pos]
+        chosen = (exact or candidates)[:1]
+        for n in chosen:
+            out.setdefault(n.id, []).append(d)
+    return out
+
+
+def compare(run: DryRun) -> None:
+    """Fill in ``compared`` and ``disagreements``: shapes, the verdict, the parameter count."""
+    table, seen = run.table, run.trace
+    for node in run.graph.nodes:
+        mine, theirs = symbolic_shape(table, node.id), seen.shapes.get(node.id)
+        if mine is None or theirs is None:
+            continue
+        run.compared += 1
+        same = len(mine) == len(theirs) and all(a is None or a == b for a, b in zip(mine, theirs))
+        if not same:
+            shown = "×".join("?" if a is None else str(a) for a in mine)
+            run.disagreements.append(
+                Disagreement(node, f"skipcheck says {shown}, torch computes {_show(theirs)}")
+            )
+    failed = seen.failure.node.id if seen.failure is not None else None
+    first_error = min(run.errors, default=None)
+    if failed is not None and failed not in run.errors:
+        node = seen.failure.node if seen.failure is not None else None
+        run.disagreements.append(
+            Disagreement(node, "torch fails here, but skipcheck reports no error for this layer")
+        )
+    if first_error is not None and (failed is None or first_error < failed):
+        node = run.graph.nodes[first_error]
+        codes = ", ".join(d.code for d in run.errors[first_error])
+        run.disagreements.append(
+            Disagreement(node, f"skipcheck reports {codes} here, but torch runs this layer")
+        )
+    if failed is None and run.symbolic_params is not None:
+        if run.symbolic_params != seen.parameters:
+            run.disagreements.append(
+                Disagreement(
+                    None,
+                    f"parameter count: skipcheck {run.symbolic_params:,}, torch {seen.parameters:,}",
+                )
+            )
+
+
+def memory_budget(device: str) -> int:
+    """Half the machine's memory for cpu; most of the free memory of the GPU for cuda."""
+    if device == "cuda":
+        free, _total = torch.cuda.mem_get_info()
+        return int(free * 0.9)
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def dryrun(
+    graph: Graph,
+    *,
+    device: str = "meta",
+    input_shape: Sequence[int | str] | None = None,
+    force: bool = False,
+    budget_bytes: int | None = None,
+) -> DryRun:
+    """Run the model once on ``device`` and compare every node with the symbolic table.
+
+    On cpu/cuda the memory (parameters + peak live activations, float32) is estimated
+    on the meta device first, and a run above the budget is refused unless ``force``.
+    """
+    if device not in DEVICES:
+        raise SkipcheckError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SkipcheckError("--device cuda: torch sees no CUDA device here (try --device cpu)")
+    shape = concrete_input(graph, input_shape)
+    table = check(graph, input_shape)
+    estimate = budget = None
+    if device != "meta":
+        planned = trace(graph, shape, "meta")
+        estimate = planned.parameters * BYTES_PER_VALUE + planned.peak_bytes
+        budget = budget_bytes if budget_bytes is not None else memory_budget(device)
+        if estimate > budget and not force:
+            raise SkipcheckError(
+                f"a {device} dry-run needs about {_bytes(estimate)} (parameters + activations), "
+                f"more than the budget of {_bytes(budget)}: use --force, a smaller --input, "
+                "or --device meta (no memory at all)"
+            )
+        if device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+    started = time.perf_counter()
+    seen = trace(graph, shape, device)
+    seconds = time.perf_counter() - started
+    run = DryRun(graph, table, seen, device, shape, errors_by_node(graph, table))
+    run.estimate_bytes, run.budget_bytes, run.seconds = estimate, budget, seconds
+    if device == "cuda":
+        torch.cuda.synchronize()
+        run.peak_bytes, run.peak_what = torch.cuda.max_memory_allocated(), "CUDA peak allocated"
+    elif device == "cpu":
+        run.peak_bytes = seen.parameters * BYTES_PER_VALUE + seen.peak_bytes
+        run.peak_what = "peak of parameters + live activations"
+    compare(run)
+    return run
+
+
+def report(run: DryRun) -> list[str]:
+    """The dry-run as lines of text: stage shapes, parameters, memory, the verdict."""
+    g, seen = run.graph, run.trace
+    lines = [f"dry-run {g.name} ({g.file}) on {run.device}, input {_show(run.input_shape)}"]
+    rows = [(name, node_id) for name, node_id in g.stages]
+    if not rows or rows[-1][1] != g.out:
+        rows.append(("output", g.out))
+    width = max(len(name) for name, _ in rows)
+    lines.append(f"  {'':{width}}  {'skipcheck':<20} torch")
+    for name, node_id in rows:
+        mine = symbolic_shape(run.table, node_id)
+        theirs = seen.shapes.get(node_id)
+        left = (
+            "(fails before)"
+            if mine is None
+            else "×".join("?" if a is None else str(a) for a in mine)
+        )
+        right = "(not reached)" if theirs is None else _show(theirs)
+        lines.append(f"  {name:<{width}}  {left:<20} {right}")
+    lines.append(f"shapes: {run.compared} layers compared")
+    mine_p, theirs_p = run.symbolic_params, seen.parameters
+    if seen.failure is None:
+        sym = "?" if mine_p is None else f"{mine_p:,}"
+        lines.append(f"parameters: skipcheck {sym} · torch {theirs_p:,}")
+    if run.estimate_bytes is not None:
+        lines.append(
+            f"memory: estimated {_bytes(run.estimate_bytes)} (budget {_bytes(run.budget_bytes or 0)})"
+        )
+    if run.peak_bytes is not None:
+        lines.append(
+            f"memory: {run.peak_what} {_bytes(run.peak_bytes)}; forward {run.seconds:.2f} s"
+        )
+    failure = seen.failure
+    if failure is not None:
+        n = failure.node
+        lines.append(f"torch stops at {n.op} {n.label} ({n.pos}) while {_phase(failure.phase)}:")
+        lines.append(f"  torch:     {failure.error}")
+        for k, d in enumerate(run.errors.get(n.id, [])):
+            lines.append(f"  {'skipcheck:' if k == 0 else '':<10} {d.code} {d.message}")
+    if run.disagreements:
+        lines.append(
+            "INTERNAL ERROR: skipcheck disagrees with torch — a skipcheck bug; please report it"
+        )
+        for dis in run.disagreements:
+            where = (
+                f"{dis.node.op} {dis.node.label} ({dis.node.pos}): " if dis.node is not None else ""
+            )
+            lines.append(f"  {where}{dis.what}")
+    elif failure is not None:
+        lines.append(f"verdict: the model fails at {failure.node.label}; skipcheck and torch agree")
+    else:
+        lines.append("verdict: the model runs; skipcheck and torch agree on every shape")
+    return lines
+
+
+def _phase(phase: str) -> str:
+    return "building the layer" if phase == "build" else "running the layer"
+
+
+def _show(shape: Sequence[Any]) -> str:
+    return "×".join(str(d) for d in shape)
+
+
+def _bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

@@ -1,0 +1,139 @@
+"""Export: a spec as readable, standalone PyTorch source (it imports only torch).
+
+The generated model places every layer at the same path as ``build`` does, so
+both have the same ``state_dict`` keys and either can load the other's weights.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from skipcheck import __version__
+from skipcheck.errors import SkipcheckError
+from skipcheck.graph import Graph, Node
+from skipcheck.ops.base import TorchLayer
+from skipcheck.torch import layers
+from skipcheck.torch.build import concrete_input, module_path, trace
+
+RESERVED = frozenset({"x", "m", "self", "torch", "nn", "F", "put", "Merge", "Crop", "annotations"})
+
+
+def class_name(name: str) -> str:
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
+    out = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
+    return f"Model{out}" if out[0].isdigit() else out
+
+
+def call(spec: TorchLayer) -> str:
+    args = [repr(a) for a in spec.args] + [f"{k}={v!r}" for k, v in spec.kwargs.items()]
+    return f"{spec.cls}({', '.join(args)})"
+
+
+def variable_names(graph: Graph) -> dict[int, str]:
+    """``x`` for a value only the next layer reads; a name for the rest (skips, stage outputs)."""
+    readers: dict[int, list[int]] = {}
+    for node in graph.nodes:
+        for i in node.inputs:
+            readers.setdefault(i, []).append(node.id)
+    taken: set[str] = set()
+    names: dict[int, str] = {}
+    for node in graph.nodes:
+        if readers.get(node.id) in ([node.id + 1], None):
+            names[node.id] = "x"
+            continue
+        name = node.name if node.id and node.name else f"x{node.id}"
+        if not name.isidentifier() or keyword.iskeyword(name) or name in RESERVED | taken:
+            name = f"x{node.id}"
+        taken.add(name)
+        names[node.id] = name
+    return names
+
+
+def export_source(graph: Graph, input_shape: Sequence[int | str] | None = None) -> str:
+    """The standalone PyTorch module for ``graph`` as Python source text."""
+    shape = concrete_input(graph, input_shape)
+    seen = trace(graph, shape)
+    if seen.failure is not None:
+        f = seen.failure
+        raise SkipcheckError(
+            f"cannot export: torch fails at {f.node.label}: {f.error} (`skipcheck dryrun` shows why)",
+            f.node.pos,
+        )
+    cls = class_name(graph.name)
+    used = {spec.cls for spec in seen.specs.values()}
+    out = seen.shapes[graph.out]
+    head = [
+        f'"""{graph.name}: exported by skipcheck {__version__} from {graph.file}.',
+        "",
+        f"Input {_show(shape)} → output {_show(out)}; {seen.parameters:,} parameters.",
+        "Standalone: needs only torch. Layers sit at the spec's paths (the state_dict keys).",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import torch",
+        "import torch.nn.functional as F",
+        "from torch import nn",
+        "",
+    ]
+    helpers: list[Any] = []
+    if "Merge" in used:
+        helpers += [layers.Merge, layers._center_crop, layers._pad_to]
+    if "Crop" in used:
+        helpers.append(layers.Crop)
+    helpers.append(layers.put)
+    body = ["", *("\n" + inspect.getsource(h) for h in helpers)]
+    init, forward = _body(graph, seen.specs, seen.shapes)
+    model = [
+        "",
+        "",
+        f"class {cls}(nn.Module):",
+        f'    """{graph.name}, built layer by layer as the spec writes it."""',
+        "",
+        "    def __init__(self) -> None:",
+        "        super().__init__()",
+        *init,
+        "",
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+        "        m = self.get_submodule",
+        *forward,
+        "",
+        "",
+        'if __name__ == "__main__":',
+        f"    model = {cls}()",
+        f"    print(model(torch.randn({', '.join(map(str, shape))})).shape)",
+        "",
+    ]
+    return "\n".join(head) + "\n".join(body) + "\n".join(model)
+
+
+def _body(
+    graph: Graph, specs: dict[int, TorchLayer], shapes: dict[int, tuple[int, ...]]
+) -> tuple[list[str], list[str]]:
+    names = variable_names(graph)
+    init: list[str] = []
+    forward: list[str] = []
+    if names[0] != "x":
+        forward.append(f"        {names[0]} = x")
+    stage: str | None = None
+    for node in graph.nodes[1:]:
+        if node.stage != stage and node.stage is not None:
+            stage = node.stage
+            init.append(f"        # {stage}")
+            forward.append(f"        # {stage}")
+        path = module_path(node)
+        init.append(f"        put(self, {path!r}, {call(specs[node.id])})")
+        args = ", ".join(names[i] for i in node.inputs)
+        forward.append(
+            f"        {names[node.id]} = m({path!r})({args})  # {_show(shapes[node.id])}"
+        )
+    forward.append(f"        return {names[graph.out]}")
+    return init, forward
+
+
+def _show(shape: Sequence[Any]) -> str:
+    return "×".join(str(d) for d in shape)
