@@ -362,6 +362,74 @@ def sizes(
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_FINDINGS)
 
 
+@app.command()
+def dryrun(
+    spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
+    device: Annotated[
+        str, typer.Option("--device", "-d", help="meta (no memory), cpu or cuda.")
+    ] = "meta",
+    input: Annotated[
+        str | None, typer.Option("--input", "-i", help="Input shape, e.g. 1x3x224x224.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run on cpu/cuda even above the memory budget.")
+    ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a param: --set base=48 (repeatable)."),
+    ] = None,
+) -> None:
+    """Run the model once in PyTorch and compare every layer's shape with skipcheck's."""
+    from skipcheck.check import parse_input
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.torch import dryrun_command
+
+    try:
+        shape = parse_input(input) if input else None
+        lines, code = dryrun_command(
+            spec, device=device, input_shape=shape, force=force, params=parse_sets(set_)
+        )
+    except SkipcheckError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    typer.echo("\n".join(lines))
+    raise typer.Exit(code)
+
+
+@app.command()
+def export(
+    spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the code here (default: stdout).")
+    ] = None,
+    input: Annotated[
+        str | None, typer.Option("--input", "-i", help="Input shape, e.g. 1x3x224x224.")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a param: --set base=48 (repeatable)."),
+    ] = None,
+) -> None:
+    """Write the spec as standalone PyTorch code (it imports only torch)."""
+    from pathlib import Path
+
+    from skipcheck.check import parse_input
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.torch import export_command
+
+    try:
+        shape = parse_input(input) if input else None
+        source = export_command(spec, input_shape=shape, params=parse_sets(set_))
+        if output is None:
+            typer.echo(source, nl=False)
+        else:
+            Path(output).write_text(source)
+            typer.echo(f"wrote {output}", err=True)
+    except (SkipcheckError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+
+
 def main() -> None:
     app(prog_name="skipcheck")
 

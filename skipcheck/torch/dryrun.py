@@ -100,7 +100,9 @@ def compare(run: DryRun) -> None:
         if mine is None or theirs is None:
             continue
         run.compared += 1
-        same = len(mine) == len(theirs) and all(a is None or a == b for a, b in zip(mine, theirs))
+        same = len(mine) == len(theirs) and all(
+            a is None or a == b for a, b in zip(mine, theirs, strict=True)
+        )
         if not same:
             shown = "×".join("?" if a is None else str(a) for a in mine)
             run.disagreements.append(
@@ -119,14 +121,10 @@ def compare(run: DryRun) -> None:
         run.disagreements.append(
             Disagreement(node, f"skipcheck reports {codes} here, but torch runs this layer")
         )
-    if failed is None and run.symbolic_params is not None:
-        if run.symbolic_params != seen.parameters:
-            run.disagreements.append(
-                Disagreement(
-                    None,
-                    f"parameter count: skipcheck {run.symbolic_params:,}, torch {seen.parameters:,}",
-                )
-            )
+    mine_p, theirs_p = run.symbolic_params, seen.parameters
+    if failed is None and mine_p is not None and mine_p != theirs_p:
+        what = f"parameter count: skipcheck {mine_p:,}, torch {theirs_p:,}"
+        run.disagreements.append(Disagreement(None, what))
 
 
 def memory_budget(device: str) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 from skipcheck import __version__
 from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph, Node
+from skipcheck.graph import Graph
 from skipcheck.ops.base import TorchLayer
 from skipcheck.torch import layers
 from skipcheck.torch.build import concrete_input, module_path, trace
