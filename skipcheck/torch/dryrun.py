@@ -110,17 +110,13 @@ def compare(run: DryRun) -> None:
             )
     failed = seen.failure.node.id if seen.failure is not None else None
     first_error = min(run.errors, default=None)
-    if failed is not None and failed not in run.errors:
-        node = seen.failure.node if seen.failure is not None else None
-        run.disagreements.append(
-            Disagreement(node, "torch fails here, but skipcheck reports no error for this layer")
-        )
+    if seen.failure is not None and seen.failure.node.id not in run.errors:
+        what = "torch fails here, but skipcheck reports no error for this layer"
+        run.disagreements.append(Disagreement(seen.failure.node, what))
     if first_error is not None and (failed is None or first_error < failed):
-        node = run.graph.nodes[first_error]
         codes = ", ".join(d.code for d in run.errors[first_error])
-        run.disagreements.append(
-            Disagreement(node, f"skipcheck reports {codes} here, but torch runs this layer")
-        )
+        what = f"skipcheck reports {codes} here, but torch runs this layer"
+        run.disagreements.append(Disagreement(run.graph.nodes[first_error], what))
     mine_p, theirs_p = run.symbolic_params, seen.parameters
     if failed is None and mine_p is not None and mine_p != theirs_p:
         what = f"parameter count: skipcheck {mine_p:,}, torch {theirs_p:,}"
