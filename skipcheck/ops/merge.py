@@ -156,10 +156,12 @@ class Merge(Op):
             return
         verdicts = []
         diffs = []
-        for word, r, s in zip(words, run[2:], skip[2:], strict=False):
+        for axis, (word, r, s) in enumerate(zip(words, run[2:], skip[2:], strict=False)):
             ok: Verdict = equal(r, s)
             if self.broadcast and (concrete(r, ctx.at) == 1 or concrete(s, ctx.at) == 1):
                 ok = True
+                if concrete(r, ctx.at) == 1:
+                    out[axis] = s  # torch broadcasts a size-1 running tensor up to the skip
             if ok is None:
                 cr, cs = concrete(r, ctx.at), concrete(s, ctx.at)
                 ok = None if cr is None or cs is None else cr == cs

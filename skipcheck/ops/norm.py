@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
-from skipcheck.shapes.dims import divisible
+from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible
 
 if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
@@ -54,6 +54,28 @@ class InstanceNorm(BatchNorm):
         Param("track_running_stats", "bool", False),
     )
     min_rank = 1
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        if not node.params["track_running_stats"]:
+            # torch normalises with each sample's own statistics and refuses a single
+            # spatial position ("Expected more than 1 spatial element"), in eval mode too
+            spatial = x[2:]
+            verdict: Verdict = None
+            if len(spatial) == 1:
+                verdict = at_least(spatial[0], 2)
+            else:
+                values = [concrete(d, ctx.at) for d in spatial]
+                if all(isinstance(v, int) for v in values):
+                    verdict = math.prod(int(v) for v in values) > 1
+            ctx.check(
+                [verdict],
+                "SC106",
+                f"instancenorm {node.label} normalises over the spatial positions, "
+                f"but {ctx.table.show(x)} has only one",
+                fatal=True,
+            )
+        return x
 
 
 @dataclass

@@ -9,6 +9,7 @@ skipcheck's shape rules, which keeps torch an independent referee.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,6 +129,12 @@ def trace(
             except Exception as exc:  # torch's refusal is the finding we report
                 result.failure = Failure(node, phase, f"{type(exc).__name__}: {exc}".strip())
                 return result
+            if 0 in out.shape:  # e.g. `area` resizing to 0 returns an empty tensor, silently
+                shown = "×".join(map(str, out.shape))
+                result.failure = Failure(
+                    node, "forward", f"torch returns an empty tensor ({shown})"
+                )
+                return result
             values[node.id] = out
             result.shapes[node.id] = tuple(out.shape)
             if on_node is not None:
@@ -138,6 +145,35 @@ def trace(
                 if last[i] == node.id:
                     live -= values.pop(i).nbytes
     return result
+
+
+def confirm_on_cpu(seen: Trace, node: Node, limit_bytes: int = 1 << 28) -> Failure | None:
+    """Run one layer on the CPU, where torch checks arguments that meta kernels skip.
+
+    (``output_padding`` not below the stride is one: the meta kernel computes a size.)
+    Returns torch's refusal, or None when the CPU runs it too or it is too big to try.
+    """
+    shapes = [seen.shapes[i] for i in node.inputs]
+    if sum(math.prod(s) for s in shapes) * 4 > limit_bytes:
+        return None
+    phase = "build"
+    try:
+        layer = instantiate(OPS[node.op].torch_layer(node, shapes)).eval()
+        phase = "forward"
+        with torch.no_grad():
+            layer(*(torch.zeros(s) for s in shapes))
+    except Exception as exc:  # torch's refusal is the finding we report
+        return Failure(node, phase, f"{type(exc).__name__}: {exc} (on cpu; meta skips this check)")
+    return None
+
+
+def refute(seen: Trace, node: Node, failure: Failure) -> None:
+    """Record that torch fails at ``node`` after all: nothing after it ran."""
+    seen.failure = failure
+    for node_id in [i for i in seen.shapes if i >= node.id]:
+        del seen.shapes[node_id]
+        seen.layers.pop(node_id, None)
+        seen.specs.pop(node_id, None)
 
 
 class SpecModel(nn.Module):

@@ -22,7 +22,7 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.propagate import ShapeTable
-from skipcheck.torch.build import Trace, concrete_input, trace
+from skipcheck.torch.build import Trace, concrete_input, confirm_on_cpu, refute, trace
 
 DEVICES = ("meta", "cpu", "cuda")
 BYTES_PER_VALUE = 4  # float32
@@ -170,6 +170,14 @@ def dryrun(
     seen = trace(graph, shape, device)
     seconds = time.perf_counter() - started
     run = DryRun(graph, table, seen, device, shape, errors_by_node(graph, table))
+    first_error = min(run.errors, default=None)
+    if device == "meta" and first_error is not None:
+        failed_at = seen.failure.node.id if seen.failure is not None else len(graph.nodes)
+        if first_error < failed_at and first_error in seen.shapes:
+            node = graph.nodes[first_error]
+            refused = confirm_on_cpu(seen, node)
+            if refused is not None:
+                refute(seen, node, refused)
     run.estimate_bytes, run.budget_bytes, run.seconds = estimate, budget, seconds
     if device == "cuda":
         torch.cuda.synchronize()
