@@ -15,6 +15,32 @@ if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
 
 
+def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> None:
+    """SC106: torch refuses to normalise groups of one value ("Expected more than 1 ...").
+
+    Each of ``groups`` (per sample and channel group; None: unknown) spans the spatial
+    positions; their product with ``groups`` must exceed 1.
+    """
+    if groups is not None and groups > 1:
+        return
+    spatial = x[2:]
+    verdict: Verdict = None
+    if groups is not None and len(spatial) == 1:
+        verdict = at_least(spatial[0], 2)
+    else:
+        values = [concrete(d, ctx.at) for d in spatial]
+        if all(isinstance(v, int) for v in values):
+            big = math.prod(int(v) for v in values) > 1
+            verdict = True if big else (False if groups is not None else None)
+    ctx.check(
+        [verdict],
+        "SC106",
+        f"{node.op} {node.label} normalises groups of a single value in {ctx.table.show(x)}; "
+        "torch refuses that",
+        fatal=True,
+    )
+
+
 @dataclass
 class BatchNorm(Op):
     name = "batchnorm"
@@ -56,26 +82,10 @@ class InstanceNorm(BatchNorm):
     min_rank = 1
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
-        x = inputs[0]
         if not node.params["track_running_stats"]:
-            # torch normalises with each sample's own statistics and refuses a single
-            # spatial position ("Expected more than 1 spatial element"), in eval mode too
-            spatial = x[2:]
-            verdict: Verdict = None
-            if len(spatial) == 1:
-                verdict = at_least(spatial[0], 2)
-            else:
-                values = [concrete(d, ctx.at) for d in spatial]
-                if all(isinstance(v, int) for v in values):
-                    verdict = math.prod(int(v) for v in values) > 1
-            ctx.check(
-                [verdict],
-                "SC106",
-                f"instancenorm {node.label} normalises over the spatial positions, "
-                f"but {ctx.table.show(x)} has only one",
-                fatal=True,
-            )
-        return x
+            # torch normalises with each sample's own statistics, in eval mode too
+            single_values(ctx, node, inputs[0], 1)
+        return inputs[0]
 
 
 @dataclass
@@ -96,6 +106,9 @@ class GroupNorm(Op):
             [divisible(c, g)],
             "SC104",
             f"GroupNorm({g}) needs channels divisible by {g}, but {node.where} gets {c} channels",
+        )
+        single_values(
+            ctx, node, inputs[0], inputs[0][0] * c // g if isinstance(inputs[0][0], int) else None
         )
         return inputs[0]
 

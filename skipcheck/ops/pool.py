@@ -39,7 +39,8 @@ class _Pool(Op):
         p = per_axis(node, "padding", rank)
         d = per_axis(node, "dilation", rank) if self.has_dilation else (1,) * rank
         for axis in range(rank):
-            limit = (d[axis] * (k[axis] - 1) + 1) // 2 if self.has_dilation else k[axis] // 2
+            # torch compares with the plain kernel, dilation or not (pool2d/3d_shape_check)
+            limit = k[axis] // 2
             if p[axis] > limit:
                 ctx.check(
                     [False],

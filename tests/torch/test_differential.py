@@ -1,9 +1,16 @@
 """Differential test: skipcheck's verdict and every shape against torch's, on random models.
 
 Each example is a random spec (tests/torch/archs.py). skipcheck propagates shapes
-symbolically; torch builds the model layer by layer and runs it on the meta
-device. They must agree on every layer's shape, on whether (and where) the model
-fails, and on the parameter count. ``SKIPCHECK_DIFF_EXAMPLES`` raises the count.
+symbolically; torch builds the model layer by layer from its own input shapes and
+runs it. They must agree on every layer's shape, on whether (and where) the model
+fails, and on the parameter count.
+
+torch runs on the CPU here, with tiny tensors: the meta device skips some of the
+argument checks the real kernels make (``output_padding`` not below the stride), so
+it cannot referee verdicts alone. ``test_meta_dryrun_agrees`` covers the meta path
+that ``skipcheck dryrun`` takes by default (meta, then the CPU for refusals).
+
+``SKIPCHECK_DIFF_EXAMPLES`` raises the example count (default 2,000).
 """
 
 from __future__ import annotations
@@ -18,28 +25,78 @@ from tests.torch.archs import architecture
 
 torch = pytest.importorskip("torch")
 
-from skipcheck.torch.dryrun import dryrun  # noqa: E402
+from skipcheck.torch.build import concrete_input, trace  # noqa: E402
+from skipcheck.torch.dryrun import DryRun, compare, dryrun, errors_by_node  # noqa: E402
 
 EXAMPLES = int(os.environ.get("SKIPCHECK_DIFF_EXAMPLES", "2000"))
+SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # tiny tensors: threads only add overhead, and the suite shares 2 cores
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def disagreements(text: str) -> list[str]:
     graph = build_graph("random.yaml", text=text)
-    run = dryrun(graph)
-    out = [f"{d.node.label if d.node else ''}: {d.what}" for d in run.disagreements]
-    # the same verdict, stated independently of dryrun's bookkeeping
     table = check(graph)
-    torch_runs = run.trace.failure is None
-    if torch_runs != (not table.errors):
+    shape = concrete_input(graph)
+    seen = trace(graph, shape, "cpu")
+    run = DryRun(graph, table, seen, "cpu", shape, errors_by_node(graph, table))
+    compare(run)
+    out = [f"{d.node.label if d.node else ''}: {d.what}" for d in run.disagreements]
+    # the verdict once more, stated without dryrun's bookkeeping
+    torch_runs = seen.failure is None
+    if torch_runs == bool(table.errors):
         out.append(f"verdict: torch runs={torch_runs}, skipcheck errors={table.errors}")
+    # (None: a LayerNorm over a spatial size that skipcheck keeps symbolic)
+    if torch_runs and table.total_params not in (None, seen.parameters):
+        out.append(f"parameters: skipcheck {table.total_params}, torch {seen.parameters}")
     return out
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(max_examples=EXAMPLES, **SETTINGS)
 @given(architecture())
 def test_skipcheck_agrees_with_torch(text: str) -> None:
     assert disagreements(text) == [], text
+
+
+@settings(max_examples=max(EXAMPLES // 10, 50), **SETTINGS)
+@given(architecture())
+def test_meta_dryrun_agrees(text: str) -> None:
+    run = dryrun(build_graph("random.yaml", text=text))
+    assert [d.what for d in run.disagreements] == [], text
+
+
+REGRESSIONS = [
+    # each once disagreed with torch; the fix is in the op's shape rule
+    ("instancenorm", [1, 1, 1], "SC106"),  # one spatial position: torch refuses, eval too
+    ("instancenorm", [1, 2, 1, 1], "SC106"),
+    ("instancenorm", [1, 2, 1, 2], None),
+    ("groupnorm: 2", [1, 2, 1, 1], "SC106"),  # one value per group
+    ("groupnorm: 2", [2, 2, 1, 1], None),
+    ("avgpool: {kernel_size: 2, ceil_mode: true}", [1, 1, 1, 1, 1], "SC103"),  # 3D only
+    ("avgpool: {kernel_size: 2, ceil_mode: true}", [1, 1, 1, 1], None),
+    ("avgpool: {kernel_size: 3, padding: 1}", [1, 1, 2, 9, 9], "SC103"),
+    ("maxpool: {kernel_size: 3, padding: 2, dilation: 2}", [1, 1, 12, 12], "SC106"),
+    ("maxpool: {kernel_size: 1, padding: 1, dilation: 2}", [1, 1, 12], "SC106"),
+    ("residual: {body: [global_avgpool], merge: mul}", [1, 1, 1, 2], None),  # 1×1 * 1×2
+    ("upsample: {scale_factor: 0.5, mode: area}", [1, 1, 1, 1], "SC103"),  # empty tensor
+    ("conv_transpose: {out_channels: 1, kernel_size: 1, output_padding: 1}", [1, 1, 3], "SC106"),
+]
+
+
+@pytest.mark.parametrize(("layer", "shape", "code"), REGRESSIONS)
+def test_regressions(layer: str, shape: list[int], code: str | None) -> None:
+    text = f"skipcheck: 1\ninput: {shape}\nlayers:\n  - {layer}\n"
+    assert disagreements(text) == []
+    assert [d.code for d in check(build_graph("r.yaml", text=text)).errors][:1] == (
+        [code] if code else []
+    )
