@@ -133,6 +133,12 @@ def divisible(a: Dim, d: int) -> Verdict:
 
 def guarded(fn: Any, *dims: Dim, text: str, at: dict[str, int]) -> Dim:
     """Apply a size rule; where it leaves the exact fragment, keep the concrete value."""
+    if any(isinstance(d, Opaque) for d in dims):
+        # Opaque arithmetic drops the value when it meets an Affine; the concrete
+        # values of both are known here, so compute with them
+        values = [concrete(d, at) for d in dims]
+        if all(isinstance(v, int) for v in values):
+            return Opaque(text, fn(*values))
     try:
         return fn(*dims)  # type: ignore[no-any-return]
     except OutOfFragment:

@@ -1,0 +1,26 @@
+"""torch as the referee: run a spec through skipcheck and through torch, list where they differ."""
+
+from __future__ import annotations
+
+from skipcheck.check import build_graph, check
+from skipcheck.torch.build import Trace, concrete_input, trace
+from skipcheck.torch.dryrun import DryRun, compare, errors_by_node
+
+
+def referee(text: str, device: str = "cpu") -> tuple[list[str], Trace]:
+    """Every disagreement between skipcheck and torch on this spec (none, if all is well)."""
+    graph = build_graph("spec.yaml", text=text)
+    table = check(graph)
+    shape = concrete_input(graph)
+    seen = trace(graph, shape, device)
+    run = DryRun(graph, table, seen, device, shape, errors_by_node(graph, table))
+    compare(run)
+    out = [f"{d.node.label if d.node else ''}: {d.what}" for d in run.disagreements]
+    # the verdict once more, stated without dryrun's bookkeeping
+    torch_runs = seen.failure is None
+    if torch_runs == bool(table.errors):
+        out.append(f"verdict: torch runs={torch_runs}, skipcheck errors={table.errors}")
+    # (None: a LayerNorm over a spatial size that skipcheck keeps symbolic)
+    if torch_runs and table.total_params not in (None, seen.parameters):
+        out.append(f"parameters: skipcheck {table.total_params}, torch {seen.parameters}")
+    return out, seen
