@@ -28,9 +28,9 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
     if groups is not None and len(spatial) == 1:
         verdict = at_least(spatial[0], 2)
     else:
-        values = [concrete(d, ctx.at) for d in spatial]
-        if all(isinstance(v, int) for v in values):
-            big = math.prod(int(v) for v in values) > 1
+        sizes = [v for v in (concrete(d, ctx.at) for d in spatial) if isinstance(v, int)]
+        if len(sizes) == len(spatial):
+            big = math.prod(sizes) > 1
             verdict = True if big else (False if groups is not None else None)
     ctx.check(
         [verdict],

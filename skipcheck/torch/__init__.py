@@ -31,7 +31,7 @@ def build(spec: Any, /, *, input_shape: Sequence[int | str] | None = None, **par
     >>> model = skipcheck.build("specs/unet_original.yaml", base=32)   # doctest: +SKIP
     """
     require_torch()
-    from skipcheck.torch.build import build as build_model
+    from skipcheck.torch.model import build as build_model
 
     return build_model(spec, input_shape=input_shape, **params)
 

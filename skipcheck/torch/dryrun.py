@@ -22,7 +22,7 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.propagate import ShapeTable
-from skipcheck.torch.build import Trace, concrete_input, confirm_on_cpu, refute, trace
+from skipcheck.torch.model import Trace, concrete_input, confirm_on_cpu, refute, trace
 
 DEVICES = ("meta", "cpu", "cuda")
 BYTES_PER_VALUE = 4  # float32

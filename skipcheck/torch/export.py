@@ -17,7 +17,7 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
 from skipcheck.ops.base import TorchLayer
 from skipcheck.torch import layers
-from skipcheck.torch.build import concrete_input, module_path, trace
+from skipcheck.torch.model import concrete_input, module_path, trace
 
 RESERVED = frozenset({"x", "m", "self", "torch", "nn", "F", "put", "Merge", "Crop", "annotations"})
 
@@ -129,7 +129,7 @@ def _body(
         init.append(f"        put(self, {path!r}, {call(specs[node.id])})")
         args = ", ".join(names[i] for i in node.inputs)
         forward.append(
-            f"        {names[node.id]} = m({path!r})({args})  # {_show(shapes[node.id])}"
+            f"        {names[node.id]} = m({path!r})({args})  # {node.op} {_show(shapes[node.id])}"
         )
     forward.append(f"        return {names[graph.out]}")
     return init, forward

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from skipcheck.check import build_graph, check
-from skipcheck.torch.build import Trace, concrete_input, trace
 from skipcheck.torch.dryrun import DryRun, compare, errors_by_node
+from skipcheck.torch.model import Trace, concrete_input, trace
 
 
 def referee(text: str, device: str = "cpu") -> tuple[list[str], Trace]:

@@ -1,0 +1,126 @@
+"""build and export: the same model twice, once as an nn.Module, once as standalone code."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+import skipcheck
+from skipcheck.check import build_graph, check
+from skipcheck.errors import SkipcheckError
+from tests.conftest import SPECS
+
+torch = pytest.importorskip("torch")
+
+from skipcheck.torch.export import export_source  # noqa: E402
+
+UNET = str(SPECS / "unet_original.yaml")
+
+# residual with a projection shortcut, a skip through `via`, crop/pad/interpolate merges
+MIXED = """
+skipcheck: 1
+name: mixed-bag
+input: [2, 3, 34, 30]
+params: {base: 8}
+blocks:
+  basic:
+    args: [ch, stride=1]
+    layers:
+      - residual:
+          body:
+            - conv: {out_channels: ch, kernel_size: 3, stride: stride, padding: 1, bias: false}
+            - batchnorm
+            - relu
+            - conv: {out_channels: ch, kernel_size: 3, padding: 1, bias: false}
+            - batchnorm
+          shortcut:
+            - conv: {out_channels: ch, kernel_size: 1, stride: stride, bias: false}
+            - batchnorm
+      - relu
+encoder:
+  - {stage: stem, layers: [{conv: {out_channels: base, kernel_size: 3}}, relu]}
+  - {stage: down, layers: [{basic: {ch: base * 2, stride: 2}}]}
+  - {stage: deeper, layers: [{maxpool: 2}, {basic: {ch: base * 4}}, {crop: 1}]}
+decoder:
+  - stage: up1
+    layers:
+      - upsample: {scale_factor: 2, mode: bilinear}
+      - add: {skip: down, via: [{conv: {out_channels: base * 4, kernel_size: 1}}], align: interpolate}
+  - stage: up2
+    layers:
+      - conv_transpose: {out_channels: base, kernel_size: 2, stride: 2}
+      - concat: {skip: stem, align: center_crop}
+      - crop: 1
+      - mul: {skip: stem, align: pad, via: [{conv: {out_channels: base * 2, kernel_size: 1}}]}
+head:
+  - conv: {out_channels: 2, kernel_size: 1}
+"""
+
+
+def load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_build_mirrors_the_spec() -> None:
+    model = skipcheck.build(UNET, base=8)
+    keys = list(model.state_dict())
+    assert keys[:2] == ["enc1.0.double_conv.0.weight", "enc1.0.double_conv.0.bias"]
+    assert "dec4.0.weight" in keys and "head.0.weight" in keys  # the transposed conv, the head
+    assert "(double_conv): Module(" in str(model) and "(1): Merge('concat'" in str(model)
+    expected = check(build_graph(UNET, {"base": 8})).total_params
+    assert sum(p.numel() for p in model.parameters()) == expected == 485_682
+    out = model(torch.zeros(1, 1, 188, 188))
+    assert tuple(out.shape) == (1, 2, 4, 4)
+    assert list(skipcheck.build(UNET, base=8).state_dict()) == keys  # stable
+
+
+def test_build_takes_spec_text_and_refuses_broken_specs() -> None:
+    model = skipcheck.build(MIXED)
+    assert tuple(model(torch.zeros(2, 3, 34, 30)).shape) == (2, 2, 32, 28)
+    with pytest.raises(SkipcheckError, match="torch cannot build"):
+        skipcheck.build(str(SPECS / "unet_add_broken.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "shape", "params"),
+    [(None, (1, 1, 188, 188), {"base": 4}), (MIXED, (2, 3, 34, 30), {})],
+)
+def test_export_round_trip(
+    tmp_path: Path, text: str | None, shape: tuple[int, ...], params: dict
+) -> None:
+    graph = build_graph("spec.yaml", params, text=text) if text else build_graph(UNET, params)
+    source = export_source(graph)
+    assert "skipcheck" not in source.split('"""', 2)[2]  # nothing but the docstring names it
+    path = tmp_path / "exported.py"
+    path.write_text(source)
+    module = load_module(path, f"exported_{len(params)}")
+    classes = [
+        v for v in vars(module).values() if isinstance(v, type) and v.__module__ == module.__name__
+    ]
+    exported = classes[-1]().eval()
+    built = skipcheck.build(text or UNET, **params).eval()
+    assert list(exported.state_dict()) == list(built.state_dict())
+    assert sum(p.numel() for p in exported.parameters()) == sum(
+        p.numel() for p in built.parameters()
+    )
+    exported.load_state_dict(built.state_dict())
+    x = torch.randn(shape)
+    with torch.no_grad():
+        assert torch.equal(exported(x), built(x))
+
+
+def test_exported_code_reads_like_a_model() -> None:
+    source = export_source(build_graph(UNET))
+    assert "class UnetOriginal(nn.Module):" in source
+    assert "put(self, 'enc1.0.double_conv.0', nn.Conv2d(1, 64, 3))" in source
+    assert "x = m('dec4.1')(x, enc4)  # concat 1×1024×56×56" in source
+    assert "31,030,658 parameters" in source
+    compile(source, "exported.py", "exec")
