@@ -24,6 +24,7 @@ from skipcheck.check import build_graph, check
 from tests.torch.archs import architecture
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 
 from skipcheck.torch.dryrun import dryrun  # noqa: E402
 from tests.torch.referee import referee  # noqa: E402

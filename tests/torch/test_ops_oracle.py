@@ -14,6 +14,7 @@ import pytest
 from skipcheck.check import build_graph, check
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 
 from tests.torch.referee import referee  # noqa: E402
 
@@ -90,7 +91,7 @@ CASES: list[tuple[str, tuple[int, ...], int]] = [
     ("pad: [0, 1, 2, 0]", IMAGE, 2),
 ]
 
-SIZES = {1: range(1, 17), 2: range(1, 17), 3: range(1, 9)}
+SIZES = {1: range(1, 14), 2: range(1, 12), 3: range(1, 7)}
 PARAMS = [
     pytest.param(layers, rank, c, id=f"{layers.splitlines()[0]}-{rank}d-c{c}")
     for layers, ranks, c in CASES
