@@ -1,7 +1,8 @@
 """What it checks: an op that torch refuses for this input or these parameters —
 ``bilinear`` on a 3D input, ``pixel_unshuffle`` on a size its factor does not divide,
-pooling padding above half the kernel, ``output_padding`` not below the stride,
-``padding: same`` with a stride.
+pooling padding above half the kernel (dilation does not raise the limit),
+``output_padding`` not below the stride, ``padding: same`` with a stride, an
+``instancenorm`` or ``groupnorm`` whose groups hold a single value.
 
 Why it matters: torch raises before any computation ("pad should be at most half
 of effective kernel size", "padding='same' is not supported for strided convolutions").
