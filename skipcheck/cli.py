@@ -376,19 +376,20 @@ def dryrun(
     ] = False,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a param: --set base=48 (repeatable)."),
+        typer.Option("--set", help=SET_HELP),
     ] = None,
 ) -> None:
     """Run the model once in PyTorch and compare every layer's shape with skipcheck's."""
     from skipcheck.check import parse_input
     from skipcheck.errors import SkipcheckError
-    from skipcheck.torch import dryrun_command
+    from skipcheck.torch import dryrun_command, require_torch
+    from skipcheck.whatif.overrides import build_with_overrides
 
     try:
+        require_torch()
         shape = parse_input(input) if input else None
-        lines, code = dryrun_command(
-            spec, device=device, input_shape=shape, force=force, params=parse_sets(set_)
-        )
+        graph = build_with_overrides(spec, set_)
+        lines, code = dryrun_command(graph, device=device, input_shape=shape, force=force)
     except SkipcheckError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
@@ -407,7 +408,7 @@ def export(
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a param: --set base=48 (repeatable)."),
+        typer.Option("--set", help=SET_HELP),
     ] = None,
 ) -> None:
     """Write the spec as standalone PyTorch code (it imports only torch)."""
@@ -415,11 +416,14 @@ def export(
 
     from skipcheck.check import parse_input
     from skipcheck.errors import SkipcheckError
-    from skipcheck.torch import export_command
+    from skipcheck.torch import export_command, require_torch
+    from skipcheck.whatif.overrides import build_with_overrides
 
     try:
+        require_torch()
         shape = parse_input(input) if input else None
-        source = export_command(spec, input_shape=shape, params=parse_sets(set_))
+        graph = build_with_overrides(spec, set_)
+        source = export_command(graph, input_shape=shape)
         if output is None:
             typer.echo(source, nl=False)
         else:

@@ -52,8 +52,9 @@ class Merge(Op):
                 )
                 continue
             channels.append(skip[1])
-            if self.broadcast:
+            if self.broadcast and align == "none":
                 # torch broadcasting: a size-1 axis takes the other tensor's size
+                # (after an align the sizes are already the crop's, pad's or resize's)
                 out_spatial[:] = [
                     s if concrete(o, ctx.at) == 1 else o
                     for o, s in zip(out_spatial, skip[2:], strict=True)
@@ -156,12 +157,10 @@ class Merge(Op):
             return
         verdicts = []
         diffs = []
-        for axis, (word, r, s) in enumerate(zip(words, run[2:], skip[2:], strict=False)):
+        for word, r, s in zip(words, run[2:], skip[2:], strict=False):
             ok: Verdict = equal(r, s)
             if self.broadcast and (concrete(r, ctx.at) == 1 or concrete(s, ctx.at) == 1):
                 ok = True
-                if concrete(r, ctx.at) == 1:
-                    out[axis] = s  # torch broadcasts a size-1 running tensor up to the skip
             if ok is None:
                 cr, cs = concrete(r, ctx.at), concrete(s, ctx.at)
                 ok = None if cr is None or cs is None else cr == cs

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible
+from skipcheck.shapes.periodic import Affine, OutOfFragment
 
 if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
@@ -25,9 +26,14 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
         return
     spatial = x[2:]
     verdict: Verdict = None
-    if groups is not None and len(spatial) == 1:
-        verdict = at_least(spatial[0], 2)
-    else:
+    if groups is not None and all(isinstance(d, (int, Affine)) for d in spatial):
+        # every size is >= 1 here, so their product exceeds 1 iff their sum exceeds
+        # the rank: a sum stays exact where the sizes share one input-size symbol
+        try:
+            verdict = at_least(sum(spatial[1:], spatial[0]), len(spatial) + 1) if spatial else False
+        except OutOfFragment:
+            verdict = None
+    if verdict is None:
         sizes = [v for v in (concrete(d, ctx.at) for d in spatial) if isinstance(v, int)]
         if len(sizes) == len(spatial):
             big = math.prod(sizes) > 1

@@ -8,11 +8,14 @@ raises one SkipcheckError that says how to install it (exit code 2 at the CLI).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skipcheck.errors import SkipcheckError
+
+if TYPE_CHECKING:
+    from skipcheck.graph import Graph
 
 INSTALL_HINT = 'this needs PyTorch: install skipcheck[torch] (pip install "skipcheck[torch]")'
 
@@ -37,31 +40,23 @@ def build(spec: Any, /, *, input_shape: Sequence[int | str] | None = None, **par
 
 
 def dryrun_command(
-    path: str,
+    graph: Graph,
     *,
     device: str = "meta",
     input_shape: Sequence[int | str] | None = None,
     force: bool = False,
-    params: Mapping[str, Any] | None = None,
 ) -> tuple[list[str], int]:
     """``skipcheck dryrun``: the report's lines and the exit code (0 runs, 1 fails, 2 internal)."""
     require_torch()
-    from skipcheck.check import build_graph
     from skipcheck.torch.dryrun import dryrun, report
 
-    run = dryrun(build_graph(path, params), device=device, input_shape=input_shape, force=force)
+    run = dryrun(graph, device=device, input_shape=input_shape, force=force)
     return report(run), run.exit_code
 
 
-def export_command(
-    path: str,
-    *,
-    input_shape: Sequence[int | str] | None = None,
-    params: Mapping[str, Any] | None = None,
-) -> str:
-    """``skipcheck export``: the standalone PyTorch source for the spec at ``path``."""
+def export_command(graph: Graph, *, input_shape: Sequence[int | str] | None = None) -> str:
+    """``skipcheck export``: the standalone PyTorch source for a lowered spec."""
     require_torch()
-    from skipcheck.check import build_graph
     from skipcheck.torch.export import export_source
 
-    return export_source(build_graph(path, params), input_shape)
+    return export_source(graph, input_shape)

@@ -60,7 +60,7 @@ def test_dryrun_refuses_above_the_budget_unless_forced(monkeypatch: pytest.Monke
         (["--device", "tpu"], "--device must be one of meta, cpu, cuda"),
         (["--input", "1x1xHx188"], "torch needs numbers"),
         (["--input", "1x1x188"], "--input has 3 axes"),
-        (["--set", "bass=3"], "there is no param 'bass'"),
+        (["--set", "bass=3"], "did you mean 'base'"),
     ],
 )
 def test_dryrun_cannot_run_exits_2(args: list[str], message: str) -> None:

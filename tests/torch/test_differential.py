@@ -75,6 +75,7 @@ REGRESSIONS = [
     ("maxpool: {kernel_size: 3, padding: 2, dilation: 2}", [1, 1, 12, 12], "SC106"),
     ("maxpool: {kernel_size: 1, padding: 1, dilation: 2}", [1, 1, 12], "SC106"),
     ("residual: {body: [global_avgpool], merge: mul}", [1, 1, 1, 2], None),  # 1×1 * 1×2
+    ("residual: {body: [{maxpool: 2}], merge: mul, shortcut: [identity]}", [1, 1, 2], None),
     ("upsample: {scale_factor: 0.5, mode: area}", [1, 1, 1, 1], "SC103"),  # empty tensor
     ("conv_transpose: {out_channels: 1, kernel_size: 1, output_padding: 1}", [1, 1, 3], "SC106"),
 ]
@@ -103,3 +104,16 @@ layers:
 """
     assert disagreements(text) == []
     assert [d.code for d in check(build_graph("r.yaml", text=text)).errors] == ["SC105"]
+
+
+def test_regression_mul_after_center_crop_does_not_broadcast() -> None:
+    # the running tensor was 1 wide; broadcasting ran before the crop and took the skip's 2
+    text = """
+skipcheck: 1
+input: [1, 1, 2]
+layers:
+  - {stage: s0, layers: [{conv: {out_channels: 3, kernel_size: 1, stride: 3}}]}
+  - {stage: s1, layers: [{mul: {skip: input, align: center_crop}}]}
+"""
+    assert disagreements(text) == []
+    assert check(build_graph("r.yaml", text=text)).shape_of(2) == "1×3×1"
