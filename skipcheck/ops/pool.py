@@ -68,18 +68,6 @@ class _Pool(Op):
             x[1],
             *(pool_size(h, k[a], s[a], p[a], d[a], ceil_mode, ctx.at) for a, h in enumerate(x[2:])),
         )
-        if self.name == "avgpool" and rank == 3:
-            # avg_pool3d alone also wants the unpadded input to hold one whole kernel
-            ok = ctx.check(
-                [at_least(h, k[a]) for a, h in enumerate(x[2:])],
-                "SC103",
-                f"avgpool {node.label}: the input {ctx.table.show(x)} is smaller than the "
-                f"kernel {node.params['kernel_size']}, which torch's 3D average pool refuses",
-                operands=[ctx.operand("input", node.inputs[0])],
-                fatal=True,
-            )
-            if not ok:
-                return x
         if out_at_least_one(ctx, node, x, out) and not ceil_mode:
             drops_tail(
                 ctx,

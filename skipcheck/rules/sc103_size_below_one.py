@@ -1,6 +1,5 @@
 """What it checks: a layer whose output size would be below 1 — a kernel larger than
-its (padded) input, or too many downsamplings for the input size. A 3D ``avgpool``
-also needs every input size at least its kernel, padding or not (torch's rule).
+its (padded) input, or too many downsamplings for the input size.
 
 Why it matters: torch stops with "Kernel size can't be greater than actual input
 size" or "Output size is too small".

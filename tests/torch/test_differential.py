@@ -69,9 +69,9 @@ REGRESSIONS = [
     ("instancenorm", [1, 2, 1, 2], None),
     ("groupnorm: 2", [1, 2, 1, 1], "SC106"),  # one value per group
     ("groupnorm: 2", [2, 2, 1, 1], None),
-    ("avgpool: {kernel_size: 2, ceil_mode: true}", [1, 1, 1, 1, 1], "SC103"),  # 3D only
+    ("avgpool: {kernel_size: 2, ceil_mode: true}", [1, 1, 1, 1, 1], "SC106"),  # 3D only
     ("avgpool: {kernel_size: 2, ceil_mode: true}", [1, 1, 1, 1], None),
-    ("avgpool: {kernel_size: 3, padding: 1}", [1, 1, 2, 9, 9], "SC103"),
+    ("avgpool: {kernel_size: 3, padding: 1}", [1, 1, 2, 9, 9], "SC106"),
     ("maxpool: {kernel_size: 3, padding: 2, dilation: 2}", [1, 1, 12, 12], "SC106"),
     ("maxpool: {kernel_size: 1, padding: 1, dilation: 2}", [1, 1, 12], "SC106"),
     ("residual: {body: [global_avgpool], merge: mul}", [1, 1, 1, 2], None),  # 1×1 * 1×2
