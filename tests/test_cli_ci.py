@@ -122,4 +122,4 @@ def test_completion_of_commands_and_formats(monkeypatch: pytest.MonkeyPatch) -> 
     assert result.output.split() == ["sarif"]
     monkeypatch.setenv("COMP_WORDS", "skipcheck ex")
     monkeypatch.setenv("COMP_CWORD", "1")
-    assert runner.invoke(app, [], prog_name="skipcheck").output.split() == ["explain"]
+    assert runner.invoke(app, [], prog_name="skipcheck").output.split() == ["explain", "export"]
