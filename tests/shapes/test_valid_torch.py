@@ -25,8 +25,10 @@ def held_at(report: ValidSizes, var: str) -> dict[str, int]:
     for a in report.axes:
         if a.var == var:
             continue
+        # the smallest clean size: any size where the axis runs will do, and small
+        # tensors keep torch's meta kernels (resizes build index tensors) cheap
         spec = a.value or 64
-        out[a.var] = a.clean.nearest(spec)[1] or a.clean.smallest() or spec
+        out[a.var] = a.clean.smallest() or a.runs.smallest() or spec
     return out
 
 

@@ -124,9 +124,24 @@ class Reference:
             factor = None if f is None else (tuple(f) if isinstance(f, list) else float(f))
             mode = p["mode"]
             size = p["size"]
-            return F.interpolate(
-                x, size=size, scale_factor=factor, mode=mode, align_corners=p["align_corners"]
-            )
+            if (
+                mode in ("linear", "bilinear", "bicubic", "trilinear")
+                and x.dim()
+                == 2
+                + {
+                    "linear": 1,
+                    "bilinear": 2,
+                    "bicubic": 2,
+                    "trilinear": 3,
+                }[mode]
+            ):
+                # torch sizes every mode's output with one rule (upsample compute_output_size);
+                # the meta kernels of the smooth modes build index tensors and cost ~50 ms each
+                mode = "nearest"
+                align = None
+            else:
+                align = p["align_corners"]
+            return F.interpolate(x, size=size, scale_factor=factor, mode=mode, align_corners=align)
         if op == "pixel_shuffle":
             r = p["upscale_factor"]
             return F.pixel_shuffle(x[:, :1].repeat(1, r * r, 1, 1), r)
