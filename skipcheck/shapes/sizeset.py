@@ -48,6 +48,11 @@ class SizeSet:
         return SizeSet(self.var, modulus, tuple(out))
 
     def __and__(self, other: SizeSet) -> SizeSet:
+        # most constraints restrict nothing: skip the lift and the simplify then
+        if other.modulus == 1 and other.intervals == ((1, None),):
+            return self
+        if self.modulus == 1 and self.intervals == ((1, None),):
+            return other
         m = math.lcm(self.modulus, other.modulus)
         a, b = self.lift(m), other.lift(m)
         out: list[Interval | None] = []
@@ -77,18 +82,37 @@ class SizeSet:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SizeSet):
             return NotImplemented
-        m = math.lcm(self.modulus, other.modulus)
-        return self.lift(m).intervals == other.lift(m).intervals
+        # at one modulus the tight per-class intervals are unique, so compare them directly
+        a, b = self.simplify(), other.simplify()
+        if a.modulus == b.modulus:
+            return a.intervals == b.intervals
+        m = math.lcm(a.modulus, b.modulus)
+        return a.lift(m).intervals == b.lift(m).intervals
 
     def __hash__(self) -> int:
         s = self.simplify()
         return hash((s.modulus, s.intervals))
 
     def simplify(self) -> SizeSet:
-        for m in _divisors(self.modulus):
-            if m == self.modulus:
+        """The same set over the smallest modulus found (computed once per set)."""
+        cached: SizeSet | None = self.__dict__.get("_simple")
+        if cached is None:
+            cached = self._simplest()
+            object.__setattr__(self, "_simple", cached)
+        return cached
+
+    def _simplest(self) -> SizeSet:
+        n = self.modulus
+        intervals = self.intervals
+        unbounded = all(iv is None or iv[1] is None for iv in intervals)
+        for m in _divisors(n):
+            if m == n:
                 break
-            if self.modulus % m:
+            # Without upper bounds, which classes are empty repeats with any period the set
+            # has: a cheap test that rejects most candidates before the exact one.
+            if unbounded and any(
+                (intervals[r] is None) != (intervals[r % m] is None) for r in range(m, n)
+            ):
                 continue
             candidate = self._coarsen(m)
             if candidate is not None:
