@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
@@ -13,7 +12,6 @@ if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
 
 
-@dataclass
 class Elementwise(Op):
     """A shape-keeping layer; ``torch_name`` is the nn class it builds."""
 
@@ -41,7 +39,7 @@ def _make(
         "primary": primary,
         "__module__": __name__,
     }
-    return dataclass(type(torch_name, (Elementwise,), attrs))
+    return type(torch_name, (Elementwise,), attrs)
 
 
 ACTIVATIONS: tuple[type[Elementwise], ...] = (
@@ -71,7 +69,6 @@ ACTIVATIONS: tuple[type[Elementwise], ...] = (
 )
 
 
-@dataclass
 class PReLU(Elementwise):
     name = "prelu"
     doc = "nn.PReLU(num_parameters): one slope, or one per channel."

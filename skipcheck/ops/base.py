@@ -48,7 +48,6 @@ class Param:
     doc: str = ""
 
 
-@dataclass
 class Op(ABC):
     """Base of every op. Subclasses set the class attributes and override ``infer``."""
 
@@ -58,7 +57,6 @@ class Op(ABC):
     primary: ClassVar[str | None] = None  # the parameter set by `- op: value`
     aliases: ClassVar[tuple[str, ...]] = ()
     min_rank: ClassVar[int] = 1  # least number of spatial axes (0: works on [N, F])
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @abstractmethod
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
@@ -37,7 +36,6 @@ def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
         )
 
 
-@dataclass
 class Conv(Op):
     name = "conv"
     doc = "nn.Conv1d/2d/3d, chosen by the input's rank; in_channels is inferred."
@@ -98,7 +96,6 @@ class Conv(Op):
         return TorchLayer(f"nn.Conv{len(inputs[0]) - 2}d", args, kwargs)
 
 
-@dataclass
 class ConvTranspose(Op):
     name = "conv_transpose"
     doc = "nn.ConvTranspose1d/2d/3d: (H-1)·stride - 2·padding + dilation·(kernel-1) + output_padding + 1."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
@@ -33,7 +32,6 @@ def product(dims: Sequence[Any], at: dict[str, int]) -> Any:
     return Opaque(text)
 
 
-@dataclass
 class Flatten(Op):
     name = "flatten"
     doc = "nn.Flatten(start_dim=1, end_dim=-1)."
@@ -55,7 +53,6 @@ class Flatten(Op):
         return TorchLayer("nn.Flatten", (), self.torch_kwargs(node, "start_dim", "end_dim"))
 
 
-@dataclass
 class Linear(Op):
     name = "linear"
     doc = "nn.Linear on the last axis; in_features inferred."
@@ -78,7 +75,6 @@ class Linear(Op):
         return TorchLayer("nn.Linear", args, self.torch_kwargs(node, "bias"))
 
 
-@dataclass
 class Crop(Op):
     name = "crop"
     doc = "Remove `margin` rows/columns from both ends of each spatial axis (tensor slicing)."
@@ -96,7 +92,6 @@ class Crop(Op):
         return TorchLayer("Crop", (per_axis(node, "margin", len(inputs[0]) - 2),))
 
 
-@dataclass
 class Pad(Op):
     name = "pad"
     doc = (

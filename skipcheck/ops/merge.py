@@ -9,7 +9,6 @@ to the running size, ``pad`` zero-pads the running tensor to the skip's size,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
@@ -23,7 +22,6 @@ ALIGNS = ("none", "center_crop", "pad", "interpolate")
 AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
-@dataclass
 class Merge(Op):
     name = "add"
     doc = "x + skip: equal channels and equal sizes (no broadcasting: a broadcast skip add is almost always a bug)."
@@ -177,13 +175,11 @@ class Merge(Op):
         )
 
 
-@dataclass
 class Concat(Merge):
     name = "concat"
     doc = "torch.cat([x, skip], dim=1): equal sizes; channels add up."
 
 
-@dataclass
 class Mul(Merge):
     name = "mul"
     doc = "x * skip with torch broadcasting (a 1-channel or 1×1 gate is fine)."

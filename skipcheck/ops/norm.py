@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
@@ -47,7 +46,6 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
     )
 
 
-@dataclass
 class BatchNorm(Op):
     name = "batchnorm"
     torch_name = "BatchNorm"
@@ -74,7 +72,6 @@ class BatchNorm(Op):
         return TorchLayer(f"nn.{self.torch_name}{rank}d", (inputs[0][1],), kwargs)
 
 
-@dataclass
 class InstanceNorm(BatchNorm):
     name = "instancenorm"
     torch_name = "InstanceNorm"
@@ -94,7 +91,6 @@ class InstanceNorm(BatchNorm):
         return inputs[0]
 
 
-@dataclass
 class GroupNorm(Op):
     name = "groupnorm"
     doc = "nn.GroupNorm(num_groups, C); num_groups must divide the channels."
@@ -127,7 +123,6 @@ class GroupNorm(Op):
         return TorchLayer("nn.GroupNorm", args, self.torch_kwargs(node, "eps", "affine"))
 
 
-@dataclass
 class LayerNorm(Op):
     name = "layernorm"
     doc = "nn.LayerNorm over every non-batch axis (normalized_shape = shape[1:])."

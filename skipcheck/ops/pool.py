@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
@@ -25,7 +24,6 @@ def pool_size(h: Any, k: int, s: int, p: int, d: int, ceil_mode: bool, at: dict[
     return guarded(lambda o, hh: pool_ceil_fix(o, hh, s, p), out, h, text="ceil-mode size", at=at)
 
 
-@dataclass
 class _Pool(Op):
     has_dilation = False
     primary = "kernel_size"
@@ -94,7 +92,6 @@ _POOL_PARAMS = (
 )
 
 
-@dataclass
 class MaxPool(_Pool):
     name = "maxpool"
     doc = "nn.MaxPool1d/2d/3d; stride defaults to kernel_size."
@@ -106,7 +103,6 @@ class MaxPool(_Pool):
     )
 
 
-@dataclass
 class AvgPool(_Pool):
     name = "avgpool"
     doc = "nn.AvgPool1d/2d/3d; stride defaults to kernel_size."
@@ -118,7 +114,6 @@ class AvgPool(_Pool):
     )
 
 
-@dataclass
 class AdaptivePool(Op):
     name = "adaptive_avgpool"
     torch_name = "AdaptiveAvgPool"
@@ -145,14 +140,12 @@ class AdaptivePool(Op):
         return TorchLayer(f"nn.{self.torch_name}{len(inputs[0]) - 2}d", args)
 
 
-@dataclass
 class AdaptiveMaxPool(AdaptivePool):
     name = "adaptive_maxpool"
     torch_name = "AdaptiveMaxPool"
     doc = "nn.AdaptiveMaxPool1d/2d/3d: output_size per axis (null keeps the input's size)."
 
 
-@dataclass
 class GlobalAvgPool(Op):
     name = "global_avgpool"
     torch_name = "AdaptiveAvgPool"
@@ -166,7 +159,6 @@ class GlobalAvgPool(Op):
         return TorchLayer(f"nn.{self.torch_name}{len(inputs[0]) - 2}d", (1,))
 
 
-@dataclass
 class GlobalMaxPool(GlobalAvgPool):
     name = "global_maxpool"
     torch_name = "AdaptiveMaxPool"

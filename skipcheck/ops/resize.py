@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
@@ -18,7 +17,6 @@ MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "neare
 _RANK_OF_MODE = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
-@dataclass
 class Upsample(Op):
     name = "upsample"
     aliases = ("interpolate",)
@@ -93,7 +91,6 @@ class Upsample(Op):
         return TorchLayer("nn.Upsample", (), kwargs)
 
 
-@dataclass
 class PixelShuffle(Op):
     name = "pixel_shuffle"
     doc = "nn.PixelShuffle(r): C·r² × H × W → C × r·H × r·W (2D inputs)."
@@ -123,7 +120,6 @@ class PixelShuffle(Op):
         return TorchLayer("nn.PixelShuffle", (node.params["upscale_factor"],))
 
 
-@dataclass
 class PixelUnshuffle(Op):
     name = "pixel_unshuffle"
     doc = "nn.PixelUnshuffle(r): C × H × W → C·r² × H/r × W/r (2D inputs; r must divide H and W)."
