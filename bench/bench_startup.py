@@ -7,6 +7,7 @@ Usage: python bench/bench_startup.py [--runs 15]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,9 @@ def main() -> None:
             rows.append(('python -c "import torch"', [sys.executable, "-c", "import torch"]))
     except ImportError:
         pass
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        # every run would recompile the package from source: not what a user's install does
+        print("note: PYTHONDONTWRITEBYTECODE is set; unset it for figures that match an install")
     print(f"median of {args.runs} runs, whole process")
     results = {}
     for label, cmd in rows:
