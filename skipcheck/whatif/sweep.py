@@ -185,7 +185,8 @@ def _row(value: str, result: FileResult) -> SweepRow:
         not errors,
         errors=_labels(errors, graph),
         warnings=_labels([d for d in table.diagnostics if d.severity != "error"], graph),
-        output=result.output_shape(),
+        # a model that fails has no output: torch would stop at the first error
+        output=result.output_shape() if not errors else "—",
         params=table.total_params,
         sizes=describe_sizes(table),
         first_message=errors[0].message if errors else "",
@@ -271,7 +272,7 @@ def _fast_row(table: ShapeTable, symbol: str, valid: SizeSet, v: int) -> SweepRo
     if not ok and not errors:
         errors = _labels(table.errors, graph)
     output = "—"
-    if ok or (graph.out not in table.broken and v in valid):
+    if ok:
         at = {**table.at, symbol: v}
         output = "×".join(str(concrete(d, at)) for d in table.shapes[graph.out])
     first = next((d.message for d in table.errors), "")
