@@ -567,6 +567,13 @@ class _Lowerer:
             raise SkipcheckError(f"{op} needs a skip: `{op}: enc4` or `{op}: {{skip: enc4}}`", vpos)
         refs = args_map["skip"] if isinstance(args_map["skip"], list) else [args_map["skip"]]
         align = args_map.get("align", "none")
+        if align in ("pad", "interpolate") and len(refs) > 1:
+            # the running tensor takes one skip's size; which one would be a guess
+            raise SkipcheckError(
+                f"align: {align} brings the running tensor to one skip's size; "
+                f"give one skip, or merge the skips in two steps",
+                ppos.get("align", pos),
+            )
         if align not in ("none", "center_crop", "pad", "interpolate"):
             raise SkipcheckError(
                 f"align must be none, center_crop, pad or interpolate, not {align!r}{did_you_mean(str(align), ('none', 'center_crop', 'pad', 'interpolate'))}",

@@ -174,3 +174,14 @@ def test_names_inside_blocks_are_local(spec_file) -> None:
     graph = build_graph(path)
     muls = [n for n in graph.nodes if n.op == "mul"]
     assert muls[0].inputs[1] != muls[1].inputs[1]
+
+
+def test_pad_or_interpolate_takes_one_skip(spec_file) -> None:
+    path = spec_file(
+        HEAD + "layers:\n  - {relu: null, name: a}\n  - {relu: null, name: b}\n"
+        "  - concat: {skip: [a, b], align: pad}\n"
+    )
+    with pytest.raises(SkipcheckError) as info:
+        build_graph(path)
+    assert "give one skip" in info.value.message
+    assert info.value.pos is not None and info.value.pos.line == 7
