@@ -110,3 +110,21 @@ def test_input_override_skips_input_edits() -> None:
     found = suggest(str(SPECS / "unet_add_broken.yaml"), input_shape=(1, 3, 256, 256))
     titles = [f.title for _, fixes in found for f in fixes]
     assert titles and not any("input" in t for t in titles)
+
+
+def test_apply_takes_the_fix_number_after_the_flag(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from skipcheck.cli import app
+    from tests.conftest import SPECS
+
+    spec = tmp_path / "broken.yaml"
+    text = (SPECS / "unet_add_broken.yaml").read_text()
+    spec.write_text(text)
+    listing = CliRunner().invoke(app, ["fix", str(spec), "--input", "1x3x256x256"])
+    assert "fix 2:" in listing.output
+    result = CliRunner().invoke(app, ["fix", str(spec), "--apply", "2", "--input", "1x3x256x256"])
+    assert result.exit_code in (0, 1), result.output
+    assert "applied fix 2" in result.output
+    written = spec.read_text()
+    assert written != text and "# 128 vs 64 channels" in written
