@@ -321,9 +321,26 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             graph.output_pos or graph.input_pos,
             "the output is declared",
         )
+    if table.broken and table.at:
+        _complete_constraints(table)
     _explain_nearest(table)
     table.diagnostics.sort(key=lambda d: d.sort_key())
     return table
+
+
+def _complete_constraints(table: ShapeTable) -> None:
+    """Take the size constraints from a symbolic run when a fatal finding cut this one short.
+
+    Layers after the failure were skipped at the given size, so their conditions on the
+    input size are missing; a run with symbolic sizes reaches them (its findings are not
+    kept: those at the given size stand).
+    """
+    symbolic = [*table.shapes[0][:2], *table.axis_vars]
+    if any(not isinstance(v, str) for v in symbolic[2:]):
+        return
+    full = propagate(table.graph, symbolic)
+    table.constraints = full.constraints
+    table.domain = full.domain
 
 
 def check_declared(

@@ -192,36 +192,30 @@ class SizeSet:
         if top is not None and sum(1 for _ in s.members(1, top)) <= 8:
             return f"{v} ∈ {{{', '.join(str(x) for x in s.members(1, top))}}}"
         m = s.modulus
-        free: list[int] = []  # residues whose only bound is x >= 1
-        bounded: list[tuple[int, int | None, int]] = []  # (first member, last member, residue)
+        classes = []  # (first member, last member, residue)
         for r, iv in enumerate(s.intervals):
-            if iv is None:
-                continue
-            xlo = iv[0] * m + r
-            xhi = None if iv[1] is None else iv[1] * m + r
-            if xhi is None and xlo == (r or m):
-                free.append(r)
-            else:
-                bounded.append((xlo, xhi, r))
-        parts = []
-        if free:
-            parts.append(f"every {v}" if m == 1 else f"{v} ≡ {_residues(free)} (mod {m})")
-        # Residues share one phrase "H ≥ T" when one threshold T gives each its first member.
+            if iv is not None:
+                classes.append((iv[0] * m + r, None if iv[1] is None else iv[1] * m + r, r))
+        # Residues share one phrase "H ≥ T" when one threshold T gives each its first member;
+        # a class without a real bound (its first member is its smallest) fits any T up to it.
         groups: list[tuple[int, int, int | None, list[int]]] = []  # (T low, T high, xhi, residues)
-        for xlo, xhi, r in sorted(bounded, key=lambda b: b[0]):
+        for xlo, xhi, r in sorted(classes, key=lambda c: c[0]):
             for k, (tlo, thi, ghi, residues) in enumerate(groups):
                 if ghi == xhi and max(tlo, xlo - m + 1) <= min(thi, xlo):
                     groups[k] = (max(tlo, xlo - m + 1), min(thi, xlo), ghi, [*residues, r])
                     break
             else:
                 groups.append((xlo - m + 1, xlo, xhi, [r]))
-        for _, thi, xhi, residues in groups:
+        parts = []
+        for tlo, thi, xhi, residues in groups:
             first = min(_first_at_least(thi, r, m) for r in residues)
-            bound = [f"{v} ≥ {first}"] + ([f"{v} ≤ {xhi}"] if xhi is not None else [])
+            bound = [] if tlo <= 1 else [f"{v} ≥ {first}"]
+            bound += [f"{v} ≤ {xhi}"] if xhi is not None else []
             if m == 1:
-                parts.append(f"every {', '.join(bound)}")
+                parts.append("every " + (", ".join(bound) if bound else v))
             else:
-                parts.append(f"{v} ≡ {_residues(sorted(residues))} (mod {m}), {', '.join(bound)}")
+                cond = f"{v} ≡ {_residues(sorted(residues))} (mod {m})"
+                parts.append(", ".join([cond, *bound]))
         return " or ".join(parts)
 
 

@@ -227,3 +227,18 @@ def test_modulus_cap_falls_back_to_the_concrete_input(spec_file) -> None:
     symbolic = run(spec_file, body, "[N, 1, L]")
     assert symbolic.diagnostics == []
     assert symbolic.inexact and symbolic.broken
+
+
+def test_sizes_after_a_fatal_finding_still_count(spec_file) -> None:
+    body = """\
+    layers:
+      - maxpool: 8                                              # 4 → 0 at the given size
+      - {conv: {out_channels: 3, kernel_size: 1}, name: a}
+      - maxpool: 2
+      - upsample: 2
+      - add: a                                                  # needs H ≡ 0, 1 (mod 16)
+    """
+    table = run(spec_file, body, "[1, 3, 4, 4]")
+    assert [d.code for d in table.errors] == ["SC103"]
+    # the add after the failure still shapes the answer
+    assert table.valid_sizes("H").describe() == "H ≡ 0–7 (mod 16), H ≥ 16"
