@@ -113,8 +113,9 @@ class Source:
         start, end = node.start_mark.index, node.end_mark.index
         grow = len(new) - (end - start)
         gap = len(self.text[end:]) - len(self.text[end:].lstrip(" "))
-        if 0 < grow < gap and self.text[end + gap : end + gap + 1] == "#":
-            end += grow
+        if grow > 0 and self.text[end + gap : end + gap + 1] == "#":
+            # keep the comment's column while the spaces last, else two spaces before it
+            end += grow if grow < gap else gap - 2 if gap > 2 else 0
         return Edit(start, end, new)
 
     @staticmethod
