@@ -40,6 +40,13 @@ SET_HELP = (
     "or any value by path (d2.add=e3, 'decoder.d2.layers[1]={concat: e2}'). Values are YAML."
 )
 
+# the options most commands share, declared once
+InputOption = Annotated[
+    str | None,
+    typer.Option("--input", "-i", help="Input shape, e.g. 1x3x256x256 (or 1x3xHxW for symbols)."),
+]
+SetOption = Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)]
+
 
 def _complete_format(incomplete: str) -> list[str]:
     from skipcheck.report import REPORTERS
@@ -57,13 +64,8 @@ def validate(
             show_default=False,
         ),
     ] = None,
-    input: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input shape to check at, e.g. 1x3x256x256.")
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help=SET_HELP),
-    ] = None,
+    input: InputOption = None,
+    set_: SetOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only findings and the summary.")
     ] = False,
@@ -162,7 +164,7 @@ def schema() -> None:
 @app.command()
 def whatif(
     file: Annotated[str, typer.Argument(help="The spec to explore.", show_default=False)],
-    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    set_: SetOption = None,
     sweep: Annotated[
         str | None,
         typer.Option(
@@ -253,10 +255,8 @@ def fix(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the fixed file instead of writing it.")
     ] = False,
-    input: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input shape to check at, e.g. 1x3x256x256.")
-    ] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    input: InputOption = None,
+    set_: SetOption = None,
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
     from skipcheck.check import parse_input
@@ -332,14 +332,8 @@ def sizes(
         str,
         typer.Option("--bound", help="Sizes to try one by one where no closed form exists (A..B)."),
     ] = "1..1024",
-    input: Annotated[
-        str | None,
-        typer.Option("--input", "-i", help="Input shape, e.g. 1x3x256x256 or 1x3xHxW."),
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help=SET_HELP),
-    ] = None,
+    input: InputOption = None,
+    set_: SetOption = None,
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
     from skipcheck.check import parse_input
@@ -368,16 +362,11 @@ def dryrun(
     device: Annotated[
         str, typer.Option("--device", "-d", help="meta (no memory), cpu or cuda.")
     ] = "meta",
-    input: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input shape, e.g. 1x3x224x224.")
-    ] = None,
+    input: InputOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Run on cpu/cuda even above the memory budget.")
     ] = False,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help=SET_HELP),
-    ] = None,
+    set_: SetOption = None,
 ) -> None:
     """Run the model once in PyTorch and compare every layer's shape with skipcheck's."""
     from skipcheck.check import parse_input
@@ -403,13 +392,8 @@ def export(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the code here (default: stdout).")
     ] = None,
-    input: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input shape, e.g. 1x3x224x224.")
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help=SET_HELP),
-    ] = None,
+    input: InputOption = None,
+    set_: SetOption = None,
 ) -> None:
     """Write the spec as standalone PyTorch code (it imports only torch)."""
     from pathlib import Path
