@@ -41,6 +41,10 @@ def main() -> None:
             "skipcheck validate -q specs/unet_original.yaml",
             [sys.executable, "-m", "skipcheck", "validate", "-q", spec],
         ),
+        (
+            "skipcheck validate --output-format concise (CI)",
+            [sys.executable, "-m", "skipcheck", "validate", "--output-format", "concise", spec],
+        ),
     ]
     try:
         import importlib.util

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from skipcheck import __version__
 
@@ -350,6 +349,8 @@ def sizes(
         report = valid_sizes(graph, shape, near=near, bound=parse_bound(bound))
     except SkipcheckError as exc:
         message = str(exc) if exc.pos is not None else f"{file}: {exc}"
+        from rich.markup import escape  # rich stays off the startup path of other commands
+
         reporter.console.print(f"[bold red]error:[/] {escape(message)}")
         raise typer.Exit(EXIT_ERROR) from None
     reporter.report(report, listing)
