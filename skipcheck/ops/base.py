@@ -98,7 +98,3 @@ def per_axis(node: Node, key: str, rank: int) -> tuple[int, ...]:
 def as_torch(value: Any) -> Any:
     """Spec lists become the tuples torch's constructors take."""
     return tuple(value) if isinstance(value, list) else value
-
-
-def channels_of(shape: Shape) -> Any:
-    return shape[1]

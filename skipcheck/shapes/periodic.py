@@ -227,9 +227,6 @@ class Affine:
         """Exactly the x >= 1 where f(x) is a multiple of d."""
         return self.where_equal((self // d) * d)
 
-    def is_constant(self) -> bool:
-        return all(a == 0 for a, _ in self.pieces) and len({b for _, b in self.pieces}) == 1
-
     def __str__(self) -> str:
         return self.formula()
 

@@ -397,7 +397,3 @@ def _explain_nearest(table: ShapeTable) -> None:
     for d in table.diagnostics:
         if d.severity == "error" and any(n.startswith("fails at") for n in d.notes):
             d.notes = d.notes + tuple(notes)
-
-
-def value_at(d: Any, at: dict[str, int]) -> Any:
-    return concrete(d, at)
