@@ -15,6 +15,3 @@ class Position:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
-
-
-UNKNOWN = Position("<unknown>", 0, 0)

@@ -49,7 +49,3 @@ def compare(
             verdict = None if want_at is None or got_at is None else want_at == got_at
         verdicts.append(verdict)
     return verdicts
-
-
-def show(item: Any, at: dict[str, int]) -> str:
-    return str(item)

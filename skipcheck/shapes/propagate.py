@@ -96,10 +96,6 @@ class Context:
         self.at = table.at
         self.node_failed = False
 
-    @property
-    def rank(self) -> int:
-        return len(self.table.axis_vars)
-
     def where(self) -> str:
         return f"{self.node.where} (line {self.node.pos.line})"
 
@@ -358,7 +354,7 @@ def check_declared(
         ctx.table.diagnostics[-1].pos = pos
         return
     before = len(ctx.table.diagnostics)
-    shown = "×".join(decl.show(d, ctx.at) for d in declared)
+    shown = "×".join(str(d) for d in declared)
     ctx.check(
         verdicts,
         "SC301",
