@@ -152,10 +152,20 @@ class Context:
                 message=message,
                 node=self.node.label,
                 operands=tuple(operands),
-                notes=tuple(notes) + explain,
+                notes=tuple(notes) + explain + self._block_note(),
             )
         )
         return False
+
+    def _block_note(self) -> tuple[str, ...]:
+        """Where a layer written inside a block was used: its line alone is shared by every use."""
+        calls = self.node.calls
+        if not calls:
+            return ()
+        lines = " → ".join(str(c.line) for c in calls)
+        return (
+            f"the layer is written in a block; this use comes from line{'s' * (len(calls) > 1)} {lines}",
+        )
 
     def _domain(self, var: str) -> SizeSet:
         return self.table.domain.get(var) or SizeSet.everything(var)

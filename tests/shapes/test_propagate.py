@@ -242,3 +242,22 @@ def test_sizes_after_a_fatal_finding_still_count(spec_file) -> None:
     assert [d.code for d in table.errors] == ["SC103"]
     # the add after the failure still shapes the answer
     assert table.valid_sizes("H").describe() == "H ≡ 0–7 (mod 16), H ≥ 16"
+
+
+def test_findings_inside_a_block_name_the_use(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        blocks:
+          down:
+            layers:
+              - maxpool: 2
+        layers:
+          - down
+          - down
+        """,
+        "[1, 3, 6, 6]",
+    )
+    # 6 → 3 is clean; 3 → 1 drops a row: the second use, at line 10
+    assert [(d.code, d.pos.line) for d in table.diagnostics] == [("SC201", 7)]
+    assert "this use comes from line 10" in table.diagnostics[0].notes[-1]
