@@ -370,21 +370,28 @@ def dryrun(
     set_: SetOption = None,
 ) -> None:
     """Run the model once in PyTorch and compare every layer's shape with skipcheck's."""
-    from skipcheck.check import parse_input
     from skipcheck.errors import SkipcheckError
-    from skipcheck.torch import dryrun_command, require_torch
-    from skipcheck.whatif.overrides import build_with_overrides
+    from skipcheck.torch import dryrun_command
 
     try:
-        require_torch()
-        shape = parse_input(input) if input else None
-        graph = build_with_overrides(spec, set_)
+        graph, shape = _torch_graph(spec, input, set_)
         lines, code = dryrun_command(graph, device=device, input_shape=shape, force=force)
     except SkipcheckError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
     typer.echo("\n".join(lines))
     raise typer.Exit(code)
+
+
+def _torch_graph(spec: str, input: str | None, sets: list[str] | None) -> tuple[Any, Any]:
+    """The graph and input shape a torch command works on (SkipcheckError without torch)."""
+    from skipcheck.check import parse_input
+    from skipcheck.torch import require_torch
+    from skipcheck.whatif.overrides import build_with_overrides
+
+    require_torch()
+    shape = parse_input(input) if input else None
+    return build_with_overrides(spec, sets), shape
 
 
 @app.command()
@@ -399,15 +406,11 @@ def export(
     """Write the spec as standalone PyTorch code (it imports only torch)."""
     from pathlib import Path
 
-    from skipcheck.check import parse_input
     from skipcheck.errors import SkipcheckError
-    from skipcheck.torch import export_command, require_torch
-    from skipcheck.whatif.overrides import build_with_overrides
+    from skipcheck.torch import export_command
 
     try:
-        require_torch()
-        shape = parse_input(input) if input else None
-        graph = build_with_overrides(spec, set_)
+        graph, shape = _torch_graph(spec, input, set_)
         source = export_command(graph, input_shape=shape)
         if output is None:
             typer.echo(source, nl=False)

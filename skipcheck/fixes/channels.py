@@ -72,7 +72,7 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
         except EditError:
             continue
         line = site.source.text.count("\n", 0, edit.start) + 1
-        where = f"{layer.op} in {layer.stage}" if layer.stage else layer.op
+        where = layer.where
         yield Candidate(
             title=f"make the {side} {target} channels: out_channels of {where} (line {line})",
             description=f"Set out_channels to {target} where the {side}'s width is decided "

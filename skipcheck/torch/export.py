@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from skipcheck import __version__
-from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
 from skipcheck.ops.base import TorchLayer
 from skipcheck.torch import layers
-from skipcheck.torch.model import concrete_input, module_path, trace
+from skipcheck.torch.model import buildable, concrete_input, module_path
 
 RESERVED = frozenset({"x", "m", "self", "torch", "nn", "F", "put", "Merge", "Crop", "annotations"})
 
@@ -56,13 +55,7 @@ def variable_names(graph: Graph) -> dict[int, str]:
 def export_source(graph: Graph, input_shape: Sequence[int | str] | None = None) -> str:
     """The standalone PyTorch module for ``graph`` as Python source text."""
     shape = concrete_input(graph, input_shape)
-    seen = trace(graph, shape)
-    if seen.failure is not None:
-        f = seen.failure
-        raise SkipcheckError(
-            f"cannot export: torch fails at {f.node.label}: {f.error} (`skipcheck dryrun` shows why)",
-            f.node.pos,
-        )
+    seen = buildable(graph, shape, "cannot export: torch fails at")
     cls = class_name(graph.name)
     used = {spec.cls for spec in seen.specs.values()}
     out = seen.shapes[graph.out]

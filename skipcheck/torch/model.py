@@ -234,18 +234,23 @@ def concrete_input(graph: Graph, input_shape: Sequence[int | str] | None = None)
     return tuple(out)
 
 
+def buildable(graph: Graph, input_shape: Sequence[int | str] | None, what: str) -> Trace:
+    """The graph traced at its concrete input; a SkipcheckError where torch refuses a layer."""
+    seen = trace(graph, concrete_input(graph, input_shape))
+    if seen.failure is not None:
+        f = seen.failure
+        raise SkipcheckError(
+            f"{what} {f.node.label}: {f.error} (`skipcheck dryrun` shows why)",
+            f.node.pos,
+        )
+    return seen
+
+
 def build_from_graph(
     graph: Graph, input_shape: Sequence[int | str] | None = None, device: str = "cpu"
 ) -> SpecModel:
     """The model for a lowered graph, with freshly initialised weights on ``device``."""
-    shape = concrete_input(graph, input_shape)
-    seen = trace(graph, shape)
-    if seen.failure is not None:
-        f = seen.failure
-        raise SkipcheckError(
-            f"torch cannot build {f.node.label}: {f.error} (`skipcheck dryrun` shows why)",
-            f.node.pos,
-        )
+    seen = buildable(graph, input_shape, "torch cannot build")
     with torch.device(device):
         built = {node_id: instantiate(spec) for node_id, spec in seen.specs.items()}
     return SpecModel(graph, built)
