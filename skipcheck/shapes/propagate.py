@@ -54,6 +54,7 @@ class ShapeTable:
     broken: set[int] = field(default_factory=set)
     inexact: list[str] = field(default_factory=list)
     domain: dict[str, SizeSet] = field(default_factory=dict)  # running intersection of `runs`
+    at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
 
     def show(self, shape: Shape) -> str:
         return "×".join(show(d, self.at) for d in shape)
@@ -144,17 +145,18 @@ class Context:
         if fatal:
             self.node_failed = True
         explain = _explain([a for a in failed_axes if a], rule.severity)
-        self.table.diagnostics.append(
-            Diagnostic(
-                code=code,
-                severity=rule.severity,
-                pos=self.node.pos,
-                message=message,
-                node=self.node.label,
-                operands=tuple(operands),
-                notes=tuple(notes) + explain + self._block_note(),
-            )
+        diagnostic = Diagnostic(
+            code=code,
+            severity=rule.severity,
+            pos=self.node.pos,
+            message=message,
+            node=self.node.label,
+            operands=tuple(operands),
+            notes=tuple(notes) + explain + self._block_note(),
         )
+        self.table.diagnostics.append(diagnostic)
+        if any(value for _, value, _ in (a for a in failed_axes if a)):
+            self.table.at_size.append(diagnostic)
         return False
 
     def _block_note(self) -> tuple[str, ...]:
@@ -390,7 +392,7 @@ def _explain_nearest(table: ShapeTable) -> None:
         table.diagnostics[:] = [
             d
             for d in table.diagnostics
-            if not (d.code == "SC301" and any(n.startswith("fails at") for n in d.notes))
+            if not (d.code == "SC301" and any(d is f for f in table.at_size))
         ]
     notes = []
     for (x, desc, near), names in grouped.items():
@@ -401,5 +403,5 @@ def _explain_nearest(table: ShapeTable) -> None:
     if not notes:
         return
     for d in table.diagnostics:
-        if d.severity == "error" and any(n.startswith("fails at") for n in d.notes):
+        if d.severity == "error" and any(d is f for f in table.at_size):
             d.notes = d.notes + tuple(notes)
