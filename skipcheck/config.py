@@ -49,7 +49,12 @@ class Config:
 
 
 def find(start: str) -> str | None:
-    """The nearest config file at or above directory ``start``."""
+    """The nearest config file at or above directory ``start``, within its repository.
+
+    The search stops at the repository root (a directory holding ``.git``), as ruff's
+    does: a settings file above the project (in a home directory, or /tmp) must not
+    silence the project's findings.
+    """
     here = os.path.abspath(start)
     while True:
         for name in CONFIG_NAMES:
@@ -57,10 +62,10 @@ def find(start: str) -> str | None:
             if os.path.isfile(candidate):
                 return candidate
         pyproject = os.path.join(here, "pyproject.toml")
-        if os.path.isfile(pyproject) and "skipcheck" in _read_toml(pyproject).get("tool", {}):
+        if os.path.isfile(pyproject) and _tool_table(_read_toml(pyproject)) is not None:
             return pyproject
         parent = os.path.dirname(here)
-        if parent == here:
+        if parent == here or os.path.exists(os.path.join(here, ".git")):
             return None
         here = parent
 
@@ -68,7 +73,7 @@ def find(start: str) -> str | None:
 def load(path: str) -> Config:
     """Read one config file; a bad key or value is a SkipcheckError naming the file."""
     if path.endswith(".toml"):
-        table = _read_toml(path).get("tool", {}).get("skipcheck")
+        table = _tool_table(_read_toml(path))
         if table is None:
             raise SkipcheckError(f"{path}: no [tool.skipcheck] table")
     else:
@@ -135,6 +140,14 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise SkipcheckError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SkipcheckError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _tool_table(document: dict[str, Any]) -> Any:
+    """``[tool.skipcheck]``, or None where the file has none; ``tool`` may be anything."""
+    tool = document.get("tool")
+    if not isinstance(tool, dict):
+        return None  # `tool = "x"` is another program's business, not a skipcheck table
+    return tool.get("skipcheck")
 
 
 def _read_yaml(path: str) -> Any:

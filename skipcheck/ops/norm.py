@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
-from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible
+from skipcheck.shapes.dims import Opaque, Verdict, at_least, concrete, divisible
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
     )
 
 
+def _known(d: object, ctx: Context) -> int | None:
+    """A batch or channel size as a number where the given input fixes it (after a flatten
+    the channels may be a symbolic product)."""
+    value = concrete(d, ctx.at) if isinstance(d, (int, Affine, Opaque)) else None
+    return value if isinstance(value, int) else None
+
+
 class BatchNorm(Op):
     name = "batchnorm"
     torch_name = "BatchNorm"
@@ -59,6 +66,10 @@ class BatchNorm(Op):
     min_rank = 0
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        if not node.params["track_running_stats"]:
+            # without running statistics torch normalises with the batch's own, in eval
+            # mode too: each channel needs more than one value across N and the positions
+            single_values(ctx, node, inputs[0], _known(inputs[0][0], ctx))
         return inputs[0]
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
@@ -109,8 +120,13 @@ class GroupNorm(Op):
             "SC104",
             f"GroupNorm({g}) needs channels divisible by {g}, but {node.where} gets {c} channels",
         )
+        # torch's own test (F.group_norm): N·C/g values times the spatial positions
+        n, channels = _known(inputs[0][0], ctx), _known(c, ctx)
         single_values(
-            ctx, node, inputs[0], inputs[0][0] * c // g if isinstance(inputs[0][0], int) else None
+            ctx,
+            node,
+            inputs[0],
+            n * channels // g if n is not None and channels is not None else None,
         )
         return inputs[0]
 

@@ -125,6 +125,17 @@ class AdaptivePool(Op):
         x = inputs[0]
         size = node.params["output_size"]
         sizes = [size] * (len(x) - 2) if not isinstance(size, list) else size
+        if size is None or (len(x) == 3 and None in sizes):
+            # torch keeps an axis for a null only inside a 2D/3D tuple: a bare null, or
+            # a null on a 1D input, is a TypeError there
+            ctx.check(
+                [False],
+                "SC106",
+                f"{node.op} output_size {str(size).replace('None', 'null')} leaves the size unset; torch takes null "
+                "only for single axes of a 2D or 3D input ([null, 7])",
+                fatal=True,
+            )
+            return x
         if len(sizes) != len(x) - 2:
             ctx.check(
                 [False],

@@ -67,6 +67,15 @@ class Upsample(Op):
                     fatal=True,
                 )
                 return x
+            if None in sizes:
+                # nn.Upsample takes no "keep this axis" (TypeError), unlike adaptive pools
+                ctx.check(
+                    [False],
+                    "SC106",
+                    f"upsample size {str(size).replace('None', 'null')} leaves an axis unset (null); torch needs a size for each",
+                    fatal=True,
+                )
+                return x
             return (x[0], x[1], *sizes)
         factor = p["scale_factor"]
         factors = factor if isinstance(factor, list) else [factor] * rank

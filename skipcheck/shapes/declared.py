@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from skipcheck.shapes.dims import Verdict, concrete, equal
-from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.dims import Opaque, Verdict, concrete, equal
+from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.spec.expr import ExprError, evaluate
 
 if TYPE_CHECKING:
@@ -29,6 +29,16 @@ def resolve(item: Any, table: ShapeTable) -> Any:
         return evaluate(str(item), env)
     except ExprError:
         return str(item)
+    except OutOfFragment:
+        # ``H // 100000``: a period past the cap; the size is known at the given input only
+        values = {var: table.at[var] for var in table.axis_vars if var in table.at}
+        if len(values) < len(set(table.axis_vars)):
+            return Opaque(str(item))
+        try:
+            value = evaluate(str(item), {**table.graph.params, **values})
+        except ExprError:
+            return str(item)
+        return Opaque(str(item), value if isinstance(value, int) else None)
 
 
 def compare(

@@ -22,6 +22,7 @@ from skipcheck.rules import RULES
 from skipcheck.shapes.dims import Opaque, Verdict, concrete, show
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet
+from skipcheck.spec.lower import MAX_INPUT_SIZE
 
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
@@ -272,6 +273,9 @@ def input_symbols(
     axis_vars: list[str] = []
     out: list[Any] = [dims[0], dims[1]]
     for k, d in enumerate(dims[2:]):
+        if isinstance(d, int) and not 1 <= d <= MAX_INPUT_SIZE:
+            # --input and a config's input obey the spec's own limit on input sizes
+            raise SkipcheckError(f"input size {d:,} is out of range (1 to {MAX_INPUT_SIZE:,})")
         if isinstance(d, str):
             var = d
         else:

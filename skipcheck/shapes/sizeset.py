@@ -6,6 +6,8 @@ Intersections stay exact, and the set can be printed in closed form
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -146,10 +148,26 @@ class SizeSet:
         return min(lows) if lows else None
 
     def members(self, lo: int, hi: int) -> Iterator[int]:
-        """The members in [lo, hi], ascending."""
-        for x in range(max(lo, 1), hi + 1):
-            if x in self:
-                yield x
+        """The members in [lo, hi], ascending.
+
+        Each class is walked from its first member in the range, so the cost follows the
+        members found, not the width of the range (a declared size may be 2^62).
+        """
+        m = self.modulus
+        firsts: list[tuple[int, int]] = []  # (next member, last member of its class)
+        for r, iv in enumerate(self.intervals):
+            if iv is None:
+                continue
+            first = max(iv[0] * m + r, _first_at_least(max(lo, 1), r, m))
+            last = hi if iv[1] is None else min(hi, iv[1] * m + r)
+            if first <= last:
+                firsts.append((first, last))
+        heapq.heapify(firsts)
+        while firsts:
+            x, last = heapq.heappop(firsts)
+            yield x
+            if x + m <= last:
+                heapq.heappush(firsts, (x + m, last))
 
     def nearest(self, x: int) -> tuple[int | None, int | None]:
         """The nearest members at or below and at or above x (None where there is none)."""
@@ -189,8 +207,10 @@ class SizeSet:
         if s.is_empty():
             return f"no {v}"
         top = s._bounded_above()
-        if top is not None and sum(1 for _ in s.members(1, top)) <= 8:
-            return f"{v} ∈ {{{', '.join(str(x) for x in s.members(1, top))}}}"
+        if top is not None:
+            few = list(itertools.islice(s.members(1, top), 9))
+            if len(few) <= 8:
+                return f"{v} ∈ {{{', '.join(map(str, few))}}}"
         m = s.modulus
         classes = []  # (first member, last member, residue)
         for r, iv in enumerate(s.intervals):

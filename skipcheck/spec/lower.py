@@ -37,6 +37,7 @@ MAX_NODES = 20_000
 MAX_REPEAT = 1_000
 MAX_BLOCK_DEPTH = 32
 MAX_CHANNELS = 1 << 24
+MAX_INPUT_SIZE = MAX_CHANNELS * 64  # spatial sizes, written or declared
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -169,9 +170,9 @@ class _Lowerer:
                 )
             if isinstance(d, str) and not _IDENT.match(d):
                 raise SkipcheckError(f"input symbol {d!r} must be a plain name like H", dpos)
-            if isinstance(d, int) and not 1 <= d <= MAX_CHANNELS * 64:
+            if isinstance(d, int) and not 1 <= d <= MAX_INPUT_SIZE:
                 raise SkipcheckError(
-                    f"input size {d} is out of range (1 to {MAX_CHANNELS * 64:,})", dpos
+                    f"input size {d} is out of range (1 to {MAX_INPUT_SIZE:,})", dpos
                 )
             dims.append(d)
         if len(dims) < 3:
@@ -530,7 +531,7 @@ class _Lowerer:
                 sc, current, env, _Scope(parent=scope), _join(path, "shortcut"), stage
             )
         merge = args.get("merge", "add")
-        if merge not in MERGE_OPS:
+        if not isinstance(merge, str) or merge not in MERGE_OPS:
             raise SkipcheckError(
                 f"residual merge must be one of {', '.join(sorted(MERGE_OPS))}, not {merge!r}{did_you_mean(str(merge), MERGE_OPS)}",
                 position_of(args, "merge"),
@@ -780,6 +781,12 @@ class _Lowerer:
             if isinstance(d, bool) or not isinstance(d, (int, str)):
                 raise SkipcheckError(
                     f"{what} sizes are numbers, symbols or arithmetic like H/2, not {d!r}",
+                    position_of(value, k) if isinstance(value, YList) else pos,
+                )
+            if isinstance(d, int) and abs(d) > MAX_INPUT_SIZE:
+                # the input's own limit: a declared size beyond it can never match
+                raise SkipcheckError(
+                    f"{what} size {d:,} is out of range (at most {MAX_INPUT_SIZE:,})",
                     position_of(value, k) if isinstance(value, YList) else pos,
                 )
             out.append(d)
