@@ -258,6 +258,8 @@ def fix(
     set_: SetOption = None,
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
+    from rich.markup import escape
+
     from skipcheck.check import parse_input
     from skipcheck.errors import SkipcheckError
     from skipcheck.fixes import attach
@@ -275,7 +277,7 @@ def fix(
             raise result.error
         found = attach(result, overrides, shape)
     except SkipcheckError as exc:
-        reporter.console.print(f"[bold red]error:[/] {exc}")
+        reporter.console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(EXIT_ERROR) from None
     fixes = [f for _, site_fixes in found for f in site_fixes]
     if not apply and not dry_run:
@@ -288,11 +290,11 @@ def fix(
         raise typer.Exit(EXIT_CLEAN if result.ok else EXIT_FINDINGS)
     number = 1 if number is None else number
     if result.ok:
-        reporter.console.print(f"✓ {spec}: no errors, nothing to fix")
+        reporter.console.print(f"✓ {escape(spec)}: no errors, nothing to fix")
         raise typer.Exit(EXIT_CLEAN)
     if not 1 <= number <= len(fixes):
         reporter.console.print(
-            f"[bold red]error:[/] there is no fix {number}: {spec} has {len(fixes)} proven fix(es)"
+            f"[bold red]error:[/] there is no fix {number}: {escape(spec)} has {len(fixes)} proven fix(es)"
         )
         raise typer.Exit(EXIT_ERROR)
     chosen = fixes[number - 1]
@@ -303,9 +305,11 @@ def fix(
         with open(spec, "w", encoding="utf-8", newline="") as fh:
             fh.write(chosen.text)
     except OSError as exc:
-        reporter.console.print(f"[bold red]error:[/] cannot write {spec}: {exc.strerror or exc}")
+        reporter.console.print(
+            f"[bold red]error:[/] cannot write {escape(spec)}: {escape(str(exc.strerror or exc))}"
+        )
         raise typer.Exit(EXIT_ERROR) from None
-    reporter.console.print(f"applied fix {number}: {chosen.title}")
+    reporter.console.print(f"applied fix {number}: {escape(chosen.title)}")
     after = check_file(spec, None, shape, overrides)
     checker = FullReporter(quiet=True)
     checker.file(after)

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from skipcheck.report import counts, error_location, plural
 from skipcheck.result import FileResult
+from skipcheck.terminal import visible
 
 
 @dataclass
@@ -16,7 +17,7 @@ class ConciseReporter:
     quiet: bool = False
 
     def write(self, line: str) -> None:
-        print(line, file=self.stream or sys.stdout)
+        print(visible(line), file=self.stream or sys.stdout)
 
     def file(self, result: FileResult) -> None:
         if result.error is not None:

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from rich.console import Console
-from rich.text import Text
 
 from skipcheck.fixes import Fix, Site
+from skipcheck.report.text import console, plain
 from skipcheck.result import FileResult
 
 
@@ -18,34 +18,36 @@ class FixReporter:
     console: Console = field(init=False)
 
     def __post_init__(self) -> None:
-        self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
+        self.console = console(self.stream, soft_wrap=True)
 
     def listing(self, result: FileResult, found: list[tuple[Site, list[Fix]]]) -> None:
         c = self.console
         if not found:
-            c.print(Text(f"✓ {result.path}: no errors, nothing to fix", style="bold green"))
+            c.print(plain(f"✓ {result.path}: no errors, nothing to fix", style="bold green"))
             return
         number = 0
         for site, fixes in found:
             for d in site.diagnostics:
-                c.print(Text(f"{d.pos}: {d.severity} {d.code} {d.message}", style="bold"))
+                c.print(plain(f"{d.pos}: {d.severity} {d.code} {d.message}", style="bold"))
             if not fixes:
-                c.print(Text("  no fix could be proven for this finding", style="yellow"))
+                c.print(plain("  no fix could be proven for this finding", style="yellow"))
             for fix in fixes:
                 number += 1
                 partial = " (partial)" if fix.partial else ""
-                c.print(Text(f"  fix {number}{partial}: {fix.title}", style="green"))
+                c.print(plain(f"  fix {number}{partial}: {fix.title}", style="green"))
                 for line in fix.consequences():
-                    c.print(Text(f"      {line}", style="dim"))
+                    c.print(plain(f"      {line}", style="dim"))
                 for line in fix.diff.splitlines():
                     style = (
                         "red" if line.startswith("-") else "green" if line.startswith("+") else ""
                     )
-                    c.print(Text(f"      {line}", style="cyan" if line.startswith("@@") else style))
+                    c.print(
+                        plain(f"      {line}", style="cyan" if line.startswith("@@") else style)
+                    )
             c.print()
         total = sum(len(f) for _, f in found)
         c.print(
-            Text(
+            plain(
                 f"{total} proven fix(es) for {len(found)} finding site(s); "
                 f"apply one with: skipcheck fix {result.path} --apply N",
                 style="bold",

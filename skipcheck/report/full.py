@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from skipcheck.diagnostics import Diagnostic
+from skipcheck.report.text import console, plain
 from skipcheck.result import FileResult
+from skipcheck.terminal import visible
 
 MAX_SHOWN = 3  # fixes shown per finding site in the report
 _STYLE = {"error": "bold red", "warning": "yellow"}
@@ -28,11 +28,11 @@ class FullReporter:
     console: Console = field(init=False)
 
     def __post_init__(self) -> None:
-        self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
+        self.console = console(self.stream, soft_wrap=True)
 
     def file(self, result: FileResult) -> None:
         if result.error is not None:
-            self.console.print(Text(f"{result.error}", style="bold red"))
+            self.console.print(plain(f"{result.error}", style="bold red"))
             return
         table = result.table
         assert table is not None and result.graph is not None
@@ -44,18 +44,25 @@ class FullReporter:
             later = diags[k + 1] if k + 1 < len(diags) else None
             self.finding(diag, result.lines, later is None or later.fixes is not diag.fixes)
         if not self.quiet:
-            for line in result.size_lines():
-                self.console.print(Text(line, style="dim" if result.ok else ""))
+            lines = result.size_lines()
+            if table.inexact:
+                # a closed form that misses the layers past the exact method would be wrong
+                lines = [
+                    "valid input sizes: not exact for this model (see the notes); "
+                    "`skipcheck sizes` finds them one by one"
+                ]
+            for line in lines:
+                self.console.print(plain(line, style="dim" if result.ok else ""))
             for note in dict.fromkeys(table.inexact):
                 self.console.print(
-                    Text(f"note: {note}; checked at the given input size only", style="dim")
+                    plain(f"note: {note}; checked at the given input size only", style="dim")
                 )
 
     def layer_table(self, result: FileResult) -> Table:
         table, graph = result.table, result.graph
         assert table is not None and graph is not None
         grid = Table(
-            title=f"{graph.name} — {graph.file}",
+            title=plain(f"{graph.name} — {graph.file}"),
             title_justify="left",
             box=None,
             header_style="bold",
@@ -77,30 +84,30 @@ class FullReporter:
                 if node.name is None or node.name == node.path
                 else f"{node.path} ({node.name})"
             )
-            grid.add_row(escape(name), node.op, shape, params, str(node.pos.line), style=style)
+            grid.add_row(plain(name), node.op, shape, params, str(node.pos.line), style=style)
         return grid
 
     def finding(self, diag: Diagnostic, lines: list[str], show_fixes: bool = True) -> None:
         c = self.console
-        head = Text()
-        head.append(f"{diag.pos}: ", style="bold")
-        head.append(f"{diag.severity} {diag.code}", style=_STYLE.get(diag.severity, ""))
-        head.append(f" {diag.message}")
+        head = plain()
+        head.append(visible(f"{diag.pos}: "), style="bold")
+        head.append(visible(f"{diag.severity} {diag.code}"), style=_STYLE.get(diag.severity, ""))
+        head.append(visible(f" {diag.message}"))
         c.print(head)
         if 0 < diag.pos.line <= len(lines):
             gutter = f"{diag.pos.line:>5} │ "
-            c.print(Text(gutter, style="dim") + Text(lines[diag.pos.line - 1].rstrip()))
+            c.print(plain(gutter, style="dim") + plain(lines[diag.pos.line - 1].rstrip()))
             c.print(
-                Text(" " * (len(gutter) - 2) + "│ " + " " * (diag.pos.col - 1) + "^", style="dim")
+                plain(" " * (len(gutter) - 2) + "│ " + " " * (diag.pos.col - 1) + "^", style="dim")
             )
         width = max((len(o.role) for o in diag.operands), default=0)
         for o in diag.operands:
             c.print(
-                Text(f"      {o.role:<{width}}  {o.shape}  ", style="bold")
-                + Text(f"← {o.origin}", style="dim")
+                plain(f"      {o.role:<{width}}  {o.shape}  ", style="bold")
+                + plain(f"← {o.origin}", style="dim")
             )
         for note in diag.notes:
-            c.print(Text(f"      note: {note}", style="cyan"))
+            c.print(plain(f"      note: {note}", style="cyan"))
         if show_fixes:
             # the best few here; `skipcheck fix` lists them all with their diffs
             for k, fix in enumerate(diag.fixes[:MAX_SHOWN], 1):
@@ -108,7 +115,7 @@ class FullReporter:
             if len(diag.fixes) > MAX_SHOWN:
                 more = len(diag.fixes) - MAX_SHOWN
                 self.console.print(
-                    Text(
+                    plain(
                         f"      … {more} more proven fix{'es' * (more != 1)}: "
                         f"skipcheck fix {diag.pos.file}",
                         style="green",
@@ -120,11 +127,11 @@ class FullReporter:
         """``fix k: title``, then its consequences (a proven Fix has ``consequences()``)."""
         partial = " (partial)" if getattr(fix, "partial", False) else ""
         self.console.print(
-            Text(f"      fix {k}: {getattr(fix, 'title', fix)}{partial}", style="green")
+            plain(f"      fix {k}: {getattr(fix, 'title', fix)}{partial}", style="green")
         )
         consequences = getattr(fix, "consequences", None)
         if callable(consequences):
-            self.console.print(Text("             " + " · ".join(consequences()), style="dim"))
+            self.console.print(plain("             " + " · ".join(consequences()), style="dim"))
 
     def summary(self, results: list[FileResult]) -> None:
         errors = sum(len([d for d in r.diagnostics if d.severity == "error"]) for r in results)
@@ -148,4 +155,4 @@ class FullReporter:
             )
         style = "bold red" if errors or failed else ("yellow" if warnings else "bold green")
         verdict = "✗" if errors or failed else "✓"
-        self.console.print(Text(f"{verdict} {', '.join(parts)} in {files}{extra}", style=style))
+        self.console.print(plain(f"{verdict} {', '.join(parts)} in {files}{extra}", style=style))

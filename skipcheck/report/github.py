@@ -11,6 +11,7 @@ from typing import TextIO
 
 from skipcheck.report import counts, error_location, plural
 from skipcheck.result import FileResult
+from skipcheck.terminal import visible
 
 
 def escape_data(text: str) -> str:
@@ -36,7 +37,7 @@ class GithubReporter:
     quiet: bool = False
 
     def write(self, line: str) -> None:
-        print(line, file=self.stream or sys.stdout)
+        print(visible(line), file=self.stream or sys.stdout)
 
     def file(self, result: FileResult) -> None:
         path = result.path.replace("\\", "/")

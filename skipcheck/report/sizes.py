@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from rich.console import Console
-from rich.text import Text
 
-from skipcheck.shapes.valid import AxisSizes, Sizes, ValidSizes, ranges
+from skipcheck.report.text import console, plain
+from skipcheck.shapes.valid import AxisSizes, Enumerated, Sizes, ValidSizes, ranges
+from skipcheck.terminal import visible
 
 AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
@@ -19,22 +20,22 @@ class SizesReporter:
     console: Console = field(init=False)
 
     def __post_init__(self) -> None:
-        self.console = Console(file=self.stream, highlight=False, soft_wrap=False)
+        self.console = console(self.stream, soft_wrap=False)
 
     def report(self, report: ValidSizes, listing: tuple[int, int] | None = None) -> None:
         c = self.console
         g = report.graph
-        c.print(Text(f"{g.name} — {g.file}", style="bold"))
+        c.print(plain(f"{g.name} — {g.file}", style="bold"))
         if report.inexact:
             c.print(
-                Text(
+                plain(
                     "no closed form: the model leaves the exact (periodic-affine) fragment, so each "
                     f"size in {report.bound[0]}..{report.bound[1]} was checked one by one",
                     style="yellow",
                 )
             )
             for why in report.inexact:
-                c.print(Text(f"  because {why}", style="yellow"))
+                c.print(plain(f"  because {why}", style="yellow"))
         groups: list[list[AxisSizes]] = []
         for axis in report.axes:
             for group in groups:
@@ -49,7 +50,7 @@ class SizesReporter:
             self.axis(group, rank, listing)
         for d in report.size_free:
             c.print(
-                Text(
+                plain(
                     f"note: {d.pos}: {d.code} {d.message} — no input size fixes this; "
                     "see `skipcheck validate`",
                     style="dim",
@@ -67,7 +68,7 @@ class SizesReporter:
         )
         at = "" if a.value is None else f", at {a.value}"
         alike = "; the same rule for each" if len(group) > 1 else ""
-        c.print(Text(f"{names}{at}{alike}", style="bold"))
+        c.print(plain(f"{names}{at}{alike}", style="bold"))
         self.row("runs", _closed(a.runs))
         self.row("clean", _closed(a.clean), "nothing silently lost")
         if a.fixed:
@@ -85,32 +86,39 @@ class SizesReporter:
         deciding = a.deciding()
         if deciding:
             head = "  decided by" if a.exact else "  known exactly (not the whole story)"
-            c.print(Text(head, style="bold"))
+            c.print(plain(head, style="bold"))
             for s in deciding:
-                line = Text(f"    {s.what}: ")
+                line = plain(f"    {s.what}: ")
                 style = "red" if a.value is not None and a.value not in s.sizes else ""
-                line.append(f"needs {s.sizes.describe()}", style=style)
+                line.append(visible(f"needs {s.sizes.describe()}"), style=style)
                 if s.kind == "clean":
                     line.append("  (clean)", style="dim")
                 c.print(line)
 
     def row(self, label: str, value: str, note: str = "", style: str = "") -> None:
-        line = Text(f"  {label:<10} ", style="bold") + Text(value, style=style)
+        line = plain(f"  {label:<10} ", style="bold") + plain(value, style=style)
         if note:
-            line.append(f"   ({note})", style="dim")
+            line.append(visible(f"   ({note})"), style="dim")
         self.console.print(line)
 
     def verdict(self, report: ValidSizes) -> None:
         failing = [a for a in report.axes if not _runs(a)]
         if not failing:
             self.console.print(
-                Text("✓ the model runs at the size(s) asked about", style="bold green")
+                plain("✓ the model runs at the size(s) asked about", style="bold green")
             )
             return
         what = ", ".join(
-            f"{a.var} = {a.value}" if a.value is not None else f"any {a.var}" for a in failing
+            f"{a.var} = {a.value}" if a.value is not None else _anywhere(a) for a in failing
         )
-        self.console.print(Text(f"✗ the model does not run at {what}", style="bold red"))
+        self.console.print(plain(f"✗ the model does not run at {what}", style="bold red"))
+
+
+def _anywhere(a: AxisSizes) -> str:
+    if isinstance(a.runs, Enumerated):
+        # a search proves nothing past its range: the model may run at a larger size
+        return f"any {a.var} in {a.runs.lo}..{a.runs.hi}"
+    return f"any {a.var}"
 
 
 def _runs(a: AxisSizes) -> bool:

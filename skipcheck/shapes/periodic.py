@@ -14,15 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
+from skipcheck.shapes.sizeset import OutOfFragment as OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet
 
-MAX_MODULUS = 1 << 16
+# The exact method keeps one (a, b) pair per residue class: every operation costs
+# O(modulus). 2^12 covers twelve halvings (any real network's stride) and keeps a
+# layer's arithmetic within milliseconds; past it a size is Opaque and the report says so.
+MAX_MODULUS = 1 << 12
 
 Number = int | Fraction
-
-
-class OutOfFragment(Exception):
-    """The size is no longer periodic-affine within the modulus cap."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,14 @@ class Affine:
         return Affine(self.var, modulus, tuple(out), self.den)
 
     def simplify(self) -> Affine:
-        """The smallest modulus that writes the same function."""
+        """The smallest modulus that writes the same function (computed once per size)."""
+        cached: Affine | None = self.__dict__.get("_simple")
+        if cached is None:
+            cached = self._simplest()
+            object.__setattr__(self, "_simple", cached)
+        return cached
+
+    def _simplest(self) -> Affine:
         n = self.modulus
         pieces = self.pieces
         for m in _divisors(n):
@@ -232,18 +239,23 @@ class Affine:
 
     def formula(self) -> str:
         """A readable formula where one exists (``H``, ``H/2``, ``⌊H/2⌋ - 4``), else a case split."""
+        # reports ask for the same size's formula many times: work it out once
+        cached: str | None = self.__dict__.get("_formula")
+        if cached is None:
+            cached = self._formula()
+            object.__setattr__(self, "_formula", cached)
+        return cached
+
+    def _formula(self) -> str:
         s = self.simplify()
-        fr = [(Fraction(a, s.den), Fraction(b, s.den)) for a, b in s.pieces]
+        first = s.pieces[0]
+        a, b = Fraction(first[0], s.den), Fraction(first[1], s.den)
         if s.modulus == 1:
-            a, b = fr[0]
             return _linear(s.var, a, b)
-        m = s.modulus
-        slopes = {a for a, _ in fr}
-        offsets = {b for _, b in fr}
-        if len(slopes) == 1 and len(offsets) == 1:
+        if all(piece == first for piece in s.pieces):
             # f(M*q + r) = a*q + b for every r: a*floor(x/M) + b
-            return _linear(f"⌊{s.var}/{m}⌋", next(iter(slopes)), next(iter(offsets)))
-        return f"{s.var}-periodic({m})"
+            return _linear(f"⌊{s.var}/{s.modulus}⌋", a, b)
+        return f"{s.var}-periodic({s.modulus})"
 
 
 def _linear(name: str, a: Fraction, b: Fraction) -> str:

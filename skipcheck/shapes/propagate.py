@@ -81,7 +81,10 @@ class ShapeTable:
         kinds = ("runs",) if kind == "runs" else ("runs", "clean")
         for c in self.constraints:
             if c.sizes.var == var and c.kind in kinds:
-                result = result & c.sizes
+                try:
+                    result = result & c.sizes
+                except OutOfFragment as exc:
+                    self.inexact.append(f"{c.what}: {exc}")
         return result
 
     @property
@@ -128,13 +131,22 @@ class Context:
                 if not verdict:
                     failed_axes.append(())
                 continue
+            var = verdict.var
+            try:
+                domain = self._domain(var) & verdict
+            except OutOfFragment as exc:
+                # its period and the others' are too fine together: at the given size only
+                self.table.inexact.append(f"{self.where()}: {exc}")
+                if var in self.at and self.at[var] not in verdict:
+                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
+                continue
             self.table.constraints.append(
                 Constraint(self.node.id, code, kind, verdict, self.where())
             )
-            var = verdict.var
-            domain = self._domain(var)
             if kind == "runs":
-                self.table.domain[var] = domain = domain & verdict
+                self.table.domain[var] = domain
+            else:
+                domain = self._domain(var)
             if var in self.at:
                 if self.at[var] not in verdict:
                     failed_axes.append((var, str(self.at[var]), verdict.describe()))
@@ -184,7 +196,10 @@ class Context:
         head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
         steps: list[str] = []
         current = node_id
-        while current and len(steps) < 4:
+        hops = 0
+        # a long run of same-size layers would make every merge walk the whole chain
+        while current and len(steps) < 4 and hops < 64:
+            hops += 1
             n = nodes[current]
             src = n.inputs[0] if n.inputs else 0
             mine, theirs = self.table.shapes.get(current), self.table.shapes.get(src)
@@ -249,7 +264,7 @@ def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
 
 
 def input_symbols(
-    graph: Graph, override: Sequence[int | str] | None = None
+    graph: Graph, override: Sequence[int | str] | None = None, *, numbers: bool = False
 ) -> tuple[Shape, dict[str, int], tuple[str, ...]]:
     """The input shape as dims, the concrete sizes per symbol, and each axis's symbol."""
     dims = tuple(override) if override is not None else graph.input_dims
@@ -285,13 +300,19 @@ def input_symbols(
             taken.add(var)
             at[var] = d
         axis_vars.append(var)
-        out.append(Affine.symbol(var))
+        out.append(d if numbers and isinstance(d, int) else Affine.symbol(var))
     return tuple(out), at, tuple(axis_vars)
 
 
-def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -> ShapeTable:
-    """Infer every node's shape and parameter count; collect findings and constraints."""
-    shape, at, axis_vars = input_symbols(graph, input_override)
+def propagate(
+    graph: Graph, input_override: Sequence[int | str] | None = None, *, numbers: bool = False
+) -> ShapeTable:
+    """Infer every node's shape and parameter count; collect findings and constraints.
+
+    ``numbers``: fixed sizes stay plain numbers, so the run answers for that size alone
+    (no constraints), fast; the valid-size search runs it once per size.
+    """
+    shape, at, axis_vars = input_symbols(graph, input_override, numbers=numbers)
     table = ShapeTable(graph, at, axis_vars)
     table.shapes[0] = shape
     table.counts[0] = 0
@@ -333,7 +354,7 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             graph.output_pos or graph.input_pos,
             "the output is declared",
         )
-    if table.broken and table.at:
+    if table.broken and table.at and not numbers:
         _complete_constraints(table)
     _explain_nearest(table)
     table.diagnostics.sort(key=lambda d: d.sort_key())

@@ -15,6 +15,15 @@ from dataclasses import dataclass
 Interval = tuple[int, int | None]  # q from lo to hi (None: no upper bound), inclusive
 
 
+# Two sets of different periods intersect over the lcm of the periods: a set may be
+# finer than one size (2^12), but not without bound.
+MAX_SET_MODULUS = 1 << 16
+
+
+class OutOfFragment(Exception):
+    """The size is no longer periodic-affine within the modulus cap."""
+
+
 @dataclass(frozen=True)
 class SizeSet:
     """The input sizes x >= 1 (for the symbol ``var``) that satisfy some constraints."""
@@ -34,6 +43,8 @@ class SizeSet:
     def lift(self, modulus: int) -> SizeSet:
         if modulus == self.modulus:
             return self
+        if modulus > MAX_SET_MODULUS:
+            raise OutOfFragment(f"the period of {self.var} would exceed {MAX_SET_MODULUS}")
         k = modulus // self.modulus
         out: list[Interval | None] = []
         for r2 in range(modulus):
@@ -75,6 +86,22 @@ class SizeSet:
         iv = self.intervals[r]
         return iv is not None and iv[0] <= q and (iv[1] is None or q <= iv[1])
 
+    def implies(self, other: SizeSet) -> bool:
+        """Whether every member is in ``other`` (False where the periods are too fine to tell)."""
+        m = math.lcm(self.modulus, other.modulus)
+        if m > MAX_SET_MODULUS:
+            return False
+        # class by class at one modulus: lifted intervals are tight, so containment of the
+        # intervals is containment of the sizes (no intersection, no simplification)
+        for x, y in zip(self.lift(m).intervals, other.lift(m).intervals, strict=True):
+            if x is None:
+                continue
+            if y is None or y[0] > x[0]:
+                return False
+            if y[1] is not None and (x[1] is None or x[1] > y[1]):
+                return False
+        return True
+
     def is_empty(self) -> bool:
         return all(iv is None for iv in self.intervals)
 
@@ -89,6 +116,8 @@ class SizeSet:
         if a.modulus == b.modulus:
             return a.intervals == b.intervals
         m = math.lcm(a.modulus, b.modulus)
+        if m > MAX_SET_MODULUS:
+            return False  # only ever asked to merge equal notes: "different" is safe
         return a.lift(m).intervals == b.lift(m).intervals
 
     def __hash__(self) -> int:

@@ -24,12 +24,13 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
 from skipcheck.rules import RULES
 from skipcheck.shapes.dims import Opaque, concrete
-from skipcheck.shapes.periodic import Affine
-from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.shapes.periodic import Affine, OutOfFragment
+from skipcheck.shapes.propagate import ShapeTable, propagate
 from skipcheck.shapes.sizeset import SizeSet
 
 DEFAULT_BOUND = (1, 1024)
-MAX_ENUMERATED = 1 << 16  # sizes one enumeration may visit: about a minute for a large spec
+MAX_ENUMERATED = 1 << 16  # sizes one enumeration may visit
+MAX_WORK = 100_000  # one enumeration's budget (sizes × layers and periods): about a second
 
 # Channel findings do not depend on the input size: no size fixes them, none breaks them.
 SIZE_FREE_CODES = frozenset({"SC101", "SC104"})
@@ -149,8 +150,7 @@ class AxisSizes:
             for s in self.sources
             if (self.value is not None and self.value not in s.sizes)
             or not any(
-                o is not s and o.kind == s.kind and (o.sizes & s.sizes) == o.sizes
-                for o in self.sources
+                o is not s and o.kind == s.kind and o.sizes.implies(s.sizes) for o in self.sources
             )
         )
 
@@ -278,6 +278,9 @@ def parse_bound(text: str) -> tuple[int, int]:
     a, b = int(lo), int(hi)
     if a < 1 or b < a:
         raise SkipcheckError(f"{text!r}: expected 1 ≤ A ≤ B")
+    if b - a + 1 > MAX_ENUMERATED:
+        # both a search and a listing visit every size of the range
+        raise SkipcheckError(f"{text!r}: at most {MAX_ENUMERATED:,} sizes at once")
     return a, b
 
 
@@ -294,6 +297,19 @@ def valid_sizes(
     propagating at every size in ``bound`` (the other axes held at the spec's sizes).
     """
     table = check(graph, input_shape)
+    # At a given size, an error the size does not cause (a null upsample size, a bad
+    # PReLU count) holds at every size: no size fixes it, as with channel findings.
+    size_free = tuple(
+        d
+        for d in table.diagnostics
+        if d.severity == "error"
+        and (
+            d.code in SIZE_FREE_CODES
+            or (
+                table.at and RULES[d.code].kind == "runs" and not any(d is f for f in table.at_size)
+            )
+        )
+    )
     pins = _pins(table)
     reasons = _inexact(table, pins)
     if table.broken and table.at:
@@ -315,11 +331,14 @@ def valid_sizes(
         clean: Sizes = table.valid_sizes(var, "clean")
         for s in sources:
             if s.code == "SC106":
-                runs = runs & s.sizes  # type: ignore[operator]
-                clean = clean & s.sizes  # type: ignore[operator]
+                try:
+                    runs = runs & s.sizes  # type: ignore[operator]
+                    clean = clean & s.sizes  # type: ignore[operator]
+                except OutOfFragment as exc:
+                    reasons.append(f"{s.what}: {exc}")
         fixed: tuple[tuple[str, int], ...] = ()
         if reasons:
-            runs, clean, fixed = _enumerate(table, var, pins, bound)
+            runs, clean, fixed = _enumerate(table, var, pins, bound, reasons)
         axes.append(
             AxisSizes(
                 var,
@@ -332,32 +351,39 @@ def valid_sizes(
                 fixed,
             )
         )
-    size_free = tuple(
-        d for d in table.diagnostics if d.severity == "error" and d.code in SIZE_FREE_CODES
-    )
+    if not table.at:
+        size_free = tuple(
+            d for d in table.diagnostics if d.severity == "error" and d.code in SIZE_FREE_CODES
+        )
     return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound)
 
 
 def _enumerate(
-    table: ShapeTable, var: str, pins: list[_Pin], bound: tuple[int, int]
+    table: ShapeTable, var: str, pins: list[_Pin], bound: tuple[int, int], reasons: list[str]
 ) -> tuple[Enumerated, Enumerated, tuple[tuple[str, int], ...]]:
     lo, hi = bound
-    if hi - lo + 1 > MAX_ENUMERATED:
-        raise SkipcheckError(
-            f"the bound {lo}..{hi} has more than {MAX_ENUMERATED} sizes to try one by one; "
-            "choose a smaller one"
-        )
     graph = table.graph
     base = list(table.shapes[0])
     fixed = tuple(
         (v, table.at[v]) for v in dict.fromkeys(table.axis_vars) if v != var and v in table.at
     )
     runs, clean = [], []
+    work = 0
     for x in range(lo, hi + 1):
+        if work > MAX_WORK // len(set(table.axis_vars)):  # one budget for all the axes
+            # a fixed amount of work, not a clock: the same answer on every machine
+            reasons.append(
+                f"the search stopped after {var} = {x - 1}: trying each size takes too long "
+                "here; --bound A..B searches where you need it"
+            )
+            hi = x - 1
+            break
         dims: list[int | str] = [base[0] if isinstance(base[0], (int, str)) else "N", base[1]]
         for v in table.axis_vars:
             dims.append(x if v == var else table.at.get(v, v))
-        at_x = check(graph, dims)
+        at_x = propagate(graph, dims, numbers=True)
+        # the cost of one size: its layers, and the periods of the axes left symbolic
+        work += len(graph.nodes) + sum(c.sizes.modulus for c in at_x.constraints)
         # declared shapes say what the author intended at one size, not where torch runs
         findings = [
             d

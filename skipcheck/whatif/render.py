@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from skipcheck.diagnostics import Diagnostic
+from skipcheck.report.text import plain
 from skipcheck.whatif.compare import Comparison
 from skipcheck.whatif.sweep import Sweep
 
@@ -17,9 +17,9 @@ _CHANGED = "bold yellow"
 def show_comparison(console: Console, cmp: Comparison) -> None:
     graph = cmp.changed.graph
     assert graph is not None
-    console.print(Text(f"{graph.name} — {graph.file}", style="bold"))
+    console.print(plain(f"{graph.name} — {graph.file}", style="bold"))
     for item in cmp.overrides.items:
-        console.print(Text(f"  --set {item.text}", style="cyan"))
+        console.print(plain(f"  --set {item.text}", style="cyan"))
     console.print()
     grid = Table(box=None, header_style="bold", pad_edge=False)
     grid.add_column("stage")
@@ -27,7 +27,7 @@ def show_comparison(console: Console, cmp: Comparison) -> None:
     grid.add_column("changed")
     for row in cmp.stage_rows():
         before = "—" if row.before is None else "×".join(row.before)
-        grid.add_row(escape(row.stage), before, _highlight(row.before, row.after))
+        grid.add_row(plain(row.stage), before, _highlight(row.before, row.after))
     console.print(grid)
     console.print()
     old, new = cmp.baseline.table, cmp.changed.table
@@ -38,15 +38,15 @@ def show_comparison(console: Console, cmp: Comparison) -> None:
         pct = f" ({delta / a:+.1%})" if a else ""
         style = "" if delta == 0 else _CHANGED
         console.print(
-            Text(f"parameters: {a:,} → {b:,}  ")
-            + Text(f"{delta:+,}{pct}" if delta else "unchanged", style=style)
+            plain(f"parameters: {a:,} → {b:,}  ")
+            + plain(f"{delta:+,}{pct}" if delta else "unchanged", style=style)
         )
     for axis, before_sizes, after_sizes in cmp.size_rows():
         if before_sizes == after_sizes:
-            console.print(Text(f"valid {axis}: {after_sizes} (unchanged)"))
+            console.print(plain(f"valid {axis}: {after_sizes} (unchanged)"))
         else:
             console.print(
-                Text(f"valid {axis}: {before_sizes} → ") + Text(after_sizes, style=_CHANGED)
+                plain(f"valid {axis}: {before_sizes} → ") + plain(after_sizes, style=_CHANGED)
             )
     resolved, introduced, kept = cmp.findings()
     _findings(console, "resolved", resolved, "green")
@@ -55,15 +55,15 @@ def show_comparison(console: Console, cmp: Comparison) -> None:
     verdict_old = "✓ clean" if cmp.baseline.ok else f"✗ {len(old.errors)} errors"
     verdict_new = "✓ clean" if cmp.changed.ok else f"✗ {len(new.errors)} errors"
     style = "bold green" if cmp.changed.ok else "bold red"
-    console.print(Text(f"baseline {verdict_old} → changed {verdict_new}", style=style))
+    console.print(plain(f"baseline {verdict_old} → changed {verdict_new}", style=style))
 
 
 def _highlight(before: list[str] | None, after: list[str] | None) -> Text:
     if after is None:
-        return Text("—", style=_CHANGED if before is not None else "")
+        return plain("—", style=_CHANGED if before is not None else "")
     if before is None or len(before) != len(after):
-        return Text("×".join(after), style=_CHANGED)
-    out = Text()
+        return plain("×".join(after), style=_CHANGED)
+    out = plain()
     for k, (x, y) in enumerate(zip(before, after, strict=True)):
         if k:
             out.append("×")
@@ -74,9 +74,9 @@ def _highlight(before: list[str] | None, after: list[str] | None) -> Text:
 def _findings(console: Console, title: str, diags: list[Diagnostic], style: str) -> None:
     if not diags:
         return
-    console.print(Text(f"{title} ({len(diags)}):", style=style))
+    console.print(plain(f"{title} ({len(diags)}):", style=style))
     for d in diags:
-        console.print(Text(f"  {d.severity} {d.code} line {d.pos.line}: {d.message}"))
+        console.print(plain(f"  {d.severity} {d.code} line {d.pos.line}: {d.message}"))
 
 
 def _brief(errors: list[str], warnings: list[str]) -> str:
@@ -103,19 +103,19 @@ def show_sweep(console: Console, sweep: Sweep) -> None:
         style = {"pass": "green", "fail": "red", "error": "bold red"}[r.verdict]
         found = r.failure or _brief(r.errors, r.warnings)
         cells: list[str | Text] = [
-            r.value,
-            Text(r.verdict, style=style),
-            escape(found or "—"),
+            plain(r.value),
+            plain(r.verdict, style=style),
+            plain(found or "—"),
             r.output,
             "" if r.params is None else f"{r.params:,}",
         ]
         if not sweep.input_sweep:
-            cells.append(r.sizes)
+            cells.append(plain(r.sizes))
         grid.add_row(*cells)
     console.print(grid)
     console.print()
     passing = all(r.ok for r in sweep.rows)
-    console.print(Text(sweep.summary(), style="bold green" if passing else "bold"))
+    console.print(plain(sweep.summary(), style="bold green" if passing else "bold"))
     firsts = dict.fromkeys(r.first_message for r in sweep.rows if r.first_message)
     for message in list(firsts)[:3]:
-        console.print(Text(f"  {message}", style="dim"))
+        console.print(plain(f"  {message}", style="dim"))

@@ -1,0 +1,119 @@
+"""Where the exact method stops it says so, and it never answers wrongly or slowly."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from skipcheck.check import build_graph, check
+from skipcheck.cli import app
+from skipcheck.errors import SkipcheckError
+from skipcheck.shapes.periodic import MAX_MODULUS, Affine
+from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
+from skipcheck.shapes.valid import parse_bound, valid_sizes
+from tests.conftest import SPECS
+
+runner = CliRunner()
+PRIMES = (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53)
+
+
+def pools(spec_file, kernels: tuple[int, ...], input: str = "[1, 3, H, W]") -> str:
+    layers = "".join(f"  - maxpool: {k}\n" for k in kernels)
+    return spec_file(f"skipcheck: 1\ninput: {input}\nlayers:\n{layers}")
+
+
+def timed(args: list[str]) -> tuple[float, int, str]:
+    start = time.monotonic()
+    result = runner.invoke(app, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return time.monotonic() - start, result.exit_code, result.output
+
+
+def test_members_of_a_huge_set_cost_what_they_find() -> None:
+    far = SizeSet("H", 1, ((2**62, 2**62),))
+    start = time.monotonic()
+    assert far.describe() == f"H ∈ {{{2**62}}}"
+    assert list(far.members(1, 2**62)) == [2**62]
+    assert time.monotonic() - start < 0.1
+
+
+def test_set_periods_are_capped() -> None:
+    a = (Affine.symbol("H") // 4093).where_at_least(1)
+    b = (Affine.symbol("H") // 4091).where_at_least(1)
+    with pytest.raises(OutOfFragment):
+        a & b
+
+
+@pytest.mark.parametrize("count", [16, 17])
+def test_stacked_pools_past_the_cap_are_not_claimed(spec_file, count: int) -> None:
+    n = 2**count
+    path = pools(spec_file, (2,) * count, f"[1, 3, {n}, {n}]")
+    elapsed, code, out = timed(["validate", path])
+    assert elapsed < 3
+    assert code == 0, out  # H = 2^count halves to 1 exactly: it runs
+    assert "the period of H would exceed" in out
+    assert "every H, W ≥" not in out  # no closed form for a model past the cap
+    elapsed, code, out = timed(["sizes", path])
+    assert elapsed < 5
+    assert "no closed form" in out
+
+
+def test_prime_pools_are_not_given_a_false_closed_form(spec_file) -> None:
+    path = pools(spec_file, PRIMES)
+    elapsed, _code, out = timed(["sizes", path])
+    assert elapsed < 5
+    assert "30030" not in out  # 3·5·7·11·13: the old answer, wrong
+    assert "no closed form" in out and "the search stopped" in out
+    assert "does not run at any H in 1.." in out  # the search's range, not "any H"
+
+
+def test_a_long_repeat_is_fast(spec_file) -> None:
+    path = spec_file(
+        "skipcheck: 1\ninput: [1, 3, H, W]\nlayers:\n"
+        "  - {conv: {out_channels: 3, kernel_size: 3, padding: 1}, repeat: 1000}\n"
+    )
+    elapsed, code, out = timed(["sizes", path])
+    assert code == 0 and "every H" in out
+    assert elapsed < 3
+
+
+def test_a_stride_typo_is_fast(spec_file) -> None:
+    path = spec_file(
+        "skipcheck: 1\ninput: [1, 3, H, W]\nlayers:\n"
+        "  - {conv: {out_channels: 8, kernel_size: 3, stride: 64}}\n"
+        "  - {conv: {out_channels: 8, kernel_size: 3, stride: 2}, name: a}\n"
+        "  - {conv: {out_channels: 8, kernel_size: 3, stride: 64}}\n"
+        "  - upsample: 64\n  - add: a\n"
+    )
+    for command in ("validate", "sizes"):
+        elapsed, _code, out = timed([command, path])
+        assert elapsed < 3, (command, out)
+
+
+def test_a_range_is_capped() -> None:
+    with pytest.raises(SkipcheckError, match="at most"):
+        parse_bound(f"1..{10**11}")
+    elapsed, code, _out = timed(
+        ["sizes", str(SPECS / "unet_original.yaml"), "--range", f"1..{10**11}"]
+    )
+    assert code == 2 and elapsed < 2
+
+
+def test_the_modulus_cap_is_the_documented_one() -> None:
+    assert MAX_MODULUS == 4096
+
+
+def test_a_declared_size_past_the_cap_is_compared_at_the_input(spec_file) -> None:
+    text = 'skipcheck: 1\ninput: {input}\noutput: [1, 3, "H // 100000", W]\nlayers: [relu]\n'
+    symbolic = check(build_graph(spec_file(text.format(input="[1, 3, H, W]"))))
+    assert not symbolic.errors and symbolic.inexact
+    fixed = check(build_graph(spec_file(text.format(input="[1, 3, 8, 8]"))))
+    assert [d.code for d in fixed.errors] == ["SC301"]
+
+
+def test_valid_sizes_with_an_unset_upsample_size_names_it(spec_file) -> None:
+    path = spec_file("skipcheck: 1\ninput: [1, 3, 8, 8]\nlayers: [{upsample: {size: [null, 9]}}]\n")
+    report = valid_sizes(build_graph(path))
+    assert [d.code for d in report.size_free] == ["SC106"]
