@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import glob
+import fnmatch
 import os
 from dataclasses import dataclass, field
 
@@ -31,7 +31,8 @@ def expand(args: list[str]) -> Inputs:
     seen: set[str] = set()
 
     def add(path: str) -> None:
-        key = os.path.normpath(path)
+        # one real path, one check: a symlink and its target are the same spec
+        key = os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             out.files.append(path)
@@ -40,9 +41,7 @@ def expand(args: list[str]) -> Inputs:
         if os.path.isdir(arg):
             found = _walk(arg)
         elif _GLOB_CHARS.intersection(arg) and not os.path.exists(arg):
-            found = []
-            for match in sorted(glob.glob(arg, recursive=True)):
-                found.extend(_walk(match) if os.path.isdir(match) else [match])
+            found = _glob(arg)
         else:
             found = [arg] if os.path.exists(arg) else []
         if not found:
@@ -53,10 +52,59 @@ def expand(args: list[str]) -> Inputs:
 
 
 def _walk(top: str) -> list[str]:
+    """Spec files under ``top``. Symlinked directories are not entered (os.walk's
+    default), so a link loop cannot make a scan endless; FIFOs, sockets and devices
+    named like specs are skipped: reading one would block."""
     found: list[str] = []
     for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.endswith(SPEC_SUFFIXES) and name not in CONFIG_NAMES:
-                found.append(os.path.join(root, name))
+            path = os.path.join(root, name)
+            if name.endswith(SPEC_SUFFIXES) and name not in CONFIG_NAMES and os.path.isfile(path):
+                found.append(path)
     return found
+
+
+def _glob(pattern: str) -> list[str]:
+    """``models/**/*.yaml`` as glob would match it, without following directory links.
+
+    glob.glob follows symlinked directories under ``**``, so two links that point at
+    each other make it run until the paths grow too long. Here the fixed leading part
+    of the pattern is walked once (see :func:`_walk`) and each path matched by parts.
+    """
+    parts = pattern.replace(os.sep, "/").split("/")
+    fixed = 0
+    while fixed < len(parts) - 1 and not _GLOB_CHARS.intersection(parts[fixed]):
+        fixed += 1
+    top = "/".join(parts[:fixed]) or ("/" if pattern.startswith("/") else ".")
+    rest = parts[fixed:]
+    found: list[str] = []
+    if not os.path.isdir(top):
+        return found
+    hidden = any(part.startswith(".") for part in rest)
+    for root, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
+        rel = os.path.relpath(root, top).replace(os.sep, "/")
+        base = [] if rel == "." else rel.split("/")
+        for name in sorted([*dirs, *files]):
+            if not _matches([*base, name], rest):
+                continue
+            path = os.path.normpath(os.path.join(root, name))
+            if os.path.isdir(path):
+                # a matched directory is searched like one given by name
+                found.extend(_walk(path))
+            elif os.path.isfile(path):
+                found.append(path)
+    return found
+
+
+def _matches(names: list[str], pattern: list[str]) -> bool:
+    """Whether path parts match pattern parts; ``**`` spans any number of parts."""
+    if not pattern:
+        return not names
+    head, *tail = pattern
+    if head == "**":
+        return any(_matches(names[k:], tail) for k in range(len(names) + 1))
+    if not names or (names[0].startswith(".") and not head.startswith(".")):
+        return False
+    return fnmatch.fnmatchcase(names[0], head) and _matches(names[1:], tail)

@@ -42,3 +42,51 @@ def test_missing_paths_are_reported(tmp_path: Path, monkeypatch) -> None:
     found = expand(["nope.yaml", "zoo/*.yaml", "empty"])
     assert found.files == []
     assert found.missing == ["nope.yaml", "zoo/*.yaml", "empty"]
+
+
+def _loops(root: Path) -> None:
+    """Two directory symlink loops under d/: each link leads back to an ancestor."""
+    (root / "d" / "a").mkdir(parents=True)
+    (root / "d" / "a" / "m.yaml").write_text("skipcheck: 1\n")
+    os.symlink(root / "d", root / "d" / "a" / "up")
+    os.symlink(root / "d" / "a", root / "d" / "again")
+
+
+def test_symlink_loops_end_and_check_each_file_once(tmp_path: Path, monkeypatch) -> None:
+    _loops(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for args in (["d/**/*.yaml"], ["d"], ["d/**/*.yaml", "d/again/m.yaml"]):
+        found = expand(args)
+        assert [p.replace(os.sep, "/") for p in found.files] == ["d/a/m.yaml"], args
+
+
+def test_a_fifo_named_like_a_spec_is_skipped(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "m.yaml").write_text("skipcheck: 1\n")
+    os.mkfifo(tmp_path / "d" / "pipe.yaml")
+    monkeypatch.chdir(tmp_path)
+    for args in (["d"], ["d/*.yaml"], ["d/**/*.yaml"]):
+        assert [p.replace(os.sep, "/") for p in expand(args).files] == ["d/m.yaml"], args
+
+
+def test_whole_process_scans_end(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    _loops(tmp_path)
+    os.mkfifo(tmp_path / "d" / "pipe.yaml")
+    for args, code in ((["d/**/*.yaml"], 2), (["d"], 2), (["d/pipe.yaml"], 2)):
+        # m.yaml lacks input: a spec error (exit 2) is the answer, once, not a hang
+        proc = subprocess.run(
+            [sys.executable, "-m", "skipcheck", "validate", "--output-format", "concise", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        assert proc.returncode == code, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stderr
+        if args == ["d/pipe.yaml"]:
+            assert "is not a regular file" in proc.stdout + proc.stderr
+        else:
+            assert proc.stdout.count("m.yaml") == 1, proc.stdout

@@ -7,6 +7,8 @@ anchors, deep nesting and binary junk end in a SkipcheckError quickly.
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import Any
 
 import yaml
@@ -85,7 +87,12 @@ def load_text(text: str, file: str) -> Any:
 def load_file(path: str) -> tuple[Any, str]:
     """Read and parse a spec file; returns (tree, text)."""
     try:
-        with open(path, "rb") as fh:
+        # non-blocking open, then a regular-file check: a FIFO named like a spec would
+        # otherwise wait forever for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise SkipcheckError(f"{path} is not a regular file")
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise SkipcheckError(f"cannot read {path}: {exc.strerror or exc}") from None
