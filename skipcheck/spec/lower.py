@@ -216,6 +216,9 @@ class _Lowerer:
             )
         for name, body in value.items():
             pos = value.key_pos[name]
+            if not isinstance(name, str) or not _IDENT.match(name):
+                # a block name becomes part of module paths and generated code
+                raise SkipcheckError(f"block name {name!r} must be a plain name", pos)
             if name in OPS or name in ("residual", "stage"):
                 raise SkipcheckError(f"block name {name!r} is already an op name", pos)
             if not isinstance(body, YMap):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from skipcheck import __version__
+from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
 from skipcheck.ops.base import TorchLayer
 from skipcheck.torch import layers
@@ -27,9 +29,31 @@ def class_name(name: str) -> str:
     return f"Model{out}" if out[0].isdigit() else out
 
 
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
 def call(spec: TorchLayer) -> str:
-    args = [repr(a) for a in spec.args] + [f"{k}={v!r}" for k, v in spec.kwargs.items()]
+    """``nn.Conv2d(3, 64, 3, padding=1)``: names checked as identifiers, values as literals."""
+    if not _DOTTED.match(spec.cls) or not all(k.isidentifier() for k in spec.kwargs):
+        raise SkipcheckError(f"cannot export a layer named {spec.cls!r}")
+    args = [_value(a) for a in spec.args] + [f"{k}={_value(v)}" for k, v in spec.kwargs.items()]
     return f"{spec.cls}({', '.join(args)})"
+
+
+def _value(value: Any) -> str:
+    """A layer argument as Python source: only plain data, written by repr."""
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_value(v) for v in value)
+        return (
+            f"({inner},)"
+            if isinstance(value, tuple) and len(value) == 1
+            else (f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SkipcheckError(f"cannot export the number {value!r}")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    raise SkipcheckError(f"cannot export a layer argument of type {type(value).__name__}")
 
 
 def variable_names(graph: Graph) -> dict[int, str]:
@@ -59,12 +83,15 @@ def export_source(graph: Graph, input_shape: Sequence[int | str] | None = None) 
     cls = class_name(graph.name)
     used = {spec.cls for spec in seen.specs.values()}
     out = seen.shapes[graph.out]
+    doc = (
+        f"{graph.name}: exported by skipcheck {__version__} from {graph.file}.\n\n"
+        f"Input {_show(shape)} → output {_show(out)}; {seen.parameters:,} parameters.\n"
+        "Standalone: needs only torch. Layers sit at the spec's paths (the state_dict keys).\n"
+    )
     head = [
-        f'"""{graph.name}: exported by skipcheck {__version__} from {graph.file}.',
-        "",
-        f"Input {_show(shape)} → output {_show(out)}; {seen.parameters:,} parameters.",
-        "Standalone: needs only torch. Layers sit at the spec's paths (the state_dict keys).",
-        '"""',
+        # the spec's name and file are the author's text: written as a literal (repr),
+        # never pasted between quotes, so no quote or newline in them can end the string
+        _literal(doc),
         "",
         "from __future__ import annotations",
         "",
@@ -85,7 +112,7 @@ def export_source(graph: Graph, input_shape: Sequence[int | str] | None = None) 
         "",
         "",
         f"class {cls}(nn.Module):",
-        f'    """{graph.name}, built layer by layer as the spec writes it."""',
+        f"    {_literal(f'{graph.name}, built layer by layer as the spec writes it.')}",
         "",
         "    def __init__(self) -> None:",
         "        super().__init__()",
@@ -116,8 +143,8 @@ def _body(
     for node in graph.nodes[1:]:
         if node.stage != stage and node.stage is not None:
             stage = node.stage
-            init.append(f"        # {stage}")
-            forward.append(f"        # {stage}")
+            init.append(f"        # {_comment(stage)}")
+            forward.append(f"        # {_comment(stage)}")
         path = module_path(node)
         init.append(f"        put(self, {path!r}, {call(specs[node.id])})")
         args = ", ".join(names[i] for i in node.inputs)
@@ -126,6 +153,16 @@ def _body(
         )
     forward.append(f"        return {names[graph.out]}")
     return init, forward
+
+
+def _literal(text: str) -> str:
+    """A string literal for ``text``: repr escapes quotes, newlines and every control."""
+    return repr(text)
+
+
+def _comment(text: str) -> str:
+    """``text`` for a comment: on one line whatever it holds (repr's escapes, unquoted)."""
+    return repr(text)[1:-1]
 
 
 def _show(shape: Sequence[Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -124,3 +125,72 @@ def test_exported_code_reads_like_a_model() -> None:
     assert "x = m('dec4.1')(x, enc4)  # concat 1×1024×56×56" in source
     assert "31,030,658 parameters" in source
     compile(source, "exported.py", "exec")
+
+
+# Each payload ends the string or comment it is pasted into and runs a statement; an
+# import of the exported file that runs one sets builtins.SKIPCHECK_PWNED.
+RUN = "import builtins; builtins.SKIPCHECK_PWNED = True"
+PAYLOADS = [
+    'x"""\n' + RUN + '\n"""',
+    "x'''\n" + RUN + "\n'''",
+    "x\u2028" + RUN,
+    "x\r" + RUN,
+    '\\"""; ' + RUN + " #",
+]
+BASE = "skipcheck: 1\ninput: [1, 3, 8, 8]\nparams: {base: 4}\n"
+LAYERS = "layers:\n  - {stage: s, layers: [{conv: {out_channels: base, kernel_size: 1}}]}\n"
+
+
+def _yaml(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        BASE.replace("{base: 4}", "{base: 4, PAYLOAD: 1}") + LAYERS,
+        BASE + "blocks:\n  PAYLOAD: {args: [ch], layers: [relu]}\nlayers:\n  - PAYLOAD: {ch: 4}\n",
+        BASE + "layers:\n  - {stage: PAYLOAD, layers: [relu]}\n",
+        BASE + "layers:\n  - {relu: {}, name: PAYLOAD}\n",
+        BASE + "layers:\n  - {upsample: {scale_factor: 2, mode: PAYLOAD}}\n",
+    ],
+    ids=["param", "block", "stage", "layer", "mode"],
+)
+def test_export_refuses_hostile_names(tmp_path: Path, spec: str) -> None:
+    from typer.testing import CliRunner
+
+    from skipcheck.cli import app
+
+    path = tmp_path / "model.yaml"
+    path.write_text(spec.replace("PAYLOAD", _yaml(PAYLOADS[0])))
+    result = CliRunner().invoke(app, ["export", str(path), "-o", str(tmp_path / "out.py")])
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "out.py").exists()
+
+
+@pytest.mark.parametrize("k", range(len(PAYLOADS)))
+def test_export_of_hostile_text_imports_without_running_it(tmp_path: Path, k: int) -> None:
+    import builtins
+
+    from typer.testing import CliRunner
+
+    from skipcheck.cli import app
+
+    payload = PAYLOADS[k]
+    # free text (the name, the file's folder) reaches the file: as data, never as code
+    folder = tmp_path / payload.replace("/", "_")
+    folder.mkdir()
+    path = folder / "model.yaml"
+    path.write_text(BASE + f"name: {_yaml(payload)}\n" + LAYERS)
+    out = tmp_path / "exported.py"
+    result = CliRunner().invoke(app, ["export", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert RUN in out.read_text()  # the text is there, inside a literal
+    module = load_module(out, f"hostile_{k}")
+    assert not hasattr(builtins, "SKIPCHECK_PWNED"), "importing the export ran the spec's text"
+    model = next(
+        v
+        for v in vars(module).values()
+        if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__doc__ and RUN in v.__doc__
+    )()
+    assert model(torch.zeros(1, 3, 8, 8)).shape == (1, 4, 8, 8)
