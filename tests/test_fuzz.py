@@ -37,6 +37,7 @@ from tests.conftest import SPECS
 EXAMPLES = int(os.environ.get("SKIPCHECK_FUZZ_EXAMPLES", "300"))
 COMMANDS = os.environ.get("SKIPCHECK_FUZZ_COMMANDS", "validate,sizes,fix,whatif,export").split(",")
 SAVE = os.environ.get("SKIPCHECK_FUZZ_SAVE")  # a directory for failing inputs
+COUNT = [0]  # examples run by this process, for a campaign's tally
 HARD_STOP_S = 10  # SIGALRM: a run this long is a hang
 PROPERTY_S = 1.0  # the bound on one run
 HAS_TORCH = importlib.util.find_spec("torch") is not None
@@ -215,6 +216,9 @@ def check_one(text: str, command: str, tmp: Path) -> None:
     failure = (
         f"{' '.join(args)}\n--- spec ---\n{text[:3000]!r}\n--- output ---\n{result.output[-2000:]}"
     )
+    COUNT[0] += 1
+    if SAVE and COUNT[0] % 100 == 0:
+        (Path(SAVE) / f"count-{os.getpid()}").write_text(str(COUNT[0]))  # survives a kill
     ok = (
         result.exception is None or isinstance(result.exception, SystemExit)
     ) and result.exit_code in (0, 1, 2)
