@@ -179,7 +179,8 @@ def test_densenet121_table1_and_torchvision_count() -> None:
     dense = [n for n in t.graph.nodes if n.op == "concat" and n.params.get("residual")]
     assert len(dense) == 6 + 12 + 24 + 16
     # each dense layer appends growth-rate 32 channels to its input
-    assert all(dims(t, n.id)[1] - dims(t, n.inputs[1])[1] == 32 for n in dense)
+    # a residual concat reads [shortcut, body], as torchvision concatenates
+    assert all(dims(t, n.id)[1] - dims(t, n.inputs[0])[1] == 32 for n in dense)
     assert t.diagnostics == []
 
 

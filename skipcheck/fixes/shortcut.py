@@ -17,7 +17,8 @@ def candidates(site: Site) -> Iterator[Candidate]:
     for merge in site.merges[:1]:
         if not merge.params.get("residual"):
             continue
-        body, short = merge.inputs
+        # a residual concat reads [shortcut, body] (see spec/lower.py), add and mul the reverse
+        short, body = merge.inputs if merge.op == "concat" else merge.inputs[::-1]
         args = site.layer_args(merge)
         if not isinstance(args, yaml.MappingNode) or site.source.find(args, "shortcut"):
             continue

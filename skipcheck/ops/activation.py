@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
+from skipcheck.shapes.dims import concrete
 
 if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
@@ -42,6 +43,31 @@ def _make(
     return type(torch_name, (Elementwise,), attrs)
 
 
+class Softmax(Elementwise):
+    name = "softmax"
+    doc = "nn.Softmax over one axis (dim counts N as 0; negative counts from the end)."
+    torch_name = "Softmax"
+    params = (Param("dim", "int", 1),)
+    primary = "dim"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x, dim = inputs[0], node.params["dim"]
+        ctx.check(
+            [-len(x) <= dim < len(x)],
+            "SC106",
+            f"{self.name} dim={dim} is not an axis of {ctx.table.show(x)} "
+            f"(torch takes {-len(x)} to {len(x) - 1})",
+            fatal=True,
+        )
+        return x
+
+
+class LogSoftmax(Softmax):
+    name = "log_softmax"
+    doc = "nn.LogSoftmax over one axis (dim counts N as 0; negative counts from the end)."
+    torch_name = "LogSoftmax"
+
+
 ACTIVATIONS: tuple[type[Elementwise], ...] = (
     Elementwise,
     _make("relu", "ReLU", (Param("inplace", "bool", False),)),
@@ -63,9 +89,14 @@ ACTIVATIONS: tuple[type[Elementwise], ...] = (
     _make(
         "softplus", "Softplus", (Param("beta", "number", 1.0), Param("threshold", "number", 20.0))
     ),
-    _make("softmax", "Softmax", (Param("dim", "int", 1),), "dim"),
-    _make("log_softmax", "LogSoftmax", (Param("dim", "int", 1),), "dim"),
-    _make("dropout", "Dropout", (Param("p", "number", 0.5), Param("inplace", "bool", False)), "p"),
+    Softmax,
+    LogSoftmax,
+    _make(
+        "dropout",
+        "Dropout",
+        (Param("p", "number", 0.5, minimum=0, maximum=1), Param("inplace", "bool", False)),
+        "p",
+    ),
 )
 
 
@@ -78,8 +109,10 @@ class PReLU(Elementwise):
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         n, c = node.params["num_parameters"], inputs[0][1]
+        # after a flatten the channels are a product: compare at the given input
+        known = c if isinstance(c, int) else concrete(c, ctx.at)
         ctx.check(
-            [n in (1, c)],
+            [True if n == 1 else (None if not isinstance(known, int) else n == known)],
             "SC106",
             f"PReLU with num_parameters={n} needs 1 or the channel count ({c})",
             fatal=True,

@@ -45,6 +45,7 @@ class Param:
     required: bool = False
     choices: tuple[str, ...] = ()
     minimum: int | None = None
+    maximum: int | None = None  # numbers only (dropout's p)
     doc: str = ""
 
 
@@ -65,6 +66,14 @@ class Op(ABC):
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
         """Learnable parameters (None where a size is symbolic)."""
         return 0
+
+    def stricter_than_torch(self, node: Node, inputs: Sequence[Sizes]) -> str | None:
+        """Why skipcheck refuses this layer where torch would run it (None: it does not).
+
+        A documented choice (docs/torch.md), so a dry-run reports it as skipcheck's
+        finding, not as a disagreement with torch.
+        """
+        return None
 
     @abstractmethod
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:

@@ -39,7 +39,7 @@ def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
 class Conv(Op):
     name = "conv"
     doc = "nn.Conv1d/2d/3d, chosen by the input's rank; in_channels is inferred."
-    params = (*_COMMON[:3], Param("padding", "padding", 0), *_COMMON[3:])
+    params = (*_COMMON[:3], Param("padding", "padding", 0, minimum=0), *_COMMON[3:])
     primary = "out_channels"
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:

@@ -41,13 +41,40 @@ class Flatten(Op):
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
         n = len(x)
-        start, end = node.params["start_dim"] % n, node.params["end_dim"] % n
+        start, end = node.params["start_dim"], node.params["end_dim"]
+        if not (-n <= start < n and -n <= end < n):
+            ctx.check(
+                [False],
+                "SC106",
+                f"flatten start_dim {start}, end_dim {end}: {ctx.table.show(x)} has axes "
+                f"{-n} to {n - 1}",
+                fatal=True,
+            )
+            return x
+        start, end = start % n, end % n
+        if start == 0:
+            # torch runs it, but the batch axis is gone: every later layer would read
+            # samples as channels (stricter than torch, see docs/torch.md)
+            ctx.check(
+                [False],
+                "SC106",
+                f"flatten from start_dim 0 merges the batch axis of {ctx.table.show(x)} into "
+                "the features; start at 1 to keep the samples apart",
+                fatal=True,
+            )
+            return x
         if start > end:
             ctx.check(
                 [False], "SC106", f"flatten start_dim {start} is after end_dim {end}", fatal=True
             )
             return x
         return (*x[:start], product(x[start : end + 1], ctx.at), *x[end + 1 :])
+
+    def stricter_than_torch(self, node: Node, inputs: Sequence[Sizes]) -> str | None:
+        n = len(inputs[0])
+        if -n <= node.params["start_dim"] < n and node.params["start_dim"] % n == 0:
+            return "torch flattens the batch axis too"
+        return None
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         return TorchLayer("nn.Flatten", (), self.torch_kwargs(node, "start_dim", "end_dim"))
@@ -106,16 +133,20 @@ class Pad(Op):
         p = node.params["padding"]
         pairs = [(p, p)] * rank if isinstance(p, int) else None
         if pairs is None:
-            if len(p) != 2 * rank:
+            if len(p) % 2 or len(p) > 2 * rank:
+                # an odd count is torch's error too; more pairs than spatial axes would pad
+                # the channels, which torch allows and skipcheck refuses (docs/torch.md)
                 ctx.check(
                     [False],
                     "SC106",
-                    f"padding needs {2 * rank} values (torch order: last axis first), got {len(p)}",
+                    f"padding needs pairs for at most {rank} spatial axes (torch order: last "
+                    f"axis first), got {len(p)} values",
                     fatal=True,
                 )
                 return x
-            # torch's order starts at the last axis
-            pairs = [(p[2 * i], p[2 * i + 1]) for i in range(rank)][::-1]
+            # torch's order starts at the last axis; axes without a pair keep their size
+            given = [(p[2 * i], p[2 * i + 1]) for i in range(len(p) // 2)]
+            pairs = [(0, 0)] * (rank - len(given)) + given[::-1]
         out = (
             x[0],
             x[1],
@@ -126,6 +157,12 @@ class Pad(Op):
         )
         out_at_least_one(ctx, node, x, out)
         return out
+
+    def stricter_than_torch(self, node: Node, inputs: Sequence[Sizes]) -> str | None:
+        p = node.params["padding"]
+        if isinstance(p, list) and len(p) % 2 == 0 and len(p) > 2 * (len(inputs[0]) - 2):
+            return "torch pads the channel (and batch) axes with the extra pairs"
+        return None
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         p = node.params

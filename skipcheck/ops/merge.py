@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
-from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible, equal, guarded
+from skipcheck.shapes.dims import Opaque, Verdict, at_least, concrete, divisible, equal, guarded
+from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.sizeset import SizeSet
 
 if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
@@ -54,8 +56,7 @@ class Merge(Op):
                 # torch broadcasting: a size-1 axis takes the other tensor's size
                 # (after an align the sizes are already the crop's, pad's or resize's)
                 out_spatial[:] = [
-                    s if concrete(o, ctx.at) == 1 else o
-                    for o, s in zip(out_spatial, skip[2:], strict=True)
+                    _broadcast(o, s, ctx.at) for o, s in zip(out_spatial, skip[2:], strict=True)
                 ]
             self.check_spatial(
                 ctx,
@@ -85,7 +86,7 @@ class Merge(Op):
     def roles(self, ctx: Context, node: Node) -> list[str]:
         nodes = ctx.table.graph.nodes
         if node.params.get("residual"):
-            return ["body", "shortcut"]
+            return ["shortcut", "body"] if self.name == "concat" else ["body", "shortcut"]
         names = list(node.skips) or [nodes[i].label for i in node.inputs[1:]]
         return ["running tensor", *(f"skip {n}" for n in names)]
 
@@ -156,12 +157,17 @@ class Merge(Op):
         verdicts = []
         diffs = []
         for word, r, s in zip(words, run[2:], skip[2:], strict=False):
-            ok: Verdict = equal(r, s)
-            if self.broadcast and (concrete(r, ctx.at) == 1 or concrete(s, ctx.at) == 1):
-                ok = True
+            # torch broadcasting: equal, or either side 1 — exactly, as a set of sizes
+            ok: Verdict = (
+                _either([equal(r, s), equal(r, 1), equal(s, 1)]) if self.broadcast else equal(r, s)
+            )
             if ok is None:
                 cr, cs = concrete(r, ctx.at), concrete(s, ctx.at)
-                ok = None if cr is None or cs is None else cr == cs
+                ok = (
+                    None
+                    if cr is None or cs is None
+                    else cr == cs or (self.broadcast and 1 in (cr, cs))
+                )
             verdicts.append(ok)
             rv, sv = ctx.table.show((r,)), ctx.table.show((s,))
             if rv != sv:
@@ -173,6 +179,44 @@ class Merge(Op):
             f"{node.where} merges tensors of different spatial size{detail}",
             operands=operands,
         )
+
+
+def _either(verdicts: list[Verdict]) -> Verdict:
+    """Where any verdict holds: True, False, one exact set, or None where no set writes it."""
+    sets: list[SizeSet] = []
+    for v in verdicts:
+        if v is True:
+            return True
+        if v is None:
+            return None
+        if isinstance(v, SizeSet) and not v.is_empty():
+            sets.append(v)
+    if not sets:
+        return False
+    out: SizeSet | None = sets[0]
+    for s in sets[1:]:
+        out = out.union(s) if out is not None and out.var == s.var else None
+    return out
+
+
+def _broadcast(r: Any, s: Any, at: dict[str, int]) -> Any:
+    """torch's broadcast size of two axes (where they are compatible)."""
+    cr, cs = concrete(r, at), concrete(s, at)
+    if cr == 1:
+        return s
+    if cs == 1 or (cr is not None and cs is not None):
+        return r
+    same = equal(r, s)
+    if same is True or (isinstance(same, SizeSet) and same.is_everything()):
+        return r
+    if _either([equal(r, 1), equal(s, 1)]) is False:
+        return r  # never 1: compatible only where equal
+    # which side is 1 depends on the input size: known only at a given size
+    return Opaque(f"broadcast({_text(r)}, {_text(s)})")
+
+
+def _text(d: Any) -> str:
+    return d.formula() if isinstance(d, Affine) else str(d)
 
 
 class Concat(Merge):

@@ -100,6 +100,12 @@ class Upsample(Op):
         return TorchLayer("nn.Upsample", (), kwargs)
 
 
+def _shuffles_depth(inputs: Sequence[Sizes]) -> str | None:
+    if len(inputs[0]) == 4:
+        return None
+    return "torch shuffles the last three axes of any tensor: on a 3D input, depth as channels"
+
+
 class PixelShuffle(Op):
     name = "pixel_shuffle"
     doc = "nn.PixelShuffle(r): C·r² × H × W → C × r·H × r·W (2D inputs)."
@@ -124,6 +130,9 @@ class PixelShuffle(Op):
             fatal=True,
         )
         return (x[0], x[1] // (r * r), x[2] * r, x[3] * r)
+
+    def stricter_than_torch(self, node: Node, inputs: Sequence[Sizes]) -> str | None:
+        return _shuffles_depth(inputs)
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         return TorchLayer("nn.PixelShuffle", (node.params["upscale_factor"],))
@@ -154,6 +163,9 @@ class PixelUnshuffle(Op):
             fatal=True,
         )
         return (x[0], x[1] * r * r, x[2] // r, x[3] // r)
+
+    def stricter_than_torch(self, node: Node, inputs: Sequence[Sizes]) -> str | None:
+        return _shuffles_depth(inputs)
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         return TorchLayer("nn.PixelUnshuffle", (node.params["downscale_factor"],))

@@ -79,6 +79,26 @@ class SizeSet:
             out.append(None if hi is not None and hi < lo else (lo, hi))
         return SizeSet(self.var, m, tuple(out)).simplify()
 
+    def union(self, other: SizeSet) -> SizeSet | None:
+        """The sizes in either set, where one interval per class can write them (else None).
+
+        Two intervals of a class with a gap between them have no exact form here; the
+        caller then decides at the given size only.
+        """
+        m = math.lcm(self.modulus, other.modulus)
+        if m > MAX_SET_MODULUS:
+            return None
+        out: list[Interval | None] = []
+        for x, y in zip(self.lift(m).intervals, other.lift(m).intervals, strict=True):
+            if x is None or y is None:
+                out.append(x if y is None else y)
+                continue
+            (a, b), (c, d) = sorted((x, y), key=lambda iv: iv[0])
+            if b is not None and c > b + 1:
+                return None  # a gap: not one interval
+            out.append((a, None if b is None or d is None else max(b, d)))
+        return SizeSet(self.var, m, tuple(out)).simplify()
+
     def __contains__(self, x: object) -> bool:
         if not isinstance(x, int) or x < 1:
             return False

@@ -539,8 +539,11 @@ class _Lowerer:
                 f"residual merge must be one of {', '.join(sorted(MERGE_OPS))}, not {merge!r}{did_you_mean(str(merge), MERGE_OPS)}",
                 position_of(args, "merge"),
             )
+        # concat puts the shortcut first, torch.cat([shortcut, body]) as DenseNet and
+        # torchvision do, so their weights fit what follows; add and mul do not care
+        inputs = (short, out) if merge == "concat" else (out, short)
         return self.add(
-            merge, {"align": "none", "residual": True}, (out, short), pos, _join(path, merge), stage
+            merge, {"align": "none", "residual": True}, inputs, pos, _join(path, merge), stage
         )
 
     def merge(
@@ -704,7 +707,11 @@ class _Lowerer:
                 ]
             return self.integer(value, env, pos, what, p.minimum)
         if p.kind == "number":
-            return self.number(value, env, pos, what)
+            number = self.number(value, env, pos, what)
+            low, high = p.minimum, p.maximum
+            if (low is not None and number < low) or (high is not None and number > high):
+                raise SkipcheckError(f"{what} must be between {low} and {high}, not {number}", pos)
+            return number
         if p.kind == "numbers":
             if value is None:
                 return None

@@ -36,12 +36,23 @@ def _int(p: Param) -> Schema:
     return {"anyOf": [{"type": "integer", "minimum": p.minimum}, _EXPR]}
 
 
+def _number(p: Param) -> Schema:
+    if p.minimum is None and p.maximum is None:
+        return _NUMBER
+    bounded: Schema = {"type": "number"}
+    if p.minimum is not None:
+        bounded["minimum"] = p.minimum
+    if p.maximum is not None:
+        bounded["maximum"] = p.maximum
+    return {"anyOf": [bounded, _EXPR]}
+
+
 def param_schema(p: Param) -> Schema:
     """The JSON Schema of one parameter kind (see ``Param``)."""
     kinds: dict[str, Schema] = {
         "int": _int(p),
         "ints": {"anyOf": [_int(p), {"type": "array", "minItems": 1, "items": _int(p)}]},
-        "number": _NUMBER,
+        "number": _number(p),
         "numbers": {"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}, {"type": "null"}]},
         "bool": {"type": ["boolean", "null"]} if p.default is None else {"type": "boolean"},
         "choice": {"enum": list(p.choices)},

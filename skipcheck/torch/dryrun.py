@@ -20,6 +20,7 @@ from skipcheck.check import check
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
+from skipcheck.ops import OPS
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.propagate import ShapeTable
 from skipcheck.torch.model import Trace, concrete_input, confirm_on_cpu, refute, trace
@@ -49,6 +50,7 @@ class DryRun:
     errors: dict[int, list[Diagnostic]] = field(default_factory=dict)  # node id → error findings
     compared: int = 0
     disagreements: list[Disagreement] = field(default_factory=list)
+    refused: Disagreement | None = None  # skipcheck refuses, by design, what torch runs
     estimate_bytes: int | None = None
     budget_bytes: int | None = None
     peak_bytes: int | None = None
@@ -63,7 +65,7 @@ class DryRun:
     def exit_code(self) -> int:
         if self.disagreements:
             return 2
-        return 1 if self.trace.failure is not None else 0
+        return 1 if self.trace.failure is not None or self.refused is not None else 0
 
 
 def symbolic_shape(table: ShapeTable, node_id: int) -> tuple[int | None, ...] | None:
@@ -110,6 +112,14 @@ def compare(run: DryRun) -> None:
             )
     failed = seen.failure.node.id if seen.failure is not None else None
     first_error = min(run.errors, default=None)
+    if first_error is not None and (failed is None or first_error < failed):
+        node = run.graph.nodes[first_error]
+        inputs = [seen.shapes[i] for i in node.inputs if i in seen.shapes]
+        why = OPS[node.op].stricter_than_torch(node, inputs) if inputs else None
+        if why is not None:
+            # a documented refusal: skipcheck stops here, torch's later verdicts are moot
+            run.refused = Disagreement(node, why)
+            return
     if seen.failure is not None and seen.failure.node.id not in run.errors:
         what = "torch fails here, but skipcheck reports no error for this layer"
         run.disagreements.append(Disagreement(seen.failure.node, what))
@@ -228,6 +238,15 @@ def report(run: DryRun) -> list[str]:
         lines.append(f"  torch:     {failure.error}")
         for k, d in enumerate(run.errors.get(n.id, [])):
             lines.append(f"  {'skipcheck:' if k == 0 else '':<10} {d.code} {d.message}")
+    if run.refused is not None and run.refused.node is not None:
+        n = run.refused.node
+        for d in run.errors.get(n.id, []):
+            lines.append(f"skipcheck: {d.code} {d.message}")
+        lines.append(
+            f"verdict: skipcheck refuses {n.op} {n.label} ({n.pos}) by design, where "
+            f"{run.refused.what} (see docs/torch.md)"
+        )
+        return lines
     if run.disagreements:
         lines.append(
             "INTERNAL ERROR: skipcheck disagrees with torch — a skipcheck bug; please report it"

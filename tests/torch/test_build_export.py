@@ -194,3 +194,28 @@ def test_export_of_hostile_text_imports_without_running_it(tmp_path: Path, k: in
         if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__doc__ and RUN in v.__doc__
     )()
     assert model(torch.zeros(1, 3, 8, 8)).shape == (1, 4, 8, 8)
+
+
+def test_residual_concat_puts_the_shortcut_first(tmp_path: Path) -> None:
+    """docs/spec.md: torch.cat([shortcut, body]); build, export and propagation agree."""
+    from skipcheck.torch.model import build_from_graph
+
+    path = tmp_path / "dense.yaml"
+    path.write_text(
+        "skipcheck: 1\ninput: [1, 3, 4, 4]\nlayers:\n"
+        "  - residual: {body: [{conv: {out_channels: 2, kernel_size: 1}}], merge: concat}\n"
+    )
+    graph = build_graph(str(path))
+    table = check(graph)
+    merge = graph.nodes[graph.out]
+    assert [table.shapes[i][1] for i in merge.inputs] == [3, 2]  # shortcut, then body
+    x = torch.randn(1, 3, 4, 4)
+    built = build_from_graph(graph).eval()
+    out = tmp_path / "dense.py"
+    out.write_text(export_source(graph))
+    exported = load_module(out, "dense_export").Dense()
+    exported.load_state_dict(built.state_dict())
+    for model in (built, exported):
+        y = model(x)
+        assert y.shape == (1, 5, 4, 4)
+        assert torch.equal(y[:, :3], x)  # the input comes first
