@@ -9,6 +9,8 @@ be exactly the sizes torch accepts.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from skipcheck.check import build_graph, check
@@ -134,3 +136,174 @@ def test_some_cases_fail_and_some_run() -> None:
     """The table covers both outcomes, so a referee that always agrees would be caught."""
     failing = [c for c in CASES if referee(spec(c[0], [1, c[2], *[1] * c[1][0]]))[1].failure]
     assert 10 < len(failing) < len(CASES)
+
+
+# ---------------------------------------------------------------------------
+# Edges where skipcheck and torch disagreed (issue 11). The referee here is torch
+# layers the test builds itself from the same numbers, never skipcheck's torch_layer().
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from skipcheck.errors import SkipcheckError  # noqa: E402
+from skipcheck.shapes.dims import concrete  # noqa: E402
+
+EDGE_EXAMPLES = 150
+nn = torch.nn
+
+
+def skipcheck_says(layers: str, dims: list[int]) -> tuple[bool, tuple[int, ...] | None]:
+    """(runs, output shape) as skipcheck sees the spec; a refused spec does not run."""
+    text = f"skipcheck: 1\ninput: {dims}\nlayers:\n" + "".join(
+        f"  - {ly}\n" for ly in layers.split("\n")
+    )
+    try:
+        graph = build_graph("spec.yaml", text=text)
+    except SkipcheckError:
+        return False, None
+    table = check(graph)
+    if table.errors:
+        return False, None
+    shape = tuple(concrete(d, table.at) for d in table.shapes[graph.out])
+    assert all(isinstance(d, int) for d in shape), shape
+    return True, shape  # type: ignore[return-value]
+
+
+def torch_says(make: object, dims: list[int]) -> tuple[bool, tuple[int, ...] | None]:
+    """(runs, output shape) of the test's own torch function on zeros of ``dims``."""
+    try:
+        with torch.no_grad():
+            y = make(torch.zeros(*dims))  # type: ignore[operator]
+    except (RuntimeError, ValueError, TypeError, IndexError):
+        return False, None
+    return True, tuple(y.shape)
+
+
+def _agree(layers: str, make: object, dims: list[int]) -> None:
+    assert skipcheck_says(layers, dims) == torch_says(make, dims), (layers, dims)
+
+
+SPATIAL = st.integers(1, 3).flatmap(lambda r: st.lists(st.integers(1, 6), min_size=r, max_size=r))
+
+
+def _yaml(v: object) -> str:
+    return (
+        "null"
+        if v is None
+        else (f"[{', '.join(_yaml(x) for x in v)}]" if isinstance(v, list) else str(v))
+    )
+
+
+@settings(max_examples=EDGE_EXAMPLES, deadline=None)
+@given(
+    SPATIAL,
+    st.sampled_from(["avg", "max"]),
+    st.one_of(
+        st.none(),
+        st.integers(1, 4),
+        st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=1, max_size=3),
+    ),
+)
+def test_adaptive_pool_output_sizes_with_nulls(spatial: list[int], kind: str, size: object) -> None:
+    rank = len(spatial)
+    cls = getattr(nn, f"Adaptive{kind.capitalize()}Pool{rank}d")
+    arg = tuple(size) if isinstance(size, list) else size
+    _agree(
+        f"adaptive_{kind}pool: {{output_size: {_yaml(size)}}}",
+        lambda x: cls(arg)(x),
+        [1, 2, *spatial],
+    )
+
+
+@settings(max_examples=EDGE_EXAMPLES, deadline=None)
+@given(SPATIAL, st.sampled_from(["softmax", "log_softmax"]), st.integers(-6, 5))
+def test_softmax_dims(spatial: list[int], op: str, dim: int) -> None:
+    cls = nn.Softmax if op == "softmax" else nn.LogSoftmax
+    _agree(f"{op}: {dim}", lambda x: cls(dim=dim)(x), [1, 2, *spatial])
+
+
+@settings(max_examples=EDGE_EXAMPLES, deadline=None)
+@given(
+    st.lists(st.integers(1, 2), min_size=1, max_size=3),
+    st.integers(1, 2),
+    st.booleans(),
+    st.booleans(),
+)
+def test_batchnorm_in_eval_mode(spatial: list[int], n: int, track: bool, flat: bool) -> None:
+    dims = [n, 3, *spatial]
+    rank = len(spatial)
+    layers = (
+        "flatten\n" if flat else ""
+    ) + f"batchnorm: {{track_running_stats: {str(track).lower()}}}"
+
+    def make(x: torch.Tensor) -> torch.Tensor:
+        if flat:
+            x = x.flatten(1)
+        bn = getattr(nn, f"BatchNorm{1 if flat else rank}d")(x.shape[1], track_running_stats=track)
+        return bn.eval()(x)
+
+    _agree(layers, make, dims)
+
+
+@settings(max_examples=EDGE_EXAMPLES, deadline=None)
+@given(
+    SPATIAL,
+    st.integers(-2, 2),
+    st.integers(1, 3),
+    st.sampled_from(["conv", "conv_transpose", "maxpool"]),
+)
+def test_negative_padding(spatial: list[int], pad: int, k: int, op: str) -> None:
+    rank = len(spatial)
+    if op == "maxpool":
+        pad = min(pad, k // 2)  # torch's own bound on pool padding, checked by skipcheck too
+        layers = f"maxpool: {{kernel_size: {k}, padding: {pad}}}"
+        make = lambda x: getattr(nn, f"MaxPool{rank}d")(k, padding=pad)(x)  # noqa: E731
+    else:
+        cls = getattr(nn, f"{'Conv' if op == 'conv' else 'ConvTranspose'}{rank}d")
+        layers = f"{op}: {{out_channels: 2, kernel_size: {k}, padding: {pad}}}"
+        make = lambda x: cls(2, 2, k, padding=pad)(x)  # noqa: E731
+    _agree(layers, make, [1, 2, *spatial])
+
+
+@settings(max_examples=EDGE_EXAMPLES, deadline=None)
+@given(st.sampled_from([-0.5, -0.01, 0.0, 0.3, 1.0, 1.01, 1.5]))
+def test_dropout_probability(p: float) -> None:
+    _agree(f"dropout: {p}", lambda x: nn.Dropout(p).eval()(x), [1, 2, 4, 4])
+
+
+@settings(max_examples=EDGE_EXAMPLES, deadline=None)
+@given(SPATIAL, st.integers(1, 3), st.integers(1, 100))
+def test_prelu_after_flatten(spatial: list[int], c: int, n: int) -> None:
+    features = c * math.prod(spatial)
+    n = rng_pick(n, [1, features, features + 1, c])
+    _agree(f"flatten\nprelu: {n}", lambda x: nn.PReLU(n)(x.flatten(1)), [1, c, *spatial])
+
+
+def rng_pick(seed: int, values: list[int]) -> int:
+    return values[seed % len(values)]
+
+
+@settings(max_examples=EDGE_EXAMPLES, deadline=None)
+@given(SPATIAL, st.integers(1, 4), st.sampled_from(["mul", "add"]))
+def test_size_one_broadcasting(spatial: list[int], k: int, op: str) -> None:
+    rank = len(spatial)
+    pool = getattr(nn, f"MaxPool{rank}d")(k)
+
+    def make(x: torch.Tensor) -> torch.Tensor:
+        y = pool(x)
+        if op == "add" and y.shape != x.shape:
+            raise RuntimeError("skipcheck's add does not broadcast, by design (docs/spec.md)")
+        return y * x if op == "mul" else y + x
+
+    _agree(f"maxpool: {k}\n{op}: input", make, [1, 2, *spatial])
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_size_one_broadcasting_sets_are_exact(k: int) -> None:
+    """``sizes`` for [maxpool: k, mul: input]: exactly the sizes torch broadcasts."""
+    table = check(build_graph("spec.yaml", text=spec(f"maxpool: {k}\n  - mul: input", [1, 2, "L"])))
+    valid = table.valid_sizes("L")
+    assert not table.inexact
+    for size in range(1, 40):
+        runs, _ = torch_says(lambda x: nn.MaxPool1d(k)(x) * x, [1, 2, size])
+        assert (size in valid) == runs, (size, valid.describe())
