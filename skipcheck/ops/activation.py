@@ -30,11 +30,15 @@ class Elementwise(Op):
 
 
 def _make(
-    name: str, torch_name: str, params: tuple[Param, ...] = (), primary: str | None = None
+    name: str,
+    torch_name: str,
+    params: tuple[Param, ...] = (),
+    primary: str | None = None,
+    doc: str = "",
 ) -> type[Elementwise]:
     attrs = {
         "name": name,
-        "doc": f"nn.{torch_name}.",
+        "doc": doc or f"nn.{torch_name}.",
         "torch_name": torch_name,
         "params": params,
         "primary": primary,
@@ -96,6 +100,7 @@ ACTIVATIONS: tuple[type[Elementwise], ...] = (
         "Dropout",
         (Param("p", "number", 0.5, minimum=0, maximum=1), Param("inplace", "bool", False)),
         "p",
+        "nn.Dropout; `p` between 0 and 1.",
     ),
 )
 

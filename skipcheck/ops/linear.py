@@ -34,7 +34,7 @@ def product(dims: Sequence[Any], at: dict[str, int]) -> Any:
 
 class Flatten(Op):
     name = "flatten"
-    doc = "nn.Flatten(start_dim=1, end_dim=-1)."
+    doc = "nn.Flatten(start_dim=1, end_dim=-1); the batch axis (start_dim 0) stays."
     params = (Param("start_dim", "int", 1), Param("end_dim", "int", -1))
     min_rank = 0
 
@@ -122,7 +122,8 @@ class Crop(Op):
 class Pad(Op):
     name = "pad"
     doc = (
-        "nn.ConstantPad1d/2d/3d: an int, or torch's (left, right, top, bottom, front, back) order."
+        "nn.ConstantPad1d/2d/3d: an int, or torch's (left, right, top, bottom, front, back) "
+        "order; fewer pairs pad the last axes only."
     )
     params = (Param("padding", "ints", required=True), Param("value", "number", 0.0))
     primary = "padding"
