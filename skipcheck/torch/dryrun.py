@@ -23,6 +23,7 @@ from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.terminal import visible
 from skipcheck.torch.model import Trace, concrete_input, confirm_on_cpu, refute, trace
 
 DEVICES = ("meta", "cpu", "cuda")
@@ -200,7 +201,14 @@ def dryrun(
 
 
 def report(run: DryRun) -> list[str]:
-    """The dry-run as lines of text: stage shapes, parameters, memory, the verdict."""
+    """The dry-run as lines of text: stage shapes, parameters, memory, the verdict.
+
+    Spec text (names, torch's messages quoting them) is made visible, never obeyed.
+    """
+    return [visible(line) for line in _lines(run)]
+
+
+def _lines(run: DryRun) -> list[str]:
     g, seen = run.graph, run.trace
     lines = [f"dry-run {g.name} ({g.file}) on {run.device}, input {_show(run.input_shape)}"]
     rows = [(name, node_id) for name, node_id in g.stages]

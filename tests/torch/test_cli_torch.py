@@ -100,3 +100,26 @@ def test_export_of_a_broken_spec_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "cannot export" in result.output
     assert not (tmp_path / "x.py").exists()
+
+
+def test_dryrun_shows_control_characters_in_names(spec_file) -> None:
+    path = spec_file('skipcheck: 1\nname: "ev\\x1b[2Jil"\ninput: [1, 3, 8, 8]\nlayers: [relu]\n')
+    result = runner.invoke(app, ["dryrun", path])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "ev\\x1b[2Jil" in result.output
+
+
+@pytest.mark.parametrize(
+    ("layers", "input"),
+    [
+        ("[{pixel_shuffle: 2}]", "[1, 8, 4, 2, 2]"),
+        ("[{flatten: {start_dim: 0}}]", "[1, 3, 8, 8]"),
+        ("[{pad: [1, 1, 1, 1, 1, 1]}]", "[1, 3, 8, 8]"),
+    ],
+)
+def test_dryrun_refusals_by_design_are_findings(spec_file, layers: str, input: str) -> None:
+    path = spec_file(f"skipcheck: 1\ninput: {input}\nlayers: {layers}\n")
+    result = runner.invoke(app, ["dryrun", path, "--device", "cpu"])
+    assert result.exit_code == 1, result.output
+    assert "INTERNAL" not in result.output
+    assert "by design" in result.output and "SC106" in result.output
