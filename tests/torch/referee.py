@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import torch
+
 from skipcheck.check import build_graph, check
+from skipcheck.errors import SkipcheckError
+from skipcheck.shapes.dims import concrete
 from skipcheck.torch.dryrun import DryRun, compare, errors_by_node
 from skipcheck.torch.model import Trace, concrete_input, trace
 
@@ -24,3 +30,35 @@ def referee(text: str, device: str = "cpu") -> tuple[list[str], Trace]:
     if torch_runs and table.total_params not in (None, seen.parameters):
         out.append(f"parameters: skipcheck {table.total_params}, torch {seen.parameters}")
     return out, seen
+
+
+# The referees below never use skipcheck's torch_layer(): the caller builds torch's layers.
+
+
+def skipcheck_says(layers: str, dims: list[int]) -> tuple[bool, tuple[int, ...] | None]:
+    """(runs, output shape) as skipcheck sees the spec; a refused spec does not run."""
+    text = f"skipcheck: 1\ninput: {dims}\nlayers:\n" + "".join(
+        f"  - {ly}\n" for ly in layers.split("\n")
+    )
+    try:
+        graph = build_graph("spec.yaml", text=text)
+    except SkipcheckError:
+        return False, None
+    table = check(graph)
+    if table.errors:
+        return False, None
+    shape = tuple(concrete(d, table.at) for d in table.shapes[graph.out])
+    assert all(isinstance(d, int) for d in shape), shape
+    return True, shape  # type: ignore[return-value]
+
+
+def torch_says(
+    make: Callable[[torch.Tensor], torch.Tensor], dims: list[int]
+) -> tuple[bool, tuple[int, ...] | None]:
+    """(runs, output shape) of the test's own torch function on zeros of ``dims``."""
+    try:
+        with torch.no_grad():
+            y = make(torch.zeros(*dims))
+    except (RuntimeError, ValueError, TypeError, IndexError):
+        return False, None
+    return True, tuple(y.shape)

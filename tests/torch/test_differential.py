@@ -16,9 +16,12 @@ that ``skipcheck dryrun`` takes by default (meta, then the CPU for refusals).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from skipcheck.check import build_graph, check
 from tests.torch.archs import architecture
@@ -27,7 +30,7 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 
 from skipcheck.torch.dryrun import dryrun  # noqa: E402
-from tests.torch.referee import referee  # noqa: E402
+from tests.torch.referee import referee, skipcheck_says, torch_says  # noqa: E402
 
 EXAMPLES = int(os.environ.get("SKIPCHECK_DIFF_EXAMPLES", "2000"))
 SETTINGS = {
@@ -117,3 +120,88 @@ layers:
 """
     assert disagreements(text) == []
     assert check(build_graph("r.yaml", text=text)).shape_of(2) == "1×3×1"
+
+
+# ---------------------------------------------------------------------------
+# Chains of the edge constructs of issue 11, refereed by torch layers built here from
+# the same numbers (never skipcheck's torch_layer()): verdict and output shape agree.
+
+nn = torch.nn
+F = torch.nn.functional
+
+
+def _edge_step(draw: st.DrawFn) -> tuple[str, Callable[[Any, Any], Any]]:
+    """One layer as spec text, and the same layer in torch: f(x, input) -> y."""
+    kind = draw(
+        st.sampled_from(
+            ["adaptive", "softmax", "batchnorm", "conv", "dropout", "mul", "pool", "pad", "prelu"]
+        )
+    )
+    if kind == "adaptive":
+        size = draw(st.sampled_from([None, 1, 2, [None, 2], [2, None], [None, None], [3, 1]]))
+        kind_ = draw(st.sampled_from(["avg", "max"]))
+        arg = tuple(size) if isinstance(size, list) else size
+        text = "null" if size is None else str(size).replace("None", "null")
+        cls = getattr(nn, f"Adaptive{kind_.capitalize()}Pool2d")
+        return f"adaptive_{kind_}pool: {{output_size: {text}}}", lambda x, x0: cls(arg)(x)
+    if kind == "softmax":
+        dim = draw(st.integers(-5, 4))
+        return f"softmax: {dim}", lambda x, x0: nn.Softmax(dim=dim)(x)
+    if kind == "batchnorm":
+        track = draw(st.booleans())
+
+        def bn(x: Any, x0: Any) -> Any:
+            return nn.BatchNorm2d(x.shape[1], track_running_stats=track).eval()(x)
+
+        return f"batchnorm: {{track_running_stats: {str(track).lower()}}}", bn
+    if kind == "conv":
+        k, pad, out = draw(st.integers(1, 3)), draw(st.integers(-1, 2)), draw(st.integers(1, 4))
+        return (
+            f"conv: {{out_channels: {out}, kernel_size: {k}, padding: {pad}}}",
+            lambda x, x0: nn.Conv2d(x.shape[1], out, k, padding=pad)(x),
+        )
+    if kind == "dropout":
+        p = draw(st.sampled_from([0.0, 0.5, 1.0, 1.5, -0.5]))
+        return f"dropout: {p}", lambda x, x0: nn.Dropout(p).eval()(x)
+    if kind == "mul":
+        return "mul: input", lambda x, x0: x * x0
+    if kind == "pool":
+        k = draw(st.integers(1, 3))
+        return f"maxpool: {k}", lambda x, x0: nn.MaxPool2d(k)(x)
+    if kind == "pad":
+        pads = draw(st.sampled_from([[1, 1], [0, 1, 2, 0], [1, 0, 0, 1, 1, 1], [1]]))
+        return f"pad: {pads}", lambda x, x0: F.pad(x, pads) if len(pads) <= 4 else _refused()
+    n = draw(st.sampled_from([1, 2, 3, 6]))
+    return f"prelu: {n}", lambda x, x0: nn.PReLU(n)(x)
+
+
+def _refused() -> Any:
+    # pads past the spatial axes: torch pads the channels; skipcheck refuses by design
+    raise RuntimeError("refused by design (docs/torch.md)")
+
+
+@st.composite
+def edge_chain(draw: st.DrawFn) -> tuple[str, Callable[[Any], Any], list[int]]:
+    steps = [_edge_step(draw) for _ in range(draw(st.integers(1, 4)))]
+    dims = [
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 6)),
+        draw(st.integers(1, 6)),
+    ]
+
+    def run(x0: Any) -> Any:
+        x = x0
+        for _, f in steps:
+            x = f(x, x0)
+        return x
+
+    return "\n".join(text for text, _ in steps), run, dims
+
+
+@settings(max_examples=max(EXAMPLES // 4, 100), **SETTINGS)
+@given(edge_chain())
+def test_edge_chains_agree_with_torch(chain: tuple[str, Callable[[Any], Any], list[int]]) -> None:
+    layers, run, dims = chain
+    torch.manual_seed(0)
+    assert skipcheck_says(layers, dims) == torch_says(run, dims), (layers, dims)

@@ -145,38 +145,10 @@ def test_some_cases_fail_and_some_run() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from skipcheck.errors import SkipcheckError  # noqa: E402
-from skipcheck.shapes.dims import concrete  # noqa: E402
+from tests.torch.referee import skipcheck_says, torch_says  # noqa: E402
 
 EDGE_EXAMPLES = 150
 nn = torch.nn
-
-
-def skipcheck_says(layers: str, dims: list[int]) -> tuple[bool, tuple[int, ...] | None]:
-    """(runs, output shape) as skipcheck sees the spec; a refused spec does not run."""
-    text = f"skipcheck: 1\ninput: {dims}\nlayers:\n" + "".join(
-        f"  - {ly}\n" for ly in layers.split("\n")
-    )
-    try:
-        graph = build_graph("spec.yaml", text=text)
-    except SkipcheckError:
-        return False, None
-    table = check(graph)
-    if table.errors:
-        return False, None
-    shape = tuple(concrete(d, table.at) for d in table.shapes[graph.out])
-    assert all(isinstance(d, int) for d in shape), shape
-    return True, shape  # type: ignore[return-value]
-
-
-def torch_says(make: object, dims: list[int]) -> tuple[bool, tuple[int, ...] | None]:
-    """(runs, output shape) of the test's own torch function on zeros of ``dims``."""
-    try:
-        with torch.no_grad():
-            y = make(torch.zeros(*dims))  # type: ignore[operator]
-    except (RuntimeError, ValueError, TypeError, IndexError):
-        return False, None
-    return True, tuple(y.shape)
 
 
 def _agree(layers: str, make: object, dims: list[int]) -> None:
