@@ -213,6 +213,13 @@ def check_one(text: str, command: str, tmp: Path) -> None:
     with hard_stop(HARD_STOP_S):
         result = runner.invoke(app, args)
     elapsed = time.process_time() - start
+    if elapsed > PROPERTY_S:
+        # a garbage collection of the campaign's own heap can land in one run: a slow
+        # input is slow twice, so the second run decides
+        start = time.process_time()
+        with hard_stop(HARD_STOP_S):
+            runner.invoke(app, args)
+        elapsed = min(elapsed, time.process_time() - start)
     failure = (
         f"{' '.join(args)}\n--- spec ---\n{text[:3000]!r}\n--- output ---\n{result.output[-2000:]}"
     )
