@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 from skipcheck.cli import app
 from tests.conftest import SPECS
 
-EXAMPLES = int(os.environ.get("SKIPCHECK_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("SKIPCHECK_FUZZ_EXAMPLES", "600"))
 COMMANDS = os.environ.get("SKIPCHECK_FUZZ_COMMANDS", "validate,sizes,fix,whatif,export").split(",")
 SAVE = os.environ.get("SKIPCHECK_FUZZ_SAVE")  # a directory for failing inputs
 COUNT = [0]  # examples run by this process, for a campaign's tally
@@ -266,12 +266,7 @@ def warm() -> None:
 
 
 @FUZZ
-@given(text=tree_mutant(), command=st.sampled_from(USED))
-def test_tree_mutants(text: str, command: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    check_one(text, command, tmp_path_factory.mktemp("tree", numbered=True))
-
-
-@FUZZ
-@given(text=text_mutant(), command=st.sampled_from(USED))
-def test_text_mutants(text: str, command: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    check_one(text, command, tmp_path_factory.mktemp("text", numbered=True))
+@given(text=st.one_of(tree_mutant(), text_mutant()), command=st.sampled_from(USED))
+def test_mutants(text: str, command: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # one test draws both kinds, so a long campaign covers both from its first minute
+    check_one(text, command, tmp_path_factory.mktemp("mutant", numbered=True))
