@@ -15,7 +15,7 @@ from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.shapes.dims import Opaque, Verdict, at_least, concrete, divisible, equal, guarded
 from skipcheck.shapes.periodic import Affine
-from skipcheck.shapes.sizeset import SizeSet
+from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 
 if TYPE_CHECKING:
     from skipcheck.shapes.propagate import Context
@@ -56,7 +56,7 @@ class Merge(Op):
                 # torch broadcasting: a size-1 axis takes the other tensor's size
                 # (after an align the sizes are already the crop's, pad's or resize's)
                 out_spatial[:] = [
-                    _broadcast(o, s, ctx.at) for o, s in zip(out_spatial, skip[2:], strict=True)
+                    _broadcast(o, s, ctx) for o, s in zip(out_spatial, skip[2:], strict=True)
                 ]
             self.check_spatial(
                 ctx,
@@ -199,9 +199,9 @@ def _either(verdicts: list[Verdict]) -> Verdict:
     return out
 
 
-def _broadcast(r: Any, s: Any, at: dict[str, int]) -> Any:
+def _broadcast(r: Any, s: Any, ctx: Context) -> Any:
     """torch's broadcast size of two axes (where they are compatible)."""
-    cr, cs = concrete(r, at), concrete(s, at)
+    cr, cs = concrete(r, ctx.at), concrete(s, ctx.at)
     if cr == 1:
         return s
     if cs == 1 or (cr is not None and cs is not None):
@@ -209,8 +209,17 @@ def _broadcast(r: Any, s: Any, at: dict[str, int]) -> Any:
     same = equal(r, s)
     if same is True or (isinstance(same, SizeSet) and same.is_everything()):
         return r
-    if _either([equal(r, 1), equal(s, 1)]) is False:
+    ones = _either([equal(r, 1), equal(s, 1)])
+    if ones is False:
         return r  # never 1: compatible only where equal
+    if isinstance(ones, SizeSet):
+        # a side is 1 only at sizes where an earlier layer already fails: no broadcast
+        domain = ctx.table.domain.get(ones.var)
+        try:
+            if domain is not None and (domain & ones).is_empty():
+                return r
+        except OutOfFragment:
+            pass
     # which side is 1 depends on the input size: known only at a given size
     return Opaque(f"broadcast({_text(r)}, {_text(s)})")
 

@@ -117,3 +117,14 @@ def test_valid_sizes_with_an_unset_upsample_size_names_it(spec_file) -> None:
     path = spec_file("skipcheck: 1\ninput: [1, 3, 8, 8]\nlayers: [{upsample: {size: [null, 9]}}]\n")
     report = valid_sizes(build_graph(path))
     assert [d.code for d in report.size_free] == ["SC106"]
+
+
+def test_broadcast_only_where_a_side_can_be_one(spec_file) -> None:
+    # ⌊L/8⌋ is 1 only for L in 8..15, where the second pool already fails: mul stays exact
+    path = spec_file(
+        "skipcheck: 1\ninput: [1, 1, L]\nlayers:\n"
+        "  - {maxpool: 8, name: a}\n  - maxpool: 2\n  - upsample: 2\n  - mul: a\n"
+    )
+    table = check(build_graph(path))
+    assert not table.inexact
+    assert table.valid_sizes("L").describe() == "L ≡ 0–7 (mod 16), L ≥ 16"
