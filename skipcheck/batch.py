@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from skipcheck.config import ConfigCache, apply
+from skipcheck.check import Options, check_spec
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputs import expand
 from skipcheck.report import reporter_for
-from skipcheck.result import FileResult, check_file
-from skipcheck.whatif.overrides import Overrides
+from skipcheck.result import FileResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -23,9 +22,7 @@ class Run:
     """The options of one run, as the command line gave them."""
 
     files: list[str]
-    overrides: Overrides | None
-    input: str | None = None
-    config: str | None = None
+    options: Options
     output_format: str | None = None
     quiet: bool = False
     exit_zero: bool = False
@@ -38,36 +35,19 @@ def default_format(env: Mapping[str, str]) -> str:
 
 def execute(run: Run, stream: TextIO | None) -> int:
     """Check every file and report; raises SkipcheckError only when nothing can be checked."""
-    from skipcheck.check import parse_input
-
     factory = reporter_for(run.output_format or default_format(os.environ))
-    configs = ConfigCache(run.config)
-    args = run.files or list(configs.for_dir(os.getcwd()).files)
+    options = run.options
+    args = run.files or list(options.configs.for_dir(os.getcwd()).files)
     if not args:
         raise SkipcheckError(
             "no spec files given: name files, directories or globs, "
             "or set `files` in [tool.skipcheck]"
         )
-    cli_shape = parse_input(run.input) if run.input else None
     inputs = expand(args)
     reporter = factory(stream, run.quiet)
     results: list[FileResult] = []
     for path in inputs.files:
-        try:
-            config = configs.for_file(path)
-            shape = cli_shape
-            if shape is None and config.input is not None:
-                shape = parse_input(config.input)
-        except SkipcheckError as exc:
-            result = FileResult(path, error=exc)
-        else:
-            result = check_file(path, None, shape, run.overrides)
-            apply(config, result)
-            if getattr(reporter, "shows_fixes", False) and not result.ok:
-                # proving fixes re-checks the model per candidate: only for the human report
-                from skipcheck.fixes import attach
-
-                attach(result, run.overrides, shape)
+        result = check_spec(path, options)
         results.append(result)
         reporter.file(result)
     for arg in inputs.missing:

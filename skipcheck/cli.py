@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import contextlib
+import functools
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from skipcheck import __version__
+from skipcheck.errors import SkipcheckError
 
 app = typer.Typer(
     name="skipcheck",
@@ -17,6 +22,68 @@ app = typer.Typer(
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+ISSUES = "https://github.com/skipcheck/skipcheck/issues"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def printable(text: str) -> str:
+    """Text from a spec or a message, safe for a terminal: control characters
+    (escape sequences among them) are shown as escapes, never sent raw."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c in "\n\t" else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
+def fail(message: str) -> NoReturn:
+    """The one way a command stops because it cannot run: ``error: ...`` on stderr, exit 2."""
+    sys.stderr.write(f"error: {printable(message)}\n")
+    sys.stderr.flush()
+    raise typer.Exit(EXIT_ERROR)
+
+
+def boundary(command: F) -> F:
+    """The error boundary of every command: a SkipcheckError or an unwritable output
+    ends in one ``error:`` line and exit 2; anything else is a skipcheck bug, reported
+    as such — still exit 2, never 1 (which CI reads as "findings")."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except SkipcheckError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            _silence_stdout()
+            where = f" {exc.filename}" if exc.filename else ""
+            fail(f"cannot write{where}: {exc.strerror or exc}")
+        except Exception as exc:
+            import traceback
+
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            fail(
+                f"internal error — please report at {ISSUES}: {type(exc).__name__}: {exc} "
+                f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+            )
+
+    return run  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    """After a failed write to stdout (a full disk), drop what is still buffered there,
+    so that the interpreter's final flush does not fail a second time."""
+    import os
+
+    with contextlib.suppress(OSError):
+        sys.stdout.flush()
+    # not a real file (tests capture it): nothing is buffered at the OS level then
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _version(value: bool) -> None:
@@ -45,6 +112,14 @@ InputOption = Annotated[
     typer.Option("--input", "-i", help="Input shape, e.g. 1x3x256x256 (or 1x3xHxW for symbols)."),
 ]
 SetOption = Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)]
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        help="Settings file (pyproject.toml or .skipcheck.yaml) for every spec "
+        "(default: the nearest one above each spec).",
+    ),
+]
 
 
 def _complete_format(incomplete: str) -> list[str]:
@@ -54,6 +129,7 @@ def _complete_format(incomplete: str) -> list[str]:
 
 
 @app.command()
+@boundary
 def validate(
     files: Annotated[
         list[str] | None,
@@ -81,41 +157,31 @@ def validate(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
     ] = None,
-    config: Annotated[
-        str | None,
-        typer.Option(
-            "--config", help="Settings file (pyproject.toml or .skipcheck.yaml) for every spec."
-        ),
-    ] = None,
+    config: ConfigOption = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
     ] = False,
 ) -> None:
     """Propagate shapes through specs and report every broken skip connection."""
     from skipcheck.batch import Run, execute
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.whatif.overrides import Overrides
+    from skipcheck.check import Options
 
-    try:
-        run = Run(
-            files or [], Overrides.parse(set_), input, config, output_format, quiet, exit_zero
-        )
-        if output is None:
-            code = execute(run, None)
-        else:
-            try:
-                stream = open(output, "w", encoding="utf-8")  # noqa: SIM115
-            except OSError as exc:
-                raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
-            with stream:
-                code = execute(run, stream)
-    except SkipcheckError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+    options = Options.parse(set_, input, config, fixes=True)
+    run = Run(files or [], options, output_format, quiet, exit_zero)
+    if output is None:
+        code = execute(run, None)
+    else:
+        try:
+            stream = open(output, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+        with stream:
+            code = execute(run, stream)
     raise typer.Exit(code)
 
 
 @app.command()
+@boundary
 def rules(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the rule reference (docs/rules.md).")
@@ -134,23 +200,19 @@ def rules(
 
 
 @app.command()
+@boundary
 def explain(
     code: Annotated[str, typer.Argument(help="A rule code (SC101) or name (merge-channels).")],
 ) -> None:
     """What a rule checks, why it matters, a failing example and the fixed one."""
-    from skipcheck.errors import SkipcheckError
     from skipcheck.rules import lookup
     from skipcheck.rules.docs import parse, text
 
-    try:
-        doc = parse(lookup(code))
-    except SkipcheckError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
-    typer.echo(text(doc), nl=False)
+    typer.echo(text(parse(lookup(code))), nl=False)
 
 
 @app.command()
+@boundary
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors' YAML language server)."""
     import json
@@ -161,6 +223,7 @@ def schema() -> None:
 
 
 @app.command()
+@boundary
 def whatif(
     file: Annotated[str, typer.Argument(help="The spec to explore.", show_default=False)],
     set_: SetOption = None,
@@ -175,35 +238,31 @@ def whatif(
     step: Annotated[
         int | None, typer.Option("--step", help="Stride of a --sweep range (or H=200..600:8).")
     ] = None,
+    input: InputOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Compare the spec with and without --set overrides, or --sweep one value over a range."""
     from rich.console import Console
-    from rich.text import Text
 
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.whatif.overrides import Overrides
+    from skipcheck.check import Options
 
-    console = Console(highlight=False, soft_wrap=False)
-    try:
-        overrides = Overrides.parse(set_)
-        if sweep is not None:
-            ok = _run_sweep(console, file, sweep, step, overrides)
-        elif not overrides:
-            raise SkipcheckError("nothing to compare: give --set KEY=VALUE or --sweep KEY=VALUES")
-        else:
-            from skipcheck.whatif.compare import compare
-            from skipcheck.whatif.render import show_comparison
+    console = Console(highlight=False, soft_wrap=False, emoji=False)
+    options = Options.parse(set_, input, config)
+    if sweep is not None:
+        ok = _run_sweep(console, file, sweep, step, options)
+    elif not options.overrides:
+        raise SkipcheckError("nothing to compare: give --set KEY=VALUE or --sweep KEY=VALUES")
+    else:
+        from skipcheck.whatif.compare import compare
+        from skipcheck.whatif.render import show_comparison
 
-            comparison = compare(file, overrides)
-            show_comparison(console, comparison)
-            ok = comparison.ok
-    except SkipcheckError as exc:
-        console.print(Text(f"error: {exc}", style="bold red"))
-        raise typer.Exit(EXIT_ERROR) from None
+        comparison = compare(file, options)
+        show_comparison(console, comparison)
+        ok = comparison.ok
     raise typer.Exit(EXIT_CLEAN if ok else EXIT_FINDINGS)
 
 
-def _run_sweep(console: Any, file: str, sweep: str, step: int | None, overrides: Any) -> bool:
+def _run_sweep(console: Any, file: str, sweep: str, step: int | None, options: Any) -> bool:
     """Run a sweep with a progress bar that appears only when it takes more than a moment."""
     import time
 
@@ -228,7 +287,7 @@ def _run_sweep(console: Any, file: str, sweep: str, step: int | None, overrides:
             bar.update(task, completed=done)
 
     try:
-        result = run_sweep(file, key, values, overrides, progress)
+        result = run_sweep(file, key, values, options, progress)
     finally:
         if bar is not None:
             bar.stop()
@@ -237,6 +296,7 @@ def _run_sweep(console: Any, file: str, sweep: str, step: int | None, overrides:
 
 
 @app.command()
+@boundary
 def fix(
     spec: Annotated[str, typer.Argument(help="The spec file to fix.", show_default=False)],
     number: Annotated[
@@ -256,45 +316,30 @@ def fix(
     ] = False,
     input: InputOption = None,
     set_: SetOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
-    from skipcheck.check import parse_input
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.fixes import attach
+    from skipcheck.check import Options, check_spec
     from skipcheck.report.fixes import FixReporter
     from skipcheck.report.full import FullReporter
-    from skipcheck.result import check_file
-    from skipcheck.whatif.overrides import Overrides
 
+    options = Options.parse(set_, input, config, fixes=True)
+    result = check_spec(spec, options)
+    if result.error is not None:
+        raise result.error
     reporter = FixReporter()
-    try:
-        overrides = Overrides.parse(set_)
-        shape = parse_input(input) if input else None
-        result = check_file(spec, None, shape, overrides)
-        if result.error is not None:
-            raise result.error
-        found = attach(result, overrides, shape)
-    except SkipcheckError as exc:
-        reporter.console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(EXIT_ERROR) from None
-    fixes = [f for _, site_fixes in found for f in site_fixes]
+    fixes = [f for _, site_fixes in result.fixes for f in site_fixes]
     if not apply and not dry_run:
         if number is not None:
-            reporter.console.print(
-                "[bold red]error:[/] a fix number goes with --apply or --dry-run"
-            )
-            raise typer.Exit(EXIT_ERROR)
-        reporter.listing(result, found)
+            raise SkipcheckError("a fix number goes with --apply or --dry-run")
+        reporter.listing(result)
         raise typer.Exit(EXIT_CLEAN if result.ok else EXIT_FINDINGS)
     number = 1 if number is None else number
     if result.ok:
-        reporter.console.print(f"✓ {spec}: no errors, nothing to fix")
+        reporter.done(f"✓ {spec}: no errors, nothing to fix")
         raise typer.Exit(EXIT_CLEAN)
     if not 1 <= number <= len(fixes):
-        reporter.console.print(
-            f"[bold red]error:[/] there is no fix {number}: {spec} has {len(fixes)} proven fix(es)"
-        )
-        raise typer.Exit(EXIT_ERROR)
+        raise SkipcheckError(f"there is no fix {number}: {spec} has {len(fixes)} proven fix(es)")
     chosen = fixes[number - 1]
     if dry_run:
         typer.echo(chosen.text, nl=False)
@@ -303,10 +348,9 @@ def fix(
         with open(spec, "w", encoding="utf-8", newline="") as fh:
             fh.write(chosen.text)
     except OSError as exc:
-        reporter.console.print(f"[bold red]error:[/] cannot write {spec}: {exc.strerror or exc}")
-        raise typer.Exit(EXIT_ERROR) from None
-    reporter.console.print(f"applied fix {number}: {chosen.title}")
-    after = check_file(spec, None, shape, overrides)
+        raise SkipcheckError(f"cannot write {spec}: {exc.strerror or exc}") from None
+    reporter.done(f"applied fix {number}: {chosen.title}")
+    after = check_spec(spec, Options.parse(set_, input, config))
     checker = FullReporter(quiet=True)
     checker.file(after)
     checker.summary([after])
@@ -316,6 +360,7 @@ def fix(
 
 
 @app.command()
+@boundary
 def sizes(
     file: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
     near: Annotated[
@@ -333,31 +378,24 @@ def sizes(
     ] = "1..1024",
     input: InputOption = None,
     set_: SetOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
-    from skipcheck.check import parse_input
-    from skipcheck.errors import SkipcheckError
+    from skipcheck.check import Options, check_spec
     from skipcheck.report.sizes import SizesReporter
     from skipcheck.shapes.valid import parse_bound, valid_sizes
-    from skipcheck.whatif.overrides import build_with_overrides
 
-    reporter = SizesReporter()
-    try:
-        shape = parse_input(input) if input else None
-        listing = parse_bound(range_) if range_ else None
-        graph = build_with_overrides(file, set_)
-        report = valid_sizes(graph, shape, near=near, bound=parse_bound(bound))
-    except SkipcheckError as exc:
-        message = str(exc) if exc.pos is not None else f"{file}: {exc}"
-        from rich.markup import escape  # rich stays off the startup path of other commands
-
-        reporter.console.print(f"[bold red]error:[/] {escape(message)}")
-        raise typer.Exit(EXIT_ERROR) from None
-    reporter.report(report, listing)
+    listing = parse_bound(range_) if range_ else None
+    result = check_spec(file, Options.parse(set_, input, config))
+    if result.error is not None:
+        raise result.error
+    report = valid_sizes(result, near=near, bound=parse_bound(bound))
+    SizesReporter().report(report, listing)
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_FINDINGS)
 
 
 @app.command()
+@boundary
 def dryrun(
     spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
     device: Annotated[
@@ -368,33 +406,31 @@ def dryrun(
         bool, typer.Option("--force", help="Run on cpu/cuda even above the memory budget.")
     ] = False,
     set_: SetOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Run the model once in PyTorch and compare every layer's shape with skipcheck's."""
-    from skipcheck.errors import SkipcheckError
     from skipcheck.torch import dryrun_command
 
-    try:
-        graph, shape = _torch_graph(spec, input, set_)
-        lines, code = dryrun_command(graph, device=device, input_shape=shape, force=force)
-    except SkipcheckError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+    result = _torch_spec(spec, input, set_, config)
+    lines, code = dryrun_command(result, device=device, force=force)
     typer.echo("\n".join(lines))
     raise typer.Exit(code)
 
 
-def _torch_graph(spec: str, input: str | None, sets: list[str] | None) -> tuple[Any, Any]:
-    """The graph and input shape a torch command works on (SkipcheckError without torch)."""
-    from skipcheck.check import parse_input
+def _torch_spec(spec: str, input: str | None, sets: list[str] | None, config: str | None) -> Any:
+    """The checked spec a torch command works on (SkipcheckError without torch)."""
+    from skipcheck.check import Options, check_spec
     from skipcheck.torch import require_torch
-    from skipcheck.whatif.overrides import build_with_overrides
 
     require_torch()
-    shape = parse_input(input) if input else None
-    return build_with_overrides(spec, sets), shape
+    result = check_spec(spec, Options.parse(sets, input, config))
+    if result.error is not None:
+        raise result.error
+    return result
 
 
 @app.command()
+@boundary
 def export(
     spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
     output: Annotated[
@@ -402,28 +438,42 @@ def export(
     ] = None,
     input: InputOption = None,
     set_: SetOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Write the spec as standalone PyTorch code (it imports only torch)."""
     from pathlib import Path
 
-    from skipcheck.errors import SkipcheckError
     from skipcheck.torch import export_command
 
-    try:
-        graph, shape = _torch_graph(spec, input, set_)
-        source = export_command(graph, input_shape=shape)
-        if output is None:
-            typer.echo(source, nl=False)
-        else:
+    result = _torch_spec(spec, input, set_, config)
+    source = export_command(result.graph, input_shape=result.input_shape)
+    if output is None:
+        typer.echo(source, nl=False)
+    else:
+        try:
             Path(output).write_text(source)
-            typer.echo(f"wrote {output}", err=True)
-    except (SkipcheckError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+        except OSError as exc:
+            raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:
-    app(prog_name="skipcheck")
+    # A terminal or pipe that cannot encode a character (a non-UTF-8 locale) gets an
+    # escape for it instead of a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    try:
+        app(prog_name="skipcheck")
+    except SystemExit as done:
+        code = done.code
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            _silence_stdout()
+            sys.stderr.write(f"error: cannot write the report: {exc.strerror or exc}\n")
+            code = EXIT_ERROR
+        raise SystemExit(code) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ that file (``--config PATH`` applies one file to every spec). Keys::
     severity = { SC201 = "error" } # change a rule's severity
     input = "1x3x256x256"          # default for --input
     files = ["specs/"]             # what `skipcheck validate` checks when given no files
+                                   # (relative to the config file's directory)
 
 A YAML line can silence findings on itself with ``# skipcheck: ignore[SC101]``
 (several codes separated by commas) or ``# skipcheck: ignore`` (every code).
@@ -19,12 +20,13 @@ import difflib
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputs import CONFIG_NAMES
-from skipcheck.result import FileResult
 
 KEYS = ("select", "ignore", "severity", "input", "files")
 SEVERITIES = ("error", "warning")
@@ -98,17 +100,29 @@ class ConfigCache:
         return self._by_dir[directory]
 
 
-def apply(config: Config, result: FileResult) -> None:
-    """Drop the findings that config or suppression comments silence; apply severities."""
-    if result.table is None:
-        return
-    kept = []
-    for diag in result.table.diagnostics:
-        if not config.wants(diag.code) or suppressed(result.lines, diag.pos.line, diag.code):
-            continue
-        severity = config.severity.get(diag.code, diag.severity)
-        kept.append(diag if severity == diag.severity else replace(diag, severity=severity))
-    result.table.diagnostics[:] = kept
+def judge(
+    config: Config, diagnostics: Iterable[Diagnostic], lines: list[str]
+) -> tuple[tuple[Diagnostic, ...], tuple[Diagnostic, ...]]:
+    """(reported, silenced): the findings after ``select``/``ignore``/``severity`` and the
+    ``# skipcheck: ignore`` comments of the spec's ``lines``. Inputs are not changed."""
+    kept: list[Diagnostic] = []
+    silenced: list[Diagnostic] = []
+    for diag in diagnostics:
+        severity = reported_severity(config, diag.code, diag.severity, diag.pos.line, lines)
+        if severity is None:
+            silenced.append(diag)
+        else:
+            kept.append(diag if severity == diag.severity else replace(diag, severity=severity))
+    return tuple(kept), tuple(silenced)
+
+
+def reported_severity(
+    config: Config, code: str, severity: str, line: int, lines: list[str]
+) -> str | None:
+    """How a finding of ``code`` at ``line`` is reported: its severity, or None if silenced."""
+    if not config.wants(code) or suppressed(lines, line, code):
+        return None
+    return config.severity.get(code, severity)
 
 
 def suppressed(lines: list[str], line: int, code: str) -> bool:
@@ -177,7 +191,11 @@ def _parse(table: Any, path: str) -> Config:
         ignore=_codes(table.get("ignore"), path, "ignore"),
         severity=overrides,
         input=value,
-        files=_strings(table.get("files"), path, "files"),
+        # `files` names paths as seen from the config file, wherever the command runs
+        files=tuple(
+            os.path.relpath(os.path.join(os.path.dirname(os.path.abspath(path)), f))
+            for f in _strings(table.get("files"), path, "files")
+        ),
     )
 
 

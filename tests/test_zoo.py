@@ -12,10 +12,11 @@ from functools import cache
 import pytest
 import yaml
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import graph_of
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.shapes.propagate import propagate
 from skipcheck.shapes.sizeset import SizeSet
+from skipcheck.shapes.table import ShapeTable
 from tests.conftest import ROOT, SPECS
 
 DATA = ROOT / "tests" / "data"
@@ -26,7 +27,7 @@ ZOO = sorted(p.name for p in SPECS.glob("*.yaml"))
 
 @cache
 def table(name: str) -> ShapeTable:
-    return check(build_graph(str(SPECS / name)))
+    return propagate(graph_of(str(SPECS / name)))
 
 
 def dims(t: ShapeTable, node: int, at: dict[str, int] | None = None) -> tuple[int, ...]:
@@ -128,7 +129,7 @@ def test_unet_padded_runs_iff_multiple_of_16() -> None:
 
 
 def test_unet_padded_reports_a_size_that_is_not_a_multiple_of_16() -> None:
-    t = check(build_graph(str(SPECS / "unet_padded.yaml")), ["N", 3, 250, 256])
+    t = propagate(graph_of(str(SPECS / "unet_padded.yaml")), ["N", 3, 250, 256])
     assert {d.code for d in t.errors} >= {"SC102"}
     assert all(d.pos.line > 0 for d in t.errors)
 
@@ -373,9 +374,9 @@ def test_linknet_valid_sizes_from_the_skips() -> None:
     for h in (61, 62, 63, 64, 125, 128):
         assert h in constraint(t, "SC102", "H")
         assert dims(t, t.graph.out, {"H": h, "W": h})[2] == 64 * math.ceil(h / 64)
-    t512 = check(t.graph, ["N", 3, 512, 512])
+    t512 = propagate(t.graph, ["N", 3, 512, 512])
     assert not [d for d in t512.errors if d.code == "SC102"]
-    t65 = check(t.graph, [1, 3, 65, 65])
+    t65 = propagate(t.graph, [1, 3, 65, 65])
     # 65 → 17 → 9, 5, 3, 2: the first mismatch is at dec4 (4 vs 3), and each later add
     # compares its own skip with the running tensor, so each is reported
     spatial = [d for d in t65.errors if d.code == "SC102"]
@@ -471,12 +472,12 @@ def test_dla34_aggregation_nodes_concatenate_then_project() -> None:
 
 
 def test_dense_layer_written_with_add_is_a_channel_mismatch() -> None:
-    t = check(build_graph(str(DATA / "densenet_block_add_broken.yaml")))
+    t = propagate(graph_of(str(DATA / "densenet_block_add_broken.yaml")))
     assert [(d.code, d.pos.line) for d in t.errors] == [("SC101", 11)]
     assert "32 channels with 64 channels (body vs shortcut)" in t.errors[0].message
 
 
 def test_fpn_without_lateral_is_a_channel_mismatch() -> None:
-    t = check(build_graph(str(DATA / "fpn_missing_lateral.yaml")))
+    t = propagate(graph_of(str(DATA / "fpn_missing_lateral.yaml")))
     assert [(d.code, d.pos.line) for d in t.errors] == [("SC101", 22)]
     assert "256 channels with 128 channels" in t.errors[0].message

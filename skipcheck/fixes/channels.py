@@ -11,8 +11,6 @@ from skipcheck.graph import Node
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    if "SC101" not in site.codes:
-        return
     for merge in site.merges[:1]:
         if merge.params.get("residual"):
             continue

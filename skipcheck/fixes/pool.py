@@ -11,8 +11,6 @@ from skipcheck.graph import Node
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    if "SC102" not in site.codes:
-        return
     for merge in site.merges[:1]:
         found: dict[tuple[int, int], tuple[Node, Edit]] = {}
         for node_id in sorted(site.ancestors(merge.id)):

@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from skipcheck.check import build_graph, check
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.errors import SkipcheckError
 from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift, unified_diff
 from skipcheck.fixes.model import Candidate, Fix
-from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.shapes.table import ShapeTable
+
+if TYPE_CHECKING:
+    from skipcheck.result import FileResult
 
 Key = tuple[str, int, int]  # code, line, col
+Recheck = Callable[[str], "FileResult"]  # the whole pipeline, run on an edited text
 
 
 @dataclass
 class Baseline:
-    """The model as written, against which every candidate is judged."""
+    """The model as written, against which every candidate is judged, and how to re-check."""
 
-    path: str
-    text: str
-    table: ShapeTable
-    overrides: Any  # --set overrides (skipcheck.whatif.overrides.Overrides) or None
-    input_shape: Sequence[int | str] | None
+    result: FileResult
+    recheck: Recheck
+
+    @property
+    def path(self) -> str:
+        return self.result.path
+
+    @property
+    def text(self) -> str:
+        return self.result.text
+
+    @property
+    def table(self) -> ShapeTable:
+        assert self.result.table is not None
+        return self.result.table
 
     def moved(self, d: Diagnostic, edits: Sequence[Edit], new_text: str) -> Key:
         """A finding's key as it would read in the edited text (lines may have moved)."""
@@ -48,24 +60,25 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         return None
     if new_text == base.text:
         return None
-    try:
-        graph = build_graph(base.path, text=new_text, overrides=base.overrides)
-        table = check(graph, base.input_shape)
-    except SkipcheckError:
+    checked = base.recheck(new_text)
+    if checked.error is not None or checked.table is None:
         return None
-    before = Counter(base.moved(d, cand.edits, new_text) for d in base.table.errors)
-    after = Counter(_key(d) for d in table.errors)
+    table = checked.table
+    before = Counter(base.moved(d, cand.edits, new_text) for d in base.result.errors)
+    after = Counter(_key(d) for d in checked.errors)
     if after - before:
         return None
     wanted = Counter(base.moved(d, cand.edits, new_text) for d in target)
     left = wanted & after
     if left == wanted:
         return None
-    remaining = tuple(f"{d.code} {d.message}" for d in table.errors if _key(d) in left)
+    remaining = tuple(f"{d.code} {d.message}" for d in checked.errors if _key(d) in left)
     old_warn = Counter(
-        base.moved(d, cand.edits, new_text) for d in base.table.diagnostics if d.severity != "error"
+        base.moved(d, cand.edits, new_text)
+        for d in base.result.diagnostics
+        if d.severity != "error"
     )
-    new_warn = [d for d in table.diagnostics if d.severity != "error"]
+    new_warn = [d for d in checked.diagnostics if d.severity != "error"]
     added = Counter(_key(d) for d in new_warn) - old_warn
     warnings = tuple(
         dict.fromkeys(

@@ -12,8 +12,6 @@ from skipcheck.fixes.site import Site
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    if not site.codes & {"SC101", "SC102"}:
-        return
     for merge in site.merges[:1]:
         if not merge.params.get("residual"):
             continue

@@ -12,7 +12,7 @@ from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.shapes.table import ShapeTable
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -132,7 +132,3 @@ class Site:
 
 def axes_text(values: list[int]) -> str:
     return "×".join(str(v) for v in values)
-
-
-def line_of(node: Node) -> str:
-    return f"line {node.pos.line}"

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
+from skipcheck.rules import OP_INPUT
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 
 class Elementwise(Op):
@@ -80,7 +81,7 @@ class PReLU(Elementwise):
         n, c = node.params["num_parameters"], inputs[0][1]
         ctx.check(
             [n in (1, c)],
-            "SC106",
+            OP_INPUT,
             f"PReLU with num_parameters={n} needs 1 or the channel count ({c})",
             fatal=True,
         )

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Node
+from skipcheck.shapes.dims import Shape, Sizes
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
-Shape = tuple[Any, ...]
-Sizes = tuple[int, ...]  # a concrete shape, as torch sees it
+__all__ = ["Op", "Param", "Shape", "Sizes", "TorchLayer", "as_torch", "per_axis"]
 
 
 @dataclass(frozen=True)

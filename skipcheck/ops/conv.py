@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one
+from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
 from skipcheck.shapes.dims import divisible
 
 _COMMON = (
@@ -21,7 +22,7 @@ _COMMON = (
 )
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 
 def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
@@ -31,7 +32,7 @@ def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
     for what, c in (("input", c_in), ("output", c_out)):
         ctx.check(
             [divisible(c, groups)],
-            "SC104",
+            CHANNEL_DIVISIBILITY,
             f"groups={groups} does not divide the {what} channels ({c}) of {node.where}",
         )
 
@@ -51,7 +52,7 @@ class Conv(Op):
         if padding == "same" and any(v != 1 for v in s):
             ctx.check(
                 [False],
-                "SC106",
+                OP_INPUT,
                 f"padding='same' needs stride 1, but {node.where} has stride {node.params['stride']}",
                 fatal=True,
             )
@@ -119,7 +120,7 @@ class ConvTranspose(Op):
             if op[axis] >= s[axis] and op[axis] >= d[axis]:
                 ctx.check(
                     [False],
-                    "SC106",
+                    OP_INPUT,
                     f"output_padding {op[axis]} must be smaller than the stride ({s[axis]}) or the dilation ({d[axis]})",
                     fatal=True,
                 )

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import out_at_least_one
+from skipcheck.rules import OP_INPUT
 from skipcheck.shapes.dims import Opaque, concrete, guarded
 from skipcheck.shapes.periodic import Affine
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 
 def product(dims: Sequence[Any], at: dict[str, int]) -> Any:
@@ -44,7 +45,7 @@ class Flatten(Op):
         start, end = node.params["start_dim"] % n, node.params["end_dim"] % n
         if start > end:
             ctx.check(
-                [False], "SC106", f"flatten start_dim {start} is after end_dim {end}", fatal=True
+                [False], OP_INPUT, f"flatten start_dim {start} is after end_dim {end}", fatal=True
             )
             return x
         return (*x[:start], product(x[start : end + 1], ctx.at), *x[end + 1 :])
@@ -109,7 +110,7 @@ class Pad(Op):
             if len(p) != 2 * rank:
                 ctx.check(
                     [False],
-                    "SC106",
+                    OP_INPUT,
                     f"padding needs {2 * rank} values (torch order: last axis first), got {len(p)}",
                     fatal=True,
                 )

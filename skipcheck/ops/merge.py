@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
+from skipcheck.rules import CROP_ASYMMETRIC, CROP_TOO_SMALL, MERGE_CHANNELS, MERGE_SPATIAL
 from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible, equal, guarded
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 ALIGNS = ("none", "center_crop", "pad", "interpolate")
 AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -44,7 +45,7 @@ class Merge(Op):
             if len(skip) != len(run):
                 ctx.check(
                     [False],
-                    "SC102",
+                    MERGE_SPATIAL,
                     f"{node.op} merges tensors of different rank: {ctx.table.show(run)} and {ctx.table.show(skip)}",
                     operands=[ctx.operand(roles[0], node.inputs[0]), ctx.operand(role, skip_id)],
                 )
@@ -102,7 +103,7 @@ class Merge(Op):
         ok = c1 == c2 or (self.broadcast and 1 in (c1, c2))
         ctx.check(
             [ok],
-            "SC101",
+            MERGE_CHANNELS,
             f"{node.where} merges {c1} channels with {c2} channels ({a[0]} vs {b[0]})",
             operands=[ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)],
         )
@@ -133,7 +134,7 @@ class Merge(Op):
             what = "crop the skip to" if align == "center_crop" else "pad the running tensor to"
             fits = ctx.check(
                 verdicts,
-                "SC105",
+                CROP_TOO_SMALL,
                 f"{node.where} cannot {what} the other size: the skip ({ctx.table.show(skip)}) "
                 f"is smaller than the running tensor ({ctx.table.show(run)})",
                 operands=operands,
@@ -147,7 +148,7 @@ class Merge(Op):
                 ]
                 ctx.check(
                     [divisible(m, 2) for m in margins],
-                    "SC202",
+                    CROP_ASYMMETRIC,
                     f"center crop in {node.where} ({ctx.table.show(skip)} → {ctx.table.show(run)}) has an odd margin: "
                     "one side loses a row more than the other",
                     operands=operands,
@@ -169,7 +170,7 @@ class Merge(Op):
         detail = f" ({'; '.join(diffs)})" if diffs else ""
         ctx.check(
             verdicts,
-            "SC102",
+            MERGE_SPATIAL,
             f"{node.where} merges tensors of different spatial size{detail}",
             operands=operands,
         )

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
+from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
 from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 
 def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> None:
@@ -39,7 +40,7 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
             verdict = True if big else (False if groups is not None else None)
     ctx.check(
         [verdict],
-        "SC106",
+        OP_INPUT,
         f"{node.op} {node.label} normalises groups of a single value in {ctx.table.show(x)}; "
         "torch refuses that",
         fatal=True,
@@ -106,7 +107,7 @@ class GroupNorm(Op):
         c, g = inputs[0][1], node.params["num_groups"]
         ctx.check(
             [divisible(c, g)],
-            "SC104",
+            CHANNEL_DIVISIBILITY,
             f"GroupNorm({g}) needs channels divisible by {g}, but {node.where} gets {c} channels",
         )
         single_values(

@@ -7,17 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Shape
+from skipcheck.rules import POOL_DROPS_INPUT, SIZE_BELOW_ONE
 from skipcheck.shapes.dims import at_least, guarded
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 
 def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
     """SC103, fatal: every spatial output size is >= 1."""
     return ctx.check(
         [at_least(o, 1) for o in out[2:]],
-        "SC103",
+        SIZE_BELOW_ONE,
         f"{node.where} turns {ctx.table.show(x)} into {ctx.table.show(out)}: a size drops below 1",
         operands=[ctx.operand("input", node.inputs[0])],
         fatal=True,
@@ -45,7 +46,7 @@ def drops_tail(
     if verdicts:
         ctx.check(
             verdicts,
-            "SC201",
+            POOL_DROPS_INPUT,
             f"{node.where} on {ctx.table.show(x)} silently drops the last row(s)/column(s) of its input",
             operands=[ctx.operand("input", node.inputs[0])],
         )

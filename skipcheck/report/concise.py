@@ -33,4 +33,8 @@ class ConciseReporter:
         parts = [plural(errors, "error"), plural(warnings, "warning")]
         if failed:
             parts.append(f"{plural(failed, 'file')} could not be checked")
-        self.write(f"Found {', '.join(parts)} in {plural(len(results), 'file')}.")
+        line = f"Found {', '.join(parts)} in {plural(len(results), 'file')}."
+        fixes = sum(len(found) for r in results for _, found in r.fixes)
+        if fixes:
+            line += f" {fixes} proven fix{'es' * (fixes != 1)}: see `skipcheck fix FILE`."
+        self.write(line)

@@ -8,7 +8,6 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from skipcheck.fixes import Fix, Site
 from skipcheck.result import FileResult
 
 
@@ -20,8 +19,12 @@ class FixReporter:
     def __post_init__(self) -> None:
         self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
 
-    def listing(self, result: FileResult, found: list[tuple[Site, list[Fix]]]) -> None:
+    def done(self, message: str) -> None:
+        self.console.print(Text(message))
+
+    def listing(self, result: FileResult) -> None:
         c = self.console
+        found = result.fixes
         if not found:
             c.print(Text(f"✓ {result.path}: no errors, nothing to fix", style="bold green"))
             return

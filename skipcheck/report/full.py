@@ -21,7 +21,6 @@ _STYLE = {"error": "bold red", "warning": "yellow"}
 class FullReporter:
     """Rich output for people at a terminal. NO_COLOR is honoured by rich itself."""
 
-    shows_fixes = True  # the batch runner proves fixes only for reporters that show them
     stream: TextIO | None = None
     quiet: bool = False
     show_table: bool = True

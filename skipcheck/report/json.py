@@ -16,10 +16,31 @@ from skipcheck.diagnostics import Diagnostic
 from skipcheck.report import counts, error_location
 from skipcheck.result import FileResult
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: fixes[] are objects (version 1 had their titles)
 
 
-def diagnostic_record(d: Diagnostic) -> dict[str, Any]:
+def edit_record(edit: Any, text: str) -> dict[str, Any]:
+    """One text replacement of a fix: 1-based line/col of the replaced span, and the new text."""
+    from skipcheck.fixes.edit import line_col
+
+    (l1, c1), (l2, c2) = line_col(text, edit.start), line_col(text, edit.end)
+    return {"start": {"line": l1, "col": c1}, "end": {"line": l2, "col": c2}, "text": edit.new}
+
+
+def fix_record(fix: Any, text: str) -> dict[str, Any]:
+    """A proven fix as data: what it does, what it changes, and the exact edits."""
+    return {
+        "title": fix.title,
+        "description": fix.description,
+        "partial": fix.partial,
+        "changes_model": fix.changes_behaviour,
+        "consequences": fix.consequences(),
+        "diff": fix.diff,
+        "edits": [edit_record(e, text) for e in sorted(fix.edits, key=lambda e: e.start)],
+    }
+
+
+def diagnostic_record(d: Diagnostic, text: str = "") -> dict[str, Any]:
     return {
         "code": d.code,
         "rule": d.rule,
@@ -31,7 +52,7 @@ def diagnostic_record(d: Diagnostic) -> dict[str, Any]:
         "node": d.node,
         "operands": [{"role": o.role, "shape": o.shape, "origin": o.origin} for o in d.operands],
         "notes": list(d.notes),
-        "fixes": [str(getattr(f, "title", f)) for f in d.fixes],
+        "fixes": [fix_record(f, text) for f in d.fixes],
     }
 
 
@@ -51,7 +72,8 @@ def file_record(result: FileResult) -> dict[str, Any]:
         "error": None,
         "output_shape": result.output_shape(),
         "diagnostics": [
-            diagnostic_record(d) for d in sorted(result.diagnostics, key=lambda d: d.sort_key())
+            diagnostic_record(d, result.text)
+            for d in sorted(result.diagnostics, key=lambda d: d.sort_key())
         ],
     }
 

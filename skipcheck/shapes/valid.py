@@ -5,8 +5,8 @@ The closed form intersects the constraints propagation recorded (see
 fragment, the answer comes from re-running propagation at every size of a
 stated bound instead: slower, but never a guess.
 
->>> from skipcheck.check import build_graph
->>> report = valid_sizes(build_graph("specs/unet_original.yaml"))
+>>> from skipcheck.check import check_spec
+>>> report = valid_sizes(check_spec("specs/unet_original.yaml"))
 >>> report.axes[0].runs.describe(), report.axes[0].clean.describe()
 ('every H ≥ 188', 'H ≡ 12 (mod 16), H ≥ 188')
 """
@@ -18,21 +18,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from skipcheck.check import check
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
-from skipcheck.rules import RULES
+from skipcheck.result import FileResult
+from skipcheck.rules import OP_INPUT, RULES
 from skipcheck.shapes.dims import Opaque, concrete
 from skipcheck.shapes.periodic import Affine
-from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.shapes.propagate import propagate
 from skipcheck.shapes.sizeset import SizeSet
+from skipcheck.shapes.table import ShapeTable
 
 DEFAULT_BOUND = (1, 1024)
 MAX_ENUMERATED = 1 << 16  # sizes one enumeration may visit: about a minute for a large spec
-
-# Channel findings do not depend on the input size: no size fixes them, none breaks them.
-SIZE_FREE_CODES = frozenset({"SC101", "SC104"})
 
 
 @dataclass(frozen=True)
@@ -254,7 +252,7 @@ def _pin_sources(pins: list[_Pin]) -> list[Source]:
     out = []
     for pin in pins:
         if isinstance(pin.dim, Affine) and pin.built is not None:
-            out.append(Source(pin.what, "SC106", "runs", pin.dim.where_equal(pin.built)))
+            out.append(Source(pin.what, OP_INPUT.code, "runs", pin.dim.where_equal(pin.built)))
     return out
 
 
@@ -282,25 +280,28 @@ def parse_bound(text: str) -> tuple[int, int]:
 
 
 def valid_sizes(
-    graph: Graph,
-    input_shape: Sequence[int | str] | None = None,
+    result: FileResult,
     *,
     near: int | None = None,
     bound: tuple[int, int] = DEFAULT_BOUND,
 ) -> ValidSizes:
-    """The valid input sizes of a graph, per input-size symbol.
+    """The valid input sizes of a checked spec, per input-size symbol.
 
     Exact and instant inside the periodic-affine fragment; elsewhere found by
     propagating at every size in ``bound`` (the other axes held at the spec's sizes).
+    The sets say where torch runs; the findings named beside them are the ones the
+    config reports, as in ``validate``.
     """
-    table = check(graph, input_shape)
+    table, graph = result.table, result.graph
+    if table is None or graph is None:
+        raise result.error or SkipcheckError(f"{result.path}: nothing to check")
     pins = _pins(table)
     reasons = _inexact(table, pins)
     if table.broken and table.at:
         # A layer that fails at the spec's size hides every later layer's constraints;
         # propagating with symbolic sizes reaches them all.
         symbolic = [*table.shapes[0][:2], *table.axis_vars]
-        table = replace(check(graph, symbolic), at=table.at)
+        table = replace(propagate(graph, symbolic), at=table.at)
         reasons = list(dict.fromkeys([*reasons, *_inexact(table, [])]))
     pin_sources = _pin_sources(pins)
     nodes = table.graph.nodes
@@ -314,7 +315,7 @@ def valid_sizes(
         runs: Sizes = table.valid_sizes(var)
         clean: Sizes = table.valid_sizes(var, "clean")
         for s in sources:
-            if s.code == "SC106":
+            if s.code == OP_INPUT.code:
                 runs = runs & s.sizes  # type: ignore[operator]
                 clean = clean & s.sizes  # type: ignore[operator]
         fixed: tuple[tuple[str, int], ...] = ()
@@ -332,9 +333,7 @@ def valid_sizes(
                 fixed,
             )
         )
-    size_free = tuple(
-        d for d in table.diagnostics if d.severity == "error" and d.code in SIZE_FREE_CODES
-    )
+    size_free = tuple(d for d in result.errors if RULES[d.code].size_free)
     return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound)
 
 
@@ -357,12 +356,12 @@ def _enumerate(
         dims: list[int | str] = [base[0] if isinstance(base[0], (int, str)) else "N", base[1]]
         for v in table.axis_vars:
             dims.append(x if v == var else table.at.get(v, v))
-        at_x = check(graph, dims)
+        at_x = propagate(graph, dims)
         # declared shapes say what the author intended at one size, not where torch runs
         findings = [
             d
             for d in at_x.diagnostics
-            if d.code not in SIZE_FREE_CODES and RULES[d.code].kind != "declared"
+            if not RULES[d.code].size_free and RULES[d.code].kind != "declared"
         ]
         ok = not any(d.severity == "error" for d in findings) and all(
             pin.holds(at_x) for pin in pins

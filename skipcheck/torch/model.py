@@ -19,13 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from skipcheck.check import build_graph
+from skipcheck.check import Options, graph_of
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.ops.base import TorchLayer
-from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import input_symbols
 from skipcheck.torch import layers
 
 _INDEX = re.compile(r"^\d+(_\d+)?$")
@@ -266,20 +264,7 @@ def build(
     torch.Size([1, 2, 388, 388])
     """
     text = str(spec)
+    options = Options(params=params)
     is_text = "\n" in text
-    graph = build_graph("<spec>", params, text=text) if is_text else build_graph(text, params)
+    graph = graph_of("<spec>", options, text=text) if is_text else graph_of(text, options)
     return build_from_graph(graph, input_shape)
-
-
-def symbolic_sizes(graph: Graph, input_shape: Sequence[int]) -> dict[str, int]:
-    """The concrete value of each input-size symbol, for comparing with torch."""
-    _, at, axis_vars = input_symbols(graph, tuple(input_shape))
-    return {var: input_shape[2 + k] for k, var in enumerate(axis_vars)} | at
-
-
-def concrete_shape(shape: Sequence[Any], at: dict[str, int]) -> tuple[int | None, ...]:
-    out: list[int | None] = []
-    for d in shape:
-        v = concrete(d, at)
-        out.append(v if isinstance(v, int) else None)
-    return tuple(out)

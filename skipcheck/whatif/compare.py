@@ -1,18 +1,19 @@
 """Baseline vs changed: the same spec checked twice, once with ``--set`` overrides.
 
->>> cmp = compare("specs/unet_add_broken.yaml", Overrides.parse(["base=48"]))
+>>> cmp = compare("specs/unet_add_broken.yaml", Options.parse(["base=48"], None))
 >>> cmp.changed.table.total_params - cmp.baseline.table.total_params
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from skipcheck.check import Options, check_spec
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
-from skipcheck.result import FileResult, check_file
-from skipcheck.shapes.propagate import ShapeTable
-from skipcheck.whatif.overrides import Overrides
+from skipcheck.result import FileResult
+from skipcheck.shapes.table import ShapeTable
+from skipcheck.spec.overrides import Overrides
 
 FindingKey = tuple[str, int, int, str]
 
@@ -63,15 +64,16 @@ def finding_key(d: Diagnostic) -> FindingKey:
     return (d.code, d.pos.line, d.pos.col, place)
 
 
-def compare(path: str, overrides: Overrides) -> Comparison:
-    """Check ``path`` as written and with ``overrides``; either failing to load is an error."""
-    baseline = check_file(path)
+def compare(path: str, options: Options) -> Comparison:
+    """Check ``path`` as written and with the ``--set`` overrides of ``options`` (the same
+    input and config for both); either failing to load is an error."""
+    baseline = check_spec(path, replace(options, overrides=Overrides()))
     if baseline.error is not None:
         raise baseline.error
-    changed = check_file(path, overrides=overrides)
+    changed = check_spec(path, options)
     if changed.error is not None:
         raise changed.error
-    return Comparison(baseline, changed, overrides)
+    return Comparison(baseline, changed, options.overrides)
 
 
 def _stage_shapes(result: FileResult) -> dict[str, list[str] | None]:

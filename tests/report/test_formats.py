@@ -44,7 +44,9 @@ def test_concise(in_root: None) -> None:
     )
     # every other shipped spec (the model zoo) validates without findings
     shipped = len(list(SPECS.glob("*.yaml")))
-    assert lines[-1] == f"Found 4 errors, 2 warnings in {shipped} files."
+    assert lines[-1] == (
+        f"Found 4 errors, 2 warnings in {shipped} files. 28 proven fixes: see `skipcheck fix FILE`."
+    )
 
 
 def test_github_annotations_are_the_default_under_actions(
@@ -71,7 +73,7 @@ def test_json_is_stable_and_complete(three_files: list[str]) -> None:
     result = runner.invoke(app, ["validate", *three_files, "--output-format", "json"])
     assert result.exit_code == 2
     doc = json.loads(result.output)
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["summary"] == {"files": 3, "errors": 4, "warnings": 2, "failed": 1}
     good, bad, junk = doc["files"]
     assert (good["status"], good["output_shape"], good["diagnostics"]) == ("ok", "1×2×388×388", [])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import textwrap
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import graph_of
+from skipcheck.shapes.propagate import propagate
 
 
 def run(spec_file, body: str, input_shape: str = "[1, 3, 64, 64]"):
     text = f"skipcheck: 1\ninput: {input_shape}\nparams: {{base: 8}}\n" + textwrap.dedent(body)
-    return check(build_graph(spec_file(text)))
+    return propagate(graph_of(spec_file(text)))
 
 
 def codes(table):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import graph_of
+from skipcheck.shapes.propagate import propagate
 from skipcheck.torch.dryrun import DryRun, compare, errors_by_node
 from skipcheck.torch.model import Trace, concrete_input, trace
 
 
 def referee(text: str, device: str = "cpu") -> tuple[list[str], Trace]:
     """Every disagreement between skipcheck and torch on this spec (none, if all is well)."""
-    graph = build_graph("spec.yaml", text=text)
-    table = check(graph)
+    graph = graph_of("spec.yaml", text=text)
+    table = propagate(graph)
     shape = concrete_input(graph)
     seen = trace(graph, shape, device)
     run = DryRun(graph, table, seen, device, shape, errors_by_node(graph, table))

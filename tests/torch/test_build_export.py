@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import skipcheck
-from skipcheck.check import build_graph, check
+from skipcheck.check import Options, graph_of
 from skipcheck.errors import SkipcheckError
+from skipcheck.shapes.propagate import propagate
 from tests.conftest import SPECS
 
 torch = pytest.importorskip("torch")
@@ -75,7 +76,7 @@ def test_build_mirrors_the_spec() -> None:
     assert keys[:2] == ["enc1.0.double_conv.0.weight", "enc1.0.double_conv.0.bias"]
     assert "dec4.0.weight" in keys and "head.0.weight" in keys  # the transposed conv, the head
     assert "(double_conv): Module(" in str(model) and "(1): Merge('concat'" in str(model)
-    expected = check(build_graph(UNET, {"base": 8})).total_params
+    expected = propagate(graph_of(UNET, Options(params={"base": 8}))).total_params
     assert sum(p.numel() for p in model.parameters()) == expected == 485_682
     out = model(torch.zeros(1, 1, 188, 188))
     assert tuple(out.shape) == (1, 2, 4, 4)
@@ -96,7 +97,8 @@ def test_build_takes_spec_text_and_refuses_broken_specs() -> None:
 def test_export_round_trip(
     tmp_path: Path, text: str | None, shape: tuple[int, ...], params: dict
 ) -> None:
-    graph = build_graph("spec.yaml", params, text=text) if text else build_graph(UNET, params)
+    options = Options(params=params)
+    graph = graph_of("spec.yaml", options, text=text) if text else graph_of(UNET, options)
     source = export_source(graph)
     assert "skipcheck" not in source.split('"""', 2)[2]  # nothing but the docstring names it
     path = tmp_path / "exported.py"
@@ -118,7 +120,7 @@ def test_export_round_trip(
 
 
 def test_exported_code_reads_like_a_model() -> None:
-    source = export_source(build_graph(UNET))
+    source = export_source(graph_of(UNET))
     assert "class UnetOriginal(nn.Module):" in source
     assert "put(self, 'enc1.0.double_conv.0', nn.Conv2d(1, 64, 3))" in source
     assert "x = m('dec4.1')(x, enc4)  # concat 1×1024×56×56" in source
