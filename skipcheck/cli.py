@@ -60,8 +60,8 @@ def boundary(command: F) -> F:
             fail(str(exc))
         except OSError as exc:
             _silence_stdout()
-            where = f" {exc.filename}" if exc.filename else ""
-            fail(f"cannot write{where}: {exc.strerror or exc}")
+            where = exc.filename or "the output"
+            fail(f"cannot write {where}: {exc.strerror or exc}")
         except Exception as exc:
             import traceback
 

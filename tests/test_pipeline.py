@@ -169,3 +169,45 @@ def test_an_unexpected_exception_is_an_internal_error_not_findings(
     assert result.exit_code == 2
     assert "internal error — please report" in result.stderr
     assert "ZeroDivisionError: boom" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("fmt", ["full", "concise", "json"])
+def test_a_full_disk_is_exit_2_with_a_message(fmt: str) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "skipcheck",
+                "validate",
+                "--output-format",
+                fmt,
+                str(SPECS / "unet_original.yaml"),
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_terminal_that_cannot_encode_gets_escapes() -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "skipcheck", "validate", str(SPECS / "unet_add_broken.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "ascii", "LANG": "C", "LC_ALL": "C"},
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "\\u2717 4 errors" in done.stdout
