@@ -422,6 +422,53 @@ def export(
         raise typer.Exit(EXIT_ERROR) from None
 
 
+@app.command()
+def draw(
+    spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write FILE.svg or FILE.html (default: SVG on stdout)."
+        ),
+    ] = None,
+    input: InputOption = None,
+    set_: SetOption = None,
+) -> None:
+    """Draw the architecture as SVG or an HTML page, broken merges in red."""
+    import os
+
+    from skipcheck.check import parse_input
+    from skipcheck.draw import FORMATS, draw as render
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.whatif.overrides import Overrides
+
+    try:
+        fmt = "svg"
+        if output is not None:
+            if os.path.exists(output) and os.path.samefile(output, spec):
+                raise SkipcheckError(f"refusing to overwrite the spec {spec} with the picture")
+            suffix = os.path.splitext(output)[1].lower()
+            if suffix not in FORMATS:
+                raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
+            fmt = FORMATS[suffix]
+        shape = parse_input(input) if input else None
+        text, errors = render(spec, fmt, shape, Overrides.parse(set_))
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            from skipcheck.atomic import write_text_atomic
+
+            try:
+                write_text_atomic(output, text)
+            except OSError as exc:
+                raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+            typer.echo(f"wrote {output}", err=True)
+    except SkipcheckError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    raise typer.Exit(EXIT_FINDINGS if errors else EXIT_CLEAN)
+
+
 def main() -> None:
     app(prog_name="skipcheck")
 

@@ -24,7 +24,7 @@ from functools import partial
 
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.graph import Graph, Node
-from skipcheck.shapes.dims import concrete
+from skipcheck.shapes.dims import Dim, concrete
 from skipcheck.shapes.periodic import Affine
 from skipcheck.shapes.propagate import ShapeTable
 
@@ -143,8 +143,8 @@ def _size(table: ShapeTable, node_id: int) -> tuple[float, float]:
     return channels, mean
 
 
-def _number(dim: object, table: ShapeTable) -> float:
-    value = concrete(dim, table.at)  # type: ignore[arg-type]
+def _number(dim: Dim, table: ShapeTable) -> float:
+    value = concrete(dim, table.at)
     if isinstance(value, int):
         return float(max(value, 1))
     if isinstance(dim, Affine):
