@@ -438,7 +438,8 @@ def draw(
     import os
 
     from skipcheck.check import parse_input
-    from skipcheck.draw import FORMATS, draw as render
+    from skipcheck.draw import FORMATS
+    from skipcheck.draw import draw as render
     from skipcheck.errors import SkipcheckError
     from skipcheck.whatif.overrides import Overrides
 
