@@ -457,6 +457,49 @@ def export(
         typer.echo(f"wrote {output}", err=True)
 
 
+@app.command()
+@boundary
+def draw(
+    spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write FILE.svg or FILE.html (default: SVG on stdout)."
+        ),
+    ] = None,
+    input: InputOption = None,
+    set_: SetOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Draw the architecture as SVG or an HTML page, broken merges in red."""
+    import os
+
+    from skipcheck.check import Options
+    from skipcheck.draw import FORMATS
+    from skipcheck.draw import draw as render
+
+    fmt = "svg"
+    if output is not None:
+        if os.path.exists(output) and os.path.samefile(output, spec):
+            raise SkipcheckError(f"refusing to overwrite the spec {spec} with the picture")
+        suffix = os.path.splitext(output)[1].lower()
+        if suffix not in FORMATS:
+            raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
+        fmt = FORMATS[suffix]
+    text, errors = render(spec, fmt, Options.parse(set_, input, config))
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        from skipcheck.atomic import write_text_atomic
+
+        try:
+            write_text_atomic(output, text)
+        except OSError as exc:
+            raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"wrote {output}", err=True)
+    raise typer.Exit(EXIT_FINDINGS if errors else EXIT_CLEAN)
+
+
 def main() -> None:
     # A terminal or pipe that cannot encode a character (a non-UTF-8 locale) gets an
     # escape for it instead of a UnicodeEncodeError.
