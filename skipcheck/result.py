@@ -48,11 +48,17 @@ class FileResult:
         return self.error is None and not self.errors
 
     def output_shape(self) -> str:
-        if self.table is None or self.graph is None:
+        """The output's shape; with named outputs (format 1.1), each as ``name shape``."""
+        table, graph = self.table, self.graph
+        if table is None or graph is None:
             return "?"
-        return (
-            self.table.shape_of(self.graph.out) if self.graph.out not in self.table.broken else "—"
-        )
+
+        def shape(node_id: int) -> str:
+            return table.shape_of(node_id) if node_id not in table.broken else "—"
+
+        if graph.outputs:
+            return ", ".join(f"{o.name} {shape(o.node)}" for o in graph.outputs)
+        return shape(graph.out)
 
     def size_lines(self) -> list[str]:
         """One line per input-size symbol: where the model runs, and where it runs cleanly."""

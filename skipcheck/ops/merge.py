@@ -1,4 +1,5 @@
-"""Merges — the skip connections: ``add``, ``concat``, ``mul``, with ``align``.
+"""Merges — the skip connections: ``add``, ``concat``, ``mul`` (and, in format 1.1,
+``sub``, ``max``, ``mean``), with ``align``.
 
 The running tensor is input 0; the skips (after their ``via`` layers) follow.
 ``align`` brings them to one spatial size first: ``center_crop`` crops each skip
@@ -187,4 +188,22 @@ class Mul(Merge):
     broadcast = True
 
 
-MERGES = (Merge, Concat, Mul)
+class Sub(Merge):
+    name = "sub"
+    doc = "x - skip: equal channels and equal sizes, as add (format 1.1)."
+    since = "1.1"
+
+
+class Max(Merge):
+    name = "max"
+    doc = "torch.maximum(x, skip): equal channels and equal sizes, as add (format 1.1)."
+    since = "1.1"
+
+
+class Mean(Merge):
+    name = "mean"
+    doc = "(x + skip) / 2, the average of the running tensor and the skips: equal shapes, as add (format 1.1)."
+    since = "1.1"
+
+
+MERGES = (Merge, Concat, Mul, Sub, Max, Mean)
