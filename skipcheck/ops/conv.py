@@ -59,8 +59,6 @@ def padding_fits(
     ``same`` splits ``dilation·(kernel-1)`` with the smaller half first, as torch does.
     """
     mode = node.params.get("padding_mode", "zeros")
-    if mode not in ("reflect", "circular"):
-        return True
     rank = len(x) - 2
     if padding == "same":
         widest = [d[a] * (k[a] - 1) - d[a] * (k[a] - 1) // 2 for a in range(rank)]
@@ -73,6 +71,8 @@ def padding_fits(
 
 def pad_fits(ctx: Context, node: Node, x: Shape, mode: str, widest: Sequence[int]) -> bool:
     """``reflect`` needs each side's padding below the size; ``circular`` at most the size."""
+    if mode not in ("reflect", "circular"):
+        return True  # replicate repeats the edge: any size will do
     need = [w + 1 if mode == "reflect" else w for w in widest]
     return ctx.check(
         [at_least(h, n) for h, n in zip(x[2:], need, strict=True) if n > 1],
@@ -150,7 +150,11 @@ class Conv(Op):
         kwargs = self.torch_kwargs(
             node, "stride", "padding", "dilation", "groups", "bias", "padding_mode"
         )
-        args = (taken(node, "in_channels", inputs[0][1]), p["out_channels"], as_torch(p["kernel_size"]))
+        args = (
+            taken(node, "in_channels", inputs[0][1]),
+            p["out_channels"],
+            as_torch(p["kernel_size"]),
+        )
         return TorchLayer(f"nn.Conv{len(inputs[0]) - 2}d", args, kwargs)
 
 
@@ -203,6 +207,10 @@ class ConvTranspose(Op):
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         p = node.params
         names = ("stride", "padding", "output_padding", "groups", "bias", "dilation")
-        args = (taken(node, "in_channels", inputs[0][1]), p["out_channels"], as_torch(p["kernel_size"]))
+        args = (
+            taken(node, "in_channels", inputs[0][1]),
+            p["out_channels"],
+            as_torch(p["kernel_size"]),
+        )
         kwargs = self.torch_kwargs(node, *names)
         return TorchLayer(f"nn.ConvTranspose{len(inputs[0]) - 2}d", args, kwargs)

@@ -564,9 +564,7 @@ class _Lowerer:
         self.block_stack.append(block.name)
         self.call_stack.append(pos)
         try:
-            return self.items(
-                block.layers, current, inner, local, _join(path, block.name), stage
-            )
+            return self.items(block.layers, current, inner, local, _join(path, block.name), stage)
         finally:
             self.block_stack.pop()
             self.call_stack.pop()
