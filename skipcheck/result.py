@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
+from skipcheck.rules import RULES
 from skipcheck.shapes.table import ShapeTable
 
 if TYPE_CHECKING:
@@ -65,6 +66,16 @@ class FileResult:
         table = self.table
         if table is None:
             return []
+        size_free = [d for d in self.errors if RULES[d.code].size_free]
+        if size_free:
+            where = ", ".join(dict.fromkeys(f"{d.code} at line {d.pos.line}" for d in size_free))
+            verb = "fails" if len(size_free) == 1 else "fail"
+            lines = [f"valid input sizes: none — {where} {verb} at every input size"]
+            return lines + [f"  spatially: {line[19:]}" for line in self._size_lines(table)]
+        return self._size_lines(table)
+
+    @staticmethod
+    def _size_lines(table: ShapeTable) -> list[str]:
         grouped: dict[str, list[str]] = {}
         for var in dict.fromkeys(table.axis_vars):
             runs = table.valid_sizes(var).describe()
