@@ -122,7 +122,13 @@ class Merge(Op):
     ) -> None:
         rank = len(run) - 2
         words = AXIS_WORDS.get(rank, tuple(f"axis {i}" for i in range(rank)))
-        operands = [ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)]
+        # the size chain follows the first axis that disagrees (W when only W does)
+        shown = [
+            (ctx.table.show((r,)), ctx.table.show((s,)))
+            for r, s in zip(run[2:], skip[2:], strict=False)
+        ]
+        axis = next((k for k, (r, s) in enumerate(shown) if r != s), 0)
+        operands = [ctx.operand(a[0], a[1], run, axis), ctx.operand(b[0], b[1], skip, axis)]
         if align == "interpolate":
             out[:] = list(skip[2:])
             return
