@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
@@ -52,7 +52,7 @@ class BatchNorm(Op):
     name = "batchnorm"
     torch_name = "BatchNorm"
     doc = "nn.BatchNorm1d/2d/3d over the channels; num_features inferred."
-    params = (
+    params: ClassVar[tuple[Param, ...]] = (
         Param("eps", "number", 1e-5),
         Param("momentum", "number", 0.1),
         Param("affine", "bool", True),
