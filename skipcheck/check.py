@@ -18,6 +18,7 @@ from typing import Any
 from skipcheck.config import Config, ConfigCache, judge
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
+from skipcheck.position import yaml_lines
 from skipcheck.result import FileResult
 from skipcheck.shapes.propagate import propagate
 from skipcheck.spec.lower import lower
@@ -77,7 +78,7 @@ def check_spec(path: str, options: Options | None = None, *, text: str | None = 
         if exc.pos is None and not exc.message.startswith(f"{path}: "):
             exc.message = f"{path}: {exc.message}"
         return FileResult(path, error=exc, text=text or "", config=config, input_shape=shape)
-    reported, silenced = judge(config, table.diagnostics, text.splitlines())
+    reported, silenced = judge(config, table.diagnostics, yaml_lines(text))
     result = FileResult(
         path,
         graph,

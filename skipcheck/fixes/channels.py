@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from skipcheck.fixes.edit import EditError
 from skipcheck.fixes.model import RANK_MERGE_KIND, RANK_PROJECTION, RANK_WIDTH, Candidate
-from skipcheck.fixes.site import Site
+from skipcheck.fixes.site import Site, Value
 from skipcheck.graph import Node
 
 
@@ -44,7 +44,8 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
     if any(n.group == "via" for n in site.graph.nodes if n.id in merge.inputs):
         return
     cost = c_skip * c_run + c_run
-    via = f"[{{conv: {{out_channels: {c_run}, kernel_size: 1}}}}]"
+    width = site.width(merge.inputs[0]) or Value(c_run)
+    via = f"[{{conv: {{out_channels: {site.spell(width, merge.calls)}, kernel_size: 1}}}}]"
     try:
         edit = site.source.as_mapping(site.merge_args(merge), "skip", "via", via)
     except EditError:
@@ -60,13 +61,14 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
 
 
 def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candidate]:
-    sides = ((merge.inputs[1], c_run, "skip"), (merge.inputs[0], c_skip, "running tensor"))
-    for node_id, target, side in sides:
+    run, skip = merge.inputs[0], merge.inputs[1]
+    sides = ((skip, run, c_run, "skip"), (run, skip, c_skip, "running tensor"))
+    for node_id, other, target, side in sides:
         layer = site.channel_source(node_id)
         if layer is None:
             continue
         try:
-            edit = site.set_param(layer, "out_channels", str(target))
+            edit = site.set_param(layer, "out_channels", site.width(other) or Value(target))
         except EditError:
             continue
         line = site.source.text.count("\n", 0, edit.start) + 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift, unified_diff
 from skipcheck.fixes.model import Candidate, Fix
+from skipcheck.position import line_starts
 from skipcheck.shapes.table import ShapeTable
 
 if TYPE_CHECKING:
@@ -25,6 +27,10 @@ class Baseline:
 
     result: FileResult
     recheck: Recheck
+
+    @cached_property
+    def starts(self) -> list[int]:
+        return line_starts(self.text)
 
     @property
     def path(self) -> str:
@@ -43,7 +49,10 @@ class Baseline:
         """A finding's key as it would read in the edited text (lines may have moved)."""
         if d.pos.file != self.path or d.pos.line < 1:
             return (d.code, d.pos.line, d.pos.col)
-        offset = sum(len(x) + 1 for x in self.text.split("\n")[: d.pos.line - 1]) + d.pos.col - 1
+        starts = self.starts
+        if d.pos.line > len(starts):
+            return (d.code, d.pos.line, d.pos.col)
+        offset = starts[d.pos.line - 1] + d.pos.col - 1
         line, col = line_col(new_text, shift(offset, edits))
         return (d.code, line, col)
 
