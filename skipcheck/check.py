@@ -117,7 +117,11 @@ def _with_fixes(result: FileResult, options: Options) -> FileResult:
     with the same options and config as the original."""
     from skipcheck.fixes import suggest
 
-    found = suggest(result, lambda text: check_spec(result.path, options, text=text))
+    def recheck(text: str, params: Mapping[str, int] | None) -> FileResult:
+        swept = replace(options, params={**(options.params or {}), **params}) if params else options
+        return check_spec(result.path, swept, text=text)
+
+    found = suggest(result, recheck)
     by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}
     diagnostics = tuple(
         replace(d, fixes=by_finding[id(d)]) if id(d) in by_finding else d

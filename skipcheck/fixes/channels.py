@@ -11,7 +11,7 @@ from skipcheck.graph import Node
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    for merge in site.merges[:1]:
+    for merge in site.failing_merges()[:1]:
         if merge.params.get("residual"):
             continue
         c_run, c_skip = site.channels(merge.inputs[0]), site.channels(merge.inputs[1])
@@ -45,7 +45,8 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
         return
     cost = c_skip * c_run + c_run
     width = site.width(merge.inputs[0]) or Value(c_run)
-    via = f"[{{conv: {{out_channels: {site.spell(width, merge.calls)}, kernel_size: 1}}}}]"
+    spelled = site.spell(width, merge.calls)
+    via = f"[{{conv: {{out_channels: {spelled}, kernel_size: 1}}}}]"
     try:
         edit = site.source.as_mapping(site.merge_args(merge), "skip", "via", via)
     except EditError:
@@ -57,6 +58,7 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
         rank=RANK_PROJECTION,
         changes_behaviour=True,
         behaviour=f"a new 1x1 conv ({c_skip}→{c_run}) learns how the skip is mixed in",
+        in_terms=spelled != str(c_run),
     )
 
 
@@ -69,6 +71,7 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             continue
         try:
             edit = site.set_param(layer, "out_channels", site.width(other) or Value(target))
+            literal = site.set_param(layer, "out_channels", str(target))
         except EditError:
             continue
         line = site.source.text.count("\n", 0, edit.start) + 1
@@ -81,4 +84,5 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             rank=RANK_WIDTH,
             changes_behaviour=True,
             behaviour=f"{where} and every layer it feeds change width",
+            in_terms=edit != literal,
         )

@@ -57,6 +57,11 @@ class Site:
     def merges(self) -> list[Node]:
         return [n for n in self.nodes if n.op in ("add", "concat", "mul") and len(n.inputs) > 1]
 
+    def failing_merges(self) -> list[Node]:
+        """The merges here that carry a finding first (a block's uses that break), then the rest."""
+        named = {d.node for d in self.diagnostics}
+        return sorted(self.merges, key=lambda n: n.label not in named)
+
     # -- reading the model -------------------------------------------------
     def sizes(self, node_id: int) -> list[int] | None:
         """Concrete spatial sizes of a node's output (None where symbolic)."""
@@ -242,6 +247,4 @@ def _names(text: str) -> set[str] | None:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError):
         return None
-    return {
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in _FUNCTIONS
-    }
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in _FUNCTIONS}
