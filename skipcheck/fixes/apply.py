@@ -36,7 +36,8 @@ def as_stored(options: Options) -> Options:
 
 def refusal(path: str, before: FileResult, fix: Fix, options: Options) -> str | None:
     """Why ``fix`` must not be written, or None: at the file's own params and input it must
-    add no error, and remove the findings at its site there (all of them, unless partial)."""
+    add no error and, where its site has findings there too, remove at least one of them
+    (what stays is reported after writing, as for a partial fix)."""
     if not overridden(options):
         return None
     stored = check_spec(path, as_stored(options), text=before.text)
@@ -65,11 +66,11 @@ def refusal(path: str, before: FileResult, fix: Fix, options: Options) -> str | 
         base.moved(d, fix.edits, fix.text) for d in stored.errors if (d.pos.line, d.pos.col) in at
     }
     left = [d for d in after.errors if (d.code, d.pos.line, d.pos.col) in site]
-    if left and not fix.partial:
+    if site and len(left) >= len(site):
         d = left[0]
         return (
             f"it holds under --set/--input but, with the file's own params and input, "
-            f"{d.code} at line {d.pos.line} stays: {d.message}"
+            f"it does not remove {d.code} at line {d.pos.line}: {d.message}"
         )
     return None
 

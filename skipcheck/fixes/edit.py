@@ -143,8 +143,10 @@ class Source:
         nl = self.newline
         # After a scalar the mark sits on the value's own line (maybe before a comment):
         # the new key goes at the start of the next line.
-        end_line, end_col = offset_line_col(self.line_starts, end.index)
-        line = end_line - 1 if end_col == 1 else end_line
+        # A block collection's end mark sits on the next token (maybe an outer list's dash
+        # on the next line): step back to the value's last character, then one line down.
+        last_char = len(self.text[: end.index].rstrip(" \t\r\n")) - 1
+        line = offset_line_col(self.line_starts, max(last_char, 0))[0]
         if line < len(self.line_starts):
             return Edit(
                 self.line_starts[line], self.line_starts[line], f"{indent}{key}: {value}{nl}"

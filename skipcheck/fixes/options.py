@@ -2,7 +2,8 @@
 
 ``padding: same`` with a stride becomes the explicit half-kernel padding, a pool's
 padding comes down to half its kernel, ``output_padding`` below the stride, an
-interpolation mode of the input's rank, PReLU's ``num_parameters`` the channel count.
+interpolation mode of the input's rank, PReLU's ``num_parameters`` the channel count;
+a GroupNorm's ``num_groups`` becomes a divisor of its channels (SC104).
 Where the input itself is wrong (a norm over single values) only the input size helps;
 ``input_size`` proposes that.
 """
@@ -80,6 +81,11 @@ def _proposal(site: Site, node: Node, rank: int) -> tuple[str, str, str] | None:
         mode = _MODE_OF_RANK.get(rank)
         if mode is not None and mode != p["mode"] and not (p["mode"] == "bicubic" and rank == 2):
             return "mode", mode, f"the mode for {rank}D inputs"
+    if node.op == "groupnorm":
+        c, groups = site.channels(node.inputs[0]), p.get("num_groups")
+        if c is not None and isinstance(groups, int) and c % groups:
+            value = max(d for d in range(1, groups + 1) if c % d == 0)
+            return "num_groups", str(value), f"the most groups ≤ {groups} that divide {c} channels"
     if node.op == "prelu":
         c = site.channels(node.inputs[0])
         if c is not None and p.get("num_parameters") not in (1, c):

@@ -62,7 +62,7 @@ class Baseline:
     def variants(self) -> list[tuple[str, int]]:
         """The values the spec is likely to be swept over: each integer param at ½× and 2×."""
         assert self.result.graph is not None
-        out = []
+        out: list[tuple[str, int]] = []
         for name, v in self.result.graph.params.items():
             if isinstance(v, int) and not isinstance(v, bool) and v > 0:
                 out.extend((name, v * num // den) for num, den in SWEEP if v * num // den >= 1)

@@ -111,6 +111,11 @@ class Site:
         while node.id:
             if "out_channels" in node.params:
                 return node
+            if node.op in ("add", "mul") and self.channels(node.inputs[0]) == self.channels(
+                node.id
+            ):
+                node = self.graph.nodes[node.inputs[0]]  # a residual keeps its body's width
+                continue
             if len(node.inputs) != 1 or self.channels(node.inputs[0]) != self.channels(node.id):
                 return None
             node = self.graph.nodes[node.inputs[0]]
