@@ -84,8 +84,8 @@ def _proposal(site: Site, node: Node, rank: int) -> tuple[str, str, str] | None:
     if node.op == "groupnorm":
         c, groups = site.channels(node.inputs[0]), p.get("num_groups")
         if c is not None and isinstance(groups, int) and c % groups:
-            value = max(d for d in range(1, groups + 1) if c % d == 0)
-            return "num_groups", str(value), f"the most groups ≤ {groups} that divide {c} channels"
+            most = max(d for d in range(1, groups + 1) if c % d == 0)
+            return "num_groups", str(most), f"the most groups ≤ {groups} that divide {c} channels"
     if node.op == "prelu":
         c = site.channels(node.inputs[0])
         if c is not None and p.get("num_parameters") not in (1, c):
