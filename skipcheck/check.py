@@ -18,6 +18,7 @@ from typing import Any
 from skipcheck.config import Config, ConfigCache, judge
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
+from skipcheck.position import yaml_lines
 from skipcheck.result import FileResult
 from skipcheck.shapes.propagate import propagate
 from skipcheck.spec.lower import lower
@@ -77,7 +78,7 @@ def check_spec(path: str, options: Options | None = None, *, text: str | None = 
         if exc.pos is None and not exc.message.startswith(f"{path}: "):
             exc.message = f"{path}: {exc.message}"
         return FileResult(path, error=exc, text=text or "", config=config, input_shape=shape)
-    reported, silenced = judge(config, table.diagnostics, text.splitlines())
+    reported, silenced = judge(config, table.diagnostics, yaml_lines(text))
     result = FileResult(
         path,
         graph,
@@ -116,7 +117,11 @@ def _with_fixes(result: FileResult, options: Options) -> FileResult:
     with the same options and config as the original."""
     from skipcheck.fixes import suggest
 
-    found = suggest(result, lambda text: check_spec(result.path, options, text=text))
+    def recheck(text: str, params: Mapping[str, int] | None) -> FileResult:
+        swept = replace(options, params={**(options.params or {}), **params}) if params else options
+        return check_spec(result.path, swept, text=text)
+
+    found = suggest(result, recheck)
     by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}
     diagnostics = tuple(
         replace(d, fixes=by_finding[id(d)]) if id(d) in by_finding else d

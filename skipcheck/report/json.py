@@ -36,7 +36,13 @@ def fix_record(fix: Any, text: str) -> dict[str, Any]:
         "changes_model": fix.changes_behaviour,
         "consequences": fix.consequences(),
         "diff": fix.diff,
-        "edits": [edit_record(e, text) for e in sorted(fix.edits, key=lambda e: e.start)],
+        "edits": [edit_record(e, text) for e in sorted(fix.edits, key=lambda e: e.start)]
+        if text
+        else [],
+        "in_spec_terms": fix.in_terms,
+        "proven_for": list(fix.proven_for),
+        "holds_only_at": fix.at if fix.fails_at else None,
+        "breaks_at": list(fix.fails_at),
     }
 
 
