@@ -17,6 +17,7 @@ from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes import (
     align,
     channels,
+    declared,
     input_size,
     options,
     padding,
@@ -46,6 +47,7 @@ GENERATORS: dict[str, Callable[[Site], Iterator[Candidate]]] = {
     "padding": padding.candidates,
     "shortcut": shortcut.candidates,
     "channels": channels.candidates,
+    "declared": declared.candidates,
 }
 MAX_COMBINED = 2  # best partial fixes per side that are tried together
 

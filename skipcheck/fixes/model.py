@@ -14,6 +14,7 @@ RANK_PADDING = 40  # several convs change what they see at the borders
 RANK_PROJECTION = 50  # new layers with new parameters
 RANK_WIDTH = 60  # a layer's width changes, and everything it feeds
 RANK_MERGE_KIND = 70  # add becomes concat: the merge means something else
+RANK_DECLARATION = 80  # the declaration changes to what the model computes
 
 
 @dataclass(frozen=True)
