@@ -18,6 +18,7 @@ app = typer.Typer(
     help="Catch broken skip connections in architecture specs before you build the model.",
     no_args_is_help=True,
     add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 

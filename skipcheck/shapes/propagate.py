@@ -105,6 +105,7 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
     table = ShapeTable(graph, at, axis_vars)
     table.shapes[0] = shape
     table.counts[0] = 0
+    table.mult_adds[0] = 0
     ctx = Context(table)
     for node in graph.nodes[1:]:
         if any(i in table.broken for i in node.inputs):
@@ -132,6 +133,10 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             continue
         table.shapes[node.id] = out
         table.counts[node.id] = op.count(node, [_at(s, at) for s in inputs], _at(out, at))
+        sizes = [table.sizes_of(i) for i in (*node.inputs, node.id)]
+        table.mult_adds[node.id] = (
+            None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
+        )
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
     if graph.output is not None and graph.out not in table.broken:

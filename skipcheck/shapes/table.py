@@ -15,7 +15,7 @@ from skipcheck.diagnostics import Diagnostic, Operand
 from skipcheck.graph import Graph, Node
 from skipcheck.position import Position
 from skipcheck.rules import Rule
-from skipcheck.shapes.dims import Shape, Verdict, show
+from skipcheck.shapes.dims import Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import SizeSet
 
 
@@ -42,6 +42,7 @@ class ShapeTable:
     axis_vars: tuple[str, ...]
     shapes: dict[int, Shape] = field(default_factory=dict)
     counts: dict[int, int | None] = field(default_factory=dict)
+    mult_adds: dict[int, int | None] = field(default_factory=dict)  # None: not at a concrete size
     diagnostics: list[Diagnostic] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
     broken: set[int] = field(default_factory=set)
@@ -54,6 +55,16 @@ class ShapeTable:
 
     def shape_of(self, node_id: int) -> str:
         return self.show(self.shapes[node_id]) if node_id in self.shapes else "?"
+
+    def sizes_of(self, node_id: int) -> Sizes | None:
+        """The node's shape as torch sees it at the concrete input (None while symbolic)."""
+        shape = self.shapes.get(node_id)
+        if shape is None:
+            return None
+        values = [concrete(d, self.at) for d in shape]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return None
+        return tuple(int(v) for v in values if isinstance(v, int))
 
     @property
     def total_params(self) -> int | None:
