@@ -216,7 +216,7 @@ class FullReporter:
 
 def _cells(row: LayerRow, concrete: bool) -> tuple[str, ...]:
     name = row.path if row.name is None else f"{row.path} ({row.name})"
-    op = row.op if row.layers == 1 else f"{row.op} ({row.layers} layers)"
+    op = row.op
     params = "" if not row.params else f"{row.params:,}"
     cells = (name, op, ", ".join(row.inputs), row.kernel, row.output, params)
     if not concrete:

@@ -27,7 +27,7 @@ class LayerRow:
     params: int | None
     mult_adds: int | None
     memory: int | None  # bytes of the output(s) at the given batch
-    line: int
+    line: int  # where it is written; for a block's layer, where the block is used
     lines: tuple[int, ...]  # every line the row stands for (to colour findings)
     layers: int = 1
 
@@ -94,7 +94,7 @@ def _row(table: ShapeTable, graph: Graph, node: Node) -> LayerRow:
         params=None if broken else table.counts.get(node.id),
         mult_adds=None if broken else table.mult_adds.get(node.id),
         memory=None if broken or node.id == 0 else activation_bytes(table, node.id),
-        line=node.pos.line,
+        line=node.calls[0].line if node.calls else node.pos.line,
         lines=(node.pos.line,),
     )
 
@@ -111,14 +111,14 @@ def _collapse(key: str | None, group: list[LayerRow]) -> LayerRow:
     return LayerRow(
         path=key,
         name=None,
-        op=key.rsplit(".", 1)[-1],
+        op=f"{sum(r.layers for r in group)} layers",
         inputs=first.inputs,
         kernel="",
         output=group[-1].output,
         params=total([r.params for r in group]),
         mult_adds=total([r.mult_adds for r in group]),
         memory=total([r.memory for r in group]),
-        line=min(r.line for r in group),
+        line=first.line,
         lines=tuple(line for r in group for line in r.lines),
         layers=sum(r.layers for r in group),
     )

@@ -39,7 +39,7 @@ def test_concise(in_root: None) -> None:
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert lines[2] == (
-        f"{BROKEN}:20:9: SC101 add e2 in d2 merges 128 channels with 64 channels "
+        f"{BROKEN}:20:9: error SC101 add e2 in d2 merges 128 channels with 64 channels "
         "(running tensor vs skip e2)"
     )
     # every other shipped spec (the model zoo) validates without findings
