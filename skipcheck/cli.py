@@ -250,6 +250,10 @@ def rules(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the rule reference (docs/rules.md).")
     ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--output-format", help="text or json (one object per rule, with its docs)."),
+    ] = "text",
 ) -> None:
     """List every rule code with its name, severity and summary."""
     if markdown:
@@ -259,6 +263,33 @@ def rules(
         return
     from skipcheck.rules import RULES
 
+    if output_format == "json":
+        import json
+
+        from skipcheck.rules.docs import parse
+
+        records = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity,
+                "summary": r.summary,
+                "kind": r.kind,
+                "size_free": r.size_free,
+                "torch_raises": r.torch_raises,
+                "fixes": list(r.fixes),
+                "what_it_checks": doc.what,
+                "why_it_matters": doc.why,
+                "example": doc.example,
+                "use_instead": doc.fix,
+                "fixed_example": doc.fixed,
+            }
+            for r, doc in ((r, parse(r)) for r in RULES.values())
+        ]
+        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    if output_format != "text":
+        raise SkipcheckError(f"unknown output format {output_format!r} (formats: text, json)")
     for r in RULES.values():
         typer.echo(f"{r.code}  {r.name:<22} {r.severity:<8} {r.summary}")
 

@@ -27,9 +27,10 @@ class LayerRow:
     params: int | None
     mult_adds: int | None
     memory: int | None  # bytes of the output(s) at the given batch
-    line: int  # where it is written; for a block's layer, where the block is used
+    line: int  # where it is written (for collapsed rows: where the first is used)
     lines: tuple[int, ...]  # every line the row stands for (to colour findings)
     layers: int = 1
+    used_at: int = 0  # a block's layer: the line of the outermost block call
 
 
 def levels(path: str) -> list[str]:
@@ -94,8 +95,9 @@ def _row(table: ShapeTable, graph: Graph, node: Node) -> LayerRow:
         params=None if broken else table.counts.get(node.id),
         mult_adds=None if broken else table.mult_adds.get(node.id),
         memory=None if broken or node.id == 0 else activation_bytes(table, node.id),
-        line=node.calls[0].line if node.calls else node.pos.line,
+        line=node.pos.line,
         lines=(node.pos.line,),
+        used_at=node.calls[0].line if node.calls else node.pos.line,
     )
 
 
@@ -118,7 +120,8 @@ def _collapse(key: str | None, group: list[LayerRow]) -> LayerRow:
         params=total([r.params for r in group]),
         mult_adds=total([r.mult_adds for r in group]),
         memory=total([r.memory for r in group]),
-        line=first.line,
+        line=first.used_at,
         lines=tuple(line for r in group for line in r.lines),
         layers=sum(r.layers for r in group),
+        used_at=first.used_at,
     )

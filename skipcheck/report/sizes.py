@@ -89,7 +89,7 @@ class SizesReporter:
             for s in deciding:
                 line = Text(f"    {s.what}: ")
                 style = "red" if a.value is not None and a.value not in s.sizes else ""
-                line.append(f"needs {s.sizes.describe()}", style=style)
+                line.append(s.sizes.needs(), style=style)
                 if s.kind == "clean":
                     line.append("  (clean)", style="dim")
                 c.print(line)

@@ -16,7 +16,7 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.position import Position
-from skipcheck.rules import DECLARED_SHAPE, OP_INPUT
+from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
 from skipcheck.shapes import declared as decl
 from skipcheck.shapes.dims import Opaque, Shape, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
@@ -215,8 +215,10 @@ def _explain_nearest(table: ShapeTable) -> None:
         notes.append(
             f"the whole model runs for {desc.replace(chr(0), ', '.join(names))}; nearest to {subject} = {x}: {near}"
         )
-    if not notes:
-        return
+    if not notes or any(
+        d.severity == "error" and RULES[d.code].size_free for d in table.diagnostics
+    ):
+        return  # a finding no input size fixes: the model runs for no size at all
     for d in table.diagnostics:
         if d.severity == "error" and any(d is f for f in table.at_size):
             d.notes = d.notes + tuple(notes)

@@ -8,6 +8,7 @@ module; the engine (``shapes/propagate.py``) depends on the ops.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -51,7 +52,9 @@ class ShapeTable:
     at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
 
     def show(self, shape: Shape) -> str:
-        return "×".join(show(d, self.at) for d in shape)
+        """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that
+        the × between axes is never read as part of it."""
+        return "×".join(_grouped(show(d, self.at)) for d in shape)
 
     def shape_of(self, node_id: int) -> str:
         return self.show(self.shapes[node_id]) if node_id in self.shapes else "?"
@@ -90,6 +93,13 @@ class ShapeTable:
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
+
+
+def _grouped(text: str) -> str:
+    return text if _ATOM.fullmatch(text) else f"({text})"
+
+
+_ATOM = re.compile(r"-?[\w']+")
 
 
 class Context:
@@ -140,7 +150,8 @@ class Context:
                 self.table.domain[var] = domain = domain & verdict
             if var in self.at:
                 if self.at[var] not in verdict:
-                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
+                    needs = "" if verdict.is_empty() else verdict.describe()
+                    failed_axes.append((var, str(self.at[var]), needs))
             elif verdict.is_empty() or (domain & verdict).is_empty():
                 # a symbolic input fails only where no size at all passes
                 failed_axes.append((var, "", ""))
@@ -212,8 +223,11 @@ def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
         if not value:
             out.append(f"fails for every input size ({', '.join(names)})")
             continue
-        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
         verb = "fails" if severity == "error" else "happens"
+        if not needs:
+            out.append(f"{verb} at {subject} = {value}, and at every other size")
+            continue
+        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
         out.append(
             f"{verb} at {subject} = {value}; {'needs' if severity == 'error' else 'avoided for'} {need}"
         )

@@ -100,7 +100,7 @@ class Source:
     sizes: SizeSet
 
     def __str__(self) -> str:
-        return f"{self.what}: needs {self.sizes.describe()}"
+        return f"{self.what}: {self.sizes.needs()}"
 
 
 @dataclass(frozen=True)

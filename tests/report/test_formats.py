@@ -89,7 +89,17 @@ def test_json_is_stable_and_complete(three_files: list[str]) -> None:
     assert junk["status"] == "error" and junk["error"]["line"] == 3
     # the documented layout (docs/json-output.md); removing a key needs a new version
     assert set(doc) == {"version", "tool", "files", "summary"}
-    assert set(bad) == {"path", "status", "error", "output_shape", "diagnostics"}
+    assert set(bad) == {
+        "path",
+        "status",
+        "error",
+        "output_shape",
+        "diagnostics",
+        "input_shape",
+        "layers",
+        "totals",
+        "valid_sizes",
+    }
     assert set(first_error) == {
         "code",
         "rule",
