@@ -341,7 +341,9 @@ def whatif(
 
     from skipcheck.check import Options
 
-    console = Console(highlight=False, soft_wrap=False, emoji=False)
+    # off a terminal (a file, a pipe, a CI log) nothing is wrapped or squeezed to 80 columns
+    wide = None if sys.stdout.isatty() else 100_000
+    console = Console(highlight=False, soft_wrap=False, emoji=False, width=wide)
     options = Options.parse(set_, input, config)
     if sweep is not None:
         ok = _run_sweep(console, file, sweep, step, options)

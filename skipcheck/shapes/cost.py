@@ -87,3 +87,29 @@ def compact(n: int | None, unit: str = "") -> str:
 def megabytes(n: int | None) -> str:
     """Bytes as MB (10^6, as torchinfo prints them)."""
     return "?" if n is None else f"{n / 1e6:,.2f} MB"
+
+
+@dataclass(frozen=True)
+class StageCost:
+    """What one stage costs: its layers' parameters, mult-adds and output memory."""
+
+    params: int | None
+    mult_adds: int | None
+    activations: int | None
+
+
+def stage_costs(table: ShapeTable) -> dict[str, StageCost]:
+    """Per stage (by name, in order), the sums over its layers; None where unknown."""
+    sums: dict[str, list[list[int | None]]] = {}
+    for node in table.graph.nodes[1:]:
+        if node.stage is None or node.id in table.broken:
+            continue
+        row = sums.setdefault(node.stage, [[], [], []])
+        row[0].append(table.counts.get(node.id))
+        row[1].append(table.mult_adds.get(node.id))
+        row[2].append(activation_bytes(table, node.id))
+    return {name: StageCost(*(_sum(values) for values in row)) for name, row in sums.items()}
+
+
+def _sum(values: list[int | None]) -> int | None:
+    return None if None in values else sum(v for v in values if v is not None)
