@@ -152,3 +152,21 @@ def test_rules_as_json() -> None:
     assert (first["code"], first["name"], first["severity"]) == ("SC101", "merge-channels", "error")
     assert first["example"].startswith("skipcheck: 1")
     assert runner.invoke(app, ["rules", "--output-format", "yaml"]).exit_code == 2
+
+
+def test_validate_imports_no_table_library() -> None:
+    """Every format, -q or not, runs without rich (or torch): CI pays for neither."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom skipcheck.cli import main\n"
+        "for fmt in ('full', 'concise', 'json', 'github', 'sarif'):\n"
+        "    sys.argv = ['skipcheck', 'validate', sys.argv[1], '--output-format', fmt]\n"
+        "    try:\n        main()\n    except SystemExit:\n        pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'torch'}), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, RESNET], capture_output=True, text=True, check=False
+    )
+    assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr
