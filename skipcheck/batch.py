@@ -67,15 +67,14 @@ def plan(run: Run) -> Plan:
         )
     inputs = expand(args)
     out = Plan(skipped=list(inputs.skipped), missing=inputs.missing)
-    seen: set[int] = set()
+    under: dict[int, tuple[SkipcheckError, int]] = {}  # broken config → specs not checked
     for path in inputs.files:
         where = run.stdin_filename or path if path == STDIN else path
         try:
             config = options.configs.for_file(where)
         except SkipcheckError as exc:
-            if id(exc) not in seen:
-                seen.add(id(exc))
-                out.broken_configs.append(exc)
+            _, n = under.get(id(exc), (exc, 0))
+            under[id(exc)] = (exc, n + 1)
             continue
         if path in inputs.found:
             pattern = config.excluded(path)
@@ -87,6 +86,9 @@ def plan(run: Run) -> Plan:
                 out.skipped.append((path, "not a skipcheck spec (no `skipcheck:` key)"))
                 continue
         out.files.append(path)
+    for exc, n in under.values():
+        specs = f"{n} spec{'s' * (n != 1)}"
+        out.broken_configs.append(SkipcheckError(f"{exc.message} ({specs} not checked)", exc.pos))
     return out
 
 

@@ -159,7 +159,11 @@ class ConfigCache:
         if self.explicit is not None:
             return self.explicit
         if directory not in self._by_dir:
-            path = find(directory)
+            try:
+                path = find(directory)  # reads pyproject.toml files: may fail too
+            except SkipcheckError as exc:
+                path = exc.pos.file if exc.pos is not None else directory
+                self._by_path.setdefault(path, exc)
             if path not in self._by_path:
                 assert path is not None  # None (no config file) is always cached
                 try:
@@ -224,7 +228,12 @@ def _read_toml(path: str) -> dict[str, Any]:
     except OSError as exc:
         raise SkipcheckError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SkipcheckError(f"{path}: invalid TOML: {exc}") from None
+        # tomllib says where only in its message: "... (at line 3, column 9)"
+        at = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
+        if at is None:
+            raise SkipcheckError(f"{path}: invalid TOML: {exc}") from None
+        pos = Position(path, int(at.group(1)), int(at.group(2)))
+        raise SkipcheckError(f"invalid TOML: {str(exc)[: at.start()].rstrip()}", pos) from None
 
 
 def _read_yaml(path: str) -> Any:

@@ -143,9 +143,18 @@ def test_a_broken_config_is_reported_once_at_its_line(tmp_path: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0] == (
         f"{tmp_path / 'pyproject.toml'}:6:1: error: unknown setting 'sevrity' — did you mean "
-        "'severity'? (settings: select, ignore, severity, input, files, exclude)"
+        "'severity'? (settings: select, ignore, severity, input, files, exclude) "
+        "(3 specs not checked)"
     )
     assert sum("sevrity" in line for line in lines) == 1
+    # a TOML syntax error too: once, where tomllib stopped
+    (tmp_path / "pyproject.toml").write_text("[tool.skipcheck]\nselect = [SC1\n")
+    result = validate(str(tmp_path), "--output-format", "concise")
+    assert result.exit_code == 2
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"{tmp_path / 'pyproject.toml'}:2:")
+    assert "error: invalid TOML:" in first and first.endswith("(3 specs not checked)")
+    assert "1 file could not be checked in 1 file" in result.output
 
 
 def test_depth_only_with_the_full_format() -> None:

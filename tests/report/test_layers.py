@@ -170,3 +170,12 @@ def test_validate_imports_no_table_library() -> None:
         [sys.executable, "-c", code, RESNET], capture_output=True, text=True, check=False
     )
     assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr
+
+
+def test_names_are_shortened_in_the_middle_only_to_fit_a_terminal() -> None:
+    from skipcheck.report.full import _shorten
+
+    name = "conv2_x.1.res_stage.0.bottleneck_down.0.residual.body.0.conv_bn.0.conv"
+    assert _shorten(name, 100) == name
+    short = _shorten(name, 24)
+    assert len(short) == 24 and short.startswith("conv2_x.1.r") and short.endswith(".0.conv")
