@@ -86,9 +86,11 @@ def plan(run: Run) -> Plan:
                 out.skipped.append((path, "not a skipcheck spec (no `skipcheck:` key)"))
                 continue
         out.files.append(path)
-    for exc, n in under.values():
+    for broken, n in under.values():
         specs = f"{n} spec{'s' * (n != 1)}"
-        out.broken_configs.append(SkipcheckError(f"{exc.message} ({specs} not checked)", exc.pos))
+        out.broken_configs.append(
+            SkipcheckError(f"{broken.message} ({specs} not checked)", broken.pos)
+        )
     return out
 
 
