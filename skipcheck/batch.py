@@ -196,8 +196,9 @@ def show_files(run: Run, out: TextIO) -> None:
 
 def show_settings(run: Run, out: TextIO) -> None:
     """``--show-settings``: the settings the first file is checked with, command-line
-    options included."""
-    todo = plan(run)
+    options included; with no files, the settings of the current directory."""
+    configured = run.options.configs.for_dir(os.getcwd()).files
+    todo = plan(run) if run.files or configured else Plan()
     for exc in todo.broken_configs:
         raise exc
     target = todo.files[0] if todo.files else os.path.join(os.getcwd(), "-")
@@ -210,7 +211,7 @@ def show_settings(run: Run, out: TextIO) -> None:
     severity = ", ".join(f"{code} = {level}" for code, level in config.severity.items())
     shape = run.options.input_shape
     lines = [
-        f"settings for {target}",
+        f"settings for {target if todo.files else os.getcwd() + os.sep}",
         f"  config file  {config.path or 'none (defaults)'}",
         f"  select       {listed(config.select, 'every rule')}",
         f"  ignore       {listed(config.ignore, 'nothing')}",

@@ -160,3 +160,11 @@ def test_a_broken_config_is_reported_once_at_its_line(tmp_path: Path) -> None:
 def test_depth_only_with_the_full_format() -> None:
     result = validate(str(BROKEN), "--depth", "1", "--output-format", "concise")
     assert result.exit_code == 2 and "--depth" in result.output
+
+
+def test_show_settings_without_files_reads_the_current_directory(tmp_path, monkeypatch) -> None:
+    (tmp_path / ".skipcheck.yaml").write_text("severity: {SC201: error}\n")
+    monkeypatch.chdir(tmp_path)
+    result = validate("--show-settings")
+    assert result.exit_code == 0, result.output
+    assert "severity     SC201 = error" in result.output
