@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from skipcheck.config import Config, ConfigCache, judge
+from skipcheck.config import Config, ConfigCache, Selection, judge
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
 from skipcheck.position import yaml_lines
@@ -48,13 +48,15 @@ class Options:
         config: str | None = None,
         *,
         fixes: bool = False,
+        selection: Selection | None = None,
     ) -> Options:
-        """From the command line's ``--set``, ``--input`` and ``--config`` (SkipcheckError if bad)."""
+        """From the command line's ``--set``, ``--input``, ``--config`` and ``--select`` /
+        ``--extend-select`` / ``--ignore`` (SkipcheckError if bad)."""
         return cls(
             overrides=Overrides.parse(sets),
             input_shape=parse_input(input) if input else None,
             fixes=fixes,
-            configs=ConfigCache(config),
+            configs=ConfigCache(config, selection),
         )
 
 

@@ -18,6 +18,7 @@ app = typer.Typer(
     help="Catch broken skip connections in architecture specs before you build the model.",
     no_args_is_help=True,
     add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 
@@ -161,13 +162,76 @@ def validate(
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
     ] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            help="Report only these codes or prefixes (SC1,SC301); replaces the config's select.",
+        ),
+    ] = None,
+    extend_select: Annotated[
+        list[str] | None,
+        typer.Option("--extend-select", help="Add codes or prefixes to the selection."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore", help="Never report these codes or prefixes (added to the config's)."
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth",
+            min=1,
+            help="Collapse the layer table below this level (1: one row per stage).",
+        ),
+    ] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Count findings per rule instead of listing them.")
+    ] = False,
+    show_settings: Annotated[
+        bool,
+        typer.Option("--show-settings", help="Print the settings the first file gets, and exit."),
+    ] = False,
+    show_files: Annotated[
+        bool, typer.Option("--show-files", help="Print the files that would be checked, and exit.")
+    ] = False,
+    stdin_filename: Annotated[
+        str | None,
+        typer.Option(
+            "--stdin-filename",
+            help="The name of the spec read from `-` (stdin), for messages and its config.",
+        ),
+    ] = None,
 ) -> None:
-    """Propagate shapes through specs and report every broken skip connection."""
-    from skipcheck.batch import Run, execute
-    from skipcheck.check import Options
+    """Propagate shapes through specs and report every broken skip connection.
 
-    options = Options.parse(set_, input, config, fixes=True)
-    run = Run(files or [], options, output_format, quiet, exit_zero)
+    `-` reads a spec from stdin."""
+    from skipcheck.batch import Run, execute
+    from skipcheck.batch import show_files as list_files
+    from skipcheck.batch import show_settings as list_settings
+    from skipcheck.check import Options
+    from skipcheck.config import Selection
+
+    selection = Selection.parse(select, extend_select, ignore)
+    options = Options.parse(set_, input, config, fixes=not statistics, selection=selection)
+    names = files or []
+    if stdin_filename is not None and "-" not in names:
+        names = [*names, "-"]  # a name for stdin means stdin is read (ruff's way)
+    run = Run(
+        names,
+        options,
+        output_format,
+        quiet,
+        exit_zero,
+        depth=depth,
+        statistics=statistics,
+        stdin_filename=stdin_filename,
+    )
+    if show_settings or show_files:
+        (list_settings if show_settings else list_files)(run, sys.stdout)
+        raise typer.Exit(EXIT_CLEAN)
     if output is None:
         code = execute(run, None)
     else:
@@ -197,6 +261,10 @@ def rules(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the rule reference (docs/rules.md).")
     ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--output-format", help="text or json (one object per rule, with its docs)."),
+    ] = "text",
 ) -> None:
     """List every rule code with its name, severity and summary."""
     if markdown:
@@ -206,6 +274,33 @@ def rules(
         return
     from skipcheck.rules import RULES
 
+    if output_format == "json":
+        import json
+
+        from skipcheck.rules.docs import parse
+
+        records = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity,
+                "summary": r.summary,
+                "kind": r.kind,
+                "size_free": r.size_free,
+                "torch_raises": r.torch_raises,
+                "fixes": list(r.fixes),
+                "what_it_checks": doc.what,
+                "why_it_matters": doc.why,
+                "example": doc.example,
+                "use_instead": doc.fix,
+                "fixed_example": doc.fixed,
+            }
+            for r, doc in ((r, parse(r)) for r in RULES.values())
+        ]
+        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    if output_format != "text":
+        raise SkipcheckError(f"unknown output format {output_format!r} (formats: text, json)")
     for r in RULES.values():
         typer.echo(f"{r.code}  {r.name:<22} {r.severity:<8} {r.summary}")
 
@@ -257,7 +352,9 @@ def whatif(
 
     from skipcheck.check import Options
 
-    console = Console(highlight=False, soft_wrap=False, emoji=False)
+    # off a terminal (a file, a pipe, a CI log) nothing is wrapped or squeezed to 80 columns
+    wide = None if sys.stdout.isatty() else 100_000
+    console = Console(highlight=False, soft_wrap=False, emoji=False, width=wide)
     options = Options.parse(set_, input, config)
     if sweep is not None:
         ok = _run_sweep(console, file, sweep, step, options)

@@ -19,7 +19,8 @@ class SizesReporter:
     console: Console = field(init=False)
 
     def __post_init__(self) -> None:
-        self.console = Console(file=self.stream, highlight=False, soft_wrap=False)
+        # off a terminal lines keep their length: wrapping is for screens, not logs and files
+        self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
 
     def report(self, report: ValidSizes, listing: tuple[int, int] | None = None) -> None:
         c = self.console
@@ -106,10 +107,21 @@ class SizesReporter:
             for s in deciding:
                 line = Text(f"    {s.what}: ")
                 style = "red" if a.value is not None and a.value not in s.sizes else ""
-                line.append(f"needs {s.sizes.describe()}", style=style)
+                line.append(s.sizes.needs(), style=style)
                 if s.kind == "clean":
                     line.append("  (clean)", style="dim")
                 c.print(line)
+            implied = a.implied()
+            if implied:
+                failing = sum(a.value is not None and a.value not in s.sizes for s in implied)
+                also = f"; {failing} fail at {a.value} too" if failing else ""
+                c.print(
+                    Text(
+                        f"    and {len(implied)} weaker condition{'s' * (len(implied) != 1)} "
+                        f"of other layers (implied by these{also})",
+                        style="dim",
+                    )
+                )
 
     def row(self, label: str, value: str, note: str = "", style: str = "") -> None:
         line = Text(f"  {label:<10} ", style="bold") + Text(value, style=style)
