@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from skipcheck.check import build_graph  # noqa: E402
+from skipcheck.check import check_spec  # noqa: E402
 from skipcheck.shapes.valid import valid_sizes  # noqa: E402
 
 # depth 5: five poolings on the way down, five transposed convs on the way up
@@ -46,11 +46,11 @@ def median_ms(fn: object, repeats: int) -> float:
 
 
 def main() -> None:
-    graph = build_graph("unet5.yaml", text=UNET5)
-    report = valid_sizes(graph)
+    result = check_spec("unet5.yaml", text=UNET5)
+    report = valid_sizes(result)
     h = report.axes[0]
     print(f"depth-5 U-Net: runs {h.runs.describe()}; clean {h.clean.describe()}")
-    closed = median_ms(lambda: valid_sizes(graph), 21)
+    closed = median_ms(lambda: valid_sizes(check_spec("unet5.yaml", text=UNET5)), 21)
     print(f"closed form (propagate + solve, all axes): {closed:.1f} ms (median of 21)")
     try:
         from tests.shapes.torch_reference import brute_force
@@ -60,7 +60,7 @@ def main() -> None:
     found: list[set[int]] = []
 
     def search() -> None:
-        found.append(brute_force(graph, ["H", "W"], "H", 1, 1024, {"W": 572})[0])
+        found.append(brute_force(report.graph, ["H", "W"], "H", 1, 1024, {"W": 572})[0])
 
     brute = median_ms(search, 3)
     same = found[-1] == set(h.runs.members(1, 1024))

@@ -1,58 +1,132 @@
-"""The core pipeline as one call: load → lower → propagate."""
+"""The one way a spec is checked. Every command — validate, sizes, fix, whatif, dryrun,
+export — and every proof of a fix goes through ``check_spec``:
+
+    path or text + params + ``--set`` + ``--input`` + the config found for the file
+      → load → apply overrides → lower → propagate → config → (fixes) → FileResult
+
+>>> result = check_spec("specs/unet_add_broken.yaml", Options.parse(["base=48"], None))
+>>> [d.code for d in result.errors]
+['SC101', 'SC102', 'SC101', 'SC102']
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from skipcheck.config import Config, ConfigCache, Selection, judge
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
-from skipcheck.shapes.propagate import ShapeTable, propagate
+from skipcheck.position import yaml_lines
+from skipcheck.result import FileResult
+from skipcheck.shapes.propagate import propagate
 from skipcheck.spec.lower import lower
+from skipcheck.spec.overrides import Overrides, parse_input
 from skipcheck.spec.yamltree import load_file, load_text
 
-if TYPE_CHECKING:
-    from skipcheck.whatif.overrides import Overrides
 
+@dataclass(frozen=True)
+class Options:
+    """What a command asks of every spec it checks.
 
-def parse_input(text: str) -> tuple[int | str, ...]:
-    """``1x3x256x256`` (or ``N,3,H,W``) → a shape."""
-    parts = [p for p in text.replace(",", "x").replace("×", "x").split("x") if p.strip()]
-    if len(parts) < 3:
-        raise SkipcheckError(f"--input {text!r}: expected something like 1x3x256x256")
-    dims: list[int | str] = []
-    for p in parts:
-        p = p.strip()
-        if p.isdigit() and int(p) > 0:
-            dims.append(int(p))
-        elif p.isidentifier():
-            dims.append(p)
-        else:
-            raise SkipcheckError(f"--input {text!r}: {p!r} is not a positive size or a symbol")
-    return tuple(dims)
+    ``input_shape`` from ``--input`` wins over the config's ``input``; ``configs`` finds
+    the settings of each spec (or applies the one ``--config`` file to all of them).
+    """
 
+    overrides: Overrides = field(default_factory=Overrides)
+    input_shape: tuple[int | str, ...] | None = None
+    params: Mapping[str, Any] | None = None
+    fixes: bool = False  # prove fixes for files with errors
+    configs: ConfigCache = field(default_factory=ConfigCache, compare=False)
 
-def build_graph(
-    path: str,
-    params: Mapping[str, Any] | None = None,
-    *,
-    text: str | None = None,
-    overrides: Overrides | None = None,
-) -> Graph:
-    """Load, apply ``--set`` overrides, and lower a spec (from ``text`` when given)."""
-    tree = load_text(text, path) if text is not None else load_file(path)[0]
-    if overrides:
-        try:
-            return lower(overrides.apply(tree, path), path, params)
-        except SkipcheckError as exc:
-            raise overrides.blame(exc) from None
-    return lower(tree, path, params)
-
-
-def check(graph: Graph, input_shape: Sequence[int | str] | None = None) -> ShapeTable:
-    """Propagate shapes through a graph (optionally at another input shape)."""
-    if input_shape is not None and len(input_shape) != len(graph.input_dims):
-        raise SkipcheckError(
-            f"--input has {len(input_shape)} axes but the spec's input {list(graph.input_dims)} has {len(graph.input_dims)}"
+    @classmethod
+    def parse(
+        cls,
+        sets: Sequence[str] | None,
+        input: str | None,
+        config: str | None = None,
+        *,
+        fixes: bool = False,
+        selection: Selection | None = None,
+    ) -> Options:
+        """From the command line's ``--set``, ``--input``, ``--config`` and ``--select`` /
+        ``--extend-select`` / ``--ignore`` (SkipcheckError if bad)."""
+        return cls(
+            overrides=Overrides.parse(sets),
+            input_shape=parse_input(input) if input else None,
+            fixes=fixes,
+            configs=ConfigCache(config, selection),
         )
-    return propagate(graph, input_shape)
+
+
+def check_spec(path: str, options: Options | None = None, *, text: str | None = None) -> FileResult:
+    """Check one spec (read from ``path``, or ``text`` when given); never raises
+    SkipcheckError: an error that stops the check is the result's ``error``."""
+    options = options or Options()
+    config: Config | None = None
+    shape = options.input_shape
+    try:
+        config = options.configs.for_file(path)
+        if shape is None and config.input is not None:
+            shape = parse_input(config.input)
+        if text is None:
+            tree, text = load_file(path)
+        else:
+            tree = load_text(text, path)
+        graph = _lower(tree, path, options)
+        table = propagate(graph, shape)
+    except SkipcheckError as exc:
+        if exc.pos is None and not exc.message.startswith(f"{path}: "):
+            exc.message = f"{path}: {exc.message}"
+        return FileResult(path, error=exc, text=text or "", config=config, input_shape=shape)
+    reported, silenced = judge(config, table.diagnostics, yaml_lines(text))
+    result = FileResult(
+        path,
+        graph,
+        table,
+        text=text,
+        diagnostics=reported,
+        silenced=silenced,
+        config=config,
+        input_shape=shape,
+    )
+    if options.fixes and result.errors:
+        result = _with_fixes(result, replace(options, fixes=False))
+    return result
+
+
+def graph_of(path: str, options: Options | None = None, *, text: str | None = None) -> Graph:
+    """The lowered graph of a spec, through ``check_spec``; raises its SkipcheckError."""
+    result = check_spec(path, options, text=text)
+    if result.error is not None:
+        raise result.error
+    assert result.graph is not None
+    return result.graph
+
+
+def _lower(tree: Any, path: str, options: Options) -> Graph:
+    if not options.overrides:
+        return lower(tree, path, options.params)
+    try:
+        return lower(options.overrides.apply(tree, path), path, options.params)
+    except SkipcheckError as exc:
+        raise options.overrides.blame(exc) from None
+
+
+def _with_fixes(result: FileResult, options: Options) -> FileResult:
+    """The result with proven fixes: each candidate is re-checked through ``check_spec``
+    with the same options and config as the original."""
+    from skipcheck.fixes import suggest
+
+    def recheck(text: str, params: Mapping[str, int] | None) -> FileResult:
+        swept = replace(options, params={**(options.params or {}), **params}) if params else options
+        return check_spec(result.path, swept, text=text)
+
+    found = suggest(result, recheck)
+    by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}
+    diagnostics = tuple(
+        replace(d, fixes=by_finding[id(d)]) if id(d) in by_finding else d
+        for d in result.diagnostics
+    )
+    return replace(result, diagnostics=diagnostics, fixes=found)

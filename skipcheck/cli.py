@@ -2,21 +2,89 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import contextlib
+import functools
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from skipcheck import __version__
+from skipcheck.errors import SkipcheckError
 
 app = typer.Typer(
     name="skipcheck",
     help="Catch broken skip connections in architecture specs before you build the model.",
     no_args_is_help=True,
     add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+ISSUES = "https://github.com/skipcheck/skipcheck/issues"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def printable(text: str) -> str:
+    """Text from a spec or a message, safe for a terminal: control characters
+    (escape sequences among them) are shown as escapes, never sent raw."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c in "\n\t" else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
+def fail(message: str) -> NoReturn:
+    """The one way a command stops because it cannot run: ``error: ...`` on stderr, exit 2."""
+    sys.stderr.write(f"error: {printable(message)}\n")
+    sys.stderr.flush()
+    raise typer.Exit(EXIT_ERROR)
+
+
+def boundary(command: F) -> F:
+    """The error boundary of every command: a SkipcheckError or an unwritable output
+    ends in one ``error:`` line and exit 2; anything else is a skipcheck bug, reported
+    as such — still exit 2, never 1 (which CI reads as "findings")."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except SkipcheckError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            _silence_stdout()
+            where = exc.filename or "the output"
+            fail(f"cannot write {where}: {exc.strerror or exc}")
+        except Exception as exc:
+            import traceback
+
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            fail(
+                f"internal error — please report at {ISSUES}: {type(exc).__name__}: {exc} "
+                f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+            )
+
+    return run  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    """After a failed write to stdout (a full disk), drop what is still buffered there,
+    so that the interpreter's final flush does not fail a second time."""
+    import os
+
+    with contextlib.suppress(OSError):
+        sys.stdout.flush()
+    # not a real file (tests capture it): nothing is buffered at the OS level then
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _version(value: bool) -> None:
@@ -45,6 +113,14 @@ InputOption = Annotated[
     typer.Option("--input", "-i", help="Input shape, e.g. 1x3x256x256 (or 1x3xHxW for symbols)."),
 ]
 SetOption = Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)]
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        help="Settings file (pyproject.toml or .skipcheck.yaml) for every spec "
+        "(default: the nearest one above each spec).",
+    ),
+]
 
 
 def _complete_format(incomplete: str) -> list[str]:
@@ -54,6 +130,7 @@ def _complete_format(incomplete: str) -> list[str]:
 
 
 @app.command()
+@boundary
 def validate(
     files: Annotated[
         list[str] | None,
@@ -81,45 +158,113 @@ def validate(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
     ] = None,
-    config: Annotated[
-        str | None,
-        typer.Option(
-            "--config", help="Settings file (pyproject.toml or .skipcheck.yaml) for every spec."
-        ),
-    ] = None,
+    config: ConfigOption = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
     ] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            help="Report only these codes or prefixes (SC1,SC301); replaces the config's select.",
+        ),
+    ] = None,
+    extend_select: Annotated[
+        list[str] | None,
+        typer.Option("--extend-select", help="Add codes or prefixes to the selection."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore", help="Never report these codes or prefixes (added to the config's)."
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth",
+            min=1,
+            help="Collapse the layer table below this level (1: one row per stage).",
+        ),
+    ] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Count findings per rule instead of listing them.")
+    ] = False,
+    show_settings: Annotated[
+        bool,
+        typer.Option("--show-settings", help="Print the settings the first file gets, and exit."),
+    ] = False,
+    show_files: Annotated[
+        bool, typer.Option("--show-files", help="Print the files that would be checked, and exit.")
+    ] = False,
+    stdin_filename: Annotated[
+        str | None,
+        typer.Option(
+            "--stdin-filename",
+            help="The name of the spec read from `-` (stdin), for messages and its config.",
+        ),
+    ] = None,
 ) -> None:
-    """Propagate shapes through specs and report every broken skip connection."""
-    from skipcheck.batch import Run, execute
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.whatif.overrides import Overrides
+    """Propagate shapes through specs and report every broken skip connection.
 
-    try:
-        run = Run(
-            files or [], Overrides.parse(set_), input, config, output_format, quiet, exit_zero
-        )
-        if output is None:
-            code = execute(run, None)
-        else:
-            try:
-                stream = open(output, "w", encoding="utf-8")  # noqa: SIM115
-            except OSError as exc:
-                raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
-            with stream:
-                code = execute(run, stream)
-    except SkipcheckError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+    `-` reads a spec from stdin."""
+    from skipcheck.batch import Run, execute
+    from skipcheck.batch import show_files as list_files
+    from skipcheck.batch import show_settings as list_settings
+    from skipcheck.check import Options
+    from skipcheck.config import Selection
+
+    selection = Selection.parse(select, extend_select, ignore)
+    options = Options.parse(set_, input, config, fixes=not statistics, selection=selection)
+    names = files or []
+    if stdin_filename is not None and "-" not in names:
+        names = [*names, "-"]  # a name for stdin means stdin is read (ruff's way)
+    run = Run(
+        names,
+        options,
+        output_format,
+        quiet,
+        exit_zero,
+        depth=depth,
+        statistics=statistics,
+        stdin_filename=stdin_filename,
+    )
+    if show_settings or show_files:
+        (list_settings if show_settings else list_files)(run, sys.stdout)
+        raise typer.Exit(EXIT_CLEAN)
+    if output is None:
+        code = execute(run, None)
+    else:
+        import io
+
+        from skipcheck.atomic import same_file, write_text_atomic
+        from skipcheck.inputs import expand
+
+        # the report must never replace a spec, nor be read as one on the next run
+        for path in expand(files or []).files:
+            if same_file(path, output):
+                raise SkipcheckError(f"refusing to write the report over {path}, one of the inputs")
+        buffer = io.StringIO()  # written only once complete: never a truncated report
+        code = execute(run, buffer)
+        try:
+            write_text_atomic(output, buffer.getvalue())
+        except OSError as exc:
+            raise SkipcheckError(
+                f"cannot write {output}: {exc.strerror or exc}; nothing was written"
+            ) from None
     raise typer.Exit(code)
 
 
 @app.command()
+@boundary
 def rules(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the rule reference (docs/rules.md).")
     ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--output-format", help="text or json (one object per rule, with its docs)."),
+    ] = "text",
 ) -> None:
     """List every rule code with its name, severity and summary."""
     if markdown:
@@ -129,28 +274,51 @@ def rules(
         return
     from skipcheck.rules import RULES
 
+    if output_format == "json":
+        import json
+
+        from skipcheck.rules.docs import parse
+
+        records = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity,
+                "summary": r.summary,
+                "kind": r.kind,
+                "size_free": r.size_free,
+                "torch_raises": r.torch_raises,
+                "fixes": list(r.fixes),
+                "what_it_checks": doc.what,
+                "why_it_matters": doc.why,
+                "example": doc.example,
+                "use_instead": doc.fix,
+                "fixed_example": doc.fixed,
+            }
+            for r, doc in ((r, parse(r)) for r in RULES.values())
+        ]
+        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    if output_format != "text":
+        raise SkipcheckError(f"unknown output format {output_format!r} (formats: text, json)")
     for r in RULES.values():
         typer.echo(f"{r.code}  {r.name:<22} {r.severity:<8} {r.summary}")
 
 
 @app.command()
+@boundary
 def explain(
     code: Annotated[str, typer.Argument(help="A rule code (SC101) or name (merge-channels).")],
 ) -> None:
     """What a rule checks, why it matters, a failing example and the fixed one."""
-    from skipcheck.errors import SkipcheckError
     from skipcheck.rules import lookup
     from skipcheck.rules.docs import parse, text
 
-    try:
-        doc = parse(lookup(code))
-    except SkipcheckError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
-    typer.echo(text(doc), nl=False)
+    typer.echo(text(parse(lookup(code))), nl=False)
 
 
 @app.command()
+@boundary
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors' YAML language server)."""
     import json
@@ -161,6 +329,7 @@ def schema() -> None:
 
 
 @app.command()
+@boundary
 def whatif(
     file: Annotated[str, typer.Argument(help="The spec to explore.", show_default=False)],
     set_: SetOption = None,
@@ -175,35 +344,33 @@ def whatif(
     step: Annotated[
         int | None, typer.Option("--step", help="Stride of a --sweep range (or H=200..600:8).")
     ] = None,
+    input: InputOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Compare the spec with and without --set overrides, or --sweep one value over a range."""
     from rich.console import Console
-    from rich.text import Text
 
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.whatif.overrides import Overrides
+    from skipcheck.check import Options
 
-    console = Console(highlight=False, soft_wrap=False)
-    try:
-        overrides = Overrides.parse(set_)
-        if sweep is not None:
-            ok = _run_sweep(console, file, sweep, step, overrides)
-        elif not overrides:
-            raise SkipcheckError("nothing to compare: give --set KEY=VALUE or --sweep KEY=VALUES")
-        else:
-            from skipcheck.whatif.compare import compare
-            from skipcheck.whatif.render import show_comparison
+    # off a terminal (a file, a pipe, a CI log) nothing is wrapped or squeezed to 80 columns
+    wide = None if sys.stdout.isatty() else 100_000
+    console = Console(highlight=False, soft_wrap=False, emoji=False, width=wide)
+    options = Options.parse(set_, input, config)
+    if sweep is not None:
+        ok = _run_sweep(console, file, sweep, step, options)
+    elif not options.overrides:
+        raise SkipcheckError("nothing to compare: give --set KEY=VALUE or --sweep KEY=VALUES")
+    else:
+        from skipcheck.whatif.compare import compare
+        from skipcheck.whatif.render import show_comparison
 
-            comparison = compare(file, overrides)
-            show_comparison(console, comparison)
-            ok = comparison.ok
-    except SkipcheckError as exc:
-        console.print(Text(f"error: {exc}", style="bold red"))
-        raise typer.Exit(EXIT_ERROR) from None
+        comparison = compare(file, options)
+        show_comparison(console, comparison)
+        ok = comparison.ok
     raise typer.Exit(EXIT_CLEAN if ok else EXIT_FINDINGS)
 
 
-def _run_sweep(console: Any, file: str, sweep: str, step: int | None, overrides: Any) -> bool:
+def _run_sweep(console: Any, file: str, sweep: str, step: int | None, options: Any) -> bool:
     """Run a sweep with a progress bar that appears only when it takes more than a moment."""
     import time
 
@@ -228,7 +395,7 @@ def _run_sweep(console: Any, file: str, sweep: str, step: int | None, overrides:
             bar.update(task, completed=done)
 
     try:
-        result = run_sweep(file, key, values, overrides, progress)
+        result = run_sweep(file, key, values, options, progress)
     finally:
         if bar is not None:
             bar.stop()
@@ -236,7 +403,14 @@ def _run_sweep(console: Any, file: str, sweep: str, step: int | None, overrides:
     return all(r.ok for r in result.rows)
 
 
+FixFormatOption = Annotated[
+    str,
+    typer.Option("--output-format", help="full (text and diffs) or json (the fixes as data)."),
+]
+
+
 @app.command()
+@boundary
 def fix(
     spec: Annotated[str, typer.Argument(help="The spec file to fix.", show_default=False)],
     number: Annotated[
@@ -251,75 +425,89 @@ def fix(
         bool,
         typer.Option("--apply", help="Write fix N into the file in place, then re-validate it."),
     ] = False,
+    apply_all: Annotated[
+        bool,
+        typer.Option(
+            "--apply-all",
+            help="Apply the top fix of each finding in turn, re-checking after each, "
+            "until clean or no proven fix is left; write the result.",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the fixed file instead of writing it.")
     ] = False,
     input: InputOption = None,
     set_: SetOption = None,
+    config: ConfigOption = None,
+    output_format: FixFormatOption = "full",
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
-    from rich.markup import escape
-
-    from skipcheck.check import parse_input
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.fixes import attach
+    from skipcheck.check import Options, check_spec
+    from skipcheck.fixes.apply import apply_all as apply_each
+    from skipcheck.fixes.apply import refusal, write_spec
     from skipcheck.report.fixes import FixReporter
-    from skipcheck.report.full import FullReporter
-    from skipcheck.result import check_file
-    from skipcheck.whatif.overrides import Overrides
 
-    reporter = FixReporter()
-    try:
-        overrides = Overrides.parse(set_)
-        shape = parse_input(input) if input else None
-        result = check_file(spec, None, shape, overrides)
-        if result.error is not None:
-            raise result.error
-        found = attach(result, overrides, shape)
-    except SkipcheckError as exc:
-        reporter.console.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(EXIT_ERROR) from None
-    fixes = [f for _, site_fixes in found for f in site_fixes]
+    if output_format not in ("full", "json"):
+        raise SkipcheckError(f"fix prints full or json, not {output_format!r}")
+    if sum((apply, apply_all, dry_run)) > 1:
+        raise SkipcheckError("choose one of --apply, --apply-all and --dry-run")
+    options = Options.parse(set_, input, config)
+    reporter = FixReporter(as_json=output_format == "json")
+    if apply_all:
+        if number is not None:
+            raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
+        applied, last = apply_each(spec, options)
+        if last.error is not None:
+            raise last.error
+        if applied:
+            write_spec(spec, applied[-1].text)
+        after = check_spec(spec, options) if applied else last
+        steps = [(f"step {k}", f) for k, f in enumerate(applied, 1)]
+        raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
+    result = check_spec(spec, replace_fixes(options))
+    if result.error is not None:
+        raise result.error
+    fixes = [f for _, site_fixes in result.fixes for f in site_fixes]
     if not apply and not dry_run:
         if number is not None:
-            reporter.console.print(
-                "[bold red]error:[/] a fix number goes with --apply or --dry-run"
-            )
-            raise typer.Exit(EXIT_ERROR)
-        reporter.listing(result, found)
+            raise SkipcheckError("a fix number goes with --apply or --dry-run")
+        reporter.listing(result)
         raise typer.Exit(EXIT_CLEAN if result.ok else EXIT_FINDINGS)
     number = 1 if number is None else number
     if result.ok:
-        reporter.console.print(f"✓ {escape(spec)}: no errors, nothing to fix")
+        reporter.applied(spec, [], result, None)
         raise typer.Exit(EXIT_CLEAN)
     if not 1 <= number <= len(fixes):
-        reporter.console.print(
-            f"[bold red]error:[/] there is no fix {number}: {escape(spec)} has {len(fixes)} proven fix(es)"
-        )
-        raise typer.Exit(EXIT_ERROR)
+        raise SkipcheckError(f"there is no fix {number}: {spec} has {len(fixes)} proven fix(es)")
     chosen = fixes[number - 1]
+    why = refusal(spec, result, chosen, options)
+    if why is not None:
+        raise SkipcheckError(f"not writing fix {number} ({chosen.title}): {why}")
     if dry_run:
         typer.echo(chosen.text, nl=False)
         raise typer.Exit(EXIT_FINDINGS if chosen.partial else EXIT_CLEAN)
-    try:
-        with open(spec, "w", encoding="utf-8", newline="") as fh:
-            fh.write(chosen.text)
-    except OSError as exc:
-        reporter.console.print(
-            f"[bold red]error:[/] cannot write {escape(spec)}: {escape(str(exc.strerror or exc))}"
-        )
-        raise typer.Exit(EXIT_ERROR) from None
-    reporter.console.print(f"applied fix {number}: {escape(chosen.title)}")
-    after = check_file(spec, None, shape, overrides)
-    checker = FullReporter(quiet=True)
-    checker.file(after)
-    checker.summary([after])
-    if after.error is not None:
-        raise typer.Exit(EXIT_ERROR)
-    raise typer.Exit(EXIT_CLEAN if after.ok else EXIT_FINDINGS)
+    write_spec(spec, chosen.text)
+    after = check_spec(spec, options)
+    steps = [(f"fix {number}", chosen)]
+    raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
+
+
+def replace_fixes(options: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(options, fixes=True)
+
+
+def _stored(spec: str, options: Any) -> Any:
+    """The spec checked as the file says (its own params and input), when options differ."""
+    from skipcheck.check import check_spec
+    from skipcheck.fixes.apply import as_stored, overridden
+
+    return check_spec(spec, as_stored(options)) if overridden(options) else None
 
 
 @app.command()
+@boundary
 def sizes(
     file: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
     near: Annotated[
@@ -337,31 +525,37 @@ def sizes(
     ] = "1..1024",
     input: InputOption = None,
     set_: SetOption = None,
+    config: ConfigOption = None,
+    output_format: Annotated[
+        str,
+        typer.Option("--output-format", help="full (text) or json (the sizes as data)."),
+    ] = "full",
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
-    from skipcheck.check import parse_input
-    from skipcheck.errors import SkipcheckError
+    from skipcheck.check import Options, check_spec
     from skipcheck.report.sizes import SizesReporter
     from skipcheck.shapes.valid import parse_bound, valid_sizes
-    from skipcheck.whatif.overrides import build_with_overrides
 
-    reporter = SizesReporter()
-    try:
-        shape = parse_input(input) if input else None
-        listing = parse_bound(range_) if range_ else None
-        graph = build_with_overrides(file, set_)
-        report = valid_sizes(graph, shape, near=near, bound=parse_bound(bound))
-    except SkipcheckError as exc:
-        message = str(exc) if exc.pos is not None else f"{file}: {exc}"
-        from rich.markup import escape  # rich stays off the startup path of other commands
+    if output_format not in ("full", "json"):
+        raise SkipcheckError(f"sizes prints full or json, not {output_format!r}")
+    listing = parse_bound(range_) if range_ else None
+    result = check_spec(file, Options.parse(set_, input, config))
+    if result.error is not None:
+        raise result.error
+    report = valid_sizes(result, near=near, bound=parse_bound(bound))
+    if output_format == "json":
+        import json
 
-        reporter.console.print(f"[bold red]error:[/] {escape(message)}")
-        raise typer.Exit(EXIT_ERROR) from None
-    reporter.report(report, listing)
+        from skipcheck.report.sizes import sizes_document
+
+        typer.echo(json.dumps(sizes_document(report, listing), indent=2, ensure_ascii=False))
+    else:
+        SizesReporter().report(report, listing)
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_FINDINGS)
 
 
 @app.command()
+@boundary
 def dryrun(
     spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
     device: Annotated[
@@ -372,33 +566,31 @@ def dryrun(
         bool, typer.Option("--force", help="Run on cpu/cuda even above the memory budget.")
     ] = False,
     set_: SetOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Run the model once in PyTorch and compare every layer's shape with skipcheck's."""
-    from skipcheck.errors import SkipcheckError
     from skipcheck.torch import dryrun_command
 
-    try:
-        graph, shape = _torch_graph(spec, input, set_)
-        lines, code = dryrun_command(graph, device=device, input_shape=shape, force=force)
-    except SkipcheckError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+    result = _torch_spec(spec, input, set_, config)
+    lines, code = dryrun_command(result, device=device, force=force)
     typer.echo("\n".join(lines))
     raise typer.Exit(code)
 
 
-def _torch_graph(spec: str, input: str | None, sets: list[str] | None) -> tuple[Any, Any]:
-    """The graph and input shape a torch command works on (SkipcheckError without torch)."""
-    from skipcheck.check import parse_input
+def _torch_spec(spec: str, input: str | None, sets: list[str] | None, config: str | None) -> Any:
+    """The checked spec a torch command works on (SkipcheckError without torch)."""
+    from skipcheck.check import Options, check_spec
     from skipcheck.torch import require_torch
-    from skipcheck.whatif.overrides import build_with_overrides
 
     require_torch()
-    shape = parse_input(input) if input else None
-    return build_with_overrides(spec, sets), shape
+    result = check_spec(spec, Options.parse(sets, input, config))
+    if result.error is not None:
+        raise result.error
+    return result
 
 
 @app.command()
+@boundary
 def export(
     spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
     output: Annotated[
@@ -406,28 +598,88 @@ def export(
     ] = None,
     input: InputOption = None,
     set_: SetOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Write the spec as standalone PyTorch code (it imports only torch)."""
-    from pathlib import Path
-
-    from skipcheck.errors import SkipcheckError
+    from skipcheck.atomic import same_file, write_text_atomic
     from skipcheck.torch import export_command
 
-    try:
-        graph, shape = _torch_graph(spec, input, set_)
-        source = export_command(graph, input_shape=shape)
-        if output is None:
-            typer.echo(source, nl=False)
-        else:
-            Path(output).write_text(source)
-            typer.echo(f"wrote {output}", err=True)
-    except (SkipcheckError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+    if output is not None and same_file(output, spec):
+        raise SkipcheckError(f"refusing to overwrite the spec {spec} with the exported code")
+    result = _torch_spec(spec, input, set_, config)
+    source = export_command(result.graph, input_shape=result.input_shape)
+    if output is None:
+        typer.echo(source, nl=False)
+    else:
+        try:
+            write_text_atomic(output, source)
+        except OSError as exc:
+            raise SkipcheckError(
+                f"cannot write {output}: {exc.strerror or exc}; nothing was written"
+            ) from None
+        typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+@boundary
+def draw(
+    spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write FILE.svg or FILE.html (default: SVG on stdout)."
+        ),
+    ] = None,
+    input: InputOption = None,
+    set_: SetOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Draw the architecture as SVG or an HTML page, broken merges in red."""
+    import os
+
+    from skipcheck.check import Options
+    from skipcheck.draw import FORMATS
+    from skipcheck.draw import draw as render
+
+    fmt = "svg"
+    if output is not None:
+        if os.path.exists(output) and os.path.samefile(output, spec):
+            raise SkipcheckError(f"refusing to overwrite the spec {spec} with the picture")
+        suffix = os.path.splitext(output)[1].lower()
+        if suffix not in FORMATS:
+            raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
+        fmt = FORMATS[suffix]
+    text, errors = render(spec, fmt, Options.parse(set_, input, config))
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        from skipcheck.atomic import write_text_atomic
+
+        try:
+            write_text_atomic(output, text)
+        except OSError as exc:
+            raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"wrote {output}", err=True)
+    raise typer.Exit(EXIT_FINDINGS if errors else EXIT_CLEAN)
 
 
 def main() -> None:
-    app(prog_name="skipcheck")
+    # A terminal or pipe that cannot encode a character (a non-UTF-8 locale) gets an
+    # escape for it instead of a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    try:
+        app(prog_name="skipcheck")
+    except SystemExit as done:
+        code = done.code
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            _silence_stdout()
+            sys.stderr.write(f"error: cannot write the report: {exc.strerror or exc}\n")
+            code = EXIT_ERROR
+        raise SystemExit(code) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

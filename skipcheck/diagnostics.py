@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from skipcheck.position import Position
@@ -28,7 +28,7 @@ class Diagnostic:
     node: str | None = None
     operands: tuple[Operand, ...] = ()
     notes: tuple[str, ...] = ()
-    fixes: list[Any] = field(default_factory=list)
+    fixes: tuple[Any, ...] = ()  # proven fixes (skipcheck.fixes.Fix), shared by a site's findings
 
     @property
     def rule(self) -> str:

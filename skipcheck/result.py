@@ -1,51 +1,88 @@
-"""What checking one file produced: the graph, the shape table and the findings — or the error."""
+"""What checking one spec produced: the graph, the shape table, the findings and their
+fixes — or the error that stopped it. Built by ``skipcheck.check.check_spec`` only."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from skipcheck.check import check
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
-from skipcheck.shapes.propagate import ShapeTable
-from skipcheck.spec.lower import lower
-from skipcheck.spec.yamltree import load_file
+from skipcheck.position import yaml_lines
+from skipcheck.rules import RULES
+from skipcheck.shapes.table import ShapeTable
 
 if TYPE_CHECKING:
-    from skipcheck.whatif.overrides import Overrides
+    from skipcheck.config import Config
+    from skipcheck.fixes.model import Fix
+    from skipcheck.fixes.site import Site
 
 
-@dataclass
+@dataclass(frozen=True)
 class FileResult:
+    """One checked spec. ``diagnostics`` are the findings as the config reports them
+    (selected, severities changed, inline ignores honoured); ``silenced`` are the ones
+    it hides. ``fixes`` pairs each error site with its proven fixes, when asked for."""
+
     path: str
     graph: Graph | None = None
     table: ShapeTable | None = None
     error: SkipcheckError | None = None
-    lines: list[str] = field(default_factory=list)
+    text: str = ""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    silenced: tuple[Diagnostic, ...] = ()
+    fixes: tuple[tuple[Site, tuple[Fix, ...]], ...] = ()
+    config: Config | None = None
+    input_shape: tuple[int | str, ...] | None = None  # from --input or the config; None: the spec's
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return yaml_lines(self.text)
 
     @property
-    def diagnostics(self) -> list[Diagnostic]:
-        return self.table.diagnostics if self.table is not None else []
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not any(d.severity == "error" for d in self.diagnostics)
+        return self.error is None and not self.errors
 
     def output_shape(self) -> str:
-        if self.table is None or self.graph is None:
+        """The output's shape; with named outputs (format 1.1), each as ``name shape``."""
+        table, graph = self.table, self.graph
+        if table is None or graph is None:
             return "?"
-        return (
-            self.table.shape_of(self.graph.out) if self.graph.out not in self.table.broken else "—"
-        )
+
+        def shape(node_id: int) -> str:
+            return table.shape_of(node_id) if node_id not in table.broken else "—"
+
+        if graph.outputs:
+            return ", ".join(f"{o.name} {shape(o.node)}" for o in graph.outputs)
+        return shape(graph.out)
 
     def size_lines(self) -> list[str]:
         """One line per input-size symbol: where the model runs, and where it runs cleanly."""
         table = self.table
         if table is None:
             return []
+        size_free = [d for d in self.errors if RULES[d.code].size_free]
+        if size_free:
+            where = ", ".join(dict.fromkeys(f"{d.code} at line {d.pos.line}" for d in size_free))
+            verb = "fails" if len(size_free) == 1 else "fail"
+            lines = [f"valid input sizes: none — {where} {verb} at every input size"]
+            return lines + [f"  spatially: {line[19:]}" for line in self._size_lines(table)]
+        return self._size_lines(table)
+
+    @staticmethod
+    def _size_lines(table: ShapeTable) -> list[str]:
+        if table.inexact:
+            # a closed form that misses the layers past the exact method would be wrong
+            return [
+                "valid input sizes: not exact for this model (see the notes); "
+                "`skipcheck sizes` finds them one by one"
+            ]
         grouped: dict[str, list[str]] = {}
         for var in dict.fromkeys(table.axis_vars):
             runs = table.valid_sizes(var).describe()
@@ -56,32 +93,3 @@ class FileResult:
             # H and W of a square design usually say the same: one line for both
             grouped.setdefault(text.replace(var, "\0"), []).append(var)
         return [text.replace("\0", ", ".join(names)) for text, names in grouped.items()]
-
-
-def check_file(
-    path: str,
-    params: Mapping[str, Any] | None = None,
-    input_shape: Sequence[int | str] | None = None,
-    overrides: Overrides | None = None,
-) -> FileResult:
-    """Check one spec file; errors that stop the check are captured, not raised.
-
-    ``overrides`` are ``--set`` options, applied to the loaded tree before lowering.
-    """
-    result = FileResult(path)
-    try:
-        tree, text = load_file(path)
-        result.lines = text.splitlines()
-        if overrides:
-            try:
-                result.graph = lower(overrides.apply(tree, path), path, params)
-            except SkipcheckError as exc:
-                raise overrides.blame(exc) from None
-        else:
-            result.graph = lower(tree, path, params)
-        result.table = check(result.graph, input_shape)
-    except SkipcheckError as exc:
-        if exc.pos is None:
-            exc.message = f"{path}: {exc.message}"
-        result.error = exc
-    return result

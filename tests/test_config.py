@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from skipcheck.config import ConfigCache, apply, find, load, suppressed
+from skipcheck.check import check_spec
+from skipcheck.config import ConfigCache, find, load, suppressed
 from skipcheck.errors import SkipcheckError
-from skipcheck.result import check_file
 from tests.conftest import SPECS
 
 BROKEN = (SPECS / "unet_add_broken.yaml").read_text()
@@ -24,7 +25,8 @@ def test_pyproject_found_upward(tmp_path: Path) -> None:
     assert config.ignore == ("SC2",)
     assert config.severity == {"SC101": "warning"}
     assert config.input == "1x3x256x256"
-    assert config.files == ("models",)
+    # `files` names paths from the config file's directory, wherever the run starts
+    assert [os.path.abspath(f) for f in config.files] == [str(tmp_path / "models")]
     assert not config.wants("SC201") and config.wants("SC101")
 
 
@@ -72,14 +74,14 @@ def test_apply_filters_and_overrides(tmp_path: Path) -> None:
     (tmp_path / ".skipcheck.yaml").write_text("select: [SC1, SC201]\nseverity: {SC201: error}\n")
     spec = tmp_path / "m.yaml"
     spec.write_text(BROKEN)
-    result = check_file(str(spec))
+    result = check_spec(str(spec))
     assert {d.code for d in result.diagnostics} == {"SC101", "SC102", "SC201"}
-    apply(ConfigCache().for_file(str(spec)), result)
     assert {d.severity for d in result.diagnostics if d.code == "SC201"} == {"error"}
+    assert {d.code for d in result.silenced} == {"SC202"} or not result.silenced
     (tmp_path / ".skipcheck.yaml").write_text("select: [SC1]\nignore: [SC102]\n")
-    result = check_file(str(spec))
-    apply(ConfigCache().for_file(str(spec)), result)
+    result = check_spec(str(spec))
     assert {d.code for d in result.diagnostics} == {"SC101"}
+    assert "SC102" in {d.code for d in result.silenced}
 
 
 def test_suppression_comments(tmp_path: Path) -> None:
@@ -95,6 +97,6 @@ def test_suppression_comments(tmp_path: Path) -> None:
     assert not suppressed(lines, 4, "SC101") and not suppressed(lines, 9, "SC101")
     spec = tmp_path / "m.yaml"
     spec.write_text(BROKEN.replace("- add: e1", "- add: e1  # skipcheck: ignore[SC101]"))
-    result = check_file(str(spec))
-    apply(ConfigCache().for_file(str(spec)), result)
+    result = check_spec(str(spec))
     assert [d.code for d in result.diagnostics if d.pos.line == 25] == ["SC102"]
+    assert [d.code for d in result.silenced if d.pos.line == 25] == ["SC101"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import graph_of
 from skipcheck.shapes.dims import concrete
+from skipcheck.shapes.propagate import propagate
 from tests.conftest import SPECS
 
 
@@ -13,7 +14,7 @@ def stage_sizes(table):
 
 
 def test_unet_original() -> None:
-    table = check(build_graph(str(SPECS / "unet_original.yaml")))
+    table = propagate(graph_of(str(SPECS / "unet_original.yaml")))
     assert table.diagnostics == []
     assert table.shape_of(table.graph.out) == "1×2×388×388"
     assert table.total_params == 31_030_658
@@ -43,7 +44,7 @@ def test_unet_original() -> None:
 
 
 def test_unet_add_broken() -> None:
-    table = check(build_graph(str(SPECS / "unet_add_broken.yaml")))
+    table = propagate(graph_of(str(SPECS / "unet_add_broken.yaml")))
     first = [d for d in table.errors if d.pos.line == 20]
     assert {d.code for d in first} == {"SC101", "SC102"}
     channels = next(d for d in first if d.code == "SC101")
@@ -53,15 +54,24 @@ def test_unet_add_broken() -> None:
     assert [o.shape for o in spatial.operands] == ["1×128×126×126", "1×64×127×127"]
     assert "255 → 127 (maxpool, line 14)" in spatial.operands[1].origin
     assert any("needs H, W ≡ 0, 1 (mod 4)" in n for n in spatial.notes)
+    # the channel errors stop the model at every size: no "the whole model runs for" note
+    assert not any("the whole model runs" in n for d in table.errors for n in d.notes)
+    assert table.valid_sizes("H").describe() == "H ≡ 0 (mod 4)"
+
+
+def test_the_whole_model_note_where_only_the_size_is_wrong() -> None:
+    text = (SPECS / "unet_add_broken.yaml").read_text()
+    fixed = text.replace("- add: e2 ", "- concat: e2").replace("- add: e1", "- concat: e1")
+    table = propagate(graph_of("fixed.yaml", text=fixed))
+    spatial = next(d for d in table.errors if d.pos.line == 20)
     assert any(
         "the whole model runs for H, W ≡ 0 (mod 4); nearest to H = W = 255: 252, 256" in n
         for n in spatial.notes
     )
-    assert table.valid_sizes("H").describe() == "H ≡ 0 (mod 4)"
 
 
 def test_unet_add_broken_at_256_has_only_channel_errors() -> None:
-    table = check(build_graph(str(SPECS / "unet_add_broken.yaml")), [1, 3, 256, 256])
+    table = propagate(graph_of(str(SPECS / "unet_add_broken.yaml")), [1, 3, 256, 256])
     assert {d.code for d in table.diagnostics} == {"SC101"}
     assert [d.pos.line for d in table.diagnostics] == [20, 25]
 
@@ -69,21 +79,21 @@ def test_unet_add_broken_at_256_has_only_channel_errors() -> None:
 def test_unet_add_broken_with_channel_fix_validates_clean() -> None:
     text = (SPECS / "unet_add_broken.yaml").read_text()
     fixed = text.replace("- add: e2 ", "- concat: e2").replace("- add: e1", "- concat: e1")
-    table = check(build_graph("fixed.yaml", text=fixed), [1, 3, 256, 256])
+    table = propagate(graph_of("fixed.yaml", text=fixed), [1, 3, 256, 256])
     assert table.diagnostics == []
 
 
 def test_symbolic_input_reports_constraints_not_errors() -> None:
     text = (SPECS / "unet_add_broken.yaml").read_text().replace("[1, 3, 255, 255]", "[N, 3, H, W]")
-    table = check(build_graph("sym.yaml", text=text))
+    table = propagate(graph_of("sym.yaml", text=text))
     assert {d.code for d in table.diagnostics} == {"SC101"}
     assert table.valid_sizes("H").describe() == "H ≡ 0 (mod 4)"
-    assert table.shape_of(table.graph.out) == "N×1×4·⌊H/4⌋×4·⌊W/4⌋"
+    assert table.shape_of(table.graph.out) == "N×1×(4·⌊H/4⌋)×(4·⌊W/4⌋)"
 
 
 def test_input_override_keeps_the_specs_symbols_for_declared_shapes() -> None:
-    graph = build_graph(str(SPECS / "unet_padded.yaml"))
-    assert check(graph, [1, 3, 256, 256]).diagnostics == []
-    broken = check(graph, [1, 3, 250, 256])
+    graph = graph_of(str(SPECS / "unet_padded.yaml"))
+    assert propagate(graph, [1, 3, 256, 256]).diagnostics == []
+    broken = propagate(graph, [1, 3, 250, 256])
     # the invalid size is reported where it breaks (the merges), not again at every declaration
     assert {d.code for d in broken.errors} == {"SC102"}

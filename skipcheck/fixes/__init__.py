@@ -1,44 +1,64 @@
 """Fixes for the findings of a spec, each proven by re-checking the whole model.
 
->>> from skipcheck.fixes import suggest  # doctest: +SKIP
->>> for site, fixes in suggest("specs/unet_add_broken.yaml"):
-...     print(site.diagnostics[0].pos.line, [f.title for f in fixes])
-"""
+``suggest`` is called by ``skipcheck.check.check_spec`` when fixes are asked for; it
+gets the checked result and a ``recheck`` that runs the same pipeline (same ``--set``,
+input and config) on an edited text, so a fix is proven exactly as the spec is checked.
+
+>>> result = check_spec("specs/unet_add_broken.yaml", Options(fixes=True))
+>>> for site, fixes in result.fixes:
+...     print(site.diagnostics[0].pos.line, [f.title for f in fixes][:1])"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.fixes import align, channels, input_size, padding, pool, shortcut, transpose
+from skipcheck.fixes import (
+    align,
+    channels,
+    declared,
+    input_size,
+    options,
+    padding,
+    pool,
+    shortcut,
+    transpose,
+)
 from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.fixes.model import Candidate, Fix
-from skipcheck.fixes.prove import Baseline, prove
+from skipcheck.fixes.prove import Baseline, Recheck, prove
 from skipcheck.fixes.site import Site
 from skipcheck.graph import Graph
-from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.rules import RULES
+from skipcheck.shapes.table import ShapeTable
 
-__all__ = ["GENERATORS", "Candidate", "Edit", "Fix", "Site", "attach", "candidates", "suggest"]
+if TYPE_CHECKING:
+    from skipcheck.result import FileResult
+
+__all__ = ["GENERATORS", "Candidate", "Edit", "Fix", "Site", "candidates", "suggest"]
 
 GENERATORS: dict[str, Callable[[Site], Iterator[Candidate]]] = {
     "input_size": input_size.candidates,
+    "options": options.candidates,
     "pool": pool.candidates,
     "transpose": transpose.candidates,
     "align": align.candidates,
     "padding": padding.candidates,
     "shortcut": shortcut.candidates,
     "channels": channels.candidates,
+    "declared": declared.candidates,
 }
-CHANNEL_CODES = {"SC101"}
 MAX_COMBINED = 2  # best partial fixes per side that are tried together
 
 
-def sites(graph: Graph, table: ShapeTable, text: str, input_given: bool) -> list[Site]:
+def sites(
+    graph: Graph, table: ShapeTable, errors: Sequence[Diagnostic], text: str, input_given: bool
+) -> list[Site]:
     """One site per position that carries error findings, in file order."""
     source = Source(text)
     grouped: dict[tuple[int, int], list[Diagnostic]] = {}
-    for d in table.errors:
+    for d in errors:
         if d.pos.file == graph.file:
             grouped.setdefault((d.pos.line, d.pos.col), []).append(d)
     out = []
@@ -49,9 +69,12 @@ def sites(graph: Graph, table: ShapeTable, text: str, input_given: bool) -> list
 
 
 def candidates(site: Site) -> list[Candidate]:
-    """Every candidate the generators propose for a site (not yet proven)."""
+    """Every candidate the generators of the site's rules propose (not yet proven)."""
+    wanted = {name for code in site.codes for name in RULES[code].fixes}
     out: list[Candidate] = []
-    for generate in GENERATORS.values():
+    for name, generate in GENERATORS.items():
+        if name not in wanted:
+            continue
         try:
             out.extend(generate(site))
         except EditError:
@@ -81,6 +104,7 @@ def prove_site(base: Baseline, site: Site) -> list[Fix]:
             changes_behaviour=c1.changes_behaviour or c2.changes_behaviour,
             behaviour="; ".join(dict.fromkeys(c.behaviour for c in (c2, c1) if c.changes_behaviour))
             or c1.behaviour,
+            in_terms=c1.in_terms or c2.in_terms,
         )
         fix = prove(base, site.diagnostics, pair)
         if fix is not None and fix.text not in seen:
@@ -95,50 +119,17 @@ def _ranked(items: list[tuple[Candidate, Fix]]) -> list[tuple[Candidate, Fix]]:
 
 
 def _fixes_channels(fix: Fix, site: Site) -> bool:
-    left = " ".join(fix.remaining)
-    return any(c in CHANNEL_CODES for c in site.codes) and not any(c in left for c in CHANNEL_CODES)
+    """Whether a partial fix resolves the site's size-free (channel) findings."""
+    size_free = {c for c in site.codes if RULES[c].size_free}
+    return bool(size_free) and not size_free & {r.split(" ", 1)[0] for r in fix.remaining}
 
 
-def suggest(
-    path: str,
-    overrides: Any = None,
-    input_shape: Sequence[int | str] | None = None,
-    *,
-    text: str | None = None,
-    graph: Graph | None = None,
-    table: ShapeTable | None = None,
-) -> list[tuple[Site, list[Fix]]]:
-    """Proven fixes for every error site of a spec, in file order (raises SkipcheckError)."""
-    from skipcheck.check import build_graph, check
-    from skipcheck.spec.yamltree import load_file
-
-    if text is None:
-        text = load_file(path)[1]
-    if graph is None or table is None:
-        graph = build_graph(path, text=text, overrides=overrides)
-        table = check(graph, input_shape)
-    base = Baseline(path, text, table, overrides, input_shape)
-    return [
-        (site, prove_site(base, site))
-        for site in sites(graph, table, text, input_shape is not None)
-    ]
-
-
-def attach(
-    result: Any,
-    overrides: Any = None,
-    input_shape: Sequence[int | str] | None = None,
-) -> list[tuple[Site, list[Fix]]]:
-    """Fill ``Diagnostic.fixes`` of a checked FileResult; every finding of a site shares one list."""
-    if result.error is not None or result.table is None or result.graph is None:
-        return []
-    from skipcheck.spec.yamltree import load_file
-
-    text = load_file(result.path)[1]
-    found = suggest(
-        result.path, overrides, input_shape, text=text, graph=result.graph, table=result.table
+def suggest(result: FileResult, recheck: Recheck) -> tuple[tuple[Site, tuple[Fix, ...]], ...]:
+    """Proven fixes for every error site of a checked spec, in file order."""
+    if result.graph is None or result.table is None:
+        return ()
+    base = Baseline(result, recheck)
+    found = sites(
+        result.graph, result.table, result.errors, result.text, result.input_shape is not None
     )
-    for site, fixes in found:
-        for d in site.diagnostics:
-            d.fixes = fixes
-    return found
+    return tuple((site, tuple(prove_site(base, site))) for site in found)

@@ -1,4 +1,5 @@
-"""Change the input to the nearest sizes (below and above) for which the whole model runs."""
+"""Change the input to the nearest sizes (below and above) for which the whole model runs
+(or, for findings of silent loss, runs without it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import yaml
 from skipcheck.fixes.edit import Edit
 from skipcheck.fixes.model import RANK_INPUT, Candidate
 from skipcheck.fixes.site import Site
+from skipcheck.rules import RULES
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
@@ -18,9 +20,11 @@ def candidates(site: Site) -> Iterator[Candidate]:
     if not isinstance(items, yaml.SequenceNode) or len(items.value) != len(site.graph.input_dims):
         return
     table = site.table
+    # a warning the config made an error (SC201) asks for a size where nothing is lost
+    kind = "clean" if any(RULES[c].kind == "clean" for c in site.codes) else "runs"
     choices: dict[str, tuple[int | None, int | None]] = {}
     for var, x in table.at.items():
-        valid = table.valid_sizes(var)
+        valid = table.valid_sizes(var, kind)
         if x not in valid and not valid.is_empty():
             choices[var] = valid.nearest(x)
     if not choices:

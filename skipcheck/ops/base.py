@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Node
+from skipcheck.shapes.dims import Shape, Sizes
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
-Shape = tuple[Any, ...]
-Sizes = tuple[int, ...]  # a concrete shape, as torch sees it
+__all__ = ["Op", "Param", "Shape", "Sizes", "TorchLayer", "as_torch", "per_axis"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None  # numbers only (dropout's p)
     doc: str = ""
+    since: str = "1"  # the format version that introduced it ("1.1")
 
 
 class Op(ABC):
@@ -58,6 +59,7 @@ class Op(ABC):
     primary: ClassVar[str | None] = None  # the parameter set by `- op: value`
     aliases: ClassVar[tuple[str, ...]] = ()
     min_rank: ClassVar[int] = 1  # least number of spatial axes (0: works on [N, F])
+    since: ClassVar[str] = "1"  # the format version that introduced it ("1.1")
 
     @abstractmethod
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
@@ -75,6 +77,13 @@ class Op(ABC):
         """
         return None
 
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        """Multiply-adds of one forward pass at concrete shapes, as torch counts them:
+        ``torch.utils.flop_counter.FlopCounterMode`` reports twice this (a FLOP each for the
+        multiply and the add) and counts only convolutions and matrix products — so norms,
+        activations, pools, resizes and merges cost nothing here either."""
+        return 0
+
     @abstractmethod
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         """The torch layer for this node, given the real (concrete) input shapes."""
@@ -84,7 +93,7 @@ class Op(ABC):
         defaults = {p.name: p.default for p in self.params}
         out: dict[str, Any] = {}
         for key in names:
-            value = node.params[key]
+            value = node.params.get(key)
             if value is None or (value == defaults[key] and type(value) is type(defaults[key])):
                 continue
             out[key] = tuple(value) if isinstance(value, list) else value

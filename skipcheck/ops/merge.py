@@ -1,4 +1,5 @@
-"""Merges — the skip connections: ``add``, ``concat``, ``mul``, with ``align``.
+"""Merges — the skip connections: ``add``, ``concat``, ``mul`` (and, in format 1.1,
+``sub``, ``max``, ``mean``), with ``align``.
 
 The running tensor is input 0; the skips (after their ``via`` layers) follow.
 ``align`` brings them to one spatial size first: ``center_crop`` crops each skip
@@ -13,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
+from skipcheck.rules import CROP_ASYMMETRIC, CROP_TOO_SMALL, MERGE_CHANNELS, MERGE_SPATIAL
 from skipcheck.shapes.dims import Opaque, Verdict, at_least, concrete, divisible, equal, guarded
 from skipcheck.shapes.periodic import Affine
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 ALIGNS = ("none", "center_crop", "pad", "interpolate")
 AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -46,7 +48,7 @@ class Merge(Op):
             if len(skip) != len(run):
                 ctx.check(
                     [False],
-                    "SC102",
+                    MERGE_SPATIAL,
                     f"{node.op} merges tensors of different rank: {ctx.table.show(run)} and {ctx.table.show(skip)}",
                     operands=[ctx.operand(roles[0], node.inputs[0]), ctx.operand(role, skip_id)],
                 )
@@ -103,7 +105,7 @@ class Merge(Op):
         ok = c1 == c2 or (self.broadcast and 1 in (c1, c2))
         ctx.check(
             [ok],
-            "SC101",
+            MERGE_CHANNELS,
             f"{node.where} merges {c1} channels with {c2} channels ({a[0]} vs {b[0]})",
             operands=[ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)],
         )
@@ -121,7 +123,13 @@ class Merge(Op):
     ) -> None:
         rank = len(run) - 2
         words = AXIS_WORDS.get(rank, tuple(f"axis {i}" for i in range(rank)))
-        operands = [ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)]
+        # the size chain follows the first axis that disagrees (W when only W does)
+        shown = [
+            (ctx.table.show((r,)), ctx.table.show((s,)))
+            for r, s in zip(run[2:], skip[2:], strict=False)
+        ]
+        axis = next((k for k, (r, s) in enumerate(shown) if r != s), 0)
+        operands = [ctx.operand(a[0], a[1], run, axis), ctx.operand(b[0], b[1], skip, axis)]
         if align == "interpolate":
             out[:] = list(skip[2:])
             return
@@ -134,7 +142,7 @@ class Merge(Op):
             what = "crop the skip to" if align == "center_crop" else "pad the running tensor to"
             fits = ctx.check(
                 verdicts,
-                "SC105",
+                CROP_TOO_SMALL,
                 f"{node.where} cannot {what} the other size: the skip ({ctx.table.show(skip)}) "
                 f"is smaller than the running tensor ({ctx.table.show(run)})",
                 operands=operands,
@@ -146,10 +154,12 @@ class Merge(Op):
                     guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at)
                     for s, r in zip(skip[2:], run[2:], strict=False)
                 ]
+                # the cropped skip keeps its own channels and takes the running tensor's size
+                cropped = ctx.table.show((*skip[:2], *run[2:]))
                 ctx.check(
                     [divisible(m, 2) for m in margins],
-                    "SC202",
-                    f"center crop in {node.where} ({ctx.table.show(skip)} → {ctx.table.show(run)}) has an odd margin: "
+                    CROP_ASYMMETRIC,
+                    f"center crop in {node.where} ({ctx.table.show(skip)} → {cropped}) has an odd margin: "
                     "one side loses a row more than the other",
                     operands=operands,
                 )
@@ -175,7 +185,7 @@ class Merge(Op):
         detail = f" ({'; '.join(diffs)})" if diffs else ""
         ctx.check(
             verdicts,
-            "SC102",
+            MERGE_SPATIAL,
             f"{node.where} merges tensors of different spatial size{detail}",
             operands=operands,
         )
@@ -239,4 +249,22 @@ class Mul(Merge):
     broadcast = True
 
 
-MERGES = (Merge, Concat, Mul)
+class Sub(Merge):
+    name = "sub"
+    doc = "x - skip: equal channels and equal sizes, as add (format 1.1)."
+    since = "1.1"
+
+
+class Max(Merge):
+    name = "max"
+    doc = "torch.maximum(x, skip): equal channels and equal sizes, as add (format 1.1)."
+    since = "1.1"
+
+
+class Mean(Merge):
+    name = "mean"
+    doc = "(x + skip) / 2, the average of the running tensor and the skips: equal shapes, as add (format 1.1)."
+    since = "1.1"
+
+
+MERGES = (Merge, Concat, Mul, Sub, Max, Mean)

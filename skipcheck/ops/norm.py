@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
+from skipcheck.ops.sizes import stated_input, taken
+from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
 from skipcheck.shapes.dims import Opaque, Verdict, at_least, concrete, divisible
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 
 def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> None:
@@ -39,7 +41,7 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
             verdict = True if big else (False if groups is not None else None)
     ctx.check(
         [verdict],
-        "SC106",
+        OP_INPUT,
         f"{node.op} {node.label} normalises groups of a single value in {ctx.table.show(x)}; "
         "torch refuses that",
         fatal=True,
@@ -57,15 +59,24 @@ class BatchNorm(Op):
     name = "batchnorm"
     torch_name = "BatchNorm"
     doc = "nn.BatchNorm1d/2d/3d over the channels; num_features inferred."
-    params = (
+    params: ClassVar[tuple[Param, ...]] = (
         Param("eps", "number", 1e-5),
         Param("momentum", "number", 0.1),
         Param("affine", "bool", True),
         Param("track_running_stats", "bool", True),
+        Param(
+            "num_features",
+            "int",
+            None,
+            minimum=1,
+            doc="the channels it takes (format 1.1; checked, SC107); inferred when absent",
+            since="1.1",
+        ),
     )
     min_rank = 0
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        stated_input(ctx, node, "num_features", inputs[0][1])
         if not node.params["track_running_stats"]:
             # without running statistics torch normalises with the batch's own, in eval
             # mode too: each channel needs more than one value across N and the positions
@@ -73,14 +84,15 @@ class BatchNorm(Op):
         return inputs[0]
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
-        c = inputs[0][1]
+        c = taken(node, "num_features", inputs[0][1])
         return (2 * c if node.params["affine"] else 0) if isinstance(c, int) else None
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         # BatchNorm1d also takes [N, C]: rank 0 builds the 1d layer
         rank = max(len(inputs[0]) - 2, 1)
         kwargs = self.torch_kwargs(node, "eps", "momentum", "affine", "track_running_stats")
-        return TorchLayer(f"nn.{self.torch_name}{rank}d", (inputs[0][1],), kwargs)
+        c = taken(node, "num_features", inputs[0][1])
+        return TorchLayer(f"nn.{self.torch_name}{rank}d", (c,), kwargs)
 
 
 class InstanceNorm(BatchNorm):
@@ -117,7 +129,7 @@ class GroupNorm(Op):
         c, g = inputs[0][1], node.params["num_groups"]
         ctx.check(
             [divisible(c, g)],
-            "SC104",
+            CHANNEL_DIVISIBILITY,
             f"GroupNorm({g}) needs channels divisible by {g}, but {node.where} gets {c} channels",
         )
         # torch's own test (F.group_norm): N·C/g values times the spatial positions
@@ -137,6 +149,36 @@ class GroupNorm(Op):
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         args = (node.params["num_groups"], inputs[0][1])
         return TorchLayer("nn.GroupNorm", args, self.torch_kwargs(node, "eps", "affine"))
+
+
+class ChannelLayerNorm(Op):
+    name = "channel_layernorm"
+    doc = (
+        "LayerNorm over the channels at every position (ConvNeXt's channels-first LayerNorm): "
+        "nn.LayerNorm(C) applied to x.movedim(1, -1)."
+    )
+    params = (
+        Param("eps", "number", 1e-5),
+        Param("elementwise_affine", "bool", True),
+        Param("bias", "bool", True),
+    )
+    min_rank = 0
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        c = inputs[0][1]
+        if not isinstance(c, int):
+            return None
+        if not node.params["elementwise_affine"]:
+            return 0
+        return 2 * c if node.params["bias"] else c
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        kwargs = self.torch_kwargs(node, "eps", "elementwise_affine", "bias")
+        return TorchLayer("ChannelLayerNorm", (inputs[0][1],), kwargs)
 
 
 class LayerNorm(Op):

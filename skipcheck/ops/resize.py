@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.ops.sizes import out_at_least_one
+from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
 from skipcheck.shapes.dims import divisible, scale_floor
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import Context
+    from skipcheck.shapes.table import Context
 
 MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _RANK_OF_MODE = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -38,7 +39,7 @@ class Upsample(Op):
         if need is not None and need != rank:
             ctx.check(
                 [False],
-                "SC106",
+                OP_INPUT,
                 f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
                 fatal=True,
             )
@@ -46,14 +47,14 @@ class Upsample(Op):
         if p["align_corners"] is not None and need is None:
             ctx.check(
                 [False],
-                "SC106",
+                OP_INPUT,
                 f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
                 fatal=True,
             )
             return x
         if (p["size"] is None) == (p["scale_factor"] is None):
             ctx.check(
-                [False], "SC106", "upsample needs exactly one of size or scale_factor", fatal=True
+                [False], OP_INPUT, "upsample needs exactly one of size or scale_factor", fatal=True
             )
             return x
         if p["size"] is not None:
@@ -62,7 +63,7 @@ class Upsample(Op):
             if len(sizes) != rank:
                 ctx.check(
                     [False],
-                    "SC106",
+                    OP_INPUT,
                     f"size has {len(sizes)} values for {rank} spatial axes",
                     fatal=True,
                 )
@@ -71,7 +72,7 @@ class Upsample(Op):
                 # nn.Upsample takes no "keep this axis" (TypeError), unlike adaptive pools
                 ctx.check(
                     [False],
-                    "SC106",
+                    OP_INPUT,
                     f"upsample size {str(size).replace('None', 'null')} leaves an axis unset (null); torch needs a size for each",
                     fatal=True,
                 )
@@ -82,7 +83,7 @@ class Upsample(Op):
         if len(factors) != rank:
             ctx.check(
                 [False],
-                "SC106",
+                OP_INPUT,
                 f"scale_factor has {len(factors)} values for {rank} spatial axes",
                 fatal=True,
             )
@@ -118,14 +119,14 @@ class PixelShuffle(Op):
         if len(x) != 4:
             ctx.check(
                 [False],
-                "SC106",
+                OP_INPUT,
                 f"pixel_shuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}",
                 fatal=True,
             )
             return x
         ctx.check(
             [divisible(x[1], r * r)],
-            "SC104",
+            CHANNEL_DIVISIBILITY,
             f"pixel_shuffle with upscale_factor {r} needs channels divisible by {r * r}, but gets {x[1]}",
             fatal=True,
         )
@@ -150,14 +151,14 @@ class PixelUnshuffle(Op):
         if len(x) != 4:
             ctx.check(
                 [False],
-                "SC106",
+                OP_INPUT,
                 f"pixel_unshuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}",
                 fatal=True,
             )
             return x
         ctx.check(
             [divisible(x[2], r), divisible(x[3], r)],
-            "SC106",
+            OP_INPUT,
             f"pixel_unshuffle with downscale_factor {r} needs height and width divisible by {r}, but gets {ctx.table.show(x)}",
             operands=[ctx.operand("input", node.inputs[0])],
             fatal=True,

@@ -1,4 +1,5 @@
-"""One line per finding, ``path:line:col: CODE message`` — for grep, editors and CI logs."""
+"""One line per finding, ``path:line:col: severity CODE message`` — for grep, editors and CI
+logs."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ class ConciseReporter:
             self.write(f"{result.path}:{line}:{col}: error: {message}")
             return
         for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
-            self.write(f"{d.pos}: {d.code} {d.message}")
+            # the severity as the config makes it: a rule raised to error reads as one
+            self.write(f"{d.pos}: {d.severity} {d.code} {d.message}")
 
     def summary(self, results: list[FileResult]) -> None:
         errors, warnings, failed = counts(results)
@@ -34,4 +36,8 @@ class ConciseReporter:
         parts = [plural(errors, "error"), plural(warnings, "warning")]
         if failed:
             parts.append(f"{plural(failed, 'file')} could not be checked")
-        self.write(f"Found {', '.join(parts)} in {plural(len(results), 'file')}.")
+        line = f"Found {', '.join(parts)} in {plural(len(results), 'file')}."
+        fixes = sum(len(found) for r in results for _, found in r.fixes)
+        if fixes:
+            line += f" {fixes} proven fix{'es' * (fixes != 1)}: see `skipcheck fix FILE`."
+        self.write(line)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from skipcheck import __version__
 from skipcheck.report import error_location
-from skipcheck.report.json import JsonReporter
+from skipcheck.report.json import JsonReporter, edit_record
 from skipcheck.result import FileResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,6 +28,31 @@ def _location(path: str, line: int, col: int) -> dict[str, Any]:
             "artifactLocation": {"uri": _uri(path)},
             "region": {"startLine": max(line, 1), "startColumn": max(col, 1)},
         }
+    }
+
+
+def _fix(fix: Any, path: str, text: str) -> dict[str, Any]:
+    """A SARIF fix: the replacements that turn the spec into the fixed one."""
+    replacements = []
+    for edit in sorted(fix.edits, key=lambda e: e.start):
+        record = edit_record(edit, text)
+        start, end = record["start"], record["end"]
+        replacements.append(
+            {
+                "deletedRegion": {
+                    "startLine": start["line"],
+                    "startColumn": start["col"],
+                    "endLine": end["line"],
+                    "endColumn": end["col"],
+                },
+                "insertedContent": {"text": edit.new},
+            }
+        )
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": _uri(path)}, "replacements": replacements}
+        ],
     }
 
 
@@ -71,16 +96,17 @@ def document(results: list[FileResult]) -> dict[str, Any]:
         for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
             text = d.message
             if d.fixes:
-                text += " Fix: " + "; or ".join(str(getattr(f, "title", f)) for f in d.fixes)
-            findings.append(
-                {
-                    "ruleId": d.code,
-                    "ruleIndex": index[d.code],
-                    "level": "error" if d.severity == "error" else "warning",
-                    "message": {"text": text},
-                    "locations": [_location(result.path, d.pos.line, d.pos.col)],
-                }
-            )
+                text += " Fix: " + "; or ".join(f.title for f in d.fixes)
+            finding: dict[str, Any] = {
+                "ruleId": d.code,
+                "ruleIndex": index[d.code],
+                "level": "error" if d.severity == "error" else "warning",
+                "message": {"text": text},
+                "locations": [_location(result.path, d.pos.line, d.pos.col)],
+            }
+            if d.fixes:
+                finding["fixes"] = [_fix(f, result.path, result.text) for f in d.fixes]
+            findings.append(finding)
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -99,6 +125,7 @@ def document(results: list[FileResult]) -> dict[str, Any]:
                         "toolExecutionNotifications": notifications,
                     }
                 ],
+                "columnKind": "unicodeCodePoints",
                 "results": findings,
             }
         ],

@@ -1,7 +1,19 @@
 """The registry of rule codes. One module per code; its docstring is its documentation.
 
 Each rule module defines CODE, NAME, SEVERITY and SUMMARY; the docstring has the
-sections *What it checks*, *Why it matters*, *Example* and *Use instead*.
+sections *What it checks*, *Why it matters*, *Example* and *Use instead*. What the
+rest of skipcheck needs to know about a rule is declared there too, once:
+
+* ``KIND`` — what its size constraints mean: ``runs`` (torch fails outside them),
+  ``clean`` (nothing is silently lost inside them) or ``declared`` (the author's claim);
+  by default ``runs`` for errors and ``clean`` for warnings.
+* ``SIZE_FREE`` — no input size can make the finding go away (channel counts).
+* ``TORCH_RAISES`` — torch itself stops where the rule fires (the dry-run's referee);
+  by default true for errors, false for warnings.
+* ``FIXES`` — the fix generators (``skipcheck.fixes.GENERATORS``) that may resolve it.
+
+Code that names a rule imports it by name (``from skipcheck.rules import OP_INPUT``),
+never by a literal code.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ from skipcheck.rules import (
     sc104_channel_divisibility,
     sc105_crop_too_small,
     sc106_op_input,
+    sc107_declared_channels,
     sc201_pool_drops_input,
     sc202_crop_asymmetric,
     sc301_declared_shape,
@@ -32,13 +45,24 @@ class Rule:
     summary: str
     doc: str
     kind: str  # what its constraints mean for input sizes: "runs", "clean" or "declared"
+    size_free: bool  # no input size fixes it
+    torch_raises: bool  # torch stops where it fires
+    fixes: tuple[str, ...]  # the fix generators that may resolve it
 
 
 def _rule(module: ModuleType) -> Rule:
-    default_kind = "runs" if module.SEVERITY == "error" else "clean"
-    kind = getattr(module, "KIND", default_kind)
-    doc = (module.__doc__ or "").strip()
-    return Rule(module.CODE, module.NAME, module.SEVERITY, module.SUMMARY, doc, kind)
+    error = module.SEVERITY == "error"
+    return Rule(
+        code=module.CODE,
+        name=module.NAME,
+        severity=module.SEVERITY,
+        summary=module.SUMMARY,
+        doc=(module.__doc__ or "").strip(),
+        kind=getattr(module, "KIND", "runs" if error else "clean"),
+        size_free=getattr(module, "SIZE_FREE", False),
+        torch_raises=getattr(module, "TORCH_RAISES", error),
+        fixes=tuple(module.FIXES),
+    )
 
 
 RULES: dict[str, Rule] = {
@@ -52,12 +76,25 @@ RULES: dict[str, Rule] = {
             sc104_channel_divisibility,
             sc105_crop_too_small,
             sc106_op_input,
+            sc107_declared_channels,
             sc201_pool_drops_input,
             sc202_crop_asymmetric,
             sc301_declared_shape,
         ),
     )
 }
+
+
+MERGE_CHANNELS = RULES[sc101_merge_channels.CODE]
+MERGE_SPATIAL = RULES[sc102_merge_spatial.CODE]
+SIZE_BELOW_ONE = RULES[sc103_size_below_one.CODE]
+CHANNEL_DIVISIBILITY = RULES[sc104_channel_divisibility.CODE]
+CROP_TOO_SMALL = RULES[sc105_crop_too_small.CODE]
+OP_INPUT = RULES[sc106_op_input.CODE]
+DECLARED_CHANNELS = RULES[sc107_declared_channels.CODE]
+POOL_DROPS_INPUT = RULES[sc201_pool_drops_input.CODE]
+CROP_ASYMMETRIC = RULES[sc202_crop_asymmetric.CODE]
+DECLARED_SHAPE = RULES[sc301_declared_shape.CODE]
 
 
 def lookup(code_or_name: str) -> Rule:

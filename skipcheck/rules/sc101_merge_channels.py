@@ -37,3 +37,5 @@ CODE = "SC101"
 NAME = "merge-channels"
 SEVERITY = "error"
 SUMMARY = "add/mul merge of tensors with different channel counts"
+SIZE_FREE = True
+FIXES = ("channels", "shortcut")

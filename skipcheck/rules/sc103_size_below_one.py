@@ -22,3 +22,4 @@ CODE = "SC103"
 NAME = "size-below-one"
 SEVERITY = "error"
 SUMMARY = "a layer's output size drops below 1"
+FIXES = ("input_size",)

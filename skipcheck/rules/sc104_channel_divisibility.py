@@ -25,3 +25,5 @@ CODE = "SC104"
 NAME = "channel-divisibility"
 SEVERITY = "error"
 SUMMARY = "groups / num_groups / upscale factor do not divide the channels"
+SIZE_FREE = True
+FIXES = ("options",)

@@ -23,3 +23,4 @@ CODE = "SC201"
 NAME = "pool-drops-input"
 SEVERITY = "warning"
 SUMMARY = "a pool or strided conv silently drops the input's last rows"
+FIXES = ("input_size",)

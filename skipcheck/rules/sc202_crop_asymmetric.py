@@ -37,3 +37,4 @@ CODE = "SC202"
 NAME = "crop-asymmetric"
 SEVERITY = "warning"
 SUMMARY = "a center crop with an odd margin is off-center"
+FIXES = ("input_size",)

@@ -9,7 +9,7 @@ from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.spec.expr import ExprError, evaluate
 
 if TYPE_CHECKING:
-    from skipcheck.shapes.propagate import ShapeTable
+    from skipcheck.shapes.table import ShapeTable
 
 
 def resolve(item: Any, table: ShapeTable) -> Any:

@@ -62,6 +62,8 @@ class Opaque:
 
 Dim = int | Affine | Opaque | str
 Verdict = bool | SizeSet | None  # None: cannot be decided exactly
+Shape = tuple[Any, ...]  # batch, channels, then one Dim per spatial axis
+Sizes = tuple[int, ...]  # a concrete shape, as torch sees it
 
 
 def _text(d: Any) -> str:

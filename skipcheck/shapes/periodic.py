@@ -248,14 +248,32 @@ class Affine:
 
     def _formula(self) -> str:
         s = self.simplify()
-        first = s.pieces[0]
-        a, b = Fraction(first[0], s.den), Fraction(first[1], s.den)
+        fr = [(Fraction(a, s.den), Fraction(b, s.den)) for a, b in s.pieces]
         if s.modulus == 1:
+            a, b = fr[0]
             return _linear(s.var, a, b)
-        if all(piece == first for piece in s.pieces):
+        m = s.modulus
+        slopes = {a for a, _ in fr}
+        offsets = {b for _, b in fr}
+        if len(slopes) == 1 and len(offsets) == 1:
             # f(M*q + r) = a*q + b for every r: a*floor(x/M) + b
-            return _linear(f"⌊{s.var}/{s.modulus}⌋", a, b)
-        return f"{s.var}-periodic({s.modulus})"
+            return _linear(f"⌊{s.var}/{m}⌋", next(iter(slopes)), next(iter(offsets)))
+        if len(slopes) == 1:
+            shifted = _shifted_floor(s.var, m, next(iter(slopes)), [b for _, b in fr])
+            if shifted is not None:
+                return shifted
+        return f"a size that depends on {s.var} mod {m}"
+
+
+def _shifted_floor(var: str, m: int, a: Fraction, offsets: list[Fraction]) -> str | None:
+    """``a·⌊(x + c)/M⌋ + b`` where one shift ``c`` gives every residue's offset
+    (f(M·q + r) = a·q + a·⌊(r + c)/M⌋ + b); ``c = M - 1`` reads as a ceiling."""
+    for c in range(1, m):
+        b = offsets[0]
+        if all(offsets[r] == a * ((r + c) // m) + b for r in range(m)):
+            name = f"⌈{var}/{m}⌉" if c == m - 1 else f"⌊({var} + {c})/{m}⌋"
+            return _linear(name, a, b)
+    return None
 
 
 def _linear(name: str, a: Fraction, b: Fraction) -> str:

@@ -10,207 +10,20 @@ engine all read those sets.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from skipcheck.diagnostics import Diagnostic, Operand
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
-from skipcheck.ops.base import Shape
-from skipcheck.rules import RULES
-from skipcheck.shapes.dims import Opaque, Verdict, concrete, show
+from skipcheck.position import Position
+from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
+from skipcheck.shapes import declared as decl
+from skipcheck.shapes.dims import Opaque, Shape, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
-from skipcheck.shapes.sizeset import SizeSet
+from skipcheck.shapes.table import Context, ShapeTable
 from skipcheck.spec.lower import MAX_INPUT_SIZE
 
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """A condition on one input-size symbol that some node imposes.
-
-    kind ``runs``: torch fails outside it; ``clean``: nothing is silently lost inside it.
-    """
-
-    node: int
-    code: str
-    kind: str
-    sizes: SizeSet
-    what: str  # "add at d2 (line 31)"
-
-
-@dataclass
-class ShapeTable:
-    """Everything propagation learned: shapes, parameter counts, findings, constraints."""
-
-    graph: Graph
-    at: dict[str, int]
-    axis_vars: tuple[str, ...]
-    shapes: dict[int, Shape] = field(default_factory=dict)
-    counts: dict[int, int | None] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    constraints: list[Constraint] = field(default_factory=list)
-    broken: set[int] = field(default_factory=set)
-    inexact: list[str] = field(default_factory=list)
-    domain: dict[str, SizeSet] = field(default_factory=dict)  # running intersection of `runs`
-    at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
-
-    def show(self, shape: Shape) -> str:
-        return "×".join(show(d, self.at) for d in shape)
-
-    def shape_of(self, node_id: int) -> str:
-        return self.show(self.shapes[node_id]) if node_id in self.shapes else "?"
-
-    @property
-    def total_params(self) -> int | None:
-        total = 0
-        for node_id, count in self.counts.items():
-            if count is None:
-                return None
-            if node_id not in self.broken:
-                total += count
-        return total
-
-    def valid_sizes(self, var: str, kind: str = "runs") -> SizeSet:
-        """The exact input sizes for ``var`` where the model runs (or runs cleanly)."""
-        if kind == "runs" and var in self.domain:
-            return self.domain[var]
-        result = SizeSet.everything(var)
-        kinds = ("runs",) if kind == "runs" else ("runs", "clean")
-        for c in self.constraints:
-            if c.sizes.var == var and c.kind in kinds:
-                try:
-                    result = result & c.sizes
-                except OutOfFragment as exc:
-                    self.inexact.append(f"{c.what}: {exc}")
-        return result
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-
-class Context:
-    """What an op's shape rule sees: the node, the concrete sizes, and ``check``."""
-
-    def __init__(self, table: ShapeTable) -> None:
-        self.table = table
-        self.node: Node = table.graph.nodes[0]
-        self.at = table.at
-        self.node_failed = False
-
-    def where(self) -> str:
-        return f"{self.node.where} (line {self.node.pos.line})"
-
-    def check(
-        self,
-        verdicts: Sequence[Verdict],
-        code: str,
-        message: str,
-        *,
-        operands: Sequence[Operand] = (),
-        notes: Sequence[str] = (),
-        fatal: bool = False,
-    ) -> bool:
-        """Report ``message`` unless every verdict holds; returns whether they hold.
-
-        A SizeSet verdict is recorded as a constraint on its symbol; it fails when
-        the concrete input lies outside it, or (for a symbolic input) when no input
-        size at all satisfies it.
-        """
-        rule = RULES[code]
-        kind = rule.kind
-        failed_axes: list[tuple[str, ...]] = []
-        for verdict in verdicts:
-            if verdict is None:
-                self.table.inexact.append(f"{self.where()}: a size left the exact fragment")
-                continue
-            if isinstance(verdict, bool):
-                if not verdict:
-                    failed_axes.append(())
-                continue
-            var = verdict.var
-            try:
-                domain = self._domain(var) & verdict
-            except OutOfFragment as exc:
-                # its period and the others' are too fine together: at the given size only
-                self.table.inexact.append(f"{self.where()}: {exc}")
-                if var in self.at and self.at[var] not in verdict:
-                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
-                continue
-            self.table.constraints.append(
-                Constraint(self.node.id, code, kind, verdict, self.where())
-            )
-            if kind == "runs":
-                self.table.domain[var] = domain
-            else:
-                domain = self._domain(var)
-            if var in self.at:
-                if self.at[var] not in verdict:
-                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
-            elif verdict.is_empty() or (domain & verdict).is_empty():
-                # a symbolic input fails only where no size at all passes
-                failed_axes.append((var, "", ""))
-        if not failed_axes:
-            return True
-        if fatal:
-            self.node_failed = True
-        explain = _explain([a for a in failed_axes if a], rule.severity)
-        diagnostic = Diagnostic(
-            code=code,
-            severity=rule.severity,
-            pos=self.node.pos,
-            message=message,
-            node=self.node.label,
-            operands=tuple(operands),
-            notes=tuple(notes) + explain + self._block_note(),
-        )
-        self.table.diagnostics.append(diagnostic)
-        if any(value for _, value, _ in (a for a in failed_axes if a)):
-            self.table.at_size.append(diagnostic)
-        return False
-
-    def _block_note(self) -> tuple[str, ...]:
-        """Where a layer written inside a block was used: its line alone is shared by every use."""
-        calls = self.node.calls
-        if not calls:
-            return ()
-        lines = " → ".join(str(c.line) for c in calls)
-        return (
-            f"the layer is written in a block; this use comes from line{'s' * (len(calls) > 1)} {lines}",
-        )
-
-    def _domain(self, var: str) -> SizeSet:
-        return self.table.domain.get(var) or SizeSet.everything(var)
-
-    def operand(self, role: str, node_id: int, shape: Shape | None = None) -> Operand:
-        """One side of a merge: its shape and the chain of size changes that made it."""
-        shape = self.table.shapes[node_id] if shape is None else shape
-        return Operand(role, self.table.show(shape), self.origin(node_id))
-
-    def origin(self, node_id: int) -> str:
-        nodes = self.table.graph.nodes
-        node = nodes[node_id]
-        head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
-        steps: list[str] = []
-        current = node_id
-        hops = 0
-        # a long run of same-size layers would make every merge walk the whole chain
-        while current and len(steps) < 4 and hops < 64:
-            hops += 1
-            n = nodes[current]
-            src = n.inputs[0] if n.inputs else 0
-            mine, theirs = self.table.shapes.get(current), self.table.shapes.get(src)
-            if mine is not None and theirs is not None and len(mine) > 2 and len(theirs) > 2:
-                a, b = show(theirs[2], self.at), show(mine[2], self.at)
-                if a != b:
-                    steps.append(f"{a} → {b} ({n.op}, line {n.pos.line})")
-            current = src
-        if not steps:
-            return head
-        return f"{head}: " + ", ".join(reversed(steps))
 
 
 def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], why: str) -> Shape:
@@ -244,29 +57,15 @@ def _at(shape: Shape, at: dict[str, int]) -> Shape:
     )
 
 
-def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
-    """Per-axis explanations, merged where the axes say the same (H and W of a square input)."""
-    grouped: dict[tuple[str, str], list[str]] = {}
-    for var, value, needs in axes:
-        grouped.setdefault((value, needs.replace(var, "\0")), []).append(var)
-    out = []
-    for (value, needs), names in grouped.items():
-        subject = " = ".join(names)
-        if not value:
-            out.append(f"fails for every input size ({', '.join(names)})")
-            continue
-        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
-        verb = "fails" if severity == "error" else "happens"
-        out.append(
-            f"{verb} at {subject} = {value}; {'needs' if severity == 'error' else 'avoided for'} {need}"
-        )
-    return tuple(out)
-
-
 def input_symbols(
     graph: Graph, override: Sequence[int | str] | None = None, *, numbers: bool = False
 ) -> tuple[Shape, dict[str, int], tuple[str, ...]]:
     """The input shape as dims, the concrete sizes per symbol, and each axis's symbol."""
+    if override is not None and len(override) != len(graph.input_dims):
+        raise SkipcheckError(
+            f"--input has {len(override)} axes but the spec's input "
+            f"{list(graph.input_dims)} has {len(graph.input_dims)}"
+        )
     dims = tuple(override) if override is not None else graph.input_dims
     if len(dims) < 2:
         raise SkipcheckError("input needs at least [batch, channels]", graph.input_pos)
@@ -316,6 +115,7 @@ def propagate(
     table = ShapeTable(graph, at, axis_vars)
     table.shapes[0] = shape
     table.counts[0] = 0
+    table.mult_adds[0] = 0
     ctx = Context(table)
     for node in graph.nodes[1:]:
         if any(i in table.broken for i in node.inputs):
@@ -328,7 +128,7 @@ def propagate(
         if len(inputs[0]) - 2 < op.min_rank:
             ctx.check(
                 [False],
-                "SC106",
+                OP_INPUT,
                 f"{node.op} needs spatial axes, but its input is {table.show(inputs[0])}",
                 fatal=True,
             )
@@ -343,10 +143,14 @@ def propagate(
             continue
         table.shapes[node.id] = out
         table.counts[node.id] = op.count(node, [_at(s, at) for s in inputs], _at(out, at))
+        sizes = [table.sizes_of(i) for i in (*node.inputs, node.id)]
+        table.mult_adds[node.id] = (
+            None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
+        )
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
     if graph.output is not None and graph.out not in table.broken:
-        ctx.node = graph.nodes[-1]
+        ctx.node = graph.nodes[graph.out]
         check_declared(
             ctx,
             graph.output,
@@ -354,6 +158,16 @@ def propagate(
             graph.output_pos or graph.input_pos,
             "the output is declared",
         )
+    for output in graph.outputs:
+        if output.shape is not None and output.node not in table.broken:
+            ctx.node = graph.nodes[output.node]
+            check_declared(
+                ctx,
+                output.shape,
+                table.shapes[output.node],
+                output.pos,
+                f"output {output.name} is declared",
+            )
     if table.broken and table.at and not numbers:
         _complete_constraints(table)
     _explain_nearest(table)
@@ -377,28 +191,24 @@ def _complete_constraints(table: ShapeTable) -> None:
 
 
 def check_declared(
-    ctx: Context, declared: tuple[Any, ...], actual: Shape, pos: Any, what: str
+    ctx: Context, declared: tuple[Any, ...], actual: Shape, pos: Position, what: str
 ) -> None:
-    from skipcheck.shapes import declared as decl
-
     verdicts = decl.compare(declared, actual, ctx.table)
     if verdicts is None:
         ctx.check(
             [False],
-            "SC301",
+            DECLARED_SHAPE,
             f"{what} with {len(declared)} axes, but the model produces {ctx.table.show(actual)}",
+            pos=pos,
         )
-        ctx.table.diagnostics[-1].pos = pos
         return
-    before = len(ctx.table.diagnostics)
     shown = "×".join(str(d) for d in declared)
     ctx.check(
         verdicts,
-        "SC301",
+        DECLARED_SHAPE,
         f"{what} {shown}, but the model produces {ctx.table.show(actual)}",
+        pos=pos,
     )
-    if len(ctx.table.diagnostics) > before:
-        ctx.table.diagnostics[-1].pos = pos
 
 
 def _explain_nearest(table: ShapeTable) -> None:
@@ -417,7 +227,7 @@ def _explain_nearest(table: ShapeTable) -> None:
         table.diagnostics[:] = [
             d
             for d in table.diagnostics
-            if not (d.code == "SC301" and any(d is f for f in table.at_size))
+            if not (d.code == DECLARED_SHAPE.code and any(d is f for f in table.at_size))
         ]
     notes = []
     for (x, desc, near), names in grouped.items():
@@ -425,8 +235,10 @@ def _explain_nearest(table: ShapeTable) -> None:
         notes.append(
             f"the whole model runs for {desc.replace(chr(0), ', '.join(names))}; nearest to {subject} = {x}: {near}"
         )
-    if not notes:
-        return
+    if not notes or any(
+        d.severity == "error" and RULES[d.code].size_free for d in table.diagnostics
+    ):
+        return  # a finding no input size fixes: the model runs for no size at all
     for d in table.diagnostics:
         if d.severity == "error" and any(d is f for f in table.at_size):
             d.notes = d.notes + tuple(notes)

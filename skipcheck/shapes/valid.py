@@ -5,8 +5,8 @@ The closed form intersects the constraints propagation recorded (see
 fragment, the answer comes from re-running propagation at every size of a
 stated bound instead: slower, but never a guess.
 
->>> from skipcheck.check import build_graph
->>> report = valid_sizes(build_graph("specs/unet_original.yaml"))
+>>> from skipcheck.check import check_spec
+>>> report = valid_sizes(check_spec("specs/unet_original.yaml"))
 >>> report.axes[0].runs.describe(), report.axes[0].clean.describe()
 ('every H ≥ 188', 'H ≡ 12 (mod 16), H ≥ 188')
 """
@@ -18,22 +18,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from skipcheck.check import check
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
-from skipcheck.rules import RULES
+from skipcheck.result import FileResult
+from skipcheck.rules import OP_INPUT, RULES
 from skipcheck.shapes.dims import Opaque, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
-from skipcheck.shapes.propagate import ShapeTable, propagate
+from skipcheck.shapes.propagate import propagate
 from skipcheck.shapes.sizeset import SizeSet
+from skipcheck.shapes.table import ShapeTable
 
 DEFAULT_BOUND = (1, 1024)
 MAX_ENUMERATED = 1 << 16  # sizes one enumeration may visit
 MAX_WORK = 100_000  # one enumeration's budget (sizes × layers and periods): about a second
-
-# Channel findings do not depend on the input size: no size fixes them, none breaks them.
-SIZE_FREE_CODES = frozenset({"SC101", "SC104"})
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ class Source:
     sizes: SizeSet
 
     def __str__(self) -> str:
-        return f"{self.what}: needs {self.sizes.describe()}"
+        return f"{self.what}: {self.sizes.needs()}"
 
 
 @dataclass(frozen=True)
@@ -144,15 +142,36 @@ class AxisSizes:
         return key(self) == key(other)
 
     def deciding(self) -> tuple[Source, ...]:
-        """The sources worth showing: those no other one implies, and those failing at ``value``."""
-        return tuple(
-            s
-            for s in self.sources
-            if (self.value is not None and self.value not in s.sizes)
-            or not any(
-                o is not s and o.kind == s.kind and o.sizes.implies(s.sizes) for o in self.sources
-            )
-        )
+        """The sources worth showing: those no other one implies (of two alike, the first),
+        and the first that fails at ``value`` — where torch would stop.
+
+        A deep 3D U-Net has a dozen lower bounds, one per conv, each implied by the
+        last; only that last one decides anything."""
+        return tuple(s for k, s in enumerate(self.sources) if self._shown(k))
+
+    def implied(self) -> tuple[Source, ...]:
+        """The sources that ``deciding`` leaves out."""
+        return tuple(s for k, s in enumerate(self.sources) if not self._shown(k))
+
+    def _shown(self, k: int) -> bool:
+        if not _implied(k, self.sources):
+            return True
+        failing = [
+            j for j, s in enumerate(self.sources) if s.kind == "runs" and self.value not in s.sizes
+        ]
+        return self.value is not None and failing[:1] == [k]
+
+
+def _implied(k: int, sources: tuple[Source, ...]) -> bool:
+    """Whether another source of the same kind asks at least as much as source ``k``."""
+    s = sources[k]
+    for j, o in enumerate(sources):
+        if j == k or o.kind != s.kind:
+            continue
+        inside = (o.sizes & s.sizes) == o.sizes
+        if inside and (j < k or (s.sizes & o.sizes) != s.sizes):
+            return True
+    return False
 
 
 def _renamed(s: Sizes) -> Sizes:
@@ -175,8 +194,11 @@ class ValidSizes:
 
     @property
     def ok(self) -> bool:
-        """Every axis's size (the spec's, or --near) is one where the model runs."""
-        return all(
+        """Every axis's size (the spec's, or --near) is one where the model runs.
+
+        An error that no input size fixes (SC101 channels) means no size runs at all.
+        """
+        return not self.size_free and all(
             (a.value in a.runs) if a.value is not None else not a.runs.is_empty() for a in self.axes
         )
 
@@ -254,7 +276,7 @@ def _pin_sources(pins: list[_Pin]) -> list[Source]:
     out = []
     for pin in pins:
         if isinstance(pin.dim, Affine) and pin.built is not None:
-            out.append(Source(pin.what, "SC106", "runs", pin.dim.where_equal(pin.built)))
+            out.append(Source(pin.what, OP_INPUT.code, "runs", pin.dim.where_equal(pin.built)))
     return out
 
 
@@ -285,30 +307,29 @@ def parse_bound(text: str) -> tuple[int, int]:
 
 
 def valid_sizes(
-    graph: Graph,
-    input_shape: Sequence[int | str] | None = None,
+    result: FileResult,
     *,
     near: int | None = None,
     bound: tuple[int, int] = DEFAULT_BOUND,
 ) -> ValidSizes:
-    """The valid input sizes of a graph, per input-size symbol.
+    """The valid input sizes of a checked spec, per input-size symbol.
 
     Exact and instant inside the periodic-affine fragment; elsewhere found by
     propagating at every size in ``bound`` (the other axes held at the spec's sizes).
+    The sets say where torch runs; the findings named beside them are the ones the
+    config reports, as in ``validate``.
     """
-    table = check(graph, input_shape)
+    table, graph = result.table, result.graph
+    if table is None or graph is None:
+        raise result.error or SkipcheckError(f"{result.path}: nothing to check")
     # At a given size, an error the size does not cause (a null upsample size, a bad
     # PReLU count) holds at every size: no size fixes it, as with channel findings.
+    caused = {(d.code, d.pos, d.message) for d in table.at_size}
     size_free = tuple(
         d
-        for d in table.diagnostics
-        if d.severity == "error"
-        and (
-            d.code in SIZE_FREE_CODES
-            or (
-                table.at and RULES[d.code].kind == "runs" and not any(d is f for f in table.at_size)
-            )
-        )
+        for d in result.errors
+        if RULES[d.code].size_free
+        or (table.at and RULES[d.code].kind == "runs" and (d.code, d.pos, d.message) not in caused)
     )
     pins = _pins(table)
     reasons = _inexact(table, pins)
@@ -316,7 +337,7 @@ def valid_sizes(
         # A layer that fails at the spec's size hides every later layer's constraints;
         # propagating with symbolic sizes reaches them all.
         symbolic = [*table.shapes[0][:2], *table.axis_vars]
-        table = replace(check(graph, symbolic), at=table.at)
+        table = replace(propagate(graph, symbolic), at=table.at)
         reasons = list(dict.fromkeys([*reasons, *_inexact(table, [])]))
     pin_sources = _pin_sources(pins)
     nodes = table.graph.nodes
@@ -330,7 +351,7 @@ def valid_sizes(
         runs: Sizes = table.valid_sizes(var)
         clean: Sizes = table.valid_sizes(var, "clean")
         for s in sources:
-            if s.code == "SC106":
+            if s.code == OP_INPUT.code:
                 try:
                     runs = runs & s.sizes  # type: ignore[operator]
                     clean = clean & s.sizes  # type: ignore[operator]
@@ -350,10 +371,6 @@ def valid_sizes(
                 not reasons,
                 fixed,
             )
-        )
-    if not table.at:
-        size_free = tuple(
-            d for d in table.diagnostics if d.severity == "error" and d.code in SIZE_FREE_CODES
         )
     return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound)
 
@@ -388,7 +405,7 @@ def _enumerate(
         findings = [
             d
             for d in at_x.diagnostics
-            if d.code not in SIZE_FREE_CODES and RULES[d.code].kind != "declared"
+            if not RULES[d.code].size_free and RULES[d.code].kind != "declared"
         ]
         ok = not any(d.severity == "error" for d in findings) and all(
             pin.holds(at_x) for pin in pins

@@ -16,6 +16,7 @@ from skipcheck.errors import SkipcheckError
 
 if TYPE_CHECKING:
     from skipcheck.graph import Graph
+    from skipcheck.result import FileResult
 
 INSTALL_HINT = 'this needs PyTorch: install skipcheck[torch] (pip install "skipcheck[torch]")'
 
@@ -40,17 +41,13 @@ def build(spec: Any, /, *, input_shape: Sequence[int | str] | None = None, **par
 
 
 def dryrun_command(
-    graph: Graph,
-    *,
-    device: str = "meta",
-    input_shape: Sequence[int | str] | None = None,
-    force: bool = False,
+    result: FileResult, *, device: str = "meta", force: bool = False
 ) -> tuple[list[str], int]:
     """``skipcheck dryrun``: the report's lines and the exit code (0 runs, 1 fails, 2 internal)."""
     require_torch()
     from skipcheck.torch.dryrun import dryrun, report
 
-    run = dryrun(graph, device=device, input_shape=input_shape, force=force)
+    run = dryrun(result, device=device, force=force)
     return report(run), run.exit_code
 
 

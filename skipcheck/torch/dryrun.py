@@ -16,19 +16,19 @@ from typing import Any
 
 import torch
 
-from skipcheck.check import check
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
+from skipcheck.result import FileResult
+from skipcheck.rules import RULES
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import ShapeTable
+from skipcheck.shapes.table import ShapeTable
 from skipcheck.terminal import visible
 from skipcheck.torch.model import Trace, concrete_input, confirm_on_cpu, refute, trace
 
 DEVICES = ("meta", "cpu", "cuda")
 BYTES_PER_VALUE = 4  # float32
-NOT_A_TORCH_ERROR = frozenset({"SC301"})  # a declared shape is the user's claim, not torch's rule
 
 
 @dataclass
@@ -82,10 +82,11 @@ def symbolic_shape(table: ShapeTable, node_id: int) -> tuple[int | None, ...] | 
 
 
 def errors_by_node(graph: Graph, table: ShapeTable) -> dict[int, list[Diagnostic]]:
-    """skipcheck's error findings that torch should also hit, keyed by node."""
+    """skipcheck's findings that torch should also hit, keyed by node: every finding of a
+    rule whose failure torch raises, whatever the config made of its severity."""
     out: dict[int, list[Diagnostic]] = {}
-    for d in table.errors:
-        if d.code in NOT_A_TORCH_ERROR:
+    for d in table.diagnostics:
+        if not RULES[d.code].torch_raises:
             continue
         candidates = [n for n in graph.nodes if n.label == d.node]
         exact = [n for n in candidates if n.pos == d.pos]
@@ -146,10 +147,9 @@ def memory_budget(device: str) -> int:
 
 
 def dryrun(
-    graph: Graph,
+    result: FileResult,
     *,
     device: str = "meta",
-    input_shape: Sequence[int | str] | None = None,
     force: bool = False,
     budget_bytes: int | None = None,
 ) -> DryRun:
@@ -162,8 +162,10 @@ def dryrun(
         raise SkipcheckError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
         raise SkipcheckError("--device cuda: torch sees no CUDA device here (try --device cpu)")
-    shape = concrete_input(graph, input_shape)
-    table = check(graph, input_shape)
+    graph, table = result.graph, result.table
+    if graph is None or table is None:
+        raise result.error or SkipcheckError(f"{result.path}: nothing to run")
+    shape = concrete_input(graph, result.input_shape)
     estimate = budget = None
     if device != "meta":
         planned = trace(graph, shape, "meta")

@@ -19,13 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from skipcheck.check import build_graph
+from skipcheck.check import Options, graph_of
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.ops.base import TorchLayer
-from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import input_symbols
 from skipcheck.torch import layers
 
 _INDEX = re.compile(r"^\d+(_\d+)?$")
@@ -82,12 +80,13 @@ class Trace:
 
 
 def last_uses(graph: Graph) -> dict[int, int]:
-    """For each node, the last node that reads its output (the output itself: never freed)."""
+    """For each node, the last node that reads its output (the outputs: never freed)."""
     last: dict[int, int] = {}
     for node in graph.nodes:
         for i in node.inputs:
             last[i] = node.id
-    last[graph.out] = len(graph.nodes)
+    for _, node_id in graph.results:
+        last[node_id] = len(graph.nodes)
     return last
 
 
@@ -193,14 +192,19 @@ class SpecModel(nn.Module):
         # a plain list: the layers are registered once, by path, above
         self._steps = steps
         self._out = graph.out
+        # format 1.1 `outputs:` — forward returns them by name, in the order written
+        self._outputs = [(o.name, o.node) for o in graph.outputs]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
         return self.run(x)
 
     def run(
         self, x: torch.Tensor, on_node: Callable[[int, torch.Tensor], None] | None = None
-    ) -> torch.Tensor:
-        """The forward pass; ``on_node(node_id, output)`` sees every node's output."""
+    ) -> torch.Tensor | dict[str, torch.Tensor]:
+        """The forward pass; ``on_node(node_id, output)`` sees every node's output.
+
+        A spec with named ``outputs:`` returns a dict of them, in the order written.
+        """
         values: dict[int, torch.Tensor] = {0: x}
         for node_id, inputs, layer, free in self._steps:
             out = layer(*(values[i] for i in inputs))
@@ -209,6 +213,8 @@ class SpecModel(nn.Module):
                 on_node(node_id, out)
             for i in free:
                 del values[i]
+        if self._outputs:
+            return {name: values[node_id] for name, node_id in self._outputs}
         return values[self._out]
 
     def extra_repr(self) -> str:
@@ -266,20 +272,7 @@ def build(
     torch.Size([1, 2, 388, 388])
     """
     text = str(spec)
+    options = Options(params=params)
     is_text = "\n" in text
-    graph = build_graph("<spec>", params, text=text) if is_text else build_graph(text, params)
+    graph = graph_of("<spec>", options, text=text) if is_text else graph_of(text, options)
     return build_from_graph(graph, input_shape)
-
-
-def symbolic_sizes(graph: Graph, input_shape: Sequence[int]) -> dict[str, int]:
-    """The concrete value of each input-size symbol, for comparing with torch."""
-    _, at, axis_vars = input_symbols(graph, tuple(input_shape))
-    return {var: input_shape[2 + k] for k, var in enumerate(axis_vars)} | at
-
-
-def concrete_shape(shape: Sequence[Any], at: dict[str, int]) -> tuple[int | None, ...]:
-    out: list[int | None] = []
-    for d in shape:
-        v = concrete(d, at)
-        out.append(v if isinstance(v, int) else None)
-    return tuple(out)

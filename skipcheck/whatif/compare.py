@@ -1,18 +1,20 @@
 """Baseline vs changed: the same spec checked twice, once with ``--set`` overrides.
 
->>> cmp = compare("specs/unet_add_broken.yaml", Overrides.parse(["base=48"]))
+>>> cmp = compare("specs/unet_add_broken.yaml", Options.parse(["base=48"], None))
 >>> cmp.changed.table.total_params - cmp.baseline.table.total_params
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from skipcheck.check import Options, check_spec
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
-from skipcheck.result import FileResult, check_file
-from skipcheck.shapes.propagate import ShapeTable
-from skipcheck.whatif.overrides import Overrides
+from skipcheck.result import FileResult
+from skipcheck.shapes.cost import StageCost, Totals, stage_costs, totals
+from skipcheck.shapes.table import ShapeTable
+from skipcheck.spec.overrides import Overrides
 
 FindingKey = tuple[str, int, int, str]
 
@@ -22,6 +24,8 @@ class StageRow:
     stage: str
     before: list[str] | None  # the shape's axes as text; None: no such stage, or it failed
     after: list[str] | None
+    cost_before: StageCost | None = None  # the stage's layers at the given input
+    cost_after: StageCost | None = None
 
 
 @dataclass
@@ -37,8 +41,15 @@ class Comparison:
     def stage_rows(self) -> list[StageRow]:
         """input, every stage (in the changed model's order, then dropped ones), output."""
         before, after = _stage_shapes(self.baseline), _stage_shapes(self.changed)
+        assert self.baseline.table is not None and self.changed.table is not None
+        old, new = stage_costs(self.baseline.table), stage_costs(self.changed.table)
         names = list(dict.fromkeys([*after, *before]))
-        return [StageRow(n, before.get(n), after.get(n)) for n in names]
+        return [StageRow(n, before.get(n), after.get(n), old.get(n), new.get(n)) for n in names]
+
+    def totals(self) -> tuple[Totals, Totals]:
+        """The whole model's cost before and after."""
+        assert self.baseline.table is not None and self.changed.table is not None
+        return totals(self.baseline.table), totals(self.changed.table)
 
     def findings(self) -> tuple[list[Diagnostic], list[Diagnostic], list[Diagnostic]]:
         """(resolved, introduced, still there) — matched by rule, node and line."""
@@ -63,15 +74,16 @@ def finding_key(d: Diagnostic) -> FindingKey:
     return (d.code, d.pos.line, d.pos.col, place)
 
 
-def compare(path: str, overrides: Overrides) -> Comparison:
-    """Check ``path`` as written and with ``overrides``; either failing to load is an error."""
-    baseline = check_file(path)
+def compare(path: str, options: Options) -> Comparison:
+    """Check ``path`` as written and with the ``--set`` overrides of ``options`` (the same
+    input and config for both); either failing to load is an error."""
+    baseline = check_spec(path, replace(options, overrides=Overrides()))
     if baseline.error is not None:
         raise baseline.error
-    changed = check_file(path, overrides=overrides)
+    changed = check_spec(path, options)
     if changed.error is not None:
         raise changed.error
-    return Comparison(baseline, changed, overrides)
+    return Comparison(baseline, changed, options.overrides)
 
 
 def _stage_shapes(result: FileResult) -> dict[str, list[str] | None]:

@@ -16,19 +16,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from skipcheck.check import check
+from skipcheck.check import Options, check_spec
+from skipcheck.config import Config, reported_severity
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
-from skipcheck.result import FileResult, check_file
+from skipcheck.result import FileResult
+from skipcheck.rules import RULES
+from skipcheck.shapes.cost import totals
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import ShapeTable, input_symbols
+from skipcheck.shapes.propagate import input_symbols
 from skipcheck.shapes.sizeset import SizeSet
-from skipcheck.spec.yamltree import YMap, load_file
+from skipcheck.spec.overrides import Overrides, parse_override
+from skipcheck.spec.yamltree import YMap, load_text
 from skipcheck.whatif.compare import describe_sizes
-from skipcheck.whatif.overrides import Overrides, parse_override
 
 MAX_VALUES = 10_000
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*(?::\s*(\d+)\s*)?$")
@@ -45,6 +48,8 @@ class SweepRow:
     warnings: list[str] = field(default_factory=list)
     output: str = "—"
     params: int | None = None
+    mult_adds: int | None = None  # at the given input (value sweeps only)
+    activations: int | None = None  # bytes of every layer's output, one forward pass
     sizes: str = ""
     first_message: str = ""  # the first error's full message, for the summary
     failure: str | None = None  # could not run at all (a SkipcheckError)
@@ -135,17 +140,19 @@ def run_sweep(
     path: str,
     key: str,
     values: list[str],
-    base: Overrides | None = None,
+    options: Options | None = None,
     progress: Progress | None = None,
 ) -> Sweep:
-    """Check ``path`` once per value of ``key`` (after the ``base`` overrides)."""
-    base = base or Overrides()
-    tree = load_file(path)[0]
-    graph = base.lower(tree, path)
-    axes = _swept_axes(graph, tree, key)
+    """Check ``path`` once per value of ``key`` (after the ``--set`` overrides of ``options``)."""
+    options = options or Options()
+    base = check_spec(path, options)
+    if base.error is not None:
+        raise base.error
+    assert base.graph is not None
+    axes = _swept_axes(base.graph, load_text(base.text, path), key)
     if axes:
-        return _input_sweep(graph, key, axes, values, progress)
-    return _value_sweep(path, key, values, base, progress)
+        return _input_sweep(base, key, axes, values, options, progress)
+    return _value_sweep(path, key, values, options, progress)
 
 
 def _swept_axes(graph: Graph, tree: object, key: str) -> list[int]:
@@ -160,12 +167,12 @@ def _swept_axes(graph: Graph, tree: object, key: str) -> list[int]:
 
 
 def _value_sweep(
-    path: str, key: str, values: list[str], base: Overrides, progress: Progress | None
+    path: str, key: str, values: list[str], options: Options, progress: Progress | None
 ) -> Sweep:
     rows = []
     for k, value in enumerate(values):
-        ov = Overrides([*base.items, parse_override(f"{key}={value}")])
-        rows.append(_row(value, check_file(path, overrides=ov)))
+        ov = Overrides([*options.overrides.items, parse_override(f"{key}={value}")])
+        rows.append(_row(value, check_spec(path, replace(options, overrides=ov))))
         if progress is not None:
             progress(k + 1, len(values))
     failures = [r.failure for r in rows if r.failure is not None]
@@ -179,15 +186,18 @@ def _row(value: str, result: FileResult) -> SweepRow:
         return SweepRow(value, False, failure=str(result.error))
     table, graph = result.table, result.graph
     assert table is not None and graph is not None
-    errors = [d for d in table.diagnostics if d.severity == "error"]
+    errors = result.errors
+    cost = totals(table)
     return SweepRow(
         value,
         not errors,
         errors=_labels(errors, graph),
-        warnings=_labels([d for d in table.diagnostics if d.severity != "error"], graph),
+        warnings=_labels([d for d in result.diagnostics if d.severity != "error"], graph),
         # a model that fails has no output: torch would stop at the first error
         output=result.output_shape() if not errors else "—",
         params=table.total_params,
+        mult_adds=cost.mult_adds,
+        activations=cost.activations,
         sizes=describe_sizes(table),
         first_message=errors[0].message if errors else "",
     )
@@ -200,31 +210,42 @@ def _labels(diags: list[Diagnostic], graph: Graph) -> list[str]:
 
 
 def _input_sweep(
-    graph: Graph, key: str, axes: list[int], values: list[str], progress: Progress | None
+    base: FileResult,
+    key: str,
+    axes: list[int],
+    values: list[str],
+    options: Options,
+    progress: Progress | None,
 ) -> Sweep:
+    graph = base.graph
+    assert graph is not None
     sizes: list[int] = []
     for v in values:
         if not v.isdigit() or int(v) < 1:
             raise SkipcheckError(f"--sweep {key}: {v!r} is not an input size (a whole number ≥ 1)")
         sizes.append(int(v))
-    dims: list[int | str] = list(graph.input_dims)
+    dims: list[int | str] = list(base.input_shape or graph.input_dims)
     symbol = key if key != SIZE_KEY else _fresh_symbol(dims)
     for k in axes:
         dims[2 + k] = symbol
-    table = check(graph, dims)
+    symbolic = check_spec(base.path, replace(options, input_shape=tuple(dims)), text=base.text)
+    if symbolic.error is not None:
+        raise symbolic.error
+    table = symbolic.table
+    assert table is not None
     valid_set = table.valid_sizes(symbol)
     valid = valid_set.describe()
-    if _exact(table, symbol):
-        rows = [_fast_row(table, symbol, valid_set, v) for v in sizes]
+    if _exact(symbolic, symbol):
+        rows = [_fast_row(symbolic, symbol, valid_set, v) for v in sizes]
         if progress is not None:
             progress(len(values), len(values))
         return Sweep(key, rows, input_sweep=True, valid=valid, fast=True)
     rows = []
     for n, size in enumerate(sizes):
-        at: list[int | str] = list(graph.input_dims)
+        at: list[int | str] = list(base.input_shape or graph.input_dims)
         for k in axes:
             at[2 + k] = size
-        result = FileResult(graph.file, graph, check(graph, at))
+        result = check_spec(base.path, replace(options, input_shape=tuple(at)), text=base.text)
         rows.append(_row(str(size), result))
         if progress is not None:
             progress(n + 1, len(values))
@@ -238,8 +259,10 @@ def _fresh_symbol(dims: list[int | str]) -> str:
     return name
 
 
-def _exact(table: ShapeTable, symbol: str) -> bool:
+def _exact(result: FileResult, symbol: str) -> bool:
     """Whether one symbolic propagation decides every size (see the module docstring)."""
+    table = result.table
+    assert table is not None
     if table.inexact or table.total_params is None:
         return False
     out = table.graph.out
@@ -249,33 +272,40 @@ def _exact(table: ShapeTable, symbol: str) -> bool:
     return all(not isinstance(concrete(d, probe), str) for d in table.shapes[out])
 
 
-def _fast_row(table: ShapeTable, symbol: str, valid: SizeSet, v: int) -> SweepRow:
-    """The verdict at ``symbol = v`` read from the constraints.
+def _fast_row(result: FileResult, symbol: str, valid: SizeSet, v: int) -> SweepRow:
+    """The verdict at ``symbol = v`` read from the constraints, reported as the config says.
 
     Exact: a check that fails for every size (a channel mismatch) is an error in
     the symbolic table and fails every row; any other failing check excluded ``v``
     from its recorded set, so ``v`` lies outside the valid sizes.
     """
-    graph = table.graph
+    table, graph, config = result.table, result.graph, result.config or Config()
+    assert table is not None and graph is not None
     swept_nodes = {(c.node, c.code) for c in table.constraints}
     ids = {n.label: n.id for n in graph.nodes}
-    fixed = [d for d in table.diagnostics if (ids.get(d.node or "", -1), d.code) not in swept_nodes]
+    fixed = [
+        d for d in result.diagnostics if (ids.get(d.node or "", -1), d.code) not in swept_nodes
+    ]
     errors = _labels([d for d in fixed if d.severity == "error"], graph)
     warnings = _labels([d for d in fixed if d.severity != "error"], graph)
+    runs = True
     for c in table.constraints:
         var = c.sizes.var
         point = v if var == symbol else table.at.get(var)
-        if point is not None and point not in c.sizes:
-            (errors if c.kind == "runs" else warnings).append(f"{c.code} {c.what}")
-    ok = not table.errors and v in valid
+        if point is None or point in c.sizes:
+            continue
+        runs = runs and c.kind != "runs"
+        line = graph.nodes[c.node].pos.line
+        severity = reported_severity(config, c.code, RULES[c.code].severity, line, result.lines)
+        if severity is not None:
+            (errors if severity == "error" else warnings).append(f"{c.code} {c.what}")
     errors = list(dict.fromkeys(errors))
-    if not ok and not errors:
-        errors = _labels(table.errors, graph)
+    ok = not errors
     output = "—"
-    if ok:
+    if runs and v in valid and not table.errors:
         at = {**table.at, symbol: v}
         output = "×".join(str(concrete(d, at)) for d in table.shapes[graph.out])
-    first = next((d.message for d in table.errors), "")
+    first = next((d.message for d in result.errors), "")
     return SweepRow(
         str(v),
         ok,

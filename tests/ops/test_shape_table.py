@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import graph_of
+from skipcheck.shapes.propagate import propagate
 
 CASES = [
     # (layer yaml, input shape, expected output shape)
@@ -69,7 +70,7 @@ CASES = [
 
 def run(spec_file, layer: str, shape: list[int]):
     text = f"skipcheck: 1\ninput: {shape}\nlayers:\n  - {layer}\n"
-    table = check(build_graph(spec_file(text)))
+    table = propagate(graph_of(spec_file(text)))
     return table
 
 

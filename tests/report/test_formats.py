@@ -39,12 +39,14 @@ def test_concise(in_root: None) -> None:
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert lines[2] == (
-        f"{BROKEN}:20:9: SC101 add e2 in d2 merges 128 channels with 64 channels "
+        f"{BROKEN}:20:9: error SC101 add e2 in d2 merges 128 channels with 64 channels "
         "(running tensor vs skip e2)"
     )
     # every other shipped spec (the model zoo) validates without findings
     shipped = len(list(SPECS.glob("*.yaml")))
-    assert lines[-1] == f"Found 4 errors, 2 warnings in {shipped} files."
+    assert lines[-1] == (
+        f"Found 4 errors, 2 warnings in {shipped} files. 28 proven fixes: see `skipcheck fix FILE`."
+    )
 
 
 def test_github_annotations_are_the_default_under_actions(
@@ -71,7 +73,7 @@ def test_json_is_stable_and_complete(three_files: list[str]) -> None:
     result = runner.invoke(app, ["validate", *three_files, "--output-format", "json"])
     assert result.exit_code == 2
     doc = json.loads(result.output)
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["summary"] == {"files": 3, "errors": 4, "warnings": 2, "failed": 1}
     good, bad, junk = doc["files"]
     assert (good["status"], good["output_shape"], good["diagnostics"]) == ("ok", "1×2×388×388", [])
@@ -87,7 +89,17 @@ def test_json_is_stable_and_complete(three_files: list[str]) -> None:
     assert junk["status"] == "error" and junk["error"]["line"] == 3
     # the documented layout (docs/json-output.md); removing a key needs a new version
     assert set(doc) == {"version", "tool", "files", "summary"}
-    assert set(bad) == {"path", "status", "error", "output_shape", "diagnostics"}
+    assert set(bad) == {
+        "path",
+        "status",
+        "error",
+        "output_shape",
+        "diagnostics",
+        "input_shape",
+        "layers",
+        "totals",
+        "valid_sizes",
+    }
     assert set(first_error) == {
         "code",
         "rule",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import graph_of
 from skipcheck.rules import RULES
 from skipcheck.rules.docs import markdown, parse
+from skipcheck.shapes.propagate import propagate
 from tests.conftest import ROOT
 
 
@@ -24,8 +25,8 @@ def test_every_rule_is_in_the_reference() -> None:
 @pytest.mark.parametrize("code", list(RULES))
 def test_failing_example_triggers_the_rule_and_the_fix_does_not(code: str) -> None:
     doc = parse(RULES[code])
-    failing = check(build_graph(f"{code}-example.yaml", text=doc.example))
+    failing = propagate(graph_of(f"{code}-example.yaml", text=doc.example))
     assert code in {d.code for d in failing.diagnostics}
-    fixed = check(build_graph(f"{code}-fixed.yaml", text=doc.fixed))
+    fixed = propagate(graph_of(f"{code}-fixed.yaml", text=doc.fixed))
     assert code not in {d.code for d in fixed.diagnostics}
     assert doc.what and doc.why and doc.fix

@@ -7,10 +7,11 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import check_spec, graph_of
 from skipcheck.cli import app
 from skipcheck.errors import SkipcheckError
 from skipcheck.shapes.periodic import MAX_MODULUS, Affine
+from skipcheck.shapes.propagate import propagate
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 from skipcheck.shapes.valid import parse_bound, valid_sizes
 from tests.conftest import SPECS
@@ -107,15 +108,15 @@ def test_the_modulus_cap_is_the_documented_one() -> None:
 
 def test_a_declared_size_past_the_cap_is_compared_at_the_input(spec_file) -> None:
     text = 'skipcheck: 1\ninput: {input}\noutput: [1, 3, "H // 100000", W]\nlayers: [relu]\n'
-    symbolic = check(build_graph(spec_file(text.format(input="[1, 3, H, W]"))))
+    symbolic = propagate(graph_of(spec_file(text.format(input="[1, 3, H, W]"))))
     assert not symbolic.errors and symbolic.inexact
-    fixed = check(build_graph(spec_file(text.format(input="[1, 3, 8, 8]"))))
+    fixed = propagate(graph_of(spec_file(text.format(input="[1, 3, 8, 8]"))))
     assert [d.code for d in fixed.errors] == ["SC301"]
 
 
 def test_valid_sizes_with_an_unset_upsample_size_names_it(spec_file) -> None:
     path = spec_file("skipcheck: 1\ninput: [1, 3, 8, 8]\nlayers: [{upsample: {size: [null, 9]}}]\n")
-    report = valid_sizes(build_graph(path))
+    report = valid_sizes(check_spec(path))
     assert [d.code for d in report.size_free] == ["SC106"]
 
 
@@ -125,6 +126,6 @@ def test_broadcast_only_where_a_side_can_be_one(spec_file) -> None:
         "skipcheck: 1\ninput: [1, 1, L]\nlayers:\n"
         "  - {maxpool: 8, name: a}\n  - maxpool: 2\n  - upsample: 2\n  - mul: a\n"
     )
-    table = check(build_graph(path))
+    table = propagate(graph_of(path))
     assert not table.inexact
     assert table.valid_sizes("L").describe() == "L ≡ 0–7 (mod 16), L ≥ 16"

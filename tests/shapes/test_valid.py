@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skipcheck.check import build_graph
+from skipcheck.check import Options, check_spec
 from skipcheck.shapes.sizeset import SizeSet
 from skipcheck.shapes.valid import Enumerated, parse_bound, ranges, valid_sizes
 
@@ -31,7 +31,7 @@ layers:
 
 
 def test_unet_original() -> None:
-    report = valid_sizes(build_graph("specs/unet_original.yaml"))
+    report = valid_sizes(check_spec("specs/unet_original.yaml"))
     h, w = report.axes
     assert (h.var, w.var) == ("H", "W")
     assert h.runs.describe() == "every H ≥ 188"
@@ -43,7 +43,7 @@ def test_unet_original() -> None:
 
 
 def test_unet_add_broken_names_the_merges() -> None:
-    report = valid_sizes(build_graph("specs/unet_add_broken.yaml"))
+    report = valid_sizes(check_spec("specs/unet_add_broken.yaml"))
     h = report.axes[0]
     assert h.runs == SizeSet(h.var, 4, ((1, None), None, None, None))
     assert h.runs.smallest() == 4
@@ -56,13 +56,14 @@ def test_unet_add_broken_names_the_merges() -> None:
 
 
 def test_near_replaces_the_spec_size() -> None:
-    report = valid_sizes(build_graph("specs/unet_add_broken.yaml"), near=500)
-    assert report.ok
+    report = valid_sizes(check_spec("specs/unet_add_broken.yaml"), near=500)
+    assert 500 in report.axes[0].runs  # spatially; its channel errors hold at every size
+    assert not report.ok and [d.code for d in report.size_free] == ["SC101", "SC101"]
     assert report.axes[0].neighbours(report.axes[0].runs) == (496, 504)
 
 
 def test_anisotropic_3d_gets_one_answer_per_axis() -> None:
-    report = valid_sizes(build_graph("aniso.yaml", text=ANISO))
+    report = valid_sizes(check_spec("aniso.yaml", text=ANISO))
     d, h, w = report.axes
     assert d.runs.describe() == "every D"
     assert h.runs.describe() == "H ≡ 0 (mod 2)"
@@ -70,15 +71,16 @@ def test_anisotropic_3d_gets_one_answer_per_axis() -> None:
 
 
 def test_shared_symbol_shares_an_answer() -> None:
-    graph = build_graph("specs/unet_add_broken.yaml")
-    report = valid_sizes(graph, [1, 3, "S", "S"])
+    report = valid_sizes(
+        check_spec("specs/unet_add_broken.yaml", Options(input_shape=(1, 3, "S", "S")))
+    )
     assert [a.var for a in report.axes] == ["S"]
     assert report.axes[0].axes == (0, 1)
-    assert report.axes[0].value is None and report.ok
+    assert report.axes[0].value is None and not report.axes[0].runs.is_empty()
 
 
 def test_flatten_into_linear_falls_back_to_a_stated_bound() -> None:
-    report = valid_sizes(build_graph("flat.yaml", text=FLAT), bound=(1, 64))
+    report = valid_sizes(check_spec("flat.yaml", text=FLAT), bound=(1, 64))
     assert not report.exact
     assert any("flatten" in why for why in report.inexact)
     h = report.axes[0]
@@ -92,7 +94,7 @@ def test_flatten_into_linear_falls_back_to_a_stated_bound() -> None:
 
 def test_linear_on_one_symbolic_axis_pins_it_exactly() -> None:
     text = FLAT.replace("[1, 3, 32, 32]", "[1, 3, 32]").replace("  - flatten\n", "")
-    report = valid_sizes(build_graph("l.yaml", text=text))
+    report = valid_sizes(check_spec("l.yaml", text=text))
     assert report.exact
     assert report.axes[0].runs.describe() == "L ∈ {32, 33}"
 
@@ -137,3 +139,22 @@ def test_describe_compacts_long_residue_runs() -> None:
         tuple((1 if r == 0 else 0, None) if r in (0, 1, 2, 3, 12) else None for r in range(16)),
     )
     assert s.describe() == "H ≡ 0–3, 12 (mod 16)"
+
+
+def test_implied_lower_bounds_are_grouped() -> None:
+    """A 3D U-Net has a lower bound per conv; only the binding one (and the first that
+    fails, where torch stops) is listed — the rest are counted."""
+    result = check_spec("specs/unet3d.yaml", Options.parse(None, "1x1x8x8x8"))
+    axis = valid_sizes(result).axes[0]
+    shown = [str(s) for s in axis.deciding() if s.kind == "runs"]
+    assert shown == [
+        "conv in a2, line 26: needs every D ≥ 10",
+        "conv in s2, line 26: needs every D ≥ 92",
+    ]
+    assert len(axis.implied()) == 12
+    assert len(axis.deciding()) + len(axis.implied()) == len(axis.sources)
+
+
+def test_an_empty_requirement_reads_as_such() -> None:
+    assert SizeSet.nothing("L").needs() == "no L works"
+    assert SizeSet.everything("L").needs() == "needs every L"

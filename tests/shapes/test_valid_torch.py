@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, Phase, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from skipcheck.check import build_graph  # noqa: E402
+from skipcheck.check import check_spec  # noqa: E402
 from skipcheck.errors import SkipcheckError  # noqa: E402
 from skipcheck.shapes.valid import ValidSizes, valid_sizes  # noqa: E402
 from tests.shapes.torch_reference import brute_force  # noqa: E402
@@ -51,7 +51,7 @@ def assert_matches_torch(report: ValidSizes, lo: int, hi: int) -> None:
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
 def test_every_spec_matches_torch_over_1_to_1024(path: Path) -> None:
-    report = valid_sizes(build_graph(str(path)))
+    report = valid_sizes(check_spec(str(path)))
     # DLA-34's head flattens a map whose size depends on H and W (view(N, -1) after a
     # fixed 7x7 pool): outside the closed form, answered by enumeration — still exact here.
     assert report.exact or all("flatten" in r for r in report.inexact), report.inexact
@@ -139,8 +139,7 @@ def architectures(draw: st.DrawFn) -> str:
 )
 def test_random_architectures_match_torch(text: str) -> None:
     try:
-        graph = build_graph("random.yaml", text=text)
-        report = valid_sizes(graph)
+        report = valid_sizes(check_spec("random.yaml", text=text))
     except SkipcheckError:
         return
     if not report.exact:

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 from typer.testing import CliRunner
 
-from skipcheck.check import build_graph
+from skipcheck.check import graph_of
 from skipcheck.cli import app
 from skipcheck.errors import SkipcheckError
 
@@ -48,6 +48,13 @@ CASES = [
         51,
     ),
     ("layers:\n  - conv: {out_channels: [8], kernel_size: 3}\n", "must be a number", 5, 26),
+    ("layers:\n  - conv: {out_channels: 8.5, kernel_size: 3}\n", "whole number, not 8.5", 5, 26),
+    (
+        "layers:\n  - conv: {out_channels: base / 3, kernel_size: 3}\n",
+        "whole number, but 'base / 3' is",
+        5,
+        26,
+    ),
     ("layers:\n  - add: enc9\n", "unknown name 'enc9'", 5, 10),
     ("layers:\n  - add: later\n  - {relu: null, name: later}\n", "defined later", 5, 10),
     (
@@ -88,7 +95,7 @@ def test_spec_error_message_and_position(
 ) -> None:
     path = spec_file(HEAD + body)
     with pytest.raises(SkipcheckError) as info:
-        build_graph(path)
+        graph_of(path)
     err = info.value
     assert message in err.message
     assert err.pos is not None
@@ -147,7 +154,7 @@ def test_blocks_repeat_and_defaults(spec_file) -> None:
             """
         )
     )
-    graph = build_graph(path)
+    graph = graph_of(path)
     convs = [n for n in graph.nodes if n.op == "conv"]
     assert [n.params["out_channels"] for n in convs] == [8, 16, 32, 4, 8]
     assert [n.params["padding"] for n in convs] == [1, 1, 1, 1, 2]
@@ -171,7 +178,7 @@ def test_names_inside_blocks_are_local(spec_file) -> None:
             """
         )
     )
-    graph = build_graph(path)
+    graph = graph_of(path)
     muls = [n for n in graph.nodes if n.op == "mul"]
     assert muls[0].inputs[1] != muls[1].inputs[1]
 
@@ -182,6 +189,6 @@ def test_pad_or_interpolate_takes_one_skip(spec_file) -> None:
         "  - concat: {skip: [a, b], align: pad}\n"
     )
     with pytest.raises(SkipcheckError) as info:
-        build_graph(path)
+        graph_of(path)
     assert "give one skip" in info.value.message
     assert info.value.pos is not None and info.value.pos.line == 7

@@ -6,17 +6,18 @@ from collections.abc import Callable
 
 import torch
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import graph_of
 from skipcheck.errors import SkipcheckError
 from skipcheck.shapes.dims import concrete
+from skipcheck.shapes.propagate import propagate
 from skipcheck.torch.dryrun import DryRun, compare, errors_by_node
 from skipcheck.torch.model import Trace, concrete_input, trace
 
 
 def referee(text: str, device: str = "cpu") -> tuple[list[str], Trace]:
     """Every disagreement between skipcheck and torch on this spec (none, if all is well)."""
-    graph = build_graph("spec.yaml", text=text)
-    table = check(graph)
+    graph = graph_of("spec.yaml", text=text)
+    table = propagate(graph)
     shape = concrete_input(graph)
     seen = trace(graph, shape, device)
     run = DryRun(graph, table, seen, device, shape, errors_by_node(graph, table))
@@ -41,10 +42,10 @@ def skipcheck_says(layers: str, dims: list[int]) -> tuple[bool, tuple[int, ...] 
         f"  - {ly}\n" for ly in layers.split("\n")
     )
     try:
-        graph = build_graph("spec.yaml", text=text)
+        graph = graph_of("spec.yaml", text=text)
     except SkipcheckError:
         return False, None
-    table = check(graph)
+    table = propagate(graph)
     if table.errors:
         return False, None
     shape = tuple(concrete(d, table.at) for d in table.shapes[graph.out])

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import skipcheck
-from skipcheck.check import build_graph, check
+from skipcheck.check import Options, graph_of
 from skipcheck.errors import SkipcheckError
+from skipcheck.shapes.propagate import propagate
 from tests.conftest import SPECS
 
 torch = pytest.importorskip("torch")
@@ -60,6 +61,64 @@ head:
   - conv: {out_channels: 2, kernel_size: 1}
 """
 
+# every format-1.1 construct: stated channels, tile, pad modes, channel layernorm,
+# sub/max/mean, a branch, a block that takes its skip, several outputs
+MIXED_11 = """
+skipcheck: 1.1
+name: mixed-bag-11
+input: [1, 1, 12, 10]
+blocks:
+  gate:
+    args: [ch, skip]
+    layers:
+      - mul: {skip: skip, via: [{conv: {out_channels: 1, kernel_size: 1}}, sigmoid]}
+      - concat: skip
+      - conv: {in_channels: 2 * ch, out_channels: ch, kernel_size: 3, padding: 1, padding_mode: reflect}
+layers:
+  - tile: 4
+  - {stage: stem, layers: [{conv: {in_channels: 4, out_channels: 8, kernel_size: 3, padding: 1}}]}
+  - stage: body
+    layers:
+      - channel_layernorm
+      - residual: {body: [{conv: {out_channels: 8, kernel_size: 1}}], merge: sub}
+      - residual: {body: [{pad: {padding: 1, mode: circular}}, {crop: 1}], merge: max}
+      - mean: stem
+      - branch: {name: aux, from: stem, layers: [{pad: {padding: [1, 0, 2, 1], mode: replicate}}, {conv: {out_channels: 2, kernel_size: 1}}]}
+      - gate: {ch: 8, skip: stem}
+      - batchnorm: {num_features: 8}
+  - {conv: {out_channels: 3, kernel_size: 1}, name: seg}
+outputs:
+  - seg: [1, 3, 12, 10]
+  - aux: [1, 2, 15, 11]
+"""
+
+
+def test_build_returns_named_outputs() -> None:
+    model = skipcheck.build(MIXED_11).eval()
+    with torch.no_grad():
+        out = model(torch.randn(1, 1, 12, 10))
+    assert {k: tuple(v.shape) for k, v in out.items()} == {
+        "seg": (1, 3, 12, 10),
+        "aux": (1, 2, 15, 11),
+    }
+    assert (
+        sum(p.numel() for p in model.parameters())
+        == propagate(graph_of("m.yaml", text=MIXED_11)).total_params
+    )
+
+
+def test_build_fpn_p2_to_p6() -> None:
+    model = skipcheck.build(str(SPECS / "fpn_resnet50_outputs.yaml")).eval()
+    with torch.device("meta"):
+        out = model.to("meta")(torch.empty(1, 3, 224, 224))
+    assert {k: tuple(v.shape)[2:] for k, v in out.items()} == {
+        "P2": (56, 56),
+        "P3": (28, 28),
+        "P4": (14, 14),
+        "P5": (7, 7),
+        "P6": (4, 4),
+    }
+
 
 def load_module(path: Path, name: str):
     spec = importlib.util.spec_from_file_location(name, path)
@@ -76,7 +135,7 @@ def test_build_mirrors_the_spec() -> None:
     assert keys[:2] == ["enc1.0.double_conv.0.weight", "enc1.0.double_conv.0.bias"]
     assert "dec4.0.weight" in keys and "head.0.weight" in keys  # the transposed conv, the head
     assert "(double_conv): Module(" in str(model) and "(1): Merge('concat'" in str(model)
-    expected = check(build_graph(UNET, {"base": 8})).total_params
+    expected = propagate(graph_of(UNET, Options(params={"base": 8}))).total_params
     assert sum(p.numel() for p in model.parameters()) == expected == 485_682
     out = model(torch.zeros(1, 1, 188, 188))
     assert tuple(out.shape) == (1, 2, 4, 4)
@@ -92,17 +151,22 @@ def test_build_takes_spec_text_and_refuses_broken_specs() -> None:
 
 @pytest.mark.parametrize(
     ("text", "shape", "params"),
-    [(None, (1, 1, 188, 188), {"base": 4}), (MIXED, (2, 3, 34, 30), {})],
+    [
+        (None, (1, 1, 188, 188), {"base": 4}),
+        (MIXED, (2, 3, 34, 30), {}),
+        (MIXED_11, (1, 1, 12, 10), {}),
+    ],
 )
 def test_export_round_trip(
     tmp_path: Path, text: str | None, shape: tuple[int, ...], params: dict
 ) -> None:
-    graph = build_graph("spec.yaml", params, text=text) if text else build_graph(UNET, params)
+    options = Options(params=params)
+    graph = graph_of("spec.yaml", options, text=text) if text else graph_of(UNET, options)
     source = export_source(graph)
     assert "skipcheck" not in source.split('"""', 2)[2]  # nothing but the docstring names it
     path = tmp_path / "exported.py"
     path.write_text(source)
-    module = load_module(path, f"exported_{len(params)}")
+    module = load_module(path, f"exported_{len(params)}_{len(text or '')}")
     classes = [
         v for v in vars(module).values() if isinstance(v, type) and v.__module__ == module.__name__
     ]
@@ -115,11 +179,16 @@ def test_export_round_trip(
     exported.load_state_dict(built.state_dict())
     x = torch.randn(shape)
     with torch.no_grad():
-        assert torch.equal(exported(x), built(x))
+        mine, theirs = exported(x), built(x)
+    if isinstance(theirs, dict):
+        assert list(mine) == list(theirs)
+        assert all(torch.equal(mine[k], theirs[k]) for k in theirs)
+    else:
+        assert torch.equal(mine, theirs)
 
 
 def test_exported_code_reads_like_a_model() -> None:
-    source = export_source(build_graph(UNET))
+    source = export_source(graph_of(UNET))
     assert "class UnetOriginal(nn.Module):" in source
     assert "put(self, 'enc1.0.double_conv.0', nn.Conv2d(1, 64, 3))" in source
     assert "x = m('dec4.1')(x, enc4)  # concat 1×1024×56×56" in source
@@ -205,8 +274,8 @@ def test_residual_concat_puts_the_shortcut_first(tmp_path: Path) -> None:
         "skipcheck: 1\ninput: [1, 3, 4, 4]\nlayers:\n"
         "  - residual: {body: [{conv: {out_channels: 2, kernel_size: 1}}], merge: concat}\n"
     )
-    graph = build_graph(str(path))
-    table = check(graph)
+    graph = graph_of(str(path))
+    table = propagate(graph)
     merge = graph.nodes[graph.out]
     assert [table.shapes[i][1] for i in merge.inputs] == [3, 2]  # shortcut, then body
     x = torch.randn(1, 3, 4, 4)

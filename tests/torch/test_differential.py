@@ -23,7 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import check_spec, graph_of
+from skipcheck.shapes.propagate import propagate
 from tests.torch.archs import architecture
 
 torch = pytest.importorskip("torch")
@@ -58,10 +59,17 @@ def test_skipcheck_agrees_with_torch(text: str) -> None:
     assert disagreements(text) == [], text
 
 
+@settings(max_examples=max(EXAMPLES // 4, 100), **SETTINGS)
+@given(architecture(v11=True))
+def test_format_11_agrees_with_torch(text: str) -> None:
+    """Every format-1.1 construct (archs.py lists them) against torch, verdict and shapes."""
+    assert disagreements(text) == [], text
+
+
 @settings(max_examples=max(EXAMPLES // 10, 50), **SETTINGS)
 @given(architecture())
 def test_meta_dryrun_agrees(text: str) -> None:
-    run = dryrun(build_graph("random.yaml", text=text))
+    run = dryrun(check_spec("random.yaml", text=text))
     assert [d.what for d in run.disagreements] == [], text
 
 
@@ -88,7 +96,7 @@ REGRESSIONS = [
 def test_regressions(layer: str, shape: list[int], code: str | None) -> None:
     text = f"skipcheck: 1\ninput: {shape}\nlayers:\n  - {layer}\n"
     assert disagreements(text) == []
-    assert [d.code for d in check(build_graph("r.yaml", text=text)).errors][:1] == (
+    assert [d.code for d in propagate(graph_of("r.yaml", text=text)).errors][:1] == (
         [code] if code else []
     )
 
@@ -106,7 +114,7 @@ layers:
   - {stage: s3, layers: [{mul: {skip: s1, align: pad}}]}
 """
     assert disagreements(text) == []
-    assert [d.code for d in check(build_graph("r.yaml", text=text)).errors] == ["SC105"]
+    assert [d.code for d in propagate(graph_of("r.yaml", text=text)).errors] == ["SC105"]
 
 
 def test_regression_mul_after_center_crop_does_not_broadcast() -> None:
@@ -119,7 +127,7 @@ layers:
   - {stage: s1, layers: [{mul: {skip: input, align: center_crop}}]}
 """
     assert disagreements(text) == []
-    assert check(build_graph("r.yaml", text=text)).shape_of(2) == "1×3×1"
+    assert propagate(graph_of("r.yaml", text=text)).shape_of(2) == "1×3×1"
 
 
 # ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import math
 
 import pytest
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import graph_of
+from skipcheck.shapes.propagate import propagate
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
@@ -119,7 +120,7 @@ def test_torch_agrees_at_every_size(layers: str, rank: int, channels: int) -> No
 @pytest.mark.parametrize(("layers", "rank", "channels"), [p for p in PARAMS if p.values[1] < 3])
 def test_valid_sizes_are_exactly_where_torch_runs(layers: str, rank: int, channels: int) -> None:
     names = ["L"] if rank == 1 else ["H", "W"]
-    table = check(build_graph("spec.yaml", text=spec(layers, [1, channels, *names])))
+    table = propagate(graph_of("spec.yaml", text=spec(layers, [1, channels, *names])))
     valid = {var: table.valid_sizes(var) for var in names}
     for size in SIZES[rank]:
         _, seen = referee(spec(layers, [1, channels, *([size] * rank)]))
@@ -273,7 +274,9 @@ def test_size_one_broadcasting(spatial: list[int], k: int, op: str) -> None:
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_size_one_broadcasting_sets_are_exact(k: int) -> None:
     """``sizes`` for [maxpool: k, mul: input]: exactly the sizes torch broadcasts."""
-    table = check(build_graph("spec.yaml", text=spec(f"maxpool: {k}\n  - mul: input", [1, 2, "L"])))
+    table = propagate(
+        graph_of("spec.yaml", text=spec(f"maxpool: {k}\n  - mul: input", [1, 2, "L"]))
+    )
     valid = table.valid_sizes("L")
     assert not table.inexact
     for size in range(1, 40):

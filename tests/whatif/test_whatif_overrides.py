@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from skipcheck.check import check
+from skipcheck.check import Options, graph_of
 from skipcheck.errors import SkipcheckError
+from skipcheck.shapes.propagate import propagate
+from skipcheck.spec.overrides import Overrides
 from skipcheck.spec.yamltree import load_file
-from skipcheck.whatif import Overrides, build_with_overrides
 
 BROKEN = "specs/unet_add_broken.yaml"
 ORIGINAL = "specs/unet_original.yaml"
 
 
 def run(path: str, *sets: str) -> tuple[str, list[str], int | None]:
-    graph = build_with_overrides(path, list(sets))
-    table = check(graph)
+    graph = graph_of(path, Options.parse(list(sets), None))
+    table = propagate(graph)
     return table.shape_of(graph.out), [d.code for d in table.diagnostics], table.total_params
 
 
@@ -77,8 +78,8 @@ def test_index_by_negative_and_by_name() -> None:
 
 
 def test_override_keeps_the_source_line_for_findings() -> None:
-    graph = build_with_overrides(BROKEN, ["decoder.d2.layers[1]={concat: e2}"])
-    table = check(graph)
+    graph = graph_of(BROKEN, Options.parse(["decoder.d2.layers[1]={concat: e2}"], None))
+    table = propagate(graph)
     spatial = [d for d in table.diagnostics if d.code == "SC102"]
     assert spatial[0].pos.line == 20
 
@@ -123,6 +124,6 @@ def test_bad_paths_and_values(sets: list[str], words: list[str]) -> None:
     else:
         path = BROKEN
     with pytest.raises(SkipcheckError) as info:
-        build_with_overrides(path, sets)
+        graph_of(path, Options.parse(sets, None))
     for word in words:
         assert word in str(info.value)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from skipcheck.check import build_graph, check
+from skipcheck.check import Options, check_spec, graph_of
 from skipcheck.errors import SkipcheckError
-from skipcheck.result import FileResult
 from skipcheck.whatif.sweep import compact, parse_sweep, run_sweep
 
 ORIGINAL = "specs/unet_original.yaml"
@@ -16,9 +15,7 @@ SHUFFLE = "tests/data/whatif_shuffle.yaml"
 
 
 def verdicts(path: str, text: str, sets: list[str] | None = None) -> dict[str, str]:
-    from skipcheck.whatif import Overrides
-
-    sweep = run_sweep(path, *parse_sweep(text), Overrides.parse(sets))
+    sweep = run_sweep(path, *parse_sweep(text), Options.parse(sets, None))
     return {r.value: r.verdict for r in sweep.rows}
 
 
@@ -101,18 +98,16 @@ def test_path_sweep() -> None:
 def test_fast_input_sweep_matches_one_check_per_size(
     path: str, key: str, lo: int, hi: int, sets: list[str]
 ) -> None:
-    from skipcheck.whatif import Overrides, build_with_overrides
-
-    sweep = run_sweep(path, key, [str(v) for v in range(lo, hi + 1)], Overrides.parse(sets))
+    sweep = run_sweep(path, key, [str(v) for v in range(lo, hi + 1)], Options.parse(sets, None))
     assert sweep.fast
-    graph = build_with_overrides(path, sets) if sets else build_graph(path)
+    graph = graph_of(path, Options.parse(sets, None))
     axes = {"H": [2], "W": [3], "size": [2, 3]}[key]
     for row in sweep.rows:
         dims = list(graph.input_dims)
         for k in axes:
             dims[k] = int(row.value)
-        table = check(graph, dims)
-        result = FileResult(path, graph, table)
+        options = Options.parse(sets, "x".join(map(str, dims)))
+        result = check_spec(path, options)
         assert row.ok == result.ok, row.value
         if row.ok:
             assert row.output == result.output_shape(), row.value

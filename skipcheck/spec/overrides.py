@@ -10,7 +10,7 @@ every finding work as if the file said so; a changed value keeps the line of
 the value it replaced.
 
     >>> ov = Overrides.parse(["base=48", "input=1x3x256x256"])
-    >>> tree = ov.apply(load_file("model.yaml")[0], "model.yaml")
+    >>> tree = ov.apply(load_file("specs/unet_original.yaml")[0], "specs/unet_original.yaml")
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph
 from skipcheck.ops import MERGE_OPS, OPS
 from skipcheck.position import Position
-from skipcheck.spec.lower import LAYER_KEYS, SECTIONS, TOP_KEYS, did_you_mean, lower
-from skipcheck.spec.yamltree import YList, YMap, load_file, load_text, position_of
+from skipcheck.spec.lower import LAYER_KEYS, SECTIONS, TOP_KEYS, did_you_mean
+from skipcheck.spec.yamltree import YList, YMap, load_text, position_of
 
 _TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_\-]*)|\[\s*(-?\d+)\s*\]|(\.))")
 _STAGE_KEYS = ("stage", "layers", "expect", "description")
@@ -71,14 +70,6 @@ class Overrides:
             self.placed[_apply_one(tree, item)] = item
         return tree
 
-    def lower(self, tree: Any, file: str) -> Graph:
-        """Apply and lower; an error at a changed value names the ``--set`` that caused it."""
-        changed = self.apply(tree, file)
-        try:
-            return lower(changed, file)
-        except SkipcheckError as exc:
-            raise self.blame(exc) from None
-
     def blame(self, exc: SkipcheckError) -> SkipcheckError:
         """Name the ``--set`` whose value sits where ``exc`` points."""
         item = self.placed.get(exc.pos) if exc.pos is not None else None
@@ -87,12 +78,21 @@ class Overrides:
         return exc
 
 
-def build_with_overrides(path: str, sets: Sequence[str] | None) -> Graph:
-    """Load, apply ``--set`` options and lower: the one call other commands need.
-
-    >>> graph = build_with_overrides("specs/unet_original.yaml", ["base=32"])
-    """
-    return Overrides.parse(sets).lower(load_file(path)[0], path)
+def parse_input(text: str) -> tuple[int | str, ...]:
+    """``1x3x256x256`` (or ``N,3,H,W``) → a shape, for ``--input`` and ``--set input=``."""
+    parts = [p for p in text.replace(",", "x").replace("×", "x").split("x") if p.strip()]
+    if len(parts) < 3:
+        raise SkipcheckError(f"--input {text!r}: expected something like 1x3x256x256")
+    dims: list[int | str] = []
+    for p in parts:
+        p = p.strip()
+        if p.isdigit() and int(p) > 0:
+            dims.append(int(p))
+        elif p.isidentifier():
+            dims.append(p)
+        else:
+            raise SkipcheckError(f"--input {text!r}: {p!r} is not a positive size or a symbol")
+    return tuple(dims)
 
 
 def parse_override(text: str) -> Override:
@@ -104,8 +104,6 @@ def parse_override(text: str) -> Override:
         )
     segments = parse_path(path, text)
     if segments == ("input",) and _looks_like_shape(raw):
-        from skipcheck.check import parse_input
-
         try:
             value: Any = YList(parse_input(raw))
         except SkipcheckError as exc:

@@ -1,0 +1,252 @@
+"""What propagation learns, and the API an op's shape rule sees.
+
+``ShapeTable`` holds every node's shape, parameter count, findings and size
+constraints; ``Context`` is what an op gets while it runs: the node, the sizes
+at the concrete input, and ``check`` to report a condition. Ops depend on this
+module; the engine (``shapes/propagate.py``) depends on the ops.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from skipcheck.diagnostics import Diagnostic, Operand
+from skipcheck.graph import Graph, Node
+from skipcheck.position import Position
+from skipcheck.rules import Rule
+from skipcheck.shapes.dims import Shape, Sizes, Verdict, concrete, show
+from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A condition on one input-size symbol that some node imposes.
+
+    kind ``runs``: torch fails outside it; ``clean``: nothing is silently lost inside it.
+    """
+
+    node: int
+    code: str
+    kind: str
+    sizes: SizeSet
+    what: str  # "add at d2 (line 31)"
+
+
+@dataclass
+class ShapeTable:
+    """Everything propagation learned: shapes, parameter counts, findings, constraints."""
+
+    graph: Graph
+    at: dict[str, int]
+    axis_vars: tuple[str, ...]
+    shapes: dict[int, Shape] = field(default_factory=dict)
+    counts: dict[int, int | None] = field(default_factory=dict)
+    mult_adds: dict[int, int | None] = field(default_factory=dict)  # None: not at a concrete size
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
+    broken: set[int] = field(default_factory=set)
+    inexact: list[str] = field(default_factory=list)
+    domain: dict[str, SizeSet] = field(default_factory=dict)  # running intersection of `runs`
+    at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
+
+    def show(self, shape: Shape) -> str:
+        """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that
+        the × between axes is never read as part of it."""
+        return "×".join(_grouped(show(d, self.at)) for d in shape)
+
+    def shape_of(self, node_id: int) -> str:
+        return self.show(self.shapes[node_id]) if node_id in self.shapes else "?"
+
+    def sizes_of(self, node_id: int) -> Sizes | None:
+        """The node's shape as torch sees it at the concrete input (None while symbolic)."""
+        shape = self.shapes.get(node_id)
+        if shape is None:
+            return None
+        values = [concrete(d, self.at) for d in shape]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return None
+        return tuple(int(v) for v in values if isinstance(v, int))
+
+    @property
+    def total_params(self) -> int | None:
+        total = 0
+        for node_id, count in self.counts.items():
+            if count is None:
+                return None
+            if node_id not in self.broken:
+                total += count
+        return total
+
+    def valid_sizes(self, var: str, kind: str = "runs") -> SizeSet:
+        """The exact input sizes for ``var`` where the model runs (or runs cleanly)."""
+        if kind == "runs" and var in self.domain:
+            return self.domain[var]
+        result = SizeSet.everything(var)
+        kinds = ("runs",) if kind == "runs" else ("runs", "clean")
+        for c in self.constraints:
+            if c.sizes.var == var and c.kind in kinds:
+                try:
+                    result = result & c.sizes
+                except OutOfFragment as exc:
+                    self.inexact.append(f"{c.what}: {exc}")
+        return result
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+def _grouped(text: str) -> str:
+    return text if _ATOM.fullmatch(text) else f"({text})"
+
+
+_ATOM = re.compile(r"-?[\w']+")
+
+
+class Context:
+    """What an op's shape rule sees: the node, the concrete sizes, and ``check``."""
+
+    def __init__(self, table: ShapeTable) -> None:
+        self.table = table
+        self.node: Node = table.graph.nodes[0]
+        self.at = table.at
+        self.node_failed = False
+
+    def where(self) -> str:
+        return f"{self.node.where} (line {self.node.pos.line})"
+
+    def check(
+        self,
+        verdicts: Sequence[Verdict],
+        rule: Rule,
+        message: str,
+        *,
+        operands: Sequence[Operand] = (),
+        notes: Sequence[str] = (),
+        fatal: bool = False,
+        pos: Position | None = None,
+    ) -> bool:
+        """Report ``message`` unless every verdict holds; returns whether they hold.
+
+        A SizeSet verdict is recorded as a constraint on its symbol; it fails when
+        the concrete input lies outside it, or (for a symbolic input) when no input
+        size at all satisfies it.
+        """
+        kind = rule.kind
+        failed_axes: list[tuple[str, ...]] = []
+        for verdict in verdicts:
+            if verdict is None:
+                self.table.inexact.append(f"{self.where()}: a size left the exact fragment")
+                continue
+            if isinstance(verdict, bool):
+                if not verdict:
+                    failed_axes.append(())
+                continue
+            var = verdict.var
+            try:
+                narrowed = self._domain(var) & verdict
+            except OutOfFragment as exc:
+                # its period and the others' are too fine together: at the given size only
+                self.table.inexact.append(f"{self.where()}: {exc}")
+                if var in self.at and self.at[var] not in verdict:
+                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
+                continue
+            self.table.constraints.append(
+                Constraint(self.node.id, rule.code, kind, verdict, self.where())
+            )
+            domain = self._domain(var)
+            if kind == "runs":
+                self.table.domain[var] = domain = narrowed
+            if var in self.at:
+                if self.at[var] not in verdict:
+                    needs = "" if verdict.is_empty() else verdict.describe()
+                    failed_axes.append((var, str(self.at[var]), needs))
+            elif verdict.is_empty() or (domain & verdict).is_empty():
+                # a symbolic input fails only where no size at all passes
+                failed_axes.append((var, "", ""))
+        if not failed_axes:
+            return True
+        if fatal:
+            self.node_failed = True
+        explain = _explain([a for a in failed_axes if a], rule.severity)
+        diagnostic = Diagnostic(
+            code=rule.code,
+            severity=rule.severity,
+            pos=self.node.pos if pos is None else pos,
+            message=message,
+            node=self.node.label,
+            operands=tuple(operands),
+            notes=tuple(notes) + explain + self._block_note(),
+        )
+        self.table.diagnostics.append(diagnostic)
+        if any(value for _, value, _ in (a for a in failed_axes if a)):
+            self.table.at_size.append(diagnostic)
+        return False
+
+    def _block_note(self) -> tuple[str, ...]:
+        """Where a layer written inside a block was used: its line alone is shared by every use."""
+        calls = self.node.calls
+        if not calls:
+            return ()
+        lines = " → ".join(str(c.line) for c in calls)
+        return (
+            f"the layer is written in a block; this use comes from line{'s' * (len(calls) > 1)} {lines}",
+        )
+
+    def _domain(self, var: str) -> SizeSet:
+        return self.table.domain.get(var) or SizeSet.everything(var)
+
+    def operand(
+        self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0
+    ) -> Operand:
+        """One side of a merge: its shape and the chain of size changes along ``axis`` that made it."""
+        shape = self.table.shapes[node_id] if shape is None else shape
+        return Operand(role, self.table.show(shape), self.origin(node_id, axis))
+
+    def origin(self, node_id: int, axis: int = 0) -> str:
+        """The size changes along spatial ``axis`` (0: the first) that led to this node."""
+        nodes = self.table.graph.nodes
+        node = nodes[node_id]
+        head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
+        steps: list[str] = []
+        current = node_id
+        hops = 0
+        # a long run of same-size layers would make every merge walk the whole chain
+        while current and len(steps) < 4 and hops < 64:
+            hops += 1
+            n = nodes[current]
+            src = n.inputs[0] if n.inputs else 0
+            mine, theirs = self.table.shapes.get(current), self.table.shapes.get(src)
+            k = 2 + axis
+            if mine is not None and theirs is not None and len(mine) > k and len(theirs) > k:
+                a, b = show(theirs[k], self.at), show(mine[k], self.at)
+                if a != b:
+                    steps.append(f"{a} → {b} ({n.op}, line {n.pos.line})")
+            current = src
+        if not steps:
+            return head
+        return f"{head}: " + ", ".join(reversed(steps))
+
+
+def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
+    """Per-axis explanations, merged where the axes say the same (H and W of a square input)."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for var, value, needs in axes:
+        grouped.setdefault((value, needs.replace(var, "\0")), []).append(var)
+    out = []
+    for (value, needs), names in grouped.items():
+        subject = " = ".join(names)
+        if not value:
+            out.append(f"fails for every input size ({', '.join(names)})")
+            continue
+        verb = "fails" if severity == "error" else "happens"
+        if not needs:
+            out.append(f"{verb} at {subject} = {value}, and at every other size")
+            continue
+        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
+        out.append(
+            f"{verb} at {subject} = {value}; {'needs' if severity == 'error' else 'avoided for'} {need}"
+        )
+    return tuple(out)

@@ -1,0 +1,54 @@
+"""The package's layering: no two modules import each other, even lazily or for types."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "skipcheck"
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Every module of the package that ``name`` imports anywhere (top level, functions,
+    TYPE_CHECKING blocks)."""
+    found: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                found.add(full if full in known else base)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m in known and m != name}
+
+
+def test_no_module_pair_imports_each_other() -> None:
+    modules = _modules()
+    known = set(modules)
+    graph = {name: _imports(name, path, known) for name, path in modules.items()}
+    pairs = sorted(
+        {tuple(sorted((a, b))) for a in graph for b in graph[a] if a in graph.get(b, ())}
+    )
+    assert pairs == []
+
+
+def test_ops_do_not_depend_on_the_engine() -> None:
+    modules = _modules()
+    known = set(modules)
+    for name, path in modules.items():
+        if name.startswith("skipcheck.ops"):
+            assert "skipcheck.shapes.propagate" not in _imports(name, path, known), name
