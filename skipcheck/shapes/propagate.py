@@ -100,6 +100,8 @@ class Context:
         self.node: Node = table.graph.nodes[0]
         self.at = table.at
         self.node_failed = False
+        # every check names its input's origin, passing or not: work each one out once
+        self._origins: dict[int, str] = {}
 
     def where(self) -> str:
         return f"{self.node.where} (line {self.node.pos.line})"
@@ -191,6 +193,11 @@ class Context:
         return Operand(role, self.table.show(shape), self.origin(node_id))
 
     def origin(self, node_id: int) -> str:
+        if node_id not in self._origins:
+            self._origins[node_id] = self._origin(node_id)
+        return self._origins[node_id]
+
+    def _origin(self, node_id: int) -> str:
         nodes = self.table.graph.nodes
         node = nodes[node_id]
         head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
@@ -198,7 +205,7 @@ class Context:
         current = node_id
         hops = 0
         # a long run of same-size layers would make every merge walk the whole chain
-        while current and len(steps) < 4 and hops < 64:
+        while current and len(steps) < 4 and hops < 16:
             hops += 1
             n = nodes[current]
             src = n.inputs[0] if n.inputs else 0
