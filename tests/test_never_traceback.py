@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -55,9 +54,7 @@ CASES = {
 def test_no_traceback(tmp_path: Path, name: str, fmt: str) -> None:
     layers, shape, extra, code = CASES[name]
     path = spec(tmp_path, layers, input=shape, extra=extra)
-    start = time.monotonic()
-    result = run("validate", "--output-format", fmt, path)
-    assert time.monotonic() - start < 5
+    result = run("validate", "--output-format", fmt, path)  # a hang: TimeoutExpired
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == code, result.stdout + result.stderr
     if fmt == "json":

@@ -26,18 +26,19 @@ def pools(spec_file, kernels: tuple[int, ...], input: str = "[1, 3, H, W]") -> s
 
 
 def timed(args: list[str]) -> tuple[float, int, str]:
-    start = time.monotonic()
+    """CPU seconds, exit code, output: CPU time, because the suite shares a busy machine."""
+    start = time.process_time()
     result = runner.invoke(app, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return time.monotonic() - start, result.exit_code, result.output
+    return time.process_time() - start, result.exit_code, result.output
 
 
 def test_members_of_a_huge_set_cost_what_they_find() -> None:
     far = SizeSet("H", 1, ((2**62, 2**62),))
-    start = time.monotonic()
+    start = time.process_time()
     assert far.describe() == f"H ∈ {{{2**62}}}"
     assert list(far.members(1, 2**62)) == [2**62]
-    assert time.monotonic() - start < 0.1
+    assert time.process_time() - start < 0.1
 
 
 def test_set_periods_are_capped() -> None:
