@@ -120,7 +120,7 @@ def import_model(
     rendered = render(
         emitted, name=name, description=described, input_shape=shape, header=header
     )
-    proof = _Proof(model, caught, rendered, path, opaque)
+    proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
     report, parameters = proof.run(shape)
     return Imported(rendered.text, partial, parameters, report, time.perf_counter() - started)
 
@@ -153,7 +153,9 @@ class _Proof:
         rendered: Rendered,
         path: str,
         opaque: Mapping[str, Layer],
+        placed: set[str],
     ) -> None:
+        self.placed = placed
         self.model = model
         self.caught = caught
         self.rendered = rendered
@@ -186,7 +188,9 @@ class _Proof:
         if spec_total is None:
             raise SkipcheckError("round trip failed: the spec's parameter count is not known")
         model_total = sum(p.numel() for p in self.model.parameters())
-        called = {s.module for s in self.caught.steps if s.module is not None}
+        called = {
+            s.module for s in self.caught.steps if s.module is not None and s.id in self.placed
+        }
         opaque_model = sum(
             p.numel() for path in self.opaque for p in self.model.get_submodule(path).parameters()
         )
@@ -215,7 +219,7 @@ class _Proof:
         if opaque_model or opaque_spec:
             line += f" (OPAQUE layers: model {opaque_model:,}, spec {opaque_spec:,})"
         if unused:
-            line += f" ({unused_total:,} in modules forward never calls: {', '.join(unused[:4])})"
+            line += f" ({unused_total:,} in modules whose output reaches no output: {', '.join(unused[:4])})"
         report.append(line + (" — equal" if spec_total == model_total else " — mapped layers equal"))
         return spec_total
 

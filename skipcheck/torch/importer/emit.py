@@ -58,6 +58,7 @@ class Emitted:
     items: list[Item]
     referenced: set[str]
     steps: dict[str, Step]
+    placed: set[str]  # the steps written; the others' values reach no output
 
 
 class _Branch:
@@ -93,7 +94,7 @@ def emit(capture: Capture) -> Emitted:
             "the model's main path; format 1.0 writes one running tensor and side branches "
             "that end in a merge"
         )
-    return Emitted(top.items, emitter.referenced, steps)
+    return Emitted(top.items, emitter.referenced, steps, set(emitter.done))
 
 
 def _live(steps: dict[str, Step], output: str) -> set[str]:

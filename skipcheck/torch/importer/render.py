@@ -72,10 +72,18 @@ def _key(step: Step) -> str:
     return step.owner
 
 
-def _related(a: str, b: str) -> bool:
-    if not a or not b:
-        return a == b
-    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+def _related(stage: str, key: str) -> bool:
+    """Whether an item of module ``key`` continues the stage of module ``stage``: the same
+    module, a direct part of it (a conv block's norm-act), or the block around it closing it
+    (the merge of a residual unit, a skip connection's concat)."""
+    if stage == key:
+        return True
+    if not stage or not key:
+        return False
+    depth = key.count(".") - stage.count(".")
+    if key.startswith(stage + "."):
+        return depth == 1
+    return stage.startswith(key + ".") and depth >= -2
 
 
 def stages(items: Sequence[Item]) -> list[Stage]:
