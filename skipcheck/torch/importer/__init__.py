@@ -313,7 +313,7 @@ class _Proof:
     def built_shape(self, result: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
         from skipcheck.torch.model import build_from_graph
 
-        built = build_from_graph(result.graph, shape, device="meta")
+        built = build_from_graph(result.graph, shape, device="meta").eval()
         with torch.no_grad():
             out = built(torch.empty(*shape, device=META))
         return tuple(int(d) for d in out.shape)

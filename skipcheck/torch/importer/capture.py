@@ -108,7 +108,13 @@ def trace(model: nn.Module, opaque: Mapping[str, Layer]) -> Any:
         raise _trace_failure(model, exc) from None
     finally:
         torch.jit.isinstance = scripted_isinstance
-    return fx.GraphModule(model, graph)
+    try:
+        return fx.GraphModule(model, graph)
+    except SyntaxError as exc:  # fx writes Python from module names; odd names break it
+        raise CannotMap(
+            f"cannot be mapped: torch.fx cannot write the traced code ({exc.msg}); "
+            "a module name that is not a plain identifier?"
+        ) from None
 
 
 def _trace_failure(model: nn.Module, exc: Exception) -> CannotMap:
@@ -173,6 +179,8 @@ def _owner(node: fx.Node) -> str:
 def _fn_name(target: Any) -> str:
     if isinstance(target, str):
         return f"Tensor.{target}"
+    if isinstance(target, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)):
+        return str(target)  # a registered (custom) op: mylib.op.default
     module = getattr(target, "__module__", "") or ""
     name = getattr(target, "__name__", repr(target))
     if module.startswith("torch.nn.functional"):
