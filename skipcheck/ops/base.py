@@ -46,6 +46,7 @@ class Param:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     doc: str = ""
+    since: str = "1"  # the format version that introduced it ("1.1")
 
 
 class Op(ABC):
@@ -57,6 +58,7 @@ class Op(ABC):
     primary: ClassVar[str | None] = None  # the parameter set by `- op: value`
     aliases: ClassVar[tuple[str, ...]] = ()
     min_rank: ClassVar[int] = 1  # least number of spatial axes (0: works on [N, F])
+    since: ClassVar[str] = "1"  # the format version that introduced it ("1.1")
 
     @abstractmethod
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
@@ -75,7 +77,7 @@ class Op(ABC):
         defaults = {p.name: p.default for p in self.params}
         out: dict[str, Any] = {}
         for key in names:
-            value = node.params[key]
+            value = node.params.get(key)
             if value is None or (value == defaults[key] and type(value) is type(defaults[key])):
                 continue
             out[key] = tuple(value) if isinstance(value, list) else value

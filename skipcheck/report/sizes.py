@@ -44,21 +44,31 @@ class SizesReporter:
             else:
                 groups.append([axis])
         rank = sum(len(a.axes) for a in report.axes)
-        for group in groups:
+        if report.size_free:
+            n = len(report.size_free)
             c.print()
-            self.axis(group, rank, listing)
-        for d in report.size_free:
             c.print(
                 Text(
-                    f"note: {d.pos}: {d.code} {d.message} — no input size fixes this; "
-                    "see `skipcheck validate`",
-                    style="dim",
+                    f"no input size runs: {n} error{'s' * (n > 1)} hold{'s' * (n == 1)} at every size "
+                    "(the sizes below are what the spatial layers alone would take)",
+                    style="bold red",
                 )
             )
+            for d in report.size_free:
+                c.print(Text(f"  {d.pos}: {d.code} {d.message}", style="red"))
+        for group in groups:
+            c.print()
+            self.axis(group, rank, listing, spatial_only=bool(report.size_free))
         c.print()
         self.verdict(report)
 
-    def axis(self, group: list[AxisSizes], rank: int, listing: tuple[int, int] | None) -> None:
+    def axis(
+        self,
+        group: list[AxisSizes],
+        rank: int,
+        listing: tuple[int, int] | None,
+        spatial_only: bool = False,
+    ) -> None:
         c = self.console
         a = group[0]
         words = AXIS_WORDS.get(rank, ())
@@ -68,14 +78,21 @@ class SizesReporter:
         at = "" if a.value is None else f", at {a.value}"
         alike = "; the same rule for each" if len(group) > 1 else ""
         c.print(Text(f"{names}{at}{alike}", style="bold"))
-        self.row("runs", _closed(a.runs))
+        if spatial_only:
+            self.row("runs", "no size", style="red")
+            self.row("spatially", _closed(a.runs), "once the errors above are fixed")
+        else:
+            self.row("runs", _closed(a.runs))
         self.row("clean", _closed(a.clean), "nothing silently lost")
         if a.fixed:
             held = ", ".join(f"{v} = {x}" for v, x in a.fixed)
             self.row("", f"(searched with {held})", style="dim")
         if a.value is not None:
-            self.row(f"at {a.value}", _verdict(a))
-            self.row("nearest", _nearest(a))
+            verdict = _verdict(a)
+            if spatial_only:
+                verdict = f"fails (the errors above); spatially it {verdict}"
+            self.row(f"at {a.value}", verdict)
+            self.row("nearest", ("spatially, " if spatial_only else "") + _nearest(a))
         if listing is not None:
             lo, hi = listing
             for what, sizes in (("runs", a.runs), ("clean", a.clean)):
@@ -101,6 +118,14 @@ class SizesReporter:
         self.console.print(line)
 
     def verdict(self, report: ValidSizes) -> None:
+        if report.size_free:
+            codes = ", ".join(
+                dict.fromkeys(f"{d.code} at line {d.pos.line}" for d in report.size_free)
+            )
+            self.console.print(
+                Text(f"✗ the model runs at no input size: {codes}", style="bold red")
+            )
+            return
         failing = [a for a in report.axes if not _runs(a)]
         if not failing:
             self.console.print(

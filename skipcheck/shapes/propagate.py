@@ -135,7 +135,7 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
     if graph.output is not None and graph.out not in table.broken:
-        ctx.node = graph.nodes[-1]
+        ctx.node = graph.nodes[graph.out]
         check_declared(
             ctx,
             graph.output,
@@ -143,6 +143,16 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             graph.output_pos or graph.input_pos,
             "the output is declared",
         )
+    for output in graph.outputs:
+        if output.shape is not None and output.node not in table.broken:
+            ctx.node = graph.nodes[output.node]
+            check_declared(
+                ctx,
+                output.shape,
+                table.shapes[output.node],
+                output.pos,
+                f"output {output.name} is declared",
+            )
     if table.broken and table.at:
         _complete_constraints(table)
     _explain_nearest(table)

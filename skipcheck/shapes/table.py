@@ -165,12 +165,15 @@ class Context:
     def _domain(self, var: str) -> SizeSet:
         return self.table.domain.get(var) or SizeSet.everything(var)
 
-    def operand(self, role: str, node_id: int, shape: Shape | None = None) -> Operand:
-        """One side of a merge: its shape and the chain of size changes that made it."""
+    def operand(
+        self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0
+    ) -> Operand:
+        """One side of a merge: its shape and the chain of size changes along ``axis`` that made it."""
         shape = self.table.shapes[node_id] if shape is None else shape
-        return Operand(role, self.table.show(shape), self.origin(node_id))
+        return Operand(role, self.table.show(shape), self.origin(node_id, axis))
 
-    def origin(self, node_id: int) -> str:
+    def origin(self, node_id: int, axis: int = 0) -> str:
+        """The size changes along spatial ``axis`` (0: the first) that led to this node."""
         nodes = self.table.graph.nodes
         node = nodes[node_id]
         head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
@@ -180,8 +183,9 @@ class Context:
             n = nodes[current]
             src = n.inputs[0] if n.inputs else 0
             mine, theirs = self.table.shapes.get(current), self.table.shapes.get(src)
-            if mine is not None and theirs is not None and len(mine) > 2 and len(theirs) > 2:
-                a, b = show(theirs[2], self.at), show(mine[2], self.at)
+            k = 2 + axis
+            if mine is not None and theirs is not None and len(mine) > k and len(theirs) > k:
+                a, b = show(theirs[k], self.at), show(mine[k], self.at)
                 if a != b:
                     steps.append(f"{a} → {b} ({n.op}, line {n.pos.line})")
             current = src

@@ -173,8 +173,11 @@ class ValidSizes:
 
     @property
     def ok(self) -> bool:
-        """Every axis's size (the spec's, or --near) is one where the model runs."""
-        return all(
+        """Every axis's size (the spec's, or --near) is one where the model runs.
+
+        An error that no input size fixes (SC101 channels) means no size runs at all.
+        """
+        return not self.size_free and all(
             (a.value in a.runs) if a.value is not None else not a.runs.is_empty() for a in self.axes
         )
 

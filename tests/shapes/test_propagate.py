@@ -262,3 +262,17 @@ def test_findings_inside_a_block_name_the_use(spec_file) -> None:
     # 6 → 3 is clean; 3 → 1 drops a row: the second use, at line 10
     assert [(d.code, d.pos.line) for d in table.diagnostics] == [("SC201", 7)]
     assert "this use comes from line 10" in table.diagnostics[0].notes[-1]
+
+
+def test_origin_chain_follows_the_axis_that_disagrees() -> None:
+    text = """skipcheck: 1
+input: [1, 3, 64, 63]
+layers:
+  - {stage: e1, layers: [{conv: {out_channels: 8, kernel_size: 3, padding: 1}}]}
+  - {stage: e2, layers: [{maxpool: 2}]}
+  - {stage: d1, layers: [{upsample: 2}, {add: e1}]}
+"""
+    (error,) = propagate(graph_of("w.yaml", text=text)).errors
+    running = error.operands[0].origin
+    assert "63 → 31 (maxpool, line 5), 31 → 62 (upsample, line 6)" in running
+    assert "64 → 32" not in running  # H agrees: its chain would explain nothing
