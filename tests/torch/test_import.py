@@ -194,7 +194,7 @@ def test_interpolating_to_an_unrelated_size_is_refused() -> None:
         import_model(Odd(), (1, 3, 16, 16), name="m", source="test")
 
 
-def test_several_outputs_are_refused() -> None:
+def test_several_outputs_are_named_outputs() -> None:
     class Two(nn.Module):
         def __init__(self) -> None:
             super().__init__()
@@ -204,8 +204,18 @@ def test_several_outputs_are_refused() -> None:
         def forward(self, x: Any) -> Any:
             return self.a(x), self.b(x)
 
-    with pytest.raises(CannotMap, match="several values"):
-        import_model(Two(), (1, 3, 8, 8), name="m", source="test")
+    got = import_model(Two(), (1, 3, 8, 8), name="m", source="test")
+    assert "outputs:\n  - a  # the model's output 0\n  - b  # the model's output 1\n" in got.text
+    assert got.report[1] == "1x3x8x8: both run, output 1x4x8x8, 1x4x8x8 (the example)"
+
+
+def test_fpn_levels_are_branches_and_outputs() -> None:
+    got = imported(tv.ResNetFPN, (1, 3, 224, 224))
+    assert got.text.count("- branch:") == 3
+    assert "  - fpn_layer_blocks_3  # the model's output 3\n" in got.text
+    assert got.report[1] == (
+        "1x3x224x224: both run, output 1x64x56x56, 1x64x28x28, 1x64x14x14, 1x64x7x7 (the example)"
+    )
 
 
 MODEL_FILE = """

@@ -188,3 +188,16 @@ class ResNetFPNSegmentation(nn.Module):
         c5 = b.layer4(c4)
         features = self.fpn(OrderedDict([("0", c2), ("1", c3), ("2", c4), ("3", c5)]))
         return self.head(features["0"])
+
+
+class ResNetFPN(ResNetFPNSegmentation):
+    """torchvision's resnet_fpn_backbone without the extra P6 block: all four levels out."""
+
+    def forward(self, x: Tensor) -> dict[str, Tensor]:  # type: ignore[override]
+        b = self.body
+        x = b.maxpool(b.relu(b.bn1(b.conv1(x))))
+        c2 = b.layer1(x)
+        c3 = b.layer2(c2)
+        c4 = b.layer3(c3)
+        c5 = b.layer4(c4)
+        return self.fpn(OrderedDict([("0", c2), ("1", c3), ("2", c4), ("3", c5)]))

@@ -140,7 +140,7 @@ def _x(shape: Sequence[int]) -> str:
 @dataclass
 class Outcome:
     runs: bool
-    shape: tuple[int, ...] | None = None
+    shape: tuple[tuple[int, ...], ...] | None = None  # one per output
     at: str | None = None  # the step where torch stops
     message: str = ""
 
@@ -250,7 +250,7 @@ class _Proof:
         where = self.locate(shape)
         if where is not None:  # a zero-sized tensor inside: torch on a real device refuses
             return Outcome(False, at=where, message="a zero-sized tensor")
-        return Outcome(True, tuple(int(d) for d in out.shape))
+        return Outcome(True, _shapes(out))
 
     def locate(self, shape: tuple[int, ...]) -> str | None:
         """The step where the traced graph stops (or first makes an empty tensor)."""
@@ -286,10 +286,10 @@ class _Proof:
             mine = self.built_shape(result, shape)
             if mine != theirs.shape:
                 raise SkipcheckError(
-                    f"round trip failed at {shown}: the model gives {_x(theirs.shape or ())}, "
-                    f"skipcheck.build(spec) gives {_x(mine)}"
+                    f"round trip failed at {shown}: the model gives {_xs(theirs.shape or ())}, "
+                    f"skipcheck.build(spec) gives {_xs(mine)}"
                 )
-            return f"{shown}: both run, output {_x(mine)}" + (" (the example)" if first else "")
+            return f"{shown}: both run, output {_xs(mine)}" + (" (the example)" if first else "")
         if first:
             raise SkipcheckError(
                 f"the model does not run at the example input {shown}: {theirs.message}"
@@ -310,13 +310,25 @@ class _Proof:
         what = torch_step.module or f"{torch_step.what} in {torch_step.owner or 'the model'}"
         return f"{shown}: both fail at {what} ({errors[0].code})"
 
-    def built_shape(self, result: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+    def built_shape(self, result: Any, shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
         from skipcheck.torch.model import build_from_graph
 
         built = build_from_graph(result.graph, shape, device="meta").eval()
         with torch.no_grad():
             out = built(torch.empty(*shape, device=META))
-        return tuple(int(d) for d in out.shape)
+        return _shapes(out)
+
+
+def _shapes(out: Any) -> tuple[tuple[int, ...], ...]:
+    """The output's shapes: one tensor, or the values of a dict, tuple or list, in order."""
+    values = list(out.values()) if isinstance(out, dict) else out
+    if isinstance(values, torch.Tensor):
+        values = [values]
+    return tuple(tuple(int(d) for d in v.shape) for v in values)
+
+
+def _xs(shapes: Sequence[Sequence[int]]) -> str:
+    return ", ".join(_x(s) for s in shapes)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -57,7 +57,7 @@ class Step:
 @dataclass
 class Capture:
     steps: list[Step]
-    output: str
+    outputs: list[tuple[str, str]]  # (the model's label: a dict key or position, step id)
     graph_module: Any
     modules: dict[str, str]  # path → class name, for messages
 
@@ -176,6 +176,19 @@ def _owner(node: fx.Node) -> str:
     return str(last[0]) if isinstance(last, tuple) else str(last)
 
 
+def _binary(target: Any, method: Any) -> str | None:
+    """The spec merge an elementwise op of two tensors is, if it is one."""
+    for op, functions, methods in (
+        ("add", mapping.ADD, mapping.ADD_METHODS),
+        ("mul", mapping.MUL, mapping.MUL_METHODS),
+        ("sub", mapping.SUB, mapping.SUB_METHODS),
+        ("max", mapping.MAXIMUM, {"maximum"}),
+    ):
+        if target in functions or method in methods:
+            return op
+    return None
+
+
 def _fn_name(target: Any) -> str:
     if isinstance(target, str):
         return f"Tensor.{target}"
@@ -206,7 +219,7 @@ class _Translator:
         self.alias: dict[str, str] = {}
 
     def run(self) -> Capture:
-        output = ""
+        outputs: list[tuple[str, str]] = []
         seen_input = False
         for node in self.gm.graph.nodes:
             if node.op == "placeholder":
@@ -217,7 +230,7 @@ class _Translator:
                     )
                 continue
             if node.op == "output":
-                output = self.output(node)
+                outputs = self.outputs(node)
                 continue
             if not isinstance(self.values.get(node.name), torch.Tensor):
                 continue  # a size or a number: read by the steps that use it
@@ -226,7 +239,7 @@ class _Translator:
                 continue
             step.shape = self.shape(node.name)
             self.steps.append(step)
-        return Capture(self.steps, output, self.gm, self.modules)
+        return Capture(self.steps, outputs, self.gm, self.modules)
 
     # -- helpers -----------------------------------------------------------
     def shape(self, name: str) -> tuple[int, ...]:
@@ -246,18 +259,24 @@ class _Translator:
             return all(self.constant(v) for v in value)
         return not isinstance(value, fx.Node)
 
-    def output(self, node: fx.Node) -> str:
+    def outputs(self, node: fx.Node) -> list[tuple[str, str]]:
+        """One tensor, or a tuple, list or dict of tensors (an FPN's levels)."""
         value = node.args[0]
-        if isinstance(value, (tuple, list)) and len(value) == 1:
-            value = value[0]
-        name = self.tensor(value)
-        if name is None:
-            raise self.fail(
-                node,
-                "the output",
-                "the model returns several values (or not a tensor); a spec describes one output",
-            )
-        return name
+        if isinstance(value, dict):
+            items = [(str(k), v) for k, v in value.items()]
+        elif isinstance(value, (tuple, list)):
+            items = [(str(k), v) for k, v in enumerate(value)]
+        else:
+            items = [("", value)]
+        out = []
+        for label, v in items:
+            name = self.tensor(v)
+            if name is None:
+                raise self.fail(
+                    node, "the output", f"output {label or ''} is not a tensor of the model"
+                )
+            out.append((label, name))
+        return out
 
     # -- nodes -------------------------------------------------------------
     def step(self, node: fx.Node) -> Step | None:
@@ -304,20 +323,16 @@ class _Translator:
 
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
             return self.passthrough(node, first, name)
-        binary = (
-            "add"
-            if target in mapping.ADD or method in mapping.ADD_METHODS
-            else "mul"
-            if target in mapping.MUL or method in mapping.MUL_METHODS
-            else None
-        )
+        binary = _binary(target, method)
         if binary is not None:
             both = [t for t in tensors[:2] if t is not None]
             if len(both) == 2:
-                if self.shape(both[0]) != self.shape(both[1]) and binary == "add":
-                    raise self.fail(node, name, "adds tensors of different shapes (broadcasting)")
+                if self.shape(both[0]) != self.shape(both[1]) and binary != "mul":
+                    raise self.fail(
+                        node, name, f"{binary} of tensors of different shapes (broadcasting)"
+                    )
                 return Step(node.name, "merge", owner, name, tuple(both), op=binary)
-            if len(both) == 1 and self.constant(args[1:]):
+            if len(both) == 1 and self.constant(args[1:]) and binary != "max":
                 return self.passthrough(node, both[0], name)
             raise self.fail(node, name, "an arithmetic op that is not a merge of two tensors")
         if target in mapping.CAT:
@@ -467,7 +482,7 @@ class _Translator:
         if not self.constant(pads):
             raise self.fail(node, name, "padding computed at run time from the tensors' sizes")
         if mode != "constant":
-            raise self.fail(node, name, f"{mode} padding (format 1 pads with a constant)")
+            return layer("pad", padding=list(pads), mode=mode)
         return layer("pad", padding=list(pads), value=float(value))
 
     def reshape(self, node: fx.Node, name: str, first: str | None) -> Layer:

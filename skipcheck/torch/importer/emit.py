@@ -1,12 +1,14 @@
 """Steps (a DAG) → the spec's shape: a running tensor, merges with named skips, ``via``
-chains for side branches, stages from the module hierarchy.
+chains and named ``branch``es for side paths.
 
 The spec format runs one tensor through a list of layers; a merge brings in an earlier,
 named tensor, optionally through ``via`` layers. So every step is placed where its input
-is the running tensor; a step whose input is not (a side branch: a ResNet downsample, an
-FPN lateral, an attention gate's ``W_x``) waits until the merge that reads it, and is
-written as that merge's ``via``, recursively. A value that two branches read, or a merge
-of two side branches, cannot be written in format 1.0 and stops with a clear message.
+is the running tensor, and where a tensor forks, the running tensor follows the longest
+path to an output. A step off that path (a ResNet downsample, an FPN lateral, an
+attention gate's ``W_x``) waits until the merge that reads it and is written as that
+merge's ``via``, recursively — or, where several steps read it or it is an output, as a
+named ``branch`` (format 1.1). What still does not fit (a side path that starts from two
+places) stops with a clear message.
 """
 
 from __future__ import annotations
@@ -48,9 +50,14 @@ class Skip:
 
 @dataclass
 class Item:
+    """A layer or merge (``step``), or a named branch that computes ``step``'s value with
+    ``branch`` layers from ``branch_from``."""
+
     step: Step
     skips: list[Skip] = field(default_factory=list)
     align: str = "none"
+    branch_from: str | None = None
+    branch: list[Item] | None = None
 
 
 @dataclass
@@ -59,6 +66,8 @@ class Emitted:
     referenced: set[str]
     steps: dict[str, Step]
     placed: set[str]  # the steps written; the others' values reach no output
+    outputs: list[tuple[str, str]]  # (the model's label, step id)
+    main: bool  # one output, the running tensor at the end: no `outputs:` needed
 
 
 class _Branch:
@@ -80,26 +89,29 @@ class _Branch:
 
 
 def emit(capture: Capture) -> Emitted:
-    """Place every live step; CannotMap where format 1.0 cannot say it."""
+    """Place every live step; CannotMap where the format cannot say it."""
     steps = {s.id: s for s in capture.steps}
-    live = _live(steps, capture.output)
+    outputs = [o for _, o in capture.outputs]
+    live = _live(steps, outputs)
     order = [s for s in capture.steps if s.id in live and s.kind != "input"]
-    emitter = _Emitter(steps, order)
+    emitter = _Emitter(steps, order, outputs)
     top = _Branch(capture.steps[0].id, None)
     emitter.run(top, order)
-    if top.running != capture.output or steps[capture.output].kind == "resize":
-        last = steps[capture.output]
-        raise CannotMap(
-            f"cannot be mapped: the output ({last.what} in {last.owner or 'the model'}) is not on "
-            "the model's main path; format 1.0 writes one running tensor and side branches "
-            "that end in a merge"
-        )
-    return Emitted(top.items, emitter.referenced, steps, set(emitter.done))
+    for value in outputs:
+        if steps[value].kind == "resize":
+            raise emitter.stop(steps[value], "is an output interpolated to another's size")
+    main = len(outputs) == 1 and top.running == outputs[0]
+    if not main:
+        for value in outputs:
+            emitter.output(top, value)
+    return Emitted(
+        top.items, emitter.referenced, steps, set(emitter.done), capture.outputs, main
+    )
 
 
-def _live(steps: dict[str, Step], output: str) -> set[str]:
+def _live(steps: dict[str, Step], outputs: list[str]) -> set[str]:
     live: set[str] = set()
-    stack = [output]
+    stack = list(outputs)
     while stack:
         s = stack.pop()
         if s in live:
@@ -112,11 +124,41 @@ def _live(steps: dict[str, Step], output: str) -> set[str]:
 
 
 class _Emitter:
-    def __init__(self, steps: dict[str, Step], order: list[Step]) -> None:
+    def __init__(self, steps: dict[str, Step], order: list[Step], outputs: list[str]) -> None:
         self.steps = steps
         self.order = order
         self.done: dict[str, _Branch] = {}
         self.referenced: set[str] = set()
+        self.readers: dict[str, list[str]] = {s.id: [] for s in order}
+        for s in order:
+            for i in dict.fromkeys(s.inputs):
+                self.readers.setdefault(i, []).append(s.id)
+        self.outputs = set(outputs)
+        self.height: dict[str, int] = {}
+        for s in reversed(order):
+            self.height[s.id] = 1 + max((self.height[r] for r in self.readers[s.id]), default=0)
+
+    def output(self, top: _Branch, value: str) -> None:
+        """An output the running tensor did not end on: named where it is, or a branch."""
+        if value in self.done:
+            if not top.sees(value):
+                raise self.stop(self.steps[value], "is an output computed inside a side path")
+            if self.steps[value].kind != "input":
+                self.referenced.add(value)
+            return
+        self.branch(top, value)
+
+    def off_path(self, branch: _Branch, step: Step) -> bool:
+        """Whether the running tensor forks here and a longer path to an output goes on
+        from another reader: then this step is a side path, placed later."""
+        if branch.parent is not None:
+            return False  # a via or branch places everything its value needs
+        mine = self.height[step.id]
+        return any(
+            self.height[r] > mine
+            for r in self.readers[branch.running]
+            if r != step.id and r not in self.done and self.steps[r].kind != "merge"
+        )
 
     def run(self, branch: _Branch, todo: list[Step]) -> None:
         for step in todo:
@@ -125,8 +167,8 @@ class _Emitter:
 
     def place(self, branch: _Branch, step: Step) -> None:
         if step.kind in ("layer", "resize"):
-            if step.inputs[0] != branch.running:
-                return  # a side branch: written as the via of the merge that reads it
+            if step.inputs[0] != branch.running or self.off_path(branch, step):
+                return  # a side path: a via of the merge that reads it, or a branch
             if self.steps[branch.running].kind == "resize":
                 raise self.stop(
                     self.steps[branch.running],
@@ -148,7 +190,7 @@ class _Emitter:
             align = "interpolate"
         skips = []
         for other in others:
-            skips.append(self.skip(branch, other))
+            skips.append(self.skip(branch, other, step.id))
         if align == "interpolate":
             self.same_size(run_step, others[0])
         if len(skips) > 1 and any(s.via for s in skips):
@@ -164,7 +206,7 @@ class _Emitter:
         branch.values.add(step.id)
         self.done[step.id] = branch
 
-    def skip(self, branch: _Branch, value: str) -> Skip:
+    def skip(self, branch: _Branch, value: str, merge: str) -> Skip:
         if self.steps[value].kind == "resize":
             raise self.stop(self.steps[value], "interpolates a side branch to another's size")
         if value in self.done or self.steps[value].kind == "input":
@@ -176,8 +218,18 @@ class _Emitter:
                 )
             self.referenced.add(value)
             return Skip(value)
-        # a side branch: find the visible value it starts from, then write it as a via
         needed = self.pending_ancestors(value)
+        if any(r not in needed for v in needed - {value} for r in self.readers[v]) or any(
+            r not in needed and r not in self.done for r in self.readers[value] if r != merge
+        ) or value in self.outputs:
+            # read elsewhere too: a named branch, then a plain reference
+            self.branch(branch, value)
+            return Skip(value)
+        root, items = self.side(branch, value, needed)
+        return Skip(root, items)
+
+    def side(self, branch: _Branch, value: str, needed: set[str]) -> tuple[str, list[Item]]:
+        """The layers that compute ``value`` from one visible tensor (the root)."""
         root = self.root(branch, value, needed)
         if self.steps[root].kind == "resize":
             raise self.stop(self.steps[root], "interpolates to another tensor's size on a branch")
@@ -186,12 +238,20 @@ class _Emitter:
         if sub.running != value or any(s not in self.done for s in needed):
             raise self.stop(
                 self.steps[value],
-                "sits on a side branch that starts from two places; format 1.0 writes a side "
-                "branch as one chain of layers from one earlier tensor",
+                "sits on a side path that starts from two places; a spec writes a side path "
+                "as one chain of layers from one earlier tensor",
             )
         if root != branch.running or self.steps[root].kind == "input":
             self.referenced.add(root)
-        return Skip(root, sub.items)
+        return root, sub.items
+
+    def branch(self, branch: _Branch, value: str) -> None:
+        """A named side branch (format 1.1) computing ``value``; the running tensor stays."""
+        needed = self.pending_ancestors(value)
+        root, items = self.side(branch, value, needed)
+        branch.items.append(Item(self.steps[value], branch_from=root, branch=items))
+        branch.values.add(value)
+        self.referenced.add(value)
 
     def pending_ancestors(self, value: str) -> set[str]:
         out: set[str] = set()

@@ -46,11 +46,10 @@ def layer(op: str, **params: Any) -> Layer:
 
 
 def _conv(m: Any) -> Layer | None:
-    if m.padding_mode != "zeros":
-        return None
     padding = m.padding if isinstance(m.padding, str) else compact(m.padding)
     return layer(
         "conv",
+        in_channels=m.in_channels,
         out_channels=m.out_channels,
         kernel_size=m.kernel_size,
         stride=m.stride,
@@ -58,6 +57,7 @@ def _conv(m: Any) -> Layer | None:
         dilation=m.dilation,
         groups=m.groups,
         bias=m.bias is not None,
+        padding_mode=m.padding_mode,
     )
 
 
@@ -66,6 +66,7 @@ def _conv_transpose(m: Any) -> Layer | None:
         return None
     return layer(
         "conv_transpose",
+        in_channels=m.in_channels,
         out_channels=m.out_channels,
         kernel_size=m.kernel_size,
         stride=m.stride,
@@ -135,6 +136,7 @@ def upsample(size: Any, scale: Any, mode: str, align_corners: Any) -> Layer | No
 def _batchnorm(m: Any) -> Layer | None:
     return layer(
         "batchnorm",
+        num_features=m.num_features,
         eps=m.eps,
         momentum=m.momentum,
         affine=m.affine,
@@ -165,7 +167,9 @@ def _flatten(m: Any) -> Layer | None:
 
 
 def _linear(m: Any) -> Layer | None:
-    return layer("linear", out_features=m.out_features, bias=m.bias is not None)
+    return layer(
+        "linear", in_features=m.in_features, out_features=m.out_features, bias=m.bias is not None
+    )
 
 
 def _prelu(m: Any) -> Layer | None:
@@ -174,6 +178,13 @@ def _prelu(m: Any) -> Layer | None:
 
 def _const_pad(m: Any) -> Layer | None:
     return layer("pad", padding=list(m.padding), value=float(m.value))
+
+
+def _mode_pad(mode: str) -> Callable[[Any], Layer | None]:
+    def make(m: Any) -> Layer | None:
+        return layer("pad", padding=list(m.padding), mode=mode)
+
+    return make
 
 
 def _simple(op: str, *attrs: str) -> Callable[[Any], Layer | None]:
@@ -243,6 +254,15 @@ MODULES: dict[type, Callable[[Any], Layer | None]] = {
     nn.ConstantPad1d: _const_pad,
     nn.ConstantPad2d: _const_pad,
     nn.ConstantPad3d: _const_pad,
+    nn.ReflectionPad1d: _mode_pad("reflect"),
+    nn.ReflectionPad2d: _mode_pad("reflect"),
+    nn.ReflectionPad3d: _mode_pad("reflect"),
+    nn.ReplicationPad1d: _mode_pad("replicate"),
+    nn.ReplicationPad2d: _mode_pad("replicate"),
+    nn.ReplicationPad3d: _mode_pad("replicate"),
+    nn.CircularPad1d: _mode_pad("circular"),
+    nn.CircularPad2d: _mode_pad("circular"),
+    nn.CircularPad3d: _mode_pad("circular"),
 }
 
 
@@ -288,5 +308,8 @@ ADD = {operator.add, operator.iadd, torch.add}
 ADD_METHODS = {"add", "add_", "__add__", "__iadd__"}
 MUL = {operator.mul, operator.imul, torch.mul}
 MUL_METHODS = {"mul", "mul_", "__mul__", "__imul__"}
+SUB = {operator.sub, operator.isub, torch.sub}
+SUB_METHODS = {"sub", "sub_", "__sub__", "__isub__"}
+MAXIMUM = {torch.maximum}
 CAT = {torch.cat, torch.concat, torch.concatenate}
 SHAPE_FUNCTIONS = {getattr, operator.getitem}

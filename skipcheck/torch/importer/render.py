@@ -66,6 +66,14 @@ class Stage:
     items: list[Item] = field(default_factory=list)
 
 
+def _label(step: Step) -> str:
+    """The name a step's value gets: its module path, or its block's path and the op."""
+    if step.module is not None:
+        return identifier(step.module)
+    op = step.op or (step.layers[0][0] if step.layers else "value")
+    return identifier(f"{step.owner}.{op}" if step.owner else op)
+
+
 def _key(step: Step) -> str:
     if step.module is not None:
         return step.module.rpartition(".")[0]
@@ -114,6 +122,7 @@ class _Writer:
         self.where: dict[int, str] = {}
         self.used: set[str] = {"input"}
         self.names: dict[str, str] = {}  # step id → the name it is referenced by
+        self.branch_values = {i.step.id for i in _all_items(emitted.items) if i.branch}
 
     def unique(self, base: str) -> str:
         name, k = base, 2
@@ -129,7 +138,14 @@ class _Writer:
 
     def layer_lines(self, item: Item, indent: str, last_of_stage: str | None) -> None:
         step = item.step
-        named = step.id in self.emitted.referenced and last_of_stage is None
+        if item.branch is not None:
+            self.branch_lines(item, indent)
+            return
+        named = (
+            step.id in self.emitted.referenced
+            and last_of_stage is None
+            and step.id not in self.branch_values
+        )
         where = step.module or step.owner
         comment = f"  # {_comment(where)} ({_comment(step.what)})" if where else ""
         if step.opaque:
@@ -172,6 +188,17 @@ class _Writer:
         if named:
             self.lines.append(f"{indent}  name: {self.names[step.id]}")
 
+    def branch_lines(self, item: Item, indent: str) -> None:
+        step = item.step
+        name = self.names.get(step.id) or self.unique(_label(step))
+        self.names[step.id] = name
+        self.where[len(self.lines) + 1] = step.id
+        self.lines.append(f"{indent}- branch:")
+        self.lines.append(f"{indent}    name: {name}")
+        self.lines.append(f"{indent}    from: {self.ref(str(item.branch_from))}")
+        self.lines.append(f"{indent}    layers:")
+        self.body(item.branch or [], indent + "      ")
+
     def body(self, items: Sequence[Item], indent: str) -> None:
         for k, item in enumerate(items):
             self.name_of(item, items[k + 1 :])
@@ -179,11 +206,21 @@ class _Writer:
 
     def name_of(self, item: Item, rest: Sequence[Item]) -> None:
         step = item.step
-        if step.id not in self.emitted.referenced or step.id in self.names:
+        if step.id not in self.emitted.referenced or step.id in self.names or item.branch:
             return
         if any(r.step.id == step.id for r in rest):
             return  # a concat split in several: the name goes on its last part
-        self.names[step.id] = self.unique(identifier(step.module or step.owner or step.what))
+        self.names[step.id] = self.unique(_label(step))
+
+
+def _all_items(items: Sequence[Item]) -> list[Item]:
+    out: list[Item] = []
+    for item in items:
+        out.append(item)
+        out += _all_items(item.branch or [])
+        for skip in item.skips:
+            out += _all_items(skip.via or [])
+    return out
 
 
 def render(
@@ -199,7 +236,7 @@ def render(
     for line in header:
         w.lines.append(f"# {_comment(line)}")
     w.lines += [
-        "skipcheck: 1",
+        "skipcheck: 1.1",
         f"name: {json.dumps(name)}",
         f"description: {json.dumps(description)}",
         f"input: {scalar(list(input_shape))}",
@@ -212,11 +249,19 @@ def render(
         names.append(stage_name)
         w.lines.append(f"  - stage: {stage_name}")
         w.lines.append("    layers:")
-        last = stage.items[-1].step.id
-        w.names.setdefault(last, stage_name)
+        # a stage's value is its running tensor: its last layer or merge, never a branch
+        values = [i.step.id for i in stage.items if i.branch is None]
+        last = values[-1] if values else None
+        if last is not None:
+            w.names.setdefault(last, stage_name)
         for k, item in enumerate(stage.items):
-            is_last = item.step.id == last
+            is_last = item.step.id == last and item.branch is None
             if not is_last:
                 w.name_of(item, stage.items[k + 1 :])
             w.layer_lines(item, "      ", stage_name if is_last else None)
+    if not emitted.main:
+        w.lines.append("outputs:")
+        for label, value in emitted.outputs:
+            said = f"  # the model's output {label}" if label else ""
+            w.lines.append(f"  - {w.ref(value)}{_comment(said)}")
     return Rendered("\n".join(w.lines) + "\n", w.where, names)
