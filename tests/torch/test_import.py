@@ -329,3 +329,22 @@ def test_no_model_found_is_a_clear_error() -> None:
         load_factory("resnet18")
     with pytest.raises(SkipcheckError, match="no such file"):
         load_factory("nothere.py:build")
+
+
+def test_a_size_that_runs_only_by_broadcasting_is_reported_as_the_specs_finding() -> None:
+    class Stretch(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.down = nn.Conv2d(3, 3, 3, stride=2, padding=1)
+            self.up = nn.Upsample(scale_factor=2)
+
+        def forward(self, x: Any) -> Any:
+            return self.up(self.down(x)) + x
+
+    got = import_model(Stretch(), (1, 3, 2, 2), name="m", source="test")
+    # at 1x1 torch stretches the skip's size-1 axes to the upsampled 2x2 and runs
+    assert got.report[3] == (
+        "1x3x1x1: the model runs only by broadcasting a size-1 axis in operator.add in the "
+        "model; the spec reports it (SC102)"
+    )
+    assert got.report[2] == "1x3x3x3: both fail at operator.add in the model (SC102)"

@@ -143,6 +143,7 @@ class Outcome:
     shape: tuple[tuple[int, ...], ...] | None = None  # one per output
     at: str | None = None  # the step where torch stops
     message: str = ""
+    stretched: str | None = None  # a merge that runs only by broadcasting a size-1 axis
 
 
 class _Proof:
@@ -163,6 +164,7 @@ class _Proof:
         self.opaque = opaque
         self.steps = {s.id: s for s in caught.steps}
         self.lines = sorted(rendered.lines)
+        self.stretched: str | None = None
 
     def run(self, shape: tuple[int, ...]) -> tuple[list[str], int]:
         report: list[str] = []
@@ -250,16 +252,25 @@ class _Proof:
         where = self.locate(shape)
         if where is not None:  # a zero-sized tensor inside: torch on a real device refuses
             return Outcome(False, at=where, message="a zero-sized tensor")
-        return Outcome(True, _shapes(out))
+        return Outcome(True, _shapes(out), stretched=self.stretched)
 
     def locate(self, shape: tuple[int, ...]) -> str | None:
-        """The step where the traced graph stops (or first makes an empty tensor)."""
+        """The step where the traced graph stops (or first makes an empty tensor); notes in
+        ``stretched`` the first add/sub/max that torch runs only by broadcasting."""
         stopped: list[str] = []
         gm = self.caught.graph_module
+        merges = {s.id for s in self.caught.steps if s.kind == "merge" and s.op != "mul"}
+        proof = self
+        proof.stretched = None
 
         class Watch(torch.fx.Interpreter):  # type: ignore[misc]
             def run_node(self, n: Any) -> Any:
                 stopped[:] = [n.name]
+                if n.name in merges and proof.stretched is None:
+                    args = [self.env[a] for a in n.all_input_nodes]
+                    shapes = {tuple(a.shape) for a in args if isinstance(a, torch.Tensor)}
+                    if len(shapes) > 1:
+                        proof.stretched = n.name
                 value = super().run_node(n)
                 if isinstance(value, torch.Tensor) and value.dim() > 2 and 0 in value.shape[2:]:
                     raise RuntimeError("zero-sized")
@@ -277,6 +288,14 @@ class _Proof:
         result = self.check(shape)
         errors = result.table.errors if result.table is not None else []
         shown = _x(shape)
+        if theirs.runs and errors and theirs.stretched is not None:
+            step = self.steps[theirs.stretched]
+            if any(_same(step, self.step_at(d.pos.line)) for d in errors):
+                return (
+                    f"{shown}: the model runs only by broadcasting a size-1 axis in "
+                    f"{step.what} in {step.owner or 'the model'}; the spec reports it "
+                    f"({errors[0].code})"
+                )
         if theirs.runs:
             if errors:
                 raise SkipcheckError(

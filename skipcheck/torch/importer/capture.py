@@ -159,6 +159,15 @@ def capture(model: nn.Module, shape: Sequence[int], opaque: Mapping[str, Layer])
         values = run_traced(gm, shape)
     except Exception as exc:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        try:
+            with torch.no_grad():
+                model(torch.empty(*shape, device=META))
+        except Exception as theirs:
+            said = str(theirs).strip().splitlines()[0] if str(theirs).strip() else ""
+            raise SkipcheckError(
+                f"the model does not run at the example input {list(shape)} "
+                f"({type(theirs).__name__}: {said}); give an --input where it runs"
+            ) from None
         raise CannotMap(
             f"cannot be mapped: the traced graph does not run at the input {list(shape)} "
             f"({type(exc).__name__}: {text}); the model's forward probably branches on "
