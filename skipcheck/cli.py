@@ -544,9 +544,13 @@ def import_(
     if not all(isinstance(d, int) for d in shape):
         raise SkipcheckError(f"--input for import is an example: numbers only, not {input!r}")
     source = model.rpartition(":")[0]
-    if output is not None and os.path.exists(output):
-        if os.path.isfile(source) and os.path.samefile(output, source):
-            raise SkipcheckError(f"refusing to overwrite the model's source {source} with the spec")
+    if (
+        output is not None
+        and os.path.exists(output)
+        and os.path.isfile(source)
+        and os.path.samefile(output, source)
+    ):
+        raise SkipcheckError(f"refusing to overwrite the model's source {source} with the spec")
     imported = import_command(model, [int(d) for d in shape], args=args, opaque=opaque)
     for line in imported.report:
         typer.echo(f"  {printable(line)}", err=True)

@@ -55,9 +55,14 @@ class _Broadcasts(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         if func in _ELEMENTWISE and len(args) >= 2:
             a, b = args[0], args[1]
-            if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
-                if a.dim() > 2 and b.dim() == a.dim() and a.shape[2:] != b.shape[2:]:
-                    self.seen = True
+            if (
+                isinstance(a, torch.Tensor)
+                and isinstance(b, torch.Tensor)
+                and a.dim() > 2
+                and b.dim() == a.dim()
+                and a.shape[2:] != b.shape[2:]
+            ):
+                self.seen = True
         return func(*args, **(kwargs or {}))
 
 

@@ -52,15 +52,18 @@ def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
         path, sep, rule = raw.partition("=")
         path = path.strip()
         if not sep or not path or not rule.strip():
-            raise SkipcheckError(f"--opaque takes MODULE.PATH=LAYER (e.g. attn=identity), not {raw!r}")
+            raise SkipcheckError(
+                f"--opaque takes MODULE.PATH=LAYER (e.g. attn=identity), not {raw!r}"
+            )
         from skipcheck.spec.yamltree import load_text
 
         value = _plain(load_text(rule, "--opaque"))
+        params: dict[str, Any] = {}
         if isinstance(value, str):
-            op, params = value, {}
+            op = value
         elif isinstance(value, dict) and len(value) == 1:
-            op, params = next(iter(value.items()))
-            params = params if isinstance(params, dict) else {}
+            op, given = next(iter(value.items()))
+            params = given if isinstance(given, dict) else {}
         else:
             raise SkipcheckError(f"--opaque {path}: the rule is one spec layer, not {rule!r}")
         if op not in OPS or op in ("add", "concat", "mul"):
@@ -117,9 +120,7 @@ def import_model(
     described = f"imported from {source} at input {_x(shape)}" + (
         " (partial: see OPAQUE layers)" if partial else ""
     )
-    rendered = render(
-        emitted, name=name, description=described, input_shape=shape, header=header
-    )
+    rendered = render(emitted, name=name, description=described, input_shape=shape, header=header)
     proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
     report, parameters = proof.run(shape)
     return Imported(rendered.text, partial, parameters, report, time.perf_counter() - started)
@@ -222,17 +223,17 @@ class _Proof:
             line += f" (OPAQUE layers: model {opaque_model:,}, spec {opaque_spec:,})"
         if unused:
             line += f" ({unused_total:,} in modules whose output reaches no output: {', '.join(unused[:4])})"
-        report.append(line + (" — equal" if spec_total == model_total else " — mapped layers equal"))
-        return spec_total
+        report.append(
+            line + (" — equal" if spec_total == model_total else " — mapped layers equal")
+        )
+        return int(spec_total)
 
     def check(self, shape: tuple[int, ...]) -> Any:
         from skipcheck.check import Options, check_spec
 
         result = check_spec(self.path, Options(input_shape=shape), text=self.rendered.text)
         if result.error is not None:
-            raise SkipcheckError(
-                f"internal error: the imported spec does not load: {result.error}"
-            )
+            raise SkipcheckError(f"internal error: the imported spec does not load: {result.error}")
         return result
 
     def step_at(self, line: int) -> Any:
@@ -263,7 +264,7 @@ class _Proof:
         proof = self
         proof.stretched = None
 
-        class Watch(torch.fx.Interpreter):  # type: ignore[misc]
+        class Watch(torch.fx.Interpreter):
             def run_node(self, n: Any) -> Any:
                 stopped[:] = [n.name]
                 if n.name in merges and proof.stretched is None:

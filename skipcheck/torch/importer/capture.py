@@ -25,8 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+import skipcheck.torch.importer.mapping as mapping
 from skipcheck.errors import SkipcheckError
-from skipcheck.torch.importer import mapping
 from skipcheck.torch.importer.mapping import Layer, layer
 
 META = torch.device("meta")
@@ -99,7 +99,7 @@ def trace(model: nn.Module, opaque: Mapping[str, Layer]) -> Any:
         # "not a tensor" and silently trace the other branch (MONAI's UpCat does this)
         if isinstance(obj, fx.Proxy):
             return target_type is torch.Tensor
-        return bool(scripted_isinstance(obj, target_type))
+        return bool(scripted_isinstance(obj, target_type))  # type: ignore[no-untyped-call]
 
     torch.jit.isinstance = isinstance_
     try:
@@ -212,6 +212,15 @@ def _fn_name(target: Any) -> str:
     return f"{module}.{name}" if module else name
 
 
+def _a(node: Any) -> list[Any]:
+    """An fx node's arguments, as the loose values they are."""
+    return list(node.args)
+
+
+def _k(node: Any) -> dict[str, Any]:
+    return dict(node.kwargs)
+
+
 class _Translator:
     def __init__(
         self,
@@ -270,7 +279,7 @@ class _Translator:
 
     def outputs(self, node: fx.Node) -> list[tuple[str, str]]:
         """One tensor, or a tuple, list or dict of tensors (an FPN's levels)."""
-        value = node.args[0]
+        value = _a(node)[0]
         if isinstance(value, dict):
             items = [(str(k), v) for k, v in value.items()]
         elif isinstance(value, (tuple, list)):
@@ -301,8 +310,8 @@ class _Translator:
         path = str(node.target)
         module = self.gm.get_submodule(path)
         cls = type(module).__name__
-        inputs = [self.tensor(a) for a in node.args]
-        if len(node.args) != 1 or inputs[0] is None or node.kwargs:
+        inputs = [self.tensor(a) for a in _a(node)]
+        if len(_a(node)) != 1 or inputs[0] is None or _k(node):
             raise self.fail(node, cls, "called with more than one tensor")
         if path in self.opaque:
             got: Layer | None = self.opaque[path]
@@ -320,7 +329,7 @@ class _Translator:
         target = node.target
         name = _fn_name(target)
         method = target if node.op == "call_method" else None
-        args = list(node.args)
+        args = list(_a(node))
         tensors = [self.tensor(a) for a in args]
         first = tensors[0] if tensors else None
         owner = _owner(node)
@@ -331,7 +340,8 @@ class _Translator:
             return Step(node.name, "layer", owner, name, (first,), list(layers))
 
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
-            return self.passthrough(node, first, name)
+            self.passthrough(node, first, name)
+            return None
         binary = _binary(target, method)
         if binary is not None:
             both = [t for t in tensors[:2] if t is not None]
@@ -342,7 +352,8 @@ class _Translator:
                     )
                 return Step(node.name, "merge", owner, name, tuple(both), op=binary)
             if len(both) == 1 and self.constant(args[1:]) and binary != "max":
-                return self.passthrough(node, both[0], name)
+                self.passthrough(node, both[0], name)
+                return None
             raise self.fail(node, name, "an arithmetic op that is not a merge of two tensors")
         if target in mapping.CAT:
             return self.cat(node, name, owner)
@@ -352,20 +363,20 @@ class _Translator:
         if target in (F.interpolate, F.upsample):
             return self.interpolate(node, name, owner, first)
         if target is F.dropout or target in (F.dropout1d, F.dropout2d, F.dropout3d):
-            p = node.kwargs.get("p", args[1] if len(args) > 1 else 0.5)
+            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
             return single(layer("dropout", p=float(p)))
         if target is F.pad:
             return single(self.pad(node, name))
         if target in (torch.flatten,) or method == "flatten":
-            start = node.kwargs.get("start_dim", args[1] if len(args) > 1 else 0)
-            end = node.kwargs.get("end_dim", args[2] if len(args) > 2 else -1)
+            start = _k(node).get("start_dim", args[1] if len(args) > 1 else 0)
+            end = _k(node).get("end_dim", args[2] if len(args) > 2 else -1)
             if not self.constant([start, end]):
                 raise self.fail(node, name, "flatten over axes computed at run time")
             return single(layer("flatten", start_dim=start, end_dim=end))
         if method in ("view", "reshape") or target is torch.reshape:
             return single(self.reshape(node, name, first))
         if target in (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d):
-            size = args[1] if len(args) > 1 else node.kwargs.get("output_size")
+            size = args[1] if len(args) > 1 else _k(node).get("output_size")
             if not self.constant(size):
                 raise self.fail(node, name, "an output size computed at run time")
             sizes = size if isinstance(size, (list, tuple)) else [size]
@@ -391,21 +402,21 @@ class _Translator:
         return None
 
     def activation(self, node: fx.Node, op: str) -> Layer:
-        kwargs = dict(node.kwargs)
+        kwargs = dict(_k(node))
         kwargs.pop("inplace", None)
         extra = {"leaky_relu": "negative_slope", "elu": "alpha", "gelu": "approximate"}
         params: dict[str, Any] = {}
         if op in extra:
             key = extra[op]
-            if len(node.args) > 1:
-                params[key] = node.args[1]
+            if len(_a(node)) > 1:
+                params[key] = _a(node)[1]
             elif key in kwargs:
                 params[key] = kwargs[key]
         return layer(op, **params)
 
-    def cat(self, node: fx.Node, name: str, owner: str) -> Step:
-        items = node.args[0] if node.args else node.kwargs.get("tensors")
-        dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
+    def cat(self, node: fx.Node, name: str, owner: str) -> Step | None:
+        items = _a(node)[0] if _a(node) else _k(node).get("tensors")
+        dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
         tensors = [self.tensor(t) for t in items] if isinstance(items, (list, tuple)) else [None]
         if any(t is None for t in tensors):
             raise self.fail(node, name, "concatenates something that is not a tensor of the model")
@@ -414,12 +425,13 @@ class _Translator:
         if dim not in (1, 1 - rank):
             raise self.fail(node, name, f"concatenates on axis {dim}; spec concat is on channels")
         if len(names) == 1:
-            return self.passthrough(node, names[0], name)  # type: ignore[return-value]
+            self.passthrough(node, names[0], name)
+            return None
         return Step(node.name, "merge", owner, name, tuple(names), op="concat")
 
     def interpolate(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step:
-        args = list(node.args) + [None] * 6
-        kw = node.kwargs
+        args = list(_a(node)) + [None] * 6
+        kw = _k(node)
         size = kw.get("size", args[1])
         scale = kw.get("scale_factor", args[2])
         mode = kw.get("mode", args[3] if args[3] is not None else "nearest")
@@ -463,20 +475,20 @@ class _Translator:
             return tensors.pop(), tuple(a for p in parts if p is not None for a in p[1])
         if not isinstance(value, fx.Node):
             return None
-        if value.op == "call_function" and value.target is getattr and value.args[1] == "shape":
-            t = self.tensor(value.args[0])
+        if value.op == "call_function" and value.target is getattr and _a(value)[1] == "shape":
+            t = self.tensor(_a(value)[0])
             return None if t is None else (t, tuple(range(len(self.shape(t)))))
         if value.op == "call_method" and value.target == "size":
-            t = self.tensor(value.args[0])
+            t = self.tensor(_a(value)[0])
             if t is None:
                 return None
             rank = len(self.shape(t))
-            if len(value.args) > 1:
-                return t, (int(value.args[1]) % rank,)
+            if len(_a(value)) > 1:
+                return t, (int(_a(value)[1]) % rank,)
             return t, tuple(range(rank))
         if value.op == "call_function" and value.target is operator.getitem:
-            inner = self.axes_of(value.args[0])
-            index = value.args[1]
+            inner = self.axes_of(_a(value)[0])
+            index = _a(value)[1]
             if inner is None or isinstance(index, fx.Node):
                 return None
             picked = inner[1][index]
@@ -484,10 +496,10 @@ class _Translator:
         return None
 
     def pad(self, node: fx.Node, name: str) -> Layer:
-        args = list(node.args) + [None] * 3
-        pads = node.kwargs.get("pad", args[1])
-        mode = node.kwargs.get("mode", args[2] if args[2] is not None else "constant")
-        value = node.kwargs.get("value", args[3] if args[3] is not None else 0.0)
+        args = list(_a(node)) + [None] * 3
+        pads = _k(node).get("pad", args[1])
+        mode = _k(node).get("mode", args[2] if args[2] is not None else "constant")
+        value = _k(node).get("value", args[3] if args[3] is not None else 0.0)
         if not self.constant(pads):
             raise self.fail(node, name, "padding computed at run time from the tensors' sizes")
         if mode != "constant":
@@ -499,7 +511,7 @@ class _Translator:
             raise self.fail(node, name, "its input is not a tensor of the model")
         before, after = self.shape(first), self.shape(node.name)
         if len(after) == 2 and after[0] == before[0] and len(before) > 2:
-            dims = list(node.args[1:])
+            dims = list(_a(node)[1:])
             if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
                 dims = list(dims[0])
             # x.view(x.size(0), -1) and x.view(N, -1): the batch kept, the rest flattened
@@ -511,8 +523,8 @@ class _Translator:
         if first is None:
             raise self.fail(node, name, "its input is not a tensor of the model")
         rank = len(self.shape(first))
-        dims = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
-        keep = node.kwargs.get("keepdim", node.args[2] if len(node.args) > 2 else False)
+        dims = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else None)
+        keep = _k(node).get("keepdim", _a(node)[2] if len(_a(node)) > 2 else False)
         dims = [dims] if isinstance(dims, int) else list(dims or [])
         if sorted(d % rank for d in dims) != list(range(2, rank)):
             raise self.fail(node, name, "a mean over axes other than all spatial ones")
@@ -525,9 +537,9 @@ class _Translator:
             if fn in (F.max_pool1d, F.max_pool2d, F.max_pool3d)
             else ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
         )
-        given = dict(zip(names, node.args[1:], strict=False))
-        given.update({k: v for k, v in node.kwargs.items() if k in names})
-        if node.kwargs.get("return_indices"):
+        given = dict(zip(names, _a(node)[1:], strict=False))
+        given.update({k: v for k, v in _k(node).items() if k in names})
+        if _k(node).get("return_indices"):
             raise self.fail(node, name, "return_indices")
         if not self.constant(list(given.values())):
             raise self.fail(node, name, "pooling arguments computed at run time")
@@ -537,7 +549,7 @@ class _Translator:
         return layer(op, **given)
 
     def crop(self, node: fx.Node, name: str, first: str | None) -> Layer:
-        index = node.args[1]
+        index = _a(node)[1]
         if first is None:
             raise self.fail(node, name, "indexing something that is not a tensor of the model")
         rank = len(self.shape(first))
@@ -564,6 +576,8 @@ class _Translator:
                 break
         if not ok:
             raise self.fail(
-                node, name, "indexing that is not an equal crop of every spatial axis (x[..., m:-m])"
+                node,
+                name,
+                "indexing that is not an equal crop of every spatial axis (x[..., m:-m])",
             )
         return layer("crop", margin=mapping.compact(margins))

@@ -104,9 +104,7 @@ def emit(capture: Capture) -> Emitted:
     if not main:
         for value in outputs:
             emitter.output(top, value)
-    return Emitted(
-        top.items, emitter.referenced, steps, set(emitter.done), capture.outputs, main
-    )
+    return Emitted(top.items, emitter.referenced, steps, set(emitter.done), capture.outputs, main)
 
 
 def _live(steps: dict[str, Step], outputs: list[str]) -> set[str]:
@@ -219,9 +217,13 @@ class _Emitter:
             self.referenced.add(value)
             return Skip(value)
         needed = self.pending_ancestors(value)
-        if any(r not in needed for v in needed - {value} for r in self.readers[v]) or any(
-            r not in needed and r not in self.done for r in self.readers[value] if r != merge
-        ) or value in self.outputs:
+        if (
+            any(r not in needed for v in needed - {value} for r in self.readers[v])
+            or any(
+                r not in needed and r not in self.done for r in self.readers[value] if r != merge
+            )
+            or value in self.outputs
+        ):
             # read elsewhere too: a named branch, then a plain reference
             self.branch(branch, value)
             return Skip(value)
