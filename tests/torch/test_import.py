@@ -29,11 +29,22 @@ def test_resnet18_imports_with_torchvisions_parameter_count() -> None:
     assert got.parameters == 11_689_512  # torchvision.models.resnet18's count
     assert got.report[0] == "parameters: spec 11,689,512 · model 11,689,512 — equal"
     assert got.report[1] == "1x3x224x224: both run, output 1x1000 (the example)"
-    assert len(got.report) == 5
-    assert "  - stage: layer2_0\n" in got.text
-    # the downsample is a side branch: written as the via of the block's add
-    assert "          skip: layer1_1\n" in got.text
-    assert "# layer2.0.downsample.0 (Conv2d)" in got.text
+    assert got.report[5] == (
+        "blocks: repeated modules folded; the same shapes, parameters, findings and sizes"
+    )
+    # the BasicBlocks are two blocks (with and without a downsample), their channels and
+    # the tensor each adds as arguments
+    assert "  BasicBlock:\n    args: [ch_in, skip]\n" in got.text
+    assert "  BasicBlock_2:\n    args: [ch_in, ch, skip]\n" in got.text
+    assert (
+        "  - stage: layer2_0\n    layers:\n      - BasicBlock_2: {ch_in: 64, ch: 128, skip: layer1_1}\n"
+        in got.text
+    )
+    # the downsample is a side path: written as the via of the block's add
+    assert (
+        "        skip: skip\n        via:\n          - conv: {in_channels: ch_in, out_channels: ch, kernel_size: 1, stride: 2, bias: false}  # .downsample.0 (Conv2d)\n"
+        in got.text
+    )
 
 
 def test_resnet50_imports_quickly_with_torchvisions_parameter_count() -> None:

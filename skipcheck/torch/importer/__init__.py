@@ -120,10 +120,27 @@ def import_model(
     described = f"imported from {source} at input {_x(shape)}" + (
         " (partial: see OPAQUE layers)" if partial else ""
     )
-    rendered = render(emitted, name=name, description=described, input_shape=shape, header=header)
+    rendered = render(
+        emitted,
+        name=name,
+        description=described,
+        input_shape=shape,
+        header=header,
+        modules=caught.modules,
+    )
     proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
     report, parameters = proof.run(shape)
-    return Imported(rendered.text, partial, parameters, report, time.perf_counter() - started)
+    text = rendered.text
+    if rendered.folded is not None:
+        same = proof.same_as_folded(rendered.folded, shape)
+        if same is None:
+            text = rendered.folded
+            report.append(
+                "blocks: repeated modules folded; the same shapes, parameters, findings and sizes"
+            )
+        else:
+            report.append(f"blocks: not folded ({same})")
+    return Imported(text, partial, parameters, report, time.perf_counter() - started)
 
 
 def _has_module(model: nn.Module, path: str) -> bool:
@@ -228,10 +245,42 @@ class _Proof:
         )
         return int(spec_total)
 
-    def check(self, shape: tuple[int, ...]) -> Any:
+    def same_as_folded(self, folded: str, shape: tuple[int, ...]) -> str | None:
+        """Why the spec with blocks is not the same as the flat one, or None if it is: the
+        same output shapes, parameter count and error codes at the four sizes, and the same
+        valid sizes."""
+        from skipcheck.shapes.valid import valid_sizes
+
+        spatial = shape[2:]
+        for dims in (
+            spatial,
+            tuple(d + 1 for d in spatial),
+            tuple(max(1, d // 2) for d in spatial),
+            tuple(d * 2 for d in spatial),
+        ):
+            at = (*shape[:2], *dims)
+            flat, mine = self.check(at), self.check(at, folded)
+            for what, a, b in (
+                ("output", flat.output_shape(), mine.output_shape()),
+                ("parameters", flat.table.total_params, mine.table.total_params),
+                (
+                    "findings",
+                    sorted(d.code for d in flat.errors),
+                    sorted(d.code for d in mine.errors),
+                ),
+            ):
+                if a != b:
+                    return f"{what} at {_x(at)}: {a} vs {b}"
+        flat_sizes = [a.runs.describe() for a in valid_sizes(self.check(shape)).axes]
+        mine_sizes = [a.runs.describe() for a in valid_sizes(self.check(shape, folded)).axes]
+        if flat_sizes != mine_sizes:
+            return f"valid sizes {flat_sizes} vs {mine_sizes}"
+        return None
+
+    def check(self, shape: tuple[int, ...], text: str | None = None) -> Any:
         from skipcheck.check import Options, check_spec
 
-        result = check_spec(self.path, Options(input_shape=shape), text=self.rendered.text)
+        result = check_spec(self.path, Options(input_shape=shape), text=text or self.rendered.text)
         if result.error is not None:
             raise SkipcheckError(f"internal error: the imported spec does not load: {result.error}")
         return result

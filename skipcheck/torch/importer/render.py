@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from skipcheck.ops import OPS
 from skipcheck.torch.importer.capture import Step
 from skipcheck.torch.importer.emit import Emitted, Item, Skip
 
@@ -36,6 +37,8 @@ def scalar(value: Any) -> str:
             mantissa, exp = text.split("e")
             text = f"{mantissa}.0e{exp}"
         return text
+    if isinstance(value, Arg):
+        return str(value)
     if isinstance(value, str):
         if _BARE.match(value) and value.lower() not in _RESERVED:
             return value
@@ -113,11 +116,22 @@ class Rendered:
     text: str
     lines: dict[int, str]  # line → the step written there
     stage_names: list[str]
+    folded: str | None = None  # the same spec with repeated modules as blocks, if any
+
+
+class Arg(str):
+    """A block argument in a block's layers: written as the bare name."""
 
 
 class _Writer:
     def __init__(self, emitted: Emitted) -> None:
         self.emitted = emitted
+        # folding into blocks: every value and reference is a slot, in writing order;
+        # ``args`` replaces the slots that differ between the uses of a block
+        self.slots: list[Any] | None = None
+        self.slot_keys: list[str] = []
+        self.args: dict[int, str] = {}
+        self.blank = False  # every slot written as `_`: the shape of the text
         self.lines: list[str] = []
         self.where: dict[int, str] = {}
         self.used: set[str] = {"input"}
@@ -135,6 +149,21 @@ class _Writer:
         if self.emitted.steps[value].kind == "input":
             return "input"
         return self.names[value]
+
+    def slot(self, value: Any, key: str) -> Any:
+        if self.slots is None:
+            return value
+        self.slots.append(value)
+        self.slot_keys.append(key)
+        if self.blank:
+            return Arg("_")
+        return Arg(self.args[len(self.slots) - 1]) if len(self.slots) - 1 in self.args else value
+
+    def slotted(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {k: self.slot(v, k) for k, v in params.items()}
+
+    def refer(self, value: str) -> str:
+        return str(self.slot(self.ref(value), "skip"))
 
     def layer_lines(self, item: Item, indent: str, last_of_stage: str | None) -> None:
         step = item.step
@@ -157,6 +186,7 @@ class _Writer:
             self.where[len(self.lines) + 1] = step.id
             last = k == len(step.layers) - 1
             # a named layer is a mapping (`- relu: {}` + `name:`), a plain one may be a word
+            params = self.slotted(params)
             text = f"{op}: {scalar(params)}" if params or (named and last) else op
             self.lines.append(f"{indent}- {text}{comment}")
             if named and last:
@@ -167,12 +197,12 @@ class _Writer:
         refs = [s for s in item.skips]
         self.where[len(self.lines) + 1] = step.id
         if len(refs) == 1 and refs[0].via is None and item.align == "none":
-            self.lines.append(f"{indent}- {step.op}: {self.ref(refs[0].source)}{comment}")
+            self.lines.append(f"{indent}- {step.op}: {self.refer(refs[0].source)}{comment}")
         elif all(r.via is None for r in refs):
             args: dict[str, Any] = {
-                "skip": [self.ref(r.source) for r in refs]
+                "skip": [self.refer(r.source) for r in refs]
                 if len(refs) > 1
-                else self.ref(refs[0].source)
+                else self.refer(refs[0].source)
             }
             if item.align != "none":
                 args["align"] = item.align
@@ -180,7 +210,7 @@ class _Writer:
         else:
             via: Skip = refs[0]
             self.lines.append(f"{indent}- {step.op}:{comment}")
-            self.lines.append(f"{indent}    skip: {self.ref(via.source)}")
+            self.lines.append(f"{indent}    skip: {self.refer(via.source)}")
             if item.align != "none":
                 self.lines.append(f"{indent}    align: {item.align}")
             self.lines.append(f"{indent}    via:")
@@ -195,7 +225,7 @@ class _Writer:
         self.where[len(self.lines) + 1] = step.id
         self.lines.append(f"{indent}- branch:")
         self.lines.append(f"{indent}    name: {name}")
-        self.lines.append(f"{indent}    from: {self.ref(str(item.branch_from))}")
+        self.lines.append(f"{indent}    from: {self.refer(str(item.branch_from))}")
         self.lines.append(f"{indent}    layers:")
         self.body(item.branch or [], indent + "      ")
 
@@ -230,23 +260,21 @@ def render(
     description: str,
     input_shape: Sequence[int],
     header: Sequence[str] = (),
+    modules: Mapping[str, str] | None = None,
 ) -> Rendered:
-    """The spec text, and which step each line of it writes."""
+    """The spec text, which step each line of it writes, and the text with blocks."""
     w = _Writer(emitted)
-    for line in header:
-        w.lines.append(f"# {_comment(line)}")
-    w.lines += [
+    top = [f"# {_comment(line)}" for line in header] + [
         "skipcheck: 1.1",
         f"name: {json.dumps(name)}",
         f"description: {json.dumps(description)}",
         f"input: {scalar(list(input_shape))}",
-        "layers:",
     ]
-    names: list[str] = []
+    w.lines += [*top, "layers:"]
+    written: list[_Written] = []
     for stage in stages(emitted.items):
         first = stage.items[0].step
         stage_name = w.unique(identifier(stage.key or first.module or first.owner or "stem"))
-        names.append(stage_name)
         w.lines.append(f"  - stage: {stage_name}")
         w.lines.append("    layers:")
         # a stage's value is its running tensor: its last layer or merge, never a branch
@@ -254,14 +282,152 @@ def render(
         last = values[-1] if values else None
         if last is not None:
             w.names.setdefault(last, stage_name)
-        for k, item in enumerate(stage.items):
-            is_last = item.step.id == last and item.branch is None
-            if not is_last:
-                w.name_of(item, stage.items[k + 1 :])
-            w.layer_lines(item, "      ", stage_name if is_last else None)
+        begin = len(w.lines)
+        _stage_body(w, stage, last, stage_name)
+        written.append(_Written(stage, stage_name, last, w.lines[begin:]))
+    tail: list[str] = []
     if not emitted.main:
-        w.lines.append("outputs:")
+        tail.append("outputs:")
         for label, value in emitted.outputs:
             said = f"  # the model's output {label}" if label else ""
-            w.lines.append(f"  - {w.ref(value)}{_comment(said)}")
-    return Rendered("\n".join(w.lines) + "\n", w.where, names)
+            tail.append(f"  - {w.ref(value)}{_comment(said)}")
+    w.lines += tail
+    folded = _fold(w, written, modules or {}, top, tail)
+    return Rendered("\n".join(w.lines) + "\n", w.where, [x.name for x in written], folded)
+
+
+@dataclass
+class _Written:
+    stage: Stage
+    name: str
+    last: str | None
+    lines: list[str]
+
+
+def _stage_body(w: _Writer, stage: Stage, last: str | None, stage_name: str) -> None:
+    for k, item in enumerate(stage.items):
+        is_last = item.step.id == last and item.branch is None
+        if not is_last:
+            w.name_of(item, stage.items[k + 1 :])
+        w.layer_lines(item, "      ", stage_name if is_last else None)
+
+
+_ARG_NAMES = {
+    "in_channels": "ch_in",
+    "num_features": "ch",
+    "out_channels": "ch",
+    "in_features": "ch_in",
+    "out_features": "ch",
+    "kernel_size": "k",
+    "num_groups": "groups",
+}
+
+
+def _fold(
+    w: _Writer,
+    written: list[_Written],
+    modules: Mapping[str, str],
+    top: list[str],
+    tail: list[str],
+) -> str | None:
+    """Stages of one module class written alike, but for numbers and the tensors they read,
+    become one block with those as arguments. None when no two stages fold."""
+    groups: dict[tuple[str, str], list[tuple[_Written, list[Any]]]] = {}
+    for x in written:
+        if any(line.lstrip().startswith("name:") for line in x.lines):
+            continue  # a name inside would be local to each use of the block
+        if len(x.stage.items) < 2:
+            continue  # a block of one layer reads worse than the layer
+        shape, slots = _template(w, x)
+        cls = modules.get(x.stage.key, "")
+        if cls:
+            groups.setdefault((cls, shape), []).append((x, slots))
+    blocks: list[str] = []
+    calls: dict[str, str] = {}
+    used = set(w.used)
+    for (cls, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        args = _arguments([slots for _, slots in members])
+        if args is None:
+            continue
+        block, k = identifier(cls), 2
+        while block in used or block in OPS or block in ("residual", "stage", "branch"):
+            block, k = f"{identifier(cls)}_{k}", k + 1
+        used.add(block)
+        template = _template_lines(w, members[0][0], {i: a for i, a in args.items()})
+        names = list(dict.fromkeys(args.values()))
+        blocks.append(f"  {block}:")
+        blocks.append(f"    args: {scalar([Arg(n) for n in names])}")
+        blocks.append("    layers:")
+        blocks += [line[2:] for line in template]
+        for x, slots in members:
+            given = {n: slots[i][1] for i, n in args.items()}
+            values = {n: (Arg(v) if isinstance(v, str) else v) for n, v in given.items()}
+            calls[x.name] = f"      - {block}: {scalar(values)}" if values else f"      - {block}"
+    if not calls:
+        return None
+    out = [*top, "blocks:", *blocks, "layers:"]
+    for x in written:
+        out.append(f"  - stage: {x.name}")
+        out.append("    layers:")
+        out += [calls[x.name]] if x.name in calls else x.lines
+    return "\n".join(out + tail) + "\n"
+
+
+def _template(w: _Writer, x: _Written) -> tuple[str, list[tuple[str, Any]]]:
+    """The stage's text with every value and reference blanked, and those values."""
+    lines, slots = _rewrite(w, x, {}, blank=True)
+    return "\n".join(re.sub(r"  # .*$", "", line) for line in lines), slots
+
+
+def _template_lines(w: _Writer, x: _Written, args: dict[int, str]) -> list[str]:
+    lines, _ = _rewrite(w, x, args)
+    key = x.stage.key
+    if not key:
+        return lines
+    # module paths relative to the block's own module: `# .conv1 (Conv2d)`
+    return [line.replace(f"# {key}.", "# .").replace(f"# {key} (", "# (") for line in lines]
+
+
+def _rewrite(
+    w: _Writer, x: _Written, args: dict[int, str], blank: bool = False
+) -> tuple[list[str], list[tuple[str, Any]]]:
+    saved = (w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank)
+    w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank = [], {}, [], [], dict(args), blank
+    try:
+        _stage_body(w, x.stage, x.last, x.name)
+        return w.lines, list(zip(w.slot_keys, w.slots or [], strict=True))
+    finally:
+        w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank = saved
+
+
+def _arguments(members: list[list[tuple[str, Any]]]) -> dict[int, str] | None:
+    """Slot → argument name, for the slots whose values differ between the uses (one
+    argument for slots that differ alike); None where a differing value is not a whole
+    number or a tensor's name."""
+    out: dict[int, str] = {}
+    by_values: dict[tuple[Any, ...], str] = {}
+    taken: set[str] = set()
+    for i in range(len(members[0])):
+        values = tuple(m[i][1] for m in members)
+        if all(v == values[0] and type(v) is type(values[0]) for v in values):
+            continue
+        if not all(
+            isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in values
+        ):
+            return None
+        if len({type(v) for v in values}) > 1:
+            return None
+        if values in by_values:
+            out[i] = by_values[values]
+            continue
+        key = members[0][i][0]
+        base = "skip" if isinstance(values[0], str) else _ARG_NAMES.get(key, key)
+        arg, k = base, 2
+        while arg in taken:
+            arg, k = f"{base}{k}", k + 1
+        taken.add(arg)
+        by_values[values] = arg
+        out[i] = arg
+    return out
