@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
+from skipcheck.position import yaml_lines
 from skipcheck.rules import RULES
 from skipcheck.shapes.table import ShapeTable
 
@@ -38,7 +39,7 @@ class FileResult:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return yaml_lines(self.text)
 
     @property
     def errors(self) -> list[Diagnostic]:

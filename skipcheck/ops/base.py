@@ -68,6 +68,13 @@ class Op(ABC):
         """Learnable parameters (None where a size is symbolic)."""
         return 0
 
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        """Multiply-adds of one forward pass at concrete shapes, as torch counts them:
+        ``torch.utils.flop_counter.FlopCounterMode`` reports twice this (a FLOP each for the
+        multiply and the add) and counts only convolutions and matrix products — so norms,
+        activations, pools, resizes and merges cost nothing here either."""
+        return 0
+
     @abstractmethod
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         """The torch layer for this node, given the real (concrete) input shapes."""

@@ -145,6 +145,11 @@ class Conv(Op):
         groups = int(p["groups"])
         return c_out * (c_in // groups) * math.prod(k) + (c_out if p["bias"] else 0)
 
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        # one weight application per output element; the bias add is not counted by torch
+        k = per_axis(node, "kernel_size", len(out) - 2)
+        return math.prod(out) * (inputs[0][1] // int(node.params["groups"])) * math.prod(k)
+
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         p = node.params
         kwargs = self.torch_kwargs(
@@ -203,6 +208,12 @@ class ConvTranspose(Op):
         return c_in * int(p["out_channels"] // p["groups"]) * math.prod(k) + (
             p["out_channels"] if p["bias"] else 0
         )
+
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        # the transpose scatters each *input* element through the kernel
+        k = per_axis(node, "kernel_size", len(out) - 2)
+        c_out = int(node.params["out_channels"]) // int(node.params["groups"])
+        return math.prod(inputs[0]) * c_out * math.prod(k)
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         p = node.params

@@ -92,6 +92,9 @@ class Linear(Op):
             return None
         return int(f_in * f_out + (f_out if node.params["bias"] else 0))
 
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        return math.prod(inputs[0]) * int(node.params["out_features"])
+
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         args = (taken(node, "in_features", inputs[0][-1]), node.params["out_features"])
         return TorchLayer("nn.Linear", args, self.torch_kwargs(node, "bias"))

@@ -153,10 +153,12 @@ class Merge(Op):
                     guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at)
                     for s, r in zip(skip[2:], run[2:], strict=False)
                 ]
+                # the cropped skip keeps its own channels and takes the running tensor's size
+                cropped = ctx.table.show((*skip[:2], *run[2:]))
                 ctx.check(
                     [divisible(m, 2) for m in margins],
                     CROP_ASYMMETRIC,
-                    f"center crop in {node.where} ({ctx.table.show(skip)} → {ctx.table.show(run)}) has an odd margin: "
+                    f"center crop in {node.where} ({ctx.table.show(skip)} → {cropped}) has an odd margin: "
                     "one side loses a row more than the other",
                     operands=operands,
                 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from skipcheck.errors import SkipcheckError
 from skipcheck.result import FileResult
@@ -31,7 +31,9 @@ class Reporter(Protocol):
 
 
 class ReporterFactory(Protocol):
-    def __call__(self, stream: TextIO | None = None, quiet: bool = False) -> Reporter: ...
+    def __call__(
+        self, stream: TextIO | None = None, quiet: bool = False, **options: Any
+    ) -> Reporter: ...
 
 
 def reporter_for(name: str) -> ReporterFactory:

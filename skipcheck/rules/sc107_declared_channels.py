@@ -34,4 +34,4 @@ NAME = "declared-channels"
 SEVERITY = "error"
 SUMMARY = "a layer's stated in_channels / num_features / in_features differ from its input"
 SIZE_FREE = True
-FIXES: tuple[str, ...] = ()
+FIXES = ("declared",)

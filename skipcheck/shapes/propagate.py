@@ -16,7 +16,7 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.position import Position
-from skipcheck.rules import DECLARED_SHAPE, OP_INPUT
+from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
 from skipcheck.shapes import declared as decl
 from skipcheck.shapes.dims import Opaque, Shape, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
@@ -105,6 +105,7 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
     table = ShapeTable(graph, at, axis_vars)
     table.shapes[0] = shape
     table.counts[0] = 0
+    table.mult_adds[0] = 0
     ctx = Context(table)
     for node in graph.nodes[1:]:
         if any(i in table.broken for i in node.inputs):
@@ -132,6 +133,10 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             continue
         table.shapes[node.id] = out
         table.counts[node.id] = op.count(node, [_at(s, at) for s in inputs], _at(out, at))
+        sizes = [table.sizes_of(i) for i in (*node.inputs, node.id)]
+        table.mult_adds[node.id] = (
+            None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
+        )
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
     if graph.output is not None and graph.out not in table.broken:
@@ -220,8 +225,10 @@ def _explain_nearest(table: ShapeTable) -> None:
         notes.append(
             f"the whole model runs for {desc.replace(chr(0), ', '.join(names))}; nearest to {subject} = {x}: {near}"
         )
-    if not notes:
-        return
+    if not notes or any(
+        d.severity == "error" and RULES[d.code].size_free for d in table.diagnostics
+    ):
+        return  # a finding no input size fixes: the model runs for no size at all
     for d in table.diagnostics:
         if d.severity == "error" and any(d is f for f in table.at_size):
             d.notes = d.notes + tuple(notes)

@@ -8,6 +8,7 @@ module; the engine (``shapes/propagate.py``) depends on the ops.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from skipcheck.diagnostics import Diagnostic, Operand
 from skipcheck.graph import Graph, Node
 from skipcheck.position import Position
 from skipcheck.rules import Rule
-from skipcheck.shapes.dims import Shape, Verdict, show
+from skipcheck.shapes.dims import Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import SizeSet
 
 
@@ -42,6 +43,7 @@ class ShapeTable:
     axis_vars: tuple[str, ...]
     shapes: dict[int, Shape] = field(default_factory=dict)
     counts: dict[int, int | None] = field(default_factory=dict)
+    mult_adds: dict[int, int | None] = field(default_factory=dict)  # None: not at a concrete size
     diagnostics: list[Diagnostic] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
     broken: set[int] = field(default_factory=set)
@@ -50,10 +52,22 @@ class ShapeTable:
     at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
 
     def show(self, shape: Shape) -> str:
-        return "×".join(show(d, self.at) for d in shape)
+        """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that
+        the × between axes is never read as part of it."""
+        return "×".join(_grouped(show(d, self.at)) for d in shape)
 
     def shape_of(self, node_id: int) -> str:
         return self.show(self.shapes[node_id]) if node_id in self.shapes else "?"
+
+    def sizes_of(self, node_id: int) -> Sizes | None:
+        """The node's shape as torch sees it at the concrete input (None while symbolic)."""
+        shape = self.shapes.get(node_id)
+        if shape is None:
+            return None
+        values = [concrete(d, self.at) for d in shape]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return None
+        return tuple(int(v) for v in values if isinstance(v, int))
 
     @property
     def total_params(self) -> int | None:
@@ -79,6 +93,13 @@ class ShapeTable:
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
+
+
+def _grouped(text: str) -> str:
+    return text if _ATOM.fullmatch(text) else f"({text})"
+
+
+_ATOM = re.compile(r"-?[\w']+")
 
 
 class Context:
@@ -129,7 +150,8 @@ class Context:
                 self.table.domain[var] = domain = domain & verdict
             if var in self.at:
                 if self.at[var] not in verdict:
-                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
+                    needs = "" if verdict.is_empty() else verdict.describe()
+                    failed_axes.append((var, str(self.at[var]), needs))
             elif verdict.is_empty() or (domain & verdict).is_empty():
                 # a symbolic input fails only where no size at all passes
                 failed_axes.append((var, "", ""))
@@ -205,8 +227,11 @@ def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
         if not value:
             out.append(f"fails for every input size ({', '.join(names)})")
             continue
-        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
         verb = "fails" if severity == "error" else "happens"
+        if not needs:
+            out.append(f"{verb} at {subject} = {value}, and at every other size")
+            continue
+        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
         out.append(
             f"{verb} at {subject} = {value}; {'needs' if severity == 'error' else 'avoided for'} {need}"
         )

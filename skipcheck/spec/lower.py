@@ -897,7 +897,9 @@ class _Lowerer:
         v = self.number(value, env, pos, what)
         if isinstance(v, float):
             if not v.is_integer():
-                raise SkipcheckError(f"{what} must be a whole number, but {value!r} is {v:g}", pos)
+                # an expression is shown with its value; a number as written says it all
+                shown = f"but {value!r} is {v:g}" if isinstance(value, str) else f"not {v:g}"
+                raise SkipcheckError(f"{what} must be a whole number, {shown}", pos)
             v = int(v)
         if minimum is not None and v < minimum:
             raise SkipcheckError(f"{what} must be at least {minimum}, not {v}", pos)
