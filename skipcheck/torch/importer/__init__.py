@@ -45,7 +45,7 @@ def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
     {'encoder.attn': ('identity', {})}
     """
     from skipcheck.ops import OPS
-    from skipcheck.torch.importer.load import _plain
+    from skipcheck.torch.importer.load import plain
 
     out: dict[str, Layer] = {}
     for raw in values or []:
@@ -57,7 +57,7 @@ def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
             )
         from skipcheck.spec.yamltree import load_text
 
-        value = _plain(load_text(rule, "--opaque"))
+        value = plain(load_text(rule, "--opaque"))
         params: dict[str, Any] = {}
         if isinstance(value, str):
             op = value

@@ -26,18 +26,18 @@ def parse_args(text: str | None) -> dict[str, Any]:
         return {}
     from skipcheck.spec.yamltree import load_text
 
-    value = _plain(load_text(text, "--args"))
+    value = plain(load_text(text, "--args"))
     if not isinstance(value, dict):
         raise SkipcheckError(f"--args must be a YAML mapping like {{in_channels: 1}}, not {text!r}")
     return value
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """The loader's positioned containers as plain dicts and lists."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
