@@ -359,3 +359,34 @@ def test_a_size_that_runs_only_by_broadcasting_is_reported_as_the_specs_finding(
         "model; the spec reports it (SC102)"
     )
     assert got.report[2] == "1x3x3x3: both fail at operator.add in the model (SC102)"
+
+
+def test_cli_opaque_marks_the_written_spec_partial(tmp_path: Path) -> None:
+    src = tmp_path / "gated.py"
+    src.write_text(
+        "import torch\n"
+        "from torch import nn\n"
+        "class Gate(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        return x * torch.softmax(x.flatten(2), -1).view_as(x)\n"
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, 4, 3, padding=1)\n"
+        "        self.gate = Gate()\n"
+        "    def forward(self, x):\n"
+        "        return self.gate(self.conv(x))\n"
+    )
+    out = tmp_path / "gated.yaml"
+    refused = runner.invoke(app, ["import", f"{src}:M", "-i", "1x3x8x8", "-o", str(out)])
+    assert refused.exit_code == 2
+    assert "in gate (Gate)" in refused.output and "--opaque gate=identity" in refused.output
+    args = ["import", f"{src}:M", "-i", "1x3x8x8", "-o", str(out), "--opaque", "gate=identity"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "warning: the spec is partial (layers marked OPAQUE)" in result.output
+    text = out.read_text()
+    assert "# PARTIAL: layers marked OPAQUE are stated by --opaque" in text
+    assert "- identity  # gate (Gate) OPAQUE" in text
+    bad = runner.invoke(app, [*args[:-1], "nothere=identity"])
+    assert bad.exit_code == 2 and "--opaque names no module of the model: nothere" in bad.output
