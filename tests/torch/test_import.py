@@ -201,7 +201,9 @@ def test_interpolating_to_an_unrelated_size_is_refused() -> None:
             # the same size as x, but not by a rule the importer can show
             return up + self.pool(self.side(x))
 
-    with pytest.raises(CannotMap, match="interpolates to"):
+    with pytest.raises(
+        CannotMap, match="F.interpolate resizes to the size of a tensor that is not"
+    ):
         import_model(Odd(), (1, 3, 16, 16), name="m", source="test")
 
 
@@ -390,3 +392,35 @@ def test_cli_opaque_marks_the_written_spec_partial(tmp_path: Path) -> None:
     assert "- identity  # gate (Gate) OPAQUE" in text
     bad = runner.invoke(app, [*args[:-1], "nothere=identity"])
     assert bad.exit_code == 2 and "--opaque names no module of the model: nothere" in bad.output
+
+
+@pytest.mark.parametrize("bilinear", [False, True], ids=["transposed", "bilinear"])
+def test_milesial_unet_pads_to_the_skip(bilinear: bool) -> None:
+    from tests.torch import unet_models
+
+    got = imported(unet_models.UNet, (1, 3, 256, 256), bilinear=bilinear)
+    # F.pad(x1, [diffX // 2, diffX - diffX // 2, ...]) then torch.cat([x2, x1]): align: pad
+    assert "concat: {skip: skip, align: pad}" in got.text
+    assert "  - stage: up1\n    layers:\n      - Up" in got.text
+    assert got.parameters == (17_263_042 if bilinear else 31_037_698)
+    model = instantiate(unet_models.UNet, {"bilinear": bilinear, "width": 2})
+    narrow = import_model(model, (1, 3, 32, 32), name="m", source="test")
+    cpu = unet_models.UNet(bilinear=bilinear, width=2)
+    assert_sizes_match(narrow.text, cpu, (1, 3, 32, 32))
+
+
+def test_padding_by_another_rule_is_refused() -> None:
+    class Lopsided(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.down = nn.MaxPool2d(2)
+            self.up = nn.Upsample(scale_factor=2)
+
+        def forward(self, x: Any) -> Any:
+            y = self.up(self.down(x))
+            d = x.size()[2] - y.size()[2]
+            y = torch.nn.functional.pad(y, [d, 0, d, 0])  # all of it at the near end
+            return torch.cat([x, y], dim=1)
+
+    with pytest.raises(CannotMap, match="by a rule other than half on each side"):
+        import_model(Lopsided(), (1, 3, 16, 16), name="m", source="test")

@@ -37,8 +37,8 @@ class Step:
     """One value of the model: the spec layers that compute it from its tensor inputs.
 
     kind ``layer`` (one input, ``layers`` applied in order), ``merge`` (``op`` add,
-    concat or mul over ``inputs``), ``resize`` (interpolate ``inputs[0]`` to the
-    spatial size of ``size_of``: a merge aligned by interpolation), ``input``.
+    concat or mul over ``inputs``), ``resize`` (bring ``inputs[0]`` to the spatial size
+    of ``size_of`` — by ``align`` interpolate or pad: a merge aligned that way), ``input``.
     """
 
     id: str
@@ -49,6 +49,7 @@ class Step:
     layers: list[Layer] = field(default_factory=list)
     op: str = ""
     size_of: str | None = None
+    align: str = "interpolate"
     opaque: bool = False
     shape: tuple[int, ...] = ()
     module: str | None = None  # the call_module target, for parameter accounting
@@ -183,6 +184,17 @@ def _owner(node: fx.Node) -> str:
         return ""
     last = list(stack.values())[-1]
     return str(last[0]) if isinstance(last, tuple) else str(last)
+
+
+_INT_OPS: dict[Any, Any] = {
+    operator.getitem: operator.getitem,
+    operator.add: operator.add,
+    operator.sub: operator.sub,
+    operator.mul: operator.mul,
+    operator.floordiv: operator.floordiv,
+    operator.neg: operator.neg,
+    operator.mod: operator.mod,
+}
 
 
 def _binary(target: Any, method: Any) -> str | None:
@@ -366,6 +378,8 @@ class _Translator:
             p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
             return single(layer("dropout", p=float(p)))
         if target is F.pad:
+            if first is not None and not self.constant(_k(node).get("pad", _a(node)[1:2])):
+                return self.pad_to(node, name, owner, first)
             return single(self.pad(node, name))
         if target in (torch.flatten,) or method == "flatten":
             start = _k(node).get("start_dim", args[1] if len(args) > 1 else 0)
@@ -505,6 +519,66 @@ class _Translator:
         if mode != "constant":
             return layer("pad", padding=list(pads), mode=mode)
         return layer("pad", padding=list(pads), value=float(value))
+
+    def pad_to(self, node: fx.Node, name: str, owner: str, first: str) -> Step:
+        """``F.pad(x, [d // 2, d - d // 2, ...])`` with ``d`` the size difference to another
+        tensor (milesial's U-Net): the merge that follows aligns by padding. The pad amounts
+        are computed again from the graph for many pairs of sizes and must be exactly the
+        spec's ``align: pad`` (half on each side, the odd row at the far end)."""
+        pads = _k(node).get("pad", _a(node)[1] if len(_a(node)) > 1 else None)
+        mode = _k(node).get("mode", _a(node)[2] if len(_a(node)) > 2 else "constant")
+        sources = {t for t in self.shape_sources(pads)} - {first}
+        if mode != "constant" or len(sources) != 1 or not isinstance(pads, (list, tuple)):
+            raise self.fail(node, name, "padding computed at run time from the tensors' sizes")
+        target = sources.pop()
+        rank = len(self.shape(first)) - 2
+        if len(pads) != 2 * rank or len(self.shape(target)) != rank + 2:
+            raise self.fail(node, name, "padding of only some axes, computed at run time")
+        for trial in range(1, 40):
+            mine = tuple(3 + (trial * 7 + 5 * a) % 41 for a in range(rank))
+            diff = tuple((trial * 3 + a) % 6 for a in range(rank))
+            theirs = tuple(m + d for m, d in zip(mine, diff, strict=True))
+            sizes = {first: (1, 1, *mine), target: (1, 1, *theirs)}
+            try:
+                got = [self.evaluate(p, sizes) for p in pads]
+            except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                got = None
+            want = [v for d in reversed(diff) for v in (d // 2, d - d // 2)]
+            if got != want:
+                raise self.fail(
+                    node,
+                    name,
+                    "padding computed from the sizes by a rule other than half on each side "
+                    "(the odd row at the far end)",
+                )
+        return Step(node.name, "resize", owner, name, (first,), size_of=target, align="pad")
+
+    def shape_sources(self, value: Any) -> list[str]:
+        """The tensors whose sizes ``value`` is computed from."""
+        if isinstance(value, (list, tuple)):
+            return [t for v in value for t in self.shape_sources(v)]
+        if not isinstance(value, fx.Node):
+            return []
+        t = self.tensor(value)
+        if t is not None:
+            return [t]
+        return [t for a in value.all_input_nodes for t in self.shape_sources(a)]
+
+    def evaluate(self, value: Any, sizes: dict[str, tuple[int, ...]]) -> Any:
+        """An fx size computation, again, with the tensors' shapes given (ints only)."""
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.evaluate(v, sizes) for v in value)
+        if not isinstance(value, fx.Node):
+            return value
+        raw = _a(value)
+        if value.op == "call_function" and value.target is getattr and raw[1] == "shape":
+            return sizes[self.tensor(raw[0]) or ""]
+        if value.op == "call_method" and value.target == "size":
+            shape = sizes[self.tensor(raw[0]) or ""]
+            return shape[self.evaluate(raw[1], sizes)] if len(raw) > 1 else shape
+        if value.op == "call_function" and value.target in _INT_OPS:
+            return _INT_OPS[value.target](*(self.evaluate(a, sizes) for a in raw))
+        raise KeyError(value.name)  # not a size computation: no rule to check
 
     def reshape(self, node: fx.Node, name: str, first: str | None) -> Layer:
         if first is None:

@@ -184,12 +184,12 @@ class _Emitter:
         align = "none"
         if run_step.kind == "resize":
             if len(others) != 1:
-                raise self.stop(run_step, "interpolates to a size and merges with several tensors")
-            align = "interpolate"
+                raise self.stop(run_step, "resizes to a size and merges with several tensors")
+            align = run_step.align
         skips = []
         for other in others:
             skips.append(self.skip(branch, other, step.id))
-        if align == "interpolate":
+        if align != "none":
             self.same_size(run_step, others[0])
         if len(skips) > 1 and any(s.via for s in skips):
             # a spec merge applies its one via list to every skip: one concat per skip
@@ -281,14 +281,14 @@ class _Emitter:
         return v
 
     def same_size(self, resize: Step, partner: str) -> None:
-        """``align: interpolate`` takes the skip's size: exact only where the skip has the
-        size the model interpolated to (the same tensor, or one size-preserving step away)."""
+        """``align: interpolate`` / ``pad`` take the skip's size: exact only where the skip
+        has the size the model resized to (the same tensor, or size-preserving steps away)."""
         target = str(resize.size_of)
         if self.preserves(partner, target) or self.preserves(target, partner):
             return
         raise self.stop(
             resize,
-            "interpolates to the size of a tensor that is not the one it is merged with, and "
+            "resizes to the size of a tensor that is not the one it is merged with, and "
             "skipcheck cannot show that the two always have the same size",
         )
 

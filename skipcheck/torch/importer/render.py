@@ -77,32 +77,51 @@ def _label(step: Step) -> str:
     return identifier(f"{step.owner}.{op}" if step.owner else op)
 
 
-def _key(step: Step) -> str:
-    if step.module is not None:
-        return step.module.rpartition(".")[0]
-    return step.owner
+CONTAINERS = {"Sequential", "ModuleList", "ModuleDict"}
 
 
-def _related(stage: str, key: str) -> bool:
-    """Whether an item of module ``key`` continues the stage of module ``stage``: the same
-    module, a direct part of it (a conv block's norm-act), or the block around it closing it
-    (the merge of a residual unit, a skip connection's concat)."""
-    if stage == key:
-        return True
-    if not stage or not key:
-        return False
-    depth = key.count(".") - stage.count(".")
-    if key.startswith(stage + "."):
-        return depth == 1
-    return stage.startswith(key + ".") and depth >= -2
+class _Modules:
+    """Module paths as blocks: torch's containers (nn.Sequential, ...) are not blocks."""
+
+    def __init__(self, classes: Mapping[str, str]) -> None:
+        self.classes = classes
+
+    def block(self, path: str) -> str:
+        while path and self.classes.get(path) in CONTAINERS:
+            path = path.rpartition(".")[0]
+        return path
+
+    def depth(self, path: str) -> int:
+        parts = path.split(".") if path else []
+        prefixes = (".".join(parts[: k + 1]) for k in range(len(parts)))
+        return sum(self.classes.get(p) not in CONTAINERS for p in prefixes)
+
+    def key(self, step: Step) -> str:
+        if step.module is not None:
+            return self.block(step.module.rpartition(".")[0])
+        return self.block(step.owner)
+
+    def related(self, stage: str, key: str) -> bool:
+        """Whether an item of block ``key`` continues the stage of block ``stage``: the same
+        block, a direct part of it (a conv block's norm-act), or the block around it closing
+        it (the merge of a residual unit, a skip connection's concat)."""
+        if stage == key:
+            return True
+        if not stage or not key:
+            return False
+        depth = self.depth(key) - self.depth(stage)
+        if key.startswith(stage + "."):
+            return depth == 1
+        return stage.startswith(key + ".") and depth >= -2
 
 
-def stages(items: Sequence[Item]) -> list[Stage]:
+def stages(items: Sequence[Item], classes: Mapping[str, str] | None = None) -> list[Stage]:
     """Consecutive items of one module (or of a module and its parts) form a stage."""
+    modules = _Modules(classes or {})
     out: list[Stage] = []
     for item in items:
-        key = _key(item.step)
-        if out and _related(out[-1].key, key):
+        key = modules.key(item.step)
+        if out and modules.related(out[-1].key, key):
             last = out[-1]
             last.key = key if len(key) < len(last.key) else last.key
             last.items.append(item)
@@ -272,7 +291,7 @@ def render(
     ]
     w.lines += [*top, "layers:"]
     written: list[_Written] = []
-    for stage in stages(emitted.items):
+    for stage in stages(emitted.items, modules):
         first = stage.items[0].step
         stage_name = w.unique(identifier(stage.key or first.module or first.owner or "stem"))
         w.lines.append(f"  - stage: {stage_name}")
