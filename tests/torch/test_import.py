@@ -202,7 +202,7 @@ def test_interpolating_to_an_unrelated_size_is_refused() -> None:
             return up + self.pool(self.side(x))
 
     with pytest.raises(
-        CannotMap, match="F.interpolate resizes to the size of a tensor that is not"
+        CannotMap, match=r"F\.interpolate resizes to the size of a tensor that is not"
     ):
         import_model(Odd(), (1, 3, 16, 16), name="m", source="test")
 
