@@ -663,6 +663,74 @@ def draw(
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_CLEAN)
 
 
+@app.command("import")
+@boundary
+def import_(
+    model: Annotated[
+        str,
+        typer.Argument(
+            help="The model: package.module:factory (monai.networks.nets:UNet) or "
+            "file.py:factory (my_project/models.py:build_model).",
+            show_default=False,
+        ),
+    ],
+    input: Annotated[
+        str,
+        typer.Option(
+            "--input", "-i", help="The example input, e.g. 1x3x256x256.", show_default=False
+        ),
+    ],
+    args: Annotated[
+        str | None,
+        typer.Option("--args", help="The factory's arguments as YAML: '{in_channels: 1}'."),
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the spec here (default: stdout).")
+    ] = None,
+    opaque: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--opaque",
+            help="Map a module that cannot be mapped as one spec layer (repeatable): "
+            "PATH=identity for a shape-preserving one, or PATH='{conv: {...}}'. "
+            "The spec is marked partial.",
+        ),
+    ] = None,
+) -> None:
+    """Write a spec for a PyTorch model, proven against the model on import."""
+    import os
+
+    from skipcheck.spec.overrides import parse_input
+    from skipcheck.torch import import_command
+
+    shape = parse_input(input)
+    if not all(isinstance(d, int) for d in shape):
+        raise SkipcheckError(f"--input for import is an example: numbers only, not {input!r}")
+    source = model.rpartition(":")[0]
+    if (
+        output is not None
+        and os.path.exists(output)
+        and os.path.isfile(source)
+        and os.path.samefile(output, source)
+    ):
+        raise SkipcheckError(f"refusing to overwrite the model's source {source} with the spec")
+    imported = import_command(model, [int(d) for d in shape], args=args, opaque=opaque)
+    for line in imported.report:
+        typer.echo(f"  {printable(line)}", err=True)
+    if imported.partial:
+        typer.echo("warning: the spec is partial (layers marked OPAQUE)", err=True)
+    if output is None:
+        typer.echo(imported.text, nl=False)
+        return
+    from skipcheck.atomic import write_text_atomic
+
+    try:
+        write_text_atomic(output, imported.text)
+    except OSError as exc:
+        raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {output} ({imported.seconds:.1f} s)", err=True)
+
+
 def main() -> None:
     # A terminal or pipe that cannot encode a character (a non-UTF-8 locale) gets an
     # escape for it instead of a UnicodeEncodeError.

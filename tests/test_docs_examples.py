@@ -21,12 +21,22 @@ COMMANDS = {c.name for c in app.registered_commands if c.name} | {
 }
 TORCH = {"dryrun", "export", "import"}
 HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_MONAI = HAS_TORCH and importlib.util.find_spec("monai") is not None
+# what `skipcheck import my_project/models.py:build_model` imports in the docs' examples
+MODELS_PY = """
+from torch import nn
+
+
+def build_model():
+    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+"""
 
 
 def _examples() -> list[tuple[str, str]]:
     found = []
     for doc in DOCS:
         for block in re.findall(r"```[a-z]*\n(.*?)```", doc.read_text(), re.S):
+            block = re.sub(r"\\\n\s*", "", block)  # a command continued with `\`
             for raw in block.splitlines():
                 line = raw.strip().removeprefix("$ ")
                 for part in line.split("&&"):
@@ -54,6 +64,8 @@ def test_documented_command_runs(
     words = shlex.split(line)
     if words[1] in TORCH and not HAS_TORCH:
         pytest.skip("needs torch")
+    if "monai." in line and not HAS_MONAI:
+        pytest.skip("needs monai")
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     (tmp_path / "models" / "unet").mkdir(parents=True)
@@ -61,6 +73,9 @@ def test_documented_command_runs(
     (tmp_path / "extra").mkdir()
     shutil.copy(ROOT / "specs" / "unet_padded.yaml", tmp_path / "extra" / "a.yaml")
     shutil.copy(ROOT / "specs" / "unet_add_broken.yaml", tmp_path / "model.yaml")
+    shutil.copy(ROOT / "specs" / "unet_padded.yaml", tmp_path / "unet.yaml")
+    (tmp_path / "my_project").mkdir()
+    (tmp_path / "my_project" / "models.py").write_text(MODELS_PY)
     monkeypatch.chdir(tmp_path)
     args = words[1:]
     if ">" in args:  # a shell redirect: the test reads the output instead

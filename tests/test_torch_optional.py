@@ -32,7 +32,14 @@ def test_importing_skipcheck_and_its_cli_does_not_import_torch() -> None:
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("command", [["dryrun", UNET], ["export", UNET, "-o", "x.py"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["dryrun", UNET],
+        ["export", UNET, "-o", "x.py"],
+        ["import", "monai.networks.nets:UNet", "--input", "1x1x64x64", "-o", "x.yaml"],
+    ],
+)
 def test_torch_commands_without_torch_exit_2(no_torch: None, command: list[str]) -> None:
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 2, result.output

@@ -17,6 +17,7 @@ from skipcheck.errors import SkipcheckError
 if TYPE_CHECKING:
     from skipcheck.graph import Graph
     from skipcheck.result import FileResult
+    from skipcheck.torch.importer import Imported
 
 INSTALL_HINT = 'this needs PyTorch: install skipcheck[torch] (pip install "skipcheck[torch]")'
 
@@ -57,3 +58,19 @@ def export_command(graph: Graph, *, input_shape: Sequence[int | str] | None = No
     from skipcheck.torch.export import export_source
 
     return export_source(graph, input_shape)
+
+
+def import_command(
+    target: str, input_shape: Sequence[int], *, args: str | None, opaque: Sequence[str] | None
+) -> Imported:
+    """``skipcheck import``: load the model ``target`` names, map it, prove the spec."""
+    require_torch()
+    from skipcheck.torch.importer import import_model, instantiate, parse_opaque
+    from skipcheck.torch.importer.load import load_factory, parse_args
+
+    kwargs = parse_args(args)
+    rules = parse_opaque(opaque)
+    factory = load_factory(target)
+    model = instantiate(factory, kwargs)
+    name = target.rpartition(":")[2]
+    return import_model(model, input_shape, name=name, source=target, opaque=rules)

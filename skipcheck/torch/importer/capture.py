@@ -1,0 +1,657 @@
+"""Capture a model's computation with torch.fx and turn each node into a step.
+
+Why torch.fx (``symbolic_trace``) and not torch.export: fx keeps every ``nn.Module``
+call as one node that points at the module itself, so a step reads its constructor's
+arguments (``ceil_mode``, ``padding``, ``output_padding``) and its path
+(``encoder.layer1.0.conv1``) directly; and fx keeps shape arithmetic as graph nodes,
+so ``F.interpolate(x, size=skip.shape[2:])`` stays a data edge to ``skip`` — a merge
+that aligns by interpolation — instead of the example's constant that torch.export
+bakes in unless every size is declared dynamic. Python control flow that depends on a
+tensor stops fx with an error, which becomes the "cannot be mapped" message.
+
+The traced graph runs once on the meta device at the example input (no memory) to
+learn which values are tensors and their shapes.
+"""
+
+from __future__ import annotations
+
+import operator
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+import skipcheck.torch.importer.mapping as mapping
+from skipcheck.errors import SkipcheckError
+from skipcheck.torch.importer.mapping import Layer, layer
+
+META = torch.device("meta")
+
+
+@dataclass
+class Step:
+    """One value of the model: the spec layers that compute it from its tensor inputs.
+
+    kind ``layer`` (one input, ``layers`` applied in order), ``merge`` (``op`` add,
+    concat or mul over ``inputs``), ``resize`` (bring ``inputs[0]`` to the spatial size
+    of ``size_of`` — by ``align`` interpolate or pad: a merge aligned that way), ``input``.
+    """
+
+    id: str
+    kind: str
+    owner: str  # the module path that computes it ('' is the model itself)
+    what: str  # torch's name for it: Conv2d, torch.cat, F.interpolate
+    inputs: tuple[str, ...] = ()
+    layers: list[Layer] = field(default_factory=list)
+    op: str = ""
+    size_of: str | None = None
+    align: str = "interpolate"
+    opaque: bool = False
+    shape: tuple[int, ...] = ()
+    module: str | None = None  # the call_module target, for parameter accounting
+
+
+@dataclass
+class Capture:
+    steps: list[Step]
+    outputs: list[tuple[str, str]]  # (the model's label: a dict key or position, step id)
+    graph_module: Any
+    modules: dict[str, str]  # path → class name, for messages
+
+
+class CannotMap(SkipcheckError):
+    """The model uses something no spec op states exactly."""
+
+
+def cannot_map(owner: str, cls: str, what: str, why: str) -> CannotMap:
+    where = f"{owner} ({cls})" if owner else f"the model itself ({cls})"
+    hint = (
+        f" If it keeps the shape, `--opaque {owner}=identity` maps it as a shape-preserving layer; "
+        f"`--opaque {owner}='{{conv: {{out_channels: 64, kernel_size: 1}}}}'` states its shape rule "
+        "as a spec layer (the spec is then marked partial)."
+        if owner
+        else ""
+    )
+    return CannotMap(f"cannot be mapped: {what} in {where}: {why}.{hint}")
+
+
+class _Tracer(fx.Tracer):
+    def __init__(self, opaque: Mapping[str, Layer]) -> None:
+        super().__init__()
+        self.opaque = opaque
+
+    def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+        if module_qualified_name in self.opaque:
+            return True
+        return bool(super().is_leaf_module(m, module_qualified_name))
+
+
+def trace(model: nn.Module, opaque: Mapping[str, Layer]) -> Any:
+    """The fx GraphModule of ``model``; a CannotMap that names the module where tracing stopped."""
+    tracer = _Tracer(opaque)
+    scripted_isinstance = torch.jit.isinstance
+
+    def isinstance_(obj: Any, target_type: Any) -> bool:
+        # fx hands a Proxy where a tensor flows; TorchScript's isinstance would say
+        # "not a tensor" and silently trace the other branch (MONAI's UpCat does this)
+        if isinstance(obj, fx.Proxy):
+            return target_type is torch.Tensor
+        return bool(scripted_isinstance(obj, target_type))  # type: ignore[no-untyped-call]
+
+    torch.jit.isinstance = isinstance_
+    try:
+        graph = tracer.trace(model)
+    except Exception as exc:
+        raise _trace_failure(model, exc) from None
+    finally:
+        torch.jit.isinstance = scripted_isinstance
+    try:
+        return fx.GraphModule(model, graph)
+    except SyntaxError as exc:  # fx writes Python from module names; odd names break it
+        raise CannotMap(
+            f"cannot be mapped: torch.fx cannot write the traced code ({exc.msg}); "
+            "a module name that is not a plain identifier?"
+        ) from None
+
+
+def _trace_failure(model: nn.Module, exc: Exception) -> CannotMap:
+    paths = {id(m): (name, type(m).__name__) for name, m in model.named_modules()}
+    owner, cls, line = "", type(model).__name__, ""
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        mod = frame.f_locals.get("self")
+        if id(mod) in paths:
+            owner, cls = paths[id(mod)]
+            line = f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{lineno}"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "control flow" in text or "iteration" in text or "bool" in text:
+        why = f"data-dependent control flow ({text})"
+    else:
+        why = f"tracing stopped with {type(exc).__name__}: {text}"
+    return cannot_map(owner, cls, f"forward at {line}" if line else "forward", why)
+
+
+class _Recorder(fx.Interpreter):
+    """Runs the traced graph, keeping every node's value (meta tensors, ints, sizes)."""
+
+    def __init__(self, gm: Any) -> None:
+        super().__init__(gm)
+        self.values: dict[str, Any] = {}
+
+    def run_node(self, n: fx.Node) -> Any:
+        value = super().run_node(n)
+        self.values[n.name] = value
+        return value
+
+
+def run_traced(gm: Any, shape: Sequence[int]) -> dict[str, Any]:
+    rec = _Recorder(gm)
+    rec.run(torch.empty(*shape, device=META))
+    return rec.values
+
+
+def capture(model: nn.Module, shape: Sequence[int], opaque: Mapping[str, Layer]) -> Capture:
+    """Trace ``model`` (on the meta device, eval mode) and map every node to a step."""
+    gm = trace(model, opaque)
+    try:
+        values = run_traced(gm, shape)
+    except Exception as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        try:
+            with torch.no_grad():
+                model(torch.empty(*shape, device=META))
+        except Exception as theirs:
+            said = str(theirs).strip().splitlines()[0] if str(theirs).strip() else ""
+            raise SkipcheckError(
+                f"the model does not run at the example input {list(shape)} "
+                f"({type(theirs).__name__}: {said}); give an --input where it runs"
+            ) from None
+        raise CannotMap(
+            f"cannot be mapped: the traced graph does not run at the input {list(shape)} "
+            f"({type(exc).__name__}: {text}); the model's forward probably branches on "
+            "something tracing cannot see (torch.jit.isinstance, a tensor's value, a global)"
+        ) from None
+    modules = {name: type(m).__name__ for name, m in model.named_modules()}
+    return _Translator(gm, values, modules, opaque).run()
+
+
+def _owner(node: fx.Node) -> str:
+    stack = node.meta.get("nn_module_stack") or {}
+    if not stack:
+        return ""
+    last = list(stack.values())[-1]
+    return str(last[0]) if isinstance(last, tuple) else str(last)
+
+
+_INT_OPS: dict[Any, Any] = {
+    operator.getitem: operator.getitem,
+    operator.add: operator.add,
+    operator.sub: operator.sub,
+    operator.mul: operator.mul,
+    operator.floordiv: operator.floordiv,
+    operator.neg: operator.neg,
+    operator.mod: operator.mod,
+}
+
+
+def _binary(target: Any, method: Any) -> str | None:
+    """The spec merge an elementwise op of two tensors is, if it is one."""
+    for op, functions, methods in (
+        ("add", mapping.ADD, mapping.ADD_METHODS),
+        ("mul", mapping.MUL, mapping.MUL_METHODS),
+        ("sub", mapping.SUB, mapping.SUB_METHODS),
+        ("max", mapping.MAXIMUM, {"maximum"}),
+    ):
+        if target in functions or method in methods:
+            return op
+    return None
+
+
+def _fn_name(target: Any) -> str:
+    if isinstance(target, str):
+        return f"Tensor.{target}"
+    if isinstance(target, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)):
+        return str(target)  # a registered (custom) op: mylib.op.default
+    module = getattr(target, "__module__", "") or ""
+    name = getattr(target, "__name__", repr(target))
+    if module.startswith("torch.nn.functional"):
+        return f"F.{name}"
+    if module.startswith("torch") or module == "_operator":
+        return f"torch.{name}" if module.startswith("torch") else f"operator.{name}"
+    return f"{module}.{name}" if module else name
+
+
+def _a(node: Any) -> list[Any]:
+    """An fx node's arguments, as the loose values they are."""
+    return list(node.args)
+
+
+def _k(node: Any) -> dict[str, Any]:
+    return dict(node.kwargs)
+
+
+class _Translator:
+    def __init__(
+        self,
+        gm: Any,
+        values: dict[str, Any],
+        modules: dict[str, str],
+        opaque: Mapping[str, Layer],
+    ) -> None:
+        self.gm = gm
+        self.values = values
+        self.modules = modules
+        self.opaque = opaque
+        self.steps: list[Step] = []
+        self.alias: dict[str, str] = {}
+
+    def run(self) -> Capture:
+        outputs: list[tuple[str, str]] = []
+        seen_input = False
+        for node in self.gm.graph.nodes:
+            if node.op == "placeholder":
+                if not seen_input:
+                    seen_input = True
+                    self.steps.append(
+                        Step(node.name, "input", "", "input", shape=self.shape(node.name))
+                    )
+                continue
+            if node.op == "output":
+                outputs = self.outputs(node)
+                continue
+            if not isinstance(self.values.get(node.name), torch.Tensor):
+                continue  # a size or a number: read by the steps that use it
+            step = self.step(node)
+            if step is None:
+                continue
+            step.shape = self.shape(node.name)
+            self.steps.append(step)
+        return Capture(self.steps, outputs, self.gm, self.modules)
+
+    # -- helpers -----------------------------------------------------------
+    def shape(self, name: str) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.values[name].shape)
+
+    def tensor(self, value: Any) -> str | None:
+        if isinstance(value, fx.Node) and isinstance(self.values.get(value.name), torch.Tensor):
+            return self.alias.get(value.name, value.name)
+        return None
+
+    def fail(self, node: fx.Node, what: str, why: str) -> CannotMap:
+        owner = node.target if node.op == "call_module" else _owner(node)
+        return cannot_map(str(owner), self.modules.get(str(owner), "?"), what, why)
+
+    def constant(self, value: Any) -> bool:
+        if isinstance(value, (list, tuple)):
+            return all(self.constant(v) for v in value)
+        return not isinstance(value, fx.Node)
+
+    def outputs(self, node: fx.Node) -> list[tuple[str, str]]:
+        """One tensor, or a tuple, list or dict of tensors (an FPN's levels)."""
+        value = _a(node)[0]
+        if isinstance(value, dict):
+            items = [(str(k), v) for k, v in value.items()]
+        elif isinstance(value, (tuple, list)):
+            items = [(str(k), v) for k, v in enumerate(value)]
+        else:
+            items = [("", value)]
+        out = []
+        for label, v in items:
+            name = self.tensor(v)
+            if name is None:
+                raise self.fail(
+                    node, "the output", f"output {label or ''} is not a tensor of the model"
+                )
+            out.append((label, name))
+        return out
+
+    # -- nodes -------------------------------------------------------------
+    def step(self, node: fx.Node) -> Step | None:
+        if node.op == "get_attr":
+            raise self.fail(
+                node, f"the tensor {node.target}", "a parameter or buffer used as a value"
+            )
+        if node.op == "call_module":
+            return self.module_step(node)
+        return self.function_step(node)
+
+    def module_step(self, node: fx.Node) -> Step:
+        path = str(node.target)
+        module = self.gm.get_submodule(path)
+        cls = type(module).__name__
+        inputs = [self.tensor(a) for a in _a(node)]
+        if len(_a(node)) != 1 or inputs[0] is None or _k(node):
+            raise self.fail(node, cls, "called with more than one tensor")
+        if path in self.opaque:
+            got: Layer | None = self.opaque[path]
+            opaque = True
+        else:
+            got = mapping.module_layer(module)
+            opaque = False
+        if got is None:
+            raise self.fail(node, cls, "no spec op states this module's shape rule exactly")
+        step = Step(node.name, "layer", path, cls, (inputs[0],), [got], opaque=opaque)
+        step.module = path
+        return step
+
+    def function_step(self, node: fx.Node) -> Step | None:
+        target = node.target
+        name = _fn_name(target)
+        method = target if node.op == "call_method" else None
+        args = list(_a(node))
+        tensors = [self.tensor(a) for a in args]
+        first = tensors[0] if tensors else None
+        owner = _owner(node)
+
+        def single(*layers: Layer) -> Step:
+            if first is None:
+                raise self.fail(node, name, "its input is not a tensor of the model")
+            return Step(node.name, "layer", owner, name, (first,), list(layers))
+
+        if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
+            self.passthrough(node, first, name)
+            return None
+        binary = _binary(target, method)
+        if binary is not None:
+            both = [t for t in tensors[:2] if t is not None]
+            if len(both) == 2:
+                if self.shape(both[0]) != self.shape(both[1]) and binary != "mul":
+                    raise self.fail(
+                        node, name, f"{binary} of tensors of different shapes (broadcasting)"
+                    )
+                return Step(node.name, "merge", owner, name, tuple(both), op=binary)
+            if len(both) == 1 and self.constant(args[1:]) and binary != "max":
+                self.passthrough(node, both[0], name)
+                return None
+            raise self.fail(node, name, "an arithmetic op that is not a merge of two tensors")
+        if target in mapping.CAT:
+            return self.cat(node, name, owner)
+        if target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
+            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
+            return single(self.activation(node, op))
+        if target in (F.interpolate, F.upsample):
+            return self.interpolate(node, name, owner, first)
+        if target is F.dropout or target in (F.dropout1d, F.dropout2d, F.dropout3d):
+            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
+            return single(layer("dropout", p=float(p)))
+        if target is F.pad:
+            if first is not None and not self.constant(_k(node).get("pad", _a(node)[1:2])):
+                return self.pad_to(node, name, owner, first)
+            return single(self.pad(node, name))
+        if target in (torch.flatten,) or method == "flatten":
+            start = _k(node).get("start_dim", args[1] if len(args) > 1 else 0)
+            end = _k(node).get("end_dim", args[2] if len(args) > 2 else -1)
+            if not self.constant([start, end]):
+                raise self.fail(node, name, "flatten over axes computed at run time")
+            return single(layer("flatten", start_dim=start, end_dim=end))
+        if method in ("view", "reshape") or target is torch.reshape:
+            return single(self.reshape(node, name, first))
+        if target in (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d):
+            size = args[1] if len(args) > 1 else _k(node).get("output_size")
+            if not self.constant(size):
+                raise self.fail(node, name, "an output size computed at run time")
+            sizes = size if isinstance(size, (list, tuple)) else [size]
+            if all(s == 1 for s in sizes):
+                return single(layer("global_avgpool"))
+            return single(layer("adaptive_avgpool", output_size=mapping.compact(size)))
+        if method == "mean" or target is torch.mean:
+            return single(*self.mean(node, name, first))
+        if target in (F.max_pool1d, F.max_pool2d, F.max_pool3d, F.avg_pool1d, F.avg_pool2d):
+            return single(self.pool(node, name))
+        if target is operator.getitem:
+            return single(self.crop(node, name, first))
+        if target is F.pixel_shuffle:
+            return single(layer("pixel_shuffle", upscale_factor=args[1]))
+        raise self.fail(node, name, "no spec op states it")
+
+    def passthrough(self, node: fx.Node, source: str | None, name: str) -> None:
+        if source is None:
+            raise self.fail(node, name, "its input is not a tensor of the model")
+        if self.shape(source) != self.shape(node.name):
+            raise self.fail(node, name, "changes the shape in a way no spec op states")
+        self.alias[node.name] = source
+        return None
+
+    def activation(self, node: fx.Node, op: str) -> Layer:
+        kwargs = dict(_k(node))
+        kwargs.pop("inplace", None)
+        extra = {"leaky_relu": "negative_slope", "elu": "alpha", "gelu": "approximate"}
+        params: dict[str, Any] = {}
+        if op in extra:
+            key = extra[op]
+            if len(_a(node)) > 1:
+                params[key] = _a(node)[1]
+            elif key in kwargs:
+                params[key] = kwargs[key]
+        return layer(op, **params)
+
+    def cat(self, node: fx.Node, name: str, owner: str) -> Step | None:
+        items = _a(node)[0] if _a(node) else _k(node).get("tensors")
+        dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
+        tensors = [self.tensor(t) for t in items] if isinstance(items, (list, tuple)) else [None]
+        if any(t is None for t in tensors):
+            raise self.fail(node, name, "concatenates something that is not a tensor of the model")
+        names = [t for t in tensors if t is not None]
+        rank = len(self.shape(names[0]))
+        if dim not in (1, 1 - rank):
+            raise self.fail(node, name, f"concatenates on axis {dim}; spec concat is on channels")
+        if len(names) == 1:
+            self.passthrough(node, names[0], name)
+            return None
+        return Step(node.name, "merge", owner, name, tuple(names), op="concat")
+
+    def interpolate(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step:
+        args = list(_a(node)) + [None] * 6
+        kw = _k(node)
+        size = kw.get("size", args[1])
+        scale = kw.get("scale_factor", args[2])
+        mode = kw.get("mode", args[3] if args[3] is not None else "nearest")
+        corners = kw.get("align_corners", args[4])
+        if first is None:
+            raise self.fail(node, name, "its input is not a tensor of the model")
+        if not self.constant([scale, mode, corners]):
+            raise self.fail(node, name, "a scale factor or mode computed at run time")
+        if size is not None and not self.constant(size):
+            source = self.size_source(size)
+            if source is None:
+                raise self.fail(
+                    node,
+                    name,
+                    "a size computed at run time that is not another tensor's spatial size",
+                )
+            return Step(node.name, "resize", owner, name, (first,), size_of=source)
+        got = mapping.upsample(size, scale, str(mode), corners)
+        if got is None:
+            raise self.fail(node, name, "neither size nor scale_factor given")
+        return Step(node.name, "layer", owner, name, (first,), [got])
+
+    def size_source(self, size: Any) -> str | None:
+        """The tensor whose spatial size ``size`` is (``t.shape[2:]``, ``t.size()[-2:]``,
+        ``[t.shape[2], t.shape[3]]``), or None."""
+        picked = self.axes_of(size)
+        if picked is None:
+            return None
+        tensor, axes = picked
+        rank = len(self.shape(tensor))
+        return tensor if list(axes) == list(range(2, rank)) else None
+
+    def axes_of(self, value: Any) -> tuple[str, tuple[int, ...]] | None:
+        if isinstance(value, (list, tuple)):
+            parts = [self.axes_of(v) for v in value]
+            if not parts or any(p is None for p in parts):
+                return None
+            tensors = {p[0] for p in parts if p is not None}
+            if len(tensors) != 1:
+                return None
+            return tensors.pop(), tuple(a for p in parts if p is not None for a in p[1])
+        if not isinstance(value, fx.Node):
+            return None
+        if value.op == "call_function" and value.target is getattr and _a(value)[1] == "shape":
+            t = self.tensor(_a(value)[0])
+            return None if t is None else (t, tuple(range(len(self.shape(t)))))
+        if value.op == "call_method" and value.target == "size":
+            t = self.tensor(_a(value)[0])
+            if t is None:
+                return None
+            rank = len(self.shape(t))
+            if len(_a(value)) > 1:
+                return t, (int(_a(value)[1]) % rank,)
+            return t, tuple(range(rank))
+        if value.op == "call_function" and value.target is operator.getitem:
+            inner = self.axes_of(_a(value)[0])
+            index = _a(value)[1]
+            if inner is None or isinstance(index, fx.Node):
+                return None
+            picked = inner[1][index]
+            return inner[0], tuple(picked) if isinstance(picked, tuple) else (picked,)
+        return None
+
+    def pad(self, node: fx.Node, name: str) -> Layer:
+        args = list(_a(node)) + [None] * 3
+        pads = _k(node).get("pad", args[1])
+        mode = _k(node).get("mode", args[2] if args[2] is not None else "constant")
+        value = _k(node).get("value", args[3] if args[3] is not None else 0.0)
+        if not self.constant(pads):
+            raise self.fail(node, name, "padding computed at run time from the tensors' sizes")
+        if mode != "constant":
+            return layer("pad", padding=list(pads), mode=mode)
+        return layer("pad", padding=list(pads), value=float(value))
+
+    def pad_to(self, node: fx.Node, name: str, owner: str, first: str) -> Step:
+        """``F.pad(x, [d // 2, d - d // 2, ...])`` with ``d`` the size difference to another
+        tensor (milesial's U-Net): the merge that follows aligns by padding. The pad amounts
+        are computed again from the graph for many pairs of sizes and must be exactly the
+        spec's ``align: pad`` (half on each side, the odd row at the far end)."""
+        pads = _k(node).get("pad", _a(node)[1] if len(_a(node)) > 1 else None)
+        mode = _k(node).get("mode", _a(node)[2] if len(_a(node)) > 2 else "constant")
+        sources = {t for t in self.shape_sources(pads)} - {first}
+        if mode != "constant" or len(sources) != 1 or not isinstance(pads, (list, tuple)):
+            raise self.fail(node, name, "padding computed at run time from the tensors' sizes")
+        target = sources.pop()
+        rank = len(self.shape(first)) - 2
+        if len(pads) != 2 * rank or len(self.shape(target)) != rank + 2:
+            raise self.fail(node, name, "padding of only some axes, computed at run time")
+        for trial in range(1, 40):
+            mine = tuple(3 + (trial * 7 + 5 * a) % 41 for a in range(rank))
+            diff = tuple((trial * 3 + a) % 6 for a in range(rank))
+            theirs = tuple(m + d for m, d in zip(mine, diff, strict=True))
+            sizes = {first: (1, 1, *mine), target: (1, 1, *theirs)}
+            try:
+                got = [self.evaluate(p, sizes) for p in pads]
+            except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                got = None
+            want = [v for d in reversed(diff) for v in (d // 2, d - d // 2)]
+            if got != want:
+                raise self.fail(
+                    node,
+                    name,
+                    "padding computed from the sizes by a rule other than half on each side "
+                    "(the odd row at the far end)",
+                )
+        return Step(node.name, "resize", owner, name, (first,), size_of=target, align="pad")
+
+    def shape_sources(self, value: Any) -> list[str]:
+        """The tensors whose sizes ``value`` is computed from."""
+        if isinstance(value, (list, tuple)):
+            return [t for v in value for t in self.shape_sources(v)]
+        if not isinstance(value, fx.Node):
+            return []
+        t = self.tensor(value)
+        if t is not None:
+            return [t]
+        return [t for a in value.all_input_nodes for t in self.shape_sources(a)]
+
+    def evaluate(self, value: Any, sizes: dict[str, tuple[int, ...]]) -> Any:
+        """An fx size computation, again, with the tensors' shapes given (ints only)."""
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.evaluate(v, sizes) for v in value)
+        if not isinstance(value, fx.Node):
+            return value
+        raw = _a(value)
+        if value.op == "call_function" and value.target is getattr and raw[1] == "shape":
+            return sizes[self.tensor(raw[0]) or ""]
+        if value.op == "call_method" and value.target == "size":
+            shape = sizes[self.tensor(raw[0]) or ""]
+            return shape[self.evaluate(raw[1], sizes)] if len(raw) > 1 else shape
+        if value.op == "call_function" and value.target in _INT_OPS:
+            return _INT_OPS[value.target](*(self.evaluate(a, sizes) for a in raw))
+        raise KeyError(value.name)  # not a size computation: no rule to check
+
+    def reshape(self, node: fx.Node, name: str, first: str | None) -> Layer:
+        if first is None:
+            raise self.fail(node, name, "its input is not a tensor of the model")
+        before, after = self.shape(first), self.shape(node.name)
+        if len(after) == 2 and after[0] == before[0] and len(before) > 2:
+            dims = list(_a(node)[1:])
+            if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+                dims = list(dims[0])
+            # x.view(x.size(0), -1) and x.view(N, -1): the batch kept, the rest flattened
+            if len(dims) == 2 and dims[1] == -1:
+                return layer("flatten")
+        raise self.fail(node, name, "a reshape other than flattening all but the batch")
+
+    def mean(self, node: fx.Node, name: str, first: str | None) -> list[Layer]:
+        if first is None:
+            raise self.fail(node, name, "its input is not a tensor of the model")
+        rank = len(self.shape(first))
+        dims = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else None)
+        keep = _k(node).get("keepdim", _a(node)[2] if len(_a(node)) > 2 else False)
+        dims = [dims] if isinstance(dims, int) else list(dims or [])
+        if sorted(d % rank for d in dims) != list(range(2, rank)):
+            raise self.fail(node, name, "a mean over axes other than all spatial ones")
+        return [layer("global_avgpool")] + ([] if keep else [layer("flatten")])
+
+    def pool(self, node: fx.Node, name: str) -> Layer:
+        fn = node.target
+        names = (
+            ["kernel_size", "stride", "padding", "dilation", "ceil_mode"]
+            if fn in (F.max_pool1d, F.max_pool2d, F.max_pool3d)
+            else ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
+        )
+        given = dict(zip(names, _a(node)[1:], strict=False))
+        given.update({k: v for k, v in _k(node).items() if k in names})
+        if _k(node).get("return_indices"):
+            raise self.fail(node, name, "return_indices")
+        if not self.constant(list(given.values())):
+            raise self.fail(node, name, "pooling arguments computed at run time")
+        if given.get("stride") in ((), []):
+            given["stride"] = None
+        op = "maxpool" if "dilation" in names else "avgpool"
+        return layer(op, **given)
+
+    def crop(self, node: fx.Node, name: str, first: str | None) -> Layer:
+        index = _a(node)[1]
+        if first is None:
+            raise self.fail(node, name, "indexing something that is not a tensor of the model")
+        rank = len(self.shape(first))
+        items = list(index) if isinstance(index, tuple) else [index]
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items = items[:at] + [slice(None)] * (rank - len(items) + 1) + items[at + 1 :]
+        items += [slice(None)] * (rank - len(items))
+        margins: list[int] = []
+        ok = len(items) == rank and all(
+            isinstance(s, slice) and s == slice(None) for s in items[:2]
+        )
+        for s in items[2:] if ok else []:
+            if not isinstance(s, slice) or s.step not in (None, 1):
+                ok = False
+                break
+            start, stop = s.start or 0, s.stop
+            if s == slice(None):
+                margins.append(0)
+            elif isinstance(start, int) and isinstance(stop, int) and start > 0 and stop == -start:
+                margins.append(start)
+            else:
+                ok = False
+                break
+        if not ok:
+            raise self.fail(
+                node,
+                name,
+                "indexing that is not an equal crop of every spatial axis (x[..., m:-m])",
+            )
+        return layer("crop", margin=mapping.compact(margins))

@@ -1,0 +1,329 @@
+"""Steps (a DAG) → the spec's shape: a running tensor, merges with named skips, ``via``
+chains and named ``branch``es for side paths.
+
+The spec format runs one tensor through a list of layers; a merge brings in an earlier,
+named tensor, optionally through ``via`` layers. So every step is placed where its input
+is the running tensor, and where a tensor forks, the running tensor follows the longest
+path to an output. A step off that path (a ResNet downsample, an FPN lateral, an
+attention gate's ``W_x``) waits until the merge that reads it and is written as that
+merge's ``via``, recursively — or, where several steps read it or it is an output, as a
+named ``branch`` (format 1.1). What still does not fit (a side path that starts from two
+places) stops with a clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from skipcheck.torch.importer.capture import CannotMap, Capture, Step
+from skipcheck.torch.importer.mapping import Layer
+
+SIZE_PRESERVING = {
+    "batchnorm",
+    "instancenorm",
+    "groupnorm",
+    "identity",
+    "dropout",
+    "prelu",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "hardswish",
+    "hardsigmoid",
+    "mish",
+    "softplus",
+    "softmax",
+    "log_softmax",
+}
+
+
+@dataclass
+class Skip:
+    source: str  # the step whose value is referenced (the start of ``via``)
+    via: list[Item] | None = None
+
+
+@dataclass
+class Item:
+    """A layer or merge (``step``), or a named branch that computes ``step``'s value with
+    ``branch`` layers from ``branch_from``."""
+
+    step: Step
+    skips: list[Skip] = field(default_factory=list)
+    align: str = "none"
+    branch_from: str | None = None
+    branch: list[Item] | None = None
+
+
+@dataclass
+class Emitted:
+    items: list[Item]
+    referenced: set[str]
+    steps: dict[str, Step]
+    placed: set[str]  # the steps written; the others' values reach no output
+    outputs: list[tuple[str, str]]  # (the model's label, step id)
+    main: bool  # one output, the running tensor at the end: no `outputs:` needed
+
+
+class _Branch:
+    """One list of layers: the top level, or a merge's ``via``."""
+
+    def __init__(self, running: str, parent: _Branch | None) -> None:
+        self.running = running
+        self.parent = parent
+        self.items: list[Item] = []
+        self.values: set[str] = {running} if parent is None else set()
+
+    def sees(self, value: str) -> bool:
+        branch: _Branch | None = self
+        while branch is not None:
+            if value in branch.values:
+                return True
+            branch = branch.parent
+        return False
+
+
+def emit(capture: Capture) -> Emitted:
+    """Place every live step; CannotMap where the format cannot say it."""
+    steps = {s.id: s for s in capture.steps}
+    outputs = [o for _, o in capture.outputs]
+    live = _live(steps, outputs)
+    order = [s for s in capture.steps if s.id in live and s.kind != "input"]
+    emitter = _Emitter(steps, order, outputs)
+    top = _Branch(capture.steps[0].id, None)
+    emitter.run(top, order)
+    for value in outputs:
+        if steps[value].kind == "resize":
+            raise emitter.stop(steps[value], "is an output interpolated to another's size")
+    main = len(outputs) == 1 and top.running == outputs[0]
+    if not main:
+        for value in outputs:
+            emitter.output(top, value)
+    return Emitted(top.items, emitter.referenced, steps, set(emitter.done), capture.outputs, main)
+
+
+def _live(steps: dict[str, Step], outputs: list[str]) -> set[str]:
+    live: set[str] = set()
+    stack = list(outputs)
+    while stack:
+        s = stack.pop()
+        if s in live:
+            continue
+        live.add(s)
+        stack.extend(steps[s].inputs)
+        if steps[s].size_of is not None:
+            stack.append(str(steps[s].size_of))
+    return live
+
+
+class _Emitter:
+    def __init__(self, steps: dict[str, Step], order: list[Step], outputs: list[str]) -> None:
+        self.steps = steps
+        self.order = order
+        self.done: dict[str, _Branch] = {}
+        self.referenced: set[str] = set()
+        self.readers: dict[str, list[str]] = {s.id: [] for s in order}
+        for s in order:
+            for i in dict.fromkeys(s.inputs):
+                self.readers.setdefault(i, []).append(s.id)
+        self.outputs = set(outputs)
+        self.height: dict[str, int] = {}
+        for s in reversed(order):
+            self.height[s.id] = 1 + max((self.height[r] for r in self.readers[s.id]), default=0)
+
+    def output(self, top: _Branch, value: str) -> None:
+        """An output the running tensor did not end on: named where it is, or a branch."""
+        if value in self.done:
+            if not top.sees(value):
+                raise self.stop(self.steps[value], "is an output computed inside a side path")
+            if self.steps[value].kind != "input":
+                self.referenced.add(value)
+            return
+        self.branch(top, value)
+
+    def off_path(self, branch: _Branch, step: Step) -> bool:
+        """Whether the running tensor forks here and a longer path to an output goes on
+        from another reader: then this step is a side path, placed later."""
+        if branch.parent is not None:
+            return False  # a via or branch places everything its value needs
+        mine = self.height[step.id]
+        return any(
+            self.height[r] > mine
+            for r in self.readers[branch.running]
+            if r != step.id and r not in self.done and self.steps[r].kind != "merge"
+        )
+
+    def run(self, branch: _Branch, todo: list[Step]) -> None:
+        for step in todo:
+            if step.id not in self.done:
+                self.place(branch, step)
+
+    def place(self, branch: _Branch, step: Step) -> None:
+        if step.kind in ("layer", "resize"):
+            if step.inputs[0] != branch.running or self.off_path(branch, step):
+                return  # a side path: a via of the merge that reads it, or a branch
+            if self.steps[branch.running].kind == "resize":
+                raise self.stop(
+                    self.steps[branch.running],
+                    "interpolates to another tensor's size without merging with it",
+                )
+            if step.kind == "layer":
+                branch.items.append(Item(step))
+            self.advance(branch, step)
+            return
+        if branch.running not in step.inputs:
+            return
+        others = list(step.inputs)
+        others.remove(branch.running)
+        run_step = self.steps[branch.running]
+        align = "none"
+        if run_step.kind == "resize":
+            if len(others) != 1:
+                raise self.stop(run_step, "resizes to a size and merges with several tensors")
+            align = run_step.align
+        skips = []
+        for other in others:
+            skips.append(self.skip(branch, other, step.id))
+        if align != "none":
+            self.same_size(run_step, others[0])
+        if len(skips) > 1 and any(s.via for s in skips):
+            # a spec merge applies its one via list to every skip: one concat per skip
+            for s in skips:
+                branch.items.append(Item(step, [s], align))
+        else:
+            branch.items.append(Item(step, skips, align))
+        self.advance(branch, step)
+
+    def advance(self, branch: _Branch, step: Step) -> None:
+        branch.running = step.id
+        branch.values.add(step.id)
+        self.done[step.id] = branch
+
+    def skip(self, branch: _Branch, value: str, merge: str) -> Skip:
+        if self.steps[value].kind == "resize":
+            raise self.stop(self.steps[value], "interpolates a side branch to another's size")
+        if value in self.done or self.steps[value].kind == "input":
+            if not branch.sees(value):
+                raise self.stop(
+                    self.steps[value],
+                    "is read by two side branches; format 1.0 keeps a side branch's values "
+                    "inside the merge that reads it",
+                )
+            self.referenced.add(value)
+            return Skip(value)
+        needed = self.pending_ancestors(value)
+        if (
+            any(r not in needed for v in needed - {value} for r in self.readers[v])
+            or any(
+                r not in needed and r not in self.done for r in self.readers[value] if r != merge
+            )
+            or value in self.outputs
+        ):
+            # read elsewhere too: a named branch, then a plain reference
+            self.branch(branch, value)
+            return Skip(value)
+        root, items = self.side(branch, value, needed)
+        return Skip(root, items)
+
+    def side(self, branch: _Branch, value: str, needed: set[str]) -> tuple[str, list[Item]]:
+        """The layers that compute ``value`` from one visible tensor (the root)."""
+        root = self.root(branch, value, needed)
+        if self.steps[root].kind == "resize":
+            raise self.stop(self.steps[root], "interpolates to another tensor's size on a branch")
+        sub = _Branch(root, branch)
+        self.run(sub, [s for s in self.order if s.id in needed])
+        if sub.running != value or any(s not in self.done for s in needed):
+            raise self.stop(
+                self.steps[value],
+                "sits on a side path that starts from two places; a spec writes a side path "
+                "as one chain of layers from one earlier tensor",
+            )
+        if root != branch.running or self.steps[root].kind == "input":
+            self.referenced.add(root)
+        return root, sub.items
+
+    def branch(self, branch: _Branch, value: str) -> None:
+        """A named side branch (format 1.1) computing ``value``; the running tensor stays."""
+        needed = self.pending_ancestors(value)
+        root, items = self.side(branch, value, needed)
+        branch.items.append(Item(self.steps[value], branch_from=root, branch=items))
+        branch.values.add(value)
+        self.referenced.add(value)
+
+    def pending_ancestors(self, value: str) -> set[str]:
+        out: set[str] = set()
+        stack = [value]
+        while stack:
+            v = stack.pop()
+            if v in out or v in self.done or self.steps[v].kind == "input":
+                continue
+            out.add(v)
+            stack.extend(self.steps[v].inputs)
+        return out
+
+    def root(self, branch: _Branch, value: str, needed: set[str]) -> str:
+        v = value
+        while v in needed:
+            step = self.steps[v]
+            outside = [i for i in step.inputs if i not in needed]
+            inside = [i for i in step.inputs if i in needed]
+            if step.kind == "merge" and outside and not inside:
+                v = outside[0]
+                break
+            v = inside[0] if inside else step.inputs[0]
+        if not branch.sees(v) and self.steps[v].kind != "input":
+            raise self.stop(self.steps[value], "starts from a value another branch computes")
+        return v
+
+    def same_size(self, resize: Step, partner: str) -> None:
+        """``align: interpolate`` / ``pad`` take the skip's size: exact only where the skip
+        has the size the model resized to (the same tensor, or size-preserving steps away)."""
+        target = str(resize.size_of)
+        if self.preserves(partner, target) or self.preserves(target, partner):
+            return
+        raise self.stop(
+            resize,
+            "resizes to the size of a tensor that is not the one it is merged with, and "
+            "skipcheck cannot show that the two always have the same size",
+        )
+
+    def preserves(self, start: str, goal: str) -> bool:
+        v = start
+        while True:
+            if v == goal:
+                return True
+            step = self.steps[v]
+            if step.kind != "layer" or not all(_keeps_size(layer) for layer in step.layers):
+                return False
+            v = step.inputs[0]
+
+    def stop(self, step: Step, why: str) -> CannotMap:
+        where = f"{step.owner} ({step.what})" if step.owner else step.what
+        return CannotMap(f"cannot be mapped: {where} {why}")
+
+
+def _keeps_size(layer: Layer) -> bool:
+    op, params = layer
+    if op in SIZE_PRESERVING:
+        return True
+    if op != "conv":
+        return False
+    k, s, p, d = (params.get(key, default) for key, default in _CONV_DEFAULTS)
+    if p == "same":
+        return True
+    if isinstance(p, str):
+        return False
+    axes = max(len(v) if isinstance(v, list) else 1 for v in (k, s, p, d))
+
+    def at(v: int | list[int], a: int) -> int:
+        return v[a] if isinstance(v, list) else v
+
+    return all(at(s, a) == 1 and 2 * at(p, a) == at(d, a) * (at(k, a) - 1) for a in range(axes))
+
+
+_CONV_DEFAULTS = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("dilation", 1))
