@@ -33,6 +33,16 @@ class Constraint:
     what: str  # "add at d2 (line 31)"
 
 
+@dataclass(frozen=True)
+class Source:
+    """One side of a check, named cheaply: its shape and its provenance are written out
+    (``Operand``) only when the check fails — most pass, and a provenance walks the graph."""
+
+    role: str
+    node: int
+    shape: Shape | None = None
+
+
 @dataclass
 class ShapeTable:
     """Everything propagation learned: shapes, parameter counts, findings, constraints."""
@@ -89,6 +99,8 @@ class Context:
         self.node: Node = table.graph.nodes[0]
         self.at = table.at
         self.node_failed = False
+        # each node's last size changes, newest first: computed once per node, on demand
+        self._steps: dict[int, tuple[str, ...]] = {}
 
     def where(self) -> str:
         return f"{self.node.where} (line {self.node.pos.line})"
@@ -99,7 +111,7 @@ class Context:
         rule: Rule,
         message: str,
         *,
-        operands: Sequence[Operand] = (),
+        operands: Sequence[Source] = (),
         notes: Sequence[str] = (),
         fatal: bool = False,
         pos: Position | None = None,
@@ -144,7 +156,7 @@ class Context:
             pos=self.node.pos if pos is None else pos,
             message=message,
             node=self.node.label,
-            operands=tuple(operands),
+            operands=tuple(self._operand(o) for o in operands),
             notes=tuple(notes) + explain + self._block_note(),
         )
         self.table.diagnostics.append(diagnostic)
@@ -165,29 +177,44 @@ class Context:
     def _domain(self, var: str) -> SizeSet:
         return self.table.domain.get(var) or SizeSet.everything(var)
 
-    def operand(self, role: str, node_id: int, shape: Shape | None = None) -> Operand:
-        """One side of a merge: its shape and the chain of size changes that made it."""
-        shape = self.table.shapes[node_id] if shape is None else shape
-        return Operand(role, self.table.show(shape), self.origin(node_id))
+    def operand(self, role: str, node_id: int, shape: Shape | None = None) -> Source:
+        """One side of a merge: written out with its provenance only if a check fails."""
+        return Source(role, node_id, shape)
+
+    def _operand(self, source: Source) -> Operand:
+        shape = self.table.shapes[source.node] if source.shape is None else source.shape
+        return Operand(source.role, self.table.show(shape), self.origin(source.node))
 
     def origin(self, node_id: int) -> str:
-        nodes = self.table.graph.nodes
-        node = nodes[node_id]
+        """The chain of size changes that made a node's output (its last four)."""
+        node = self.table.graph.nodes[node_id]
         head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
-        steps: list[str] = []
-        current = node_id
-        while current and len(steps) < 4:
-            n = nodes[current]
-            src = n.inputs[0] if n.inputs else 0
-            mine, theirs = self.table.shapes.get(current), self.table.shapes.get(src)
-            if mine is not None and theirs is not None and len(mine) > 2 and len(theirs) > 2:
-                a, b = show(theirs[2], self.at), show(mine[2], self.at)
-                if a != b:
-                    steps.append(f"{a} → {b} ({n.op}, line {n.pos.line})")
-            current = src
+        steps = self._last_steps(node_id)
         if not steps:
             return head
         return f"{head}: " + ", ".join(reversed(steps))
+
+    def _last_steps(self, node_id: int) -> tuple[str, ...]:
+        # Walk back along first inputs only to the nearest node already known, then fill
+        # in forwards: every node is walked once, however long its chain.
+        nodes, shapes, memo = self.table.graph.nodes, self.table.shapes, self._steps
+        pending: list[int] = []
+        current = node_id
+        while current and current not in memo:
+            pending.append(current)
+            current = nodes[current].inputs[0] if nodes[current].inputs else 0
+        known = memo.get(current, ())
+        for current in reversed(pending):
+            n = nodes[current]
+            src = n.inputs[0] if n.inputs else 0
+            mine, theirs = shapes.get(current), shapes.get(src)
+            step: tuple[str, ...] = ()
+            if mine is not None and theirs is not None and len(mine) > 2 and len(theirs) > 2:
+                a, b = show(theirs[2], self.at), show(mine[2], self.at)
+                if a != b:
+                    step = (f"{a} → {b} ({n.op}, line {n.pos.line})",)
+            known = memo[current] = (step + known)[:4]
+        return known
 
 
 def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
