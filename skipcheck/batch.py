@@ -28,6 +28,29 @@ class Run:
     exit_zero: bool = False
 
 
+def validate_command(
+    files: list[str],
+    input: str | None,
+    sets: list[str] | None,
+    quiet: bool,
+    output_format: str | None,
+    output: str | None,
+    config: str | None,
+    exit_zero: bool,
+) -> int:
+    """``skipcheck validate`` from its parsed command line: the exit code of the run."""
+    options = Options.parse(sets, input, config, fixes=True)
+    run = Run(files, options, output_format, quiet, exit_zero)
+    if output is None:
+        return execute(run, None)
+    try:
+        stream = open(output, "w", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+    with stream:
+        return execute(run, stream)
+
+
 def default_format(env: Mapping[str, str]) -> str:
     """``github`` under GitHub Actions (annotations on the pull request), else ``full``."""
     return "github" if env.get("GITHUB_ACTIONS") == "true" else "full"

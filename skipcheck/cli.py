@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import sys
 from collections.abc import Callable
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from skipcheck import __version__
+from skipcheck.boundary import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    error_line,
+    failure,
+    run_process,
+)
 from skipcheck.errors import SkipcheckError
 
 app = typer.Typer(
@@ -21,34 +27,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-ISSUES = "https://github.com/skipcheck/skipcheck/issues"
-
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def printable(text: str) -> str:
-    """Text from a spec or a message, safe for a terminal: control characters
-    (escape sequences among them) are shown as escapes, never sent raw."""
-    if text.isprintable():
-        return text
-    return "".join(
-        c if c.isprintable() or c in "\n\t" else c.encode("unicode_escape").decode("ascii")
-        for c in text
-    )
 
 
 def fail(message: str) -> NoReturn:
     """The one way a command stops because it cannot run: ``error: ...`` on stderr, exit 2."""
-    sys.stderr.write(f"error: {printable(message)}\n")
-    sys.stderr.flush()
-    raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(error_line(message))
 
 
 def boundary(command: F) -> F:
-    """The error boundary of every command: a SkipcheckError or an unwritable output
-    ends in one ``error:`` line and exit 2; anything else is a skipcheck bug, reported
-    as such — still exit 2, never 1 (which CI reads as "findings")."""
+    """The error boundary of every command (see ``skipcheck.boundary.failure``)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -56,34 +44,10 @@ def boundary(command: F) -> F:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except SkipcheckError as exc:
-            fail(str(exc))
-        except OSError as exc:
-            _silence_stdout()
-            where = exc.filename or "the output"
-            fail(f"cannot write {where}: {exc.strerror or exc}")
         except Exception as exc:
-            import traceback
-
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            fail(
-                f"internal error — please report at {ISSUES}: {type(exc).__name__}: {exc} "
-                f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
-            )
+            raise typer.Exit(failure(exc)) from None
 
     return run  # type: ignore[return-value]
-
-
-def _silence_stdout() -> None:
-    """After a failed write to stdout (a full disk), drop what is still buffered there,
-    so that the interpreter's final flush does not fail a second time."""
-    import os
-
-    with contextlib.suppress(OSError):
-        sys.stdout.flush()
-    # not a real file (tests capture it): nothing is buffered at the OS level then
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _version(value: bool) -> None:
@@ -163,21 +127,11 @@ def validate(
     ] = False,
 ) -> None:
     """Propagate shapes through specs and report every broken skip connection."""
-    from skipcheck.batch import Run, execute
-    from skipcheck.check import Options
+    from skipcheck.batch import validate_command
 
-    options = Options.parse(set_, input, config, fixes=True)
-    run = Run(files or [], options, output_format, quiet, exit_zero)
-    if output is None:
-        code = execute(run, None)
-    else:
-        try:
-            stream = open(output, "w", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
-        with stream:
-            code = execute(run, stream)
-    raise typer.Exit(code)
+    raise typer.Exit(
+        validate_command(files or [], input, set_, quiet, output_format, output, config, exit_zero)
+    )
 
 
 @app.command()
@@ -501,22 +455,9 @@ def draw(
 
 
 def main() -> None:
-    # A terminal or pipe that cannot encode a character (a non-UTF-8 locale) gets an
-    # escape for it instead of a UnicodeEncodeError.
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    try:
-        app(prog_name="skipcheck")
-    except SystemExit as done:
-        code = done.code
-        try:
-            sys.stdout.flush()
-        except OSError as exc:
-            _silence_stdout()
-            sys.stderr.write(f"error: cannot write the report: {exc.strerror or exc}\n")
-            code = EXIT_ERROR
-        raise SystemExit(code) from None
+    """The whole command line through typer (``skipcheck.launch:main`` is the entry point:
+    it takes a plain ``validate`` past typer's start-up cost)."""
+    run_process(lambda: app(prog_name="skipcheck"))
 
 
 if __name__ == "__main__":  # pragma: no cover
