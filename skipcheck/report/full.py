@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TextIO
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from skipcheck.diagnostics import Diagnostic
+from skipcheck.report.styled import Console, Text
 from skipcheck.result import FileResult
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 MAX_SHOWN = 3  # fixes shown per finding site in the report
 _STYLE = {"error": "bold red", "warning": "yellow"}
@@ -27,7 +26,8 @@ class FullReporter:
     console: Console = field(init=False)
 
     def __post_init__(self) -> None:
-        self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
+        # rich is imported only for the layer table, or where the output is a terminal
+        self.console = Console(self.stream)
 
     def file(self, result: FileResult) -> None:
         if result.error is not None:
@@ -51,6 +51,9 @@ class FullReporter:
                 )
 
     def layer_table(self, result: FileResult) -> Table:
+        from rich.markup import escape
+        from rich.table import Table
+
         table, graph = result.table, result.graph
         assert table is not None and graph is not None
         grid = Table(
