@@ -11,7 +11,7 @@ from typing import TextIO
 from skipcheck.check import Options, check_spec
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputs import expand
-from skipcheck.report import reporter_for
+from skipcheck.report import Tally, reporter_for
 from skipcheck.result import FileResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -68,11 +68,11 @@ def execute(run: Run, stream: TextIO | None) -> int:
         )
     inputs = expand(args)
     reporter = factory(stream, run.quiet)
-    results: list[FileResult] = []
+    tally = Tally()  # each result is reported and let go: only the totals are kept
     for path in inputs.files:
         result = check_spec(path, options)
-        results.append(result)
         reporter.file(result)
+        tally.add(result)
     for arg in inputs.missing:
         if os.path.isdir(arg):
             reason = f"{arg} is a directory without .yaml/.yml files"
@@ -81,11 +81,11 @@ def execute(run: Run, stream: TextIO | None) -> int:
         else:
             reason = f"{arg} matches no files"
         result = FileResult(arg, error=SkipcheckError(reason))
-        results.append(result)
         reporter.file(result)
-    reporter.summary(results)
-    if any(r.error is not None for r in results):
+        tally.add(result)
+    reporter.summary(tally)
+    if tally.failed:
         return EXIT_ERROR
-    if run.exit_zero or all(r.ok for r in results):
+    if run.exit_zero or tally.ok:
         return EXIT_CLEAN
     return EXIT_FINDINGS

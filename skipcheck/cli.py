@@ -274,6 +274,7 @@ def fix(
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
     from skipcheck.check import Options, check_spec
+    from skipcheck.report import Tally
     from skipcheck.report.fixes import FixReporter
     from skipcheck.report.full import FullReporter
 
@@ -307,7 +308,7 @@ def fix(
     after = check_spec(spec, Options.parse(set_, input, config))
     checker = FullReporter(quiet=True)
     checker.file(after)
-    checker.summary([after])
+    checker.summary(Tally.of([after]))
     if after.error is not None:
         raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(EXIT_CLEAN if after.ok else EXIT_FINDINGS)

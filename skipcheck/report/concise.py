@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from skipcheck.report import counts, error_location, plural
+from skipcheck.report import Tally, error_location, plural
 from skipcheck.result import FileResult
 
 
@@ -26,15 +26,14 @@ class ConciseReporter:
         for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
             self.write(f"{d.pos}: {d.code} {d.message}")
 
-    def summary(self, results: list[FileResult]) -> None:
-        errors, warnings, failed = counts(results)
-        if self.quiet and not (errors or warnings or failed):
+    def summary(self, tally: Tally) -> None:
+        if self.quiet and not (tally.errors or tally.warnings or tally.failed):
             return
-        parts = [plural(errors, "error"), plural(warnings, "warning")]
-        if failed:
-            parts.append(f"{plural(failed, 'file')} could not be checked")
-        line = f"Found {', '.join(parts)} in {plural(len(results), 'file')}."
-        fixes = sum(len(found) for r in results for _, found in r.fixes)
+        parts = [plural(tally.errors, "error"), plural(tally.warnings, "warning")]
+        if tally.failed:
+            parts.append(f"{plural(tally.failed, 'file')} could not be checked")
+        line = f"Found {', '.join(parts)} in {plural(tally.files, 'file')}."
+        fixes = tally.fixes
         if fixes:
             line += f" {fixes} proven fix{'es' * (fixes != 1)}: see `skipcheck fix FILE`."
         self.write(line)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from skipcheck.diagnostics import Diagnostic
+from skipcheck.report import Tally
 from skipcheck.report.styled import Console, Text
 from skipcheck.result import FileResult
 
@@ -24,17 +25,21 @@ class FullReporter:
     quiet: bool = False
     show_table: bool = True
     console: Console = field(init=False)
+    last_model: tuple[str, int | None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # rich is imported only for the layer table, or where the output is a terminal
         self.console = Console(self.stream)
 
     def file(self, result: FileResult) -> None:
+        self.last_model = None
         if result.error is not None:
             self.console.print(Text(f"{result.error}", style="bold red"))
             return
         table = result.table
         assert table is not None and result.graph is not None
+        # the summary of a one-file run names its output and size; keep those, not the result
+        self.last_model = (result.output_shape(), table.total_params)
         if not self.quiet and self.show_table:
             self.console.print(self.layer_table(result))
         diags = result.diagnostics
@@ -128,25 +133,22 @@ class FullReporter:
         if callable(consequences):
             self.console.print(Text("             " + " · ".join(consequences()), style="dim"))
 
-    def summary(self, results: list[FileResult]) -> None:
-        errors = sum(len([d for d in r.diagnostics if d.severity == "error"]) for r in results)
-        warnings = sum(len([d for d in r.diagnostics if d.severity == "warning"]) for r in results)
-        failed = sum(1 for r in results if r.error is not None)
+    def summary(self, tally: Tally) -> None:
+        errors, warnings, failed = tally.errors, tally.warnings, tally.failed
         parts = [
             f"{errors} error{'s' * (errors != 1)}",
             f"{warnings} warning{'s' * (warnings != 1)}",
         ]
         if failed:
             parts.append(f"{failed} file{'s' * (failed != 1)} could not be checked")
-        files = f"{len(results)} file{'s' * (len(results) != 1)}"
+        files = f"{tally.files} file{'s' * (tally.files != 1)}"
         extra = ""
-        if len(results) == 1 and results[0].table is not None:
-            r = results[0]
-            total = r.table.total_params if r.table is not None else None
+        if tally.files == 1 and self.last_model is not None:
+            output, total = self.last_model
             extra = (
-                f" · output {r.output_shape()} · {total:,} parameters"
+                f" · output {output} · {total:,} parameters"
                 if total is not None
-                else f" · output {r.output_shape()}"
+                else f" · output {output}"
             )
         style = "bold red" if errors or failed else ("yellow" if warnings else "bold green")
         verdict = "✗" if errors or failed else "✓"

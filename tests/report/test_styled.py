@@ -12,7 +12,7 @@ from rich.console import Console as RichConsole
 from rich.text import Text as RichText
 
 from skipcheck.check import Options, check_spec
-from skipcheck.report import styled
+from skipcheck.report import Tally, styled
 from skipcheck.report.full import FullReporter
 from skipcheck.report.styled import Console, Text
 from tests.conftest import ROOT, SPECS
@@ -30,7 +30,7 @@ def _report(path: str, shape: str | None, quiet: bool) -> str:
     reporter = FullReporter(out, quiet=quiet)
     result = check_spec(path, Options.parse(None, shape, fixes=True))
     reporter.file(result)
-    reporter.summary([result])
+    reporter.summary(Tally.of([result]))
     return out.getvalue()
 
 
