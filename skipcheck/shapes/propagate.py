@@ -106,6 +106,8 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
     table.shapes[0] = shape
     table.counts[0] = 0
     ctx = Context(table)
+    # each node's shape at the concrete input, made once: the parameter counts read them
+    at_input: dict[int, Shape] = {0: _at(shape, at)}
     for node in graph.nodes[1:]:
         if any(i in table.broken for i in node.inputs):
             table.broken.add(node.id)  # no follow-on noise after a fatal finding
@@ -131,7 +133,8 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             table.broken.add(node.id)
             continue
         table.shapes[node.id] = out
-        table.counts[node.id] = op.count(node, [_at(s, at) for s in inputs], _at(out, at))
+        at_input[node.id] = concrete_out = _at(out, at)
+        table.counts[node.id] = op.count(node, [at_input[i] for i in node.inputs], concrete_out)
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
     if graph.output is not None and graph.out not in table.broken:

@@ -101,6 +101,7 @@ class Context:
         self.node_failed = False
         # each node's last size changes, newest first: computed once per node, on demand
         self._steps: dict[int, tuple[str, ...]] = {}
+        self._narrowed: set[tuple[str, int, tuple[object, ...]]] = set()
 
     def where(self) -> str:
         return f"{self.node.where} (line {self.node.pos.line})"
@@ -138,11 +139,11 @@ class Context:
             var = verdict.var
             domain = self._domain(var)
             if kind == "runs":
-                self.table.domain[var] = domain = domain & verdict
+                domain = self._narrow(domain, verdict)
             if var in self.at:
                 if self.at[var] not in verdict:
                     failed_axes.append((var, str(self.at[var]), verdict.describe()))
-            elif verdict.is_empty() or (domain & verdict).is_empty():
+            elif verdict.is_empty() or (domain if kind == "runs" else domain & verdict).is_empty():
                 # a symbolic input fails only where no size at all passes
                 failed_axes.append((var, "", ""))
         if not failed_axes:
@@ -173,6 +174,17 @@ class Context:
         return (
             f"the layer is written in a block; this use comes from line{'s' * (len(calls) > 1)} {lines}",
         )
+
+    def _narrow(self, domain: SizeSet, verdict: SizeSet) -> SizeSet:
+        """The running domain of ``verdict``'s symbol intersected with it. Many layers
+        repeat the condition of the one before (every conv after four poolings needs
+        H ≡ 0 mod 16 again): a condition already in the domain changes nothing."""
+        key = (verdict.var, verdict.modulus, verdict.intervals)
+        if key in self._narrowed:
+            return domain
+        self._narrowed.add(key)
+        self.table.domain[verdict.var] = domain = domain & verdict
+        return domain
 
     def _domain(self, var: str) -> SizeSet:
         return self.table.domain.get(var) or SizeSet.everything(var)
