@@ -59,7 +59,9 @@ def dense(n: int) -> str:
         layers -= take
         out.append(f"  - stage: block{k}\n    layers: [{{dense_layer: {{}}, repeat: {take}}}]\n")
         if layers > 0:
-            out.append(f"  - stage: trans{k}\n    layers: [{{conv: {{out_channels: init}}}}]\n")
+            out.append(
+                f"  - stage: trans{k}\n    layers: [{{conv: {{out_channels: init, kernel_size: 1}}}}]\n"
+            )
         k += 1
     return "".join(out)
 

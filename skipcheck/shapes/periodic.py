@@ -289,6 +289,14 @@ class Affine:
 
     def formula(self) -> str:
         """A readable formula where one exists (``H``, ``H/2``, ``⌊H/2⌋ - 4``), else a case split."""
+        # written once per value: every check's message shows the sizes it compares
+        cached: str | None = self.__dict__.get("_formula")
+        if cached is None:
+            cached = self._formula()
+            object.__setattr__(self, "_formula", cached)
+        return cached
+
+    def _formula(self) -> str:
         s = self.simplify()
         fr = [(Fraction(a, s.den), Fraction(b, s.den)) for a, b in s.pieces]
         if s.modulus == 1:

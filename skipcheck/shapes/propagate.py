@@ -50,10 +50,11 @@ def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], wh
 
 def _at(shape: Shape, at: dict[str, int]) -> Shape:
     """The shape with every size known at the concrete input replaced by its value."""
-    return tuple(
-        d if isinstance(d, (int, str)) else (concrete(d, at) if concrete(d, at) is not None else d)
-        for d in shape
-    )
+    out = []
+    for d in shape:
+        value = d if isinstance(d, (int, str)) else concrete(d, at)
+        out.append(d if value is None else value)
+    return tuple(out)
 
 
 def input_symbols(

@@ -8,7 +8,7 @@ module; the engine (``shapes/propagate.py``) depends on the ops.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from skipcheck.diagnostics import Diagnostic, Operand
@@ -81,9 +81,13 @@ class ShapeTable:
             return self.domain[var]
         result = SizeSet.everything(var)
         kinds = ("runs",) if kind == "runs" else ("runs", "clean")
+        seen: set[tuple[int, tuple[object, ...]]] = set()  # layers repeat their conditions
         for c in self.constraints:
             if c.sizes.var == var and c.kind in kinds:
-                result = result & c.sizes
+                key = (c.sizes.modulus, c.sizes.intervals)
+                if key not in seen:
+                    seen.add(key)
+                    result = result & c.sizes
         return result
 
     @property
@@ -110,7 +114,7 @@ class Context:
         self,
         verdicts: Sequence[Verdict],
         rule: Rule,
-        message: str,
+        message: str | Callable[[], str],
         *,
         operands: Sequence[Source] = (),
         notes: Sequence[str] = (),
@@ -118,6 +122,7 @@ class Context:
         pos: Position | None = None,
     ) -> bool:
         """Report ``message`` unless every verdict holds; returns whether they hold.
+        ``message`` may be a function that writes it, called only if a verdict fails.
 
         A SizeSet verdict is recorded as a constraint on its symbol; it fails when
         the concrete input lies outside it, or (for a symbolic input) when no input
@@ -155,7 +160,7 @@ class Context:
             code=rule.code,
             severity=rule.severity,
             pos=self.node.pos if pos is None else pos,
-            message=message,
+            message=message if isinstance(message, str) else message(),
             node=self.node.label,
             operands=tuple(self._operand(o) for o in operands),
             notes=tuple(notes) + explain + self._block_note(),
