@@ -6,6 +6,7 @@ Intersections stay exact, and the set can be printed in closed form
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -199,8 +200,11 @@ class SizeSet:
         if s.is_empty():
             return f"no {v}"
         top = s._bounded_above()
-        if top is not None and sum(1 for _ in s.members(1, top)) <= 8:
-            return f"{v} ∈ {{{', '.join(str(x) for x in s.members(1, top))}}}"
+        if top is not None:
+            # nine members are enough to know it is not a short list: stop counting there
+            few = list(itertools.islice(s.members(1, top), 9))
+            if len(few) <= 8:
+                return f"{v} ∈ {{{', '.join(str(x) for x in few)}}}"
         m = s.modulus
         classes = []  # (first member, last member, residue)
         for r, iv in enumerate(s.intervals):
