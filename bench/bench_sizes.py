@@ -87,7 +87,9 @@ def main() -> None:
 
     brute = median_ms(search, 3)
     same = found[-1] == set(h.runs.members(1, 1024))
-    print(f"anchor: brute force with torch (meta device), H in 1..1024: {brute:.0f} ms CPU (median of 3)")
+    print(
+        f"anchor: brute force with torch (meta device), H in 1..1024: {brute:.0f} ms CPU (median of 3)"
+    )
     print(f"sets identical: {same}; speed-up ×{brute / closed:.0f}")
 
 

@@ -14,11 +14,12 @@ def write_text_atomic(path: str, text: str) -> None:
     The text goes to a temporary file in the same directory (``os.replace`` is atomic
     only within one file system), is flushed to disk, then renamed over the target.
     An existing target keeps its permission bits; a new one gets the usual
-    ``0o666 & ~umask``. ``OSError`` propagates and leaves no temporary file behind.
+    ``0o666 & ~umask``. A symlink is followed: its target is replaced and the link stays.
+    ``OSError`` propagates and leaves no temporary file behind (and the target as it was).
 
     >>> write_text_atomic("unet.svg", "<svg/>")  # doctest: +SKIP
     """
-    target = os.path.abspath(path)
+    target = os.path.realpath(path)
     directory = os.path.dirname(target)
     try:
         mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
@@ -44,3 +45,11 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file (through links); False when either does not exist."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from skipcheck.config import Config, ConfigCache, judge
+from skipcheck.config import Config, ConfigCache, Selection, judge
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
+from skipcheck.position import yaml_lines
 from skipcheck.result import FileResult
 from skipcheck.shapes.propagate import propagate
 from skipcheck.spec.lower import lower
@@ -47,13 +48,15 @@ class Options:
         config: str | None = None,
         *,
         fixes: bool = False,
+        selection: Selection | None = None,
     ) -> Options:
-        """From the command line's ``--set``, ``--input`` and ``--config`` (SkipcheckError if bad)."""
+        """From the command line's ``--set``, ``--input``, ``--config`` and ``--select`` /
+        ``--extend-select`` / ``--ignore`` (SkipcheckError if bad)."""
         return cls(
             overrides=Overrides.parse(sets),
             input_shape=parse_input(input) if input else None,
             fixes=fixes,
-            configs=ConfigCache(config),
+            configs=ConfigCache(config, selection),
         )
 
 
@@ -77,7 +80,7 @@ def check_spec(path: str, options: Options | None = None, *, text: str | None = 
         if exc.pos is None and not exc.message.startswith(f"{path}: "):
             exc.message = f"{path}: {exc.message}"
         return FileResult(path, error=exc, text=text or "", config=config, input_shape=shape)
-    reported, silenced = judge(config, table.diagnostics, text.splitlines())
+    reported, silenced = judge(config, table.diagnostics, yaml_lines(text))
     result = FileResult(
         path,
         graph,
@@ -116,7 +119,11 @@ def _with_fixes(result: FileResult, options: Options) -> FileResult:
     with the same options and config as the original."""
     from skipcheck.fixes import suggest
 
-    found = suggest(result, lambda text: check_spec(result.path, options, text=text))
+    def recheck(text: str, params: Mapping[str, int] | None) -> FileResult:
+        swept = replace(options, params={**(options.params or {}), **params}) if params else options
+        return check_spec(result.path, swept, text=text)
+
+    found = suggest(result, recheck)
     by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}
     diagnostics = tuple(
         replace(d, fixes=by_finding[id(d)]) if id(d) in by_finding else d

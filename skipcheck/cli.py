@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -11,7 +12,6 @@ import typer
 from skipcheck import __version__
 from skipcheck.boundary import (
     EXIT_CLEAN,
-    EXIT_ERROR,
     EXIT_FINDINGS,
     error_line,
     failure,
@@ -24,6 +24,7 @@ app = typer.Typer(
     help="Catch broken skip connections in architecture specs before you build the model.",
     no_args_is_help=True,
     add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 
@@ -125,12 +126,73 @@ def validate(
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
     ] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            help="Report only these codes or prefixes (SC1,SC301); replaces the config's select.",
+        ),
+    ] = None,
+    extend_select: Annotated[
+        list[str] | None,
+        typer.Option("--extend-select", help="Add codes or prefixes to the selection."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore", help="Never report these codes or prefixes (added to the config's)."
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth",
+            min=1,
+            help="Collapse the layer table below this level (1: one row per stage).",
+        ),
+    ] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Count findings per rule instead of listing them.")
+    ] = False,
+    show_settings: Annotated[
+        bool,
+        typer.Option("--show-settings", help="Print the settings the first file gets, and exit."),
+    ] = False,
+    show_files: Annotated[
+        bool, typer.Option("--show-files", help="Print the files that would be checked, and exit.")
+    ] = False,
+    stdin_filename: Annotated[
+        str | None,
+        typer.Option(
+            "--stdin-filename",
+            help="The name of the spec read from `-` (stdin), for messages and its config.",
+        ),
+    ] = None,
 ) -> None:
-    """Propagate shapes through specs and report every broken skip connection."""
+    """Propagate shapes through specs and report every broken skip connection.
+
+    `-` reads a spec from stdin."""
     from skipcheck.batch import validate_command
 
     raise typer.Exit(
-        validate_command(files or [], input, set_, quiet, output_format, output, config, exit_zero)
+        validate_command(
+            files or [],
+            input=input,
+            sets=set_,
+            quiet=quiet,
+            output_format=output_format,
+            output=output,
+            config=config,
+            exit_zero=exit_zero,
+            select=select,
+            extend_select=extend_select,
+            ignore=ignore,
+            depth=depth,
+            statistics=statistics,
+            list_settings=show_settings,
+            list_files=show_files,
+            stdin_filename=stdin_filename,
+        )
     )
 
 
@@ -140,6 +202,10 @@ def rules(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the rule reference (docs/rules.md).")
     ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--output-format", help="text or json (one object per rule, with its docs)."),
+    ] = "text",
 ) -> None:
     """List every rule code with its name, severity and summary."""
     if markdown:
@@ -149,6 +215,33 @@ def rules(
         return
     from skipcheck.rules import RULES
 
+    if output_format == "json":
+        import json
+
+        from skipcheck.rules.docs import parse
+
+        records = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity,
+                "summary": r.summary,
+                "kind": r.kind,
+                "size_free": r.size_free,
+                "torch_raises": r.torch_raises,
+                "fixes": list(r.fixes),
+                "what_it_checks": doc.what,
+                "why_it_matters": doc.why,
+                "example": doc.example,
+                "use_instead": doc.fix,
+                "fixed_example": doc.fixed,
+            }
+            for r, doc in ((r, parse(r)) for r in RULES.values())
+        ]
+        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    if output_format != "text":
+        raise SkipcheckError(f"unknown output format {output_format!r} (formats: text, json)")
     for r in RULES.values():
         typer.echo(f"{r.code}  {r.name:<22} {r.severity:<8} {r.summary}")
 
@@ -200,7 +293,9 @@ def whatif(
 
     from skipcheck.check import Options
 
-    console = Console(highlight=False, soft_wrap=False, emoji=False)
+    # off a terminal (a file, a pipe, a CI log) nothing is wrapped or squeezed to 80 columns
+    wide = None if sys.stdout.isatty() else 100_000
+    console = Console(highlight=False, soft_wrap=False, emoji=False, width=wide)
     options = Options.parse(set_, input, config)
     if sweep is not None:
         ok = _run_sweep(console, file, sweep, step, options)
@@ -249,6 +344,12 @@ def _run_sweep(console: Any, file: str, sweep: str, step: int | None, options: A
     return all(r.ok for r in result.rows)
 
 
+FixFormatOption = Annotated[
+    str,
+    typer.Option("--output-format", help="full (text and diffs) or json (the fixes as data)."),
+]
+
+
 @app.command()
 @boundary
 def fix(
@@ -265,24 +366,48 @@ def fix(
         bool,
         typer.Option("--apply", help="Write fix N into the file in place, then re-validate it."),
     ] = False,
+    apply_all: Annotated[
+        bool,
+        typer.Option(
+            "--apply-all",
+            help="Apply the top fix of each finding in turn, re-checking after each, "
+            "until clean or no proven fix is left; write the result.",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the fixed file instead of writing it.")
     ] = False,
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
+    output_format: FixFormatOption = "full",
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
     from skipcheck.check import Options, check_spec
-    from skipcheck.report import Tally
+    from skipcheck.fixes.apply import apply_all as apply_each
+    from skipcheck.fixes.apply import refusal, write_spec
     from skipcheck.report.fixes import FixReporter
-    from skipcheck.report.full import FullReporter
 
-    options = Options.parse(set_, input, config, fixes=True)
-    result = check_spec(spec, options)
+    if output_format not in ("full", "json"):
+        raise SkipcheckError(f"fix prints full or json, not {output_format!r}")
+    if sum((apply, apply_all, dry_run)) > 1:
+        raise SkipcheckError("choose one of --apply, --apply-all and --dry-run")
+    options = Options.parse(set_, input, config)
+    reporter = FixReporter(as_json=output_format == "json")
+    if apply_all:
+        if number is not None:
+            raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
+        applied, last = apply_each(spec, options)
+        if last.error is not None:
+            raise last.error
+        if applied:
+            write_spec(spec, applied[-1].text)
+        after = check_spec(spec, options) if applied else last
+        steps = [(f"step {k}", f) for k, f in enumerate(applied, 1)]
+        raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
+    result = check_spec(spec, replace_fixes(options))
     if result.error is not None:
         raise result.error
-    reporter = FixReporter()
     fixes = [f for _, site_fixes in result.fixes for f in site_fixes]
     if not apply and not dry_run:
         if number is not None:
@@ -291,27 +416,35 @@ def fix(
         raise typer.Exit(EXIT_CLEAN if result.ok else EXIT_FINDINGS)
     number = 1 if number is None else number
     if result.ok:
-        reporter.done(f"✓ {spec}: no errors, nothing to fix")
+        reporter.applied(spec, [], result, None)
         raise typer.Exit(EXIT_CLEAN)
     if not 1 <= number <= len(fixes):
         raise SkipcheckError(f"there is no fix {number}: {spec} has {len(fixes)} proven fix(es)")
     chosen = fixes[number - 1]
+    why = refusal(spec, result, chosen, options)
+    if why is not None:
+        raise SkipcheckError(f"not writing fix {number} ({chosen.title}): {why}")
     if dry_run:
         typer.echo(chosen.text, nl=False)
         raise typer.Exit(EXIT_FINDINGS if chosen.partial else EXIT_CLEAN)
-    try:
-        with open(spec, "w", encoding="utf-8", newline="") as fh:
-            fh.write(chosen.text)
-    except OSError as exc:
-        raise SkipcheckError(f"cannot write {spec}: {exc.strerror or exc}") from None
-    reporter.done(f"applied fix {number}: {chosen.title}")
-    after = check_spec(spec, Options.parse(set_, input, config))
-    checker = FullReporter(quiet=True)
-    checker.file(after)
-    checker.summary(Tally.of([after]))
-    if after.error is not None:
-        raise typer.Exit(EXIT_ERROR)
-    raise typer.Exit(EXIT_CLEAN if after.ok else EXIT_FINDINGS)
+    write_spec(spec, chosen.text)
+    after = check_spec(spec, options)
+    steps = [(f"fix {number}", chosen)]
+    raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
+
+
+def replace_fixes(options: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(options, fixes=True)
+
+
+def _stored(spec: str, options: Any) -> Any:
+    """The spec checked as the file says (its own params and input), when options differ."""
+    from skipcheck.check import check_spec
+    from skipcheck.fixes.apply import as_stored, overridden
+
+    return check_spec(spec, as_stored(options)) if overridden(options) else None
 
 
 @app.command()
@@ -334,18 +467,31 @@ def sizes(
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
+    output_format: Annotated[
+        str,
+        typer.Option("--output-format", help="full (text) or json (the sizes as data)."),
+    ] = "full",
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
     from skipcheck.check import Options, check_spec
     from skipcheck.report.sizes import SizesReporter
     from skipcheck.shapes.valid import parse_bound, valid_sizes
 
+    if output_format not in ("full", "json"):
+        raise SkipcheckError(f"sizes prints full or json, not {output_format!r}")
     listing = parse_bound(range_) if range_ else None
     result = check_spec(file, Options.parse(set_, input, config))
     if result.error is not None:
         raise result.error
     report = valid_sizes(result, near=near, bound=parse_bound(bound))
-    SizesReporter().report(report, listing)
+    if output_format == "json":
+        import json
+
+        from skipcheck.report.sizes import sizes_document
+
+        typer.echo(json.dumps(sizes_document(report, listing), indent=2, ensure_ascii=False))
+    else:
+        SizesReporter().report(report, listing)
     raise typer.Exit(EXIT_CLEAN if report.ok else EXIT_FINDINGS)
 
 
@@ -396,19 +542,22 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write the spec as standalone PyTorch code (it imports only torch)."""
-    from pathlib import Path
-
+    from skipcheck.atomic import same_file, write_text_atomic
     from skipcheck.torch import export_command
 
+    if output is not None and same_file(output, spec):
+        raise SkipcheckError(f"refusing to overwrite the spec {spec} with the exported code")
     result = _torch_spec(spec, input, set_, config)
     source = export_command(result.graph, input_shape=result.input_shape)
     if output is None:
         typer.echo(source, nl=False)
     else:
         try:
-            Path(output).write_text(source)
+            write_text_atomic(output, source)
         except OSError as exc:
-            raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+            raise SkipcheckError(
+                f"cannot write {output}: {exc.strerror or exc}; nothing was written"
+            ) from None
         typer.echo(f"wrote {output}", err=True)
 
 

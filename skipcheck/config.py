@@ -9,6 +9,11 @@ that file (``--config PATH`` applies one file to every spec). Keys::
     input = "1x3x256x256"          # default for --input
     files = ["specs/"]             # what `skipcheck validate` checks when given no files
                                    # (relative to the config file's directory)
+    exclude = ["build", "specs/old/*.yaml"]  # never checked when found by a directory scan
+                                   # or a glob (a file named on the command line still is)
+
+On the command line ``--select`` replaces ``select``, ``--extend-select`` adds to it, and
+``--ignore`` adds to ``ignore``.
 
 A YAML line can silence findings on itself with ``# skipcheck: ignore[SC101]``
 (several codes separated by commas) or ``# skipcheck: ignore`` (every code).
@@ -20,15 +25,17 @@ import difflib
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from typing import Any
 
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputs import CONFIG_NAMES
+from skipcheck.position import Position
 
-KEYS = ("select", "ignore", "severity", "input", "files")
+KEYS = ("select", "ignore", "severity", "input", "files", "exclude")
 SEVERITIES = ("error", "warning")
 _SUPPRESS = re.compile(r"#\s*skipcheck:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
@@ -43,11 +50,68 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)
     input: str | None = None
     files: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
     def wants(self, code: str) -> bool:
         if self.select and not code.startswith(self.select):
             return False
         return not code.startswith(self.ignore) if self.ignore else True
+
+    def excluded(self, path: str) -> str | None:
+        """The ``exclude`` pattern that matches ``path``, if any. As in .gitignore, a
+        pattern without a slash matches any file or directory name on the way; one with a
+        slash matches the path from the config file's directory (``*`` within a name)."""
+        if not self.exclude:
+            return None
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
+        parts = rel.split("/")
+        prefixes = ["/".join(parts[: k + 1]) for k in range(len(parts))]
+        for pattern in self.exclude:
+            bare = pattern.strip("/")
+            if "/" in bare:
+                if any(fnmatchcase(p, bare) for p in prefixes):
+                    return pattern
+            elif any(fnmatchcase(part, bare) for part in parts):
+                return pattern
+        return None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """``--select``, ``--extend-select`` and ``--ignore``, laid over every config."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(
+        cls,
+        select: Sequence[str] | None = None,
+        extend_select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+    ) -> Selection:
+        """Codes as the config takes them; comma-separated lists are split (ruff's way)."""
+
+        def codes(values: Sequence[str] | None, flag: str) -> tuple[str, ...]:
+            split = [c for v in values or () for c in v.split(",") if c.strip()]
+            return tuple(_code(c, flag) for c in split)
+
+        return cls(
+            None if select is None else codes(select, "--select"),
+            codes(extend_select, "--extend-select"),
+            codes(ignore, "--ignore"),
+        )
+
+    def __bool__(self) -> bool:
+        return self.select is not None or bool(self.extend_select or self.ignore)
+
+    def apply(self, config: Config) -> Config:
+        select = config.select if self.select is None else self.select
+        if select and self.extend_select:
+            select = (*select, *self.extend_select)
+        return replace(config, select=select, ignore=(*config.ignore, *self.ignore))
 
 
 def find(start: str) -> str | None:
@@ -79,12 +143,14 @@ def load(path: str) -> Config:
 
 
 class ConfigCache:
-    """One Config per directory, so a run over many files reads each config once."""
+    """One Config per directory, so a run over many files reads each config once — and a
+    broken config fails once: every spec under it gets the same SkipcheckError object."""
 
-    def __init__(self, explicit: str | None = None) -> None:
-        self.explicit = load(explicit) if explicit is not None else None
-        self._by_path: dict[str | None, Config] = {None: Config()}
-        self._by_dir: dict[str, Config] = {}
+    def __init__(self, explicit: str | None = None, selection: Selection | None = None) -> None:
+        self.selection = selection or Selection()
+        self.explicit = self._over(load(explicit)) if explicit is not None else None
+        self._by_path: dict[str | None, Config | SkipcheckError] = {None: self._over(Config())}
+        self._by_dir: dict[str, Config | SkipcheckError] = {}
 
     def for_file(self, spec: str) -> Config:
         return self.for_dir(os.path.dirname(os.path.abspath(spec)))
@@ -93,11 +159,25 @@ class ConfigCache:
         if self.explicit is not None:
             return self.explicit
         if directory not in self._by_dir:
-            path = find(directory)
-            if path is not None and path not in self._by_path:
-                self._by_path[path] = load(path)
+            try:
+                path = find(directory)  # reads pyproject.toml files: may fail too
+            except SkipcheckError as exc:
+                path = exc.pos.file if exc.pos is not None else directory
+                self._by_path.setdefault(path, exc)
+            if path not in self._by_path:
+                assert path is not None  # None (no config file) is always cached
+                try:
+                    self._by_path[path] = self._over(load(path))
+                except SkipcheckError as exc:
+                    self._by_path[path] = exc
             self._by_dir[directory] = self._by_path[path]
-        return self._by_dir[directory]
+        found = self._by_dir[directory]
+        if isinstance(found, SkipcheckError):
+            raise found
+        return found
+
+    def _over(self, config: Config) -> Config:
+        return self.selection.apply(config) if self.selection else config
 
 
 def judge(
@@ -148,7 +228,12 @@ def _read_toml(path: str) -> dict[str, Any]:
     except OSError as exc:
         raise SkipcheckError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SkipcheckError(f"{path}: invalid TOML: {exc}") from None
+        # tomllib says where only in its message: "... (at line 3, column 9)"
+        at = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
+        if at is None:
+            raise SkipcheckError(f"{path}: invalid TOML: {exc}") from None
+        pos = Position(path, int(at.group(1)), int(at.group(2)))
+        raise SkipcheckError(f"invalid TOML: {str(exc)[: at.start()].rstrip()}", pos) from None
 
 
 def _read_yaml(path: str) -> Any:
@@ -162,29 +247,78 @@ def _read_yaml(path: str) -> Any:
 
 
 def _parse(table: Any, path: str) -> Config:
+    try:
+        return _settings(table, path)
+    except SkipcheckError as exc:
+        if exc.pos is None:
+            # a config error is reported once, at the line of the setting it is about
+            exc.pos = _line_of(path, exc.key if isinstance(exc, _SettingError) else None)
+            if exc.message.startswith(f"{path}: "):
+                exc.message = exc.message[len(path) + 2 :]
+        raise
+
+
+def _line_of(path: str, key: str | None) -> Position:
+    """Where ``key`` is set in a config file (the settings' header, or line 1)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return Position(path, 1, 1)
+    start = 0
+    if path.endswith(".toml"):
+        header = re.compile(r"^\s*\[\s*tool\.skipcheck\s*\]")
+        start = next((k for k, line in enumerate(lines) if header.match(line)), 0)
+        if key is None:
+            return Position(path, start + 1, 1)
+    if key is not None:
+        setting = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=:]")
+        for k in range(start, len(lines)):
+            if setting.match(lines[k]):
+                return Position(path, k + 1, len(lines[k]) - len(lines[k].lstrip()) + 1)
+    return Position(path, start + 1, 1)
+
+
+class _SettingError(SkipcheckError):
+    """A bad value, with the setting it is about (to find its line)."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _fail(message: str, key: str) -> SkipcheckError:
+    return _SettingError(message, key)
+
+
+def _settings(table: Any, path: str) -> Config:
     if not isinstance(table, dict):
         raise SkipcheckError(f"{path}: the skipcheck settings must be a mapping")
     for key in table:
         if key not in KEYS:
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             hint = f" — did you mean {close[0]!r}?" if close else ""
-            raise SkipcheckError(
-                f"{path}: unknown setting {key!r}{hint} (settings: {', '.join(KEYS)})"
+            raise _fail(
+                f"{path}: unknown setting {key!r}{hint} (settings: {', '.join(KEYS)})", str(key)
             )
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
-        raise SkipcheckError(f'{path}: severity must be a mapping like {{SC201 = "error"}}')
+        raise _fail(f'{path}: severity must be a mapping like {{SC201 = "error"}}', "severity")
     overrides: dict[str, str] = {}
     for code, level in severity.items():
-        rule = _code(str(code), path, exact=True)
+        try:
+            rule = _code(str(code), path, exact=True)
+        except SkipcheckError as exc:
+            raise _fail(exc.message, "severity") from None
         if level not in SEVERITIES:
-            raise SkipcheckError(
-                f"{path}: severity of {rule} must be {' or '.join(SEVERITIES)}, not {level!r}"
+            raise _fail(
+                f"{path}: severity of {rule} must be {' or '.join(SEVERITIES)}, not {level!r}",
+                "severity",
             )
         overrides[rule] = level
     value = table.get("input")
     if value is not None and not isinstance(value, str):
-        raise SkipcheckError(f'{path}: input must be a string like "1x3x256x256"')
+        raise _fail(f'{path}: input must be a string like "1x3x256x256"', "input")
     return Config(
         path=path,
         select=_codes(table.get("select"), path, "select"),
@@ -196,11 +330,15 @@ def _parse(table: Any, path: str) -> Config:
             os.path.relpath(os.path.join(os.path.dirname(os.path.abspath(path)), f))
             for f in _strings(table.get("files"), path, "files")
         ),
+        exclude=_strings(table.get("exclude"), path, "exclude"),
     )
 
 
 def _codes(value: Any, path: str, key: str) -> tuple[str, ...]:
-    return tuple(_code(c, path) for c in _strings(value, path, key))
+    try:
+        return tuple(_code(c, path) for c in _strings(value, path, key))
+    except SkipcheckError as exc:
+        raise _fail(exc.message, key) from None
 
 
 def _strings(value: Any, path: str, key: str) -> tuple[str, ...]:
@@ -209,7 +347,7 @@ def _strings(value: Any, path: str, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SkipcheckError(f"{path}: {key} must be a list of strings")
+        raise _fail(f"{path}: {key} must be a list of strings", key)
     return tuple(value)
 
 

@@ -41,6 +41,16 @@ class Node:
         return f"{what} in {self.stage}" if self.stage else what
 
 
+@dataclass(frozen=True)
+class Output:
+    """One named output of a format-1.1 spec (``outputs:``), with its declared shape."""
+
+    name: str
+    node: int
+    shape: tuple[Any, ...] | None
+    pos: Position
+
+
 @dataclass
 class Graph:
     """The lowered model: nodes in execution order; node 0 is the input."""
@@ -55,10 +65,24 @@ class Graph:
     output_pos: Position | None = None
     stages: list[tuple[str, int]] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    version: str = "1"
+    end: int | None = None  # the running tensor after the last layer (None: the last node)
+    outputs: list[Output] = field(default_factory=list)  # named outputs (format 1.1)
 
     @property
     def out(self) -> int:
-        return self.nodes[-1].id
+        """The main output: the running tensor after the last layer.
+
+        Side branches (format 1.1) may add nodes after it, so it is not always the last.
+        """
+        return self.end if self.end is not None else self.nodes[-1].id
+
+    @property
+    def results(self) -> list[tuple[str, int]]:
+        """Every output by name: the named ``outputs``, or the one main output."""
+        if self.outputs:
+            return [(o.name, o.node) for o in self.outputs]
+        return [("output", self.out)]
 
     def __getitem__(self, node_id: int) -> Node:
         return self.nodes[node_id]

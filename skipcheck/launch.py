@@ -18,11 +18,12 @@ from typing import Any
 
 from skipcheck.boundary import failure, run_process
 
-# validate's options as typer declares them in cli.py: flag → (keyword, takes a value)
+# validate's options as typer declares them in cli.py: flag → (keyword, takes a value).
+# --depth is typer's alone (it checks the number); so are -h and --help.
 OPTIONS: dict[str, tuple[str, bool]] = {
     "--input": ("input", True),
     "-i": ("input", True),
-    "--set": ("sets", True),  # repeatable
+    "--set": ("sets", True),
     "--quiet": ("quiet", False),
     "-q": ("quiet", False),
     "--output-format": ("output_format", True),
@@ -30,7 +31,15 @@ OPTIONS: dict[str, tuple[str, bool]] = {
     "-o": ("output", True),
     "--config": ("config", True),
     "--exit-zero": ("exit_zero", False),
+    "--select": ("select", True),
+    "--extend-select": ("extend_select", True),
+    "--ignore": ("ignore", True),
+    "--statistics": ("statistics", False),
+    "--show-settings": ("list_settings", False),
+    "--show-files": ("list_files", False),
+    "--stdin-filename": ("stdin_filename", True),
 }
+REPEATABLE = {"sets", "select", "extend_select", "ignore"}
 
 
 def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any] | None:
@@ -39,16 +48,9 @@ def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any
     if not argv or argv[0] != "validate" or "_SKIPCHECK_COMPLETE" in env or os.name == "nt":
         # (click expands globs itself on Windows; completion is typer's)
         return None
-    args: dict[str, Any] = {
-        "files": [],
-        "input": None,
-        "sets": None,
-        "quiet": False,
-        "output_format": None,
-        "output": None,
-        "config": None,
-        "exit_zero": False,
-    }
+    args: dict[str, Any] = {"files": [], "depth": None}
+    for key, takes_value in OPTIONS.values():
+        args[key] = None if takes_value else False
     rest = list(argv[1:])
     while rest:
         token = rest.pop(0)
@@ -73,8 +75,8 @@ def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any
             if not rest or rest[0].startswith("-"):
                 return None
             attached = rest.pop(0)
-        if key == "sets":
-            args["sets"] = [*(args["sets"] or []), attached]
+        if key in REPEATABLE:
+            args[key] = [*(args[key] or []), attached]
         else:
             args[key] = attached
     return args
@@ -95,7 +97,7 @@ def _validate(args: dict[str, Any]) -> None:
     from skipcheck.batch import validate_command
 
     try:
-        code = validate_command(**args)
+        code = validate_command(args.pop("files"), **args)
     except KeyboardInterrupt:
         code = 130  # as typer ends an interrupted command
     except Exception as exc:

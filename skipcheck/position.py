@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 
@@ -15,3 +16,57 @@ class Position:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
+
+
+# YAML 1.2 breaks lines only at \r\n, \r and \n. PyYAML and libyaml also break at NEL,
+# U+2028 and U+2029 (YAML 1.1), and str.splitlines at a dozen more; counting lines here,
+# once, keeps the loader's positions, the fixer's edits and an editor's line numbers equal.
+_BREAKS = ("\r\n", "\r", "\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts, counting lines as YAML 1.2 does."""
+    starts = [0]
+    k, n = 0, len(text)
+    while k < n:
+        ch = text[k]
+        if ch == "\r":
+            k += 2 if text[k + 1 : k + 2] == "\n" else 1
+            starts.append(k)
+        elif ch == "\n":
+            k += 1
+            starts.append(k)
+        else:
+            found = [i for i in (text.find("\r", k), text.find("\n", k)) if i >= 0]
+            k = min(found) if found else n
+    return starts
+
+
+def yaml_lines(text: str) -> list[str]:
+    """The lines of ``text`` without their breaks, as YAML 1.2 counts them
+    (``str.splitlines`` would also split at U+2028, NEL, form feeds ...)."""
+    if not text:
+        return []
+    starts = line_starts(text)
+    lines = []
+    for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
+        lines.append(text[a:b].rstrip("\r\n") if b > a else "")
+    if lines and lines[-1] == "" and len(starts) > 1:
+        lines.pop()  # a final break ends the last line; it does not start another
+    return lines
+
+
+def offset_line_col(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset, given ``line_starts``."""
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
+def newline_of(text: str) -> str:
+    """The line break a file uses (its first one; ``\\n`` when it has none)."""
+    for k, ch in enumerate(text):
+        if ch == "\r":
+            return "\r\n" if text[k + 1 : k + 2] == "\n" else "\r"
+        if ch == "\n":
+            return "\n"
+    return "\n"

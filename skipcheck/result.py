@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
+from skipcheck.position import yaml_lines
+from skipcheck.rules import RULES
 from skipcheck.shapes.table import ShapeTable
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ class FileResult:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return yaml_lines(self.text)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -48,17 +50,33 @@ class FileResult:
         return self.error is None and not self.errors
 
     def output_shape(self) -> str:
-        if self.table is None or self.graph is None:
+        """The output's shape; with named outputs (format 1.1), each as ``name shape``."""
+        table, graph = self.table, self.graph
+        if table is None or graph is None:
             return "?"
-        return (
-            self.table.shape_of(self.graph.out) if self.graph.out not in self.table.broken else "—"
-        )
+
+        def shape(node_id: int) -> str:
+            return table.shape_of(node_id) if node_id not in table.broken else "—"
+
+        if graph.outputs:
+            return ", ".join(f"{o.name} {shape(o.node)}" for o in graph.outputs)
+        return shape(graph.out)
 
     def size_lines(self) -> list[str]:
         """One line per input-size symbol: where the model runs, and where it runs cleanly."""
         table = self.table
         if table is None:
             return []
+        size_free = [d for d in self.errors if RULES[d.code].size_free]
+        if size_free:
+            where = ", ".join(dict.fromkeys(f"{d.code} at line {d.pos.line}" for d in size_free))
+            verb = "fails" if len(size_free) == 1 else "fail"
+            lines = [f"valid input sizes: none — {where} {verb} at every input size"]
+            return lines + [f"  spatially: {line[19:]}" for line in self._size_lines(table)]
+        return self._size_lines(table)
+
+    @staticmethod
+    def _size_lines(table: ShapeTable) -> list[str]:
         grouped: dict[str, list[str]] = {}
         for var in dict.fromkeys(table.axis_vars):
             runs = table.valid_sizes(var).describe()

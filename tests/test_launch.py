@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
 from skipcheck.cli import app
-from skipcheck.launch import OPTIONS, plain_validate
+from skipcheck.launch import OPTIONS, REPEATABLE, plain_validate
 from tests.conftest import ROOT, SPECS
 
 UNET = str(SPECS / "unet_original.yaml")
@@ -28,17 +28,14 @@ def _validate_command() -> click.Command:
     return command
 
 
-KEYS = ("files", "input", "sets", "quiet", "output_format", "output", "config", "exit_zero")
-
-
 def _typer_reading(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, object] | None:
     """What typer hands to ``validate_command`` for ``argv`` (None where it refuses it)."""
     import skipcheck.batch
 
     seen: list[dict[str, object]] = []
 
-    def capture(*args: object) -> int:
-        seen.append(dict(zip(KEYS, args, strict=True)))
+    def capture(files: list[str], **options: object) -> int:
+        seen.append({"files": files, **options})
         return 0
 
     monkeypatch.setattr(skipcheck.batch, "validate_command", capture)
@@ -61,10 +58,15 @@ PLAIN = [
     ["validate", "--input=", UNET],
     ["validate", "-", UNET],
     ["validate", "", UNET],
+    ["validate", "--select", "SC1", "--select=SC3", "--ignore", "SC201", UNET],
+    ["validate", "--extend-select", "SC2", "--statistics", UNET],
+    ["validate", "--show-settings", "--show-files", "--stdin-filename", "x.yaml"],
 ]
 # typer's: help, typos, combined short flags, missing values, values like options
 DECLINED = [
     ["validate", "--help"],
+    ["validate", "-h"],
+    ["validate", "--depth", "2", UNET],
     ["validate", "-qo", "x", UNET],
     ["validate", "--qiet", UNET],
     ["validate", "--quiet=yes", UNET],
@@ -96,7 +98,7 @@ def test_completion_and_windows_go_to_typer(monkeypatch: pytest.MonkeyPatch) -> 
     assert plain_validate(["validate", UNET], {}) is None
 
 
-def test_every_fast_option_is_validates_own() -> None:
+def test_every_fast_option_means_what_it_means_to_typer() -> None:
     """A flag the fast path reads must mean there what it means to typer."""
     by_flag = {
         flag: param
@@ -106,9 +108,10 @@ def test_every_fast_option_is_validates_own() -> None:
     }
     for flag, (key, takes_value) in OPTIONS.items():
         param = by_flag[flag]
-        assert (param.name if param.name != "set_" else "sets") == key
+        renamed = {"set_": "sets", "show_settings": "list_settings", "show_files": "list_files"}
+        assert renamed.get(param.name, param.name) == key
         assert param.is_flag != takes_value
-        assert param.multiple == (key == "sets")
+        assert param.multiple == (key in REPEATABLE)
 
 
 def _run(code: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -147,3 +150,26 @@ def test_other_commands_still_go_through_typer() -> None:
     assert done.returncode == 0
     assert "SC101" in done.stdout
     assert "typer loaded: True" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-q"],
+        [],
+        ["--output-format", "concise"],
+        ["--output-format", "json"],
+        ["--output-format", "github"],
+        ["--output-format", "sarif"],
+    ],
+)
+def test_validate_starts_without_typer_or_rich(args: list[str]) -> None:
+    done = _run("from skipcheck.launch import main", ["validate", *args, BROKEN])
+    assert done.returncode == 1, done.stderr
+    assert "typer loaded: False" in done.stderr
+    probe = _run(
+        "from skipcheck.launch import main\nimport atexit\n"
+        "atexit.register(lambda: sys.stderr.write(f'rich: {\"rich\" in sys.modules}\\n'))",
+        ["validate", *args, BROKEN],
+    )
+    assert "rich: False" in probe.stderr

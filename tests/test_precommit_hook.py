@@ -54,4 +54,4 @@ def test_hook_passes_on_a_good_spec() -> None:
 def test_hook_fails_on_a_bad_spec_with_its_location() -> None:
     proc = run_hook(str(DATA / "good.yaml"), str(DATA / "bad.yaml"))
     assert proc.returncode == 1
-    assert f"{DATA / 'bad.yaml'}:8:58: SC101 add e1 in d1 merges 64 channels" in proc.stdout
+    assert f"{DATA / 'bad.yaml'}:8:58: error SC101 add e1 in d1 merges 64 channels" in proc.stdout

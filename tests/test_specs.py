@@ -54,11 +54,20 @@ def test_unet_add_broken() -> None:
     assert [o.shape for o in spatial.operands] == ["1×128×126×126", "1×64×127×127"]
     assert "255 → 127 (maxpool, line 14)" in spatial.operands[1].origin
     assert any("needs H, W ≡ 0, 1 (mod 4)" in n for n in spatial.notes)
+    # the channel errors stop the model at every size: no "the whole model runs for" note
+    assert not any("the whole model runs" in n for d in table.errors for n in d.notes)
+    assert table.valid_sizes("H").describe() == "H ≡ 0 (mod 4)"
+
+
+def test_the_whole_model_note_where_only_the_size_is_wrong() -> None:
+    text = (SPECS / "unet_add_broken.yaml").read_text()
+    fixed = text.replace("- add: e2 ", "- concat: e2").replace("- add: e1", "- concat: e1")
+    table = propagate(graph_of("fixed.yaml", text=fixed))
+    spatial = next(d for d in table.errors if d.pos.line == 20)
     assert any(
         "the whole model runs for H, W ≡ 0 (mod 4); nearest to H = W = 255: 252, 256" in n
         for n in spatial.notes
     )
-    assert table.valid_sizes("H").describe() == "H ≡ 0 (mod 4)"
 
 
 def test_unet_add_broken_at_256_has_only_channel_errors() -> None:
@@ -79,7 +88,7 @@ def test_symbolic_input_reports_constraints_not_errors() -> None:
     table = propagate(graph_of("sym.yaml", text=text))
     assert {d.code for d in table.diagnostics} == {"SC101"}
     assert table.valid_sizes("H").describe() == "H ≡ 0 (mod 4)"
-    assert table.shape_of(table.graph.out) == "N×1×4·⌊H/4⌋×4·⌊W/4⌋"
+    assert table.shape_of(table.graph.out) == "N×1×(4·⌊H/4⌋)×(4·⌊W/4⌋)"
 
 
 def test_input_override_keeps_the_specs_symbols_for_declared_shapes() -> None:

@@ -104,6 +104,11 @@ def test_zoo_is_complete() -> None:
         "linknet.yaml",
         "fcn8s.yaml",
         "dla34.yaml",
+        # format 1.1
+        "fpn_resnet50_outputs.yaml",
+        "attention_unet_gate.yaml",
+        "vnet_tile.yaml",
+        "unet_stated_channels.yaml",
     }
 
 
@@ -481,3 +486,66 @@ def test_fpn_without_lateral_is_a_channel_mismatch() -> None:
     t = propagate(graph_of(str(DATA / "fpn_missing_lateral.yaml")))
     assert [(d.code, d.pos.line) for d in t.errors] == [("SC101", 22)]
     assert "256 channels with 128 channels" in t.errors[0].message
+
+
+# -- format 1.1 ---------------------------------------------------------------
+
+
+def test_fpn_outputs_p2_to_p6() -> None:
+    t = table("fpn_resnet50_outputs.yaml")
+    outputs = {o.name: dims(t, o.node) for o in t.graph.outputs}
+    assert outputs == {
+        "P2": (1, 256, 56, 56),
+        "P3": (1, 256, 28, 28),
+        "P4": (1, 256, 14, 14),
+        "P5": (1, 256, 7, 7),
+        "P6": (1, 256, 4, 4),
+    }
+    # the same FPN as the 1.0 spec, whose outputs were summed into one: same weights
+    assert t.total_params == table("fpn_resnet50.yaml").total_params == 26_852_416
+    assert t.diagnostics == []
+
+
+def test_fpn_outputs_each_declared_shape_is_checked() -> None:
+    text = (SPECS / "fpn_resnet50_outputs.yaml").read_text()
+    broken = text.replace("- P6: [1, 256, 4, 4]", "- P6: [1, 256, 3, 3]")
+    t = propagate(graph_of("fpn.yaml", text=broken))
+    line = broken.splitlines().index("  - P6: [1, 256, 3, 3]") + 1
+    assert [(d.code, d.pos.line) for d in t.errors] == [("SC301", line)]
+    assert (
+        "output P6 is declared 1×256×3×3, but the model produces 1×256×4×4" in t.errors[0].message
+    )
+
+
+def test_vnet_tile_is_vnet() -> None:
+    t, v10 = table("vnet_tile.yaml"), table("vnet.yaml")
+    assert stages(t) == stages(v10)
+    assert t.total_params == v10.total_params == 65_171_887
+    assert [n.op for n in t.graph.nodes if n.op == "tile"] == ["tile"]
+    assert t.diagnostics == []
+
+
+def test_attention_gate_block_takes_its_skip() -> None:
+    t, v10 = table("attention_unet_gate.yaml"), table("attention_unet.yaml")
+    assert t.total_params == v10.total_params == 6_083_221
+    assert dims(t, t.graph.out) == dims(v10, v10.graph.out)
+    gates = [n for n in t.graph.nodes if n.op == "mul"]
+    encoder = {name: node for name, node in t.graph.stages}
+    # each gate multiplies the skip it was given as an argument
+    assert [n.inputs[1] for n in gates] == [encoder["conv4"], encoder["conv3"], encoder["conv2"]]
+    assert [dims(t, n.inputs[0])[1] for n in gates] == [1, 1, 1]
+    assert t.diagnostics == []
+
+
+def test_unet_stated_channels_catches_an_added_skip() -> None:
+    t = table("unet_stated_channels.yaml")
+    assert t.total_params == table("unet_padded.yaml").total_params == 31_037_698
+    text = (SPECS / "unet_stated_channels.yaml").read_text()
+    broken = text.replace("- concat: enc4", "- add: enc4")
+    errors = propagate(graph_of("u.yaml", text=broken)).errors
+    assert [d.code for d in errors] == ["SC107"]
+    add_line = broken.splitlines().index("      - add: enc4") + 1
+    assert (
+        f"takes 1024 channels (in_channels: 1024) but receives 512, from add enc4 in dec4 at line {add_line}"
+        in errors[0].message
+    )

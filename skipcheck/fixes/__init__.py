@@ -14,7 +14,17 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.fixes import align, channels, input_size, padding, pool, shortcut, transpose
+from skipcheck.fixes import (
+    align,
+    channels,
+    declared,
+    input_size,
+    options,
+    padding,
+    pool,
+    shortcut,
+    transpose,
+)
 from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.fixes.model import Candidate, Fix
 from skipcheck.fixes.prove import Baseline, Recheck, prove
@@ -30,12 +40,14 @@ __all__ = ["GENERATORS", "Candidate", "Edit", "Fix", "Site", "candidates", "sugg
 
 GENERATORS: dict[str, Callable[[Site], Iterator[Candidate]]] = {
     "input_size": input_size.candidates,
+    "options": options.candidates,
     "pool": pool.candidates,
     "transpose": transpose.candidates,
     "align": align.candidates,
     "padding": padding.candidates,
     "shortcut": shortcut.candidates,
     "channels": channels.candidates,
+    "declared": declared.candidates,
 }
 MAX_COMBINED = 2  # best partial fixes per side that are tried together
 
@@ -92,6 +104,7 @@ def prove_site(base: Baseline, site: Site) -> list[Fix]:
             changes_behaviour=c1.changes_behaviour or c2.changes_behaviour,
             behaviour="; ".join(dict.fromkeys(c.behaviour for c in (c2, c1) if c.changes_behaviour))
             or c1.behaviour,
+            in_terms=c1.in_terms or c2.in_terms,
         )
         fix = prove(base, site.diagnostics, pair)
         if fix is not None and fix.text not in seen:

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 from skipcheck.fixes.edit import EditError
 from skipcheck.fixes.model import RANK_MERGE_KIND, RANK_PROJECTION, RANK_WIDTH, Candidate
-from skipcheck.fixes.site import Site
+from skipcheck.fixes.site import Site, Value
 from skipcheck.graph import Node
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    for merge in site.merges[:1]:
+    for merge in site.failing_merges()[:1]:
         if merge.params.get("residual"):
             continue
         c_run, c_skip = site.channels(merge.inputs[0]), site.channels(merge.inputs[1])
@@ -44,7 +44,9 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
     if any(n.group == "via" for n in site.graph.nodes if n.id in merge.inputs):
         return
     cost = c_skip * c_run + c_run
-    via = f"[{{conv: {{out_channels: {c_run}, kernel_size: 1}}}}]"
+    width = site.width(merge.inputs[0]) or Value(c_run)
+    spelled = site.spell(width, merge.calls)
+    via = f"[{{conv: {{out_channels: {spelled}, kernel_size: 1}}}}]"
     try:
         edit = site.source.as_mapping(site.merge_args(merge), "skip", "via", via)
     except EditError:
@@ -56,17 +58,20 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
         rank=RANK_PROJECTION,
         changes_behaviour=True,
         behaviour=f"a new 1x1 conv ({c_skip}→{c_run}) learns how the skip is mixed in",
+        in_terms=spelled != str(c_run),
     )
 
 
 def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candidate]:
-    sides = ((merge.inputs[1], c_run, "skip"), (merge.inputs[0], c_skip, "running tensor"))
-    for node_id, target, side in sides:
+    run, skip = merge.inputs[0], merge.inputs[1]
+    sides = ((skip, run, c_run, "skip"), (run, skip, c_skip, "running tensor"))
+    for node_id, other, target, side in sides:
         layer = site.channel_source(node_id)
         if layer is None:
             continue
         try:
-            edit = site.set_param(layer, "out_channels", str(target))
+            edit = site.set_param(layer, "out_channels", site.width(other) or Value(target))
+            literal = site.set_param(layer, "out_channels", str(target))
         except EditError:
             continue
         line = site.source.text.count("\n", 0, edit.start) + 1
@@ -79,4 +84,5 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             rank=RANK_WIDTH,
             changes_behaviour=True,
             behaviour=f"{where} and every layer it feeds change width",
+            in_terms=edit != literal,
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from skipcheck.position import Position
+from skipcheck.position import Position, line_starts, newline_of, offset_line_col
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -64,10 +64,8 @@ class Source:
     def __init__(self, text: str) -> None:
         self.text = text
         self.root = yaml.compose(text, Loader=_Loader)
-        self.line_starts = [0]
-        for k, ch in enumerate(text):
-            if ch == "\n":
-                self.line_starts.append(k + 1)
+        self.line_starts = line_starts(text)
+        self.newline = newline_of(text)  # what an added line ends with: the file's own break
         # key start -> (mapping, key node, value node); value start -> node
         self.entries: dict[int, tuple[yaml.MappingNode, yaml.Node, yaml.Node]] = {}
         self.values: dict[int, yaml.Node] = {}
@@ -142,13 +140,19 @@ class Source:
         indent = " " * first_key.start_mark.column
         last = mapping.value[-1][1]
         end = last.end_mark
+        nl = self.newline
         # After a scalar the mark sits on the value's own line (maybe before a comment):
         # the new key goes at the start of the next line.
-        line = end.line if end.column == 0 else end.line + 1
+        # A block collection's end mark sits on the next token (maybe an outer list's dash
+        # on the next line): step back to the value's last character, then one line down.
+        last_char = len(self.text[: end.index].rstrip(" \t\r\n")) - 1
+        line = offset_line_col(self.line_starts, max(last_char, 0))[0]
         if line < len(self.line_starts):
-            return Edit(self.line_starts[line], self.line_starts[line], f"{indent}{key}: {value}\n")
-        prefix = "" if self.text.endswith("\n") else "\n"
-        return Edit(len(self.text), len(self.text), f"{prefix}{indent}{key}: {value}\n")
+            return Edit(
+                self.line_starts[line], self.line_starts[line], f"{indent}{key}: {value}{nl}"
+            )
+        prefix = "" if self.text.endswith(("\n", "\r")) else nl
+        return Edit(len(self.text), len(self.text), f"{prefix}{indent}{key}: {value}{nl}")
 
     def as_mapping(self, node: yaml.Node, primary: str | None, key: str, value: str) -> Edit:
         """Set ``key`` on a layer's arguments, turning ``op: x`` into ``op: {primary: x, key: value}``."""
@@ -173,6 +177,5 @@ def shift(offset: int, edits: Iterable[Edit]) -> int:
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
+    """1-based line and column of an offset, lines counted as the loader counts them."""
+    return offset_line_col(line_starts(text), offset)

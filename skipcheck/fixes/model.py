@@ -14,6 +14,7 @@ RANK_PADDING = 40  # several convs change what they see at the borders
 RANK_PROJECTION = 50  # new layers with new parameters
 RANK_WIDTH = 60  # a layer's width changes, and everything it feeds
 RANK_MERGE_KIND = 70  # add becomes concat: the merge means something else
+RANK_DECLARATION = 80  # the declaration changes to what the model computes
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Candidate:
     rank: int
     changes_behaviour: bool
     behaviour: str  # why (or why not) the model computes something different
+    in_terms: bool = False  # a number it writes is spelled as the spec spells it (base * 2)
 
 
 @dataclass
@@ -50,6 +52,19 @@ class Fix:
     param_delta: int | None = 0
     valid_sizes: tuple[str, ...] = ()  # per symbol: "H: H ≡ 0 (mod 4) → every H ≥ 1"
     new_warnings: tuple[str, ...] = field(default_factory=tuple)
+    in_terms: bool = False  # writes a param or expression, not a bare number
+    proven_for: tuple[str, ...] = ()  # per param, the values it was proven at: "base = 16, 32, 64"
+    fails_at: tuple[str, ...] = ()  # per param, swept values where it does not hold
+    at: str = ""  # the params' values as checked, when it does not hold beyond them
+
+    def sweep_lines(self) -> list[str]:
+        """Whether the fix holds when the spec's params change (each at ½×, 1×, 2×)."""
+        if self.fails_at:
+            why = "a number that does not follow the params" if not self.in_terms else "the edit"
+            return [f"holds at {self.at} only ({why}; breaks at {'; '.join(self.fails_at)})"]
+        if self.proven_for:
+            return [f"proven for {'; '.join(self.proven_for)} (each param at ½×, 1×, 2×)"]
+        return []
 
     def consequences(self) -> list[str]:
         """Short lines for a report: shape, parameters, valid sizes, behaviour."""
@@ -65,5 +80,6 @@ class Fix:
             ("changes the model: " if self.changes_behaviour else "same model: ") + self.behaviour
         )
         out.extend(f"adds warning {w}" for w in self.new_warnings)
+        out.extend(self.sweep_lines())
         out.extend(f"still left: {r}" for r in self.remaining)
         return out

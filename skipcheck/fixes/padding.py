@@ -13,7 +13,7 @@ from skipcheck.ops.base import per_axis
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    for merge in site.merges[:1]:
+    for merge in site.failing_merges()[:1]:
         found: dict[tuple[int, int], tuple[Node, Edit, str]] = {}
         for node in site.path_nodes(merge):
             proposal = _padding(site, node)

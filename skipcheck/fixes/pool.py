@@ -11,7 +11,7 @@ from skipcheck.graph import Node
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    for merge in site.merges[:1]:
+    for merge in site.failing_merges()[:1]:
         found: dict[tuple[int, int], tuple[Node, Edit]] = {}
         for node_id in sorted(site.ancestors(merge.id)):
             node = site.graph.nodes[node_id]

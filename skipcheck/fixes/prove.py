@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift, unified_diff
 from skipcheck.fixes.model import Candidate, Fix
+from skipcheck.position import line_starts
 from skipcheck.shapes.table import ShapeTable
 
 if TYPE_CHECKING:
     from skipcheck.result import FileResult
 
 Key = tuple[str, int, int]  # code, line, col
-Recheck = Callable[[str], "FileResult"]  # the whole pipeline, run on an edited text
+# the whole pipeline, run on an edited text (with some params set, for the sweep)
+Recheck = Callable[[str, Mapping[str, int] | None], "FileResult"]
+SWEEP = ((1, 2), (2, 1))  # each param at ½× and 2× its value (1× is the proof itself)
 
 
 @dataclass
@@ -25,6 +29,11 @@ class Baseline:
 
     result: FileResult
     recheck: Recheck
+    _swept: dict[tuple[str, int], FileResult] = field(default_factory=dict)
+
+    @cached_property
+    def starts(self) -> list[int]:
+        return line_starts(self.text)
 
     @property
     def path(self) -> str:
@@ -43,9 +52,58 @@ class Baseline:
         """A finding's key as it would read in the edited text (lines may have moved)."""
         if d.pos.file != self.path or d.pos.line < 1:
             return (d.code, d.pos.line, d.pos.col)
-        offset = sum(len(x) + 1 for x in self.text.split("\n")[: d.pos.line - 1]) + d.pos.col - 1
+        starts = self.starts
+        if d.pos.line > len(starts):
+            return (d.code, d.pos.line, d.pos.col)
+        offset = starts[d.pos.line - 1] + d.pos.col - 1
         line, col = line_col(new_text, shift(offset, edits))
         return (d.code, line, col)
+
+    def variants(self) -> list[tuple[str, int]]:
+        """The values the spec is likely to be swept over: each integer param at ½× and 2×."""
+        assert self.result.graph is not None
+        out: list[tuple[str, int]] = []
+        for name, v in self.result.graph.params.items():
+            if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+                out.extend((name, v * num // den) for num, den in SWEEP if v * num // den >= 1)
+        return [(n, v) for n, v in dict.fromkeys(out) if v != self.result.graph.params[n]]
+
+    def original_at(self, name: str, value: int) -> FileResult:
+        if (name, value) not in self._swept:
+            self._swept[(name, value)] = self.recheck(self.text, {name: value})
+        return self._swept[(name, value)]
+
+    def sweep(
+        self, new_text: str, edits: Sequence[Edit], target: Sequence[Diagnostic], left: set[str]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Where the edit still holds, param by param: ``(held, broken)``, e.g.
+        ``("base = 16, 32, 64",)`` and ``()``. At a swept value the edited file must have
+        no error the original lacks there, and none at the site beyond the codes ``left``."""
+        assert self.result.graph is not None
+        params = self.result.graph.params
+        site = {(k[1], k[2]) for k in (self.moved(d, edits, new_text) for d in target)}
+        held: dict[str, list[int]] = {}
+        broken: dict[str, list[int]] = {}
+        for name, value in self.variants():
+            original = self.original_at(name, value)
+            if original.error is not None:
+                continue  # the spec itself does not load there: nothing to hold to
+            checked = self.recheck(new_text, {name: value})
+            ok = checked.error is None
+            if ok:
+                before = Counter(self.moved(d, edits, new_text) for d in original.errors)
+                after = Counter(_key(d) for d in checked.errors)
+                at_site = {k for k in after if (k[1], k[2]) in site and k[0] not in left}
+                ok = not (after - before) and not at_site
+            (held if ok else broken).setdefault(name, []).append(value)
+        lines = []
+        for name, values in held.items():
+            if name not in broken:
+                lines.append(f"{name} = {', '.join(map(str, sorted({*values, params[name]})))}")
+        fails = tuple(
+            f"{name} = {', '.join(map(str, sorted(values)))}" for name, values in broken.items()
+        )
+        return tuple(lines), fails
 
 
 def _key(d: Diagnostic) -> Key:
@@ -60,7 +118,7 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         return None
     if new_text == base.text:
         return None
-    checked = base.recheck(new_text)
+    checked = base.recheck(new_text, None)
     if checked.error is not None or checked.table is None:
         return None
     table = checked.table
@@ -85,6 +143,9 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
             f"{d.code} at line {d.pos.line}: {d.message}" for d in new_warn if _key(d) in added
         )
     )
+    proven_for, fails_at = base.sweep(
+        new_text, cand.edits, target, {r.split(" ", 1)[0] for r in remaining}
+    )
     return Fix(
         title=cand.title,
         description=cand.description,
@@ -100,7 +161,18 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         param_delta=_delta(base.table.total_params, table.total_params),
         valid_sizes=_sizes(base.table, table),
         new_warnings=warnings,
+        in_terms=cand.in_terms,
+        proven_for=proven_for,
+        fails_at=fails_at,
+        at=_at(base, fails_at),
     )
+
+
+def _at(base: Baseline, fails_at: Sequence[str]) -> str:
+    """The values a fix that does not follow the params holds at: ``base = 32``."""
+    assert base.result.graph is not None
+    names = [f.split(" = ", 1)[0] for f in fails_at]
+    return ", ".join(f"{n} = {base.result.graph.params[n]}" for n in names)
 
 
 def _output(table: ShapeTable) -> str:

@@ -1,4 +1,9 @@
-"""A residual whose body changes channels or stride: a projection shortcut (1x1 conv, ResNet-B)."""
+"""A residual whose body changes channels or stride: a projection shortcut (1x1 conv, ResNet-B).
+
+In a block the shortcut is written in the block's own terms (``out_channels: ch,
+stride: s``), so one edit serves every use of the block and is proven for all of them:
+the classic bug is a basic block reused with ``s: 2`` that has no downsample path.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,12 @@ import yaml
 
 from skipcheck.fixes.edit import EditError
 from skipcheck.fixes.model import RANK_PROJECTION, Candidate
-from skipcheck.fixes.site import Site
+from skipcheck.fixes.site import Site, Value
+from skipcheck.graph import Node
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    for merge in site.merges[:1]:
+    for merge in site.failing_merges()[:1]:
         if not merge.params.get("residual"):
             continue
         body, short = merge.inputs
@@ -27,21 +33,53 @@ def candidates(site: Site) -> Iterator[Candidate]:
         if len(strides) != 1 or 0 in strides:
             continue
         stride = strides.pop()
-        conv = f"out_channels: {c_body}, kernel_size: 1" + (
-            f", stride: {stride}" if stride > 1 else ""
-        )
+        width = site.spell(site.width(body) or Value(c_body), merge.calls)
+        step = site.spell(_stride(site, merge, stride), merge.calls)
+        # a body that normalises gets a normalised shortcut (conv without bias, then BN)
+        norm = any(site.graph.nodes[n].op == "batchnorm" for n in _body(site, merge))
+        conv = f"out_channels: {width}, kernel_size: 1"
+        if stride > 1 or step != str(stride):
+            conv += f", stride: {step}"
+        if norm:
+            conv += ", bias: false"
+        layers = f"{{conv: {{{conv}}}}}" + (", batchnorm" if norm else "")
         try:
-            edit = site.source.set_key(args, "shortcut", f"[{{conv: {{{conv}}}}}]")
+            edit = site.source.set_key(args, "shortcut", f"[{layers}]")
         except EditError:
             continue
-        cost = c_in * c_body + c_body
+        cost = c_in * c_body + (2 * c_body if norm else c_body)
+        uses = len(site.merges)
         yield Candidate(
             title=f"projection shortcut: 1x1 conv {c_in} → {c_body}"
             + (f", stride {stride}" if stride > 1 else "")
-            + f" ({cost:,} parameters)",
-            description=f"Add `shortcut: [{{conv: {{{conv}}}}}]` to the residual at line {merge.pos.line}.",
+            + (" + batchnorm" if norm else "")
+            + f" ({cost:,} parameters)"
+            + (f", in the block (all {uses} uses)" if uses > 1 else ""),
+            description=f"Add `shortcut: [{layers}]` to the residual at line {merge.pos.line}.",
             edits=(edit,),
             rank=RANK_PROJECTION,
             changes_behaviour=True,
-            behaviour="the identity shortcut becomes a learned projection",
+            behaviour="the identity shortcut becomes a learned projection"
+            + (" in every use of the block" if uses > 1 else ""),
+            in_terms=width != str(c_body) or step != str(stride),
         )
+
+
+def _body(site: Site, merge: Node) -> set[int]:
+    """The nodes of a residual's body (on the body's path, not the shortcut's)."""
+    body, short = merge.inputs
+    return site.ancestors(body) - site.ancestors(short)
+
+
+def _stride(site: Site, merge: Node, stride: int) -> Value:
+    """The stride, spelled as the body's one strided layer writes it (``s``), if it has one."""
+    strided = [
+        site.graph.nodes[n]
+        for n in sorted(_body(site, merge))
+        if site.graph.nodes[n].params.get("stride") not in (None, 1, [1, 1], [1, 1, 1])
+    ]
+    if len(strided) == 1:
+        value = site.value(strided[0], "stride")
+        if value is not None and value.number == stride:
+            return value
+    return Value(stride)

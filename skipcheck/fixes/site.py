@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -11,10 +12,30 @@ from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
+from skipcheck.position import Position
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.table import ShapeTable
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_FUNCTIONS = {"min", "max", "abs", "int", "round", "floor", "ceil"}  # spec/expr.py's names
+
+Scope = tuple[Position, ...]  # the block calls a text is evaluated in; () is the top level
+
+
+@dataclass(frozen=True)
+class Value:
+    """A number a fix writes, with the ways the spec already spells the same quantity.
+
+    ``spellings`` are (text, scope) pairs, innermost first: ``ch`` inside the block, then
+    ``base * 2`` where the block is called. A fix writes the first spelling that means the
+    same thing where it writes, so the edit follows the spec when a param changes.
+    """
+
+    number: int
+    spellings: tuple[tuple[str, Scope], ...] = ()
+
+    def __str__(self) -> str:
+        return str(self.number)
 
 
 @dataclass
@@ -35,6 +56,11 @@ class Site:
     @property
     def merges(self) -> list[Node]:
         return [n for n in self.nodes if n.op in ("add", "concat", "mul") and len(n.inputs) > 1]
+
+    def failing_merges(self) -> list[Node]:
+        """The merges here that carry a finding first (a block's uses that break), then the rest."""
+        named = {d.node for d in self.diagnostics}
+        return sorted(self.merges, key=lambda n: n.label not in named)
 
     # -- reading the model -------------------------------------------------
     def sizes(self, node_id: int) -> list[int] | None:
@@ -70,12 +96,26 @@ class Site:
         both = set.intersection(*sets)
         return [self.graph.nodes[i] for i in sorted(either - both)]
 
+    def width(self, node_id: int) -> Value | None:
+        """A tensor's channel count, with how the spec spells it where that width is decided."""
+        c = self.channels(node_id)
+        if c is None:
+            return None
+        layer = self.channel_source(node_id)
+        value = self.value(layer, "out_channels") if layer is not None else None
+        return value if value is not None and value.number == c else Value(c)
+
     def channel_source(self, node_id: int) -> Node | None:
         """The layer that set the channel count a tensor has (through relu, pool, upsample ...)."""
         node = self.graph.nodes[node_id]
         while node.id:
             if "out_channels" in node.params:
                 return node
+            if node.op in ("add", "mul") and self.channels(node.inputs[0]) == self.channels(
+                node.id
+            ):
+                node = self.graph.nodes[node.inputs[0]]  # a residual keeps its body's width
+                continue
             if len(node.inputs) != 1 or self.channels(node.inputs[0]) != self.channels(node.id):
                 return None
             node = self.graph.nodes[node.inputs[0]]
@@ -85,7 +125,7 @@ class Site:
     def layer_args(self, node: Node) -> yaml.Node:
         return self.source.entry(node.pos)[2]
 
-    def set_param(self, node: Node, name: str, value: str) -> Edit:
+    def set_param(self, node: Node, name: str, value: str | Value) -> Edit:
         """Set a parameter of a layer, at the block call when the layer reads a block argument."""
         if name in node.param_pos:
             written = self.source.value(node.param_pos[name])
@@ -94,26 +134,98 @@ class Site:
                 edit = self.set_block_arg(node, text, value)
                 if edit is not None:
                     return edit
-            return self.source.replace(written, value)
-        return self.source.as_mapping(self.layer_args(node), OPS[node.op].primary, name, value)
+            return self.source.replace(written, self.spell(value, node.calls))
+        return self.source.as_mapping(
+            self.layer_args(node), OPS[node.op].primary, name, self.spell(value, node.calls)
+        )
 
-    def set_block_arg(self, node: Node, arg: str, value: str) -> Edit | None:
+    def set_block_arg(self, node: Node, arg: str, value: str | Value) -> Edit | None:
         """``arg`` is an argument of the innermost block: set it where that block is called."""
         call_pos = node.calls[-1]
         _, key, args = self.source.entry(call_pos)
         if arg not in self.block_args(str(key.value)):
             return None
-        given = self.source.find(args, arg) if isinstance(args, yaml.MappingNode) else None
+        given = self.given_arg(call_pos, arg)
+        outer_scope = node.calls[:-1]  # the call is written in its caller's scope
         if given is not None:
             written = self.source.span(given)
             if _IDENT.match(written) and len(node.calls) > 1:
-                outer = Node(node.id, node.op, {}, (), call_pos, node.path, calls=node.calls[:-1])
+                outer = Node(node.id, node.op, {}, (), call_pos, node.path, calls=outer_scope)
                 deeper = self.set_block_arg(outer, written, value)
                 if deeper is not None:
                     return deeper
-            return self.source.replace(given, value)
+            return self.source.replace(given, self.spell(value, outer_scope))
         first = self.block_args(str(key.value))[:1]
-        return self.source.as_mapping(args, first[0] if first else None, arg, value)
+        return self.source.as_mapping(
+            args, first[0] if first else None, arg, self.spell(value, outer_scope)
+        )
+
+    def given_arg(self, call_pos: Position, arg: str) -> yaml.Node | None:
+        """The value written for a block argument at a call (``{ch: 128}`` or ``down: 128``)."""
+        _, key, args = self.source.entry(call_pos)
+        if isinstance(args, yaml.MappingNode):
+            return self.source.find(args, arg)
+        first = self.block_args(str(key.value))[:1]
+        if isinstance(args, yaml.ScalarNode) and self.source.span(args) and [arg] == first:
+            return args  # `- down: 128` is the shorthand for `{ch: 128}`, its first argument
+        return None
+
+    # -- the spec's own terms ----------------------------------------------
+    def value(self, node: Node, name: str) -> Value | None:
+        """A layer's integer parameter with the ways the spec spells it, innermost first:
+        the text written at the layer, then what each block call passes for it."""
+        number = node.params.get(name)
+        if not isinstance(number, int) or isinstance(number, bool) or name not in node.param_pos:
+            return None
+        try:
+            text = self.source.span(self.source.value(node.param_pos[name]))
+        except EditError:
+            return Value(number)
+        scope: Scope = node.calls
+        spellings = [(text, scope)]
+        while _IDENT.match(text) and scope:
+            try:
+                given = self.given_arg(scope[-1], text)
+            except EditError:
+                break
+            if given is None:
+                break  # the argument's default: spelled in the block's own terms only
+            text, scope = self.source.span(given), scope[:-1]
+            spellings.append((text, scope))
+        return Value(number, tuple(spellings))
+
+    def spell(self, value: str | Value, scope: Scope) -> str:
+        """How to write ``value`` at ``scope``: a spelling the spec already uses for the same
+        quantity where it means the same there, else a param of that value, else the number."""
+        if isinstance(value, str):
+            return value
+        for text, where in value.spellings:
+            names = _names(text)
+            if names is None or not names:
+                continue  # a plain number (or unreadable): no better than the literal
+            known = set(self.graph.params) | self._bound_in(where)
+            if names - known:
+                continue  # reads `i` of a repeat, or a name this scope does not bind
+            if where == scope[: len(where)] and not names & self._bound_in(scope[len(where) :]):
+                return text
+        shadowed = self._bound_in(scope)
+        for name, v in self.graph.params.items():
+            if v == value.number and not isinstance(v, bool) and name not in shadowed:
+                return name
+        return str(value.number)
+
+    def _bound_in(self, calls: Scope) -> set[str]:
+        """Names the block calls ``calls`` bind (they hide params and outer arguments)."""
+        bound: set[str] = set()
+        for call in calls:
+            try:
+                bound.update(self.block_args(str(self.source.entry(call)[1].value)))
+            except EditError:
+                continue
+        return bound
+
+    def spelled_in_terms(self, value: Value, scope: Scope) -> bool:
+        return self.spell(value, scope) != str(value.number)
 
     def block_args(self, block: str) -> list[str]:
         root = self.source.root
@@ -132,3 +244,12 @@ class Site:
 
 def axes_text(values: list[int]) -> str:
     return "×".join(str(v) for v in values)
+
+
+def _names(text: str) -> set[str] | None:
+    """The variables an expression reads (None when it is not an expression)."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError):
+        return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in _FUNCTIONS}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from skipcheck.ops.activation import ACTIVATIONS, PReLU
 from skipcheck.ops.base import Op
 from skipcheck.ops.conv import Conv, ConvTranspose
-from skipcheck.ops.linear import Crop, Flatten, Linear, Pad
+from skipcheck.ops.linear import Crop, Flatten, Linear, Pad, Tile
 from skipcheck.ops.merge import MERGES
-from skipcheck.ops.norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm
+from skipcheck.ops.norm import BatchNorm, ChannelLayerNorm, GroupNorm, InstanceNorm, LayerNorm
 from skipcheck.ops.pool import (
     AdaptiveMaxPool,
     AdaptivePool,
@@ -34,12 +34,14 @@ _CLASSES: tuple[type[Op], ...] = (
     InstanceNorm,
     GroupNorm,
     LayerNorm,
+    ChannelLayerNorm,
     *ACTIVATIONS,
     PReLU,
     Flatten,
     Linear,
     Crop,
     Pad,
+    Tile,
     *MERGES,
 )
 

@@ -46,6 +46,7 @@ class Param:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     doc: str = ""
+    since: str = "1"  # the format version that introduced it ("1.1")
 
 
 class Op(ABC):
@@ -57,6 +58,7 @@ class Op(ABC):
     primary: ClassVar[str | None] = None  # the parameter set by `- op: value`
     aliases: ClassVar[tuple[str, ...]] = ()
     min_rank: ClassVar[int] = 1  # least number of spatial axes (0: works on [N, F])
+    since: ClassVar[str] = "1"  # the format version that introduced it ("1.1")
 
     @abstractmethod
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
@@ -64,6 +66,13 @@ class Op(ABC):
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
         """Learnable parameters (None where a size is symbolic)."""
+        return 0
+
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        """Multiply-adds of one forward pass at concrete shapes, as torch counts them:
+        ``torch.utils.flop_counter.FlopCounterMode`` reports twice this (a FLOP each for the
+        multiply and the add) and counts only convolutions and matrix products — so norms,
+        activations, pools, resizes and merges cost nothing here either."""
         return 0
 
     @abstractmethod
@@ -75,7 +84,7 @@ class Op(ABC):
         defaults = {p.name: p.default for p in self.params}
         out: dict[str, Any] = {}
         for key in names:
-            value = node.params[key]
+            value = node.params.get(key)
             if value is None or (value == defaults[key] and type(value) is type(defaults[key])):
                 continue
             out[key] = tuple(value) if isinstance(value, list) else value

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
-from skipcheck.ops.sizes import drops_tail, out_at_least_one
+from skipcheck.ops.sizes import drops_tail, out_at_least_one, stated_input, taken
 from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
-from skipcheck.shapes.dims import divisible
+from skipcheck.shapes.dims import at_least, divisible
 
 _COMMON = (
     Param("out_channels", "int", required=True, minimum=1),
@@ -19,7 +19,16 @@ _COMMON = (
     Param("dilation", "ints", 1, minimum=1),
     Param("groups", "int", 1, minimum=1),
     Param("bias", "bool", True),
+    Param(
+        "in_channels",
+        "int",
+        None,
+        minimum=1,
+        doc="the channels it takes (format 1.1; checked, SC107); inferred when absent",
+        since="1.1",
+    ),
 )
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -37,17 +46,61 @@ def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
         )
 
 
+def padding_fits(
+    ctx: Context,
+    node: Node,
+    x: Shape,
+    padding: Any,
+    k: Sequence[int],
+    d: Sequence[int],
+) -> bool:
+    """SC106, fatal: ``reflect`` pads less than the size, ``circular`` at most the size.
+
+    ``same`` splits ``dilation·(kernel-1)`` with the smaller half first, as torch does.
+    """
+    mode = node.params.get("padding_mode", "zeros")
+    rank = len(x) - 2
+    if padding == "same":
+        widest = [d[a] * (k[a] - 1) - d[a] * (k[a] - 1) // 2 for a in range(rank)]
+    elif padding == "valid":
+        return True
+    else:
+        widest = list(per_axis(node, "padding", rank))
+    return pad_fits(ctx, node, x, mode, widest)
+
+
+def pad_fits(ctx: Context, node: Node, x: Shape, mode: str, widest: Sequence[int]) -> bool:
+    """``reflect`` needs each side's padding below the size; ``circular`` at most the size."""
+    if mode not in ("reflect", "circular"):
+        return True  # replicate repeats the edge: any size will do
+    need = [w + 1 if mode == "reflect" else w for w in widest]
+    return ctx.check(
+        [at_least(h, n) for h, n in zip(x[2:], need, strict=True) if n > 1],
+        OP_INPUT,
+        f"{mode} padding of {max(widest)} in {node.where} needs every size to be "
+        f"{'more than' if mode == 'reflect' else 'at least'} the padding, but the input is {ctx.table.show(x)}",
+        operands=[ctx.operand("input", node.inputs[0])],
+        fatal=True,
+    )
+
+
 class Conv(Op):
     name = "conv"
     doc = "nn.Conv1d/2d/3d, chosen by the input's rank; in_channels is inferred."
-    params = (*_COMMON[:3], Param("padding", "padding", 0), *_COMMON[3:])
+    params = (
+        *_COMMON[:3],
+        Param("padding", "padding", 0),
+        *_COMMON[3:],
+        Param("padding_mode", "choice", "zeros", choices=PADDING_MODES, since="1.1"),
+    )
     primary = "out_channels"
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
         rank = len(x) - 2
         k, s, d = (per_axis(node, key, rank) for key in ("kernel_size", "stride", "dilation"))
-        check_groups(ctx, node, x[1])
+        stated_input(ctx, node, "in_channels", x[1])
+        check_groups(ctx, node, taken(node, "in_channels", x[1]))
         padding = node.params["padding"]
         if padding == "same" and any(v != 1 for v in s):
             ctx.check(
@@ -66,6 +119,8 @@ class Conv(Op):
             span = h + 2 * p - d[axis] * (k[axis] - 1) - 1
             out.append(span // s[axis] + 1)
         result = tuple(out)
+        if not padding_fits(ctx, node, x, padding, k, d):
+            return x
         if padding != "same":
             pads = (0,) * rank if padding == "valid" else per_axis(node, "padding", rank)
             out_at_least_one(ctx, node, x, result)
@@ -81,7 +136,7 @@ class Conv(Op):
         return result
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
-        c_in = inputs[0][1]
+        c_in = taken(node, "in_channels", inputs[0][1])
         if not isinstance(c_in, int):
             return None
         k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
@@ -90,10 +145,21 @@ class Conv(Op):
         groups = int(p["groups"])
         return c_out * (c_in // groups) * math.prod(k) + (c_out if p["bias"] else 0)
 
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        # one weight application per output element; the bias add is not counted by torch
+        k = per_axis(node, "kernel_size", len(out) - 2)
+        return math.prod(out) * (inputs[0][1] // int(node.params["groups"])) * math.prod(k)
+
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         p = node.params
-        kwargs = self.torch_kwargs(node, "stride", "padding", "dilation", "groups", "bias")
-        args = (inputs[0][1], p["out_channels"], as_torch(p["kernel_size"]))
+        kwargs = self.torch_kwargs(
+            node, "stride", "padding", "dilation", "groups", "bias", "padding_mode"
+        )
+        args = (
+            taken(node, "in_channels", inputs[0][1]),
+            p["out_channels"],
+            as_torch(p["kernel_size"]),
+        )
         return TorchLayer(f"nn.Conv{len(inputs[0]) - 2}d", args, kwargs)
 
 
@@ -115,7 +181,8 @@ class ConvTranspose(Op):
             per_axis(node, key, rank)
             for key in ("kernel_size", "stride", "dilation", "padding", "output_padding")
         )
-        check_groups(ctx, node, x[1])
+        stated_input(ctx, node, "in_channels", x[1])
+        check_groups(ctx, node, taken(node, "in_channels", x[1]))
         for axis in range(rank):
             if op[axis] >= s[axis] and op[axis] >= d[axis]:
                 ctx.check(
@@ -133,7 +200,7 @@ class ConvTranspose(Op):
         return result
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
-        c_in = inputs[0][1]
+        c_in = taken(node, "in_channels", inputs[0][1])
         if not isinstance(c_in, int):
             return None
         k = per_axis(node, "kernel_size", len(inputs[0]) - 2)
@@ -142,9 +209,19 @@ class ConvTranspose(Op):
             p["out_channels"] if p["bias"] else 0
         )
 
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        # the transpose scatters each *input* element through the kernel
+        k = per_axis(node, "kernel_size", len(out) - 2)
+        c_out = int(node.params["out_channels"]) // int(node.params["groups"])
+        return math.prod(inputs[0]) * c_out * math.prod(k)
+
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         p = node.params
         names = ("stride", "padding", "output_padding", "groups", "bias", "dilation")
-        args = (inputs[0][1], p["out_channels"], as_torch(p["kernel_size"]))
+        args = (
+            taken(node, "in_channels", inputs[0][1]),
+            p["out_channels"],
+            as_torch(p["kernel_size"]),
+        )
         kwargs = self.torch_kwargs(node, *names)
         return TorchLayer(f"nn.ConvTranspose{len(inputs[0]) - 2}d", args, kwargs)

@@ -1,4 +1,4 @@
-"""Reshaping and dense layers: flatten, linear, crop, pad."""
+"""Reshaping and dense layers: flatten, linear, crop, pad, tile."""
 
 from __future__ import annotations
 
@@ -6,12 +6,21 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
-from skipcheck.ops.sizes import out_at_least_one
+from skipcheck.ops.conv import pad_fits
+from skipcheck.ops.sizes import out_at_least_one, stated_input, taken
 from skipcheck.rules import OP_INPUT
 from skipcheck.shapes.dims import Opaque, concrete, guarded
 from skipcheck.shapes.periodic import Affine
+
+PAD_LAYERS = {
+    "constant": "ConstantPad",
+    "reflect": "ReflectionPad",
+    "replicate": "ReplicationPad",
+    "circular": "CircularPad",
+}
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -57,22 +66,37 @@ class Flatten(Op):
 class Linear(Op):
     name = "linear"
     doc = "nn.Linear on the last axis; in_features inferred."
-    params = (Param("out_features", "int", required=True, minimum=1), Param("bias", "bool", True))
+    params = (
+        Param("out_features", "int", required=True, minimum=1),
+        Param("bias", "bool", True),
+        Param(
+            "in_features",
+            "int",
+            None,
+            minimum=1,
+            doc="the features it takes (format 1.1; checked, SC107); inferred when absent",
+            since="1.1",
+        ),
+    )
     primary = "out_features"
     min_rank = 0
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
+        stated_input(ctx, node, "in_features", x[-1])
         return (*x[:-1], node.params["out_features"])
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
-        f_in, f_out = inputs[0][-1], node.params["out_features"]
+        f_in, f_out = taken(node, "in_features", inputs[0][-1]), node.params["out_features"]
         if not isinstance(f_in, int):
             return None
         return int(f_in * f_out + (f_out if node.params["bias"] else 0))
 
+    def mult_adds(self, node: Node, inputs: Sequence[Sizes], out: Sizes) -> int:
+        return math.prod(inputs[0]) * int(node.params["out_features"])
+
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
-        args = (inputs[0][-1], node.params["out_features"])
+        args = (taken(node, "in_features", inputs[0][-1]), node.params["out_features"])
         return TorchLayer("nn.Linear", args, self.torch_kwargs(node, "bias"))
 
 
@@ -96,9 +120,14 @@ class Crop(Op):
 class Pad(Op):
     name = "pad"
     doc = (
-        "nn.ConstantPad1d/2d/3d: an int, or torch's (left, right, top, bottom, front, back) order."
+        "nn.ConstantPad1d/2d/3d (ReflectionPad, ReplicationPad, CircularPad by `mode`): "
+        "an int, or torch's (left, right, top, bottom, front, back) order."
     )
-    params = (Param("padding", "ints", required=True), Param("value", "number", 0.0))
+    params = (
+        Param("padding", "ints", required=True),
+        Param("value", "number", 0.0),
+        Param("mode", "choice", "constant", choices=tuple(PAD_LAYERS), since="1.1"),
+    )
     primary = "padding"
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
@@ -117,6 +146,15 @@ class Pad(Op):
                 return x
             # torch's order starts at the last axis
             pairs = [(p[2 * i], p[2 * i + 1]) for i in range(rank)][::-1]
+        mode = node.params["mode"]
+        if mode != "constant":
+            if any(v < 0 for pair in pairs for v in pair):
+                raise SkipcheckError(
+                    f"pad mode {mode} takes padding ≥ 0 here (negative padding crops: use `crop`)",
+                    node.param_pos.get("padding", node.pos),
+                )
+            if not pad_fits(ctx, node, x, mode, [max(pair) for pair in pairs]):
+                return x
         out = (
             x[0],
             x[1],
@@ -130,5 +168,23 @@ class Pad(Op):
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         p = node.params
-        args = (as_torch(p["padding"]), p["value"])
-        return TorchLayer(f"nn.ConstantPad{len(inputs[0]) - 2}d", args)
+        layer = f"nn.{PAD_LAYERS[p['mode']]}{len(inputs[0]) - 2}d"
+        if p["mode"] != "constant":
+            return TorchLayer(layer, (as_torch(p["padding"]),))
+        return TorchLayer(layer, (as_torch(p["padding"]), p["value"]))
+
+
+class Tile(Op):
+    name = "tile"
+    doc = "Repeat the tensor `repeats` times along the channels (x.repeat(1, r, 1, 1); V-Net's input)."
+    params = (Param("repeats", "int", required=True, minimum=1),)
+    primary = "repeats"
+    min_rank = 0
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        return (x[0], x[1] * node.params["repeats"], *x[2:])
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("Tile", (node.params["repeats"],))

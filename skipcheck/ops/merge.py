@@ -1,4 +1,5 @@
-"""Merges — the skip connections: ``add``, ``concat``, ``mul``, with ``align``.
+"""Merges — the skip connections: ``add``, ``concat``, ``mul`` (and, in format 1.1,
+``sub``, ``max``, ``mean``), with ``align``.
 
 The running tensor is input 0; the skips (after their ``via`` layers) follow.
 ``align`` brings them to one spatial size first: ``center_crop`` crops each skip
@@ -121,7 +122,13 @@ class Merge(Op):
     ) -> None:
         rank = len(run) - 2
         words = AXIS_WORDS.get(rank, tuple(f"axis {i}" for i in range(rank)))
-        operands = [ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)]
+        # the size chain follows the first axis that disagrees (W when only W does)
+        shown = [
+            (ctx.table.show((r,)), ctx.table.show((s,)))
+            for r, s in zip(run[2:], skip[2:], strict=False)
+        ]
+        axis = next((k for k, (r, s) in enumerate(shown) if r != s), 0)
+        operands = [ctx.operand(a[0], a[1], run, axis), ctx.operand(b[0], b[1], skip, axis)]
         if align == "interpolate":
             out[:] = list(skip[2:])
             return
@@ -146,10 +153,12 @@ class Merge(Op):
                     guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at)
                     for s, r in zip(skip[2:], run[2:], strict=False)
                 ]
+                # the cropped skip keeps its own channels and takes the running tensor's size
+                cropped = ctx.table.show((*skip[:2], *run[2:]))
                 ctx.check(
                     [divisible(m, 2) for m in margins],
                     CROP_ASYMMETRIC,
-                    f"center crop in {node.where} ({ctx.table.show(skip)} → {ctx.table.show(run)}) has an odd margin: "
+                    f"center crop in {node.where} ({ctx.table.show(skip)} → {cropped}) has an odd margin: "
                     "one side loses a row more than the other",
                     operands=operands,
                 )
@@ -187,4 +196,22 @@ class Mul(Merge):
     broadcast = True
 
 
-MERGES = (Merge, Concat, Mul)
+class Sub(Merge):
+    name = "sub"
+    doc = "x - skip: equal channels and equal sizes, as add (format 1.1)."
+    since = "1.1"
+
+
+class Max(Merge):
+    name = "max"
+    doc = "torch.maximum(x, skip): equal channels and equal sizes, as add (format 1.1)."
+    since = "1.1"
+
+
+class Mean(Merge):
+    name = "mean"
+    doc = "(x + skip) / 2, the average of the running tensor and the skips: equal shapes, as add (format 1.1)."
+    since = "1.1"
+
+
+MERGES = (Merge, Concat, Mul, Sub, Max, Mean)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
+from skipcheck.ops.sizes import stated_input, taken
 from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
 from skipcheck.shapes.dims import Verdict, at_least, concrete, divisible
 from skipcheck.shapes.periodic import Affine, OutOfFragment
@@ -51,26 +52,36 @@ class BatchNorm(Op):
     name = "batchnorm"
     torch_name = "BatchNorm"
     doc = "nn.BatchNorm1d/2d/3d over the channels; num_features inferred."
-    params = (
+    params: ClassVar[tuple[Param, ...]] = (
         Param("eps", "number", 1e-5),
         Param("momentum", "number", 0.1),
         Param("affine", "bool", True),
         Param("track_running_stats", "bool", True),
+        Param(
+            "num_features",
+            "int",
+            None,
+            minimum=1,
+            doc="the channels it takes (format 1.1; checked, SC107); inferred when absent",
+            since="1.1",
+        ),
     )
     min_rank = 0
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        stated_input(ctx, node, "num_features", inputs[0][1])
         return inputs[0]
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
-        c = inputs[0][1]
+        c = taken(node, "num_features", inputs[0][1])
         return (2 * c if node.params["affine"] else 0) if isinstance(c, int) else None
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         # BatchNorm1d also takes [N, C]: rank 0 builds the 1d layer
         rank = max(len(inputs[0]) - 2, 1)
         kwargs = self.torch_kwargs(node, "eps", "momentum", "affine", "track_running_stats")
-        return TorchLayer(f"nn.{self.torch_name}{rank}d", (inputs[0][1],), kwargs)
+        c = taken(node, "num_features", inputs[0][1])
+        return TorchLayer(f"nn.{self.torch_name}{rank}d", (c,), kwargs)
 
 
 class InstanceNorm(BatchNorm):
@@ -122,6 +133,36 @@ class GroupNorm(Op):
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         args = (node.params["num_groups"], inputs[0][1])
         return TorchLayer("nn.GroupNorm", args, self.torch_kwargs(node, "eps", "affine"))
+
+
+class ChannelLayerNorm(Op):
+    name = "channel_layernorm"
+    doc = (
+        "LayerNorm over the channels at every position (ConvNeXt's channels-first LayerNorm): "
+        "nn.LayerNorm(C) applied to x.movedim(1, -1)."
+    )
+    params = (
+        Param("eps", "number", 1e-5),
+        Param("elementwise_affine", "bool", True),
+        Param("bias", "bool", True),
+    )
+    min_rank = 0
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        c = inputs[0][1]
+        if not isinstance(c, int):
+            return None
+        if not node.params["elementwise_affine"]:
+            return 0
+        return 2 * c if node.params["bias"] else c
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        kwargs = self.torch_kwargs(node, "eps", "elementwise_affine", "bias")
+        return TorchLayer("ChannelLayerNorm", (inputs[0][1],), kwargs)
 
 
 class LayerNorm(Op):

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.graph import Node
 from skipcheck.ops.base import Shape
-from skipcheck.rules import POOL_DROPS_INPUT, SIZE_BELOW_ONE
-from skipcheck.shapes.dims import at_least, guarded
+from skipcheck.rules import DECLARED_CHANNELS, POOL_DROPS_INPUT, SIZE_BELOW_ONE
+from skipcheck.shapes.dims import at_least, equal, guarded
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -55,3 +55,27 @@ def drops_tail(
             ),
             operands=[ctx.operand("input", node.inputs[0])],
         )
+
+
+def stated_input(ctx: Context, node: Node, key: str, received: Any) -> None:
+    """SC107: the channels (or features) a layer states it takes, against what it receives."""
+    stated = node.params.get(key)
+    if stated is None:
+        return
+    src = ctx.table.graph.nodes[node.inputs[0]]
+    origin = f"{src.where} at line {src.pos.line}" if src.id else "the input"
+    unit = "features" if key == "in_features" else "channels"
+    ctx.check(
+        [equal(received, stated)],
+        DECLARED_CHANNELS,
+        f"{node.where} (line {node.pos.line}) takes {stated} {unit} ({key}: {stated}) "
+        f"but receives {ctx.table.show((received,))}, from {origin}",
+        operands=[ctx.operand("input", node.inputs[0])],
+        pos=node.param_pos.get(key, node.pos),
+    )
+
+
+def taken(node: Node, key: str, received: Any) -> Any:
+    """The number a layer's weights are shaped for: the stated one, else what it receives."""
+    stated = node.params.get(key)
+    return received if stated is None else stated

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from dataclasses import dataclass
-from typing import Protocol, TextIO
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TextIO
 
 from skipcheck.errors import SkipcheckError
 from skipcheck.result import FileResult
@@ -33,12 +33,19 @@ class Tally:
     warnings: int = 0
     failed: int = 0  # files that could not be checked
     fixes: int = 0  # proven fixes
+    by_rule: dict[tuple[str, str], int] = field(default_factory=dict)  # (code, severity)
+    failures: list[SkipcheckError] = field(default_factory=list)  # why files were not checked
 
     def add(self, result: FileResult) -> None:
         self.files += 1
-        self.errors += sum(d.severity == "error" for d in result.diagnostics)
-        self.warnings += sum(d.severity == "warning" for d in result.diagnostics)
-        self.failed += result.error is not None
+        for d in result.diagnostics:
+            self.errors += d.severity == "error"
+            self.warnings += d.severity == "warning"
+            key = (d.code, d.severity)
+            self.by_rule[key] = self.by_rule.get(key, 0) + 1
+        if result.error is not None:
+            self.failed += 1
+            self.failures.append(result.error)
         self.fixes += sum(len(found) for _, found in result.fixes)
 
     @classmethod
@@ -63,7 +70,9 @@ class Reporter(Protocol):
 
 
 class ReporterFactory(Protocol):
-    def __call__(self, stream: TextIO | None = None, quiet: bool = False) -> Reporter: ...
+    def __call__(
+        self, stream: TextIO | None = None, quiet: bool = False, **options: Any
+    ) -> Reporter: ...
 
 
 def reporter_for(name: str) -> ReporterFactory:

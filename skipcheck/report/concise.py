@@ -1,4 +1,5 @@
-"""One line per finding, ``path:line:col: CODE message`` — for grep, editors and CI logs."""
+"""One line per finding, ``path:line:col: severity CODE message`` — for grep, editors and CI
+logs."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ class ConciseReporter:
             self.write(f"{result.path}:{line}:{col}: error: {message}")
             return
         for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
-            self.write(f"{d.pos}: {d.code} {d.message}")
+            # the severity as the config makes it: a rule raised to error reads as one
+            self.write(f"{d.pos}: {d.severity} {d.code} {d.message}")
 
     def summary(self, tally: Tally) -> None:
         if self.quiet and not (tally.errors or tally.warnings or tally.failed):

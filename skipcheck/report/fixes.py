@@ -1,19 +1,26 @@
-"""The `skipcheck fix` listing: each finding, then its numbered fixes with consequences and diffs."""
+"""The `skipcheck fix` output: each finding, then its numbered fixes with consequences and
+diffs (or the same as JSON); after --apply / --apply-all, what was written and what is left."""
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
+from skipcheck.report.json import FORMAT_VERSION, diagnostic_record, fix_record
 from skipcheck.result import FileResult
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 @dataclass
 class FixReporter:
     stream: TextIO | None = None
+    as_json: bool = False
     console: Console = field(init=False)
 
     def __post_init__(self) -> None:
@@ -23,6 +30,9 @@ class FixReporter:
         self.console.print(Text(message))
 
     def listing(self, result: FileResult) -> None:
+        if self.as_json:
+            self._dump(listing_document(result))
+            return
         c = self.console
         found = result.fixes
         if not found:
@@ -54,3 +64,96 @@ class FixReporter:
                 style="bold",
             )
         )
+
+    def applied(
+        self,
+        spec: str,
+        steps: list[tuple[str, Any]],
+        after: FileResult,
+        stored: FileResult | None,
+    ) -> int:
+        """Report the fixes written and the re-validation; returns the exit code."""
+        code = _exit_code(after, stored)
+        if self.as_json:
+            self._dump(applied_document(spec, steps, after, stored))
+            return code
+        from skipcheck.report import Tally
+        from skipcheck.report.full import FullReporter
+
+        c = self.console
+        if not steps:
+            c.print(
+                Text(
+                    f"✓ {spec}: no errors, nothing to fix"
+                    if after.ok
+                    else f"{spec}: no proven fix to apply"
+                )
+            )
+        for label, fix in steps:
+            c.print(Text(f"applied {label}: {fix.title}"))
+        checker = FullReporter(stream=self.stream, quiet=True)
+        checker.file(after)
+        if stored is not None:
+            c.print(Text("as stored (the file's own params and input):", style="bold"))
+            checker.file(stored)
+        checker.summary(Tally.of([after] if stored is None else [after, stored]))
+        return code
+
+    def _dump(self, doc: dict[str, Any]) -> None:
+        out = self.stream or sys.stdout
+        json.dump(doc, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+
+def _exit_code(after: FileResult, stored: FileResult | None) -> int:
+    results = [after] if stored is None else [after, stored]
+    if any(r.error is not None for r in results):
+        return EXIT_ERROR
+    return EXIT_CLEAN if all(r.ok for r in results) else EXIT_FINDINGS
+
+
+def listing_document(result: FileResult) -> dict[str, Any]:
+    """`fix --output-format json`: every proven fix, numbered as `--apply N` takes them."""
+    fixes = []
+    number = 0
+    for site, site_fixes in result.fixes:
+        for fix in site_fixes:
+            number += 1
+            record = fix_record(fix, result.text)
+            fixes.append(
+                {
+                    "number": number,
+                    "rule": sorted(site.codes),
+                    "line": site.diagnostics[0].pos.line,
+                    "col": site.diagnostics[0].pos.col,
+                    **record,
+                }
+            )
+    return {
+        "version": FORMAT_VERSION,
+        "path": result.path,
+        "status": "ok" if result.ok else "findings",
+        "findings": [_finding(d, result.text) for d in result.errors],
+        "fixes": fixes,
+    }
+
+
+def applied_document(
+    spec: str, steps: list[tuple[str, Any]], after: FileResult, stored: FileResult | None
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "version": FORMAT_VERSION,
+        "path": spec,
+        "applied": [{"step": label, **fix_record(fix, "")} for label, fix in steps],
+        "remaining": [_finding(d, after.text) for d in after.errors],
+        "status": "ok" if after.ok else "error" if after.error else "findings",
+    }
+    if stored is not None:
+        doc["remaining_as_stored"] = [_finding(d, stored.text) for d in stored.errors]
+    return doc
+
+
+def _finding(d: Any, text: str) -> dict[str, Any]:
+    record = diagnostic_record(d, text)
+    record.pop("fixes")  # listed once, numbered, under "fixes"
+    return record

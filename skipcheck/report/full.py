@@ -1,47 +1,103 @@
-"""The human report: a table of every stage and layer, then findings with their source lines."""
+"""The human report: a table of every stage and layer, then findings with their source lines.
+
+Plain text with ANSI colour on a terminal: no table library, so a 10,000-layer table costs
+what writing its lines costs, and nothing is ever wrapped — off a terminal (``-o FILE``,
+a pipe, a CI log) lines are as long as they are; on a terminal the layer names are
+shortened in the middle to fit its width.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.report import Tally
-from skipcheck.report.styled import Console, Text
+from skipcheck.report import Tally, plural
+from skipcheck.report.layers import LayerRow, layer_rows
 from skipcheck.result import FileResult
-
-if TYPE_CHECKING:
-    from rich.table import Table
+from skipcheck.shapes.cost import compact, megabytes, totals
 
 MAX_SHOWN = 3  # fixes shown per finding site in the report
+MIN_NAME = 24  # a layer name is never shortened below this on a terminal
 _STYLE = {"error": "bold red", "warning": "yellow"}
+_ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+_HEAD = ("layer", "op", "input shape", "kernel", "output shape", "params", "mult-adds", "memory")
+_RIGHT = {"params", "mult-adds", "memory", "line"}
+
+
+def printable(text: str) -> str:
+    """Spec text for a terminal: control characters (escape sequences among them) shown
+    as escapes, never sent raw."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c in "\n\t" else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
+def colour_wanted(stream: TextIO) -> bool:
+    """Colour on a terminal, as rich and most tools decide it: NO_COLOR wins, then
+    FORCE_COLOR, then TERM=dumb."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def terminal_width(stream: TextIO) -> int | None:
+    """The terminal's width, or None off a terminal (where nothing is fitted or wrapped)."""
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 @dataclass
 class FullReporter:
-    """Rich output for people at a terminal. NO_COLOR is honoured by rich itself."""
+    """Text for people; NO_COLOR and FORCE_COLOR are honoured."""
 
     stream: TextIO | None = None
     quiet: bool = False
     show_table: bool = True
-    console: Console = field(init=False)
+    depth: int | None = None  # collapse the layer table below this level (1: stages)
+    out: TextIO = field(init=False)
+    colour: bool = field(init=False)
     last_model: tuple[str, int | None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        # rich is imported only for the layer table, or where the output is a terminal
-        self.console = Console(self.stream)
+        self.out = self.stream or sys.stdout
+        self.colour = colour_wanted(self.out)
+
+    def paint(self, text: str, style: str = "") -> str:
+        if not self.colour or not style:
+            return text
+        codes = ";".join(_ANSI[s] for s in style.split())
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+    def print(self, text: str = "", style: str = "") -> None:
+        self.out.write(self.paint(text, style) + "\n")
 
     def file(self, result: FileResult) -> None:
         self.last_model = None
         if result.error is not None:
-            self.console.print(Text(f"{result.error}", style="bold red"))
+            self.print(printable(str(result.error)), "bold red")
             return
         table = result.table
         assert table is not None and result.graph is not None
         # the summary of a one-file run names its output and size; keep those, not the result
         self.last_model = (result.output_shape(), table.total_params)
         if not self.quiet and self.show_table:
-            self.console.print(self.layer_table(result))
+            self.layer_table(result)
         diags = result.diagnostics
         for k, diag in enumerate(diags):
             # findings at one merge share one list of fixes: show it once, after the last of them
@@ -49,107 +105,142 @@ class FullReporter:
             self.finding(diag, result.lines, later is None or later.fixes is not diag.fixes)
         if not self.quiet:
             for line in result.size_lines():
-                self.console.print(Text(line, style="dim" if result.ok else ""))
+                self.print(line, "dim" if result.ok else "")
             for note in dict.fromkeys(table.inexact):
-                self.console.print(
-                    Text(f"note: {note}; checked at the given input size only", style="dim")
-                )
+                self.print(f"note: {note}; checked at the given input size only", "dim")
 
-    def layer_table(self, result: FileResult) -> Table:
-        from rich.markup import escape
-        from rich.table import Table
-
+    def layer_table(self, result: FileResult) -> None:
+        """The layers (or blocks, at a depth) with their shapes and costs, then the totals."""
         table, graph = result.table, result.graph
         assert table is not None and graph is not None
-        grid = Table(
-            title=f"{graph.name} — {graph.file}",
-            title_justify="left",
-            box=None,
-            header_style="bold",
-            pad_edge=False,
-        )
-        grid.add_column("layer", overflow="fold")
-        grid.add_column("op")
-        grid.add_column("output shape")
-        grid.add_column("params", justify="right")
-        grid.add_column("line", justify="right", style="dim")
+        rows = layer_rows(result, self.depth)
+        concrete = table.sizes_of(0) is not None
+        head = _HEAD if concrete else _HEAD[:6]
+        cells = [_cells(row, concrete) for row in rows]
+        width = terminal_width(self.out)
+        names = [c[0] for c in cells]
+        widths = [max([len(h), *(len(c[k]) for c in cells)]) for k, h in enumerate(head)]
+        lines = [str(r.line) for r in rows]
+        line_width = max([4, *(len(x) for x in lines)])
+        if width is not None:
+            # fit a terminal by shortening names in the middle, never by wrapping
+            others = sum(w + 2 for w in widths[1:]) + line_width
+            room = max(MIN_NAME, width - others - 1)
+            if widths[0] > room:
+                names = [_shorten(n, room) for n in names]
+                widths[0] = room
+        self.print(printable(f"{graph.name} — {graph.file}"), "bold")
+        self.print(_join(head, widths, "line", line_width, head), "bold")
         flagged = {d.pos.line: d.severity for d in result.diagnostics}
-        for node in graph.nodes:
-            shape = "—" if node.id in table.broken else table.shape_of(node.id)
-            count = table.counts.get(node.id)
-            params = "" if count in (None, 0) else f"{count:,}"
-            style = _STYLE.get(flagged.get(node.pos.line, ""), "")
-            name = (
-                node.path
-                if node.name is None or node.name == node.path
-                else f"{node.path} ({node.name})"
+        for row, row_cells, name, line in zip(rows, cells, names, lines, strict=True):
+            severity = next((flagged[x] for x in row.lines if x in flagged), "")
+            text = _join((name, *row_cells[1:]), widths, line, line_width, head)
+            self.print(printable(text), _STYLE.get(severity, ""))
+        self.totals(result, concrete)
+
+    def totals(self, result: FileResult, concrete: bool) -> None:
+        assert result.table is not None
+        t = totals(result.table)
+        if t.params is not None:
+            self.print(
+                f"params       {t.params:,} (trainable {t.trainable:,}, frozen {t.frozen:,})"
             )
-            grid.add_row(escape(name), node.op, shape, params, str(node.pos.line), style=style)
-        return grid
+        if not concrete:
+            self.print("mult-adds and memory need a concrete input: give --input", "dim")
+            return
+        sizes = result.table.sizes_of(0)
+        batch = sizes[0] if sizes else "?"
+        if t.mult_adds is not None:
+            self.print(f"mult-adds    {compact(t.mult_adds)} ({t.mult_adds:,})")
+        self.print(
+            f"memory       activations {megabytes(t.activations)} forward at batch {batch}, "
+            f"{megabytes(t.forward_backward)} forward/backward (as torchinfo) · "
+            f"params {megabytes(t.param_bytes)} · input {megabytes(t.input_bytes)}"
+        )
 
     def finding(self, diag: Diagnostic, lines: list[str], show_fixes: bool = True) -> None:
-        c = self.console
-        head = Text()
-        head.append(f"{diag.pos}: ", style="bold")
-        head.append(f"{diag.severity} {diag.code}", style=_STYLE.get(diag.severity, ""))
-        head.append(f" {diag.message}")
-        c.print(head)
+        head = (
+            self.paint(f"{diag.pos}: ", "bold")
+            + self.paint(f"{diag.severity} {diag.code}", _STYLE.get(diag.severity, ""))
+            + f" {printable(diag.message)}"
+        )
+        self.out.write(head + "\n")
         if 0 < diag.pos.line <= len(lines):
             gutter = f"{diag.pos.line:>5} │ "
-            c.print(Text(gutter, style="dim") + Text(lines[diag.pos.line - 1].rstrip()))
-            c.print(
-                Text(" " * (len(gutter) - 2) + "│ " + " " * (diag.pos.col - 1) + "^", style="dim")
-            )
+            source = printable(lines[diag.pos.line - 1].rstrip())
+            self.out.write(self.paint(gutter, "dim") + source + "\n")
+            self.print(" " * (len(gutter) - 2) + "│ " + " " * (diag.pos.col - 1) + "^", "dim")
         width = max((len(o.role) for o in diag.operands), default=0)
         for o in diag.operands:
-            c.print(
-                Text(f"      {o.role:<{width}}  {o.shape}  ", style="bold")
-                + Text(f"← {o.origin}", style="dim")
+            self.out.write(
+                self.paint(f"      {o.role:<{width}}  {o.shape}  ", "bold")
+                + self.paint(printable(f"← {o.origin}"), "dim")
+                + "\n"
             )
         for note in diag.notes:
-            c.print(Text(f"      note: {note}", style="cyan"))
+            self.print(printable(f"      note: {note}"), "cyan")
         if show_fixes:
             # the best few here; `skipcheck fix` lists them all with their diffs
             for k, fix in enumerate(diag.fixes[:MAX_SHOWN], 1):
                 self.fix_line(k, fix)
             if len(diag.fixes) > MAX_SHOWN:
                 more = len(diag.fixes) - MAX_SHOWN
-                self.console.print(
-                    Text(
-                        f"      … {more} more proven fix{'es' * (more != 1)}: "
-                        f"skipcheck fix {diag.pos.file}",
-                        style="green",
-                    )
+                self.print(
+                    f"      … {more} more proven fix{'es' * (more != 1)}: "
+                    f"skipcheck fix {diag.pos.file}",
+                    "green",
                 )
-        c.print()
+        self.print()
 
     def fix_line(self, k: int, fix: object) -> None:
         """``fix k: title``, then its consequences (a proven Fix has ``consequences()``)."""
         partial = " (partial)" if getattr(fix, "partial", False) else ""
-        self.console.print(
-            Text(f"      fix {k}: {getattr(fix, 'title', fix)}{partial}", style="green")
-        )
+        self.print(printable(f"      fix {k}: {getattr(fix, 'title', fix)}{partial}"), "green")
         consequences = getattr(fix, "consequences", None)
         if callable(consequences):
-            self.console.print(Text("             " + " · ".join(consequences()), style="dim"))
+            self.print(printable("             " + " · ".join(consequences())), "dim")
 
     def summary(self, tally: Tally) -> None:
         errors, warnings, failed = tally.errors, tally.warnings, tally.failed
-        parts = [
-            f"{errors} error{'s' * (errors != 1)}",
-            f"{warnings} warning{'s' * (warnings != 1)}",
-        ]
+        parts = [plural(errors, "error"), plural(warnings, "warning")]
         if failed:
-            parts.append(f"{failed} file{'s' * (failed != 1)} could not be checked")
-        files = f"{tally.files} file{'s' * (tally.files != 1)}"
+            parts.append(f"{plural(failed, 'file')} could not be checked")
         extra = ""
         if tally.files == 1 and self.last_model is not None:
             output, total = self.last_model
-            extra = (
-                f" · output {output} · {total:,} parameters"
-                if total is not None
-                else f" · output {output}"
-            )
+            extra = f" · output {output}"
+            if total is not None:
+                extra += f" · {total:,} parameters"
         style = "bold red" if errors or failed else ("yellow" if warnings else "bold green")
         verdict = "✗" if errors or failed else "✓"
-        self.console.print(Text(f"{verdict} {', '.join(parts)} in {files}{extra}", style=style))
+        files = plural(tally.files, "file")
+        self.print(f"{verdict} {', '.join(parts)} in {files}{extra}", style)
+
+
+def _cells(row: LayerRow, concrete: bool) -> tuple[str, ...]:
+    name = row.path if row.name is None else f"{row.path} ({row.name})"
+    op = row.op
+    params = "" if not row.params else f"{row.params:,}"
+    cells = (name, op, ", ".join(row.inputs), row.kernel, row.output, params)
+    if not concrete:
+        return cells
+    mult_adds = "" if not row.mult_adds else compact(row.mult_adds)
+    memory = "" if row.memory is None else compact(row.memory, "B")
+    return (*cells, mult_adds, memory)
+
+
+def _join(
+    cells: tuple[str, ...], widths: list[int], line: str, line_width: int, head: tuple[str, ...]
+) -> str:
+    parts = [
+        cell.rjust(w) if h in _RIGHT else cell.ljust(w)
+        for cell, w, h in zip(cells, widths, head, strict=True)
+    ]
+    return "  ".join(parts) + "  " + line.rjust(line_width)
+
+
+def _shorten(name: str, room: int) -> str:
+    if len(name) <= room:
+        return name
+    keep = room - 1
+    return name[: keep // 2] + "…" + name[len(name) - (keep - keep // 2) :]

@@ -14,7 +14,9 @@ from typing import Any, TextIO
 from skipcheck import __version__
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.report import Tally, error_location
+from skipcheck.report.layers import LayerRow, layer_rows
 from skipcheck.result import FileResult
+from skipcheck.shapes.cost import totals
 
 FORMAT_VERSION = 2  # 2: fixes[] are objects (version 1 had their titles)
 
@@ -36,7 +38,13 @@ def fix_record(fix: Any, text: str) -> dict[str, Any]:
         "changes_model": fix.changes_behaviour,
         "consequences": fix.consequences(),
         "diff": fix.diff,
-        "edits": [edit_record(e, text) for e in sorted(fix.edits, key=lambda e: e.start)],
+        "edits": [edit_record(e, text) for e in sorted(fix.edits, key=lambda e: e.start)]
+        if text
+        else [],
+        "in_spec_terms": fix.in_terms,
+        "proven_for": list(fix.proven_for),
+        "holds_only_at": fix.at if fix.fails_at else None,
+        "breaks_at": list(fix.fails_at),
     }
 
 
@@ -56,6 +64,54 @@ def diagnostic_record(d: Diagnostic, text: str = "") -> dict[str, Any]:
     }
 
 
+def layer_record(row: LayerRow) -> dict[str, Any]:
+    """One row of the layer table; counts are None where the input is symbolic."""
+    return {
+        "path": row.path,
+        "name": row.name,
+        "op": row.op,
+        "input_shapes": list(row.inputs),
+        "kernel": row.kernel or None,
+        "output_shape": row.output,
+        "params": row.params,
+        "mult_adds": row.mult_adds,
+        "memory_bytes": row.memory,
+        "line": row.line,
+    }
+
+
+def totals_record(result: FileResult) -> dict[str, Any]:
+    assert result.table is not None
+    t = totals(result.table)
+    return {
+        "params": t.params,
+        "trainable_params": t.trainable,
+        "frozen_params": t.frozen,
+        "mult_adds": t.mult_adds,
+        "activation_bytes": t.activations,
+        "forward_backward_bytes": t.forward_backward,
+        "param_bytes": t.param_bytes,
+        "input_bytes": t.input_bytes,
+    }
+
+
+def valid_sizes_record(result: FileResult) -> dict[str, Any]:
+    """Per input-size symbol: where the model runs, and where it runs without silent loss."""
+    table = result.table
+    assert table is not None
+    out: dict[str, Any] = {}
+    for var in dict.fromkeys(table.axis_vars):
+        runs, clean = table.valid_sizes(var), table.valid_sizes(var, "clean")
+        out[var] = {
+            "at": table.at.get(var),
+            "runs": runs.describe(),
+            "clean": clean.describe(),
+            "smallest_runs": runs.smallest(),
+            "smallest_clean": clean.smallest(),
+        }
+    return out
+
+
 def file_record(result: FileResult) -> dict[str, Any]:
     if result.error is not None:
         line, col, message = error_location(result)
@@ -65,7 +121,12 @@ def file_record(result: FileResult) -> dict[str, Any]:
             "error": {"message": message, "line": line, "col": col},
             "output_shape": None,
             "diagnostics": [],
+            "input_shape": None,
+            "layers": [],
+            "totals": None,
+            "valid_sizes": {},
         }
+    assert result.table is not None
     return {
         "path": result.path,
         "status": "ok" if result.ok else "findings",
@@ -75,6 +136,10 @@ def file_record(result: FileResult) -> dict[str, Any]:
             diagnostic_record(d, result.text)
             for d in sorted(result.diagnostics, key=lambda d: d.sort_key())
         ],
+        "input_shape": result.table.shape_of(0),
+        "layers": [layer_record(row) for row in layer_rows(result)],
+        "totals": totals_record(result),
+        "valid_sizes": valid_sizes_record(result),
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -19,7 +19,8 @@ class SizesReporter:
     console: Console = field(init=False)
 
     def __post_init__(self) -> None:
-        self.console = Console(file=self.stream, highlight=False, soft_wrap=False)
+        # off a terminal lines keep their length: wrapping is for screens, not logs and files
+        self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
 
     def report(self, report: ValidSizes, listing: tuple[int, int] | None = None) -> None:
         c = self.console
@@ -44,21 +45,31 @@ class SizesReporter:
             else:
                 groups.append([axis])
         rank = sum(len(a.axes) for a in report.axes)
-        for group in groups:
+        if report.size_free:
+            n = len(report.size_free)
             c.print()
-            self.axis(group, rank, listing)
-        for d in report.size_free:
             c.print(
                 Text(
-                    f"note: {d.pos}: {d.code} {d.message} — no input size fixes this; "
-                    "see `skipcheck validate`",
-                    style="dim",
+                    f"no input size runs: {n} error{'s' * (n > 1)} hold{'s' * (n == 1)} at every size "
+                    "(the sizes below are what the spatial layers alone would take)",
+                    style="bold red",
                 )
             )
+            for d in report.size_free:
+                c.print(Text(f"  {d.pos}: {d.code} {d.message}", style="red"))
+        for group in groups:
+            c.print()
+            self.axis(group, rank, listing, spatial_only=bool(report.size_free))
         c.print()
         self.verdict(report)
 
-    def axis(self, group: list[AxisSizes], rank: int, listing: tuple[int, int] | None) -> None:
+    def axis(
+        self,
+        group: list[AxisSizes],
+        rank: int,
+        listing: tuple[int, int] | None,
+        spatial_only: bool = False,
+    ) -> None:
         c = self.console
         a = group[0]
         words = AXIS_WORDS.get(rank, ())
@@ -68,14 +79,21 @@ class SizesReporter:
         at = "" if a.value is None else f", at {a.value}"
         alike = "; the same rule for each" if len(group) > 1 else ""
         c.print(Text(f"{names}{at}{alike}", style="bold"))
-        self.row("runs", _closed(a.runs))
+        if spatial_only:
+            self.row("runs", "no size", style="red")
+            self.row("spatially", _closed(a.runs), "once the errors above are fixed")
+        else:
+            self.row("runs", _closed(a.runs))
         self.row("clean", _closed(a.clean), "nothing silently lost")
         if a.fixed:
             held = ", ".join(f"{v} = {x}" for v, x in a.fixed)
             self.row("", f"(searched with {held})", style="dim")
         if a.value is not None:
-            self.row(f"at {a.value}", _verdict(a))
-            self.row("nearest", _nearest(a))
+            verdict = _verdict(a)
+            if spatial_only:
+                verdict = f"fails (the errors above); spatially it {verdict}"
+            self.row(f"at {a.value}", verdict)
+            self.row("nearest", ("spatially, " if spatial_only else "") + _nearest(a))
         if listing is not None:
             lo, hi = listing
             for what, sizes in (("runs", a.runs), ("clean", a.clean)):
@@ -89,10 +107,21 @@ class SizesReporter:
             for s in deciding:
                 line = Text(f"    {s.what}: ")
                 style = "red" if a.value is not None and a.value not in s.sizes else ""
-                line.append(f"needs {s.sizes.describe()}", style=style)
+                line.append(s.sizes.needs(), style=style)
                 if s.kind == "clean":
                     line.append("  (clean)", style="dim")
                 c.print(line)
+            implied = a.implied()
+            if implied:
+                failing = sum(a.value is not None and a.value not in s.sizes for s in implied)
+                also = f"; {failing} fail at {a.value} too" if failing else ""
+                c.print(
+                    Text(
+                        f"    and {len(implied)} weaker condition{'s' * (len(implied) != 1)} "
+                        f"of other layers (implied by these{also})",
+                        style="dim",
+                    )
+                )
 
     def row(self, label: str, value: str, note: str = "", style: str = "") -> None:
         line = Text(f"  {label:<10} ", style="bold") + Text(value, style=style)
@@ -101,6 +130,14 @@ class SizesReporter:
         self.console.print(line)
 
     def verdict(self, report: ValidSizes) -> None:
+        if report.size_free:
+            codes = ", ".join(
+                dict.fromkeys(f"{d.code} at line {d.pos.line}" for d in report.size_free)
+            )
+            self.console.print(
+                Text(f"✗ the model runs at no input size: {codes}", style="bold red")
+            )
+            return
         failing = [a for a in report.axes if not _runs(a)]
         if not failing:
             self.console.print(
@@ -144,3 +181,50 @@ def _nearest(a: AxisSizes) -> str:
         found = ", ".join(str(v) for v in (below, above) if v is not None) or "none"
         parts.append(f"{what}: {found}")
     return f"{a.var} = {a.value} → " + " · ".join(parts)
+
+
+def sizes_document(report: ValidSizes, listing: tuple[int, int] | None = None) -> dict[str, Any]:
+    """`sizes --output-format json`: per symbol, the closed forms, the verdict at the spec's
+    size, the nearest valid sizes and the layers that decide them."""
+    from skipcheck.report.json import FORMAT_VERSION
+
+    axes = []
+    for a in report.axes:
+        record: dict[str, Any] = {
+            "symbol": a.var,
+            "axes": list(a.axes),
+            "value": a.value,
+            "exact": a.exact,
+            "runs": a.runs.describe(),
+            "clean": a.clean.describe(),
+            "runs_at_value": None if a.value is None else a.value in a.runs,
+            "clean_at_value": None if a.value is None else a.value in a.clean,
+            "nearest": {
+                what: dict(zip(("below", "above"), a.neighbours(sizes), strict=True))
+                for what, sizes in (("runs", a.runs), ("clean", a.clean))
+            },
+            "decided_by": [
+                {"layer": s.what, "rule": s.code, "kind": s.kind, "needs": s.sizes.describe()}
+                for s in a.deciding()
+            ],
+        }
+        if listing is not None:
+            lo, hi = listing
+            record["listing"] = {
+                what: list(sizes.members(lo, hi))
+                for what, sizes in (("runs", a.runs), ("clean", a.clean))
+            }
+        axes.append(record)
+    return {
+        "version": FORMAT_VERSION,
+        "spec": report.graph.file,
+        "name": report.graph.name,
+        "ok": report.ok,
+        "exact": report.exact,
+        "inexact_because": list(report.inexact),
+        "axes": axes,
+        "size_free": [
+            {"code": d.code, "line": d.pos.line, "col": d.pos.col, "message": d.message}
+            for d in report.size_free
+        ],
+    }

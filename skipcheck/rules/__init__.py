@@ -30,6 +30,7 @@ from skipcheck.rules import (
     sc104_channel_divisibility,
     sc105_crop_too_small,
     sc106_op_input,
+    sc107_declared_channels,
     sc201_pool_drops_input,
     sc202_crop_asymmetric,
     sc301_declared_shape,
@@ -75,6 +76,7 @@ RULES: dict[str, Rule] = {
             sc104_channel_divisibility,
             sc105_crop_too_small,
             sc106_op_input,
+            sc107_declared_channels,
             sc201_pool_drops_input,
             sc202_crop_asymmetric,
             sc301_declared_shape,
@@ -89,6 +91,7 @@ SIZE_BELOW_ONE = RULES[sc103_size_below_one.CODE]
 CHANNEL_DIVISIBILITY = RULES[sc104_channel_divisibility.CODE]
 CROP_TOO_SMALL = RULES[sc105_crop_too_small.CODE]
 OP_INPUT = RULES[sc106_op_input.CODE]
+DECLARED_CHANNELS = RULES[sc107_declared_channels.CODE]
 POOL_DROPS_INPUT = RULES[sc201_pool_drops_input.CODE]
 CROP_ASYMMETRIC = RULES[sc202_crop_asymmetric.CODE]
 DECLARED_SHAPE = RULES[sc301_declared_shape.CODE]

@@ -26,4 +26,4 @@ NAME = "channel-divisibility"
 SEVERITY = "error"
 SUMMARY = "groups / num_groups / upscale factor do not divide the channels"
 SIZE_FREE = True
-FIXES = ()
+FIXES = ("options",)

@@ -36,4 +36,4 @@ CODE = "SC105"
 NAME = "crop-too-small"
 SEVERITY = "error"
 SUMMARY = "center_crop of a smaller skip, or pad of a larger tensor"
-FIXES = ("input_size", "padding")
+FIXES = ("input_size", "align", "padding")

@@ -26,4 +26,4 @@ CODE = "SC106"
 NAME = "op-input"
 SEVERITY = "error"
 SUMMARY = "an op torch refuses for this input or these parameters"
-FIXES = ("input_size",)
+FIXES = ("input_size", "options")

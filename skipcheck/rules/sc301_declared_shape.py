@@ -25,6 +25,6 @@ NAME = "declared-shape"
 SEVERITY = "error"
 SUMMARY = "a declared output/expect shape the model does not produce"
 TORCH_RAISES = False  # a declared shape is the author's claim, not torch's rule
-FIXES = ("input_size",)
+FIXES = ("input_size", "declared")
 # A declaration does not decide where the model runs, only where it matches the intent.
 KIND = "declared"

@@ -308,7 +308,22 @@ class Affine:
         if len(slopes) == 1 and len(offsets) == 1:
             # f(M*q + r) = a*q + b for every r: a*floor(x/M) + b
             return _linear(f"⌊{s.var}/{m}⌋", next(iter(slopes)), next(iter(offsets)))
-        return f"{s.var}-periodic({m})"
+        if len(slopes) == 1:
+            shifted = _shifted_floor(s.var, m, next(iter(slopes)), [b for _, b in fr])
+            if shifted is not None:
+                return shifted
+        return f"a size that depends on {s.var} mod {m}"
+
+
+def _shifted_floor(var: str, m: int, a: Fraction, offsets: list[Fraction]) -> str | None:
+    """``a·⌊(x + c)/M⌋ + b`` where one shift ``c`` gives every residue's offset
+    (f(M·q + r) = a·q + a·⌊(r + c)/M⌋ + b); ``c = M - 1`` reads as a ceiling."""
+    for c in range(1, m):
+        b = offsets[0]
+        if all(offsets[r] == a * ((r + c) // m) + b for r in range(m)):
+            name = f"⌈{var}/{m}⌉" if c == m - 1 else f"⌊({var} + {c})/{m}⌋"
+            return _linear(name, a, b)
+    return None
 
 
 def _linear(name: str, a: Fraction, b: Fraction) -> str:

@@ -16,9 +16,9 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.position import Position
-from skipcheck.rules import DECLARED_SHAPE, OP_INPUT
+from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
 from skipcheck.shapes import declared as decl
-from skipcheck.shapes.dims import Opaque, Shape, concrete
+from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.table import Context, ShapeTable
 
@@ -106,9 +106,11 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
     table = ShapeTable(graph, at, axis_vars)
     table.shapes[0] = shape
     table.counts[0] = 0
+    table.mult_adds[0] = 0
     ctx = Context(table)
     # each node's shape at the concrete input, made once: the parameter counts read them
     at_input: dict[int, Shape] = {0: _at(shape, at)}
+    sizes_at: dict[int, Sizes | None] = {0: table.sizes_of(0)}  # and as torch sees them
     for node in graph.nodes[1:]:
         if any(i in table.broken for i in node.inputs):
             table.broken.add(node.id)  # no follow-on noise after a fatal finding
@@ -136,10 +138,15 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
         table.shapes[node.id] = out
         at_input[node.id] = concrete_out = _at(out, at)
         table.counts[node.id] = op.count(node, [at_input[i] for i in node.inputs], concrete_out)
+        sizes_at[node.id] = table.sizes_of(node.id)
+        sizes = [sizes_at[i] for i in (*node.inputs, node.id)]
+        table.mult_adds[node.id] = (
+            None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
+        )
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
     if graph.output is not None and graph.out not in table.broken:
-        ctx.node = graph.nodes[-1]
+        ctx.node = graph.nodes[graph.out]
         check_declared(
             ctx,
             graph.output,
@@ -147,6 +154,16 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
             graph.output_pos or graph.input_pos,
             "the output is declared",
         )
+    for output in graph.outputs:
+        if output.shape is not None and output.node not in table.broken:
+            ctx.node = graph.nodes[output.node]
+            check_declared(
+                ctx,
+                output.shape,
+                table.shapes[output.node],
+                output.pos,
+                f"output {output.name} is declared",
+            )
     if table.broken and table.at:
         _complete_constraints(table)
     _explain_nearest(table)
@@ -214,8 +231,10 @@ def _explain_nearest(table: ShapeTable) -> None:
         notes.append(
             f"the whole model runs for {desc.replace(chr(0), ', '.join(names))}; nearest to {subject} = {x}: {near}"
         )
-    if not notes:
-        return
+    if not notes or any(
+        d.severity == "error" and RULES[d.code].size_free for d in table.diagnostics
+    ):
+        return  # a finding no input size fixes: the model runs for no size at all
     for d in table.diagnostics:
         if d.severity == "error" and any(d is f for f in table.at_size):
             d.notes = d.notes + tuple(notes)

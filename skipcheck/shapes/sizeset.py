@@ -193,6 +193,12 @@ class SizeSet:
             highs.append(iv[1] * self.modulus + r)
         return max(highs) if highs else 0
 
+    def needs(self) -> str:
+        """``needs H ≥ 3`` — or ``no H works`` where the set is empty (never "needs no H")."""
+        if self.simplify().is_empty():
+            return f"no {self.var} works"
+        return f"needs {self.describe()}"
+
     def describe(self) -> str:
         """Closed form, e.g. ``H ≡ 12 (mod 16), H ≥ 188`` or ``every H ≥ 188``."""
         s = self.simplify()

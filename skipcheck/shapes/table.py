@@ -8,6 +8,7 @@ module; the engine (``shapes/propagate.py``) depends on the ops.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from skipcheck.diagnostics import Diagnostic, Operand
 from skipcheck.graph import Graph, Node
 from skipcheck.position import Position
 from skipcheck.rules import Rule
-from skipcheck.shapes.dims import Shape, Verdict, show
+from skipcheck.shapes.dims import Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import SizeSet
 
 
@@ -41,6 +42,7 @@ class Source:
     role: str
     node: int
     shape: Shape | None = None
+    axis: int = 0  # the spatial axis whose size changes the provenance lists
 
 
 @dataclass
@@ -52,6 +54,7 @@ class ShapeTable:
     axis_vars: tuple[str, ...]
     shapes: dict[int, Shape] = field(default_factory=dict)
     counts: dict[int, int | None] = field(default_factory=dict)
+    mult_adds: dict[int, int | None] = field(default_factory=dict)  # None: not at a concrete size
     diagnostics: list[Diagnostic] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
     broken: set[int] = field(default_factory=set)
@@ -60,10 +63,22 @@ class ShapeTable:
     at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
 
     def show(self, shape: Shape) -> str:
-        return "×".join(show(d, self.at) for d in shape)
+        """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that
+        the × between axes is never read as part of it."""
+        return "×".join(_grouped(show(d, self.at)) for d in shape)
 
     def shape_of(self, node_id: int) -> str:
         return self.show(self.shapes[node_id]) if node_id in self.shapes else "?"
+
+    def sizes_of(self, node_id: int) -> Sizes | None:
+        """The node's shape as torch sees it at the concrete input (None while symbolic)."""
+        shape = self.shapes.get(node_id)
+        if shape is None:
+            return None
+        values = [concrete(d, self.at) for d in shape]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return None
+        return tuple(int(v) for v in values if isinstance(v, int))
 
     @property
     def total_params(self) -> int | None:
@@ -95,6 +110,13 @@ class ShapeTable:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+def _grouped(text: str) -> str:
+    return text if _ATOM.fullmatch(text) else f"({text})"
+
+
+_ATOM = re.compile(r"-?[\w']+")
+
+
 class Context:
     """What an op's shape rule sees: the node, the concrete sizes, and ``check``."""
 
@@ -104,7 +126,7 @@ class Context:
         self.at = table.at
         self.node_failed = False
         # each node's last size changes, newest first: computed once per node, on demand
-        self._steps: dict[int, tuple[str, ...]] = {}
+        self._steps: dict[int, dict[int, tuple[str, ...]]] = {}  # per spatial axis
         self._narrowed: set[tuple[str, int, tuple[object, ...]]] = set()
 
     def where(self) -> str:
@@ -147,7 +169,8 @@ class Context:
                 domain = self._narrow(domain, verdict)
             if var in self.at:
                 if self.at[var] not in verdict:
-                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
+                    needs = "" if verdict.is_empty() else verdict.describe()
+                    failed_axes.append((var, str(self.at[var]), needs))
             elif verdict.is_empty() or (domain if kind == "runs" else domain & verdict).is_empty():
                 # a symbolic input fails only where no size at all passes
                 failed_axes.append((var, "", ""))
@@ -194,27 +217,31 @@ class Context:
     def _domain(self, var: str) -> SizeSet:
         return self.table.domain.get(var) or SizeSet.everything(var)
 
-    def operand(self, role: str, node_id: int, shape: Shape | None = None) -> Source:
-        """One side of a merge: written out with its provenance only if a check fails."""
-        return Source(role, node_id, shape)
+    def operand(self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0) -> Source:
+        """One side of a merge: written out with its provenance (the size changes along
+        spatial ``axis``) only if a check fails."""
+        return Source(role, node_id, shape, axis)
 
     def _operand(self, source: Source) -> Operand:
         shape = self.table.shapes[source.node] if source.shape is None else source.shape
-        return Operand(source.role, self.table.show(shape), self.origin(source.node))
+        return Operand(source.role, self.table.show(shape), self.origin(source.node, source.axis))
 
-    def origin(self, node_id: int) -> str:
-        """The chain of size changes that made a node's output (its last four)."""
+    def origin(self, node_id: int, axis: int = 0) -> str:
+        """The size changes along spatial ``axis`` (0: the first) that led to this node
+        (its last four)."""
         node = self.table.graph.nodes[node_id]
         head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
-        steps = self._last_steps(node_id)
+        steps = self._last_steps(node_id, axis)
         if not steps:
             return head
         return f"{head}: " + ", ".join(reversed(steps))
 
-    def _last_steps(self, node_id: int) -> tuple[str, ...]:
+    def _last_steps(self, node_id: int, axis: int) -> tuple[str, ...]:
         # Walk back along first inputs only to the nearest node already known, then fill
-        # in forwards: every node is walked once, however long its chain.
-        nodes, shapes, memo = self.table.graph.nodes, self.table.shapes, self._steps
+        # in forwards: every node is walked once per axis, however long its chain.
+        nodes, shapes = self.table.graph.nodes, self.table.shapes
+        memo = self._steps.setdefault(axis, {})
+        k = 2 + axis
         pending: list[int] = []
         current = node_id
         while current and current not in memo:
@@ -226,8 +253,8 @@ class Context:
             src = n.inputs[0] if n.inputs else 0
             mine, theirs = shapes.get(current), shapes.get(src)
             step: tuple[str, ...] = ()
-            if mine is not None and theirs is not None and len(mine) > 2 and len(theirs) > 2:
-                a, b = show(theirs[2], self.at), show(mine[2], self.at)
+            if mine is not None and theirs is not None and len(mine) > k and len(theirs) > k:
+                a, b = show(theirs[k], self.at), show(mine[k], self.at)
                 if a != b:
                     step = (f"{a} → {b} ({n.op}, line {n.pos.line})",)
             known = memo[current] = (step + known)[:4]
@@ -245,8 +272,11 @@ def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:
         if not value:
             out.append(f"fails for every input size ({', '.join(names)})")
             continue
-        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
         verb = "fails" if severity == "error" else "happens"
+        if not needs:
+            out.append(f"{verb} at {subject} = {value}, and at every other size")
+            continue
+        need = needs.replace("\0", ", ".join(names) if len(names) > 1 else names[0])
         out.append(
             f"{verb} at {subject} = {value}; {'needs' if severity == 'error' else 'avoided for'} {need}"
         )

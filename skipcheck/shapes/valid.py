@@ -100,7 +100,7 @@ class Source:
     sizes: SizeSet
 
     def __str__(self) -> str:
-        return f"{self.what}: needs {self.sizes.describe()}"
+        return f"{self.what}: {self.sizes.needs()}"
 
 
 @dataclass(frozen=True)
@@ -141,16 +141,36 @@ class AxisSizes:
         return key(self) == key(other)
 
     def deciding(self) -> tuple[Source, ...]:
-        """The sources worth showing: those no other one implies, and those failing at ``value``."""
-        return tuple(
-            s
-            for s in self.sources
-            if (self.value is not None and self.value not in s.sizes)
-            or not any(
-                o is not s and o.kind == s.kind and (o.sizes & s.sizes) == o.sizes
-                for o in self.sources
-            )
-        )
+        """The sources worth showing: those no other one implies (of two alike, the first),
+        and the first that fails at ``value`` — where torch would stop.
+
+        A deep 3D U-Net has a dozen lower bounds, one per conv, each implied by the
+        last; only that last one decides anything."""
+        return tuple(s for k, s in enumerate(self.sources) if self._shown(k))
+
+    def implied(self) -> tuple[Source, ...]:
+        """The sources that ``deciding`` leaves out."""
+        return tuple(s for k, s in enumerate(self.sources) if not self._shown(k))
+
+    def _shown(self, k: int) -> bool:
+        if not _implied(k, self.sources):
+            return True
+        failing = [
+            j for j, s in enumerate(self.sources) if s.kind == "runs" and self.value not in s.sizes
+        ]
+        return self.value is not None and failing[:1] == [k]
+
+
+def _implied(k: int, sources: tuple[Source, ...]) -> bool:
+    """Whether another source of the same kind asks at least as much as source ``k``."""
+    s = sources[k]
+    for j, o in enumerate(sources):
+        if j == k or o.kind != s.kind:
+            continue
+        inside = (o.sizes & s.sizes) == o.sizes
+        if inside and (j < k or (s.sizes & o.sizes) != s.sizes):
+            return True
+    return False
 
 
 def _renamed(s: Sizes) -> Sizes:
@@ -173,8 +193,11 @@ class ValidSizes:
 
     @property
     def ok(self) -> bool:
-        """Every axis's size (the spec's, or --near) is one where the model runs."""
-        return all(
+        """Every axis's size (the spec's, or --near) is one where the model runs.
+
+        An error that no input size fixes (SC101 channels) means no size runs at all.
+        """
+        return not self.size_free and all(
             (a.value in a.runs) if a.value is not None else not a.runs.is_empty() for a in self.axes
         )
 

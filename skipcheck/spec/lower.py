@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph, Node
+from skipcheck.graph import Graph, Node, Output
 from skipcheck.ops import MERGE_OPS, OPS
 from skipcheck.ops.base import Op, Param
 from skipcheck.position import Position
@@ -27,12 +27,16 @@ TOP_KEYS = (
     "description",
     "input",
     "output",
+    "outputs",
     "params",
     "blocks",
     "layers",
     *SECTIONS,
 )
 LAYER_KEYS = ("name", "repeat", "expect")
+VERSIONS = {1: "1", "1": "1", 1.1: "1.1", "1.1": "1.1"}
+BRANCH_KEYS = ("name", "from", "layers", "expect")
+DECLARED_INPUT = ("in_channels", "num_features", "in_features")
 # 200k layers check in under 5 s and 300 MiB (bench/bench_scale.py); the cap keeps a
 # runaway repeat from taking longer
 MAX_NODES = 200_000
@@ -102,6 +106,7 @@ class _Lowerer:
         self.call_stack: list[Position] = []
         self.declared_later: set[str] = set()
         self.stages: list[tuple[str, int]] = []
+        self.version = "1"
 
     # -- top level ---------------------------------------------------------
     def run(self) -> Graph:
@@ -113,11 +118,13 @@ class _Lowerer:
                 )
         if "skipcheck" not in t:
             raise SkipcheckError("missing `skipcheck: 1` (the format version) at the top", t.pos)
-        if t["skipcheck"] != 1:
+        version = t["skipcheck"]
+        if isinstance(version, bool) or version not in VERSIONS:
             raise SkipcheckError(
-                f"unsupported format version {t['skipcheck']!r}; this skipcheck reads version 1",
+                f"unsupported format version {version!r}; this skipcheck reads versions 1 and 1.1",
                 position_of(t, "skipcheck"),
             )
+        self.version = VERSIONS[version]
         if "input" not in t:
             raise SkipcheckError("missing `input:` — the input shape, e.g. [N, 3, H, W]", t.pos)
         input_dims = self.input_shape(t["input"], position_of(t, "input"))
@@ -145,6 +152,7 @@ class _Lowerer:
         output = None
         if "output" in t:
             output = self.declared(t["output"], position_of(t, "output"), "output")
+        outputs = self.outputs(t) if "outputs" in t else []
         name = t.get("name", file_stem(self.file))
         return Graph(
             file=self.file,
@@ -157,7 +165,52 @@ class _Lowerer:
             output_pos=position_of(t, "output") if "output" in t else None,
             stages=self.stages,
             params=env,
+            version=self.version,
+            end=current,
+            outputs=outputs,
         )
+
+    def needs_11(self, what: str, pos: Position) -> None:
+        """Format 1.1 features need `skipcheck: 1.1`: a 1.0 file keeps its exact meaning."""
+        if self.version == "1":
+            raise SkipcheckError(
+                f"{what} is new in format 1.1; write `skipcheck: 1.1` at the top to use it", pos
+            )
+
+    def outputs(self, t: YMap) -> list[Output]:
+        pos = position_of(t, "outputs")
+        self.needs_11("`outputs:`", t.key_pos["outputs"])
+        if "output" in t:
+            raise SkipcheckError(
+                "use either `output:` (one output) or `outputs:` (several), not both", pos
+            )
+        value = t["outputs"]
+        if not isinstance(value, YList) or not value:
+            raise SkipcheckError(
+                "outputs is a list of names, each optionally with its shape: "
+                "[p2, {p3: [N, 256, H/8, W/8]}]",
+                pos,
+            )
+        out: list[Output] = []
+        for k, item in enumerate(value):
+            ipos = position_of(value, k)
+            shape = None
+            if isinstance(item, YMap) and len(item) == 1:
+                ref = next(iter(item))
+                ipos = item.key_pos[ref]
+                if item[ref] is not None:
+                    shape = self.declared(item[ref], position_of(item, ref), f"output {ref}")
+            elif isinstance(item, str):
+                ref = item
+            else:
+                raise SkipcheckError(
+                    f"an output is a name (`- p2`) or a name with its shape (`- p2: [N, 256, H/4, W/4]`), not a {_kind(item)}",
+                    ipos,
+                )
+            if any(o.name == ref for o in out):
+                raise SkipcheckError(f"output {ref!r} is listed twice", ipos)
+            out.append(Output(ref, self.reference(ref, ipos, self.globals), shape, ipos))
+        return out
 
     def input_shape(self, value: Any, pos: Position) -> tuple[Any, ...]:
         if not isinstance(value, list) or not value:
@@ -217,7 +270,7 @@ class _Lowerer:
             )
         for name, body in value.items():
             pos = value.key_pos[name]
-            if name in OPS or name in ("residual", "stage"):
+            if name in OPS or name in ("residual", "stage", "branch"):
                 raise SkipcheckError(f"block name {name!r} is already an op name", pos)
             if not isinstance(body, YMap):
                 raise SkipcheckError(
@@ -401,9 +454,14 @@ class _Lowerer:
             return self.block(self.blocks[op], args, pos, vpos, current, env, scope, path, stage)
         if op == "residual":
             return self.residual(args, pos, current, env, scope, path, stage)
+        if op == "branch":
+            self.needs_11("`branch:`", pos)
+            return self.branch(args, pos, current, env, scope, path, stage, item)
         if op not in OPS:
-            known = [*OPS, *self.blocks, "residual"]
+            known = [*OPS, *self.blocks, "residual", "branch"]
             raise SkipcheckError(f"unknown op or block {op!r}{did_you_mean(op, known)}", pos)
+        if OPS[op].since != "1":
+            self.needs_11(f"the op {op!r}", pos)
         if op in MERGE_OPS:
             return self.merge(op, args, pos, vpos, current, env, scope, path, stage)
         params, ppos = self.op_params(OPS[op], op, args, pos, vpos, env)
@@ -490,12 +548,25 @@ class _Lowerer:
                     default, {**inner, **given}, block.pos, f"default of {arg}"
                 )
         inner.update(given)
+        local = _Scope(parent=scope)
+        if self.version != "1":
+            # format 1.1: an argument that names an earlier tensor passes that tensor
+            # (`- up_block: {ch: 64, skip: enc2}`); inside, `concat: skip` refers to it
+            for arg, value in given.items():
+                if isinstance(value, str) and arg in args:
+                    found = 0 if value == "input" else scope.find(value)
+                    if found is not None:
+                        local.names[arg] = found
+                    elif value in self.declared_later:
+                        raise SkipcheckError(
+                            f"argument {arg}: {value!r} is defined later in the file; "
+                            "a block can only take an earlier tensor",
+                            position_of(args, arg) if isinstance(args, YMap) else vpos,
+                        )
         self.block_stack.append(block.name)
         self.call_stack.append(pos)
         try:
-            return self.items(
-                block.layers, current, inner, _Scope(parent=scope), _join(path, block.name), stage
-            )
+            return self.items(block.layers, current, inner, local, _join(path, block.name), stage)
         finally:
             self.block_stack.pop()
             self.call_stack.pop()
@@ -537,9 +608,67 @@ class _Lowerer:
                 f"residual merge must be one of {', '.join(sorted(MERGE_OPS))}, not {merge!r}{did_you_mean(str(merge), MERGE_OPS)}",
                 position_of(args, "merge"),
             )
+        if OPS[merge].since != "1":
+            self.needs_11(f"merge: {merge}", position_of(args, "merge"))
         return self.add(
             merge, {"align": "none", "residual": True}, (out, short), pos, _join(path, merge), stage
         )
+
+    def branch(
+        self,
+        args: Any,
+        pos: Position,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        path: str,
+        stage: str | None,
+        item: YMap | None,
+    ) -> int:
+        """A named side branch: layers from an earlier tensor; the running tensor goes on unchanged."""
+        if not isinstance(args, YMap):
+            raise SkipcheckError(
+                "branch takes a mapping: {name: aux, from: enc3, layers: [...]}", pos
+            )
+        for key in args:
+            if key not in BRANCH_KEYS:
+                raise SkipcheckError(
+                    f"unknown key {key!r} in branch{did_you_mean(key, BRANCH_KEYS)}",
+                    args.key_pos[key],
+                )
+        if item is not None:
+            for key in LAYER_KEYS:
+                if key in item:
+                    raise SkipcheckError(
+                        f"a branch takes `{key}` inside it ({{name: ..., from: ..., layers: [...]}}); "
+                        "the running tensor goes on unchanged",
+                        item.key_pos[key],
+                    )
+        name = args.get("name")
+        if not isinstance(name, str) or not _IDENT.match(name):
+            raise SkipcheckError(
+                f"a branch needs `name:`, a plain name later layers refer to, not {name!r}",
+                position_of(args, "name") if "name" in args else pos,
+            )
+        if scope.find(name) is not None or name == "input":
+            raise SkipcheckError(f"name {name!r} is used twice", position_of(args, "name"))
+        start = current
+        if args.get("from") is not None:
+            start = self.reference(args["from"], position_of(args, "from"), scope)
+        if "layers" not in args:
+            raise SkipcheckError(f"branch {name!r} needs `layers:`", pos)
+        layers = self.expect_list(args["layers"], position_of(args, "layers"), f"branch {name}")
+        first = len(self.nodes)
+        end = self.items(layers, start, env, _Scope(parent=scope), _join(path, name), stage)
+        if len(self.nodes) == first:
+            raise SkipcheckError(f"branch {name!r} has no layers", position_of(args, "layers"))
+        for n in self.nodes[first:]:
+            n.group = n.group or "branch"
+        scope.names[name] = end
+        self.nodes[end].name = name
+        if "expect" in args:
+            self.expect(args, end, f"branch {name}")
+        return current
 
     def merge(
         self,
@@ -644,17 +773,21 @@ class _Lowerer:
             for key in args:
                 if key not in known:
                     hint = did_you_mean(key, known)
-                    extra = (
-                        " (it is inferred from the input)"
-                        if key in ("in_channels", "num_features", "in_features")
-                        else ""
-                    )
+                    extra = " (it is inferred from the input)" if key in DECLARED_INPUT else ""
                     raise SkipcheckError(
                         f"{name} has no parameter {key!r}{hint}{extra}; it takes: {', '.join(known) or 'none'}",
                         args.key_pos[key],
                     )
                 given[key] = args[key]
                 ppos[key] = position_of(args, key)
+                if key in DECLARED_INPUT and self.version == "1":
+                    raise SkipcheckError(
+                        f"{name}'s {key} is inferred from the input in format 1; "
+                        "write `skipcheck: 1.1` at the top to state it (it is then checked)",
+                        args.key_pos[key],
+                    )
+                if next(p for p in op.params if p.name == key).since != "1":
+                    self.needs_11(f"{name}'s parameter {key!r}", args.key_pos[key])
         elif op.primary is not None:
             given[op.primary] = args
             ppos[op.primary] = vpos
@@ -766,7 +899,9 @@ class _Lowerer:
         v = self.number(value, env, pos, what)
         if isinstance(v, float):
             if not v.is_integer():
-                raise SkipcheckError(f"{what} must be a whole number, but {value!r} is {v:g}", pos)
+                # an expression is shown with its value; a number as written says it all
+                shown = f"but {value!r} is {v:g}" if isinstance(value, str) else f"not {v:g}"
+                raise SkipcheckError(f"{what} must be a whole number, {shown}", pos)
             v = int(v)
         if minimum is not None and v < minimum:
             raise SkipcheckError(f"{what} must be at least {minimum}, not {v}", pos)

@@ -61,6 +61,8 @@ def param_schema(p: Param) -> Schema:
     else:
         out = dict(kinds[p.kind])
     doc = p.doc or ("required" if p.required else f"default: {p.default!r}")
+    if p.since != "1" and "format 1.1" not in doc:
+        doc += " (format 1.1)"
     out["description"] = doc
     if p.default is not None and p.kind in ("int", "ints", "padding", "number", "bool", "choice"):
         out["default"] = p.default
@@ -82,6 +84,8 @@ def op_schema(name: str, op: Op) -> Schema:
     if not required:
         forms.append({"type": "null"})
     title = f"{name}" if name == op.name else f"{name} (alias of {op.name})"
+    if op.since != "1" and "format 1.1" not in op.doc:
+        title += " (format 1.1)"
     shorthand = f"; `- {name}: value` sets {op.primary}" if primary is not None else ""
     return {"description": f"{title}: {op.doc}{shorthand}", "anyOf": forms}
 
@@ -100,10 +104,27 @@ def _residual() -> Schema:
     }
 
 
+def _branch() -> Schema:
+    return {
+        "description": "a named side branch (format 1.1): layers from an earlier tensor "
+        "(`from`, default the running tensor); the running tensor goes on unchanged",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "how later layers refer to its output"},
+            "from": {"type": "string", "description": "the tensor it starts from"},
+            "layers": _LAYERS,
+            "expect": {**_SHAPE, "description": "the shape the branch must produce"},
+        },
+        "required": ["name", "layers"],
+        "additionalProperties": False,
+    }
+
+
 def spec_schema() -> Schema:
     """The whole schema (draft-07, which the YAML language server reads)."""
     layer_props: dict[str, Schema] = {name: op_schema(name, op) for name, op in OPS.items()}
     layer_props["residual"] = _residual()
+    layer_props["branch"] = _branch()
     layer_props.update(
         {
             "name": {"type": "string", "description": "a name later skips can refer to"},
@@ -149,7 +170,10 @@ def spec_schema() -> Schema:
         "additionalProperties": False,
     }
     top: dict[str, Schema] = {
-        "skipcheck": {"const": 1, "description": "the format version"},
+        "skipcheck": {
+            "enum": [1, 1.1, "1.1"],
+            "description": "the format version: 1, or 1.1 for the features marked (format 1.1)",
+        },
         "name": {"type": "string"},
         "description": {"type": "string"},
         "input": {
@@ -159,6 +183,22 @@ def spec_schema() -> Schema:
             "description": "input shape, batch and channels first: [N, 3, H, W]",
         },
         "output": {**_SHAPE, "description": "the shape the model must produce (checked)"},
+        "outputs": {
+            "type": "array",
+            "minItems": 1,
+            "description": "several named outputs (format 1.1): a name, or {name: shape}",
+            "items": {
+                "anyOf": [
+                    {"type": "string"},
+                    {
+                        "type": "object",
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                        "additionalProperties": {"anyOf": [_SHAPE, {"type": "null"}]},
+                    },
+                ]
+            },
+        },
         "params": {
             "type": "object",
             "additionalProperties": {"type": ["number", "string"]},
@@ -172,7 +212,7 @@ def spec_schema() -> Schema:
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
-        "title": "skipcheck architecture spec (format 1)",
+        "title": "skipcheck architecture spec (format 1.1)",
         "type": "object",
         "properties": top,
         "required": ["skipcheck", "input"],

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.position import Position
+from skipcheck.position import Position, line_starts, offset_line_col
 
 try:  # libyaml is much faster; the pure-Python loader gives the same nodes.
     from yaml import CSafeLoader as _Loader
@@ -73,7 +73,7 @@ def load_text(text: str, file: str) -> Any:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        pos = _pos(file, mark) if mark is not None else None
+        pos = _pos(file, mark, line_starts(text)) if mark is not None else None
         raise SkipcheckError(f"invalid YAML: {exc.problem or exc.context}", pos) from None
     except yaml.YAMLError as exc:
         raise SkipcheckError(f"invalid YAML: {_first_line(str(exc))}") from None
@@ -81,7 +81,7 @@ def load_text(text: str, file: str) -> Any:
         raise SkipcheckError(f"YAML is nested too deeply (limit {MAX_DEPTH} levels)") from None
     if node is None:
         raise SkipcheckError("the file is empty: expected a mapping with `skipcheck: 1`")
-    converter = _Converter(file)
+    converter = _Converter(file, line_starts(text))
     converter.measure(node, 0)
     converter.sizes.clear()
     return converter.convert(node, 0)
@@ -107,13 +107,15 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "unreadable"
 
 
-def _pos(file: str, mark: Any) -> Position:
-    return Position(file, mark.line + 1, mark.column + 1)
+def _pos(file: str, mark: Any, starts: list[int]) -> Position:
+    # the mark's own line counts NEL and U+2028 as breaks (YAML 1.1); its index does not lie
+    return Position(file, *offset_line_col(starts, mark.index))
 
 
 class _Converter:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, starts: list[int]) -> None:
         self.file = file
+        self.starts = starts
         self.sizes: dict[int, int] = {}
         self.active: set[int] = set()
         self.shared: set[int] = set()  # nodes an alias reaches a second time
@@ -173,7 +175,7 @@ class _Converter:
         return value
 
     def pos(self, node: yaml.Node) -> Position:
-        return _pos(self.file, node.start_mark)
+        return _pos(self.file, node.start_mark, self.starts)
 
     def check_tag(self, node: yaml.Node, allowed: set[str]) -> None:
         if node.tag not in allowed:

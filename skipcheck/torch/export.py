@@ -18,7 +18,8 @@ from skipcheck.ops.base import TorchLayer
 from skipcheck.torch import layers
 from skipcheck.torch.model import buildable, concrete_input, module_path
 
-RESERVED = frozenset({"x", "m", "self", "torch", "nn", "F", "put", "Merge", "Crop", "annotations"})
+HELPERS = ("Merge", "Crop", "Tile", "ChannelLayerNorm")
+RESERVED = frozenset({"x", "m", "self", "torch", "nn", "F", "put", "annotations", *HELPERS})
 
 
 def class_name(name: str) -> str:
@@ -40,8 +41,10 @@ def variable_names(graph: Graph) -> dict[int, str]:
             readers.setdefault(i, []).append(node.id)
     taken: set[str] = set()
     names: dict[int, str] = {}
+    # an output is returned at the end: it keeps its own name unless it is the last value
+    kept = {i for _, i in graph.results if i != graph.nodes[-1].id}
     for node in graph.nodes:
-        if readers.get(node.id) in ([node.id + 1], None):
+        if readers.get(node.id) in ([node.id + 1], None) and node.id not in kept:
             names[node.id] = "x"
             continue
         name = node.name if node.id and node.name else f"x{node.id}"
@@ -58,11 +61,18 @@ def export_source(graph: Graph, input_shape: Sequence[int | str] | None = None) 
     seen = buildable(graph, shape, "cannot export: torch fails at")
     cls = class_name(graph.name)
     used = {spec.cls for spec in seen.specs.values()}
-    out = seen.shapes[graph.out]
+    if graph.outputs:
+        outs = ", ".join(f"{o.name} {_show(seen.shapes[o.node])}" for o in graph.outputs)
+        returns = "dict[str, torch.Tensor]"
+        show_out = "{k: tuple(v.shape) for k, v in model(x).items()}"
+    else:
+        outs = f"output {_show(seen.shapes[graph.out])}"
+        returns = "torch.Tensor"
+        show_out = "model(x).shape"
     head = [
         f'"""{graph.name}: exported by skipcheck {__version__} from {graph.file}.',
         "",
-        f"Input {_show(shape)} → output {_show(out)}; {seen.parameters:,} parameters.",
+        f"Input {_show(shape)} → {outs}; {seen.parameters:,} parameters.",
         "Standalone: needs only torch. Layers sit at the spec's paths (the state_dict keys).",
         '"""',
         "",
@@ -76,8 +86,7 @@ def export_source(graph: Graph, input_shape: Sequence[int | str] | None = None) 
     helpers: list[Any] = []
     if "Merge" in used:
         helpers += [layers.Merge, layers._center_crop, layers._pad_to]
-    if "Crop" in used:
-        helpers.append(layers.Crop)
+    helpers += [getattr(layers, name) for name in HELPERS[1:] if name in used]
     helpers.append(layers.put)
     body = ["", *("\n" + inspect.getsource(h) for h in helpers)]
     init, forward = _body(graph, seen.specs, seen.shapes)
@@ -91,14 +100,15 @@ def export_source(graph: Graph, input_shape: Sequence[int | str] | None = None) 
         "        super().__init__()",
         *init,
         "",
-        "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+        f"    def forward(self, x: torch.Tensor) -> {returns}:",
         "        m = self.get_submodule",
         *forward,
         "",
         "",
         'if __name__ == "__main__":',
         f"    model = {cls}()",
-        f"    print(model(torch.randn({', '.join(map(str, shape))})).shape)",
+        f"    x = torch.randn({', '.join(map(str, shape))})",
+        f"    print({show_out})",
         "",
     ]
     return "\n".join(head) + "\n".join(body) + "\n".join(model)
@@ -124,7 +134,11 @@ def _body(
         forward.append(
             f"        {names[node.id]} = m({path!r})({args})  # {node.op} {_show(shapes[node.id])}"
         )
-    forward.append(f"        return {names[graph.out]}")
+    if graph.outputs:
+        items = ", ".join(f"{o.name!r}: {names[o.node]}" for o in graph.outputs)
+        forward.append(f"        return {{{items}}}")
+    else:
+        forward.append(f"        return {names[graph.out]}")
     return init, forward
 
 

@@ -12,12 +12,12 @@ from torch import nn
 
 
 class Merge(nn.Module):
-    """A skip merge: ``op`` (add, concat, mul) of the running tensor with the skips.
+    """A skip merge: ``op`` (add, concat, mul, sub, max, mean) of the running tensor with the skips.
 
     ``align`` first brings them to one size: ``center_crop`` crops each skip to the
     running tensor, ``pad`` zero-pads the running tensor to the (first) skip,
-    ``interpolate`` resizes the running tensor to the (first) skip. ``add`` does not
-    broadcast; ``mul`` broadcasts as torch does.
+    ``interpolate`` resizes the running tensor to the (first) skip. ``add``, ``sub``,
+    ``max`` and ``mean`` do not broadcast; ``mul`` broadcasts as torch does.
     """
 
     def __init__(self, op: str, align: str = "none") -> None:
@@ -40,15 +40,25 @@ class Merge(nn.Module):
             x = F.interpolate(x, size=tuple(skips[0].shape[2:]))
         if self.op == "concat":
             return torch.cat([x, *skips], 1)
+        total = x
         for skip in skips:
-            merged = x + skip if self.op == "add" else x * skip  # torch's own errors first
-            if self.op == "add" and x.shape != skip.shape:
+            if self.op == "mul":
+                total = total * skip
+                continue
+            # torch's own errors first
+            if self.op in ("add", "mean"):
+                merged = total + skip
+            elif self.op == "sub":
+                merged = total - skip
+            else:
+                merged = torch.maximum(total, skip)
+            if x.shape != skip.shape:
                 raise RuntimeError(
-                    "add does not broadcast (a broadcast skip add is almost always a bug): "
+                    f"{self.op} does not broadcast (a broadcast skip merge is almost always a bug): "
                     f"{tuple(x.shape)} and {tuple(skip.shape)}"
                 )
-            x = merged
-        return x
+            total = merged
+        return total / (1 + len(skips)) if self.op == "mean" else total
 
     def extra_repr(self) -> str:
         return f"{self.op!r}, align={self.align!r}"
@@ -76,6 +86,28 @@ def _pad_to(t: torch.Tensor, size: torch.Size) -> torch.Tensor:
             )
         pads += [margin // 2, margin - margin // 2]
     return F.pad(t, pads)
+
+
+class Tile(nn.Module):
+    """Repeat the tensor ``repeats`` times along the channels (``x.repeat(1, r, 1, ...)``)."""
+
+    def __init__(self, repeats: int) -> None:
+        super().__init__()
+        self.repeats = repeats
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.repeat(1, self.repeats, *([1] * (x.dim() - 2)))
+
+    def extra_repr(self) -> str:
+        return f"repeats={self.repeats}"
+
+
+class ChannelLayerNorm(nn.LayerNorm):
+    """LayerNorm over the channels at every position (ConvNeXt's channels-first LayerNorm)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.layer_norm(x.movedim(1, -1), self.normalized_shape, self.weight, self.bias, self.eps)
+        return y.movedim(-1, 1)
 
 
 class Crop(nn.Module):

@@ -80,12 +80,13 @@ class Trace:
 
 
 def last_uses(graph: Graph) -> dict[int, int]:
-    """For each node, the last node that reads its output (the output itself: never freed)."""
+    """For each node, the last node that reads its output (the outputs: never freed)."""
     last: dict[int, int] = {}
     for node in graph.nodes:
         for i in node.inputs:
             last[i] = node.id
-    last[graph.out] = len(graph.nodes)
+    for _, node_id in graph.results:
+        last[node_id] = len(graph.nodes)
     return last
 
 
@@ -191,14 +192,19 @@ class SpecModel(nn.Module):
         # a plain list: the layers are registered once, by path, above
         self._steps = steps
         self._out = graph.out
+        # format 1.1 `outputs:` — forward returns them by name, in the order written
+        self._outputs = [(o.name, o.node) for o in graph.outputs]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
         return self.run(x)
 
     def run(
         self, x: torch.Tensor, on_node: Callable[[int, torch.Tensor], None] | None = None
-    ) -> torch.Tensor:
-        """The forward pass; ``on_node(node_id, output)`` sees every node's output."""
+    ) -> torch.Tensor | dict[str, torch.Tensor]:
+        """The forward pass; ``on_node(node_id, output)`` sees every node's output.
+
+        A spec with named ``outputs:`` returns a dict of them, in the order written.
+        """
         values: dict[int, torch.Tensor] = {0: x}
         for node_id, inputs, layer, free in self._steps:
             out = layer(*(values[i] for i in inputs))
@@ -207,6 +213,8 @@ class SpecModel(nn.Module):
                 on_node(node_id, out)
             for i in free:
                 del values[i]
+        if self._outputs:
+            return {name: values[node_id] for name, node_id in self._outputs}
         return values[self._out]
 
     def extra_repr(self) -> str:

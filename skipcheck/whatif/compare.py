@@ -12,6 +12,7 @@ from skipcheck.check import Options, check_spec
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.result import FileResult
+from skipcheck.shapes.cost import StageCost, Totals, stage_costs, totals
 from skipcheck.shapes.table import ShapeTable
 from skipcheck.spec.overrides import Overrides
 
@@ -23,6 +24,8 @@ class StageRow:
     stage: str
     before: list[str] | None  # the shape's axes as text; None: no such stage, or it failed
     after: list[str] | None
+    cost_before: StageCost | None = None  # the stage's layers at the given input
+    cost_after: StageCost | None = None
 
 
 @dataclass
@@ -38,8 +41,15 @@ class Comparison:
     def stage_rows(self) -> list[StageRow]:
         """input, every stage (in the changed model's order, then dropped ones), output."""
         before, after = _stage_shapes(self.baseline), _stage_shapes(self.changed)
+        assert self.baseline.table is not None and self.changed.table is not None
+        old, new = stage_costs(self.baseline.table), stage_costs(self.changed.table)
         names = list(dict.fromkeys([*after, *before]))
-        return [StageRow(n, before.get(n), after.get(n)) for n in names]
+        return [StageRow(n, before.get(n), after.get(n), old.get(n), new.get(n)) for n in names]
+
+    def totals(self) -> tuple[Totals, Totals]:
+        """The whole model's cost before and after."""
+        assert self.baseline.table is not None and self.changed.table is not None
+        return totals(self.baseline.table), totals(self.changed.table)
 
     def findings(self) -> tuple[list[Diagnostic], list[Diagnostic], list[Diagnostic]]:
         """(resolved, introduced, still there) — matched by rule, node and line."""

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from skipcheck.diagnostics import Diagnostic
+from skipcheck.shapes.cost import compact
 from skipcheck.whatif.compare import Comparison
 from skipcheck.whatif.sweep import Sweep
 
@@ -25,22 +26,29 @@ def show_comparison(console: Console, cmp: Comparison) -> None:
     grid.add_column("stage")
     grid.add_column("baseline")
     grid.add_column("changed")
-    for row in cmp.stage_rows():
+    rows = cmp.stage_rows()
+    costs = any(r.cost_after and r.cost_after.mult_adds is not None for r in rows)
+    if costs:
+        grid.add_column("mult-adds", justify="right")
+        grid.add_column("memory", justify="right")
+    for row in rows:
         before = "—" if row.before is None else "×".join(row.before)
-        grid.add_row(escape(row.stage), before, _highlight(row.before, row.after))
+        cells: list[str | Text] = [escape(row.stage), before, _highlight(row.before, row.after)]
+        if costs:
+            old_cost, new_cost = row.cost_before, row.cost_after
+            for attr, unit in (("mult_adds", ""), ("activations", "B")):
+                a = None if old_cost is None else getattr(old_cost, attr)
+                b = None if new_cost is None else getattr(new_cost, attr)
+                cells.append(_change(a, b, unit))
+        grid.add_row(*cells)
     console.print(grid)
     console.print()
     old, new = cmp.baseline.table, cmp.changed.table
     assert old is not None and new is not None
-    a, b = old.total_params, new.total_params
-    if a is not None and b is not None:
-        delta = b - a
-        pct = f" ({delta / a:+.1%})" if a else ""
-        style = "" if delta == 0 else _CHANGED
-        console.print(
-            Text(f"parameters: {a:,} → {b:,}  ")
-            + Text(f"{delta:+,}{pct}" if delta else "unchanged", style=style)
-        )
+    before_total, after_total = cmp.totals()
+    _delta_line(console, "parameters", old.total_params, new.total_params, "")
+    _delta_line(console, "mult-adds", before_total.mult_adds, after_total.mult_adds, "M")
+    _delta_line(console, "activations", before_total.activations, after_total.activations, "B")
     for axis, before_sizes, after_sizes in cmp.size_rows():
         if before_sizes == after_sizes:
             console.print(Text(f"valid {axis}: {after_sizes} (unchanged)"))
@@ -56,6 +64,31 @@ def show_comparison(console: Console, cmp: Comparison) -> None:
     verdict_new = "✓ clean" if cmp.changed.ok else f"✗ {len(new.errors)} errors"
     style = "bold green" if cmp.changed.ok else "bold red"
     console.print(Text(f"baseline {verdict_old} → changed {verdict_new}", style=style))
+
+
+def _change(a: int | None, b: int | None, unit: str) -> str | Text:
+    """``1.2G → 0.3G`` for a stage's cost; one number where it did not change."""
+    if a is None and b is None:
+        return ""
+    if a == b:
+        return compact(b, unit)
+    return Text(f"{compact(a, unit)} → {compact(b, unit)}", style=_CHANGED)
+
+
+def _delta_line(console: Console, what: str, a: int | None, b: int | None, unit: str) -> None:
+    """``parameters: 31,030,658 → 7,759,554  -23,271,104 (-75.0%)``; compact for costs."""
+    if a is None or b is None:
+        return
+    delta = b - a
+    pct = f" ({delta / a:+.1%})" if a else ""
+    style = "" if delta == 0 else _CHANGED
+    if unit:
+        u = "" if unit == "M" else unit
+        shown = f"{compact(a, u)} → {compact(b, u)}  "
+        change = f"{'+' if delta > 0 else '-'}{compact(abs(delta), u)}{pct}"
+    else:
+        shown, change = f"{a:,} → {b:,}  ", f"{delta:+,}{pct}"
+    console.print(Text(f"{what}: {shown}") + Text(change if delta else "unchanged", style=style))
 
 
 def _highlight(before: list[str] | None, after: list[str] | None) -> Text:
@@ -97,6 +130,10 @@ def show_sweep(console: Console, sweep: Sweep) -> None:
     grid.add_column("findings", overflow="fold")
     grid.add_column("output")
     grid.add_column("params", justify="right")
+    costs = any(r.mult_adds is not None for r in sweep.rows)
+    if costs:
+        grid.add_column("mult-adds", justify="right")
+        grid.add_column("memory", justify="right")
     if not sweep.input_sweep:
         grid.add_column("valid input sizes", overflow="fold")
     for r in sweep.rows:
@@ -109,6 +146,11 @@ def show_sweep(console: Console, sweep: Sweep) -> None:
             r.output,
             "" if r.params is None else f"{r.params:,}",
         ]
+        if costs:
+            cells += [
+                "" if r.mult_adds is None else compact(r.mult_adds),
+                "" if r.activations is None else compact(r.activations, "B"),
+            ]
         if not sweep.input_sweep:
             cells.append(r.sizes)
         grid.add_row(*cells)

@@ -25,6 +25,7 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
 from skipcheck.result import FileResult
 from skipcheck.rules import RULES
+from skipcheck.shapes.cost import totals
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.propagate import input_symbols
 from skipcheck.shapes.sizeset import SizeSet
@@ -47,6 +48,8 @@ class SweepRow:
     warnings: list[str] = field(default_factory=list)
     output: str = "—"
     params: int | None = None
+    mult_adds: int | None = None  # at the given input (value sweeps only)
+    activations: int | None = None  # bytes of every layer's output, one forward pass
     sizes: str = ""
     first_message: str = ""  # the first error's full message, for the summary
     failure: str | None = None  # could not run at all (a SkipcheckError)
@@ -184,6 +187,7 @@ def _row(value: str, result: FileResult) -> SweepRow:
     table, graph = result.table, result.graph
     assert table is not None and graph is not None
     errors = result.errors
+    cost = totals(table)
     return SweepRow(
         value,
         not errors,
@@ -192,6 +196,8 @@ def _row(value: str, result: FileResult) -> SweepRow:
         # a model that fails has no output: torch would stop at the first error
         output=result.output_shape() if not errors else "—",
         params=table.total_params,
+        mult_adds=cost.mult_adds,
+        activations=cost.activations,
         sizes=describe_sizes(table),
         first_message=errors[0].message if errors else "",
     )

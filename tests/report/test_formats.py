@@ -39,7 +39,7 @@ def test_concise(in_root: None) -> None:
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert lines[2] == (
-        f"{BROKEN}:20:9: SC101 add e2 in d2 merges 128 channels with 64 channels "
+        f"{BROKEN}:20:9: error SC101 add e2 in d2 merges 128 channels with 64 channels "
         "(running tensor vs skip e2)"
     )
     # every other shipped spec (the model zoo) validates without findings
@@ -89,7 +89,17 @@ def test_json_is_stable_and_complete(three_files: list[str]) -> None:
     assert junk["status"] == "error" and junk["error"]["line"] == 3
     # the documented layout (docs/json-output.md); removing a key needs a new version
     assert set(doc) == {"version", "tool", "files", "summary"}
-    assert set(bad) == {"path", "status", "error", "output_shape", "diagnostics"}
+    assert set(bad) == {
+        "path",
+        "status",
+        "error",
+        "output_shape",
+        "diagnostics",
+        "input_shape",
+        "layers",
+        "totals",
+        "valid_sizes",
+    }
     assert set(first_error) == {
         "code",
         "rule",

@@ -119,3 +119,13 @@ def test_rational_scale_floor() -> None:
     f = (H * Fraction(3, 2)).floor()
     assert all(f.at(x) == math.floor(x * 1.5) for x in range(1, 200))
     assert f.formula() != ""
+
+
+def test_formulas_read_as_arithmetic_not_internal_words() -> None:
+    h = Affine.symbol("H")
+    assert str((h + 1) // 2) == "⌈H/2⌉"
+    assert str((h + 2) // 4) == "⌊(H + 2)/4⌋"
+    assert str(((h + 1) // 2 + 1) // 2) == "⌈H/4⌉"
+    odd = (h // 2) * 3 + (h + 1) // 2
+    assert str(odd) == "a size that depends on H mod 2"
+    assert "periodic" not in str(odd)

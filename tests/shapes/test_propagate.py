@@ -264,7 +264,21 @@ def test_findings_inside_a_block_name_the_use(spec_file) -> None:
     assert "this use comes from line 10" in table.diagnostics[0].notes[-1]
 
 
-def _origin_by_walking(table, node_id: int) -> str:
+def test_origin_chain_follows_the_axis_that_disagrees() -> None:
+    text = """skipcheck: 1
+input: [1, 3, 64, 63]
+layers:
+  - {stage: e1, layers: [{conv: {out_channels: 8, kernel_size: 3, padding: 1}}]}
+  - {stage: e2, layers: [{maxpool: 2}]}
+  - {stage: d1, layers: [{upsample: 2}, {add: e1}]}
+"""
+    (error,) = propagate(graph_of("w.yaml", text=text)).errors
+    running = error.operands[0].origin
+    assert "63 → 31 (maxpool, line 5), 31 → 62 (upsample, line 6)" in running
+    assert "64 → 32" not in running  # H agrees: its chain would explain nothing
+
+
+def _origin_by_walking(table, node_id: int, axis: int) -> str:
     """The provenance as the plain walk back along first inputs writes it (the reference)."""
     from skipcheck.shapes.dims import show
 
@@ -277,8 +291,9 @@ def _origin_by_walking(table, node_id: int) -> str:
         n = nodes[current]
         src = n.inputs[0] if n.inputs else 0
         mine, theirs = table.shapes.get(current), table.shapes.get(src)
-        if mine is not None and theirs is not None and len(mine) > 2 and len(theirs) > 2:
-            a, b = show(theirs[2], table.at), show(mine[2], table.at)
+        k = 2 + axis
+        if mine is not None and theirs is not None and len(mine) > k and len(theirs) > k:
+            a, b = show(theirs[k], table.at), show(mine[k], table.at)
             if a != b:
                 steps.append(f"{a} → {b} ({n.op}, line {n.pos.line})")
         current = src
@@ -290,7 +305,7 @@ def test_provenance_computed_once_per_node_reads_as_the_walk() -> None:
     from tests.conftest import SPECS
 
     for name, shape in [
-        ("unet_original.yaml", [1, 1, 570, 570]),  # findings: the operands get provenances
+        ("unet_original.yaml", [1, 1, 570, 571]),  # findings: the operands get provenances
         ("densenet121.yaml", None),
         ("fpn_resnet50.yaml", None),
     ]:
@@ -299,8 +314,10 @@ def test_provenance_computed_once_per_node_reads_as_the_walk() -> None:
         ctx = Context(table)
         # ask from the far end first, so later questions start from a half-filled memo
         order = [len(graph.nodes) - 1, *range(len(graph.nodes))]
-        for node_id in order:
-            assert ctx.origin(node_id) == _origin_by_walking(table, node_id), (name, node_id)
+        for axis in (1, 0):
+            for node_id in order:
+                expected = _origin_by_walking(table, node_id, axis)
+                assert ctx.origin(node_id, axis) == expected, (name, node_id, axis)
 
 
 def test_a_failing_merge_names_where_each_side_changed_size(spec_file) -> None:

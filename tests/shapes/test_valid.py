@@ -57,7 +57,8 @@ def test_unet_add_broken_names_the_merges() -> None:
 
 def test_near_replaces_the_spec_size() -> None:
     report = valid_sizes(check_spec("specs/unet_add_broken.yaml"), near=500)
-    assert report.ok
+    assert 500 in report.axes[0].runs  # spatially; its channel errors hold at every size
+    assert not report.ok and [d.code for d in report.size_free] == ["SC101", "SC101"]
     assert report.axes[0].neighbours(report.axes[0].runs) == (496, 504)
 
 
@@ -75,7 +76,7 @@ def test_shared_symbol_shares_an_answer() -> None:
     )
     assert [a.var for a in report.axes] == ["S"]
     assert report.axes[0].axes == (0, 1)
-    assert report.axes[0].value is None and report.ok
+    assert report.axes[0].value is None and not report.axes[0].runs.is_empty()
 
 
 def test_flatten_into_linear_falls_back_to_a_stated_bound() -> None:
@@ -138,3 +139,22 @@ def test_describe_compacts_long_residue_runs() -> None:
         tuple((1 if r == 0 else 0, None) if r in (0, 1, 2, 3, 12) else None for r in range(16)),
     )
     assert s.describe() == "H ≡ 0–3, 12 (mod 16)"
+
+
+def test_implied_lower_bounds_are_grouped() -> None:
+    """A 3D U-Net has a lower bound per conv; only the binding one (and the first that
+    fails, where torch stops) is listed — the rest are counted."""
+    result = check_spec("specs/unet3d.yaml", Options.parse(None, "1x1x8x8x8"))
+    axis = valid_sizes(result).axes[0]
+    shown = [str(s) for s in axis.deciding() if s.kind == "runs"]
+    assert shown == [
+        "conv in a2, line 26: needs every D ≥ 10",
+        "conv in s2, line 26: needs every D ≥ 92",
+    ]
+    assert len(axis.implied()) == 12
+    assert len(axis.deciding()) + len(axis.implied()) == len(axis.sources)
+
+
+def test_an_empty_requirement_reads_as_such() -> None:
+    assert SizeSet.nothing("L").needs() == "no L works"
+    assert SizeSet.everything("L").needs() == "needs every L"

@@ -48,6 +48,13 @@ CASES = [
         51,
     ),
     ("layers:\n  - conv: {out_channels: [8], kernel_size: 3}\n", "must be a number", 5, 26),
+    ("layers:\n  - conv: {out_channels: 8.5, kernel_size: 3}\n", "whole number, not 8.5", 5, 26),
+    (
+        "layers:\n  - conv: {out_channels: base / 3, kernel_size: 3}\n",
+        "whole number, but 'base / 3' is",
+        5,
+        26,
+    ),
     ("layers:\n  - add: enc9\n", "unknown name 'enc9'", 5, 10),
     ("layers:\n  - add: later\n  - {relu: null, name: later}\n", "defined later", 5, 10),
     (

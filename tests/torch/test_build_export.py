@@ -60,6 +60,64 @@ head:
   - conv: {out_channels: 2, kernel_size: 1}
 """
 
+# every format-1.1 construct: stated channels, tile, pad modes, channel layernorm,
+# sub/max/mean, a branch, a block that takes its skip, several outputs
+MIXED_11 = """
+skipcheck: 1.1
+name: mixed-bag-11
+input: [1, 1, 12, 10]
+blocks:
+  gate:
+    args: [ch, skip]
+    layers:
+      - mul: {skip: skip, via: [{conv: {out_channels: 1, kernel_size: 1}}, sigmoid]}
+      - concat: skip
+      - conv: {in_channels: 2 * ch, out_channels: ch, kernel_size: 3, padding: 1, padding_mode: reflect}
+layers:
+  - tile: 4
+  - {stage: stem, layers: [{conv: {in_channels: 4, out_channels: 8, kernel_size: 3, padding: 1}}]}
+  - stage: body
+    layers:
+      - channel_layernorm
+      - residual: {body: [{conv: {out_channels: 8, kernel_size: 1}}], merge: sub}
+      - residual: {body: [{pad: {padding: 1, mode: circular}}, {crop: 1}], merge: max}
+      - mean: stem
+      - branch: {name: aux, from: stem, layers: [{pad: {padding: [1, 0, 2, 1], mode: replicate}}, {conv: {out_channels: 2, kernel_size: 1}}]}
+      - gate: {ch: 8, skip: stem}
+      - batchnorm: {num_features: 8}
+  - {conv: {out_channels: 3, kernel_size: 1}, name: seg}
+outputs:
+  - seg: [1, 3, 12, 10]
+  - aux: [1, 2, 15, 11]
+"""
+
+
+def test_build_returns_named_outputs() -> None:
+    model = skipcheck.build(MIXED_11).eval()
+    with torch.no_grad():
+        out = model(torch.randn(1, 1, 12, 10))
+    assert {k: tuple(v.shape) for k, v in out.items()} == {
+        "seg": (1, 3, 12, 10),
+        "aux": (1, 2, 15, 11),
+    }
+    assert (
+        sum(p.numel() for p in model.parameters())
+        == propagate(graph_of("m.yaml", text=MIXED_11)).total_params
+    )
+
+
+def test_build_fpn_p2_to_p6() -> None:
+    model = skipcheck.build(str(SPECS / "fpn_resnet50_outputs.yaml")).eval()
+    with torch.device("meta"):
+        out = model.to("meta")(torch.empty(1, 3, 224, 224))
+    assert {k: tuple(v.shape)[2:] for k, v in out.items()} == {
+        "P2": (56, 56),
+        "P3": (28, 28),
+        "P4": (14, 14),
+        "P5": (7, 7),
+        "P6": (4, 4),
+    }
+
 
 def load_module(path: Path, name: str):
     spec = importlib.util.spec_from_file_location(name, path)
@@ -92,7 +150,11 @@ def test_build_takes_spec_text_and_refuses_broken_specs() -> None:
 
 @pytest.mark.parametrize(
     ("text", "shape", "params"),
-    [(None, (1, 1, 188, 188), {"base": 4}), (MIXED, (2, 3, 34, 30), {})],
+    [
+        (None, (1, 1, 188, 188), {"base": 4}),
+        (MIXED, (2, 3, 34, 30), {}),
+        (MIXED_11, (1, 1, 12, 10), {}),
+    ],
 )
 def test_export_round_trip(
     tmp_path: Path, text: str | None, shape: tuple[int, ...], params: dict
@@ -103,7 +165,7 @@ def test_export_round_trip(
     assert "skipcheck" not in source.split('"""', 2)[2]  # nothing but the docstring names it
     path = tmp_path / "exported.py"
     path.write_text(source)
-    module = load_module(path, f"exported_{len(params)}")
+    module = load_module(path, f"exported_{len(params)}_{len(text or '')}")
     classes = [
         v for v in vars(module).values() if isinstance(v, type) and v.__module__ == module.__name__
     ]
@@ -116,7 +178,12 @@ def test_export_round_trip(
     exported.load_state_dict(built.state_dict())
     x = torch.randn(shape)
     with torch.no_grad():
-        assert torch.equal(exported(x), built(x))
+        mine, theirs = exported(x), built(x)
+    if isinstance(theirs, dict):
+        assert list(mine) == list(theirs)
+        assert all(torch.equal(mine[k], theirs[k]) for k in theirs)
+    else:
+        assert torch.equal(mine, theirs)
 
 
 def test_exported_code_reads_like_a_model() -> None:

@@ -56,6 +56,13 @@ def test_skipcheck_agrees_with_torch(text: str) -> None:
     assert disagreements(text) == [], text
 
 
+@settings(max_examples=max(EXAMPLES // 4, 100), **SETTINGS)
+@given(architecture(v11=True))
+def test_format_11_agrees_with_torch(text: str) -> None:
+    """Every format-1.1 construct (archs.py lists them) against torch, verdict and shapes."""
+    assert disagreements(text) == [], text
+
+
 @settings(max_examples=max(EXAMPLES // 10, 50), **SETTINGS)
 @given(architecture())
 def test_meta_dryrun_agrees(text: str) -> None:

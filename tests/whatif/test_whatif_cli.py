@@ -107,3 +107,22 @@ def test_input_sweep_output() -> None:
     assert code == 1
     assert "H: 188–200 step 4 pass; 180, 184 fail SC103" in out
     assert "every H ≥ 188" in out
+
+
+def test_whatif_shows_mult_adds_and_memory_per_stage_and_in_total() -> None:
+    code, out = invoke("whatif", ORIGINAL, "--set", "base=32")
+    assert code == 0, out
+    enc1 = next(line for line in out.splitlines() if line.startswith("enc1 "))
+    assert enc1.split()[3:] == ["12.1G", "→", "3.07G", "332", "MB", "→", "166", "MB"]
+    assert "mult-adds: 150G → 37.7G  -113G (-75.0%)" in out
+    assert "activations: 1.19 GB → 595 MB" in out
+
+
+def test_sweep_over_a_param_shows_costs_and_never_wraps() -> None:
+    result = runner.invoke(app, ["whatif", ORIGINAL, "--sweep", "base=16,64"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[4:7] == ["params", "mult-adds", "memory"]
+    assert lines[1].split()[4:7] == ["1,940,834", "9.44G", "298"]
+    assert lines[2].split()[4:7] == ["31,030,658", "150G", "1.19"]
+    assert lines[1].rstrip().endswith("every H, W ≥ 188")  # one line each, whatever the width

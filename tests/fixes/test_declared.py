@@ -1,0 +1,42 @@
+"""Declarations the model does not meet (SC301, SC107) get proven fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skipcheck.check import Options, check_spec
+
+DATA = Path(__file__).parent / "data"
+SYMBOLIC = Path(__file__).parent / "symbolic"  # no concrete input: not for the torch corpus
+
+
+def _fixes(name: str) -> list[tuple[str, str]]:
+    path = DATA / name if (DATA / name).exists() else SYMBOLIC / name
+    result = check_spec(str(path), Options(fixes=True))
+    return [(f.title, f.text) for _, fixes in result.fixes for f in fixes]
+
+
+def test_a_declared_output_is_brought_to_what_the_model_computes_in_the_inputs_symbols() -> None:
+    ((title, text),) = _fixes("declared_output_symbolic.yaml")
+    assert title == "declare [N, 1, H // 2 - 1, W // 2 - 1] at line 4 (what the model produces)"
+    # the batch symbol the declaration already got right keeps its own spelling
+    assert "output: [N, 1, H // 2 - 1, W // 2 - 1]  # the intent" in text
+    assert check_spec("x.yaml", text=text).ok
+
+
+def test_a_layer_expect_keeps_the_axes_it_got_right() -> None:
+    fixes = _fixes("declared_expect.yaml")
+    assert [t for t, _ in fixes] == ["declare [1, 8, 31, 31] at line 8 (what the model produces)"]
+    assert "    expect: [1, 8, 31, 31]\n" in fixes[0][1]
+
+
+def test_stated_in_channels_behind_an_add_suggests_the_concat_first() -> None:
+    fixes = _fixes("stated_in_channels.yaml")
+    titles = [t for t, _ in fixes]
+    assert (
+        titles[0]
+        == "use concat instead of add at line 12 (16 + 16 = 32 channels, as in_channels states)"
+    )
+    assert titles[1] == "state in_channels: w on the conv at line 13 (what it receives)"
+    assert "      - concat: e1\n" in fixes[0][1]
+    assert "{in_channels: w, out_channels: w," in fixes[1][1]  # the spec's own term, not 16
