@@ -138,7 +138,9 @@ def propagate(graph: Graph, input_override: Sequence[int | str] | None = None) -
         table.shapes[node.id] = out
         at_input[node.id] = concrete_out = _at(out, at)
         table.counts[node.id] = op.count(node, [at_input[i] for i in node.inputs], concrete_out)
-        sizes_at[node.id] = table.sizes_of(node.id)
+        # the concrete shape is torch's sizes when every entry is a plain int already
+        fixed = all(type(v) is int for v in concrete_out)
+        sizes_at[node.id] = concrete_out if fixed else table.sizes_of(node.id)
         sizes = [sizes_at[i] for i in (*node.inputs, node.id)]
         table.mult_adds[node.id] = (
             None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
