@@ -30,7 +30,7 @@ def line_starts(text: str) -> list[int]:
     return list(_line_starts(text))
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=8)  # texts of up to 2 MB each: keep few
 def _line_starts(text: str) -> tuple[int, ...]:
     # the proofs of fixes ask again and again of the same few texts
     starts = [0]
