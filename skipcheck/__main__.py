@@ -1,3 +1,3 @@
-from skipcheck.cli import main
+from skipcheck.launch import main
 
 main()

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from skipcheck.check import Options, check_spec
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputs import STDIN, expand
-from skipcheck.report import reporter_for
+from skipcheck.report import Tally, reporter_for
 from skipcheck.result import FileResult
 from skipcheck.spec.yamltree import MAX_BYTES
 
@@ -46,6 +46,68 @@ class Plan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     broken_configs: list[SkipcheckError] = field(default_factory=list)
+
+
+def validate_command(
+    files: list[str],
+    *,
+    input: str | None = None,
+    sets: list[str] | None = None,
+    quiet: bool = False,
+    output_format: str | None = None,
+    output: str | None = None,
+    config: str | None = None,
+    exit_zero: bool = False,
+    select: list[str] | None = None,
+    extend_select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    depth: int | None = None,
+    statistics: bool = False,
+    list_settings: bool = False,
+    list_files: bool = False,
+    stdin_filename: str | None = None,
+) -> int:
+    """``skipcheck validate`` from its parsed command line: the exit code of the run.
+    (The typer command and the start-up fast path in ``launch.py`` both call this.)"""
+    from skipcheck.config import Selection
+
+    selection = Selection.parse(select, extend_select, ignore)
+    options = Options.parse(sets, input, config, fixes=not statistics, selection=selection)
+    names = files
+    if stdin_filename is not None and "-" not in names:
+        names = [*names, "-"]  # a name for stdin means stdin is read (ruff's way)
+    run = Run(
+        names,
+        options,
+        output_format,
+        quiet,
+        exit_zero,
+        depth=depth,
+        statistics=statistics,
+        stdin_filename=stdin_filename,
+    )
+    if list_settings or list_files:  # --show-settings, --show-files
+        (show_settings if list_settings else show_files)(run, sys.stdout)
+        return EXIT_CLEAN
+    if output is None:
+        return execute(run, None)
+    import io
+
+    from skipcheck.atomic import same_file, write_text_atomic
+
+    # the report must never replace a spec, nor be read as one on the next run
+    for path in expand(files).files:
+        if same_file(path, output):
+            raise SkipcheckError(f"refusing to write the report over {path}, one of the inputs")
+    buffer = io.StringIO()  # written only once complete: never a truncated report
+    code = execute(run, buffer)
+    try:
+        write_text_atomic(output, buffer.getvalue())
+    except OSError as exc:
+        raise SkipcheckError(
+            f"cannot write {output}: {exc.strerror or exc}; nothing was written"
+        ) from None
+    return code
 
 
 def default_format(env: Mapping[str, str]) -> str:
@@ -108,10 +170,10 @@ def execute(run: Run, stream: TextIO | None) -> int:
             sys.stderr.write(f"note: skipped {path}: {why}\n")
     options: dict[str, Any] = {} if run.depth is None else {"depth": run.depth}
     reporter = factory(None if run.statistics else stream, run.quiet, **options)
-    results: list[FileResult] = []
+    tally = Tally()  # each result is reported and let go: only the totals are kept
 
     def done(result: FileResult) -> None:
-        results.append(result)
+        tally.add(result)
         if not run.statistics:
             reporter.file(result)
 
@@ -133,26 +195,21 @@ def execute(run: Run, stream: TextIO | None) -> int:
             reason = f"{arg} matches no files"
         done(FileResult(arg, error=SkipcheckError(reason)))
     if run.statistics:
-        statistics(results, fmt, stream or sys.stdout)
+        statistics(tally, fmt, stream or sys.stdout)
     else:
-        reporter.summary(results)
-    if any(r.error is not None for r in results):
+        reporter.summary(tally)
+    if tally.failed:
         return EXIT_ERROR
-    if run.exit_zero or all(r.ok for r in results):
+    if run.exit_zero or tally.ok:
         return EXIT_CLEAN
     return EXIT_FINDINGS
 
 
-def statistics(results: list[FileResult], fmt: str, out: TextIO) -> None:
+def statistics(tally: Tally, fmt: str, out: TextIO) -> None:
     """``--statistics``: how often each rule fired, most frequent first (ruff's layout)."""
     from skipcheck.rules import RULES
 
-    tally: dict[tuple[str, str], int] = {}
-    for r in results:
-        for d in r.diagnostics:
-            tally[d.code, d.severity] = tally.get((d.code, d.severity), 0) + 1
-    rows = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))
-    failed = [r for r in results if r.error is not None]
+    rows = sorted(tally.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
     if fmt == "json":
         doc = [
             {"code": code, "name": RULES[code].name, "severity": sev, "count": n}
@@ -164,8 +221,8 @@ def statistics(results: list[FileResult], fmt: str, out: TextIO) -> None:
         width = max((len(str(n)) for _, n in rows), default=1)
         for (code, sev), n in rows:
             out.write(f"{n:>{width}}  {code}  {RULES[code].name:<22} {sev}\n")
-    for r in failed:
-        sys.stderr.write(f"error: {r.error}\n")
+    for error in tally.failures:
+        sys.stderr.write(f"error: {error}\n")
 
 
 def _read(path: str) -> str | None:

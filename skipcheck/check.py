@@ -63,7 +63,15 @@ class Options:
 def check_spec(path: str, options: Options | None = None, *, text: str | None = None) -> FileResult:
     """Check one spec (read from ``path``, or ``text`` when given); never raises
     SkipcheckError: an error that stops the check is the result's ``error``."""
-    options = options or Options()
+    return _check(path, options or Options(), text, None)
+
+
+def _check(
+    path: str, options: Options, text: str | None, trees: dict[str, Any] | None
+) -> FileResult:
+    """``check_spec``; ``trees`` keeps the parsed tree of each text it has seen (nothing
+    changes a tree once loaded), for the proofs of fixes, which check one candidate text
+    at several params."""
     config: Config | None = None
     shape = options.input_shape
     try:
@@ -72,8 +80,12 @@ def check_spec(path: str, options: Options | None = None, *, text: str | None = 
             shape = parse_input(config.input)
         if text is None:
             tree, text = load_file(path)
+        elif trees is not None and text in trees:
+            tree = trees[text]
         else:
             tree = load_text(text, path)
+            if trees is not None:
+                trees[text] = tree
         graph = _lower(tree, path, options)
         table = propagate(graph, shape)
     except SkipcheckError as exc:
@@ -119,9 +131,11 @@ def _with_fixes(result: FileResult, options: Options) -> FileResult:
     with the same options and config as the original."""
     from skipcheck.fixes import suggest
 
+    trees: dict[str, Any] = {}
+
     def recheck(text: str, params: Mapping[str, int] | None) -> FileResult:
         swept = replace(options, params={**(options.params or {}), **params}) if params else options
-        return check_spec(result.path, swept, text=text)
+        return _check(result.path, swept, text, trees)
 
     found = suggest(result, recheck)
     by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}

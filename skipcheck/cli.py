@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -11,6 +10,14 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from skipcheck import __version__
+from skipcheck.boundary import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    error_line,
+    failure,
+    printable,
+    run_process,
+)
 from skipcheck.errors import SkipcheckError
 
 app = typer.Typer(
@@ -22,34 +29,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-ISSUES = "https://github.com/skipcheck/skipcheck/issues"
-
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def printable(text: str) -> str:
-    """Text from a spec or a message, safe for a terminal: control characters
-    (escape sequences among them) are shown as escapes, never sent raw."""
-    if text.isprintable():
-        return text
-    return "".join(
-        c if c.isprintable() or c in "\n\t" else c.encode("unicode_escape").decode("ascii")
-        for c in text
-    )
 
 
 def fail(message: str) -> NoReturn:
     """The one way a command stops because it cannot run: ``error: ...`` on stderr, exit 2."""
-    sys.stderr.write(f"error: {printable(message)}\n")
-    sys.stderr.flush()
-    raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(error_line(message))
 
 
 def boundary(command: F) -> F:
-    """The error boundary of every command: a SkipcheckError or an unwritable output
-    ends in one ``error:`` line and exit 2; anything else is a skipcheck bug, reported
-    as such — still exit 2, never 1 (which CI reads as "findings")."""
+    """The error boundary of every command (see ``skipcheck.boundary.failure``)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -57,34 +46,10 @@ def boundary(command: F) -> F:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except SkipcheckError as exc:
-            fail(str(exc))
-        except OSError as exc:
-            _silence_stdout()
-            where = exc.filename or "the output"
-            fail(f"cannot write {where}: {exc.strerror or exc}")
         except Exception as exc:
-            import traceback
-
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            fail(
-                f"internal error — please report at {ISSUES}: {type(exc).__name__}: {exc} "
-                f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
-            )
+            raise typer.Exit(failure(exc)) from None
 
     return run  # type: ignore[return-value]
-
-
-def _silence_stdout() -> None:
-    """After a failed write to stdout (a full disk), drop what is still buffered there,
-    so that the interpreter's final flush does not fail a second time."""
-    import os
-
-    with contextlib.suppress(OSError):
-        sys.stdout.flush()
-    # not a real file (tests capture it): nothing is buffered at the OS level then
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _version(value: bool) -> None:
@@ -208,51 +173,28 @@ def validate(
     """Propagate shapes through specs and report every broken skip connection.
 
     `-` reads a spec from stdin."""
-    from skipcheck.batch import Run, execute
-    from skipcheck.batch import show_files as list_files
-    from skipcheck.batch import show_settings as list_settings
-    from skipcheck.check import Options
-    from skipcheck.config import Selection
+    from skipcheck.batch import validate_command
 
-    selection = Selection.parse(select, extend_select, ignore)
-    options = Options.parse(set_, input, config, fixes=not statistics, selection=selection)
-    names = files or []
-    if stdin_filename is not None and "-" not in names:
-        names = [*names, "-"]  # a name for stdin means stdin is read (ruff's way)
-    run = Run(
-        names,
-        options,
-        output_format,
-        quiet,
-        exit_zero,
-        depth=depth,
-        statistics=statistics,
-        stdin_filename=stdin_filename,
+    raise typer.Exit(
+        validate_command(
+            files or [],
+            input=input,
+            sets=set_,
+            quiet=quiet,
+            output_format=output_format,
+            output=output,
+            config=config,
+            exit_zero=exit_zero,
+            select=select,
+            extend_select=extend_select,
+            ignore=ignore,
+            depth=depth,
+            statistics=statistics,
+            list_settings=show_settings,
+            list_files=show_files,
+            stdin_filename=stdin_filename,
+        )
     )
-    if show_settings or show_files:
-        (list_settings if show_settings else list_files)(run, sys.stdout)
-        raise typer.Exit(EXIT_CLEAN)
-    if output is None:
-        code = execute(run, None)
-    else:
-        import io
-
-        from skipcheck.atomic import same_file, write_text_atomic
-        from skipcheck.inputs import expand
-
-        # the report must never replace a spec, nor be read as one on the next run
-        for path in expand(files or []).files:
-            if same_file(path, output):
-                raise SkipcheckError(f"refusing to write the report over {path}, one of the inputs")
-        buffer = io.StringIO()  # written only once complete: never a truncated report
-        code = execute(run, buffer)
-        try:
-            write_text_atomic(output, buffer.getvalue())
-        except OSError as exc:
-            raise SkipcheckError(
-                f"cannot write {output}: {exc.strerror or exc}; nothing was written"
-            ) from None
-    raise typer.Exit(code)
 
 
 @app.command()
@@ -732,22 +674,9 @@ def import_(
 
 
 def main() -> None:
-    # A terminal or pipe that cannot encode a character (a non-UTF-8 locale) gets an
-    # escape for it instead of a UnicodeEncodeError.
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    try:
-        app(prog_name="skipcheck")
-    except SystemExit as done:
-        code = done.code
-        try:
-            sys.stdout.flush()
-        except OSError as exc:
-            _silence_stdout()
-            sys.stderr.write(f"error: cannot write the report: {exc.strerror or exc}\n")
-            code = EXIT_ERROR
-        raise SystemExit(code) from None
+    """The whole command line through typer (``skipcheck.launch:main`` is the entry point:
+    it takes a plain ``validate`` past typer's start-up cost)."""
+    run_process(lambda: app(prog_name="skipcheck"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
-    """A 1-based line and column in a YAML file."""
+    """A 1-based line and column in a YAML file. (Slots: a spec holds a few per value.)"""
 
     file: str
     line: int
@@ -26,6 +27,12 @@ _BREAKS = ("\r\n", "\r", "\n")
 
 def line_starts(text: str) -> list[int]:
     """The offset where each line of ``text`` starts, counting lines as YAML 1.2 does."""
+    return list(_line_starts(text))
+
+
+@functools.lru_cache(maxsize=8)  # texts of up to 2 MB each: keep few
+def _line_starts(text: str) -> tuple[int, ...]:
+    # the proofs of fixes ask again and again of the same few texts
     starts = [0]
     k, n = 0, len(text)
     while k < n:
@@ -39,7 +46,7 @@ def line_starts(text: str) -> list[int]:
         else:
             found = [i for i in (text.find("\r", k), text.find("\n", k)) if i >= 0]
             k = min(found) if found else n
-    return starts
+    return tuple(starts)
 
 
 def yaml_lines(text: str) -> list[str]:

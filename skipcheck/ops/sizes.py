@@ -19,7 +19,10 @@ def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
     return ctx.check(
         [at_least(o, 1) for o in out[2:]],
         SIZE_BELOW_ONE,
-        f"{node.where} turns {ctx.table.show(x)} into {ctx.table.show(out)}: a size drops below 1",
+        # written only if it fails: every conv and pool asks, and almost all pass
+        lambda: (
+            f"{node.where} turns {ctx.table.show(x)} into {ctx.table.show(out)}: a size drops below 1"
+        ),
         operands=[ctx.operand("input", node.inputs[0])],
         fatal=True,
     )
@@ -47,7 +50,9 @@ def drops_tail(
         ctx.check(
             verdicts,
             POOL_DROPS_INPUT,
-            f"{node.where} on {ctx.table.show(x)} silently drops the last row(s)/column(s) of its input",
+            lambda: (
+                f"{node.where} on {ctx.table.show(x)} silently drops the last row(s)/column(s) of its input"
+            ),
             operands=[ctx.operand("input", node.inputs[0])],
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
 from skipcheck.errors import SkipcheckError
@@ -22,12 +23,50 @@ REPORTERS: dict[str, str] = {
 }
 
 
+@dataclass
+class Tally:
+    """A run's totals, added up as each file is reported: a run keeps no results, so
+    a thousand files take the memory of one."""
+
+    files: int = 0
+    errors: int = 0
+    warnings: int = 0
+    failed: int = 0  # files that could not be checked
+    fixes: int = 0  # proven fixes
+    by_rule: dict[tuple[str, str], int] = field(default_factory=dict)  # (code, severity)
+    failures: list[SkipcheckError] = field(default_factory=list)  # why files were not checked
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        for d in result.diagnostics:
+            self.errors += d.severity == "error"
+            self.warnings += d.severity == "warning"
+            key = (d.code, d.severity)
+            self.by_rule[key] = self.by_rule.get(key, 0) + 1
+        if result.error is not None:
+            self.failed += 1
+            self.failures.append(result.error)
+        self.fixes += sum(len(found) for _, found in result.fixes)
+
+    @classmethod
+    def of(cls, results: list[FileResult]) -> Tally:
+        tally = cls()
+        for result in results:
+            tally.add(result)
+        return tally
+
+    @property
+    def ok(self) -> bool:
+        """No errors and every file checked (FileResult.ok over the run)."""
+        return not self.errors and not self.failed
+
+
 class Reporter(Protocol):
-    """Told about each file as it is checked, then about the whole run."""
+    """Told about each file as it is checked, then about the whole run's totals."""
 
     def file(self, result: FileResult) -> None: ...
 
-    def summary(self, results: list[FileResult]) -> None: ...
+    def summary(self, tally: Tally) -> None: ...
 
 
 class ReporterFactory(Protocol):
@@ -60,13 +99,6 @@ def error_location(result: FileResult) -> tuple[int, int, str]:
     if exc.pos is None or exc.pos.line < 1:
         return 1, 1, message
     return exc.pos.line, max(exc.pos.col, 1), message
-
-
-def counts(results: list[FileResult]) -> tuple[int, int, int]:
-    """(errors, warnings, files that could not be checked) over a run."""
-    errors = sum(d.severity == "error" for r in results for d in r.diagnostics)
-    warnings = sum(d.severity == "warning" for r in results for d in r.diagnostics)
-    return errors, warnings, sum(r.error is not None for r in results)
 
 
 def plural(n: int, word: str) -> str:

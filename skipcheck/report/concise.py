@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from skipcheck.report import counts, error_location, plural
+from skipcheck.report import Tally, error_location, plural
 from skipcheck.result import FileResult
 from skipcheck.terminal import visible
 
@@ -29,15 +29,14 @@ class ConciseReporter:
             # the severity as the config makes it: a rule raised to error reads as one
             self.write(f"{d.pos}: {d.severity} {d.code} {d.message}")
 
-    def summary(self, results: list[FileResult]) -> None:
-        errors, warnings, failed = counts(results)
-        if self.quiet and not (errors or warnings or failed):
+    def summary(self, tally: Tally) -> None:
+        if self.quiet and not (tally.errors or tally.warnings or tally.failed):
             return
-        parts = [plural(errors, "error"), plural(warnings, "warning")]
-        if failed:
-            parts.append(f"{plural(failed, 'file')} could not be checked")
-        line = f"Found {', '.join(parts)} in {plural(len(results), 'file')}."
-        fixes = sum(len(found) for r in results for _, found in r.fixes)
+        parts = [plural(tally.errors, "error"), plural(tally.warnings, "warning")]
+        if tally.failed:
+            parts.append(f"{plural(tally.failed, 'file')} could not be checked")
+        line = f"Found {', '.join(parts)} in {plural(tally.files, 'file')}."
+        fixes = tally.fixes
         if fixes:
             line += f" {fixes} proven fix{'es' * (fixes != 1)}: see `skipcheck fix FILE`."
         self.write(line)

@@ -79,6 +79,7 @@ class FixReporter:
         if self.as_json:
             self._dump(applied_document(spec, steps, after, stored))
             return code
+        from skipcheck.report import Tally
         from skipcheck.report.full import FullReporter
 
         c = self.console
@@ -97,7 +98,7 @@ class FixReporter:
         if stored is not None:
             c.print(plain("as stored (the file's own params and input):", style="bold"))
             checker.file(stored)
-        checker.summary([after] if stored is None else [after, stored])
+        checker.summary(Tally.of([after] if stored is None else [after, stored]))
         return code
 
     def _dump(self, doc: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.report import counts, plural
+from skipcheck.report import Tally, plural
 from skipcheck.report.layers import LayerRow, layer_rows
 from skipcheck.result import FileResult
 from skipcheck.shapes.cost import compact, megabytes, totals
@@ -72,6 +72,7 @@ class FullReporter:
     depth: int | None = None  # collapse the layer table below this level (1: stages)
     out: TextIO = field(init=False)
     colour: bool = field(init=False)
+    last_model: tuple[str, int | None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.out = self.stream or sys.stdout
@@ -87,11 +88,14 @@ class FullReporter:
         self.out.write(self.paint(text, style) + "\n")
 
     def file(self, result: FileResult) -> None:
+        self.last_model = None
         if result.error is not None:
             self.print(printable(str(result.error)), "bold red")
             return
         table = result.table
         assert table is not None and result.graph is not None
+        # the summary of a one-file run names its output and size; keep those, not the result
+        self.last_model = (result.output_shape(), table.total_params)
         if not self.quiet and self.show_table:
             self.layer_table(result)
         diags = result.diagnostics
@@ -196,21 +200,20 @@ class FullReporter:
         if callable(consequences):
             self.print(printable("             " + " · ".join(consequences())), "dim")
 
-    def summary(self, results: list[FileResult]) -> None:
-        errors, warnings, failed = counts(results)
+    def summary(self, tally: Tally) -> None:
+        errors, warnings, failed = tally.errors, tally.warnings, tally.failed
         parts = [plural(errors, "error"), plural(warnings, "warning")]
         if failed:
             parts.append(f"{plural(failed, 'file')} could not be checked")
         extra = ""
-        if len(results) == 1 and results[0].table is not None:
-            r = results[0]
-            total = r.table.total_params if r.table is not None else None
-            extra = f" · output {r.output_shape()}"
+        if tally.files == 1 and self.last_model is not None:
+            output, total = self.last_model
+            extra = f" · output {output}"
             if total is not None:
                 extra += f" · {total:,} parameters"
         style = "bold red" if errors or failed else ("yellow" if warnings else "bold green")
         verdict = "✗" if errors or failed else "✓"
-        files = plural(len(results), "file")
+        files = plural(tally.files, "file")
         self.print(f"{verdict} {', '.join(parts)} in {files}{extra}", style)
 
 

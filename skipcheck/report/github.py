@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from skipcheck.report import counts, error_location, plural
+from skipcheck.report import Tally, error_location, plural
 from skipcheck.result import FileResult
 from skipcheck.terminal import visible
 
@@ -50,9 +50,8 @@ class GithubReporter:
             title = f"{d.code} {d.rule}"
             self.write(annotation(level, path, d.pos.line, d.pos.col, title, d.message))
 
-    def summary(self, results: list[FileResult]) -> None:
-        errors, warnings, failed = counts(results)
-        parts = [plural(errors, "error"), plural(warnings, "warning")]
-        if failed:
-            parts.append(f"{plural(failed, 'file')} could not be checked")
-        self.write(f"skipcheck: {', '.join(parts)} in {plural(len(results), 'file')}")
+    def summary(self, tally: Tally) -> None:
+        parts = [plural(tally.errors, "error"), plural(tally.warnings, "warning")]
+        if tally.failed:
+            parts.append(f"{plural(tally.failed, 'file')} could not be checked")
+        self.write(f"skipcheck: {', '.join(parts)} in {plural(tally.files, 'file')}")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from skipcheck import __version__
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.report import counts, error_location
+from skipcheck.report import Tally, error_location
 from skipcheck.report.layers import LayerRow, layer_rows
 from skipcheck.result import FileResult
 from skipcheck.shapes.cost import totals
@@ -145,35 +145,42 @@ def file_record(result: FileResult) -> dict[str, Any]:
     }
 
 
-def document(results: list[FileResult]) -> dict[str, Any]:
-    errors, warnings, failed = counts(results)
+def document(files: list[dict[str, Any]], tally: Tally) -> dict[str, Any]:
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": "skipcheck", "version": __version__},
-        "files": [file_record(r) for r in results],
+        "files": files,
         "summary": {
-            "files": len(results),
-            "errors": errors,
-            "warnings": warnings,
-            "failed": failed,
+            "files": tally.files,
+            "errors": tally.errors,
+            "warnings": tally.warnings,
+            "failed": tally.failed,
         },
     }
 
 
 @dataclass
 class JsonReporter:
-    """Writes one JSON document for the whole run (machine readers want one value)."""
+    """Writes one JSON document for the whole run (machine readers want one value).
+
+    Each file's record is made as the file is reported, so the run keeps records, not
+    results (a result holds the file's text, graph and shape table)."""
 
     stream: TextIO | None = None
     quiet: bool = False
+    records: list[Any] = field(default_factory=list)
 
-    def render(self, results: list[FileResult]) -> dict[str, Any]:
-        return document(results)
+    def record(self, result: FileResult) -> Any:
+        return file_record(result)
+
+    def render(self, records: list[Any], tally: Tally) -> dict[str, Any]:
+        return document(records, tally)
 
     def file(self, result: FileResult) -> None:
         """Nothing is printed per file: the document is one JSON value."""
+        self.records.append(self.record(result))
 
-    def summary(self, results: list[FileResult]) -> None:
+    def summary(self, tally: Tally) -> None:
         out = self.stream or sys.stdout
-        json.dump(self.render(results), out, indent=2, ensure_ascii=False)
+        json.dump(self.render(self.records, tally), out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -6,12 +6,12 @@ dashboard can show why a finding matters without a link back to skipcheck.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from skipcheck import __version__
-from skipcheck.report import error_location
+from skipcheck.report import Tally, error_location
 from skipcheck.report.json import JsonReporter, edit_record
 from skipcheck.result import FileResult
 
@@ -77,36 +77,40 @@ def rule_descriptors() -> list[dict[str, Any]]:
     return out
 
 
-def document(results: list[FileResult]) -> dict[str, Any]:
-    rules = rule_descriptors()
-    index = {r["id"]: k for k, r in enumerate(rules)}
-    findings: list[dict[str, Any]] = []
-    notifications: list[dict[str, Any]] = []
-    for result in results:
-        if result.error is not None:
-            line, col, message = error_location(result)
-            notifications.append(
-                {
-                    "level": "error",
-                    "message": {"text": message},
-                    "locations": [_location(result.path, line, col)],
-                }
-            )
-            continue
-        for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
-            text = d.message
-            if d.fixes:
-                text += " Fix: " + "; or ".join(f.title for f in d.fixes)
-            finding: dict[str, Any] = {
-                "ruleId": d.code,
-                "ruleIndex": index[d.code],
-                "level": "error" if d.severity == "error" else "warning",
-                "message": {"text": text},
-                "locations": [_location(result.path, d.pos.line, d.pos.col)],
-            }
-            if d.fixes:
-                finding["fixes"] = [_fix(f, result.path, result.text) for f in d.fixes]
-            findings.append(finding)
+def file_entries(result: FileResult, index: dict[str, int]) -> list[tuple[str, dict[str, Any]]]:
+    """A file's SARIF entries: ("result", finding) per finding, or ("notification", ...)
+    for a file that could not be checked. ``index`` is each rule's place in the driver."""
+    if result.error is not None:
+        line, col, message = error_location(result)
+        notification = {
+            "level": "error",
+            "message": {"text": message},
+            "locations": [_location(result.path, line, col)],
+        }
+        return [("notification", notification)]
+    entries: list[tuple[str, dict[str, Any]]] = []
+    for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
+        text = d.message
+        if d.fixes:
+            text += " Fix: " + "; or ".join(f.title for f in d.fixes)
+        finding: dict[str, Any] = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": "error" if d.severity == "error" else "warning",
+            "message": {"text": text},
+            "locations": [_location(result.path, d.pos.line, d.pos.col)],
+        }
+        if d.fixes:
+            finding["fixes"] = [_fix(f, result.path, result.text) for f in d.fixes]
+        entries.append(("result", finding))
+    return entries
+
+
+def document(
+    rules: list[dict[str, Any]], entries: list[tuple[str, dict[str, Any]]]
+) -> dict[str, Any]:
+    findings = [e for kind, e in entries if kind == "result"]
+    notifications = [e for kind, e in entries if kind == "notification"]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -134,7 +138,12 @@ def document(results: list[FileResult]) -> dict[str, Any]:
 
 @dataclass
 class SarifReporter(JsonReporter):
-    """One SARIF 2.1.0 log for the whole run."""
+    """One SARIF 2.1.0 log for the whole run; each file's entries are made as it is reported."""
 
-    def render(self, results: list[FileResult]) -> dict[str, Any]:
-        return document(results)
+    rules: list[dict[str, Any]] = field(default_factory=rule_descriptors)
+
+    def record(self, result: FileResult) -> Any:
+        return file_entries(result, {r["id"]: k for k, r in enumerate(self.rules)})
+
+    def render(self, records: list[Any], tally: Tally) -> dict[str, Any]:
+        return document(self.rules, [entry for entries in records for entry in entries])

@@ -9,10 +9,12 @@ exact, decidable questions per residue class (see :mod:`skipcheck.shapes.sizeset
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, TypeVar
 
 from skipcheck.shapes.sizeset import OutOfFragment as OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet
@@ -23,6 +25,36 @@ from skipcheck.shapes.sizeset import SizeSet
 MAX_MODULUS = 1 << 12
 
 Number = int | Fraction
+
+
+R = TypeVar("R")
+_MEMO: dict[tuple[Any, ...], Any] = {}
+MEMO_SIZE = 1 << 16  # entries; emptied when full
+
+
+def _memoized(method: Callable[[Affine, Any], R]) -> Callable[[Affine, Any], R]:
+    """Remember the results of an operation on immutable values. The same sizes recur
+    all through a network (every padded conv maps H to H) and across the specs of a run
+    (they all start from the symbol H), and a result handed out twice is one object, so
+    later comparisons of it end at ``is``."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def run(self: Affine, other: Any) -> R:
+        key = (name, self, type(other), other)
+        try:
+            return _MEMO[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable operand: nothing to remember it by
+            return method(self, other)
+        result = method(self, other)
+        if len(_MEMO) >= MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[key] = result
+        return result
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -43,6 +75,15 @@ class Affine:
     modulus: int
     pieces: tuple[tuple[int, int], ...]
     den: int = 1
+
+    def __hash__(self) -> int:
+        # computed once: an Affine is a key of the operation memo, and hashing its
+        # pieces each time would cost what the memo saves
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.var, self.modulus, self.pieces, self.den))
+            object.__setattr__(self, "_hash", cached)
+        return cached
 
     @staticmethod
     def symbol(var: str) -> Affine:
@@ -123,6 +164,7 @@ class Affine:
         return self.pieces if k == 1 else tuple((a * k, b * k) for a, b in self.pieces)
 
     # -- arithmetic ---------------------------------------------------------
+    @_memoized
     def __add__(self, other: object) -> Affine:
         if isinstance(other, Affine):
             x, y = self._align(other)
@@ -132,6 +174,8 @@ class Affine:
             )
             return Affine._make(x.var, x.modulus, pieces, den)
         if isinstance(other, int):
+            if other == 0:
+                return self  # immutable: a padded conv's "+ 2p - (k-1) - 1" often sums to 0
             c = other * self.den
             return Affine(
                 self.var, self.modulus, tuple((a, b + c) for a, b in self.pieces), self.den
@@ -159,6 +203,8 @@ class Affine:
 
     def __mul__(self, other: object) -> Affine:
         if isinstance(other, int):
+            if other == 1:
+                return self
             return Affine._make(
                 self.var,
                 self.modulus,
@@ -179,9 +225,12 @@ class Affine:
             return self * Fraction(1, other)
         return NotImplemented
 
+    @_memoized
     def __floordiv__(self, other: object) -> Affine:
         if not isinstance(other, int) or other <= 0:
             return NotImplemented
+        if other == 1 and self.den == 1:
+            return self  # integer-valued already (stride 1): nothing to lift or simplify
         d = self.den * other
         k = 1
         for a, _ in self.pieces:
@@ -200,6 +249,7 @@ class Affine:
         return Affine(self.var, self.modulus, tuple((0, int(b >= 0)) for _, b in self.pieces))
 
     # -- sets ------------------------------------------------------------
+    @_memoized
     def where_at_least(self, bound: int) -> SizeSet:
         """Exactly the x >= 1 with f(x) >= bound."""
         target = bound * self.den
@@ -215,10 +265,16 @@ class Affine:
                 intervals.append(None)
                 continue
             intervals.append((lo, hi) if hi is None or hi >= lo else None)
-        return SizeSet(self.var, self.modulus, tuple(intervals))
+        result = SizeSet(self.var, self.modulus, tuple(intervals))
+        # most "size >= 1" checks hold everywhere: say so at modulus 1, so that
+        # intersecting them later costs nothing
+        return SizeSet.everything(self.var) if result.covers_all() else result
 
+    @_memoized
     def where_equal(self, other: Affine | int) -> SizeSet:
         """Exactly the x >= 1 with f(x) == g(x)."""
+        if other is self or other == self:
+            return SizeSet.everything(self.var)  # a skip whose size no layer changed
         diff = self - other
         intervals: list[tuple[int, int | None] | None] = []
         for r, (a, b) in enumerate(diff.pieces):
@@ -228,7 +284,8 @@ class Affine:
                 continue
             q, rem = divmod(-b, a)
             intervals.append((q, q) if rem == 0 and q >= lo else None)
-        return SizeSet(diff.var, diff.modulus, tuple(intervals))
+        result = SizeSet(diff.var, diff.modulus, tuple(intervals))
+        return SizeSet.everything(diff.var) if result.covers_all() else result
 
     def where_divisible(self, d: int) -> SizeSet:
         """Exactly the x >= 1 where f(x) is a multiple of d."""
@@ -239,7 +296,7 @@ class Affine:
 
     def formula(self) -> str:
         """A readable formula where one exists (``H``, ``H/2``, ``⌊H/2⌋ - 4``), else a case split."""
-        # reports ask for the same size's formula many times: work it out once
+        # written once per value: every check's message shows the sizes it compares
         cached: str | None = self.__dict__.get("_formula")
         if cached is None:
             cached = self._formula()

@@ -18,7 +18,7 @@ from skipcheck.ops import OPS
 from skipcheck.position import Position
 from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
 from skipcheck.shapes import declared as decl
-from skipcheck.shapes.dims import Opaque, Shape, concrete
+from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.table import Context, ShapeTable
 from skipcheck.spec.lower import MAX_INPUT_SIZE
@@ -51,10 +51,11 @@ def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], wh
 
 def _at(shape: Shape, at: dict[str, int]) -> Shape:
     """The shape with every size known at the concrete input replaced by its value."""
-    return tuple(
-        d if isinstance(d, (int, str)) else (concrete(d, at) if concrete(d, at) is not None else d)
-        for d in shape
-    )
+    out = []
+    for d in shape:
+        value = d if isinstance(d, (int, str)) else concrete(d, at)
+        out.append(d if value is None else value)
+    return tuple(out)
 
 
 def input_symbols(
@@ -117,6 +118,9 @@ def propagate(
     table.counts[0] = 0
     table.mult_adds[0] = 0
     ctx = Context(table)
+    # each node's shape at the concrete input, made once: the parameter counts read them
+    at_input: dict[int, Shape] = {0: _at(shape, at)}
+    sizes_at: dict[int, Sizes | None] = {0: table.sizes_of(0)}  # and as torch sees them
     for node in graph.nodes[1:]:
         if any(i in table.broken for i in node.inputs):
             table.broken.add(node.id)  # no follow-on noise after a fatal finding
@@ -142,8 +146,12 @@ def propagate(
             table.broken.add(node.id)
             continue
         table.shapes[node.id] = out
-        table.counts[node.id] = op.count(node, [_at(s, at) for s in inputs], _at(out, at))
-        sizes = [table.sizes_of(i) for i in (*node.inputs, node.id)]
+        at_input[node.id] = concrete_out = _at(out, at)
+        table.counts[node.id] = op.count(node, [at_input[i] for i in node.inputs], concrete_out)
+        # the concrete shape is torch's sizes when every entry is a plain int already
+        fixed = all(type(v) is int for v in concrete_out)
+        sizes_at[node.id] = concrete_out if fixed else table.sizes_of(node.id)
+        sizes = [sizes_at[i] for i in (*node.inputs, node.id)]
         table.mult_adds[node.id] = (
             None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
         )

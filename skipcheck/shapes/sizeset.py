@@ -60,11 +60,21 @@ class SizeSet:
             out.append(None if nhi is not None and nhi < nlo else (nlo, nhi))
         return SizeSet(self.var, modulus, tuple(out))
 
+    def covers_all(self) -> bool:
+        """Whether every x >= 1 is a member, read off the intervals as written (a set
+        written otherwise gets the exact answer from ``is_everything``)."""
+        cached: bool | None = self.__dict__.get("_all")
+        if cached is None:
+            first, *rest = self.intervals
+            cached = first == (1, None) and all(iv == (0, None) for iv in rest)
+            object.__setattr__(self, "_all", cached)
+        return cached
+
     def __and__(self, other: SizeSet) -> SizeSet:
         # most constraints restrict nothing: skip the lift and the simplify then
-        if other.modulus == 1 and other.intervals == ((1, None),):
+        if other is self or other.covers_all():
             return self
-        if self.modulus == 1 and self.intervals == ((1, None),):
+        if self.covers_all():
             return other
         m = math.lcm(self.modulus, other.modulus)
         a, b = self.lift(m), other.lift(m)
@@ -263,9 +273,10 @@ class SizeSet:
             return f"no {v}"
         top = s._bounded_above()
         if top is not None:
+            # nine members are enough to know it is not a short list: stop counting there
             few = list(itertools.islice(s.members(1, top), 9))
             if len(few) <= 8:
-                return f"{v} ∈ {{{', '.join(map(str, few))}}}"
+                return f"{v} ∈ {{{', '.join(str(x) for x in few)}}}"
         m = s.modulus
         classes = []  # (first member, last member, residue)
         for r, iv in enumerate(s.intervals):

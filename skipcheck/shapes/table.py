@@ -9,7 +9,7 @@ module; the engine (``shapes/propagate.py``) depends on the ops.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from skipcheck.diagnostics import Diagnostic, Operand
@@ -32,6 +32,17 @@ class Constraint:
     kind: str
     sizes: SizeSet
     what: str  # "add at d2 (line 31)"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One side of a check, named cheaply: its shape and its provenance are written out
+    (``Operand``) only when the check fails — most pass, and a provenance walks the graph."""
+
+    role: str
+    node: int
+    shape: Shape | None = None
+    axis: int = 0  # the spatial axis whose size changes the provenance lists
 
 
 @dataclass
@@ -85,12 +96,16 @@ class ShapeTable:
             return self.domain[var]
         result = SizeSet.everything(var)
         kinds = ("runs",) if kind == "runs" else ("runs", "clean")
+        seen: set[tuple[int, tuple[object, ...]]] = set()  # layers repeat their conditions
         for c in self.constraints:
             if c.sizes.var == var and c.kind in kinds:
-                try:
-                    result = result & c.sizes
-                except OutOfFragment as exc:
-                    self.inexact.append(f"{c.what}: {exc}")
+                key = (c.sizes.modulus, c.sizes.intervals)
+                if key not in seen:
+                    seen.add(key)
+                    try:
+                        result = result & c.sizes
+                    except OutOfFragment as exc:
+                        self.inexact.append(f"{c.what}: {exc}")
         return result
 
     @property
@@ -113,6 +128,9 @@ class Context:
         self.node: Node = table.graph.nodes[0]
         self.at = table.at
         self.node_failed = False
+        # each node's last size changes, newest first: computed once per node, on demand
+        self._steps: dict[int, dict[int, tuple[str, ...]]] = {}  # per spatial axis
+        self._narrowed: set[tuple[str, int, tuple[object, ...]]] = set()
 
     def where(self) -> str:
         return f"{self.node.where} (line {self.node.pos.line})"
@@ -121,14 +139,15 @@ class Context:
         self,
         verdicts: Sequence[Verdict],
         rule: Rule,
-        message: str,
+        message: str | Callable[[], str],
         *,
-        operands: Sequence[Operand] = (),
+        operands: Sequence[Source] = (),
         notes: Sequence[str] = (),
         fatal: bool = False,
         pos: Position | None = None,
     ) -> bool:
         """Report ``message`` unless every verdict holds; returns whether they hold.
+        ``message`` may be a function that writes it, called only if a verdict fails.
 
         A SizeSet verdict is recorded as a constraint on its symbol; it fails when
         the concrete input lies outside it, or (for a symbolic input) when no input
@@ -146,7 +165,14 @@ class Context:
                 continue
             var = verdict.var
             try:
-                narrowed = self._domain(var) & verdict
+                domain = self._domain(var)
+                if kind == "runs":
+                    domain = self._narrow(domain, verdict)
+                # a symbolic input fails only where no size at all passes
+                nowhere = var not in self.at and (
+                    verdict.is_empty()
+                    or (domain if kind == "runs" else domain & verdict).is_empty()
+                )
             except OutOfFragment as exc:
                 # its period and the others' are too fine together: at the given size only
                 self.table.inexact.append(f"{self.where()}: {exc}")
@@ -156,15 +182,11 @@ class Context:
             self.table.constraints.append(
                 Constraint(self.node.id, rule.code, kind, verdict, self.where())
             )
-            domain = self._domain(var)
-            if kind == "runs":
-                self.table.domain[var] = domain = narrowed
             if var in self.at:
                 if self.at[var] not in verdict:
                     needs = "" if verdict.is_empty() else verdict.describe()
                     failed_axes.append((var, str(self.at[var]), needs))
-            elif verdict.is_empty() or (domain & verdict).is_empty():
-                # a symbolic input fails only where no size at all passes
+            elif nowhere:
                 failed_axes.append((var, "", ""))
         if not failed_axes:
             return True
@@ -175,9 +197,9 @@ class Context:
             code=rule.code,
             severity=rule.severity,
             pos=self.node.pos if pos is None else pos,
-            message=message,
+            message=message if isinstance(message, str) else message(),
             node=self.node.label,
-            operands=tuple(operands),
+            operands=tuple(self._operand(o) for o in operands),
             notes=tuple(notes) + explain + self._block_note(),
         )
         self.table.diagnostics.append(diagnostic)
@@ -195,39 +217,62 @@ class Context:
             f"the layer is written in a block; this use comes from line{'s' * (len(calls) > 1)} {lines}",
         )
 
+    def _narrow(self, domain: SizeSet, verdict: SizeSet) -> SizeSet:
+        """The running domain of ``verdict``'s symbol intersected with it. Many layers
+        repeat the condition of the one before (every conv after four poolings needs
+        H ≡ 0 mod 16 again): a condition already in the domain changes nothing."""
+        key = (verdict.var, verdict.modulus, verdict.intervals)
+        if key in self._narrowed:
+            return domain
+        self.table.domain[verdict.var] = domain = domain & verdict
+        self._narrowed.add(key)  # only once the intersection stayed inside the caps
+        return domain
+
     def _domain(self, var: str) -> SizeSet:
         return self.table.domain.get(var) or SizeSet.everything(var)
 
-    def operand(
-        self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0
-    ) -> Operand:
-        """One side of a merge: its shape and the chain of size changes along ``axis`` that made it."""
-        shape = self.table.shapes[node_id] if shape is None else shape
-        return Operand(role, self.table.show(shape), self.origin(node_id, axis))
+    def operand(self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0) -> Source:
+        """One side of a merge: written out with its provenance (the size changes along
+        spatial ``axis``) only if a check fails."""
+        return Source(role, node_id, shape, axis)
+
+    def _operand(self, source: Source) -> Operand:
+        shape = self.table.shapes[source.node] if source.shape is None else source.shape
+        return Operand(source.role, self.table.show(shape), self.origin(source.node, source.axis))
 
     def origin(self, node_id: int, axis: int = 0) -> str:
-        """The size changes along spatial ``axis`` (0: the first) that led to this node."""
-        nodes = self.table.graph.nodes
-        node = nodes[node_id]
+        """The size changes along spatial ``axis`` (0: the first) that led to this node
+        (its last four)."""
+        node = self.table.graph.nodes[node_id]
         head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
-        steps: list[str] = []
-        current = node_id
-        hops = 0
-        # a long run of same-size layers would make every merge walk the whole chain
-        while current and len(steps) < 4 and hops < 64:
-            hops += 1
-            n = nodes[current]
-            src = n.inputs[0] if n.inputs else 0
-            mine, theirs = self.table.shapes.get(current), self.table.shapes.get(src)
-            k = 2 + axis
-            if mine is not None and theirs is not None and len(mine) > k and len(theirs) > k:
-                a, b = show(theirs[k], self.at), show(mine[k], self.at)
-                if a != b:
-                    steps.append(f"{a} → {b} ({n.op}, line {n.pos.line})")
-            current = src
+        steps = self._last_steps(node_id, axis)
         if not steps:
             return head
         return f"{head}: " + ", ".join(reversed(steps))
+
+    def _last_steps(self, node_id: int, axis: int) -> tuple[str, ...]:
+        # Walk back along first inputs only to the nearest node already known, then fill
+        # in forwards: every node is walked once per axis, however long its chain.
+        nodes, shapes = self.table.graph.nodes, self.table.shapes
+        memo = self._steps.setdefault(axis, {})
+        k = 2 + axis
+        pending: list[int] = []
+        current = node_id
+        while current and current not in memo:
+            pending.append(current)
+            current = nodes[current].inputs[0] if nodes[current].inputs else 0
+        known = memo.get(current, ())
+        for current in reversed(pending):
+            n = nodes[current]
+            src = n.inputs[0] if n.inputs else 0
+            mine, theirs = shapes.get(current), shapes.get(src)
+            step: tuple[str, ...] = ()
+            if mine is not None and theirs is not None and len(mine) > k and len(theirs) > k:
+                a, b = show(theirs[k], self.at), show(mine[k], self.at)
+                if a != b:
+                    step = (f"{a} → {b} ({n.op}, line {n.pos.line})",)
+            known = memo[current] = (step + known)[:4]
+        return known
 
 
 def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:

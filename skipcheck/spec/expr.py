@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -90,6 +91,13 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     """
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression is {len(text)} characters long (limit {MAX_LENGTH})")
+    return _Walker(env).visit(_parse(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> ast.expr:
+    """The checked syntax tree of an expression; the walker never changes it, so one tree
+    serves every use (a repeated block, a thousand specs that all say ``base * 2``)."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError):
@@ -98,7 +106,7 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
         raise ExprError("expression is nested too deeply") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ExprError(f"expression is too long (limit {MAX_NODES} parts)")
-    return _Walker(env).visit(tree.body)
+    return tree.body
 
 
 class _Walker:

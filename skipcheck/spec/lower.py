@@ -37,7 +37,9 @@ LAYER_KEYS = ("name", "repeat", "expect")
 VERSIONS = {1: "1", "1": "1", 1.1: "1.1", "1.1": "1.1"}
 BRANCH_KEYS = ("name", "from", "layers", "expect")
 DECLARED_INPUT = ("in_channels", "num_features", "in_features")
-MAX_NODES = 20_000
+# 200k layers check in under 5 s and 300 MiB (bench/bench_scale.py); the cap keeps a
+# runaway repeat from taking longer
+MAX_NODES = 200_000
 MAX_REPEAT = 1_000
 MAX_BLOCK_DEPTH = 32
 MAX_CHANNELS = 1 << 24

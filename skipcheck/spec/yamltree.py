@@ -40,6 +40,8 @@ _constructor = yaml.constructor.SafeConstructor()
 class YMap(dict[str, Any]):
     """A mapping that remembers where it, each key and each value were written."""
 
+    __slots__ = ("key_pos", "pos", "value_pos")  # no per-object __dict__: a spec has thousands
+
     pos: Position
     key_pos: dict[str, Position]
     value_pos: dict[str, Position]
@@ -47,6 +49,8 @@ class YMap(dict[str, Any]):
 
 class YList(list[Any]):
     """A sequence that remembers where it and each item were written."""
+
+    __slots__ = ("item_pos", "pos")
 
     pos: Position
     item_pos: list[Position]
@@ -81,6 +85,7 @@ def load_text(text: str, file: str) -> Any:
         raise SkipcheckError("the file is empty: expected a mapping with `skipcheck: 1`")
     converter = _Converter(file, line_starts(text))
     converter.measure(node, 0)
+    converter.sizes.clear()
     return converter.convert(node, 0)
 
 
@@ -120,6 +125,7 @@ class _Converter:
         self.starts = starts
         self.sizes: dict[int, int] = {}
         self.active: set[int] = set()
+        self.shared: set[int] = set()  # nodes an alias reaches a second time
         self.done: dict[int, Any] = {}
 
     def measure(self, node: yaml.Node, depth: int) -> int:
@@ -134,6 +140,7 @@ class _Converter:
             )
         key = id(node)
         if key in self.sizes:
+            self.shared.add(key)
             return self.sizes[key]
         if key in self.active:
             raise SkipcheckError("recursive YAML alias: a value contains itself", self.pos(node))
@@ -165,7 +172,13 @@ class _Converter:
         else:
             assert isinstance(node, yaml.MappingNode)
             value = self.mapping(node, depth)
-        self.done[key] = value
+        if key in self.shared:
+            self.done[key] = value
+        elif not isinstance(node, yaml.ScalarNode):
+            # Converted and reached by nothing else: let its children's nodes (and their
+            # marks, several times the size of the values) go while the rest converts.
+            # Every node was made before the first is freed, so no id is reused by a node.
+            node.value = []
         return value
 
     def pos(self, node: yaml.Node) -> Position:
@@ -185,7 +198,9 @@ class _Converter:
         if node.tag == _INT and len(node.value.lstrip("+-0")) > 30:
             raise SkipcheckError(f"number {node.value[:20]}... is far too large", self.pos(node))
         try:
-            return _constructor.construct_object(node, deep=True)
+            # the tag's own constructor, not construct_object: that one remembers every node
+            # it has seen in the (module-wide) constructor, so nothing loaded would be freed
+            return _constructor.yaml_constructors[node.tag](_constructor, node)
         except (ValueError, yaml.YAMLError) as exc:
             raise SkipcheckError(f"bad value {node.value[:40]!r}: {exc}", self.pos(node)) from None
 

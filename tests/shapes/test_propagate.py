@@ -277,3 +277,62 @@ layers:
     running = error.operands[0].origin
     assert "63 → 31 (maxpool, line 5), 31 → 62 (upsample, line 6)" in running
     assert "64 → 32" not in running  # H agrees: its chain would explain nothing
+
+
+def _origin_by_walking(table, node_id: int, axis: int) -> str:
+    """The provenance as the plain walk back along first inputs writes it (the reference)."""
+    from skipcheck.shapes.dims import show
+
+    nodes = table.graph.nodes
+    node = nodes[node_id]
+    head = f"{node.name or node.op} (line {node.pos.line})" if node_id else "the input"
+    steps: list[str] = []
+    current = node_id
+    while current and len(steps) < 4:
+        n = nodes[current]
+        src = n.inputs[0] if n.inputs else 0
+        mine, theirs = table.shapes.get(current), table.shapes.get(src)
+        k = 2 + axis
+        if mine is not None and theirs is not None and len(mine) > k and len(theirs) > k:
+            a, b = show(theirs[k], table.at), show(mine[k], table.at)
+            if a != b:
+                steps.append(f"{a} → {b} ({n.op}, line {n.pos.line})")
+        current = src
+    return f"{head}: " + ", ".join(reversed(steps)) if steps else head
+
+
+def test_provenance_computed_once_per_node_reads_as_the_walk() -> None:
+    from skipcheck.shapes.table import Context
+    from tests.conftest import SPECS
+
+    for name, shape in [
+        ("unet_original.yaml", [1, 1, 570, 571]),  # findings: the operands get provenances
+        ("densenet121.yaml", None),
+        ("fpn_resnet50.yaml", None),
+    ]:
+        graph = graph_of(str(SPECS / name))
+        table = propagate(graph, shape)
+        ctx = Context(table)
+        # ask from the far end first, so later questions start from a half-filled memo
+        order = [len(graph.nodes) - 1, *range(len(graph.nodes))]
+        for axis in (1, 0):
+            for node_id in order:
+                expected = _origin_by_walking(table, node_id, axis)
+                assert ctx.origin(node_id, axis) == expected, (name, node_id, axis)
+
+
+def test_a_failing_merge_names_where_each_side_changed_size(spec_file) -> None:
+    table = run(
+        spec_file,
+        """\
+        layers:
+          - {conv: {out_channels: 8, kernel_size: 3, padding: 1}, name: a}
+          - {maxpool: 2}
+          - {add: {skip: a}}
+        """,
+    )
+    [finding] = [d for d in table.diagnostics if d.code == "SC102"]
+    assert [o.origin for o in finding.operands] == [
+        "maxpool (line 6): 64 → 32 (maxpool, line 6)",
+        "a (line 5)",
+    ]

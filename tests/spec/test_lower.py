@@ -192,3 +192,19 @@ def test_pad_or_interpolate_takes_one_skip(spec_file) -> None:
         graph_of(path)
     assert "give one skip" in info.value.message
     assert info.value.pos is not None and info.value.pos.line == 7
+
+
+def test_a_hundred_thousand_layers_are_checked_and_a_million_refused(spec_file) -> None:
+    from skipcheck.check import check_spec
+
+    head = (
+        "skipcheck: 1\ninput: [1, 8, 32, 32]\nblocks:\n"
+        "  unit: {layers: [{conv: {out_channels: 8, kernel_size: 3, padding: 1}}, relu]}\n"
+        "  hundred: {layers: [{unit: {}, repeat: 50}]}\n"
+    )
+    result = check_spec(spec_file(head + "layers: [{hundred: {}, repeat: 1000}]\n"))
+    assert result.error is None and result.ok
+    assert result.graph is not None and len(result.graph.nodes) == 100_001
+    refused = check_spec(spec_file(head + "layers:\n" + "  - {hundred: {}, repeat: 1000}\n" * 3))
+    assert refused.error is not None
+    assert "more than 200,000 layers" in refused.error.message

@@ -48,3 +48,31 @@ def test_positions_are_kept() -> None:
 def test_aliases_share_one_value() -> None:
     tree = load_text("a: &x {k: 1}\nb: *x\n", "f.yaml")
     assert tree["a"] == tree["b"] == {"k": 1}
+
+
+def test_loading_keeps_nothing_but_the_tree() -> None:
+    """A run loads a thousand specs: nothing of one load may stay behind for the next."""
+    import gc
+    import tracemalloc
+
+    text = "layers:\n" + "  - conv: {out_channels: 8, kernel_size: 3, padding: 1}\n" * 2000
+    load_text(text, "big.yaml")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(5):
+            load_text(text, "big.yaml")
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 100_000  # one tree of this text is over 1 MB
+
+
+def test_an_anchor_used_twice_is_the_same_value_with_positions() -> None:
+    tree = load_text(
+        "a: &conv {out_channels: 8, kernel_size: 3}\nb: *conv\nc: [*conv, *conv]\n", "x.yaml"
+    )
+    assert tree["a"] is tree["b"] is tree["c"][0] is tree["c"][1]
+    assert tree["b"].key_pos["kernel_size"].line == 1

@@ -1,0 +1,105 @@
+"""The ``skipcheck`` entry point: a plain ``validate`` starts without typer.
+
+Importing typer (and click under it) costs about 40 ms of CPU — as much as checking a spec.
+``validate`` runs in CI and pre-commit hooks on every commit, so its command line, when it
+uses only the plain forms below, is read here; anything else (help, completion, another
+command, a combined ``-qo``, a value that looks like an option, a typo) goes to typer
+unchanged, which also gives every error message. Both paths call the same
+``batch.validate_command`` inside the same error boundary, so the result is identical;
+``tests/test_launch.py`` compares this reading with click's on many command lines.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from skipcheck.boundary import failure, run_process
+
+# validate's options as typer declares them in cli.py: flag → (keyword, takes a value).
+# --depth is typer's alone (it checks the number); so are -h and --help.
+OPTIONS: dict[str, tuple[str, bool]] = {
+    "--input": ("input", True),
+    "-i": ("input", True),
+    "--set": ("sets", True),
+    "--quiet": ("quiet", False),
+    "-q": ("quiet", False),
+    "--output-format": ("output_format", True),
+    "--output": ("output", True),
+    "-o": ("output", True),
+    "--config": ("config", True),
+    "--exit-zero": ("exit_zero", False),
+    "--select": ("select", True),
+    "--extend-select": ("extend_select", True),
+    "--ignore": ("ignore", True),
+    "--statistics": ("statistics", False),
+    "--show-settings": ("list_settings", False),
+    "--show-files": ("list_files", False),
+    "--stdin-filename": ("stdin_filename", True),
+}
+REPEATABLE = {"sets", "select", "extend_select", "ignore"}
+
+
+def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any] | None:
+    """The arguments of ``validate_command`` when ``argv`` is a plain ``validate`` command
+    line, else None (typer reads it)."""
+    if not argv or argv[0] != "validate" or "_SKIPCHECK_COMPLETE" in env or os.name == "nt":
+        # (click expands globs itself on Windows; completion is typer's)
+        return None
+    args: dict[str, Any] = {"files": [], "depth": None}
+    for key, takes_value in OPTIONS.values():
+        args[key] = None if takes_value else False
+    rest = list(argv[1:])
+    while rest:
+        token = rest.pop(0)
+        if token == "--":
+            args["files"].extend(rest)
+            break
+        if not token.startswith("-") or token == "-":
+            args["files"].append(token)
+            continue
+        name, eq, attached = token.partition("=") if token.startswith("--") else (token, "", "")
+        if name not in OPTIONS and not token.startswith("--") and token[:2] in OPTIONS:
+            name, attached, eq = token[:2], token[2:], "="  # -iVALUE
+        if name not in OPTIONS:
+            return None
+        key, takes_value = OPTIONS[name]
+        if not takes_value:
+            if eq:
+                return None
+            args[key] = True
+            continue
+        if not eq:
+            if not rest or rest[0].startswith("-"):
+                return None
+            attached = rest.pop(0)
+        if key in REPEATABLE:
+            args[key] = [*(args[key] or []), attached]
+        else:
+            args[key] = attached
+    return args
+
+
+def main() -> None:
+    """``skipcheck`` on the command line."""
+    args = plain_validate(sys.argv[1:], os.environ)
+    if args is None:
+        from skipcheck.cli import main as typer_main
+
+        typer_main()
+        return
+    run_process(lambda: _validate(args))
+
+
+def _validate(args: dict[str, Any]) -> None:
+    from skipcheck.batch import validate_command
+
+    try:
+        code = validate_command(args.pop("files"), **args)
+    except KeyboardInterrupt:
+        code = 130  # as typer ends an interrupted command
+    except Exception as exc:
+        code = failure(exc)
+    raise SystemExit(code)

@@ -1,0 +1,47 @@
+"""A run over many files reports each one and keeps only the totals."""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import weakref
+from pathlib import Path
+
+import pytest
+
+import skipcheck.batch
+from skipcheck.batch import Run, execute
+from skipcheck.check import Options
+from skipcheck.result import FileResult
+from tests.conftest import SPECS
+
+
+@pytest.mark.parametrize("fmt", ["concise", "full", "json", "sarif", "github"])
+def test_each_result_is_let_go_once_reported(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ["unet_original", "unet_add_broken", "resnet50", "unet_add_broken", "vnet"]
+    files = []
+    for k, name in enumerate(names):
+        files.append(tmp_path / f"{k}.yaml")
+        files[-1].write_text((SPECS / f"{name}.yaml").read_text())
+    earlier: list[weakref.ref[FileResult]] = []
+    check = skipcheck.batch.check_spec
+
+    def tracked(path: str, options: Options | None = None) -> FileResult:
+        gc.collect()
+        # the loop still holds the file before this one; none before that may be alive
+        assert [ref() is None for ref in earlier[:-1]] == [True] * len(earlier[:-1])
+        result = check(path, options)
+        earlier.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(skipcheck.batch, "check_spec", tracked)
+    out = io.StringIO()
+    code = execute(Run([str(f) for f in files], Options(fixes=True), fmt, quiet=True), out)
+    assert code == 1
+    assert len(earlier) == len(files)
+    if fmt == "json":
+        summary = json.loads(out.getvalue())["summary"]
+        assert summary == {"files": 5, "errors": 8, "warnings": 4, "failed": 0}
