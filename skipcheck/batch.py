@@ -72,7 +72,9 @@ def validate_command(
     from skipcheck.config import Selection
 
     selection = Selection.parse(select, extend_select, ignore)
-    options = Options.parse(sets, input, config, fixes=not statistics, selection=selection)
+    options = Options.parse(
+        sets, input, config, fixes=not statistics, sweep=False, selection=selection
+    )
     names = files
     if stdin_filename is not None and "-" not in names:
         names = [*names, "-"]  # a name for stdin means stdin is read (ruff's way)

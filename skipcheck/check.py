@@ -38,6 +38,9 @@ class Options:
     input_shape: tuple[int | str, ...] | None = None
     params: Mapping[str, Any] | None = None
     fixes: bool = False  # prove fixes for files with errors
+    # re-prove each fix with every param at ½× and 2× (``fix`` does; ``validate`` over a
+    # whole repository proves at the stored values only: the sweep is most of a proof's cost)
+    sweep: bool = True
     configs: ConfigCache = field(default_factory=ConfigCache, compare=False)
 
     @classmethod
@@ -48,6 +51,7 @@ class Options:
         config: str | None = None,
         *,
         fixes: bool = False,
+        sweep: bool = True,
         selection: Selection | None = None,
     ) -> Options:
         """From the command line's ``--set``, ``--input``, ``--config`` and ``--select`` /
@@ -56,6 +60,7 @@ class Options:
             overrides=Overrides.parse(sets),
             input_shape=parse_input(input) if input else None,
             fixes=fixes,
+            sweep=sweep,
             configs=ConfigCache(config, selection),
         )
 
@@ -137,7 +142,7 @@ def _with_fixes(result: FileResult, options: Options) -> FileResult:
         swept = replace(options, params={**(options.params or {}), **params}) if params else options
         return _check(result.path, swept, text, trees)
 
-    found = suggest(result, recheck)
+    found = suggest(result, recheck, sweep=options.sweep)
     by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}
     diagnostics = tuple(
         replace(d, fixes=by_finding[id(d)]) if id(d) in by_finding else d

@@ -211,3 +211,18 @@ def test_a_terminal_that_cannot_encode_gets_escapes() -> None:
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "\\u2717 4 errors" in done.stdout
+
+
+def test_validate_proves_fixes_at_the_stored_params_and_fix_sweeps_them(project: Path) -> None:
+    """The ½×/2× sweep is most of a proof's cost: ``fix`` runs it, ``validate`` does not."""
+    swept = check_spec("model.yaml", Options(fixes=True))
+    plain = check_spec("model.yaml", Options(fixes=True, sweep=False))
+    titles = [[f.title for f in fixes] for _, fixes in swept.fixes]
+    assert titles == [[f.title for f in fixes] for _, fixes in plain.fixes]
+    assert any(f.proven_for for _, fixes in swept.fixes for f in fixes)
+    assert not any(f.proven_for or f.fails_at for _, fixes in plain.fixes for f in fixes)
+    doc = json.loads(
+        runner.invoke(app, ["validate", "model.yaml", "--output-format", "json"]).output
+    )
+    records = [f for d in doc["files"][0]["diagnostics"] for f in d["fixes"]]
+    assert records and all(r["proven_for"] == [] for r in records)

@@ -124,11 +124,14 @@ def _fixes_channels(fix: Fix, site: Site) -> bool:
     return bool(size_free) and not size_free & {r.split(" ", 1)[0] for r in fix.remaining}
 
 
-def suggest(result: FileResult, recheck: Recheck) -> tuple[tuple[Site, tuple[Fix, ...]], ...]:
-    """Proven fixes for every error site of a checked spec, in file order."""
+def suggest(
+    result: FileResult, recheck: Recheck, *, sweep: bool = True
+) -> tuple[tuple[Site, tuple[Fix, ...]], ...]:
+    """Proven fixes for every error site of a checked spec, in file order; ``sweep``
+    also re-proves each at every param's ½× and 2× (``proven_for`` / ``fails_at``)."""
     if result.graph is None or result.table is None:
         return ()
-    base = Baseline(result, recheck)
+    base = Baseline(result, recheck, swept_params=sweep)
     found = sites(
         result.graph, result.table, result.errors, result.text, result.input_shape is not None
     )
