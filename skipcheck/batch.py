@@ -63,6 +63,7 @@ def validate_command(
     ignore: list[str] | None = None,
     depth: int | None = None,
     statistics: bool = False,
+    no_fixes: bool = False,
     list_settings: bool = False,
     list_files: bool = False,
     stdin_filename: str | None = None,
@@ -73,7 +74,12 @@ def validate_command(
 
     selection = Selection.parse(select, extend_select, ignore)
     options = Options.parse(
-        sets, input, config, fixes=not statistics, sweep=False, selection=selection
+        sets,
+        input,
+        config,
+        fixes=not (statistics or no_fixes),
+        sweep=False,
+        selection=selection,
     )
     names = files
     if stdin_filename is not None and "-" not in names:

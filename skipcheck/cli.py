@@ -155,6 +155,14 @@ def validate(
     statistics: Annotated[
         bool, typer.Option("--statistics", help="Count findings per rule instead of listing them.")
     ] = False,
+    no_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--no-fixes",
+            help="Do not prove fixes for the findings (faster over a large repository; "
+            "`skipcheck fix` still finds them).",
+        ),
+    ] = False,
     show_settings: Annotated[
         bool,
         typer.Option("--show-settings", help="Print the settings the first file gets, and exit."),
@@ -190,6 +198,7 @@ def validate(
             ignore=ignore,
             depth=depth,
             statistics=statistics,
+            no_fixes=no_fixes,
             list_settings=show_settings,
             list_files=show_files,
             stdin_filename=stdin_filename,

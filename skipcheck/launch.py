@@ -35,6 +35,7 @@ OPTIONS: dict[str, tuple[str, bool]] = {
     "--extend-select": ("extend_select", True),
     "--ignore": ("ignore", True),
     "--statistics": ("statistics", False),
+    "--no-fixes": ("no_fixes", False),
     "--show-settings": ("list_settings", False),
     "--show-files": ("list_files", False),
     "--stdin-filename": ("stdin_filename", True),

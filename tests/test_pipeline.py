@@ -226,3 +226,17 @@ def test_validate_proves_fixes_at_the_stored_params_and_fix_sweeps_them(project:
     )
     records = [f for d in doc["files"][0]["diagnostics"] for f in d["fixes"]]
     assert records and all(r["proven_for"] == [] for r in records)
+
+
+def test_no_fixes_skips_the_proofs_in_every_format(project: Path) -> None:
+    doc = json.loads(
+        runner.invoke(
+            app, ["validate", "model.yaml", "--output-format", "json", "--no-fixes"]
+        ).output
+    )
+    diagnostics = doc["files"][0]["diagnostics"]
+    assert diagnostics and all(d["fixes"] == [] for d in diagnostics)
+    concise = runner.invoke(
+        app, ["validate", "model.yaml", "--output-format", "concise", "--no-fixes"]
+    )
+    assert concise.exit_code == 1 and "proven fix" not in concise.output
