@@ -184,11 +184,12 @@ def propagate(
 
 
 def _complete_constraints(table: ShapeTable) -> None:
-    """Take the size constraints from a symbolic run when a fatal finding cut this one short.
+    """Take the size constraints and parameter counts from a symbolic run when a fatal
+    finding cut this one short.
 
     Layers after the failure were skipped at the given size, so their conditions on the
-    input size are missing; a run with symbolic sizes reaches them (its findings are not
-    kept: those at the given size stand).
+    input size and their parameters are missing; a run with symbolic sizes reaches them
+    (its findings are not kept: those at the given size stand).
     """
     symbolic = [*table.shapes[0][:2], *table.axis_vars]
     if any(not isinstance(v, str) for v in symbolic[2:]):
@@ -196,6 +197,10 @@ def _complete_constraints(table: ShapeTable) -> None:
     full = propagate(table.graph, symbolic)
     table.constraints = full.constraints
     table.domain = full.domain
+    # a layer's parameters do not depend on the input size: the layers this run never
+    # reached still belong to the model (densenet121 at 29×28 has 7,978,856, not 4,793,728)
+    for node_id, count in full.counts.items():
+        table.counts.setdefault(node_id, count)
 
 
 def check_declared(

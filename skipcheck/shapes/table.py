@@ -82,12 +82,13 @@ class ShapeTable:
 
     @property
     def total_params(self) -> int | None:
+        """The model's parameters: every layer's, those past a failure included where a
+        symbolic run reached them (None where a count depends on a symbolic size)."""
         total = 0
-        for node_id, count in self.counts.items():
+        for count in self.counts.values():
             if count is None:
                 return None
-            if node_id not in self.broken:
-                total += count
+            total += count
         return total
 
     def valid_sizes(self, var: str, kind: str = "runs") -> SizeSet:

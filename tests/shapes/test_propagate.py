@@ -336,3 +336,14 @@ def test_a_failing_merge_names_where_each_side_changed_size(spec_file) -> None:
         "maxpool (line 6): 64 → 32 (maxpool, line 6)",
         "a (line 5)",
     ]
+
+
+def test_parameters_at_a_failing_size_count_every_layer() -> None:
+    """Issue 14: a size that fails early still has the whole model's parameters."""
+    from skipcheck.check import Options, check_spec
+
+    clean = check_spec("specs/densenet121.yaml")
+    failing = check_spec("specs/densenet121.yaml", Options(input_shape=(1, 3, 29, 28)))
+    assert failing.errors and failing.table is not None and clean.table is not None
+    assert failing.table.broken  # the run stopped before the classifier
+    assert failing.table.total_params == clean.table.total_params == 7_978_856
