@@ -92,4 +92,7 @@ class FileResult:
                 text += f"; without silent loss: {clean}"
             # H and W of a square design usually say the same: one line for both
             grouped.setdefault(text.replace(var, "\0"), []).append(var)
-        return [text.replace("\0", ", ".join(names)) for text, names in grouped.items()]
+        lines = [text.replace("\0", ", ".join(names)) for text, names in grouped.items()]
+        for c in dict.fromkeys(table.couplings):
+            lines.append(f"  and, the axes coupled: {c.what} needs {c.describe()}")
+        return lines

@@ -10,8 +10,9 @@ from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.ops.sizes import stated_input, taken
 from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
-from skipcheck.shapes.dims import Opaque, Verdict, at_least, concrete, divisible
+from skipcheck.shapes.dims import AnyOf, Opaque, Verdict, at_least, concrete, divisible
 from skipcheck.shapes.periodic import Affine, OutOfFragment
+from skipcheck.shapes.sizeset import SizeSet
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -27,7 +28,16 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
         return
     spatial = x[2:]
     verdict: Verdict = None
-    if groups is not None and all(isinstance(d, (int, Affine)) for d in spatial):
+    symbols = {d.var for d in spatial if isinstance(d, Affine)}
+    if (
+        groups is not None
+        and len(symbols) > 1
+        and all(isinstance(d, (int, Affine)) for d in spatial)
+    ):
+        # each size is >= 1, so the product exceeds 1 iff some size is >= 2: a condition
+        # on H or on W, not on each — the axes couple
+        verdict = _some_at_least_two(spatial)
+    elif groups is not None and all(isinstance(d, (int, Affine)) for d in spatial):
         # every size is >= 1 here, so their product exceeds 1 iff their sum exceeds
         # the rank: a sum stays exact where the sizes share one input-size symbol
         try:
@@ -46,6 +56,24 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
         "torch refuses that",
         fatal=True,
     )
+
+
+def _some_at_least_two(spatial: Sequence[object]) -> Verdict:
+    """Whether some size is >= 2, as a bool where a fixed size decides it, else the joint
+    condition over the symbols' sets."""
+    sets: list[SizeSet] = []
+    for d in spatial:
+        verdict = at_least(d, 2)  # type: ignore[arg-type]
+        if verdict is True:
+            return True
+        if isinstance(verdict, SizeSet):
+            if verdict.is_everything():
+                return True
+            if not verdict.is_empty():
+                sets.append(verdict)
+    if not sets:
+        return False
+    return sets[0] if len(sets) == 1 else AnyOf(tuple(sets))
 
 
 def _known(d: object, ctx: Context) -> int | None:

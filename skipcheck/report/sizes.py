@@ -61,6 +61,14 @@ class SizesReporter:
         for group in groups:
             c.print()
             self.axis(group, rank, listing, spatial_only=bool(report.size_free))
+        if report.couplings:
+            c.print()
+            c.print(
+                plain("the axes couple: no one axis decides these (the rules above assume them)")
+            )
+            for coupling in dict.fromkeys(report.couplings):
+                mark = "  ✗ " if coupling in report.failing_couplings() else "    "
+                c.print(plain(f"{mark}{coupling.what}: needs {coupling.describe()}"))
         c.print()
         self.verdict(report)
 
@@ -140,6 +148,13 @@ class SizesReporter:
             )
             return
         failing = [a for a in report.axes if not _runs(a)]
+        coupled = report.failing_couplings()
+        if coupled and not failing:
+            at = ", ".join(f"{v} = {x}" for v, x in report.at.items())
+            self.console.print(
+                plain(f"✗ the model does not run at {at}: {coupled[0].what}", style="bold red")
+            )
+            return
         if not failing:
             self.console.print(
                 plain("✓ the model runs at the size(s) asked about", style="bold green")

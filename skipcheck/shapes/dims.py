@@ -61,7 +61,21 @@ class Opaque:
 
 
 Dim = int | Affine | Opaque | str
-Verdict = bool | SizeSet | None  # None: cannot be decided exactly
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A condition that holds where any one of its sets holds, each on its own input-size
+    symbol: the axes couple (a norm needs more than one value: H' ≥ 2 or W' ≥ 2). No
+    per-axis set states it; the report states the joint condition."""
+
+    sets: tuple[SizeSet, ...]
+
+    def describe(self) -> str:
+        return " or ".join(s.describe() for s in self.sets)
+
+
+Verdict = bool | SizeSet | AnyOf | None  # None: cannot be decided exactly
 Shape = tuple[Any, ...]  # batch, channels, then one Dim per spatial axis
 Sizes = tuple[int, ...]  # a concrete shape, as torch sees it
 

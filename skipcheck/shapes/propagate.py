@@ -196,6 +196,7 @@ def _complete_constraints(table: ShapeTable) -> None:
         return
     full = propagate(table.graph, symbolic)
     table.constraints = full.constraints
+    table.couplings = full.couplings
     table.domain = full.domain
     # a layer's parameters do not depend on the input size: the layers this run never
     # reached still belong to the model (densenet121 at 29×28 has 7,978,856, not 4,793,728)

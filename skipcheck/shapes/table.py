@@ -16,7 +16,7 @@ from skipcheck.diagnostics import Diagnostic, Operand
 from skipcheck.graph import Graph, Node
 from skipcheck.position import Position
 from skipcheck.rules import Rule
-from skipcheck.shapes.dims import Shape, Sizes, Verdict, concrete, show
+from skipcheck.shapes.dims import AnyOf, Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 
 
@@ -32,6 +32,27 @@ class Constraint:
     kind: str
     sizes: SizeSet
     what: str  # "add at d2 (line 31)"
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """A condition that no axis meets alone: it holds where any one of ``sets`` holds
+    (an instance norm needs more than one value: H' ≥ 2 or W' ≥ 2)."""
+
+    node: int
+    code: str
+    kind: str
+    sets: tuple[SizeSet, ...]
+    what: str  # "instancenorm in e4 (line 12)"
+
+    def holds(self, at: dict[str, int]) -> bool | None:
+        """Whether it holds at the given sizes (None while a symbol is free)."""
+        if any(s.var not in at for s in self.sets):
+            return None
+        return any(at[s.var] in s for s in self.sets)
+
+    def describe(self) -> str:
+        return " or ".join(s.describe().removeprefix("every ") for s in self.sets)
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,7 @@ class ShapeTable:
     mult_adds: dict[int, int | None] = field(default_factory=dict)  # None: not at a concrete size
     diagnostics: list[Diagnostic] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
+    couplings: list[Coupling] = field(default_factory=list)  # conditions joining several axes
     broken: set[int] = field(default_factory=set)
     inexact: list[str] = field(default_factory=list)
     domain: dict[str, SizeSet] = field(default_factory=dict)  # running intersection of `runs`
@@ -156,12 +178,22 @@ class Context:
         """
         kind = rule.kind
         failed_axes: list[tuple[str, ...]] = []
+        coupled: list[Coupling] = []
         for verdict in verdicts:
             if verdict is None:
                 self.table.inexact.append(f"{self.where()}: a size left the exact fragment")
                 continue
             if isinstance(verdict, bool):
                 if not verdict:
+                    failed_axes.append(())
+                continue
+            if isinstance(verdict, AnyOf):
+                coupling = Coupling(self.node.id, rule.code, kind, verdict.sets, self.where())
+                self.table.couplings.append(coupling)
+                holds = coupling.holds(self.at)
+                if holds is False:
+                    coupled.append(coupling)
+                elif holds is None and all(s.is_empty() for s in verdict.sets):
                     failed_axes.append(())
                 continue
             var = verdict.var
@@ -189,11 +221,13 @@ class Context:
                     failed_axes.append((var, str(self.at[var]), needs))
             elif nowhere:
                 failed_axes.append((var, "", ""))
-        if not failed_axes:
+        if not failed_axes and not coupled:
             return True
         if fatal:
             self.node_failed = True
-        explain = _explain([a for a in failed_axes if a], rule.severity)
+        explain = _explain([a for a in failed_axes if a], rule.severity) + tuple(
+            _explain_coupled(c, self.at) for c in coupled
+        )
         diagnostic = Diagnostic(
             code=rule.code,
             severity=rule.severity,
@@ -204,7 +238,7 @@ class Context:
             notes=tuple(notes) + explain + self._block_note(),
         )
         self.table.diagnostics.append(diagnostic)
-        if any(value for _, value, _ in (a for a in failed_axes if a)):
+        if coupled or any(value for _, value, _ in (a for a in failed_axes if a)):
             self.table.at_size.append(diagnostic)
         return False
 
@@ -274,6 +308,11 @@ class Context:
                     step = (f"{a} → {b} ({n.op}, line {n.pos.line})",)
             known = memo[current] = (step + known)[:4]
         return known
+
+
+def _explain_coupled(c: Coupling, at: dict[str, int]) -> str:
+    here = ", ".join(f"{s.var} = {at[s.var]}" for s in c.sets)
+    return f"fails at {here}; needs {c.describe()} — the axes couple: one large enough is enough"
 
 
 def _explain(axes: list[tuple[str, ...]], severity: str) -> tuple[str, ...]:

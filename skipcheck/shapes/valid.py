@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from skipcheck.diagnostics import Diagnostic
@@ -27,7 +27,7 @@ from skipcheck.shapes.dims import Opaque, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.propagate import propagate
 from skipcheck.shapes.sizeset import SizeSet
-from skipcheck.shapes.table import ShapeTable
+from skipcheck.shapes.table import Coupling, ShapeTable
 
 DEFAULT_BOUND = (1, 1024)
 MAX_ENUMERATED = 1 << 16  # sizes one enumeration may visit
@@ -187,6 +187,13 @@ class ValidSizes:
     size_free: tuple[Diagnostic, ...]  # errors that no input size fixes
     inexact: tuple[str, ...]  # why the closed form does not apply
     bound: tuple[int, int]
+    # conditions no axis meets alone ("H ≥ 32 or W ≥ 32"): the per-axis sets assume them
+    couplings: tuple[Coupling, ...] = ()
+    at: dict[str, int] = field(default_factory=dict)  # the sizes asked about
+
+    def failing_couplings(self) -> list[Coupling]:
+        """The joint conditions the sizes asked about break."""
+        return [c for c in self.couplings if c.kind == "runs" and c.holds(self.at) is False]
 
     @property
     def exact(self) -> bool:
@@ -198,8 +205,13 @@ class ValidSizes:
 
         An error that no input size fixes (SC101 channels) means no size runs at all.
         """
-        return not self.size_free and all(
-            (a.value in a.runs) if a.value is not None else not a.runs.is_empty() for a in self.axes
+        return (
+            not self.size_free
+            and not self.failing_couplings()
+            and all(
+                (a.value in a.runs) if a.value is not None else not a.runs.is_empty()
+                for a in self.axes
+            )
         )
 
 
@@ -372,7 +384,10 @@ def valid_sizes(
                 fixed,
             )
         )
-    return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound)
+    at = {a.var: a.value for a in axes if a.value is not None}
+    return ValidSizes(
+        graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings), at
+    )
 
 
 def _enumerate(
