@@ -585,16 +585,9 @@ class _Lowerer:
         path: str,
         stage: str | None,
     ) -> int:
-        if not isinstance(args, YMap):
-            raise SkipcheckError(
-                "residual takes a mapping: {body: [...], shortcut: [...], merge: add}", pos
-            )
-        for key in args:
-            if key not in ("body", "shortcut", "merge"):
-                raise SkipcheckError(
-                    f"unknown key {key!r} in residual{did_you_mean(key, ('body', 'shortcut', 'merge'))}",
-                    args.key_pos[key],
-                )
+        args = _construct(
+            args, ("body", "shortcut", "merge"), "residual", "{body: [...], merge: add}", pos
+        )
         if "body" not in args:
             raise SkipcheckError("residual needs a `body:` list", pos)
         path = _join(path, "residual")
@@ -633,16 +626,9 @@ class _Lowerer:
         item: YMap | None,
     ) -> int:
         """A named side branch: layers from an earlier tensor; the running tensor goes on unchanged."""
-        if not isinstance(args, YMap):
-            raise SkipcheckError(
-                "branch takes a mapping: {name: aux, from: enc3, layers: [...]}", pos
-            )
-        for key in args:
-            if key not in BRANCH_KEYS:
-                raise SkipcheckError(
-                    f"unknown key {key!r} in branch{did_you_mean(key, BRANCH_KEYS)}",
-                    args.key_pos[key],
-                )
+        args = _construct(
+            args, BRANCH_KEYS, "branch", "{name: aux, from: enc3, layers: [...]}", pos
+        )
         if item is not None:
             for key in LAYER_KEYS:
                 if key in item:
@@ -962,3 +948,15 @@ def _kind(value: Any) -> str:
 def file_stem(path: str) -> str:
     base = path.replace("\\", "/").rsplit("/", 1)[-1]
     return base.rsplit(".", 1)[0]
+
+
+def _construct(args: Any, keys: tuple[str, ...], what: str, usage: str, pos: Position) -> YMap:
+    """The mapping of a ``residual:`` or ``branch:``, its keys checked with a did-you-mean."""
+    if not isinstance(args, YMap):
+        raise SkipcheckError(f"{what} takes a mapping: {usage}", pos)
+    for key in args:
+        if key not in keys:
+            raise SkipcheckError(
+                f"unknown key {key!r} in {what}{did_you_mean(key, keys)}", args.key_pos[key]
+            )
+    return args
