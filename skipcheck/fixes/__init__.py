@@ -135,4 +135,9 @@ def suggest(
     found = sites(
         result.graph, result.table, result.errors, result.text, result.input_shape is not None
     )
-    return tuple((site, tuple(prove_site(base, site))) for site in found)
+    out = []
+    for site in found:
+        fixes = tuple(prove_site(base, site))
+        site.cut = base.exhausted
+        out.append((site, fixes))
+    return tuple(out)

@@ -48,6 +48,7 @@ class Site:
     diagnostics: list[Diagnostic]
     nodes: list[Node]
     input_given: bool  # --input overrides the file's input: editing `input:` would prove nothing
+    cut: bool = False  # the file's proof budget ran out before every candidate here was tried
 
     @property
     def codes(self) -> set[str]:

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 
+from skipcheck.fixes.site import Site
 from skipcheck.report.json import FORMAT_VERSION, diagnostic_record, fix_record
 from skipcheck.report.text import console, plain
 from skipcheck.result import FileResult
@@ -43,7 +44,7 @@ class FixReporter:
             for d in site.diagnostics:
                 c.print(plain(f"{d.pos}: {d.severity} {d.code} {d.message}", style="bold"))
             if not fixes:
-                c.print(plain("  no fix could be proven for this finding", style="yellow"))
+                c.print(plain(f"  {no_fix(site)}", style="yellow"))
             for fix in fixes:
                 number += 1
                 partial = " (partial)" if fix.partial else ""
@@ -159,3 +160,13 @@ def _finding(d: Any, text: str) -> dict[str, Any]:
     record = diagnostic_record(d, text)
     record.pop("fixes")  # listed once, numbered, under "fixes"
     return record
+
+
+def no_fix(site: Site) -> str:
+    """Why a site shows no fix: none holds, or the file's proof budget ran out first."""
+    if site.cut:
+        return (
+            "not all fixes were tried: this file's proof budget ran out (fix the sites above, "
+            "then run again)"
+        )
+    return "no fix could be proven for this finding"

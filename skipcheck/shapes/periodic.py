@@ -324,13 +324,20 @@ class Affine:
 
 def _shifted_floor(var: str, m: int, a: Fraction, offsets: list[Fraction]) -> str | None:
     """``a·⌊(x + c)/M⌋ + b`` where one shift ``c`` gives every residue's offset
-    (f(M·q + r) = a·q + a·⌊(r + c)/M⌋ + b); ``c = M - 1`` reads as a ceiling."""
-    for c in range(1, m):
-        b = offsets[0]
-        if all(offsets[r] == a * ((r + c) // m) + b for r in range(m)):
-            name = f"⌈{var}/{m}⌉" if c == m - 1 else f"⌊({var} + {c})/{m}⌋"
-            return _linear(name, a, b)
-    return None
+    (f(M·q + r) = a·q + a·⌊(r + c)/M⌋ + b); ``c = M - 1`` reads as a ceiling.
+
+    ⌊(r + c)/M⌋ is 0 below r = M - c and 1 from there: the offsets are ``b`` up to one
+    step of ``a`` — found in one pass (trying every c made a period of 4096 take seconds).
+    """
+    b = offsets[0]
+    step = next((r for r, o in enumerate(offsets) if o != b), None)
+    if step is None or a == 0:
+        return None
+    if any(o != b for o in offsets[:step]) or any(o != b + a for o in offsets[step:]):
+        return None
+    c = m - step
+    name = f"⌈{var}/{m}⌉" if c == m - 1 else f"⌊({var} + {c})/{m}⌋"
+    return _linear(name, a, b)
 
 
 def _linear(name: str, a: Fraction, b: Fraction) -> str:
