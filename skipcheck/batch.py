@@ -3,7 +3,6 @@ report, and decide the exit code over all files."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -11,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from skipcheck.boundary import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from skipcheck.check import Options, check_spec
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputs import STDIN, expand
@@ -18,7 +18,6 @@ from skipcheck.report import Tally, reporter_for
 from skipcheck.result import FileResult
 from skipcheck.spec.yamltree import MAX_BYTES
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _SPEC_KEY = re.compile(r"^skipcheck\s*:", re.MULTILINE)
 
 
@@ -223,6 +222,8 @@ def statistics(tally: Tally, fmt: str, out: TextIO) -> None:
             {"code": code, "name": RULES[code].name, "severity": sev, "count": n}
             for (code, sev), n in rows
         ]
+        import json
+
         json.dump(doc, out, indent=2)
         out.write("\n")
     else:

@@ -16,15 +16,9 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 ISSUES = "https://github.com/skipcheck/skipcheck/issues"
 
 
-def printable(text: str) -> str:
-    """Text from a spec or a message, safe for a terminal: control characters
-    (escape sequences among them) are shown as escapes, never sent raw."""
-    return visible(text)
-
-
 def error_line(message: str) -> int:
     """``error: ...`` on stderr; returns the exit code of a run that cannot proceed."""
-    sys.stderr.write(f"error: {printable(message)}\n")
+    sys.stderr.write(f"error: {visible(message)}\n")
     sys.stderr.flush()
     return EXIT_ERROR
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -13,12 +14,11 @@ from skipcheck import __version__
 from skipcheck.boundary import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
-    error_line,
     failure,
-    printable,
     run_process,
 )
 from skipcheck.errors import SkipcheckError
+from skipcheck.terminal import visible
 
 app = typer.Typer(
     name="skipcheck",
@@ -30,11 +30,6 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail(message: str) -> NoReturn:
-    """The one way a command stops because it cannot run: ``error: ...`` on stderr, exit 2."""
-    raise typer.Exit(error_line(message))
 
 
 def boundary(command: F) -> F:
@@ -415,7 +410,7 @@ def fix(
         after = check_spec(spec, options) if applied else last
         steps = [(f"step {k}", f) for k, f in enumerate(applied, 1)]
         raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
-    result = check_spec(spec, replace_fixes(options))
+    result = check_spec(spec, dataclasses.replace(options, fixes=True))
     if result.error is not None:
         raise result.error
     fixes = [f for _, site_fixes in result.fixes for f in site_fixes]
@@ -441,12 +436,6 @@ def fix(
     after = check_spec(spec, options)
     steps = [(f"fix {number}", chosen)]
     raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
-
-
-def replace_fixes(options: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(options, fixes=True)
 
 
 def _stored(spec: str, options: Any) -> Any:
@@ -588,13 +577,14 @@ def draw(
     """Draw the architecture as SVG or an HTML page, broken merges in red."""
     import os
 
+    from skipcheck.atomic import same_file
     from skipcheck.check import Options
     from skipcheck.draw import FORMATS
     from skipcheck.draw import draw as render
 
     fmt = "svg"
     if output is not None:
-        if os.path.exists(output) and os.path.samefile(output, spec):
+        if same_file(output, spec):
             raise SkipcheckError(f"refusing to overwrite the spec {spec} with the picture")
         suffix = os.path.splitext(output)[1].lower()
         if suffix not in FORMATS:
@@ -658,16 +648,13 @@ def import_(
     if not all(isinstance(d, int) for d in shape):
         raise SkipcheckError(f"--input for import is an example: numbers only, not {input!r}")
     source = model.rpartition(":")[0]
-    if (
-        output is not None
-        and os.path.exists(output)
-        and os.path.isfile(source)
-        and os.path.samefile(output, source)
-    ):
+    from skipcheck.atomic import same_file
+
+    if output is not None and os.path.isfile(source) and same_file(output, source):
         raise SkipcheckError(f"refusing to overwrite the model's source {source} with the spec")
     imported = import_command(model, [int(d) for d in shape], args=args, opaque=opaque)
     for line in imported.report:
-        typer.echo(f"  {printable(line)}", err=True)
+        typer.echo(f"  {visible(line)}", err=True)
     if imported.partial:
         typer.echo("warning: the spec is partial (layers marked OPAQUE)", err=True)
     if output is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import subprocess
 from dataclasses import dataclass, field
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -79,6 +78,8 @@ def git_ignored(paths: list[str]) -> set[str]:
     """
     if not paths:
         return set()
+    import subprocess  # only a directory scan asks git: off the start-up path of a named file
+
     absolute = {os.path.abspath(p): p for p in paths}
     common = os.path.commonpath(list(absolute))
     if not os.path.isdir(common):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from skipcheck.fixes.edit import EditError
+from skipcheck.fixes.edit import EditError, line_col
 from skipcheck.fixes.model import RANK_MERGE_KIND, RANK_PROJECTION, RANK_WIDTH, Candidate
 from skipcheck.fixes.site import Site, Value
 from skipcheck.graph import Node
@@ -74,7 +74,7 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             literal = site.set_param(layer, "out_channels", str(target))
         except EditError:
             continue
-        line = site.source.text.count("\n", 0, edit.start) + 1
+        line = line_col(site.source.text, edit.start)[0]
         where = layer.where
         yield Candidate(
             title=f"make the {side} {target} channels: out_channels of {where} (line {line})",

@@ -225,9 +225,6 @@ class Site:
                 continue
         return bound
 
-    def spelled_in_terms(self, value: Value, scope: Scope) -> bool:
-        return self.spell(value, scope) != str(value.number)
-
     def block_args(self, block: str) -> list[str]:
         root = self.source.root
         blocks = self.source.find(root, "blocks") if isinstance(root, yaml.MappingNode) else None

@@ -15,8 +15,16 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.rules import CROP_ASYMMETRIC, CROP_TOO_SMALL, MERGE_CHANNELS, MERGE_SPATIAL
-from skipcheck.shapes.dims import Opaque, Verdict, at_least, concrete, divisible, equal, guarded
-from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.dims import (
+    Opaque,
+    Verdict,
+    at_least,
+    concrete,
+    divisible,
+    equal,
+    formula_text,
+    guarded,
+)
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 
 if TYPE_CHECKING:
@@ -231,11 +239,7 @@ def _broadcast(r: Any, s: Any, ctx: Context) -> Any:
         except OutOfFragment:
             pass
     # which side is 1 depends on the input size: known only at a given size
-    return Opaque(f"broadcast({_text(r)}, {_text(s)})")
-
-
-def _text(d: Any) -> str:
-    return d.formula() if isinstance(d, Affine) else str(d)
+    return Opaque(f"broadcast({formula_text(r)}, {formula_text(s)})")
 
 
 class Concat(Merge):

@@ -29,7 +29,7 @@ class Opaque:
             else (other if isinstance(other, int) else None)
         )
         value = fn(self.value, ov) if self.value is not None and ov is not None else None
-        return Opaque(f"({self.text} {op} {_text(other)})", value)
+        return Opaque(f"({self.text} {op} {formula_text(other)})", value)
 
     def __add__(self, o: Any) -> Opaque:
         return self._combine(o, "+", lambda a, b: a + b)
@@ -41,7 +41,7 @@ class Opaque:
 
     def __rsub__(self, o: Any) -> Opaque:
         return Opaque(
-            f"({_text(o)} - {self.text})",
+            f"({formula_text(o)} - {self.text})",
             None if self.value is None or not isinstance(o, int) else o - self.value,
         )
 
@@ -80,7 +80,8 @@ Shape = tuple[Any, ...]  # batch, channels, then one Dim per spatial axis
 Sizes = tuple[int, ...]  # a concrete shape, as torch sees it
 
 
-def _text(d: Any) -> str:
+def formula_text(d: Any) -> str:
+    """A size as text: an Affine by its formula, anything else as it prints."""
     return d.formula() if isinstance(d, Affine) else str(d)
 
 
@@ -105,7 +106,7 @@ def show(d: Dim, at: dict[str, int]) -> str:
     value = concrete(d, at)
     if value is not None:
         return str(value)
-    return _text(d)
+    return formula_text(d)
 
 
 def equal(a: Dim, b: Dim) -> Verdict:
@@ -172,7 +173,7 @@ def scale_floor(d: Dim, factor: float, at: dict[str, int]) -> Dim:
     if isinstance(d, Affine) and exact.denominator <= 64:
         return (d * exact).floor()
     value = concrete(d, at)
-    text = f"⌊{_text(d)}·{factor:g}⌋"
+    text = f"⌊{formula_text(d)}·{factor:g}⌋"
     return Opaque(text, int(float(value) * factor) if isinstance(value, int) else None)
 
 
@@ -183,4 +184,4 @@ def pool_ceil_fix(out: Dim, size: Dim, stride: int, pad: int) -> Dim:
     if isinstance(out, Affine) and isinstance(size, (int, Affine)):
         gap = (out - 1) * stride - (size + pad)
         return out - gap.step_nonnegative()
-    return Opaque(f"{_text(out)}*", None)
+    return Opaque(f"{formula_text(out)}*", None)

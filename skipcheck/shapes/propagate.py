@@ -191,10 +191,8 @@ def _complete_constraints(table: ShapeTable) -> None:
     input size and their parameters are missing; a run with symbolic sizes reaches them
     (its findings are not kept: those at the given size stand).
     """
-    symbolic = [*table.shapes[0][:2], *table.axis_vars]
-    if any(not isinstance(v, str) for v in symbolic[2:]):
-        return
-    full = propagate(table.graph, symbolic)
+    full = propagate(table.graph, [*table.shapes[0][:2], *table.axis_vars])
+    table.symbolic = full  # `sizes` reads the same run instead of propagating again
     table.constraints = full.constraints
     table.couplings = full.couplings
     table.domain = full.domain

@@ -79,6 +79,8 @@ class ShapeTable:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
     couplings: list[Coupling] = field(default_factory=list)  # conditions joining several axes
+    # the run at symbolic sizes that filled in what a fatal finding at the given size cut off
+    symbolic: ShapeTable | None = None
     broken: set[int] = field(default_factory=set)
     inexact: list[str] = field(default_factory=list)
     domain: dict[str, SizeSet] = field(default_factory=dict)  # running intersection of `runs`

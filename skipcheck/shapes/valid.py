@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from skipcheck.diagnostics import Diagnostic
@@ -189,7 +189,11 @@ class ValidSizes:
     bound: tuple[int, int]
     # conditions no axis meets alone ("H ≥ 32 or W ≥ 32"): the per-axis sets assume them
     couplings: tuple[Coupling, ...] = ()
-    at: dict[str, int] = field(default_factory=dict)  # the sizes asked about
+
+    @property
+    def at(self) -> dict[str, int]:
+        """The sizes asked about, per symbol."""
+        return {a.var: a.value for a in self.axes if a.value is not None}
 
     def failing_couplings(self) -> list[Coupling]:
         """The joint conditions the sizes asked about break."""
@@ -348,8 +352,8 @@ def valid_sizes(
     if table.broken and table.at:
         # A layer that fails at the spec's size hides every later layer's constraints;
         # propagating with symbolic sizes reaches them all.
-        symbolic = [*table.shapes[0][:2], *table.axis_vars]
-        table = replace(propagate(graph, symbolic), at=table.at)
+        full = table.symbolic or propagate(graph, [*table.shapes[0][:2], *table.axis_vars])
+        table = replace(full, at=table.at)
         reasons = list(dict.fromkeys([*reasons, *_inexact(table, [])]))
     pin_sources = _pin_sources(pins)
     nodes = table.graph.nodes
@@ -384,10 +388,7 @@ def valid_sizes(
                 fixed,
             )
         )
-    at = {a.var: a.value for a in axes if a.value is not None}
-    return ValidSizes(
-        graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings), at
-    )
+    return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings))
 
 
 def _enumerate(

@@ -113,7 +113,7 @@ def export_source(graph: Graph, input_shape: Sequence[int | str] | None = None) 
     helpers: list[Any] = []
     if "Merge" in used:
         helpers += [layers.Merge, layers._center_crop, layers._pad_to]
-    helpers += [getattr(layers, name) for name in HELPERS[1:] if name in used]
+    helpers += [getattr(layers, name) for name in HELPERS if name != "Merge" and name in used]
     helpers.append(layers.put)
     body = ["", *("\n" + inspect.getsource(h) for h in helpers)]
     init, forward = _body(graph, seen.specs, seen.shapes)

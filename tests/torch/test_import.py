@@ -3,7 +3,6 @@ original model, what cannot be mapped, and the CLI (safety of what is written)."
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +46,10 @@ def test_resnet18_imports_with_torchvisions_parameter_count() -> None:
     )
 
 
-def test_resnet50_imports_quickly_with_torchvisions_parameter_count() -> None:
-    started = time.perf_counter()
+def test_resnet50_imports_with_torchvisions_parameter_count() -> None:
+    # (tests assert no times: docs/import.md gives the measured import times)
     got = imported(tv.resnet50, (1, 3, 224, 224))
     assert got.parameters == 25_557_032  # torchvision.models.resnet50's count
-    assert time.perf_counter() - started < 30
 
 
 def test_fpn_interpolates_to_the_laterals_size() -> None:

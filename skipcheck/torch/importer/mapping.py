@@ -133,47 +133,14 @@ def upsample(size: Any, scale: Any, mode: str, align_corners: Any) -> Layer | No
     return layer("upsample", **params)
 
 
-def _batchnorm(m: Any) -> Layer | None:
-    return layer(
-        "batchnorm",
-        num_features=m.num_features,
-        eps=m.eps,
-        momentum=m.momentum,
-        affine=m.affine,
-        track_running_stats=m.track_running_stats,
-    )
-
-
-def _instancenorm(m: Any) -> Layer | None:
-    return layer(
-        "instancenorm",
-        eps=m.eps,
-        momentum=m.momentum,
-        affine=m.affine,
-        track_running_stats=m.track_running_stats,
-    )
-
-
-def _groupnorm(m: Any) -> Layer | None:
-    return layer("groupnorm", num_groups=m.num_groups, eps=m.eps, affine=m.affine)
-
-
 def _dropout(m: Any) -> Layer | None:
     return layer("dropout", p=float(m.p))
-
-
-def _flatten(m: Any) -> Layer | None:
-    return layer("flatten", start_dim=m.start_dim, end_dim=m.end_dim)
 
 
 def _linear(m: Any) -> Layer | None:
     return layer(
         "linear", in_features=m.in_features, out_features=m.out_features, bias=m.bias is not None
     )
-
-
-def _prelu(m: Any) -> Layer | None:
-    return layer("prelu", num_parameters=m.num_parameters)
 
 
 def _const_pad(m: Any) -> Layer | None:
@@ -193,6 +160,12 @@ def _simple(op: str, *attrs: str) -> Callable[[Any], Layer | None]:
 
     return make
 
+
+_STATS = ("eps", "momentum", "affine", "track_running_stats")
+_NORM = {
+    "batchnorm": _simple("batchnorm", "num_features", *_STATS),
+    "instancenorm": _simple("instancenorm", *_STATS),
+}
 
 MODULES: dict[type, Callable[[Any], Layer | None]] = {
     nn.Conv1d: _conv,
@@ -218,13 +191,13 @@ MODULES: dict[type, Callable[[Any], Layer | None]] = {
     nn.UpsamplingBilinear2d: lambda m: upsample(m.size, m.scale_factor, "bilinear", True),
     nn.PixelShuffle: _simple("pixel_shuffle", "upscale_factor"),
     nn.PixelUnshuffle: _simple("pixel_unshuffle", "downscale_factor"),
-    nn.BatchNorm1d: _batchnorm,
-    nn.BatchNorm2d: _batchnorm,
-    nn.BatchNorm3d: _batchnorm,
-    nn.InstanceNorm1d: _instancenorm,
-    nn.InstanceNorm2d: _instancenorm,
-    nn.InstanceNorm3d: _instancenorm,
-    nn.GroupNorm: _groupnorm,
+    nn.BatchNorm1d: _NORM["batchnorm"],
+    nn.BatchNorm2d: _NORM["batchnorm"],
+    nn.BatchNorm3d: _NORM["batchnorm"],
+    nn.InstanceNorm1d: _NORM["instancenorm"],
+    nn.InstanceNorm2d: _NORM["instancenorm"],
+    nn.InstanceNorm3d: _NORM["instancenorm"],
+    nn.GroupNorm: _simple("groupnorm", "num_groups", "eps", "affine"),
     nn.Identity: _simple("identity"),
     nn.ReLU: _simple("relu"),
     nn.ReLU6: _simple("relu6"),
@@ -240,13 +213,13 @@ MODULES: dict[type, Callable[[Any], Layer | None]] = {
     nn.Softplus: _simple("softplus", "beta", "threshold"),
     nn.Softmax: _simple("softmax", "dim"),
     nn.LogSoftmax: _simple("log_softmax", "dim"),
-    nn.PReLU: _prelu,
+    nn.PReLU: _simple("prelu", "num_parameters"),
     nn.Dropout: _dropout,
     nn.Dropout1d: _dropout,
     nn.Dropout2d: _dropout,
     nn.Dropout3d: _dropout,
     nn.AlphaDropout: _dropout,
-    nn.Flatten: _flatten,
+    nn.Flatten: _simple("flatten", "start_dim", "end_dim"),
     nn.Linear: _linear,
     nn.ZeroPad1d: _const_pad,
     nn.ZeroPad2d: _const_pad,
@@ -312,4 +285,3 @@ SUB = {operator.sub, operator.isub, torch.sub}
 SUB_METHODS = {"sub", "sub_", "__sub__", "__isub__"}
 MAXIMUM = {torch.maximum}
 CAT = {torch.cat, torch.concat, torch.concatenate}
-SHAPE_FUNCTIONS = {getattr, operator.getitem}
