@@ -14,6 +14,17 @@ from typing import Any
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet
 
+OPAQUE_TEXT = 120  # longer formulas are shortened in the middle: nobody reads past that
+
+
+def _short(text: str) -> str:
+    # a chain of layers past the exact fragment would otherwise grow the text by a few
+    # characters per layer, and every layer copies it: quadratic in the model's depth
+    if len(text) <= OPAQUE_TEXT:
+        return text
+    half = OPAQUE_TEXT // 2 - 1
+    return f"{text[:half]}…{text[-half:]}"
+
 
 @dataclass(frozen=True)
 class Opaque:
@@ -21,6 +32,10 @@ class Opaque:
 
     text: str
     value: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.text) > OPAQUE_TEXT:
+            object.__setattr__(self, "text", _short(self.text))
 
     def _combine(self, other: Any, op: str, fn: Any) -> Opaque:
         ov = (

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 from skipcheck.shapes.sizeset import OutOfFragment as OutOfFragment
-from skipcheck.shapes.sizeset import SizeSet
+from skipcheck.shapes.sizeset import SizeSet, Work
 
 # The exact method keeps one (a, b) pair per residue class: every operation costs
 # O(modulus). 2^12 covers twelve halvings (any real network's stride) and keeps a
@@ -75,6 +75,9 @@ class Affine:
     modulus: int
     pieces: tuple[tuple[int, int], ...]
     den: int = 1
+
+    def __post_init__(self) -> None:
+        Work.classes += self.modulus
 
     def __hash__(self) -> int:
         # computed once: an Affine is a key of the operation memo, and hashing its

@@ -20,6 +20,7 @@ from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
 from skipcheck.shapes import declared as decl
 from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
+from skipcheck.shapes.sizeset import Work
 from skipcheck.shapes.table import Context, ShapeTable
 from skipcheck.spec.lower import MAX_INPUT_SIZE
 
@@ -112,6 +113,7 @@ def propagate(
     ``numbers``: fixed sizes stay plain numbers, so the run answers for that size alone
     (no constraints), fast; the valid-size search runs it once per size.
     """
+    work = Work.classes
     shape, at, axis_vars = input_symbols(graph, input_override, numbers=numbers)
     table = ShapeTable(graph, at, axis_vars)
     table.shapes[0] = shape
@@ -180,6 +182,7 @@ def propagate(
         _complete_constraints(table)
     _explain_nearest(table)
     table.diagnostics.sort(key=lambda d: d.sort_key())
+    table.arithmetic = Work.classes - work
     return table
 
 

@@ -20,6 +20,15 @@ Interval = tuple[int, int | None]  # q from lo to hi (None: no upper bound), inc
 MAX_SET_MODULUS = 1 << 16
 
 
+class Work:
+    """How much exact arithmetic has been done: residue classes written, in every set and
+    size made (each operation costs about one per class of its result). A count, not a
+    time: proofs of fixes budget with it (``skipcheck.fixes.prove``), the same on every
+    machine."""
+
+    classes = 0
+
+
 class OutOfFragment(Exception):
     """The size is no longer periodic-affine within the modulus cap."""
 
@@ -31,6 +40,9 @@ class SizeSet:
     var: str
     modulus: int
     intervals: tuple[Interval | None, ...]
+
+    def __post_init__(self) -> None:
+        Work.classes += self.modulus
 
     @staticmethod
     def everything(var: str) -> SizeSet:

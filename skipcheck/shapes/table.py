@@ -85,6 +85,7 @@ class ShapeTable:
     inexact: list[str] = field(default_factory=list)
     domain: dict[str, SizeSet] = field(default_factory=dict)  # running intersection of `runs`
     at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
+    arithmetic: int = 0  # exact arithmetic done, in residue classes (sizeset.Work), runs included
 
     def show(self, shape: Shape) -> str:
         """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from skipcheck.diagnostics import Diagnostic
@@ -147,31 +148,49 @@ class AxisSizes:
 
         A deep 3D U-Net has a dozen lower bounds, one per conv, each implied by the
         last; only that last one decides anything."""
-        return tuple(s for k, s in enumerate(self.sources) if self._shown(k))
+        return tuple(s for k, s in enumerate(self.sources) if k in self._shown)
 
     def implied(self) -> tuple[Source, ...]:
         """The sources that ``deciding`` leaves out."""
-        return tuple(s for k, s in enumerate(self.sources) if not self._shown(k))
+        return tuple(s for k, s in enumerate(self.sources) if k not in self._shown)
 
-    def _shown(self, k: int) -> bool:
-        if not _implied(k, self.sources):
-            return True
-        failing = [
-            j for j, s in enumerate(self.sources) if s.kind == "runs" and self.value not in s.sizes
-        ]
-        return self.value is not None and failing[:1] == [k]
+    @cached_property
+    def _shown(self) -> frozenset[int]:
+        hidden = _implied(self.sources)
+        shown = {k for k in range(len(self.sources)) if k not in hidden}
+        if self.value is not None:
+            failing = (
+                k
+                for k, s in enumerate(self.sources)
+                if s.kind == "runs" and self.value not in s.sizes
+            )
+            first = next(failing, None)
+            if first is not None:
+                shown.add(first)
+        return frozenset(shown)
 
 
-def _implied(k: int, sources: tuple[Source, ...]) -> bool:
-    """Whether another source of the same kind asks at least as much as source ``k``."""
-    s = sources[k]
-    for j, o in enumerate(sources):
-        if j == k or o.kind != s.kind:
-            continue
-        inside = (o.sizes & s.sizes) == o.sizes
-        if inside and (j < k or (s.sizes & o.sizes) != s.sizes):
-            return True
-    return False
+def _implied(sources: Sequence[Source]) -> set[int]:
+    """The sources another source of the same kind asks at least as much as: a later copy
+    of an equal condition, or any condition a stricter one implies.
+
+    Layers repeat their conditions (a U-Net's convs all ask H ≥ something), so the sets
+    are compared once per distinct set, not once per pair of layers."""
+    first: dict[tuple[str, SizeSet], int] = {}
+    out: set[int] = set()
+    for k, s in enumerate(sources):
+        key = (s.kind, s.sizes)
+        if key in first:
+            out.add(k)  # an equal condition came first
+        else:
+            first[key] = k
+    distinct = list(first.items())
+    for (kind, sizes), k in distinct:
+        for (other_kind, other), j in distinct:
+            if j != k and other_kind == kind and other.implies(sizes) and not sizes.implies(other):
+                out.add(k)  # strictly weaker than another
+                break
+    return out
 
 
 def _renamed(s: Sizes) -> Sizes:
