@@ -49,7 +49,9 @@ class Baseline:
     spent: int = 0
     sweep_budget: int = SWEEP_BUDGET  # the same, for the sweeps of proven fixes
     sweep_spent: int = 0
-    _swept: dict[tuple[str, int], FileResult] = field(default_factory=dict)
+    _checked: dict[tuple[str, tuple[tuple[str, int], ...]], FileResult] = field(
+        default_factory=dict
+    )
 
     @cached_property
     def starts(self) -> list[int]:
@@ -100,24 +102,26 @@ class Baseline:
         # about what the model as written cost
         return work(self.result)
 
-    def afford(self) -> bool:
-        """Charge one re-check of the model to the budget; False once it would run over."""
-        if self.exhausted:
-            return False
-        self.spent += self._cost
-        return True
-
-    def afford_sweep(self) -> bool:
-        """Charge one re-check at a swept param value to the sweep's budget."""
-        if self.sweep_spent + self._cost > self.sweep_budget:
-            return False
-        self.sweep_spent += self._cost
-        return True
-
-    def original_at(self, name: str, value: int) -> FileResult:
-        if (name, value) not in self._swept:
-            self._swept[(name, value)] = self.recheck(self.text, {name: value})
-        return self._swept[(name, value)]
+    def check(
+        self, text: str, params: Mapping[str, int] | None = None, *, sweep: bool = False
+    ) -> FileResult | None:
+        """``text`` re-checked (at ``params``), charged to the proofs' budget or, for a
+        ``sweep``, to the sweep's; None once that would run over. A text checked before
+        costs nothing: several sites propose the same edit (the input size that mends every
+        merge at once), and a sweep checks the model as written at each value once."""
+        key = (text, tuple(sorted((params or {}).items())))
+        if key in self._checked:
+            return self._checked[key]
+        if sweep:
+            if self.sweep_spent + self._cost > self.sweep_budget:
+                return None
+            self.sweep_spent += self._cost
+        else:
+            if self.exhausted:
+                return None
+            self.spent += self._cost
+        result = self._checked[key] = self.recheck(text, params)
+        return result
 
     def sweep(
         self, new_text: str, edits: Sequence[Edit], target: Sequence[Diagnostic], left: set[str]
@@ -131,14 +135,14 @@ class Baseline:
         held: dict[str, list[int]] = {}
         broken: dict[str, list[int]] = {}
         for name, value in self.variants():
-            if (name, value) not in self._swept and not self.afford_sweep():
+            original = self.check(self.text, {name: value}, sweep=True)
+            if original is None:
                 break  # out of budget: the sweep says only what it checked
-            original = self.original_at(name, value)
             if original.error is not None:
                 continue  # the spec itself does not load there: nothing to hold to
-            if not self.afford_sweep():
+            checked = self.check(new_text, {name: value}, sweep=True)
+            if checked is None:
                 break
-            checked = self.recheck(new_text, {name: value})
             ok = checked.error is None
             if ok:
                 before = Counter(self.moved(d, edits, new_text) for d in original.errors)
@@ -180,10 +184,10 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         new_text = apply_edits(base.text, cand.edits)
     except EditError:
         return None
-    if new_text == base.text or not base.afford():
+    if new_text == base.text:
         return None
-    checked = base.recheck(new_text, None)
-    if checked.error is not None or checked.table is None:
+    checked = base.check(new_text)
+    if checked is None or checked.error is not None or checked.table is None:
         return None
     table = checked.table
     before = Counter(base.moved(d, cand.edits, new_text) for d in base.result.errors)
