@@ -111,28 +111,22 @@ class Conv(Op):
             )
             return x
         out = [x[0], node.params["out_channels"]]
+        pads = (0,) * rank if padding in ("same", "valid") else per_axis(node, "padding", rank)
+        # the padded size less the dilated kernel: one addition of a number to the size (a
+        # symbolic size costs an exact operation per addition, and every conv asks this)
+        spans = (
+            []
+            if padding == "same"
+            else [h + (2 * pads[a] - d[a] * (k[a] - 1) - 1) for a, h in enumerate(x[2:])]
+        )
         for axis, h in enumerate(x[2:]):
-            if padding == "same":
-                out.append(h)
-                continue
-            p = 0 if padding == "valid" else per_axis(node, "padding", rank)[axis]
-            span = h + 2 * p - d[axis] * (k[axis] - 1) - 1
-            out.append(span // s[axis] + 1)
+            out.append(h if padding == "same" else spans[axis] // s[axis] + 1)
         result = tuple(out)
         if not padding_fits(ctx, node, x, padding, k, d):
             return x
         if padding != "same":
-            pads = (0,) * rank if padding == "valid" else per_axis(node, "padding", rank)
             out_at_least_one(ctx, node, x, result)
-            drops_tail(
-                ctx,
-                node,
-                x,
-                [
-                    (x[2 + a] + 2 * pads[a] - d[a] * (k[a] - 1) - 1, s[a], pads[a], k[a])
-                    for a in range(rank)
-                ],
-            )
+            drops_tail(ctx, node, x, [(spans[a], s[a], pads[a], k[a]) for a in range(rank)])
         return result
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
@@ -194,7 +188,10 @@ class ConvTranspose(Op):
                 return x
         out = [x[0], node.params["out_channels"]]
         for axis, h in enumerate(x[2:]):
-            out.append((h - 1) * s[axis] - 2 * p[axis] + d[axis] * (k[axis] - 1) + op[axis] + 1)
+            # (h - 1)·s - 2p + d(k - 1) + output_padding + 1, with one addition to the size
+            out.append(
+                h * s[axis] + (-s[axis] - 2 * p[axis] + d[axis] * (k[axis] - 1) + op[axis] + 1)
+            )
         result = tuple(out)
         out_at_least_one(ctx, node, x, result)
         return result

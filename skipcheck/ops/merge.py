@@ -114,7 +114,7 @@ class Merge(Op):
         ctx.check(
             [ok],
             MERGE_CHANNELS,
-            f"{node.where} merges {c1} channels with {c2} channels ({a[0]} vs {b[0]})",
+            lambda: f"{node.where} merges {c1} channels with {c2} channels ({a[0]} vs {b[0]})",
             operands=[ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)],
         )
 
@@ -131,12 +131,16 @@ class Merge(Op):
     ) -> None:
         rank = len(run) - 2
         words = AXIS_WORDS.get(rank, tuple(f"axis {i}" for i in range(rank)))
-        # the size chain follows the first axis that disagrees (W when only W does)
-        shown = [
-            (ctx.table.show((r,)), ctx.table.show((s,)))
-            for r, s in zip(run[2:], skip[2:], strict=False)
-        ]
-        axis = next((k for k, (r, s) in enumerate(shown) if r != s), 0)
+        # the size chain follows the first axis that disagrees (W when only W does); sizes
+        # that are one value are shown alike without writing them out (most merges match)
+        axis = next(
+            (
+                k
+                for k, (r, s) in enumerate(zip(run[2:], skip[2:], strict=False))
+                if not (r is s or r == s or ctx.table.show((r,)) == ctx.table.show((s,)))
+            ),
+            0,
+        )
         operands = [ctx.operand(a[0], a[1], run, axis), ctx.operand(b[0], b[1], skip, axis)]
         if align == "interpolate":
             out[:] = list(skip[2:])
@@ -173,8 +177,7 @@ class Merge(Op):
                 )
             return
         verdicts = []
-        diffs = []
-        for word, r, s in zip(words, run[2:], skip[2:], strict=False):
+        for r, s in zip(run[2:], skip[2:], strict=False):
             # torch broadcasting: equal, or either side 1 — exactly, as a set of sizes
             ok: Verdict = (
                 _either([equal(r, s), equal(r, 1), equal(s, 1)]) if self.broadcast else equal(r, s)
@@ -187,16 +190,17 @@ class Merge(Op):
                     else cr == cs or (self.broadcast and 1 in (cr, cs))
                 )
             verdicts.append(ok)
-            rv, sv = ctx.table.show((r,)), ctx.table.show((s,))
-            if rv != sv:
-                diffs.append(f"{word} {rv} vs {sv}")
-        detail = f" ({'; '.join(diffs)})" if diffs else ""
-        ctx.check(
-            verdicts,
-            MERGE_SPATIAL,
-            f"{node.where} merges tensors of different spatial size{detail}",
-            operands=operands,
-        )
+
+        def message() -> str:  # written only if the check fails
+            diffs = []
+            for word, r, s in zip(words, run[2:], skip[2:], strict=False):
+                rv, sv = ctx.table.show((r,)), ctx.table.show((s,))
+                if rv != sv:
+                    diffs.append(f"{word} {rv} vs {sv}")
+            detail = f" ({'; '.join(diffs)})" if diffs else ""
+            return f"{node.where} merges tensors of different spatial size{detail}"
+
+        ctx.check(verdicts, MERGE_SPATIAL, message, operands=operands)
 
 
 def _either(verdicts: list[Verdict]) -> Verdict:

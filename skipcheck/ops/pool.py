@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def pool_size(h: Any, k: int, s: int, p: int, d: int, ceil_mode: bool, at: dict[str, int]) -> Any:
     """torch's pooling_output_shape: floor or ceil, and in ceil mode the last window
     must start inside the input (or its left padding)."""
-    span = h + 2 * p - d * (k - 1) - 1
+    span = h + (2 * p - d * (k - 1) - 1)  # one addition to a symbolic size, not three
     if not ceil_mode:
         return span // s + 1
     out = (span + s - 1) // s + 1
@@ -73,7 +73,7 @@ class _Pool(Op):
                 node,
                 x,
                 [
-                    (x[2 + a] + 2 * p[a] - d[a] * (k[a] - 1) - 1, s[a], p[a], k[a])
+                    (x[2 + a] + (2 * p[a] - d[a] * (k[a] - 1) - 1), s[a], p[a], k[a])
                     for a in range(rank)
                 ],
             )

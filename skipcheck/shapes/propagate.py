@@ -54,7 +54,10 @@ def _at(shape: Shape, at: dict[str, int]) -> Shape:
     """The shape with every size known at the concrete input replaced by its value."""
     out = []
     for d in shape:
-        value = d if isinstance(d, (int, str)) else concrete(d, at)
+        if type(d) is int or isinstance(d, str):
+            out.append(d)
+            continue
+        value = concrete(d, at)
         out.append(d if value is None else value)
     return tuple(out)
 
@@ -124,7 +127,7 @@ def propagate(
     at_input: dict[int, Shape] = {0: _at(shape, at)}
     sizes_at: dict[int, Sizes | None] = {0: table.sizes_of(0)}  # and as torch sees them
     for node in graph.nodes[1:]:
-        if any(i in table.broken for i in node.inputs):
+        if table.broken and any(i in table.broken for i in node.inputs):
             table.broken.add(node.id)  # no follow-on noise after a fatal finding
             continue
         ctx.node = node

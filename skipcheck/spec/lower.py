@@ -762,10 +762,10 @@ class _Lowerer:
         if args is None:
             pass
         elif isinstance(args, YMap):
-            known = [p.name for p in op.params]
+            known = _params_of(op)
             for key in args:
                 if key not in known:
-                    hint = did_you_mean(key, known)
+                    hint = did_you_mean(key, list(known))
                     extra = " (it is inferred from the input)" if key in DECLARED_INPUT else ""
                     raise SkipcheckError(
                         f"{name} has no parameter {key!r}{hint}{extra}; it takes: {', '.join(known) or 'none'}",
@@ -779,7 +779,7 @@ class _Lowerer:
                         "write `skipcheck: 1.1` at the top to state it (it is then checked)",
                         args.key_pos[key],
                     )
-                if next(p for p in op.params if p.name == key).since != "1":
+                if known[key].since != "1":
                     self.needs_11(f"{name}'s parameter {key!r}", args.key_pos[key])
         elif op.primary is not None:
             given[op.primary] = args
@@ -960,3 +960,14 @@ def _construct(args: Any, keys: tuple[str, ...], what: str, usage: str, pos: Pos
                 f"unknown key {key!r} in {what}{did_you_mean(key, keys)}", args.key_pos[key]
             )
     return args
+
+
+_PARAMS: dict[Op, dict[str, Param]] = {}
+
+
+def _params_of(op: Op) -> dict[str, Param]:
+    """An op's parameters by name, in their order (made once per op: every layer asks)."""
+    known = _PARAMS.get(op)
+    if known is None:
+        known = _PARAMS[op] = {p.name: p for p in op.params}
+    return known
