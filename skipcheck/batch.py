@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from skipcheck.boundary import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
@@ -187,12 +187,18 @@ def execute(run: Run, stream: TextIO | None) -> int:
     for exc in todo.broken_configs:
         file = exc.pos.file if exc.pos is not None else "config"
         done(FileResult(file, error=exc))
+    # prove what the format shows: every fix (full, json, sarif), one per site where only
+    # the errors with a fix are counted (concise), none for annotations (github)
+    shown = getattr(factory, "FIXES", "all")
+    check = run.options
+    if check.fixes and shown != "all":
+        check = replace(check, fixes=shown == "first", first_fix=True)
     for path in todo.files:
         if path == STDIN:
             text = (run.stdin or sys.stdin).read()
-            done(check_spec(run.stdin_filename or STDIN, run.options, text=text))
+            done(check_spec(run.stdin_filename or STDIN, check, text=text))
         else:
-            done(check_spec(path, run.options))
+            done(check_spec(path, check))
     for arg in todo.missing:
         if os.path.isdir(arg):
             reason = f"{arg} is a directory without .yaml/.yml files"

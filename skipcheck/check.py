@@ -41,6 +41,9 @@ class Options:
     # re-prove each fix with every param at ½× and 2× (``fix`` does; ``validate`` over a
     # whole repository proves at the stored values only: the sweep is most of a proof's cost)
     sweep: bool = True
+    # prove only until each error site has one fix: a report that counts the errors with a
+    # fix (concise) needs no more, and the other candidates are most of a proof's cost
+    first_fix: bool = False
     configs: ConfigCache = field(default_factory=ConfigCache, compare=False)
 
     @classmethod
@@ -142,7 +145,7 @@ def _with_fixes(result: FileResult, options: Options) -> FileResult:
         swept = replace(options, params={**(options.params or {}), **params}) if params else options
         return _check(result.path, swept, text, trees)
 
-    found = suggest(result, recheck, sweep=options.sweep)
+    found = suggest(result, recheck, sweep=options.sweep, first_only=options.first_fix)
     by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}
     diagnostics = tuple(
         replace(d, fixes=by_finding[id(d)]) if id(d) in by_finding else d

@@ -20,6 +20,7 @@ quadratic and exponential cases this test exists for) is far past either bound.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import importlib.util
 import os
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -268,7 +270,18 @@ USED = [c for c in COMMANDS if c != "export" or HAS_TORCH]
 
 
 @pytest.fixture(scope="module", autouse=True)
-def warm() -> None:
+def command_built_once() -> Iterator[None]:
+    """typer's CliRunner turns the app into a click command on every invoke (about 20 ms,
+    more than most checks take): built once for the examples here. (Only here: a command
+    built once keeps the environment of its first build, which other tests change.)"""
+    build = typer.testing._get_command  # type: ignore[attr-defined]
+    typer.testing._get_command = functools.cache(build)  # type: ignore[attr-defined]
+    yield
+    typer.testing._get_command = build  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm(command_built_once: None) -> None:
     """Import what the commands import lazily, so the first timed run measures the run."""
     for command in USED:
         runner.invoke(app, _command(command, str(SPECS / "unet_original.yaml"), os.devnull))

@@ -70,48 +70,84 @@ def sites(
 
 def candidates(site: Site) -> list[Candidate]:
     """Every candidate the generators of the site's rules propose (not yet proven)."""
+    return [cand for _, cand in _generated(site)]
+
+
+def _generated(site: Site) -> list[tuple[str, Candidate]]:
+    """The candidates with the name of the generator that proposed each."""
     wanted = {name for code in site.codes for name in RULES[code].fixes}
-    out: list[Candidate] = []
+    out: list[tuple[str, Candidate]] = []
     for name, generate in GENERATORS.items():
         if name not in wanted:
             continue
         try:
-            out.extend(generate(site))
+            out.extend((name, cand) for cand in generate(site))
         except EditError:
             continue  # this generator cannot write its edit in this file's layout
     return out
 
 
-def prove_site(base: Baseline, site: Site) -> list[Fix]:
-    """Prove each candidate; where channels and sizes both break, also prove the best pairs."""
+def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix]:
+    """Prove each candidate; where channels and sizes both break, also prove the best pairs.
+    ``first_only``: stop at the first fix that mends the whole site — a pair is then tried
+    as soon as one partial fix of each kind is proven."""
     proven: list[tuple[Candidate, Fix]] = []
     seen: set[str] = set()
-    for cand in candidates(site):
+    fixes: list[Fix] = []
+
+    def attempt(cand: Candidate) -> Fix | None:
         fix = prove(base, site.diagnostics, cand)
-        if fix is not None and fix.text not in seen:
-            seen.add(fix.text)
-            proven.append((cand, fix))
-    fixes = [f for _, f in proven]
+        if fix is None or fix.text in seen:
+            return None
+        seen.add(fix.text)
+        fixes.append(fix)
+        return fix
+
+    partly: set[str] = set()  # generators with a partial fix proven (first_only)
+    for name, cand in _generated(site):
+        if name in partly:
+            continue  # its other candidates mend the same part: one of them is enough
+        fix = attempt(cand)
+        if fix is None:
+            continue
+        proven.append((cand, fix))
+        if first_only and not fix.partial:
+            return [fix]
+        if first_only:
+            partly.add(name)
+            # the other kind's partial fixes, proven so far: one pair may mend it all
+            kind = _fixes_channels(fix, site)
+            others = [
+                p for p in proven[:-1] if p[1].partial and _fixes_channels(p[1], site) != kind
+            ]
+            for other, _ in _ranked(others)[:MAX_COMBINED]:
+                pair = attempt(_pair(cand, other) if kind else _pair(other, cand))
+                if pair is not None and not pair.partial:
+                    return [pair]
+    if first_only:
+        return fixes[:1]  # no fix mends it all: the first partial one, if any
     partial = [(c, f) for c, f in proven if f.partial]
-    chan = [p for p in partial if _fixes_channels(p[1], site)][:MAX_COMBINED]
-    space = [p for p in partial if not _fixes_channels(p[1], site)][:MAX_COMBINED]
-    for (c1, _), (c2, _) in ((a, b) for a in _ranked(chan) for b in _ranked(space)):
-        pair = Candidate(
-            title=f"{c2.title} + {c1.title}",
-            description=f"{c2.description} {c1.description}",
-            edits=c1.edits + c2.edits,
-            rank=max(c1.rank, c2.rank) + 1,
-            changes_behaviour=c1.changes_behaviour or c2.changes_behaviour,
-            behaviour="; ".join(dict.fromkeys(c.behaviour for c in (c2, c1) if c.changes_behaviour))
-            or c1.behaviour,
-            in_terms=c1.in_terms or c2.in_terms,
-        )
-        fix = prove(base, site.diagnostics, pair)
-        if fix is not None and fix.text not in seen:
-            seen.add(fix.text)
-            fixes.append(fix)
+    by_channels = [p for p in partial if _fixes_channels(p[1], site)][:MAX_COMBINED]
+    by_sizes = [p for p in partial if not _fixes_channels(p[1], site)][:MAX_COMBINED]
+    for (c1, _), (c2, _) in ((a, b) for a in _ranked(by_channels) for b in _ranked(by_sizes)):
+        attempt(_pair(c1, c2))
     fixes.sort(key=lambda f: (f.partial, f.rank, abs(f.param_delta or 0)))
     return fixes
+
+
+def _pair(chan: Candidate, space: Candidate) -> Candidate:
+    """One candidate of two partial ones: the size fix, then the channel fix."""
+    c1, c2 = chan, space
+    return Candidate(
+        title=f"{c2.title} + {c1.title}",
+        description=f"{c2.description} {c1.description}",
+        edits=c1.edits + c2.edits,
+        rank=max(c1.rank, c2.rank) + 1,
+        changes_behaviour=c1.changes_behaviour or c2.changes_behaviour,
+        behaviour="; ".join(dict.fromkeys(c.behaviour for c in (c2, c1) if c.changes_behaviour))
+        or c1.behaviour,
+        in_terms=c1.in_terms or c2.in_terms,
+    )
 
 
 def _ranked(items: list[tuple[Candidate, Fix]]) -> list[tuple[Candidate, Fix]]:
@@ -125,10 +161,11 @@ def _fixes_channels(fix: Fix, site: Site) -> bool:
 
 
 def suggest(
-    result: FileResult, recheck: Recheck, *, sweep: bool = True
+    result: FileResult, recheck: Recheck, *, sweep: bool = True, first_only: bool = False
 ) -> tuple[tuple[Site, tuple[Fix, ...]], ...]:
     """Proven fixes for every error site of a checked spec, in file order; ``sweep``
-    also re-proves each at every param's ½× and 2× (``proven_for`` / ``fails_at``)."""
+    also re-proves each at every param's ½× and 2× (``proven_for`` / ``fails_at``);
+    ``first_only`` stops at each site's first fix that mends it all."""
     if result.graph is None or result.table is None:
         return ()
     base = Baseline(result, recheck, swept_params=sweep)
@@ -137,7 +174,7 @@ def suggest(
     )
     out = []
     for site in found:
-        fixes = tuple(prove_site(base, site))
+        fixes = tuple(prove_site(base, site, first_only))
         site.cut = base.exhausted
         out.append((site, fixes))
     return tuple(out)

@@ -33,6 +33,7 @@ class Tally:
     warnings: int = 0
     failed: int = 0  # files that could not be checked
     fixes: int = 0  # proven fixes
+    fixable: int = 0  # errors with at least one proven fix
     by_rule: dict[tuple[str, str], int] = field(default_factory=dict)  # (code, severity)
     failures: list[SkipcheckError] = field(default_factory=list)  # why files were not checked
 
@@ -47,6 +48,7 @@ class Tally:
             self.failed += 1
             self.failures.append(result.error)
         self.fixes += sum(len(found) for _, found in result.fixes)
+        self.fixable += sum(1 for d in result.diagnostics if d.severity == "error" and d.fixes)
 
     @classmethod
     def of(cls, results: list[FileResult]) -> Tally:

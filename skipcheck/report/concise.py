@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from skipcheck.report import Tally, error_location, plural
 from skipcheck.result import FileResult
@@ -14,6 +14,8 @@ from skipcheck.terminal import visible
 
 @dataclass
 class ConciseReporter:
+    # which errors have a fix is all it shows: one proven fix per site answers that
+    FIXES: ClassVar[str] = "first"
     stream: TextIO | None = None
     quiet: bool = False
 
@@ -36,7 +38,8 @@ class ConciseReporter:
         if tally.failed:
             parts.append(f"{plural(tally.failed, 'file')} could not be checked")
         line = f"Found {', '.join(parts)} in {plural(tally.files, 'file')}."
-        fixes = tally.fixes
-        if fixes:
-            line += f" {fixes} proven fix{'es' * (fixes != 1)}: see `skipcheck fix FILE`."
+        if tally.fixable:
+            # like a linter's "N fixable": which errors have a fix, not how many each has
+            have = "has" if tally.fixable == 1 else "have"
+            line += f" {tally.fixable} of the errors {have} a proven fix: see `skipcheck fix FILE`."
         self.write(line)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from skipcheck.report import Tally, error_location, plural
 from skipcheck.result import FileResult
@@ -33,6 +33,7 @@ def annotation(level: str, file: str, line: int, col: int, title: str, message: 
 
 @dataclass
 class GithubReporter:
+    FIXES: ClassVar[str] = "none"  # annotations carry no fixes: none are proven
     stream: TextIO | None = None
     quiet: bool = False
 

@@ -45,7 +45,30 @@ def test_concise(in_root: None) -> None:
     # every other shipped spec (the model zoo) validates without findings
     shipped = len(list(SPECS.glob("*.yaml")))
     assert lines[-1] == (
-        f"Found 4 errors, 2 warnings in {shipped} files. 28 proven fixes: see `skipcheck fix FILE`."
+        f"Found 4 errors, 2 warnings in {shipped} files. "
+        "4 of the errors have a proven fix: see `skipcheck fix FILE`."
+    )
+
+
+def test_concise_counts_the_errors_json_shows_with_fixes(tmp_path) -> None:
+    # concise proves one fix per site (it only counts); json proves them all — the errors
+    # with a fix are the same, and an error no fix mends is not counted
+    nofix = tmp_path / "nofix.yaml"
+    nofix.write_text(
+        "skipcheck: 1\ninput: [1, 3, 32, 32]\nencoder:\n  - stage: s\n    layers:\n"
+        "      - upsample: {size: [4, 4, 4]}\n"
+    )
+    files = [str(SPECS / "unet_add_broken.yaml"), str(nofix)]
+    concise = runner.invoke(app, ["validate", *files, "--output-format", "concise"])
+    shown = runner.invoke(app, ["validate", *files, "--output-format", "json"])
+    report = json.loads(shown.output)
+    errors = [d for f in report["files"] for d in f["diagnostics"] if d["severity"] == "error"]
+    with_fix = [d for d in errors if d["fixes"]]
+    assert len(errors) == 5 and len(with_fix) == 4
+    assert len(with_fix[0]["fixes"]) > 1  # json shows every fix
+    assert concise.output.splitlines()[-1] == (
+        "Found 5 errors, 2 warnings in 2 files. "
+        "4 of the errors have a proven fix: see `skipcheck fix FILE`."
     )
 
 
