@@ -127,6 +127,7 @@ class _Converter:
         self.active: set[int] = set()
         self.shared: set[int] = set()  # nodes an alias reaches a second time
         self.done: dict[int, Any] = {}
+        self.positions: dict[int, Position] = {}  # by offset in the text
 
     def measure(self, node: yaml.Node, depth: int) -> int:
         """The size of the document with every alias expanded, computed in linear time.
@@ -182,7 +183,12 @@ class _Converter:
         return value
 
     def pos(self, node: yaml.Node) -> Position:
-        return _pos(self.file, node.start_mark, self.starts)
+        # a container's position is asked twice (as its parent's value and as itself)
+        index = node.start_mark.index
+        known = self.positions.get(index)
+        if known is None:
+            known = self.positions[index] = _pos(self.file, node.start_mark, self.starts)
+        return known
 
     def check_tag(self, node: yaml.Node, allowed: set[str]) -> None:
         if node.tag not in allowed:
