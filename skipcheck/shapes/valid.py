@@ -184,12 +184,18 @@ def _implied(sources: Sequence[Source]) -> set[int]:
             out.add(k)  # an equal condition came first
         else:
             first[key] = k
-    distinct = list(first.items())
-    for (kind, sizes), k in distinct:
-        for (other_kind, other), j in distinct:
-            if j != k and other_kind == kind and other.implies(sizes) and not sizes.implies(other):
-                out.add(k)  # strictly weaker than another
-                break
+    # the strictest sets, kept as the distinct sets come: a set another implies is weaker
+    # (hidden); a new set that implies kept ones hides them. Conditions mostly form chains
+    # (each conv asks a little more than the one before), so few are kept at a time
+    strictest: dict[str, list[tuple[SizeSet, int]]] = {}
+    for (kind, sizes), k in first.items():
+        kept = strictest.setdefault(kind, [])
+        if any(other.implies(sizes) for other, _ in kept):
+            out.add(k)
+            continue
+        weaker = [(other, j) for other, j in kept if sizes.implies(other)]
+        out.update(j for _, j in weaker)
+        kept[:] = [(sizes, k), *(p for p in kept if p not in weaker)]
     return out
 
 
@@ -317,14 +323,12 @@ def _pin_sources(pins: list[_Pin]) -> list[Source]:
 
 def _unique(sources: list[Source]) -> tuple[Source, ...]:
     """The constraints that restrict anything, the first of equal ones only."""
-    unique: list[Source] = []
+    unique: dict[tuple[str, SizeSet], Source] = {}  # equal sets hash alike (their simplest form)
     for s in sources:
         if s.sizes.is_everything():
             continue
-        if any(u.kind == s.kind and u.sizes == s.sizes for u in unique):
-            continue
-        unique.append(s)
-    return tuple(unique)
+        unique.setdefault((s.kind, s.sizes), s)
+    return tuple(unique.values())
 
 
 def parse_bound(text: str) -> tuple[int, int]:
