@@ -189,10 +189,9 @@ def execute(run: Run, stream: TextIO | None) -> int:
         done(FileResult(file, error=exc))
     # prove what the format shows: every fix (full, json, sarif), one per site where only
     # the errors with a fix are counted (concise), none for annotations (github)
-    shown = getattr(factory, "FIXES", "all")
     check = run.options
-    if check.fixes and shown != "all":
-        check = replace(check, fixes=shown == "first", first_fix=True)
+    if check.fixes and factory.FIXES != "all":
+        check = replace(check, fixes=factory.FIXES != "none", first_fix=factory.FIXES == "first")
     for path in todo.files:
         if path == STDIN:
             text = (run.stdin or sys.stdin).read()

@@ -168,6 +168,7 @@ def work(result: FileResult) -> int:
         layers += len(table.shapes)
         table = table.symbolic
     if result.graph is not None:
+        # every layer was lowered, even where a fatal finding stopped propagation early
         layers = max(layers, len(result.graph.nodes))
     arithmetic = result.table.arithmetic if result.table is not None else 0
     findings = len(result.diagnostics) + len(result.silenced)

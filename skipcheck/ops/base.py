@@ -88,13 +88,21 @@ class Op(ABC):
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         """The torch layer for this node, given the real (concrete) input shapes."""
 
+    def by_name(self) -> dict[str, Param]:
+        """The parameters by name, in their order (made once per op: every layer asks)."""
+        known: dict[str, Param] | None = self.__dict__.get("_by_name")
+        if known is None:
+            known = self.__dict__["_by_name"] = {p.name: p for p in self.params}
+        return known
+
     def torch_kwargs(self, node: Node, *names: str) -> dict[str, Any]:
         """The named parameters that differ from their default (the defaults are torch's)."""
-        defaults = {p.name: p.default for p in self.params}
+        params = self.by_name()
         out: dict[str, Any] = {}
         for key in names:
             value = node.params.get(key)
-            if value is None or (value == defaults[key] and type(value) is type(defaults[key])):
+            default = params[key].default
+            if value is None or (value == default and type(value) is type(default)):
                 continue
             out[key] = tuple(value) if isinstance(value, list) else value
         return out

@@ -32,7 +32,6 @@ class Tally:
     errors: int = 0
     warnings: int = 0
     failed: int = 0  # files that could not be checked
-    fixes: int = 0  # proven fixes
     fixable: int = 0  # errors with at least one proven fix
     by_rule: dict[tuple[str, str], int] = field(default_factory=dict)  # (code, severity)
     failures: list[SkipcheckError] = field(default_factory=list)  # why files were not checked
@@ -47,7 +46,6 @@ class Tally:
         if result.error is not None:
             self.failed += 1
             self.failures.append(result.error)
-        self.fixes += sum(len(found) for _, found in result.fixes)
         self.fixable += sum(1 for d in result.diagnostics if d.severity == "error" and d.fixes)
 
     @classmethod
@@ -72,6 +70,10 @@ class Reporter(Protocol):
 
 
 class ReporterFactory(Protocol):
+    # which fixes the format shows, so which are proven: "all" (every fix of every error),
+    # "first" (it counts the errors with a fix: one per site answers that), "none"
+    FIXES: str
+
     def __call__(
         self, stream: TextIO | None = None, quiet: bool = False, **options: Any
     ) -> Reporter: ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.report import Tally, plural
@@ -65,6 +65,8 @@ def terminal_width(stream: TextIO) -> int | None:
 @dataclass
 class FullReporter:
     """Text for people; NO_COLOR and FORCE_COLOR are honoured."""
+
+    FIXES: ClassVar[str] = "all"  # the best three per finding, and how many more
 
     stream: TextIO | None = None
     quiet: bool = False

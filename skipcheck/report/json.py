@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 from skipcheck import __version__
 from skipcheck.diagnostics import Diagnostic
@@ -165,6 +165,8 @@ class JsonReporter:
 
     Each file's record is made as the file is reported, so the run keeps records, not
     results (a result holds the file's text, graph and shape table)."""
+
+    FIXES: ClassVar[str] = "all"  # every fix, as data
 
     stream: TextIO | None = None
     quiet: bool = False

@@ -162,25 +162,12 @@ def propagate(
         )
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
-    if graph.output is not None and graph.out not in table.broken:
-        ctx.node = graph.nodes[graph.out]
-        check_declared(
-            ctx,
-            graph.output,
-            table.shapes[graph.out],
-            graph.output_pos or graph.input_pos,
-            "the output is declared",
-        )
-    for output in graph.outputs:
-        if output.shape is not None and output.node not in table.broken:
-            ctx.node = graph.nodes[output.node]
-            check_declared(
-                ctx,
-                output.shape,
-                table.shapes[output.node],
-                output.pos,
-                f"output {output.name} is declared",
-            )
+    ends = [(graph.out, graph.output, graph.output_pos or graph.input_pos, "the output")]
+    ends += [(o.node, o.shape, o.pos, f"output {o.name}") for o in graph.outputs]
+    for node_id, stated, pos, what in ends:
+        if stated is not None and node_id not in table.broken:
+            ctx.node = graph.nodes[node_id]
+            check_declared(ctx, stated, table.shapes[node_id], pos, f"{what} is declared")
     if table.broken and table.at and not numbers:
         _complete_constraints(table)
     _explain_nearest(table)

@@ -99,7 +99,14 @@ class SizeSet:
             his = [h for h in (x[1], y[1]) if h is not None]
             hi = min(his) if his else None
             out.append(None if hi is not None and hi < lo else (lo, hi))
-        return SizeSet(self.var, m, tuple(out)).simplify()
+        result = tuple(out)
+        # one side inside the other (a chain of convs, each asking a little more than the
+        # one before): that side is the answer, with nothing to simplify
+        if result == a.intervals:
+            return self
+        if result == b.intervals:
+            return other
+        return SizeSet(self.var, m, result).simplify()
 
     def union(self, other: SizeSet) -> SizeSet | None:
         """The sizes in either set, where one interval per class can write them (else None).

@@ -262,13 +262,7 @@ class Context:
         key = (verdict.var, verdict.modulus, verdict.intervals)
         if key in self._narrowed:
             return domain
-        if verdict.implies(domain):
-            # a stricter condition of the same kind (each conv of a chain asks a little more
-            # than the one before): it is the new domain, with no intersection to simplify
-            domain = verdict
-        elif not domain.implies(verdict):
-            domain = domain & verdict
-        self.table.domain[verdict.var] = domain
+        self.table.domain[verdict.var] = domain = domain & verdict
         self._narrowed.add(key)  # only once the intersection stayed inside the caps
         return domain
 

@@ -174,8 +174,9 @@ def _implied(sources: Sequence[Source]) -> set[int]:
     """The sources another source of the same kind asks at least as much as: a later copy
     of an equal condition, or any condition a stricter one implies.
 
-    Layers repeat their conditions (a U-Net's convs all ask H ≥ something), so the sets
-    are compared once per distinct set, not once per pair of layers."""
+    Layers repeat their conditions (a U-Net's convs all ask H ≥ something), so equal sets
+    are grouped through their hash, and each distinct set is compared only with the
+    strictest kept so far, not with every other layer's."""
     first: dict[tuple[str, SizeSet], int] = {}
     out: set[int] = set()
     for k, s in enumerate(sources):
@@ -193,9 +194,9 @@ def _implied(sources: Sequence[Source]) -> set[int]:
         if any(other.implies(sizes) for other, _ in kept):
             out.add(k)
             continue
-        weaker = [(other, j) for other, j in kept if sizes.implies(other)]
-        out.update(j for _, j in weaker)
-        kept[:] = [(sizes, k), *(p for p in kept if p not in weaker)]
+        weaker = {j for other, j in kept if sizes.implies(other)}
+        out |= weaker
+        kept[:] = [(sizes, k), *(p for p in kept if p[1] not in weaker)]
     return out
 
 

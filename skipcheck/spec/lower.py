@@ -762,7 +762,7 @@ class _Lowerer:
         if args is None:
             pass
         elif isinstance(args, YMap):
-            known = _params_of(op)
+            known = op.by_name()
             for key in args:
                 if key not in known:
                     hint = did_you_mean(key, list(known))
@@ -960,14 +960,3 @@ def _construct(args: Any, keys: tuple[str, ...], what: str, usage: str, pos: Pos
                 f"unknown key {key!r} in {what}{did_you_mean(key, keys)}", args.key_pos[key]
             )
     return args
-
-
-_PARAMS: dict[Op, dict[str, Param]] = {}
-
-
-def _params_of(op: Op) -> dict[str, Param]:
-    """An op's parameters by name, in their order (made once per op: every layer asks)."""
-    known = _PARAMS.get(op)
-    if known is None:
-        known = _PARAMS[op] = {p.name: p for p in op.params}
-    return known

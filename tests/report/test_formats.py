@@ -204,3 +204,17 @@ def test_formats_are_imported_lazily() -> None:
     lines = proc.stdout.splitlines()
     assert lines[-2] == "['skipcheck.report.concise']", proc.stderr
     assert lines[-1] == "False False"
+
+
+def test_every_format_says_which_fixes_it_proves() -> None:
+    # validate proves what the format shows: declared on each reporter, not guessed
+    from skipcheck.report import REPORTERS, reporter_for
+
+    shown = {name: reporter_for(name).FIXES for name in REPORTERS}
+    assert shown == {
+        "concise": "first",
+        "full": "all",
+        "json": "all",
+        "github": "none",
+        "sarif": "all",
+    }
