@@ -103,8 +103,43 @@ def validate(
     input: InputOption = None,
     set_: SetOption = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only findings and the summary.")
+        int,
+        typer.Option(
+            "--quiet",
+            "-q",
+            count=True,
+            help="-q: one line per finding, and the summary; -qq: nothing, only the exit code.",
+        ),
+    ] = 0,
+    silent: Annotated[
+        bool, typer.Option("--silent", help="Print nothing; only the exit code tells (as -qq).")
     ] = False,
+    table: Annotated[
+        bool,
+        typer.Option(
+            "--table",
+            help="Show each file's layer table and valid sizes even when checking several.",
+        ),
+    ] = False,
+    specs_only: Annotated[
+        bool,
+        typer.Option(
+            "--specs-only",
+            help="Skip named YAML files without a `skipcheck:` key, silently (for hooks that "
+            "pass every staged *.yaml).",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Check files in N processes side by side (default: the available cores); "
+            "the output keeps the order of the files.",
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
         str | None,
         typer.Option(
@@ -175,7 +210,10 @@ def validate(
 ) -> None:
     """Propagate shapes through specs and report every broken skip connection.
 
-    `-` reads a spec from stdin."""
+    The report scales with the run: one spec named on the command line gets its layer
+    table, valid input sizes and findings; several files or a directory get the findings
+    and one summary (--table adds the tables); -q prints one line per finding; -qq or
+    --silent prints nothing. `-` reads a spec from stdin."""
     from skipcheck.batch import validate_command
 
     raise typer.Exit(
@@ -184,6 +222,10 @@ def validate(
             input=input,
             sets=set_,
             quiet=quiet,
+            silent=silent,
+            table=table,
+            specs_only=specs_only,
+            jobs=jobs,
             output_format=output_format,
             output=output,
             config=config,
