@@ -82,7 +82,7 @@ def test_structurally_broken_specs_do_not_validate(text: str) -> None:
         "layers: [conv2d]\n",
         "encoder:\n  - {stage: e1, layers: [{conv2d: {out_channels: 8, kernel_size: 3}}]}\n",
         "layers:\n  - residual: {body: [{conv2d: {out_channels: 3, kernel_size: 3}}]}\n",
-        "layers:\n  - relu\n  - add: {skip: x, via: [{Conv2d: {out_channels: 3}}]}\n",
+        "layers:\n  - relu\n  - add: {skip: x, via: [{Conv2d: {out_channels: 3, kernel_size: 1}}]}\n",
     ],
 )
 def test_unknown_op_names_are_rejected_where_no_block_could_be_meant(body: str) -> None:
