@@ -200,7 +200,8 @@ def execute(run: Run, stream: TextIO | None) -> int:
         if given and run.quiet == 1:
             raise SkipcheckError(f"{option} shapes the layer tables, and -q prints none")
     todo = plan(run)
-    silent = run.quiet >= 2
+    # silence is about what is printed: a report asked for with -o FILE is still written
+    silent = run.quiet >= 2 and stream is None
     if silent:
         stream = _Discard()
     for path, why in todo.skipped:

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.source_tree import copy_source, git
 
 HOOK = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
 DATA = Path("tests") / "data" / "hook"
@@ -89,36 +90,6 @@ OTHER_YAML = {
 }
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
-def _repository_copy(where: Path) -> Path:
-    """The working tree as a git repository (what pre-commit clones): tracked and new files."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (where / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, where / name)
-    _git(where, "init", "-q")
-    _git(where, "add", "-A")
-    _git(where, "commit", "-qm", "skipcheck")
-    return where
-
-
 @pytest.mark.slow
 def test_pre_commit_try_repo_in_a_repository_with_other_yaml(tmp_path: Path) -> None:
     """pre-commit itself installs the hook from this repository and runs it over a project
@@ -126,7 +97,7 @@ def test_pre_commit_try_repo_in_a_repository_with_other_yaml(tmp_path: Path) -> 
     clean one: it fails on the broken spec alone and says nothing of the rest."""
     if shutil.which("git") is None or importlib.util.find_spec("pre_commit") is None:
         pytest.skip("needs git and pre-commit (the test extra)")
-    hook_repo = _repository_copy(tmp_path / "skipcheck")
+    hook_repo = copy_source(tmp_path / "skipcheck", commit=True)
     project = tmp_path / "project"
     for name, text in {
         **OTHER_YAML,
@@ -135,8 +106,8 @@ def test_pre_commit_try_repo_in_a_repository_with_other_yaml(tmp_path: Path) -> 
     }.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text)
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "VIRTUAL_ENV")}
     env["PRE_COMMIT_HOME"] = str(tmp_path / "cache")
     proc = subprocess.run(
