@@ -39,9 +39,7 @@ def test_input_override() -> None:
 
 
 def test_param_override_and_bad_options() -> None:
-    ok = runner.invoke(
-        app, ["validate", str(SPECS / "unet_original.yaml"), "--set", "base=32"]
-    )
+    ok = runner.invoke(app, ["validate", str(SPECS / "unet_original.yaml"), "--set", "base=32"])
     assert ok.exit_code == 0
     assert "7,759,554 parameters" in ok.output
     bad = runner.invoke(app, ["validate", str(SPECS / "unet_original.yaml"), "--set", "bsae=32"])

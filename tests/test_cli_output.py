@@ -77,9 +77,7 @@ def test_quiet_is_one_line_per_finding_and_the_summary(specs: Path) -> None:
 @pytest.mark.parametrize("fmt", ["full", "concise", "json", "github"])
 def test_silent_prints_nothing(specs: Path, flags: list[str], fmt: str) -> None:
     (specs / "notes.yml").write_text("key: not a spec\n")  # its note is silenced too
-    result = CliRunner().invoke(
-        app, ["validate", *flags, "specs/", "--output-format", fmt]
-    )
+    result = CliRunner().invoke(app, ["validate", *flags, "specs/", "--output-format", fmt])
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", "")
     clean = runner.invoke(app, ["validate", *flags, "specs/unet_original.yaml"])
     assert (clean.exit_code, clean.output) == (0, "")

@@ -57,7 +57,9 @@ def test_stdin_has_no_file_to_write_into() -> None:
 
 
 def test_a_name_without_dash_is_a_mistake() -> None:
-    result = runner.invoke(app, ["sizes", str(SPECS / "unet_original.yaml"), "--stdin-filename", NAME])
+    result = runner.invoke(
+        app, ["sizes", str(SPECS / "unet_original.yaml"), "--stdin-filename", NAME]
+    )
     assert result.exit_code == 2 and "give `-` as the spec" in result.output
 
 

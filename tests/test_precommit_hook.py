@@ -78,9 +78,7 @@ OTHER_YAML = {
         "name: ci\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
         "    steps:\n      - uses: actions/checkout@v4\n      - run: make test\n"
     ),
-    "docker-compose.yml": (
-        "services:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n"
-    ),
+    "docker-compose.yml": ("services:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n"),
     "k8s/deployment.yaml": (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n"
         "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"

@@ -18,7 +18,8 @@ from skipcheck.ops import MERGE_OPS, OPS
 from skipcheck.ops.base import Op, Param
 from skipcheck.spec.lower import LAYER_KEYS, SECTIONS
 
-SCHEMA_ID = "https://skipcheck.invalid/spec-v1.schema.json"
+# a name, not an address: nothing is published at a URL the schema could claim
+SCHEMA_ID = "urn:skipcheck:spec:1.1"
 Schema = dict[str, Any]
 
 _EXPR: Schema = {"type": "string", "description": "an expression over params, e.g. base * 2"}
