@@ -226,22 +226,22 @@ def execute(run: Run, stream: TextIO | None) -> int:
         proves = factory.FIXES != "none" and not silent
         check = replace(check, fixes=proves, first_fix=factory.FIXES == "first")
     # (the name in messages, the text when it is not read from that file: stdin)
-    tasks = [
+    tasks: list[tuple[str, str | None]] = [
         (run.stdin_filename or STDIN, read_stdin(run.stdin)) if path == STDIN else (path, None)
         for path in todo.files
     ]
     if run.jobs > 1 and len(tasks) >= MIN_PARALLEL and "fork" in _start_methods():
         target = stream or sys.stdout
         worker = Worker(factory, shape, None if run.statistics else stream, check)
-        for text, records, part in worker.map(tasks, run.jobs):
+        for printed, records, part in worker.map(tasks, run.jobs):
             tally.merge(part)
             if not run.statistics:
-                target.write(text)
+                target.write(printed)
                 if records:
                     reporter.records.extend(records)  # type: ignore[attr-defined]
     else:
-        for path, text in tasks:
-            done(check_spec(path, check, text=text))
+        for path, piped in tasks:
+            done(check_spec(path, check, text=piped))
     for arg in todo.missing:
         if os.path.isdir(arg):
             reason = f"{arg} is a directory without .yaml/.yml files"
@@ -278,7 +278,7 @@ def choose_reporter(run: Run, fmt: str, single: bool) -> tuple[ReporterFactory, 
     return reporter_for(fmt), shape
 
 
-class _Discard(io.TextIOBase):
+class _Discard(io.StringIO):
     """Where a silent run's report goes: nowhere, without keeping it."""
 
     def write(self, text: str) -> int:

@@ -100,7 +100,9 @@ def spec_argument(arg: str, stdin_filename: str | None) -> tuple[str, str | None
     if arg == STDIN:
         return stdin_filename or STDIN, read_stdin()
     if stdin_filename is not None:
-        raise SkipcheckError("--stdin-filename names the spec read from stdin: give `-` as the spec")
+        raise SkipcheckError(
+            "--stdin-filename names the spec read from stdin: give `-` as the spec"
+        )
     return arg, None
 
 

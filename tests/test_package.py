@@ -60,7 +60,8 @@ def test_the_wheel_holds_the_package_data(dist: Path) -> None:
     assert len(rule_modules) == len(RULES) and rule_modules <= names
     assert not any(n.startswith(("tests/", "bench/", "specs/")) for n in names)
     (sdist,) = dist.glob("skipcheck-*.tar.gz")
-    inside = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
+    with tarfile.open(sdist) as archive:
+        inside = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
     assert {"skipcheck/py.typed", "README.md", "pyproject.toml", "LICENSE"} <= inside
 
 

@@ -140,9 +140,7 @@ def _layer_tree(prefix: str, known_only: bool) -> dict[str, Schema]:
     """The definitions of a layer list: ``layers``, ``item``, ``stage`` and ``layer``, named
     with ``prefix``. ``known_only``: every layer name is an op (a spec without blocks)."""
     layers: Schema = {"$ref": f"#/definitions/{prefix}layers"}
-    layer_props: dict[str, Schema] = {
-        name: op_schema(name, op, layers) for name, op in OPS.items()
-    }
+    layer_props: dict[str, Schema] = {name: op_schema(name, op, layers) for name, op in OPS.items()}
     layer_props["residual"] = _residual(layers)
     layer_props["branch"] = _branch(layers)
     layer_props.update(
