@@ -231,6 +231,9 @@ def execute(run: Run, stream: TextIO | None) -> int:
         for path in todo.files
     ]
     if run.jobs > 1 and len(tasks) >= MIN_PARALLEL and "fork" in _start_methods():
+        # the first file here: what checking imports and caches, the workers then inherit
+        first, piped = tasks.pop(0)
+        done(check_spec(first, check, text=piped))
         target = stream or sys.stdout
         worker = Worker(factory, shape, None if run.statistics else stream, check)
         for printed, records, part in worker.map(tasks, run.jobs):
