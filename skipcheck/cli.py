@@ -407,7 +407,9 @@ def _run_sweep(console: Any, file: str, sweep: str, step: int | None, options: A
     def progress(done: int, total: int) -> None:
         nonlocal bar, task
         elapsed = time.perf_counter() - started
-        if bar is None and done < total and elapsed / done * (total - done) > 0.5:
+        # only at a terminal: off one (a pipe, a CI log) a bar would leave an empty line
+        slow = elapsed / done * (total - done) > 0.5
+        if bar is None and console.is_terminal and done < total and slow:
             bar = Progress(console=console, transient=True)
             bar.start()
             task = bar.add_task(f"{key}", total=total)

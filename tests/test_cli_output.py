@@ -73,14 +73,31 @@ def test_quiet_is_one_line_per_finding_and_the_summary(specs: Path) -> None:
     assert validate("-q", "specs/unet_original.yaml")[1].startswith("Found 0 errors")
 
 
-@pytest.mark.parametrize("flags", [["-qq"], ["-q", "-q"], ["--silent"], ["--quiet", "-q"]])
-@pytest.mark.parametrize("fmt", ["full", "concise", "json", "github"])
+@pytest.mark.parametrize(
+    ("flags", "fmt"),
+    [
+        (["-qq"], "full"),
+        (["-q", "-q"], "concise"),
+        (["--silent"], "json"),
+        (["--quiet", "-q"], "github"),
+        (["-qq"], "sarif"),
+    ],
+)
 def test_silent_prints_nothing(specs: Path, flags: list[str], fmt: str) -> None:
     (specs / "notes.yml").write_text("key: not a spec\n")  # its note is silenced too
-    result = CliRunner().invoke(app, ["validate", *flags, "specs/", "--output-format", fmt])
+    args = [*flags, "specs/unet_add_broken.yaml", "specs/notes.yml", "specs/unet_original.yaml"]
+    result = CliRunner().invoke(app, ["validate", *args, "--output-format", fmt, "--specs-only"])
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", "")
     clean = runner.invoke(app, ["validate", *flags, "specs/unet_original.yaml"])
     assert (clean.exit_code, clean.output) == (0, "")
+
+
+def test_silent_still_writes_the_report_asked_for(specs: Path) -> None:
+    code, out = validate(
+        "-qq", "specs/unet_add_broken.yaml", "-o", "report.json", "--output-format", "json"
+    )
+    assert (code, out) == (1, "")
+    assert json.loads(Path("report.json").read_text())["summary"]["errors"] == 4
 
 
 def test_the_rule_is_in_the_help() -> None:

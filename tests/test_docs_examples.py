@@ -16,6 +16,7 @@ import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -180,7 +181,13 @@ def _writer(example: Example) -> Example | None:
     return None
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
+def _param(example: Example) -> Any:
+    # torch builds and imports: seconds each, left to the full run
+    heavy = example.command.split()[1] in TORCH or _writer(example) is not None
+    return pytest.param(example, id=example.id, marks=[pytest.mark.slow] if heavy else [])
+
+
+@pytest.mark.parametrize("example", [_param(e) for e in EXAMPLES])
 def test_documented_command(example: Example, workdir: Path) -> None:
     writer = _writer(example)
     if writer is not None:
