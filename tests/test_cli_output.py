@@ -113,7 +113,13 @@ def _corpus(specs: Path, n: int) -> None:
     (specs / "copy_junk.yaml").write_text("skipcheck: 1\n  input: [\n")
 
 
-@pytest.mark.parametrize("fmt", ["full", "concise", "json", "sarif", "github"])
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "concise",
+        *(pytest.param(f, marks=pytest.mark.slow) for f in ("full", "json", "sarif", "github")),
+    ],
+)
 def test_jobs_keep_the_order_and_the_totals(specs: Path, fmt: str) -> None:
     _corpus(specs, 20)
     serial = runner.invoke(app, ["validate", "specs/", "--output-format", fmt, "-j", "1"])
@@ -124,6 +130,7 @@ def test_jobs_keep_the_order_and_the_totals(specs: Path, fmt: str) -> None:
         assert json.loads(parallel.output)["summary"]["files"] == 37
 
 
+@pytest.mark.slow
 def test_jobs_with_statistics_and_table(specs: Path) -> None:
     _corpus(specs, 6)
     for extra in (["--statistics"], ["--table"], ["-q"]):
