@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -19,6 +19,9 @@ from skipcheck.boundary import (
 )
 from skipcheck.errors import SkipcheckError
 from skipcheck.terminal import visible
+
+if TYPE_CHECKING:
+    from skipcheck.check import Options
 
 app = typer.Typer(
     name="skipcheck",
@@ -112,7 +115,7 @@ def spec_options(
     sets: list[str] | None,
     input: str | None,
     config: str | None,
-) -> tuple[str, Any]:
+) -> tuple[str, Options]:
     """The spec a one-spec command works on: its name, and the Options to check it with
     (options are read first, so that a bad one stops the run before stdin is read)."""
     from skipcheck.check import Options
