@@ -319,6 +319,8 @@ class Worker:
 
         global _WORKER
         _WORKER = self
+        if self.check.fixes:
+            import skipcheck.fixes  # noqa: F401  # imported once here, not once per worker
         jobs = min(jobs, len(tasks))
         # a few files per message: fewer round trips, while the order holds up little
         chunk = max(1, min(16, len(tasks) // (jobs * 8)))
