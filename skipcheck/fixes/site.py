@@ -12,6 +12,7 @@ from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
+from skipcheck.ops.merge import MERGE_OPS
 from skipcheck.position import Position
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.table import ShapeTable
@@ -56,7 +57,7 @@ class Site:
 
     @property
     def merges(self) -> list[Node]:
-        return [n for n in self.nodes if n.op in ("add", "concat", "mul") and len(n.inputs) > 1]
+        return [n for n in self.nodes if n.op in MERGE_OPS and len(n.inputs) > 1]
 
     def failing_merges(self) -> list[Node]:
         """The merges here that carry a finding first (a block's uses that break), then the rest."""
@@ -112,7 +113,7 @@ class Site:
         while node.id:
             if "out_channels" in node.params:
                 return node
-            if node.op in ("add", "mul") and self.channels(node.inputs[0]) == self.channels(
+            if node.op in MERGE_OPS - {"concat"} and self.channels(node.inputs[0]) == self.channels(
                 node.id
             ):
                 node = self.graph.nodes[node.inputs[0]]  # a residual keeps its body's width
