@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes import (
     align,
+    blocks,
     channels,
     declared,
     input_size,
+    mend,
     options,
     padding,
     pool,
@@ -26,9 +28,9 @@ from skipcheck.fixes import (
     transpose,
 )
 from skipcheck.fixes.edit import Edit, EditError, Source
-from skipcheck.fixes.model import Candidate, Fix
+from skipcheck.fixes.model import RANK_PAIR, Candidate, Fix
 from skipcheck.fixes.prove import Baseline, Recheck, prove
-from skipcheck.fixes.site import Site
+from skipcheck.fixes.site import Site, uses_of
 from skipcheck.graph import Graph
 from skipcheck.rules import RULES
 from skipcheck.shapes.table import ShapeTable
@@ -43,6 +45,8 @@ GENERATORS: dict[str, Callable[[Site], Iterator[Candidate]]] = {
     "options": options.candidates,
     "pool": pool.candidates,
     "transpose": transpose.candidates,
+    "mend": mend.candidates,
+    "blocks": blocks.candidates,
     "align": align.candidates,
     "padding": padding.candidates,
     "shortcut": shortcut.candidates,
@@ -84,6 +88,9 @@ def _generated(site: Site) -> list[tuple[str, Candidate]]:
             out.extend((name, cand) for cand in generate(site))
         except EditError:
             continue  # this generator cannot write its edit in this file's layout
+    # local before global: each edit of a shared block also written as a copy of the block
+    # that only the broken uses call
+    out.extend(("variant", cand) for cand in blocks.variants(site, [c for _, c in out]))
     return out
 
 
@@ -100,6 +107,7 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
         if fix is None or fix.text in seen:
             return None
         seen.add(fix.text)
+        judge(base, site, cand, fix)
         fixes.append(fix)
         return fix
 
@@ -131,8 +139,58 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
     by_sizes = [p for p in partial if not _fixes_channels(p[1], site)][:MAX_COMBINED]
     for (c1, _), (c2, _) in ((a, b) for a in _ranked(by_channels) for b in _ranked(by_sizes)):
         attempt(_pair(c1, c2))
-    fixes.sort(key=lambda f: (f.partial, f.rank, abs(f.param_delta or 0)))
+    fixes.sort(key=order)
     return fixes
+
+
+def order(fix: Fix) -> tuple[bool, bool, int, int]:
+    """Whole fixes first; then those that leave every unbroken use as it was; then the
+    gentler kind of change; then the fewer parameters changed."""
+    return (fix.partial, not fix.local, fix.rank, abs(fix.param_delta or 0))
+
+
+def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
+    """Where a proven fix lands, measured on the re-checked model: which blocks' uses it
+    changes (the title says how many, and how many of them were broken), whether it is
+    local (every unbroken use keeps its layers and parameters) and so safe."""
+    where: list[str] = []
+    local = True
+    for block in site.edited_blocks(fix.edits):
+        keys = list(site.uses.get(block, {}))
+        broken = [k for k in keys if site.broken(k)]
+        if len(keys) <= 1:
+            continue
+        if len(broken) == len(keys):
+            where.append(f"in block {block}: its {len(keys)} uses, all broken")
+            continue
+        local = False
+        lines = site.use_lines(block, broken)
+        at = f"line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
+        where.append(
+            f"in block {block}: all {len(keys)} uses change, {len(broken)} of them broken ({at})"
+        )
+    after = base.check(fix.text)
+    if local and after is not None and after.graph is not None and after.table is not None:
+        now = uses_of(after.graph, set(site.block_spans))
+        before, later = base.table.counts, after.table.counts
+        for block, keys in site.uses.items():
+            for key, nodes in keys.items():
+                if site.broken(key):
+                    continue
+                new = now.get(block, {}).get(key)
+                if new is None or [before.get(i) for i in nodes] != [later.get(i) for i in new]:
+                    local = False
+    fix.local = local
+    fix.safe = cand.mends and local
+    delta = fix.param_delta
+    cost = (
+        "model parameters not countable at a symbolic size"
+        if delta is None
+        else f"model parameters {delta:+,}"
+        if delta
+        else "model parameters unchanged"
+    )
+    fix.title = " — ".join([cand.title, *where, cost])
 
 
 def _pair(chan: Candidate, space: Candidate) -> Candidate:
@@ -142,11 +200,12 @@ def _pair(chan: Candidate, space: Candidate) -> Candidate:
         title=f"{c2.title} + {c1.title}",
         description=f"{c2.description} {c1.description}",
         edits=c1.edits + c2.edits,
-        rank=max(c1.rank, c2.rank) + 1,
+        rank=max(c1.rank, c2.rank) + RANK_PAIR,
         changes_behaviour=c1.changes_behaviour or c2.changes_behaviour,
         behaviour="; ".join(dict.fromkeys(c.behaviour for c in (c2, c1) if c.changes_behaviour))
         or c1.behaviour,
         in_terms=c1.in_terms or c2.in_terms,
+        mends=c1.mends and c2.mends,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from skipcheck.fixes.edit import EditError, line_col
-from skipcheck.fixes.model import RANK_MERGE_KIND, RANK_PROJECTION, RANK_WIDTH, Candidate
+from skipcheck.fixes.model import RANK_MEND, RANK_MERGE_KIND, RANK_PROJECTION, Candidate
 from skipcheck.fixes.site import Site, Value
 from skipcheck.graph import Node
 
@@ -43,7 +43,6 @@ def _concat(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
 def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candidate]:
     if any(n.group == "via" for n in site.graph.nodes if n.id in merge.inputs):
         return
-    cost = c_skip * c_run + c_run
     width = site.width(merge.inputs[0]) or Value(c_run)
     spelled = site.spell(width, merge.calls)
     via = f"[{{conv: {{out_channels: {spelled}, kernel_size: 1}}}}]"
@@ -52,7 +51,7 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
     except EditError:
         return
     yield Candidate(
-        title=f"project the skip with a 1x1 conv ({c_skip} → {c_run} channels, {cost:,} parameters)",
+        title=f"project the skip with a 1x1 conv ({c_skip} → {c_run} channels)",
         description=f"Add `via: {via}` to the merge at line {merge.pos.line} (an FPN-style lateral).",
         edits=(edit,),
         rank=RANK_PROJECTION,
@@ -81,8 +80,10 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             description=f"Set out_channels to {target} where the {side}'s width is decided "
             f"({layer.path}, written at line {line}).",
             edits=(edit,),
-            rank=RANK_WIDTH,
+            rank=RANK_MEND,
             changes_behaviour=True,
             behaviour=f"{where} and every layer it feeds change width",
             in_terms=edit != literal,
+            mends=True,
+            tag=f"c{target}",
         )

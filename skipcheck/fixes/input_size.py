@@ -1,5 +1,9 @@
 """Change the input to the nearest sizes (below and above) for which the whole model runs
-(or, for findings of silent loss, runs without it)."""
+(or, for findings of silent loss, runs without it).
+
+Only where that makes sense: a size under half or over twice the given one on any axis is
+another model's input (a 4×4 image for an ImageNet network), so it is not offered. Ranked
+last: the data must change, not the model."""
 
 from __future__ import annotations
 
@@ -36,8 +40,8 @@ def candidates(site: Site) -> Iterator[Candidate]:
             if var not in choices:
                 continue
             new = choices[var][side]
-            if new is None:
-                break
+            if new is None or not table.at[var] <= 2 * new <= 4 * table.at[var]:
+                break  # none, or under half / over twice the size given
             edits.append(site.source.replace(items.value[k + 2], str(new)))
             dims[k + 2] = str(new)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import yaml
 
@@ -123,6 +124,68 @@ class Site:
             node = self.graph.nodes[node.inputs[0]]
         return None
 
+    # -- the blocks and their uses ----------------------------------------
+    @cached_property
+    def block_spans(self) -> dict[str, tuple[int, int]]:
+        """Each block of the file: where its entry (``name:`` and its body) starts and ends."""
+        root = self.source.root
+        blocks = self.source.find(root, "blocks") if isinstance(root, yaml.MappingNode) else None
+        if not isinstance(blocks, yaml.MappingNode):
+            return {}
+        text = self.source.text
+        # a block collection's end mark sits on the next token: its last character is
+        # where the body ends
+        return {
+            str(k.value): (k.start_mark.index, len(text[: v.end_mark.index].rstrip(" \t\r\n")))
+            for k, v in blocks.value
+            if isinstance(k, yaml.ScalarNode)
+        }
+
+    @cached_property
+    def uses(self) -> dict[str, dict[str, list[int]]]:
+        """Each block's uses (``4_0.basic``, one per call and repeat) and their nodes."""
+        return uses_of(self.graph, set(self.block_spans))
+
+    @cached_property
+    def failing_paths(self) -> list[str]:
+        named = {d.node for d in self.diagnostics}
+        return [n.path for n in self.graph.nodes if n.label in named]
+
+    def broken(self, use: str) -> bool:
+        """Whether a use holds a failing layer, or is held by one (a ``via`` of the merge)."""
+        return any(
+            f.startswith(use + ".") or use.startswith(f + ".") or f == use
+            for f in self.failing_paths
+        )
+
+    def edited_blocks(self, edits: tuple[Edit, ...]) -> list[str]:
+        """The blocks whose body an edit changes (every use of them changes)."""
+        return [
+            name
+            for name, (start, end) in self.block_spans.items()
+            if any(start < e.start < end or self._appends(start, end, e) for e in edits)
+        ]
+
+    def _appends(self, start: int, end: int, edit: Edit) -> bool:
+        """An edit that adds lines right after a block's last line, indented as its body
+        (a key added to its last layer), not as a sibling block."""
+        text = self.source.text
+        nl = text.find("\n", end)
+        if edit.start != edit.end or nl < 0 or edit.start != nl + 1:
+            return False
+        column = start - (text.rfind("\n", 0, start) + 1)
+        return len(edit.new) - len(edit.new.lstrip(" ")) > column
+
+    def use_lines(self, block: str, keys: list[str]) -> list[int]:
+        """The lines that call ``block`` for the given uses."""
+        lines = []
+        for key in keys:
+            node = self.graph.nodes[self.uses[block][key][0]]
+            depth = sum(1 for c in key.split(".")[1:] if c in self.block_spans) - 1
+            if 0 <= depth < len(node.calls):
+                lines.append(node.calls[depth].line)
+        return sorted(set(lines))
+
     # -- editing the text --------------------------------------------------
     def layer_args(self, node: Node) -> yaml.Node:
         return self.source.entry(node.pos)[2]
@@ -239,6 +302,22 @@ class Site:
         if merge.params.get("residual"):
             raise EditError("a residual's merge has no skip arguments")
         return self.layer_args(merge)
+
+
+def uses_of(graph: Graph, blocks: set[str]) -> dict[str, dict[str, list[int]]]:
+    """Every use of each block: the path that names the call (``4_0.basic``,
+    ``up4.0.attention_gate.1.add.via.0.theta``) and the nodes it expanded to."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for node in graph.nodes:
+        if not node.calls:
+            continue
+        parts = node.path.split(".")
+        for j in range(1, len(parts)):
+            if parts[j] in blocks:
+                out.setdefault(parts[j], {}).setdefault(".".join(parts[: j + 1]), []).append(
+                    node.id
+                )
+    return out
 
 
 def axes_text(values: list[int]) -> str:

@@ -52,4 +52,3 @@ for _cls in _CLASSES:
     OPS[_op.name] = _op
     for _alias in _op.aliases:
         OPS[_alias] = _op
-
