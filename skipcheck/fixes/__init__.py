@@ -173,8 +173,8 @@ def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
     if local and after is not None and after.graph is not None and after.table is not None:
         now = uses_of(after.graph, set(site.block_spans))
         before, later = base.table.counts, after.table.counts
-        for block, keys in site.uses.items():
-            for key, nodes in keys.items():
+        for block, found in site.uses.items():
+            for key, nodes in found.items():
                 if site.broken(key):
                     continue
                 new = now.get(block, {}).get(key)

@@ -53,7 +53,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 title=title,
                 description=f"Set `align: {align}` on the merge at line {merge.pos.line}.",
                 edits=(edit,),
-                rank=RANK_ALIGN,
+                rank=RANK_ALIGN + (align == "center_crop"),  # a crop discards data
                 changes_behaviour=True,
                 behaviour=behaviour,
             )

@@ -12,10 +12,12 @@ from skipcheck.graph import Node
 
 def candidates(site: Site) -> Iterator[Candidate]:
     for merge in site.failing_merges()[:1]:
-        if merge.params.get("residual"):
-            continue
         c_run, c_skip = site.channels(merge.inputs[0]), site.channels(merge.inputs[1])
-        if c_run is None or c_skip is None:
+        if c_run is None or c_skip is None or len(merge.inputs) != 2:
+            continue
+        if merge.params.get("residual"):
+            # a residual's body and shortcut: mend the width of either (``shortcut`` adds one)
+            yield from _widths(site, merge, c_run, c_skip)
             continue
         yield from _concat(site, merge, c_run, c_skip)
         yield from _projection(site, merge, c_run, c_skip)

@@ -16,8 +16,8 @@ import yaml
 
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes.edit import EditError
-from skipcheck.fixes.model import RANK_DECLARATION, RANK_MERGE_KIND, Candidate
-from skipcheck.fixes.site import Site
+from skipcheck.fixes.model import RANK_DECLARATION, RANK_MEND, RANK_MERGE_KIND, Candidate
+from skipcheck.fixes.site import Site, Value
 from skipcheck.rules import DECLARED_CHANNELS, DECLARED_SHAPE
 from skipcheck.shapes import declared
 from skipcheck.shapes.dims import Dim, concrete
@@ -125,6 +125,26 @@ def _stated_channels(site: Site, d: Diagnostic) -> Iterator[Candidate]:
                 behaviour="concat keeps both tensors side by side, as the layer after "
                 "it was built for",
             )
+    # the layer that sets the width may be the wrong one (a transition's compression)
+    layer = site.channel_source(node.inputs[0])
+    if layer is not None and isinstance(stated, int):
+        try:
+            edit = site.set_param(layer, "out_channels", site.value(node, key) or Value(stated))
+        except EditError:
+            edit = None
+        if edit is not None:
+            yield Candidate(
+                title=f"out_channels: {stated} "
+                f"on the {layer.op} at line {layer.pos.line} (what line {node.pos.line} states)",
+                description=f"Set out_channels of {layer.path} to {stated}: the {node.op} at "
+                f"line {node.pos.line} is built for {stated} channels.",
+                edits=(edit,),
+                rank=RANK_MEND,
+                changes_behaviour=True,
+                behaviour=f"{layer.where} and every layer it feeds change width",
+                mends=True,
+                tag=f"c{stated}",
+            )
     width = site.width(node.inputs[0])
     if width is None:
         return
@@ -142,3 +162,4 @@ def _stated_channels(site: Site, d: Diagnostic) -> Iterator[Candidate]:
         behaviour=f"the {node.op}'s weights are shaped for {width.number} input channels "
         f"instead of {stated} — keep it only if {stated} was the mistake",
     )
+

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.fixes.edit import EditError, line_col
+from skipcheck.fixes.edit import Edit, EditError, line_col
 from skipcheck.fixes.model import RANK_MEND, Candidate
-from skipcheck.fixes.site import Site
+from skipcheck.fixes.site import Site, Value
 from skipcheck.graph import Node
 from skipcheck.ops.base import per_axis
 
@@ -59,7 +59,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 if key in seen:
                     continue
                 try:
-                    edit = site.set_param(node, name, value)
+                    edit = _edit(site, merge, node, name, value)
                 except EditError:
                     continue
                 seen.add(key)
@@ -80,6 +80,25 @@ def candidates(site: Site) -> Iterator[Candidate]:
                     mends=True,
                     tag=f"{name.split('_')[0]}{value}".replace(".", "_"),
                 )
+
+
+def _edit(site: Site, merge: Node, node: Node, name: str, value: str) -> Edit:
+    """The edit that sets ``name`` on this layer alone: where it reads a block argument
+    (``stride: s``) that other layers read too, the layer's own value is replaced; the
+    number is spelled as another layer on the merge's paths spells it (``s``), if one does."""
+    spellings = tuple(
+        sp
+        for other in site.path_nodes(merge)
+        if other is not node and (found := site.value(other, name)) is not None
+        if str(found.number) == value
+        for sp in found.spellings
+    )
+    number = Value(int(value), spellings) if value.isdigit() else value
+    if name in node.param_pos:
+        written = site.source.value(node.param_pos[name])
+        if not site.source.span(written).isdigit():
+            return site.source.replace(written, site.spell(number, node.calls))
+    return site.set_param(node, name, number)
 
 
 def _needed(site: Site, node: Node, side: int, target: list[int]) -> list[int] | None:
@@ -190,7 +209,7 @@ def _rule(node: Node, rank: int) -> tuple[Rule, dict[str, list[object]]] | None:
     return strided, {
         "stride": _others(s, STRIDES),
         "kernel_size": _others(k, KERNELS),
-        "padding": _others(pad, PADDINGS),
+        "padding": _others(pad, range(max(len(PADDINGS), max(d) * (max(k) - 1) + 1))),
     }
 
 
