@@ -143,45 +143,68 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
     return fixes
 
 
-def order(fix: Fix) -> tuple[bool, bool, int, int]:
-    """Whole fixes first; then those that leave every unbroken use as it was; then the
-    gentler kind of change; then the fewer parameters changed."""
-    return (fix.partial, not fix.local, fix.rank, abs(fix.param_delta or 0))
+def order(fix: Fix) -> tuple[bool, bool, int, int, int]:
+    """Whole fixes first; then those that leave every unbroken use of a block they edit as
+    it was; then the gentler kind of change; then the fewer parameters changed; then the
+    smaller value written (a stride of 1 before one of 4)."""
+    return (fix.partial, not fix.local, fix.rank, abs(fix.param_delta or 0), fix.weight)
 
 
 def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
-    """Where a proven fix lands, measured on the re-checked model: which blocks' uses it
-    changes (the title says how many, and how many of them were broken), whether it is
-    local (every unbroken use keeps its layers and parameters) and so safe."""
+    """Where a proven fix lands, measured on the re-checked model: for each block it edits,
+    how many of its uses change (layers' parameters or shapes) and how many of them were
+    broken — the title says so; it is *local* when no unbroken use of an edited block
+    changes, and *safe* when it mends (an existing parameter or block), is local and no
+    unbroken use of any block changes its parameters."""
+    after = base.check(fix.text)
+    now = (
+        uses_of(after.graph, set(site.block_spans))
+        if after is not None and after.graph is not None
+        else {}
+    )
+    later = after.table if after is not None and after.table is not None else None
+
+    def changed(block: str, key: str, nodes: list[int], shapes: bool) -> bool:
+        new = now.get(block, {}).get(key)
+        if new is None or later is None:
+            return True
+        before = [base.table.counts.get(i) for i in nodes]
+        if before != [later.counts.get(i) for i in new]:
+            return True
+        return shapes and [base.table.shape_of(i) for i in nodes] != [
+            later.shape_of(i) for i in new
+        ]
+
     where: list[str] = []
     local = True
     for block in site.edited_blocks(fix.edits):
-        keys = list(site.uses.get(block, {}))
-        broken = [k for k in keys if site.broken(k)]
-        if len(keys) <= 1:
+        found = site.uses.get(block, {})
+        if len(found) <= 1:
             continue
-        if len(broken) == len(keys):
-            where.append(f"in block {block}: its {len(keys)} uses, all broken")
-            continue
-        local = False
-        lines = site.use_lines(block, broken)
-        at = f"line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
-        where.append(
-            f"in block {block}: all {len(keys)} uses change, {len(broken)} of them broken ({at})"
-        )
-    after = base.check(fix.text)
-    if local and after is not None and after.graph is not None and after.table is not None:
-        now = uses_of(after.graph, set(site.block_spans))
-        before, later = base.table.counts, after.table.counts
-        for block, found in site.uses.items():
-            for key, nodes in found.items():
-                if site.broken(key):
-                    continue
-                new = now.get(block, {}).get(key)
-                if new is None or [before.get(i) for i in nodes] != [later.get(i) for i in new]:
-                    local = False
+        broken = [k for k in found if site.broken(k)]
+        moved = [k for k in found if not site.broken(k) and changed(block, k, found[k], True)]
+        if moved:
+            local = False
+            lines = site.use_lines(block, broken)
+            at = f"line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
+            where.append(
+                f"in block {block}: {len(moved) + len(broken)} of its {len(found)} uses change, "
+                f"{len(broken)} of them broken ({at})"
+            )
+        else:
+            where.append(
+                f"in block {block}: changes only its {len(broken)} broken use"
+                f"{'s' * (len(broken) != 1)} of {len(found)}"
+            )
+    ripple = any(
+        changed(block, key, nodes, False)
+        for block, found in site.uses.items()
+        for key, nodes in found.items()
+        if not site.broken(key)
+    )
     fix.local = local
-    fix.safe = cand.mends and local
+    fix.safe = cand.mends and local and not ripple
+    fix.weight = cand.weight
     delta = fix.param_delta
     cost = (
         "model parameters not countable at a symbolic size"

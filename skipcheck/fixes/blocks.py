@@ -108,6 +108,7 @@ def _variant(site: Site, cand: Candidate, block: str, calls: list[Position]) -> 
         + f" at line{'s' * (len(calls) > 1)} {lines} only",
         in_terms=cand.in_terms,
         mends=cand.mends,
+        weight=cand.weight,
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from skipcheck.fixes.edit import EditError, line_col
-from skipcheck.fixes.model import RANK_MEND, RANK_MERGE_KIND, RANK_PROJECTION, Candidate
+from skipcheck.fixes.model import RANK_MEND, RANK_MERGE_KIND, RANK_PROJECTION, RANK_WIDTH, Candidate
 from skipcheck.fixes.site import Site, Value
 from skipcheck.graph import Node
 
@@ -77,15 +78,28 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             continue
         line = line_col(site.source.text, edit.start)[0]
         where = layer.where
+        # a width the spec states in its params (`out_channels: d`) is the design, not a
+        # slip: overriding it with a number is a width change, not a mend
+        stated = site.value(layer, "out_channels")
+        designed = stated is not None and any(
+            _reads_params(site, text) for text, _ in stated.spellings
+        )
+        overrides = designed and edit.new.strip().isdigit()
         yield Candidate(
             title=f"make the {side} {target} channels: out_channels of {where} (line {line})",
             description=f"Set out_channels to {target} where the {side}'s width is decided "
             f"({layer.path}, written at line {line}).",
             edits=(edit,),
-            rank=RANK_MEND,
+            rank=RANK_WIDTH if overrides else RANK_MEND,
             changes_behaviour=True,
             behaviour=f"{where} and every layer it feeds change width",
             in_terms=edit != literal,
-            mends=True,
+            mends=not overrides,
             tag=f"c{target}",
         )
+
+
+def _reads_params(site: Site, text: str) -> bool:
+    """Whether a written value reads one of the spec's params (``d``, ``base * 2``)."""
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    return bool(names & set(site.graph.params))

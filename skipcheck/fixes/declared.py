@@ -162,4 +162,3 @@ def _stated_channels(site: Site, d: Diagnostic) -> Iterator[Candidate]:
         behaviour=f"the {node.op}'s weights are shaped for {width.number} input channels "
         f"instead of {stated} — keep it only if {stated} was the mistake",
     )
-

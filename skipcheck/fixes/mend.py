@@ -79,6 +79,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                     "merge needs",
                     mends=True,
                     tag=f"{name.split('_')[0]}{value}".replace(".", "_"),
+                    weight=_weight(site, merge, node, name, value),
                 )
 
 
@@ -99,6 +100,16 @@ def _edit(site: Site, merge: Node, node: Node, name: str, value: str) -> Edit:
         if not site.source.span(written).isdigit():
             return site.source.replace(written, site.spell(number, node.calls))
     return site.set_param(node, name, number)
+
+
+def _weight(site: Site, merge: Node, node: Node, name: str, value: str) -> int:
+    """0 where another layer on the merge's paths writes the same value (the stride its
+    sibling conv has): the layer that differs from its peers is the likely slip; else the
+    value, so that a smaller one comes first."""
+    for other in site.path_nodes(merge):
+        if other is not node and name in other.param_pos and str(other.params.get(name)) == value:
+            return 0
+    return 1 + int(float(value))
 
 
 def _needed(site: Site, node: Node, side: int, target: list[int]) -> list[int] | None:

@@ -38,6 +38,7 @@ class Candidate:
     # where it lands (only broken uses), which the proof measures
     mends: bool = False
     tag: str = ""  # names a block variant made from this edit (``basic_proj``)
+    weight: int = 0  # among mends alike, the smaller written value first (stride 1 before 4)
 
 
 @dataclass
@@ -69,7 +70,8 @@ class Fix:
     # safe: changes only the broken site's own layers (an existing layer's parameter or an
     # existing block), keeps the input, the declared output and every other use of a block
     safe: bool = False
-    local: bool = True  # leaves every use of a shared block that was not broken as it was
+    local: bool = True  # leaves every unbroken use of a block it edits as it was
+    weight: int = 0
 
     @property
     def applicability(self) -> str:
