@@ -146,7 +146,7 @@ def title_errors(result: FileResult, site: Site, fix: Fix) -> list[str]:
     # no other parameter figure in a title
     if len(re.findall(r"parameters", fix.title)) != 1:
         errors.append(f"{fix.title}: more than one parameter figure")
-    for block, only, of, moved, total, broken in _USES.findall(fix.title):
+    for block, only, of, _moved, total, broken in _USES.findall(fix.title):
         uses = site.uses.get(block, {})
         n_broken = sum(site.broken(k) for k in uses)
         if only and (int(only) != n_broken or int(of) != len(uses)):

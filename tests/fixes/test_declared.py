@@ -13,7 +13,7 @@ SYMBOLIC = Path(__file__).parent / "symbolic"  # no concrete input: not for the 
 def _fixes(name: str) -> list[tuple[str, str]]:
     path = DATA / name if (DATA / name).exists() else SYMBOLIC / name
     result = check_spec(str(path), Options(fixes=True))
-    return [(f.title, f.text) for _, fixes in result.fixes for f in fixes]
+    return [(f.title.split(" — ")[0], f.text) for _, fixes in result.fixes for f in fixes]
 
 
 def test_a_declared_output_is_brought_to_what_the_model_computes_in_the_inputs_symbols() -> None:
