@@ -13,7 +13,8 @@ RANK_MEND = 20  # one parameter of one layer on the mismatching path (stride, ou
 RANK_LAYER_OPTION = RANK_MEND  # ceil_mode, output_padding, an option torch accepts: a mend too
 RANK_PADDING = 25  # several convs change what they see at the borders
 RANK_BLOCK = 30  # call another block the file defines
-RANK_PAIR = 10  # two partial fixes together rank this far after the worse of them
+RANK_PAIR = 35  # two partial fixes together rank this far after the worse of them (two mends
+# that undo a block's stride and widening come after its projection shortcut)
 RANK_ALIGN = 40  # the merge resizes, pads or crops
 RANK_PROJECTION = 50  # new layers with new parameters
 RANK_WIDTH = 60  # a layer's width changes, and everything it feeds
