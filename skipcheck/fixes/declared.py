@@ -60,10 +60,14 @@ def _declared_shape(site: Site, d: Diagnostic) -> Iterator[Candidate]:
             return
         spelled.append(new)
     text = f"[{', '.join(spelled)}]"
+    try:
+        edits = site.source.replace_items(written, spelled)
+    except EditError:
+        return
     yield Candidate(
         title=f"declare {text} at line {d.pos.line} (what the model produces)",
         description=f"Change the declared shape at line {d.pos.line} to {text}.",
-        edits=(site.source.replace(written, text),),
+        edits=edits,
         rank=RANK_DECLARATION,
         changes_behaviour=False,
         behaviour="the model is unchanged; the declaration now states what it computes — "
