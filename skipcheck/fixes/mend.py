@@ -94,7 +94,7 @@ def _edit(site: Site, merge: Node, node: Node, name: str, value: str) -> Edit:
         if str(found.number) == value
         for sp in found.spellings
     )
-    number = Value(int(value), spellings) if value.isdigit() else value
+    number = Value(int(value), spellings, name) if value.isdigit() else value
     if name in node.param_pos:
         written = site.source.value(node.param_pos[name])
         if not site.source.span(written).isdigit():

@@ -81,4 +81,4 @@ def _stride(site: Site, merge: Node, stride: int) -> Value:
         value = site.value(strided[0], "stride")
         if value is not None and value.number == stride:
             return value
-    return Value(stride)
+    return Value(stride, key="stride")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import yaml
@@ -19,6 +19,8 @@ from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.table import ShapeTable
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# parameters that state the same kind of quantity: a channel count
+_KINDS = {k: "out_channels" for k in ("in_channels", "num_features", "in_features", "out_features")}
 _FUNCTIONS = {"min", "max", "abs", "int", "round", "floor", "ceil"}  # spec/expr.py's names
 
 Scope = tuple[Position, ...]  # the block calls a text is evaluated in; () is the top level
@@ -35,6 +37,10 @@ class Value:
 
     number: int
     spellings: tuple[tuple[str, Scope], ...] = ()
+    # the layer parameter it sets: a param of the same number spells it only where the spec
+    # writes that param for this kind of parameter somewhere (`stride: 2` never becomes
+    # `stride: classes` because classes = 2)
+    key: str = "out_channels"
 
     def __str__(self) -> str:
         return str(self.number)
@@ -51,6 +57,7 @@ class Site:
     nodes: list[Node]
     input_given: bool  # --input overrides the file's input: editing `input:` would prove nothing
     cut: bool = False  # the file's proof budget ran out before every candidate here was tried
+    _params_for: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def codes(self) -> set[str]:
@@ -245,7 +252,7 @@ class Site:
         try:
             text = self.source.span(self.source.value(node.param_pos[name]))
         except EditError:
-            return Value(number)
+            return Value(number, key=name)
         scope: Scope = node.calls
         spellings = [(text, scope)]
         while _IDENT.match(text) and scope:
@@ -257,11 +264,12 @@ class Site:
                 break  # the argument's default: spelled in the block's own terms only
             text, scope = self.source.span(given), scope[:-1]
             spellings.append((text, scope))
-        return Value(number, tuple(spellings))
+        return Value(number, tuple(spellings), name)
 
     def spell(self, value: str | Value, scope: Scope) -> str:
         """How to write ``value`` at ``scope``: a spelling the spec already uses for the same
-        quantity where it means the same there, else a param of that value, else the number."""
+        quantity where it means the same there, else a param of that value that the spec
+        writes for the same kind of parameter, else the number."""
         if isinstance(value, str):
             return value
         for text, where in value.spellings:
@@ -273,11 +281,25 @@ class Site:
                 continue  # reads `i` of a repeat, or a name this scope does not bind
             if where == scope[: len(where)] and not names & self._bound_in(scope[len(where) :]):
                 return text
-        shadowed = self._bound_in(scope)
+        usable = self.params_for(value.key) - self._bound_in(scope)
         for name, v in self.graph.params.items():
-            if v == value.number and not isinstance(v, bool) and name not in shadowed:
+            if v == value.number and not isinstance(v, bool) and name in usable:
                 return name
         return str(value.number)
+
+    def params_for(self, key: str) -> set[str]:
+        """The params the spec writes for a kind of layer parameter (``stride``; channel
+        counts are one kind), through the block arguments that pass them."""
+        kind = _KINDS.get(key, key)
+        if kind not in self._params_for:
+            names: set[str] = set()
+            for node in self.graph.nodes:
+                for name in node.param_pos:
+                    value = self.value(node, name) if _KINDS.get(name, name) == kind else None
+                    for text, _ in value.spellings if value is not None else ():
+                        names |= _names(text) or set()
+            self._params_for[kind] = names & set(self.graph.params)
+        return self._params_for[kind]
 
     def _bound_in(self, calls: Scope) -> set[str]:
         """Names the block calls ``calls`` bind (they hide params and outer arguments)."""
