@@ -85,18 +85,36 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             _reads_params(site, text) for text, _ in stated.spellings
         )
         overrides = designed and edit.new.strip().isdigit()
+        # one layer's width is a mend where the change stays on this side of the merge; a
+        # trunk layer (it feeds the other side or later layers too) or a block argument that
+        # sets several layers' widths is the design changing, ranked after a projection
+        one_layer = site.feeds_only(layer, merge) and not _shared_width(site, layer)
         yield Candidate(
             title=f"make the {side} {target} channels: out_channels of {where} (line {line})",
             description=f"Set out_channels to {target} where the {side}'s width is decided "
             f"({layer.path}, written at line {line}).",
             edits=(edit,),
-            rank=RANK_WIDTH if overrides else RANK_MEND,
+            rank=RANK_MEND if one_layer and not overrides else RANK_WIDTH,
             changes_behaviour=True,
             behaviour=f"{where} and every layer it feeds change width",
             in_terms=edit != literal,
             mends=not overrides,
             tag=f"c{target}",
         )
+
+
+def _shared_width(site: Site, layer: Node) -> bool:
+    """Whether the layer's width is a block argument (``out_channels: ch``) that other
+    layers of the same call read too: changing it re-sizes the block."""
+    stated = site.value(layer, "out_channels")
+    if stated is None or len(stated.spellings) < 2:
+        return False  # written at the layer itself
+    readers = 0
+    for n in site.graph.nodes:
+        if n.calls == layer.calls and "out_channels" in n.param_pos:
+            value = site.value(n, "out_channels")
+            readers += value is not None and value.spellings[:1] == stated.spellings[:1]
+    return readers > 1
 
 
 def _reads_params(site: Site, text: str) -> bool:

@@ -217,9 +217,12 @@ def _rule(node: Node, rank: int) -> tuple[Rule, dict[str, list[object]]] | None:
             raise ValueError("the window does not fit")
         return span // ss + 1
 
+    # a pointwise conv (1x1, no padding) mixes channels by design: its kernel is never the
+    # slip, and widening it to reach a size is a change no reviewer would make
+    pointwise = node.op == "conv" and set(k) == {1} and set(pad) == {0}
     return strided, {
         "stride": _others(s, STRIDES),
-        "kernel_size": _others(k, KERNELS),
+        "kernel_size": [] if pointwise else _others(k, KERNELS),
         "padding": _others(pad, range(max(len(PADDINGS), max(d) * (max(k) - 1) + 1))),
     }
 

@@ -106,6 +106,34 @@ class Site:
         both = set.intersection(*sets)
         return [self.graph.nodes[i] for i in sorted(either - both)]
 
+    @cached_property
+    def consumers(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for n in self.graph.nodes:
+            for i in n.inputs:
+                out.setdefault(i, []).append(n.id)
+        return out
+
+    def feeds_only(self, layer: Node, merge: Node) -> bool:
+        """Whether every path from ``layer`` leads into ``merge`` through one of its inputs
+        only: the layer's output serves that side of the merge and nothing else (a lateral,
+        a branch's last conv), not also the other side or other layers (a trunk)."""
+        sides = [self.ancestors(i) for i in merge.inputs]
+        if sum(layer.id in s for s in sides) != 1:
+            return False
+        side = next(s for s in sides if layer.id in s)
+        stack, seen = [layer.id], set()
+        while stack:
+            n = stack.pop()
+            for c in self.consumers.get(n, []):
+                if c == merge.id or c in seen:
+                    continue
+                if c not in side:
+                    return False
+                seen.add(c)
+                stack.append(c)
+        return True
+
     def width(self, node_id: int) -> Value | None:
         """A tensor's channel count, with how the spec spells it where that width is decided."""
         c = self.channels(node_id)
