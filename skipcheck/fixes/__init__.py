@@ -62,13 +62,13 @@ def sites(
     """One site per position that carries error findings, in file order."""
     source = Source(text)
     grouped: dict[tuple[int, int], list[Diagnostic]] = {}
-    for d in errors:
-        if d.pos.file == graph.file:
-            grouped.setdefault((d.pos.line, d.pos.col), []).append(d)
+    mine = [d for d in errors if d.pos.file == graph.file]
+    for d in mine:
+        grouped.setdefault((d.pos.line, d.pos.col), []).append(d)
     out = []
     for (line, col), diags in sorted(grouped.items()):
         nodes = [n for n in graph.nodes if (n.pos.line, n.pos.col) == (line, col)]
-        out.append(Site(graph, table, source, diags, nodes, input_given))
+        out.append(Site(graph, table, source, diags, nodes, input_given, file_errors=mine))
     return out
 
 
@@ -88,9 +88,6 @@ def _generated(site: Site) -> list[tuple[str, Candidate]]:
             out.extend((name, cand) for cand in generate(site))
         except EditError:
             continue  # this generator cannot write its edit in this file's layout
-    # local before global: each edit of a shared block also written as a copy of the block
-    # that only the broken uses call
-    out.extend(("variant", cand) for cand in blocks.variants(site, [c for _, c in out]))
     return out
 
 
@@ -134,6 +131,13 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
                     return [pair]
     if first_only:
         return fixes[:1]  # no fix mends it all: the first partial one, if any
+    # local before global: an edit of a shared block that changes its unbroken uses is also
+    # written as a copy of the block that only the broken uses call (an edit that is local
+    # already, or that was not proven, needs no copy)
+    for variant in blocks.variants(site, [c for c, f in proven if not f.local]):
+        fix = attempt(variant)
+        if fix is not None:
+            proven.append((variant, fix))
     partial = [(c, f) for c, f in proven if f.partial]
     by_channels = [p for p in partial if _fixes_channels(p[1], site)][:MAX_COMBINED]
     by_sizes = [p for p in partial if not _fixes_channels(p[1], site)][:MAX_COMBINED]
@@ -143,11 +147,20 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
     return fixes
 
 
-def order(fix: Fix) -> tuple[bool, bool, int, int, int]:
+def order(fix: Fix) -> tuple[bool, bool, int, int, int, int]:
     """Whole fixes first; then those that leave every unbroken use of a block they edit as
-    it was; then the gentler kind of change; then the fewer parameters changed; then the
-    smaller value written (a stride of 1 before one of 4)."""
-    return (fix.partial, not fix.local, fix.rank, abs(fix.param_delta or 0), fix.weight)
+    it was, or that mend every finding of the file (a block that is wrong wherever it is
+    used: the common cause); then the gentler kind of change; then the more findings at
+    other sites mended too; then the fewer parameters changed; then the value its peers
+    write, or the smaller one (a stride of 1 before one of 4)."""
+    return (
+        fix.partial,
+        not (fix.local or fix.clears_file),
+        fix.rank,
+        -fix.mended_elsewhere,
+        abs(fix.param_delta or 0),
+        fix.weight,
+    )
 
 
 def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
@@ -164,15 +177,19 @@ def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
     )
     later = after.table if after is not None and after.table is not None else None
 
-    def changed(block: str, key: str, nodes: list[int], shapes: bool) -> bool:
+    def changed(block: str, key: str, nodes: list[int], definition: bool) -> bool:
+        """Whether a use's parameter counts changed or, with ``definition``, its layers'
+        values: the shapes that reach it may change (the broken use upstream now strides)
+        without the use computing anything else."""
         new = now.get(block, {}).get(key)
-        if new is None or later is None:
+        if new is None or later is None or after is None or after.graph is None:
             return True
         before = [base.table.counts.get(i) for i in nodes]
         if before != [later.counts.get(i) for i in new]:
             return True
-        return shapes and [base.table.shape_of(i) for i in nodes] != [
-            later.shape_of(i) for i in new
+        old = base.result.graph.nodes if base.result.graph is not None else []
+        return definition and [(old[i].op, old[i].params) for i in nodes] != [
+            (after.graph.nodes[j].op, after.graph.nodes[j].params) for j in new
         ]
 
     where: list[str] = []
@@ -187,9 +204,10 @@ def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
             local = False
             lines = site.use_lines(block, broken)
             at = f"line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
+            which = f", {len(broken)} of them broken ({at})" if broken else ""
             where.append(
-                f"in block {block}: {len(moved) + len(broken)} of its {len(found)} uses change, "
-                f"{len(broken)} of them broken ({at})"
+                f"in block {block}: {len(moved) + len(broken)} of its {len(found)} uses "
+                f"change{which}"
             )
         else:
             where.append(
@@ -202,6 +220,9 @@ def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
         for key, nodes in found.items()
         if not site.broken(key)
     )
+    if fix.mended_elsewhere:
+        n = fix.mended_elsewhere
+        where.append(f"also mends {n} finding{'s' * (n != 1)} at other lines")
     fix.local = local
     fix.safe = cand.mends and local and not ripple
     fix.weight = cand.weight

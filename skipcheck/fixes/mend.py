@@ -103,13 +103,38 @@ def _edit(site: Site, merge: Node, node: Node, name: str, value: str) -> Edit:
 
 
 def _weight(site: Site, merge: Node, node: Node, name: str, value: str) -> int:
-    """0 where another layer on the merge's paths writes the same value (the stride its
-    sibling conv has): the layer that differs from its peers is the likely slip; else the
-    value, so that a smaller one comes first."""
-    for other in site.path_nodes(merge):
-        if other is not node and name in other.param_pos and str(other.params.get(name)) == value:
-            return 0
-    return 1 + int(float(value))
+    """Among mends alike, the layer that differs from its peers (the layers on the merge's
+    paths that write ``name``) is the likely slip: 0 where a peer that reads the same tensor
+    writes the new value (the shortcut conv's stride beside the body's first conv), 1 where
+    another peer does (the decoder's transposed conv strides as the encoder's conv should);
+    100 and up where the layer agrees with every peer of its kind and the edit would make
+    it the odd one (the third of four stride-2 convs); else the value, a smaller one first."""
+    peers = [
+        other
+        for other in site.path_nodes(merge)
+        if other is not node and name in other.param_pos
+    ]
+    same = [other for other in peers if str(other.params.get(name)) == value]
+    if any(_reads(site, other) == _reads(site, node) for other in same):
+        return 0
+    if same:
+        return 1
+    kind = [other for other in peers if other.op == node.op]
+    if kind and all(other.params.get(name) == node.params.get(name) for other in kind):
+        return 100 + int(float(value))
+    return 2 + int(float(value))
+
+
+def _reads(site: Site, node: Node) -> int:
+    """The tensor a layer reads, through the norms and activations before it."""
+    n = node.inputs[0] if node.inputs else node.id
+    while True:
+        x = site.graph.nodes[n]
+        if len(x.inputs) != 1 or x.op in _SIZED or "out_channels" in x.params:
+            return n
+        if site.table.shapes.get(x.id) != site.table.shapes.get(x.inputs[0]):
+            return n
+        n = x.inputs[0]
 
 
 def _needed(site: Site, node: Node, side: int, target: list[int]) -> list[int] | None:

@@ -73,6 +73,8 @@ class Fix:
     safe: bool = False
     local: bool = True  # leaves every unbroken use of a block it edits as it was
     weight: int = 0
+    mended_elsewhere: int = 0  # findings at other sites that the edit removes too
+    clears_file: bool = False  # the edit removes every error of a file with other sites
 
     @property
     def applicability(self) -> str:

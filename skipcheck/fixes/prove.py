@@ -200,6 +200,8 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
     if left == wanted:
         return None
     remaining = tuple(f"{d.code} {d.message}" for d in checked.errors if _key(d) in left)
+    # findings at other sites the same edit removes: a common cause mended at its root
+    elsewhere = sum(((before - wanted) - after).values())
     old_warn = Counter(
         base.moved(d, cand.edits, new_text)
         for d in base.result.diagnostics
@@ -234,6 +236,8 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         proven_for=proven_for,
         fails_at=fails_at,
         at=_at(base, fails_at),
+        mended_elsewhere=elsewhere,
+        clears_file=not checked.errors and bool(before - wanted),
     )
 
 

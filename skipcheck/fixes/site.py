@@ -57,6 +57,7 @@ class Site:
     nodes: list[Node]
     input_given: bool  # --input overrides the file's input: editing `input:` would prove nothing
     cut: bool = False  # the file's proof budget ran out before every candidate here was tried
+    file_errors: list[Diagnostic] = field(default_factory=list)  # of every site of the file
     _params_for: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -183,11 +184,12 @@ class Site:
 
     @cached_property
     def failing_paths(self) -> list[str]:
-        named = {d.node for d in self.diagnostics}
+        named = {d.node for d in self.file_errors or self.diagnostics}
         return [n.path for n in self.graph.nodes if n.label in named]
 
     def broken(self, use: str) -> bool:
-        """Whether a use holds a failing layer, or is held by one (a ``via`` of the merge)."""
+        """Whether a use holds a failing layer, or is held by one (a ``via`` of the merge):
+        of this site or any other of the file, so that every site says the same."""
         return any(
             f.startswith(use + ".") or use.startswith(f + ".") or f == use
             for f in self.failing_paths

@@ -130,8 +130,10 @@ def unbroken_changes(result: FileResult, site: Site, fix: Fix) -> list[str]:
 
 _PARAMS = re.compile(r"model parameters ([+-][\d,]+|unchanged)")
 _USES = re.compile(
-    r"in block (\w+): (?:changes only its (\d+) broken uses? of (\d+)|(\d+) of its (\d+) uses change, (\d+) of them broken)"
+    r"in block (\w+): (?:changes only its (\d+) broken uses? of (\d+)|"
+    r"(\d+) of its (\d+) uses change(?:, (\d+) of them broken)?)"
 )
+_ELSEWHERE = re.compile(r"also mends (\d+) findings? at other lines")
 _INPUT = re.compile(r"change the input to ([\d×]+)")
 
 
@@ -151,7 +153,7 @@ def title_errors(result: FileResult, site: Site, fix: Fix) -> list[str]:
         n_broken = sum(site.broken(k) for k in uses)
         if only and (int(only) != n_broken or int(of) != len(uses)):
             errors.append(f"{fix.title}: {block} has {len(uses)} uses, {n_broken} broken")
-        if total and (int(total) != len(uses) or int(broken) != n_broken):
+        if total and (int(total) != len(uses) or int(broken or 0) != n_broken):
             errors.append(f"{fix.title}: {block} has {len(uses)} uses, {n_broken} broken")
         if only and unbroken_changes(result, site, fix):
             errors.append(f"{fix.title}: changes unbroken uses of {block}")
@@ -159,6 +161,13 @@ def title_errors(result: FileResult, site: Site, fix: Fix) -> list[str]:
         for block in site.edited_blocks(fix.edits):
             if len(site.uses.get(block, {})) > 1:
                 errors.append(f"{fix.title}: edits block {block} without saying so")
+    m = _ELSEWHERE.search(fix.title)
+    if m is not None:
+        fixed = check_spec(result.path, Options(), text=fix.text)
+        others = len(result.errors) - len(site.diagnostics)
+        left = len(fixed.errors) - len(fix.remaining)
+        if int(m.group(1)) != others - left:
+            errors.append(f"{fix.title}: mends {others - left} findings at other lines")
     m = _INPUT.search(fix.title)
     if m is not None:
         fixed = check_spec(result.path, Options(), text=fix.text)
