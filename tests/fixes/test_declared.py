@@ -49,8 +49,7 @@ def test_fix_apply_keeps_the_comments_inside_a_flow_list_it_rewrites(tmp_path: P
 
     from skipcheck.cli import app
 
-    spec = tmp_path / "m.yaml"
-    spec.write_text(
+    text = (
         "skipcheck: 1\n"
         "input: [1, 3, 64, 64]\n"
         "layers:\n"
@@ -61,16 +60,8 @@ def test_fix_apply_keeps_the_comments_inside_a_flow_list_it_rewrites(tmp_path: P
         "      64, 64]   # same size\n"
         "  - relu\n"
     )
+    spec = tmp_path / "m.yaml"
+    spec.write_text(text)
     result = CliRunner().invoke(app, ["fix", str(spec), "--apply"])
     assert result.exit_code == 0, result.output
-    assert spec.read_text() == (
-        "skipcheck: 1\n"
-        "input: [1, 3, 64, 64]\n"
-        "layers:\n"
-        "  - conv: {out_channels: 8, kernel_size: 3, padding: 1}\n"
-        "    expect: [   # the stem keeps 3 channels\n"
-        "      1,\n"
-        "      8,        # channels\n"
-        "      64, 64]   # same size\n"
-        "  - relu\n"
-    )
+    assert spec.read_text() == text.replace("      3,        #", "      8,        #")
