@@ -23,7 +23,6 @@ def candidates(site: Site) -> Iterator[Candidate]:
     items = site.source.find(site.source.root, "input")
     if not isinstance(items, yaml.SequenceNode) or len(items.value) != len(site.graph.input_dims):
         return
-    table = site.table
     # a warning the config made an error (SC201) asks for a size where nothing is lost; for
     # an error, a size where nothing is lost either (a multiple of the model's stride, as
     # detectors pad their inputs) comes before a nearer one that merely runs

@@ -110,9 +110,7 @@ def _weight(site: Site, merge: Node, node: Node, name: str, value: str) -> int:
     100 and up where the layer agrees with every peer of its kind and the edit would make
     it the odd one (the third of four stride-2 convs); else the value, a smaller one first."""
     peers = [
-        other
-        for other in site.path_nodes(merge)
-        if other is not node and name in other.param_pos
+        other for other in site.path_nodes(merge) if other is not node and name in other.param_pos
     ]
     same = [other for other in peers if str(other.params.get(name)) == value]
     if any(_reads(site, other) == _reads(site, node) for other in same):

@@ -23,7 +23,9 @@ def test_the_gate_whose_skip_conv_lost_its_stride_gets_the_stride_back_as_a_numb
     top = fixes[0]
     assert top.title.startswith("stride: 2 on the conv at line 47 (was 1)")
     assert top.safe
-    assert "+      - conv: {out_channels: inter, kernel_size: 2, bias: false, stride: 2}" in top.diff
+    assert (
+        "+      - conv: {out_channels: inter, kernel_size: 2, bias: false, stride: 2}" in top.diff
+    )
     assert top.fails_at == ()
     assert top.proven_for == ("classes = 1, 2, 4",)
 
