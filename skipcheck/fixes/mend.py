@@ -59,17 +59,18 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 if key in seen:
                     continue
                 try:
-                    edit = _edit(site, merge, node, name, value)
+                    edit, spelled = _edit(site, merge, node, name, value)
                 except EditError:
                     continue
                 seen.add(key)
                 made += 1
+                shown = value if spelled == value else f"{spelled} (= {value} here)"
                 line = line_col(site.source.text, edit.start)[0]
                 written = f", written at line {line}" if line != node.pos.line else ""
                 yield Candidate(
-                    title=f"{name}: {value} on the {node.op} at line {node.pos.line}"
+                    title=f"{name}: {shown} on the {node.op} at line {node.pos.line}"
                     f" (was {_current(node, name)}{written})",
-                    description=f"Set {name}: {value} on {node.path} (line {node.pos.line}): "
+                    description=f"Set {name}: {shown} on {node.path} (line {node.pos.line}): "
                     f"its output becomes {'×'.join(map(str, wanted))}, the size the merge at "
                     f"line {merge.pos.line} needs.",
                     edits=(edit,),
@@ -77,16 +78,18 @@ def candidates(site: Site) -> Iterator[Candidate]:
                     changes_behaviour=True,
                     behaviour=f"the {node.op} at line {node.pos.line} takes the {name} its "
                     "merge needs",
+                    in_terms=spelled != value,
                     mends=True,
                     tag=f"{name.split('_')[0]}{value}".replace(".", "_"),
                     weight=_weight(site, merge, node, name, value),
                 )
 
 
-def _edit(site: Site, merge: Node, node: Node, name: str, value: str) -> Edit:
-    """The edit that sets ``name`` on this layer alone: where it reads a block argument
-    (``stride: s``) that other layers read too, the layer's own value is replaced; the
-    number is spelled as another layer on the merge's paths spells it (``s``), if one does."""
+def _edit(site: Site, merge: Node, node: Node, name: str, value: str) -> tuple[Edit, str]:
+    """The edit that sets ``name`` on this layer alone (where it reads a block argument,
+    ``stride: s``, the layer's own value is replaced, not the argument), and the text it
+    writes: the number spelled as another layer on the merge's paths spells it (``s``), if
+    one does."""
     spellings = tuple(
         sp
         for other in site.path_nodes(merge)
@@ -95,11 +98,12 @@ def _edit(site: Site, merge: Node, node: Node, name: str, value: str) -> Edit:
         for sp in found.spellings
     )
     number = Value(int(value), spellings, name) if value.isdigit() else value
+    spelled = site.spell(number, node.calls)
     if name in node.param_pos:
         written = site.source.value(node.param_pos[name])
         if not site.source.span(written).isdigit():
-            return site.source.replace(written, site.spell(number, node.calls))
-    return site.set_param(node, name, number)
+            return site.source.replace(written, spelled), spelled
+    return site.set_param(node, name, number), spelled
 
 
 def _weight(site: Site, merge: Node, node: Node, name: str, value: str) -> int:
