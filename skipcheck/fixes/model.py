@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from skipcheck.fixes.edit import Edit
+from skipcheck.fixes.edit import Edit, unified_diff
 
 # How invasive a kind of change is; lower is gentler. Locality comes first (an edit that
 # changes a shared block's unbroken uses ranks after every edit that does not), then this,
@@ -53,11 +54,12 @@ class Fix:
     title: str
     description: str
     edits: tuple[Edit, ...]
-    diff: str
     text: str
     rank: int
     changes_behaviour: bool
     behaviour: str
+    path: str = ""  # the spec's path, for the diff's header
+    original: str = ""  # the text before the edit
     partial: bool = False
     remaining: tuple[str, ...] = ()
     output_shape: str = ""  # "1×1×252×252 → 1×1×256×256" or the unchanged shape
@@ -75,6 +77,12 @@ class Fix:
     weight: int = 0
     mended_elsewhere: int = 0  # findings at other sites that the edit removes too
     clears_file: bool = False  # the edit removes every error of a file with other sites
+
+    @cached_property
+    def diff(self) -> str:
+        """The unified diff of the edit, made when a report shows it (most proven fixes of a
+        ``validate`` run are never shown with theirs)."""
+        return unified_diff(self.path, self.original, self.text)
 
     @property
     def applicability(self) -> str:

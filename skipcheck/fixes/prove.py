@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift, unified_diff
+from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift
 from skipcheck.fixes.model import Candidate, Fix
 from skipcheck.position import line_starts
 from skipcheck.shapes.table import ShapeTable
@@ -221,8 +221,9 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         title=cand.title,
         description=cand.description,
         edits=cand.edits,
-        diff=unified_diff(base.path, base.text, new_text),
         text=new_text,
+        path=base.path,
+        original=base.text,
         rank=cand.rank,
         changes_behaviour=cand.changes_behaviour,
         behaviour=cand.behaviour,
