@@ -165,8 +165,8 @@ def order(fix: Fix) -> tuple[bool, bool, int, int, int, int]:
 
 def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
     """Where a proven fix lands, measured on the re-checked model: for each block it edits,
-    how many of its uses change (layers' parameters or shapes) and how many of them were
-    broken — the title says so; it is *local* when no unbroken use of an edited block
+    how many of its uses change (their layers' values or parameter counts) and how many of
+    them were broken — the title says so, and how many findings at other sites it mends; it is *local* when no unbroken use of an edited block
     changes, and *safe* when it mends (an existing parameter or block), is local and no
     unbroken use of any block changes its parameters."""
     after = base.check(fix.text)
@@ -203,8 +203,8 @@ def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
         if moved:
             local = False
             lines = site.use_lines(block, broken)
-            at = f"line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
-            which = f", {len(broken)} of them broken ({at})" if broken else ""
+            at = f" (line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))})" if lines else ""
+            which = f", {len(broken)} of them broken{at}" if broken else ""
             where.append(
                 f"in block {block}: {len(moved) + len(broken)} of its {len(found)} uses "
                 f"change{which}"
