@@ -30,7 +30,7 @@ from skipcheck.fixes import (
 from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.fixes.model import RANK_PAIR, Candidate, Fix
 from skipcheck.fixes.prove import Baseline, Recheck, prove
-from skipcheck.fixes.site import Site, uses_of
+from skipcheck.fixes.site import FileFacts, Site, uses_of
 from skipcheck.graph import Graph
 from skipcheck.rules import RULES
 from skipcheck.shapes.table import ShapeTable
@@ -65,10 +65,13 @@ def sites(
     mine = [d for d in errors if d.pos.file == graph.file]
     for d in mine:
         grouped.setdefault((d.pos.line, d.pos.col), []).append(d)
+    facts = FileFacts()  # worked out once, for every site
     out = []
     for (line, col), diags in sorted(grouped.items()):
         nodes = [n for n in graph.nodes if (n.pos.line, n.pos.col) == (line, col)]
-        out.append(Site(graph, table, source, diags, nodes, input_given, file_errors=mine))
+        out.append(
+            Site(graph, table, source, diags, nodes, input_given, file_errors=mine, facts=facts)
+        )
     return out
 
 

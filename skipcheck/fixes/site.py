@@ -47,6 +47,16 @@ class Value:
 
 
 @dataclass
+class FileFacts:
+    """What every site of one file reads alike, worked out once for all of them (a file with
+    many broken merges would otherwise pay for it once per site)."""
+
+    consumers: dict[int, list[int]] = field(default_factory=dict)  # node -> its readers
+    params_for: dict[str, set[str]] = field(default_factory=dict)  # kind -> params written
+    failing_paths: list[str] | None = None  # the paths of the layers that carry findings
+
+
+@dataclass
 class Site:
     """The error findings written at one position (one merge; every repeat of it)."""
 
@@ -58,7 +68,7 @@ class Site:
     input_given: bool  # --input overrides the file's input: editing `input:` would prove nothing
     cut: bool = False  # the file's proof budget ran out before every candidate here was tried
     file_errors: list[Diagnostic] = field(default_factory=list)  # of every site of the file
-    _params_for: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
+    facts: FileFacts = field(default_factory=FileFacts, repr=False)
 
     @property
     def codes(self) -> set[str]:
@@ -107,12 +117,14 @@ class Site:
         both = set.intersection(*sets)
         return [self.graph.nodes[i] for i in sorted(either - both)]
 
-    @cached_property
+    @property
     def consumers(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
-        for n in self.graph.nodes:
-            for i in n.inputs:
-                out.setdefault(i, []).append(n.id)
+        """The layers that read each node's output."""
+        out = self.facts.consumers
+        if not out:
+            for n in self.graph.nodes:
+                for i in n.inputs:
+                    out.setdefault(i, []).append(n.id)
         return out
 
     def feeds_only(self, layer: Node, merge: Node) -> bool:
@@ -182,10 +194,12 @@ class Site:
         """Each block's uses (``4_0.basic``, one per call and repeat) and their nodes."""
         return uses_of(self.graph, set(self.block_spans))
 
-    @cached_property
+    @property
     def failing_paths(self) -> list[str]:
-        named = {d.node for d in self.file_errors or self.diagnostics}
-        return [n.path for n in self.graph.nodes if n.label in named]
+        if self.facts.failing_paths is None:
+            named = {d.node for d in self.file_errors or self.diagnostics}
+            self.facts.failing_paths = [n.path for n in self.graph.nodes if n.label in named]
+        return self.facts.failing_paths
 
     def broken(self, use: str) -> bool:
         """Whether a use holds a failing layer, or is held by one (a ``via`` of the merge):
@@ -321,15 +335,15 @@ class Site:
         """The params the spec writes for a kind of layer parameter (``stride``; channel
         counts are one kind), through the block arguments that pass them."""
         kind = _KINDS.get(key, key)
-        if kind not in self._params_for:
+        if kind not in self.facts.params_for:
             names: set[str] = set()
             for node in self.graph.nodes:
                 for name in node.param_pos:
                     value = self.value(node, name) if _KINDS.get(name, name) == kind else None
                     for text, _ in value.spellings if value is not None else ():
                         names |= _names(text) or set()
-            self._params_for[kind] = names & set(self.graph.params)
-        return self._params_for[kind]
+            self.facts.params_for[kind] = names & set(self.graph.params)
+        return self.facts.params_for[kind]
 
     def _bound_in(self, calls: Scope) -> set[str]:
         """Names the block calls ``calls`` bind (they hide params and outer arguments)."""
