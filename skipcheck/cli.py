@@ -461,6 +461,14 @@ def fix(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the fixed file instead of writing it.")
     ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes",
+            help="With --apply-all, apply unsafe fixes too (new layers, crops, input sizes, "
+            "shared-block edits).",
+        ),
+    ] = False,
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
@@ -487,14 +495,16 @@ def fix(
     if apply_all:
         if number is not None:
             raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
-        applied, last = apply_each(spec, options)
+        applied, last, left = apply_each(spec, options, unsafe=unsafe_fixes)
         if last.error is not None:
             raise last.error
         if applied:
             write_spec(spec, applied[-1].text)
         after = check_spec(spec, options) if applied else last
         steps = [(f"step {k}", f) for k, f in enumerate(applied, 1)]
-        raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
+        raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options), left))
+    if unsafe_fixes:
+        raise SkipcheckError("--unsafe-fixes goes with --apply-all")
     result = check_spec(spec, dataclasses.replace(options, fixes=True))
     if result.error is not None:
         raise result.error

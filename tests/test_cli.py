@@ -86,8 +86,8 @@ def test_validate_does_not_import_torch() -> None:
 def test_fix_lists_numbered_fixes_with_diffs() -> None:
     result = runner.invoke(app, ["fix", str(SPECS / "unet_add_broken.yaml")])
     assert result.exit_code == 1, result.output
-    assert "fix 1: change the input to 1×3×252×252" in result.output
-    assert "@@ -" in result.output and "(partial)" in result.output
+    assert "fix 1 (unsafe): change the input to 1×3×252×252" in result.output
+    assert "@@ -" in result.output and "partial)" in result.output
 
 
 def test_validate_shows_fix_titles() -> None:
@@ -118,7 +118,7 @@ def test_fix_dry_run_prints_the_file_and_writes_nothing(tmp_path) -> None:  # ty
     spec.write_text(original)
     result = runner.invoke(app, ["fix", str(spec), "2", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("skipcheck: 1\n") and "input: [1, 3, 256, 256]" in result.output
+    assert result.output.startswith("skipcheck: 1\n") and "input: [1, 3, 252, 252]" in result.output
     assert spec.read_text() == original
 
 

@@ -24,11 +24,11 @@ from functools import partial
 
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.graph import Graph, Node
+from skipcheck.ops.merge import MERGE_OPS as MERGES
 from skipcheck.shapes.dims import Dim, concrete
 from skipcheck.shapes.periodic import Affine
 from skipcheck.shapes.table import ShapeTable
 
-MERGES = ("add", "concat", "mul")
 NOMINAL = 256  # where a symbolic size is evaluated to size its box (the label stays symbolic)
 CHAR_W = 6.6  # average advance of an 11px sans-serif glyph: enough to keep labels apart
 ROW_WIDTH = 1500.0  # a chain wraps into a new row past this width

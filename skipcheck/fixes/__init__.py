@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes import (
     align,
+    blocks,
     channels,
     declared,
     input_size,
+    mend,
     options,
     padding,
     pool,
@@ -26,9 +28,9 @@ from skipcheck.fixes import (
     transpose,
 )
 from skipcheck.fixes.edit import Edit, EditError, Source
-from skipcheck.fixes.model import Candidate, Fix
+from skipcheck.fixes.model import RANK_PAIR, Candidate, Fix
 from skipcheck.fixes.prove import Baseline, Recheck, prove
-from skipcheck.fixes.site import Site
+from skipcheck.fixes.site import FileFacts, Site, uses_of
 from skipcheck.graph import Graph
 from skipcheck.rules import RULES
 from skipcheck.shapes.table import ShapeTable
@@ -43,6 +45,8 @@ GENERATORS: dict[str, Callable[[Site], Iterator[Candidate]]] = {
     "options": options.candidates,
     "pool": pool.candidates,
     "transpose": transpose.candidates,
+    "mend": mend.candidates,
+    "blocks": blocks.candidates,
     "align": align.candidates,
     "padding": padding.candidates,
     "shortcut": shortcut.candidates,
@@ -58,13 +62,16 @@ def sites(
     """One site per position that carries error findings, in file order."""
     source = Source(text)
     grouped: dict[tuple[int, int], list[Diagnostic]] = {}
-    for d in errors:
-        if d.pos.file == graph.file:
-            grouped.setdefault((d.pos.line, d.pos.col), []).append(d)
+    mine = [d for d in errors if d.pos.file == graph.file]
+    for d in mine:
+        grouped.setdefault((d.pos.line, d.pos.col), []).append(d)
+    facts = FileFacts()  # worked out once, for every site
     out = []
     for (line, col), diags in sorted(grouped.items()):
         nodes = [n for n in graph.nodes if (n.pos.line, n.pos.col) == (line, col)]
-        out.append(Site(graph, table, source, diags, nodes, input_given))
+        out.append(
+            Site(graph, table, source, diags, nodes, input_given, file_errors=mine, facts=facts)
+        )
     return out
 
 
@@ -100,6 +107,7 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
         if fix is None or fix.text in seen:
             return None
         seen.add(fix.text)
+        judge(base, site, cand, fix)
         fixes.append(fix)
         return fix
 
@@ -126,13 +134,110 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
                     return [pair]
     if first_only:
         return fixes[:1]  # no fix mends it all: the first partial one, if any
+    # local before global: an edit of a shared block that changes its unbroken uses is also
+    # written as a copy of the block that only the broken uses call (an edit that is local
+    # already, or that was not proven, needs no copy)
+    for variant in blocks.variants(site, [c for c, f in proven if not f.local]):
+        fix = attempt(variant)
+        if fix is not None:
+            proven.append((variant, fix))
     partial = [(c, f) for c, f in proven if f.partial]
     by_channels = [p for p in partial if _fixes_channels(p[1], site)][:MAX_COMBINED]
     by_sizes = [p for p in partial if not _fixes_channels(p[1], site)][:MAX_COMBINED]
     for (c1, _), (c2, _) in ((a, b) for a in _ranked(by_channels) for b in _ranked(by_sizes)):
         attempt(_pair(c1, c2))
-    fixes.sort(key=lambda f: (f.partial, f.rank, abs(f.param_delta or 0)))
+    fixes.sort(key=order)
     return fixes
+
+
+def order(fix: Fix) -> tuple[bool, bool, int, int, int, int]:
+    """Whole fixes first; then those that leave every unbroken use of a block they edit as
+    it was, or that mend every finding of the file (a block that is wrong wherever it is
+    used: the common cause); then the gentler kind of change; then the more findings at
+    other sites mended too; then the fewer parameters changed; then the value its peers
+    write, or the smaller one (a stride of 1 before one of 4)."""
+    return (
+        fix.partial,
+        not (fix.local or fix.clears_file),
+        fix.rank,
+        -fix.mended_elsewhere,
+        abs(fix.param_delta or 0),
+        fix.weight,
+    )
+
+
+def judge(base: Baseline, site: Site, cand: Candidate, fix: Fix) -> None:
+    """Where a proven fix lands, measured on the re-checked model: for each block it edits,
+    how many of its uses change (their layers' values or parameter counts) and how many of
+    them were broken — the title says so, and how many findings at other sites it mends; it is *local* when no unbroken use of an edited block
+    changes, and *safe* when it mends (an existing parameter or block), is local and no
+    unbroken use of any block changes its parameters."""
+    after = base.check(fix.text)
+    now = (
+        uses_of(after.graph, set(site.block_spans))
+        if after is not None and after.graph is not None
+        else {}
+    )
+    later = after.table if after is not None and after.table is not None else None
+
+    def changed(block: str, key: str, nodes: list[int], definition: bool) -> bool:
+        """Whether a use's parameter counts changed or, with ``definition``, its layers'
+        values: the shapes that reach it may change (the broken use upstream now strides)
+        without the use computing anything else."""
+        new = now.get(block, {}).get(key)
+        if new is None or later is None or after is None or after.graph is None:
+            return True
+        before = [base.table.counts.get(i) for i in nodes]
+        if before != [later.counts.get(i) for i in new]:
+            return True
+        old = base.result.graph.nodes if base.result.graph is not None else []
+        return definition and [(old[i].op, old[i].params) for i in nodes] != [
+            (after.graph.nodes[j].op, after.graph.nodes[j].params) for j in new
+        ]
+
+    where: list[str] = []
+    local = True
+    for block in site.edited_blocks(fix.edits):
+        found = site.uses.get(block, {})
+        if len(found) <= 1:
+            continue
+        broken = [k for k in found if site.broken(k)]
+        moved = [k for k in found if not site.broken(k) and changed(block, k, found[k], True)]
+        if moved:
+            local = False
+            lines = site.use_lines(block, broken)
+            at = f" (line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))})" if lines else ""
+            which = f", {len(broken)} of them broken{at}" if broken else ""
+            where.append(
+                f"in block {block}: {len(moved) + len(broken)} of its {len(found)} uses "
+                f"change{which}"
+            )
+        else:
+            where.append(
+                f"in block {block}: changes only its {len(broken)} broken use"
+                f"{'s' * (len(broken) != 1)} of {len(found)}"
+            )
+    ripple = any(
+        changed(block, key, nodes, False)
+        for block, found in site.uses.items()
+        for key, nodes in found.items()
+        if not site.broken(key)
+    )
+    if fix.mended_elsewhere:
+        n = fix.mended_elsewhere
+        where.append(f"also mends {n} finding{'s' * (n != 1)} at other lines")
+    fix.local = local
+    fix.safe = cand.mends and local and not ripple
+    fix.weight = cand.weight
+    delta = fix.param_delta
+    cost = (
+        "model parameters not countable at a symbolic size"
+        if delta is None
+        else f"model parameters {delta:+,}"
+        if delta
+        else "model parameters unchanged"
+    )
+    fix.title = " — ".join([cand.title, *where, cost])
 
 
 def _pair(chan: Candidate, space: Candidate) -> Candidate:
@@ -142,11 +247,12 @@ def _pair(chan: Candidate, space: Candidate) -> Candidate:
         title=f"{c2.title} + {c1.title}",
         description=f"{c2.description} {c1.description}",
         edits=c1.edits + c2.edits,
-        rank=max(c1.rank, c2.rank) + 1,
+        rank=max(c1.rank, c2.rank) + RANK_PAIR,
         changes_behaviour=c1.changes_behaviour or c2.changes_behaviour,
         behaviour="; ".join(dict.fromkeys(c.behaviour for c in (c2, c1) if c.changes_behaviour))
         or c1.behaviour,
         in_terms=c1.in_terms or c2.in_terms,
+        mends=c1.mends and c2.mends,
     )
 
 

@@ -53,7 +53,15 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 title=title,
                 description=f"Set `align: {align}` on the merge at line {merge.pos.line}.",
                 edits=(edit,),
-                rank=RANK_ALIGN,
+                rank=RANK_ALIGN + (align == "center_crop"),  # a crop discards data
+                weight=_weight(merge.op, align),
                 changes_behaviour=True,
                 behaviour=behaviour,
             )
+
+
+def _weight(op: str, align: str) -> int:
+    """Which of pad and interpolate first: a sum (FPN's top-down `add`) resamples the coarse
+    map to the lateral's size, as torchvision's and mmdetection's FPNs do; a concat (U-Net)
+    pads the decoder's map and keeps its pixels as they are."""
+    return int((align == "pad") != (op == "concat"))

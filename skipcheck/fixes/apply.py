@@ -5,7 +5,7 @@ written is the file as stored, so before writing, the edited text is checked aga
 the file's own params, input and config; a fix that only holds under the options is
 refused with the reason, never written.
 
->>> applied, result = apply_all("model.yaml", Options())  # doctest: +SKIP
+>>> applied, result, left = apply_all("model.yaml", Options())  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -75,10 +75,13 @@ def refusal(path: str, before: FileResult, fix: Fix, options: Options) -> str | 
     return None
 
 
-def apply_all(path: str, options: Options) -> tuple[list[Fix], FileResult]:
-    """Apply the top proven fix of each finding in turn, re-checking after each, until the
-    spec is clean or no proven fix is left. Returns the fixes applied (in order) and the
-    last check (its findings are what remains). Nothing is written here."""
+def apply_all(
+    path: str, options: Options, unsafe: bool = False
+) -> tuple[list[Fix], FileResult, int]:
+    """Apply the top proven *safe* fix of each finding in turn (any fix with ``unsafe``, as
+    ruff's --unsafe-fixes), re-checking after each, until the spec is clean or no such fix
+    is left. Returns the fixes applied (in order), the last check (its findings are what
+    remains) and how many sites left have an unsafe fix only. Nothing is written here."""
     proving = replace(options, fixes=True)
     result = check_spec(path, proving)
     applied: list[Fix] = []
@@ -90,7 +93,7 @@ def apply_all(path: str, options: Options) -> tuple[list[Fix], FileResult]:
                 f
                 for _, fixes in result.fixes
                 for f in fixes
-                if refusal(path, result, f, options) is None
+                if (unsafe or f.safe) and refusal(path, result, f, options) is None
             ),
             None,
         )
@@ -98,7 +101,10 @@ def apply_all(path: str, options: Options) -> tuple[list[Fix], FileResult]:
             break
         applied.append(chosen)
         result = check_spec(path, proving, text=chosen.text)
-    return applied, result
+    left = sum(
+        1 for _, fixes in result.fixes if fixes and not any(f.safe for f in fixes) and not unsafe
+    )
+    return applied, result, left
 
 
 def write_spec(path: str, text: str) -> None:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from skipcheck.fixes.edit import EditError, line_col
-from skipcheck.fixes.model import RANK_MERGE_KIND, RANK_PROJECTION, RANK_WIDTH, Candidate
+from skipcheck.fixes.model import RANK_MEND, RANK_MERGE_KIND, RANK_PROJECTION, RANK_WIDTH, Candidate
 from skipcheck.fixes.site import Site, Value
 from skipcheck.graph import Node
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
     for merge in site.failing_merges()[:1]:
-        if merge.params.get("residual"):
-            continue
         c_run, c_skip = site.channels(merge.inputs[0]), site.channels(merge.inputs[1])
-        if c_run is None or c_skip is None:
+        if c_run is None or c_skip is None or len(merge.inputs) != 2:
+            continue
+        if merge.params.get("residual"):
+            # a residual's body and shortcut: mend the width of either (``shortcut`` adds one)
+            yield from _widths(site, merge, c_run, c_skip)
             continue
         yield from _concat(site, merge, c_run, c_skip)
         yield from _projection(site, merge, c_run, c_skip)
@@ -43,7 +46,6 @@ def _concat(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
 def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candidate]:
     if any(n.group == "via" for n in site.graph.nodes if n.id in merge.inputs):
         return
-    cost = c_skip * c_run + c_run
     width = site.width(merge.inputs[0]) or Value(c_run)
     spelled = site.spell(width, merge.calls)
     via = f"[{{conv: {{out_channels: {spelled}, kernel_size: 1}}}}]"
@@ -52,7 +54,7 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
     except EditError:
         return
     yield Candidate(
-        title=f"project the skip with a 1x1 conv ({c_skip} → {c_run} channels, {cost:,} parameters)",
+        title=f"project the skip with a 1x1 conv ({c_skip} → {c_run} channels)",
         description=f"Add `via: {via}` to the merge at line {merge.pos.line} (an FPN-style lateral).",
         edits=(edit,),
         rank=RANK_PROJECTION,
@@ -76,13 +78,46 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             continue
         line = line_col(site.source.text, edit.start)[0]
         where = layer.where
+        # a width the spec states in its params (`out_channels: d`) is the design, not a
+        # slip: overriding it with a number is a width change, not a mend
+        stated = site.value(layer, "out_channels")
+        designed = stated is not None and any(
+            _reads_params(site, text) for text, _ in stated.spellings
+        )
+        overrides = designed and edit.new.strip().isdigit()
+        # one layer's width is a mend where the change stays on this side of the merge; a
+        # trunk layer (it feeds the other side or later layers too) or a block argument that
+        # sets several layers' widths is the design changing, ranked after a projection
+        one_layer = site.feeds_only(layer, merge) and not _shared_width(site, layer)
         yield Candidate(
             title=f"make the {side} {target} channels: out_channels of {where} (line {line})",
             description=f"Set out_channels to {target} where the {side}'s width is decided "
             f"({layer.path}, written at line {line}).",
             edits=(edit,),
-            rank=RANK_WIDTH,
+            rank=RANK_MEND if one_layer and not overrides else RANK_WIDTH,
             changes_behaviour=True,
             behaviour=f"{where} and every layer it feeds change width",
             in_terms=edit != literal,
+            mends=not overrides,
+            tag=f"c{target}",
         )
+
+
+def _shared_width(site: Site, layer: Node) -> bool:
+    """Whether the layer's width is a block argument (``out_channels: ch``) that other
+    layers of the same call read too: changing it re-sizes the block."""
+    stated = site.value(layer, "out_channels")
+    if stated is None or len(stated.spellings) < 2:
+        return False  # written at the layer itself
+    readers = 0
+    for n in site.graph.nodes:
+        if n.calls == layer.calls and "out_channels" in n.param_pos:
+            value = site.value(n, "out_channels")
+            readers += value is not None and value.spellings[:1] == stated.spellings[:1]
+    return readers > 1
+
+
+def _reads_params(site: Site, text: str) -> bool:
+    """Whether a written value reads one of the spec's params (``d``, ``base * 2``)."""
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    return bool(names & set(site.graph.params))

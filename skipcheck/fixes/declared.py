@@ -16,8 +16,8 @@ import yaml
 
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes.edit import EditError
-from skipcheck.fixes.model import RANK_DECLARATION, RANK_MERGE_KIND, Candidate
-from skipcheck.fixes.site import Site
+from skipcheck.fixes.model import RANK_DECLARATION, RANK_MEND, RANK_MERGE_KIND, Candidate
+from skipcheck.fixes.site import Site, Value
 from skipcheck.rules import DECLARED_CHANNELS, DECLARED_SHAPE
 from skipcheck.shapes import declared
 from skipcheck.shapes.dims import Dim, concrete
@@ -60,10 +60,14 @@ def _declared_shape(site: Site, d: Diagnostic) -> Iterator[Candidate]:
             return
         spelled.append(new)
     text = f"[{', '.join(spelled)}]"
+    try:
+        edits = site.source.replace_items(written, spelled)
+    except EditError:
+        return
     yield Candidate(
         title=f"declare {text} at line {d.pos.line} (what the model produces)",
         description=f"Change the declared shape at line {d.pos.line} to {text}.",
-        edits=(site.source.replace(written, text),),
+        edits=edits,
         rank=RANK_DECLARATION,
         changes_behaviour=False,
         behaviour="the model is unchanged; the declaration now states what it computes — "
@@ -124,6 +128,26 @@ def _stated_channels(site: Site, d: Diagnostic) -> Iterator[Candidate]:
                 changes_behaviour=True,
                 behaviour="concat keeps both tensors side by side, as the layer after "
                 "it was built for",
+            )
+    # the layer that sets the width may be the wrong one (a transition's compression)
+    layer = site.channel_source(node.inputs[0])
+    if layer is not None and isinstance(stated, int):
+        try:
+            edit = site.set_param(layer, "out_channels", site.value(node, key) or Value(stated))
+        except EditError:
+            edit = None
+        if edit is not None:
+            yield Candidate(
+                title=f"out_channels: {stated} "
+                f"on the {layer.op} at line {layer.pos.line} (what line {node.pos.line} states)",
+                description=f"Set out_channels of {layer.path} to {stated}: the {node.op} at "
+                f"line {node.pos.line} is built for {stated} channels.",
+                edits=(edit,),
+                rank=RANK_MEND,
+                changes_behaviour=True,
+                behaviour=f"{layer.where} and every layer it feeds change width",
+                mends=True,
+                tag=f"c{stated}",
             )
     width = site.width(node.inputs[0])
     if width is None:

@@ -109,12 +109,32 @@ class Source:
     def replace(self, node: yaml.Node, new: str) -> Edit:
         """Replace one value; a longer value eats spaces before a trailing comment to keep its column."""
         start, end = node.start_mark.index, node.end_mark.index
-        grow = len(new) - (end - start)
+        return Edit(start, end + self._spaces_to_eat(end, len(new) - (end - start)), new)
+
+    def replace_items(self, sequence: yaml.Node, new: list[str]) -> tuple[Edit, ...]:
+        """Bring a list to ``new`` item by item: only the items that change are rewritten,
+        so comments between items, line breaks and spacing stay (``[   # the stem …``)."""
+        if not isinstance(sequence, yaml.SequenceNode) or len(sequence.value) != len(new):
+            raise EditError("not a list of that length")
+        edits = [
+            Edit(item.start_mark.index, item.end_mark.index, text)
+            for item, text in zip(sequence.value, new, strict=True)
+            if self.span(item) != text
+        ]
+        # a comment after the list keeps its column while the spaces before it last
+        end = sequence.end_mark.index
+        last_line = self.text.rfind("\n", 0, end)
+        grow = sum(len(e.new) - (e.end - e.start) for e in edits if e.start > last_line)
+        eat = self._spaces_to_eat(end, grow)
+        return (*edits, Edit(end, end + eat, "")) if eat else tuple(edits)
+
+    def _spaces_to_eat(self, end: int, grow: int) -> int:
+        """How many spaces after ``end`` to drop for a value grown by ``grow`` characters:
+        a trailing comment keeps its column while the spaces last, else two stay before it."""
         gap = len(self.text[end:]) - len(self.text[end:].lstrip(" "))
-        if grow > 0 and self.text[end + gap : end + gap + 1] == "#":
-            # keep the comment's column while the spaces last, else two spaces before it
-            end += grow if grow < gap else gap - 2 if gap > 2 else 0
-        return Edit(start, end, new)
+        if grow <= 0 or self.text[end + gap : end + gap + 1] != "#":
+            return 0
+        return grow if grow < gap else gap - 2 if gap > 2 else 0
 
     @staticmethod
     def find(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:

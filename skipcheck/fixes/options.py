@@ -45,6 +45,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
             description=f"Set {name}: {value} on {node.path} (line {node.pos.line}).",
             edits=(edit,),
             rank=RANK_LAYER_OPTION,
+            mends=True,
             changes_behaviour=name != "padding" or node.op != "conv",
             behaviour=_behaviour(node, name),
         )

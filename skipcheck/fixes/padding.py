@@ -40,6 +40,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 + " so each keeps its input size.",
                 edits=tuple(dict.fromkeys(e for _, e, _ in group)),
                 rank=RANK_PADDING + len(group) - 1,
+                mends=True,
                 changes_behaviour=True,
                 behaviour="the convs see zero-padded borders instead of shrinking the map",
             )

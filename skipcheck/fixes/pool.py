@@ -35,6 +35,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 + ").",
                 edits=tuple(e for _, e in group),
                 rank=RANK_LAYER_OPTION + len(group) - 1,
+                mends=True,
                 changes_behaviour=True,
                 behaviour="the pool keeps a border window it used to drop",
             )

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift, unified_diff
+from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift
 from skipcheck.fixes.model import Candidate, Fix
 from skipcheck.position import line_starts
 from skipcheck.shapes.table import ShapeTable
@@ -200,6 +200,8 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
     if left == wanted:
         return None
     remaining = tuple(f"{d.code} {d.message}" for d in checked.errors if _key(d) in left)
+    # findings at other sites the same edit removes: a common cause mended at its root
+    elsewhere = sum(((before - wanted) - after).values())
     old_warn = Counter(
         base.moved(d, cand.edits, new_text)
         for d in base.result.diagnostics
@@ -219,8 +221,9 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         title=cand.title,
         description=cand.description,
         edits=cand.edits,
-        diff=unified_diff(base.path, base.text, new_text),
         text=new_text,
+        path=base.path,
+        original=base.text,
         rank=cand.rank,
         changes_behaviour=cand.changes_behaviour,
         behaviour=cand.behaviour,
@@ -234,6 +237,8 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         proven_for=proven_for,
         fails_at=fails_at,
         at=_at(base, fails_at),
+        mended_elsewhere=elsewhere,
+        clears_file=not checked.errors and bool(before - wanted),
     )
 
 

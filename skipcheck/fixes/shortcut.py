@@ -48,14 +48,11 @@ def candidates(site: Site) -> Iterator[Candidate]:
             edit = site.source.set_key(args, "shortcut", f"[{layers}]")
         except EditError:
             continue
-        cost = c_in * c_body + (2 * c_body if norm else c_body)
         uses = len(site.merges)
         yield Candidate(
             title=f"projection shortcut: 1x1 conv {c_in} → {c_body}"
             + (f", stride {stride}" if stride > 1 else "")
-            + (" + batchnorm" if norm else "")
-            + f" ({cost:,} parameters)"
-            + (f", in the block (all {uses} uses)" if uses > 1 else ""),
+            + (" + batchnorm" if norm else ""),
             description=f"Add `shortcut: [{layers}]` to the residual at line {merge.pos.line}.",
             edits=(edit,),
             rank=RANK_PROJECTION,
@@ -63,6 +60,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
             behaviour="the identity shortcut becomes a learned projection"
             + (" in every use of the block" if uses > 1 else ""),
             in_terms=width != str(c_body) or step != str(stride),
+            tag="proj",
         )
 
 
@@ -83,4 +81,4 @@ def _stride(site: Site, merge: Node, stride: int) -> Value:
         value = site.value(strided[0], "stride")
         if value is not None and value.number == stride:
             return value
-    return Value(stride)
+    return Value(stride, key="stride")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import yaml
 
@@ -12,11 +13,14 @@ from skipcheck.diagnostics import Diagnostic
 from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.graph import Graph, Node
 from skipcheck.ops import OPS
+from skipcheck.ops.merge import MERGE_OPS
 from skipcheck.position import Position
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.table import ShapeTable
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# parameters that state the same kind of quantity: a channel count
+_KINDS = {k: "out_channels" for k in ("in_channels", "num_features", "in_features", "out_features")}
 _FUNCTIONS = {"min", "max", "abs", "int", "round", "floor", "ceil"}  # spec/expr.py's names
 
 Scope = tuple[Position, ...]  # the block calls a text is evaluated in; () is the top level
@@ -33,9 +37,23 @@ class Value:
 
     number: int
     spellings: tuple[tuple[str, Scope], ...] = ()
+    # the layer parameter it sets: a param of the same number spells it only where the spec
+    # writes that param for this kind of parameter somewhere (`stride: 2` never becomes
+    # `stride: classes` because classes = 2)
+    key: str = "out_channels"
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+@dataclass
+class FileFacts:
+    """What every site of one file reads alike, worked out once for all of them (a file with
+    many broken merges would otherwise pay for it once per site)."""
+
+    consumers: dict[int, list[int]] = field(default_factory=dict)  # node -> its readers
+    params_for: dict[str, set[str]] = field(default_factory=dict)  # kind -> params written
+    failing_paths: list[str] | None = None  # the paths of the layers that carry findings
 
 
 @dataclass
@@ -49,6 +67,8 @@ class Site:
     nodes: list[Node]
     input_given: bool  # --input overrides the file's input: editing `input:` would prove nothing
     cut: bool = False  # the file's proof budget ran out before every candidate here was tried
+    file_errors: list[Diagnostic] = field(default_factory=list)  # of every site of the file
+    facts: FileFacts = field(default_factory=FileFacts, repr=False)
 
     @property
     def codes(self) -> set[str]:
@@ -56,7 +76,7 @@ class Site:
 
     @property
     def merges(self) -> list[Node]:
-        return [n for n in self.nodes if n.op in ("add", "concat", "mul") and len(n.inputs) > 1]
+        return [n for n in self.nodes if n.op in MERGE_OPS and len(n.inputs) > 1]
 
     def failing_merges(self) -> list[Node]:
         """The merges here that carry a finding first (a block's uses that break), then the rest."""
@@ -97,6 +117,36 @@ class Site:
         both = set.intersection(*sets)
         return [self.graph.nodes[i] for i in sorted(either - both)]
 
+    @property
+    def consumers(self) -> dict[int, list[int]]:
+        """The layers that read each node's output."""
+        out = self.facts.consumers
+        if not out:
+            for n in self.graph.nodes:
+                for i in n.inputs:
+                    out.setdefault(i, []).append(n.id)
+        return out
+
+    def feeds_only(self, layer: Node, merge: Node) -> bool:
+        """Whether every path from ``layer`` leads into ``merge`` through one of its inputs
+        only: the layer's output serves that side of the merge and nothing else (a lateral,
+        a branch's last conv), not also the other side or other layers (a trunk)."""
+        sides = [self.ancestors(i) for i in merge.inputs]
+        if sum(layer.id in s for s in sides) != 1:
+            return False
+        side = next(s for s in sides if layer.id in s)
+        stack, seen = [layer.id], set()
+        while stack:
+            n = stack.pop()
+            for c in self.consumers.get(n, []):
+                if c == merge.id or c in seen:
+                    continue
+                if c not in side:
+                    return False
+                seen.add(c)
+                stack.append(c)
+        return True
+
     def width(self, node_id: int) -> Value | None:
         """A tensor's channel count, with how the spec spells it where that width is decided."""
         c = self.channels(node_id)
@@ -112,7 +162,7 @@ class Site:
         while node.id:
             if "out_channels" in node.params:
                 return node
-            if node.op in ("add", "mul") and self.channels(node.inputs[0]) == self.channels(
+            if node.op in MERGE_OPS - {"concat"} and self.channels(node.inputs[0]) == self.channels(
                 node.id
             ):
                 node = self.graph.nodes[node.inputs[0]]  # a residual keeps its body's width
@@ -121,6 +171,71 @@ class Site:
                 return None
             node = self.graph.nodes[node.inputs[0]]
         return None
+
+    # -- the blocks and their uses ----------------------------------------
+    @cached_property
+    def block_spans(self) -> dict[str, tuple[int, int]]:
+        """Each block of the file: where its entry (``name:`` and its body) starts and ends."""
+        root = self.source.root
+        blocks = self.source.find(root, "blocks") if isinstance(root, yaml.MappingNode) else None
+        if not isinstance(blocks, yaml.MappingNode):
+            return {}
+        text = self.source.text
+        # a block collection's end mark sits on the next token: its last character is
+        # where the body ends
+        return {
+            str(k.value): (k.start_mark.index, len(text[: v.end_mark.index].rstrip(" \t\r\n")))
+            for k, v in blocks.value
+            if isinstance(k, yaml.ScalarNode)
+        }
+
+    @cached_property
+    def uses(self) -> dict[str, dict[str, list[int]]]:
+        """Each block's uses (``4_0.basic``, one per call and repeat) and their nodes."""
+        return uses_of(self.graph, set(self.block_spans))
+
+    @property
+    def failing_paths(self) -> list[str]:
+        if self.facts.failing_paths is None:
+            named = {d.node for d in self.file_errors or self.diagnostics}
+            self.facts.failing_paths = [n.path for n in self.graph.nodes if n.label in named]
+        return self.facts.failing_paths
+
+    def broken(self, use: str) -> bool:
+        """Whether a use holds a failing layer, or is held by one (a ``via`` of the merge):
+        of this site or any other of the file, so that every site says the same."""
+        return any(
+            f.startswith(use + ".") or use.startswith(f + ".") or f == use
+            for f in self.failing_paths
+        )
+
+    def edited_blocks(self, edits: tuple[Edit, ...]) -> list[str]:
+        """The blocks whose body an edit changes (every use of them changes)."""
+        return [
+            name
+            for name, (start, end) in self.block_spans.items()
+            if any(start < e.start < end or self._appends(start, end, e) for e in edits)
+        ]
+
+    def _appends(self, start: int, end: int, edit: Edit) -> bool:
+        """An edit that adds lines right after a block's last line, indented as its body
+        (a key added to its last layer), not as a sibling block."""
+        text = self.source.text
+        nl = text.find("\n", end)
+        if edit.start != edit.end or nl < 0 or edit.start != nl + 1:
+            return False
+        column = start - (text.rfind("\n", 0, start) + 1)
+        return len(edit.new) - len(edit.new.lstrip(" ")) > column
+
+    def use_lines(self, block: str, keys: list[str]) -> list[int]:
+        """The lines that call ``block`` for the given uses."""
+        lines = []
+        for key in keys:
+            node = self.graph.nodes[self.uses[block][key][0]]
+            depth = sum(1 for c in key.split(".")[1:] if c in self.block_spans) - 1
+            if 0 <= depth < len(node.calls):
+                lines.append(node.calls[depth].line)
+        return sorted(set(lines))
 
     # -- editing the text --------------------------------------------------
     def layer_args(self, node: Node) -> yaml.Node:
@@ -181,7 +296,7 @@ class Site:
         try:
             text = self.source.span(self.source.value(node.param_pos[name]))
         except EditError:
-            return Value(number)
+            return Value(number, key=name)
         scope: Scope = node.calls
         spellings = [(text, scope)]
         while _IDENT.match(text) and scope:
@@ -193,11 +308,12 @@ class Site:
                 break  # the argument's default: spelled in the block's own terms only
             text, scope = self.source.span(given), scope[:-1]
             spellings.append((text, scope))
-        return Value(number, tuple(spellings))
+        return Value(number, tuple(spellings), name)
 
     def spell(self, value: str | Value, scope: Scope) -> str:
         """How to write ``value`` at ``scope``: a spelling the spec already uses for the same
-        quantity where it means the same there, else a param of that value, else the number."""
+        quantity where it means the same there, else a param of that value that the spec
+        writes for the same kind of parameter, else the number."""
         if isinstance(value, str):
             return value
         for text, where in value.spellings:
@@ -209,11 +325,25 @@ class Site:
                 continue  # reads `i` of a repeat, or a name this scope does not bind
             if where == scope[: len(where)] and not names & self._bound_in(scope[len(where) :]):
                 return text
-        shadowed = self._bound_in(scope)
+        usable = self.params_for(value.key) - self._bound_in(scope)
         for name, v in self.graph.params.items():
-            if v == value.number and not isinstance(v, bool) and name not in shadowed:
+            if v == value.number and not isinstance(v, bool) and name in usable:
                 return name
         return str(value.number)
+
+    def params_for(self, key: str) -> set[str]:
+        """The params the spec writes for a kind of layer parameter (``stride``; channel
+        counts are one kind), through the block arguments that pass them."""
+        kind = _KINDS.get(key, key)
+        if kind not in self.facts.params_for:
+            names: set[str] = set()
+            for node in self.graph.nodes:
+                for name in node.param_pos:
+                    value = self.value(node, name) if _KINDS.get(name, name) == kind else None
+                    for text, _ in value.spellings if value is not None else ():
+                        names |= _names(text) or set()
+            self.facts.params_for[kind] = names & set(self.graph.params)
+        return self.facts.params_for[kind]
 
     def _bound_in(self, calls: Scope) -> set[str]:
         """Names the block calls ``calls`` bind (they hide params and outer arguments)."""
@@ -238,6 +368,22 @@ class Site:
         if merge.params.get("residual"):
             raise EditError("a residual's merge has no skip arguments")
         return self.layer_args(merge)
+
+
+def uses_of(graph: Graph, blocks: set[str]) -> dict[str, dict[str, list[int]]]:
+    """Every use of each block: the path that names the call (``4_0.basic``,
+    ``up4.0.attention_gate.1.add.via.0.theta``) and the nodes it expanded to."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for node in graph.nodes:
+        if not node.calls:
+            continue
+        parts = node.path.split(".")
+        for j in range(1, len(parts)):
+            if parts[j] in blocks:
+                out.setdefault(parts[j], {}).setdefault(".".join(parts[: j + 1]), []).append(
+                    node.id
+                )
+    return out
 
 
 def axes_text(values: list[int]) -> str:

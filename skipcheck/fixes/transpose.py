@@ -45,6 +45,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 f"({'×'.join(map(str, skip))}).",
                 edits=(edit,),
                 rank=RANK_LAYER_OPTION,
+                mends=True,
                 changes_behaviour=True,
                 behaviour="the transposed conv emits one more row/column at the far border",
             )

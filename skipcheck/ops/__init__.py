@@ -6,6 +6,7 @@ from skipcheck.ops.activation import ACTIVATIONS, PReLU
 from skipcheck.ops.base import Op
 from skipcheck.ops.conv import Conv, ConvTranspose
 from skipcheck.ops.linear import Crop, Flatten, Linear, Pad, Tile
+from skipcheck.ops.merge import MERGE_OPS as MERGE_OPS
 from skipcheck.ops.merge import MERGES
 from skipcheck.ops.norm import BatchNorm, ChannelLayerNorm, GroupNorm, InstanceNorm, LayerNorm
 from skipcheck.ops.pool import (
@@ -51,5 +52,3 @@ for _cls in _CLASSES:
     OPS[_op.name] = _op
     for _alias in _op.aliases:
         OPS[_alias] = _op
-
-MERGE_OPS = frozenset(cls.name for cls in MERGES)

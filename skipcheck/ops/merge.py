@@ -276,3 +276,5 @@ class Mean(Merge):
 
 
 MERGES = (Merge, Concat, Mul, Sub, Max, Mean)
+# every merge op's name: the one list draw, fixes and the importer read
+MERGE_OPS = frozenset(cls.name for cls in MERGES)

@@ -46,8 +46,8 @@ class FixReporter:
                 c.print(plain(f"  {no_fix(site)}", style="yellow"))
             for fix in fixes:
                 number += 1
-                partial = " (partial)" if fix.partial else ""
-                c.print(plain(f"  fix {number}{partial}: {fix.title}", style="green"))
+                kind = fix.applicability + (", partial" if fix.partial else "")
+                c.print(plain(f"  fix {number} ({kind}): {fix.title}", style="green"))
                 for line in fix.consequences():
                     c.print(plain(f"      {line}", style="dim"))
                 for line in fix.diff.splitlines():
@@ -59,10 +59,12 @@ class FixReporter:
                     )
             c.print()
         total = sum(len(f) for _, f in found)
+        safe = sum(f.safe for _, fixes in found for f in fixes)
         c.print(
             plain(
-                f"{total} proven fix(es) for {len(found)} finding site(s); "
-                f"apply one with: skipcheck fix {result.path} --apply N",
+                f"{total} proven fix(es) ({safe} safe, {total - safe} unsafe) for {len(found)} "
+                f"finding site(s); apply one with: skipcheck fix {result.path} --apply N; "
+                "--apply-all applies the safe ones (--unsafe-fixes: all)",
                 style="bold",
             )
         )
@@ -73,11 +75,13 @@ class FixReporter:
         steps: list[tuple[str, Any]],
         after: FileResult,
         stored: FileResult | None,
+        left: int = 0,
     ) -> int:
-        """Report the fixes written and the re-validation; returns the exit code."""
+        """Report the fixes written and the re-validation (``left``: the unsafe fixes
+        --apply-all did not apply); returns the exit code."""
         code = _exit_code(after, stored)
         if self.as_json:
-            self._dump(applied_document(spec, steps, after, stored))
+            self._dump(applied_document(spec, steps, after, stored, left))
             return code
         from skipcheck.report import Tally
         from skipcheck.report.full import FullReporter
@@ -92,7 +96,15 @@ class FixReporter:
                 )
             )
         for label, fix in steps:
-            c.print(plain(f"applied {label}: {fix.title}"))
+            c.print(plain(f"applied {label} ({fix.applicability}): {fix.title}"))
+        if left:
+            c.print(
+                plain(
+                    f"left {left} unsafe fix(es) unapplied: review them with "
+                    f"`skipcheck fix {spec}`, or apply them too with --apply-all --unsafe-fixes",
+                    style="yellow",
+                )
+            )
         checker = FullReporter(stream=self.stream, quiet=True)
         checker.file(after)
         if stored is not None:
@@ -141,13 +153,18 @@ def listing_document(result: FileResult) -> dict[str, Any]:
 
 
 def applied_document(
-    spec: str, steps: list[tuple[str, Any]], after: FileResult, stored: FileResult | None
+    spec: str,
+    steps: list[tuple[str, Any]],
+    after: FileResult,
+    stored: FileResult | None,
+    left: int = 0,
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "path": spec,
         "applied": [{"step": label, **fix_record(fix, "")} for label, fix in steps],
         "remaining": [_finding(d, after.text) for d in after.errors],
+        "unsafe_fixes_left": left,
         "status": "ok" if after.ok else "error" if after.error else "findings",
     }
     if stored is not None:

@@ -35,6 +35,7 @@ def fix_record(fix: Any, text: str) -> dict[str, Any]:
         "title": fix.title,
         "description": fix.description,
         "partial": fix.partial,
+        "applicability": fix.applicability,
         "changes_model": fix.changes_behaviour,
         "consequences": fix.consequences(),
         "diff": fix.diff,

@@ -50,6 +50,7 @@ def _fix(fix: Any, path: str, text: str) -> dict[str, Any]:
         )
     return {
         "description": {"text": fix.title},
+        "properties": {"applicability": fix.applicability},
         "artifactChanges": [
             {"artifactLocation": {"uri": _uri(path)}, "replacements": replacements}
         ],

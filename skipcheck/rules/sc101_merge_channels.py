@@ -38,4 +38,4 @@ NAME = "merge-channels"
 SEVERITY = "error"
 SUMMARY = "add/mul merge of tensors with different channel counts"
 SIZE_FREE = True
-FIXES = ("channels", "shortcut")
+FIXES = ("channels", "blocks", "shortcut")

@@ -38,4 +38,4 @@ CODE = "SC102"
 NAME = "merge-spatial"
 SEVERITY = "error"
 SUMMARY = "merge of tensors with different spatial sizes"
-FIXES = ("input_size", "pool", "transpose", "align", "padding", "shortcut")
+FIXES = ("input_size", "pool", "transpose", "mend", "blocks", "align", "padding", "shortcut")

@@ -13,7 +13,7 @@ SYMBOLIC = Path(__file__).parent / "symbolic"  # no concrete input: not for the 
 def _fixes(name: str) -> list[tuple[str, str]]:
     path = DATA / name if (DATA / name).exists() else SYMBOLIC / name
     result = check_spec(str(path), Options(fixes=True))
-    return [(f.title, f.text) for _, fixes in result.fixes for f in fixes]
+    return [(f.title.split(" — ")[0], f.text) for _, fixes in result.fixes for f in fixes]
 
 
 def test_a_declared_output_is_brought_to_what_the_model_computes_in_the_inputs_symbols() -> None:
@@ -40,3 +40,28 @@ def test_stated_in_channels_behind_an_add_suggests_the_concat_first() -> None:
     assert titles[1] == "state in_channels: w on the conv at line 13 (what it receives)"
     assert "      - concat: e1\n" in fixes[0][1]
     assert "{in_channels: w, out_channels: w," in fixes[1][1]  # the spec's own term, not 16
+
+
+def test_fix_apply_keeps_the_comments_inside_a_flow_list_it_rewrites(tmp_path: Path) -> None:
+    """Issue 22 item 12: only the wrong axis is rewritten; the comments between the items,
+    the line breaks and the spacing of the list stay as written."""
+    from typer.testing import CliRunner
+
+    from skipcheck.cli import app
+
+    text = (
+        "skipcheck: 1\n"
+        "input: [1, 3, 64, 64]\n"
+        "layers:\n"
+        "  - conv: {out_channels: 8, kernel_size: 3, padding: 1}\n"
+        "    expect: [   # the stem keeps 3 channels\n"
+        "      1,\n"
+        "      3,        # channels\n"
+        "      64, 64]   # same size\n"
+        "  - relu\n"
+    )
+    spec = tmp_path / "m.yaml"
+    spec.write_text(text)
+    result = CliRunner().invoke(app, ["fix", str(spec), "--apply"])
+    assert result.exit_code == 0, result.output
+    assert spec.read_text() == text.replace("      3,        #", "      8,        #")

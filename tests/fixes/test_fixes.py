@@ -54,13 +54,16 @@ def test_every_fix_shown_is_proven_once_applied(spec: Path, tmp_path: Path) -> N
 
 
 def _titles(spec: Path) -> list[str]:
-    return [f.title for _, fixes in suggest(str(spec)) for f in fixes if not f.partial]
+    # the title's subject, without where it lands and the parameter figure
+    return [
+        f.title.split(" — ")[0] for _, fixes in suggest(str(spec)) for f in fixes if not f.partial
+    ]
 
 
 def test_channel_only_offers_concat_projection_and_widths() -> None:
     titles = _titles(DATA / "channel_only.yaml")
     assert "use concat instead of add (32 + 16 = 48 channels on)" in titles
-    assert "project the skip with a 1x1 conv (16 → 32 channels, 544 parameters)" in titles
+    assert "project the skip with a 1x1 conv (16 → 32 channels)" in titles
     assert any(t.startswith("make the running tensor 16 channels") for t in titles)
     assert not any("input" in t for t in titles)
 
@@ -76,18 +79,25 @@ def test_transposed_conv_gets_output_padding() -> None:
 def test_break_in_repeated_block_is_fixed_once_for_every_repeat() -> None:
     ((site, fixes),) = suggest(str(DATA / "repeated_block.yaml"))
     assert len(site.diagnostics) == 3
-    assert [f.title for f in fixes] == ["padding: 1 on the size-reducing conv at line 13"]
+    # the block breaks at every use: mending its conv is local, and says so
+    assert fixes[0].title == (
+        "padding: 1 on the conv at line 13 (was 0) — in block res: changes only its 3 broken "
+        "uses of 3 — model parameters unchanged"
+    )
+    assert fixes[0].safe
     assert "{out_channels: ch, kernel_size: 3, padding: 1}   # shrinks by 2" in fixes[0].text
 
 
 def test_input_size_fix_keeps_the_architecture() -> None:
     ((_site, fixes),) = suggest(str(DATA / "odd_input.yaml"))
-    assert [f.title for f in fixes[:2]] == [
+    # the data must change, not the model: ranked last, and never safe
+    inputs = [f for f in fixes if f.title.startswith("change the input")]
+    assert [f.title.split(" — ")[0] for f in inputs] == [
         "change the input to 1×1×100×100 (nearest valid size below)",
         "change the input to 1×1×104×104 (nearest valid size above)",
     ]
-    assert not fixes[0].changes_behaviour and fixes[0].param_delta == 0
-    assert all(f.changes_behaviour for f in fixes[2:])
+    assert list(fixes[-2:]) == inputs and not any(f.safe for f in inputs)
+    assert not inputs[0].changes_behaviour and inputs[0].param_delta == 0
 
 
 def test_crop_is_proposed_but_filtered_when_the_skip_is_smaller() -> None:
@@ -129,7 +139,7 @@ def test_apply_takes_the_fix_number_after_the_flag(tmp_path) -> None:
     text = (SPECS / "unet_add_broken.yaml").read_text()
     spec.write_text(text)
     listing = CliRunner().invoke(app, ["fix", str(spec), "--input", "1x3x256x256"])
-    assert "fix 2:" in listing.output
+    assert "fix 2 (" in listing.output
     result = CliRunner().invoke(app, ["fix", str(spec), "--apply", "2", "--input", "1x3x256x256"])
     # fix 2 removes SC101 as stored too (SC102 stays at the stored 255, and is reported)
     assert result.exit_code in (0, 1), result.output

@@ -44,7 +44,7 @@ def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
     >>> parse_opaque(["encoder.attn=identity"])
     {'encoder.attn': ('identity', {})}
     """
-    from skipcheck.ops import OPS
+    from skipcheck.ops import MERGE_OPS, OPS
     from skipcheck.torch.importer.load import plain
 
     out: dict[str, Layer] = {}
@@ -66,7 +66,7 @@ def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
             params = given if isinstance(given, dict) else {}
         else:
             raise SkipcheckError(f"--opaque {path}: the rule is one spec layer, not {rule!r}")
-        if op not in OPS or op in ("add", "concat", "mul"):
+        if op not in OPS or op in MERGE_OPS:
             raise SkipcheckError(f"--opaque {path}: {op!r} is not a single-input spec op")
         out[path] = (op, params)
     return out
