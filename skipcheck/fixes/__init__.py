@@ -29,7 +29,7 @@ from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.fixes.model import Candidate, Fix
 from skipcheck.fixes.prove import Baseline, Recheck, prove
 from skipcheck.fixes.site import Site
-from skipcheck.graph import Graph
+from skipcheck.graph import Graph, Node
 from skipcheck.rules import RULES
 from skipcheck.shapes.table import ShapeTable
 
@@ -61,10 +61,16 @@ def sites(
     for d in errors:
         if d.pos.file == graph.file:
             grouped.setdefault((d.pos.line, d.pos.col), []).append(d)
+    # the layers at each position, found in one pass: a scan per site was quadratic in a
+    # spec with many broken merges
+    at: dict[tuple[int, int], list[Node]] = {key: [] for key in grouped}
+    for n in graph.nodes:
+        here = at.get((n.pos.line, n.pos.col))
+        if here is not None:
+            here.append(n)
     out = []
     for (line, col), diags in sorted(grouped.items()):
-        nodes = [n for n in graph.nodes if (n.pos.line, n.pos.col) == (line, col)]
-        out.append(Site(graph, table, source, diags, nodes, input_given))
+        out.append(Site(graph, table, source, diags, at[(line, col)], input_given))
     return out
 
 

@@ -10,6 +10,7 @@ engine all read those sets.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from skipcheck.errors import SkipcheckError
@@ -181,14 +182,29 @@ def _complete_constraints(table: ShapeTable) -> None:
     finding cut this one short.
 
     Layers after the failure were skipped at the given size, so their conditions on the
-    input size and their parameters are missing; a run with symbolic sizes reaches them
-    (its findings are not kept: those at the given size stand).
+    input size and their parameters are missing; a run with symbolic sizes reaches them.
+    Its findings that no input size fixes (a channel mismatch) hold at the given size too:
+    they are kept, so that a spec is never said to run somewhere once its first failure is
+    fixed while a later layer fails everywhere. The others stand as found at the given size.
     """
     full = propagate(table.graph, [*table.shapes[0][:2], *table.axis_vars])
+    ran = {node_id for node_id, _ in table.raised}
+    first = min(ran, default=0)
+    for node_id, d in full.raised:
+        if node_id in table.broken and node_id not in ran and RULES[d.code].size_free:
+            where = table.graph.nodes[first].pos.line
+            note = (
+                f"found past line {where}, which fails first at this input size; "
+                "this fails at every input size"
+            )
+            kept = replace(d, notes=(*d.notes, note))
+            table.diagnostics.append(kept)
+            table.raised.append((node_id, kept))
     table.symbolic = full  # `sizes` reads the same run instead of propagating again
     table.constraints = full.constraints
     table.couplings = full.couplings
     table.domain = full.domain
+    table.unsatisfied = full.unsatisfied
     # a layer's parameters do not depend on the input size: the layers this run never
     # reached still belong to the model (densenet121 at 29×28 has 7,978,856, not 4,793,728)
     for node_id, count in full.counts.items():
