@@ -237,7 +237,7 @@ def check_declared(
         return
     shown = "×".join(str(d) for d in declared)
     free = [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
-    notes = ()
+    notes: tuple[str, ...] = ()
     if free and any(v is False for v in verdicts):
         # a bool at a symbolic input: a size past the exact method, compared at sample sizes
         notes = (

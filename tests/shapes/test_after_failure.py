@@ -191,7 +191,11 @@ def test_the_error_past_the_failure_is_torchs(spec_file) -> None:
 def test_no_size_runs_everywhere(spec_file) -> None:
     path = spec_file(POOL_THEN_RESIDUAL)
     out = runner.invoke(app, ["sizes", path, "--range", "1..16"]).output
-    rows = {line.split()[0] + " " + line.split()[1]: line for line in out.splitlines() if " in 1..16" in line}
+    rows = {
+        line.split()[0] + " " + line.split()[1]: line
+        for line in out.splitlines()
+        if " in 1..16" in line
+    }
     assert rows["runs in"].rstrip().endswith("none")
     assert rows["clean in"].rstrip().endswith("none")
     assert "8–16" in rows["spatially in"]  # the spatial set, under its own name

@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from typer.testing import CliRunner  # noqa: E402
+from typer.testing import CliRunner
 
-from skipcheck.cli import app  # noqa: E402
+from skipcheck.cli import app
 
 runner = CliRunner()
 
