@@ -419,6 +419,7 @@ class _Lowerer:
             raise SkipcheckError(
                 f"name must be a plain name, not {name!r}", position_of(item, "name")
             )
+        before = len(self.nodes)
         for i in range(repeat):
             if i == 1 and not self.uses_index(item):
                 # every repeat adds what the first did: refuse a model past the cap now,
@@ -430,7 +431,6 @@ class _Lowerer:
                         f"(repeat {repeat} of {added:,} layers at this point)",
                         position_of(item, "repeat"),
                     )
-            before = len(self.nodes)
             loop_env = {**env, "i": i} if "repeat" in item else env
             loop_path = f"{path}_{i}" if repeat > 1 else path
             current = self.call(

@@ -58,3 +58,46 @@ def test_whole_text_work_does_not_grow_with_the_broken_merges(
     # the proofs stop at their budget; past it a site costs no pass over the text
     assert large["apply_edits"] <= small["apply_edits"] + 2, (small, large)
     assert large["line_starts"] <= small["line_starts"] + 2, (small, large)
+
+
+FAN_OUT = """\
+skipcheck: 1
+input: [1, 3, 8, 8]
+blocks:
+  b0:
+    layers:
+      - {relu, repeat: 100}
+  b1:
+    layers:
+      - {b0: {}, repeat: 100}
+layers:
+  - {b1: {}, repeat: %s}
+"""
+
+
+def test_a_fan_out_past_the_layer_cap_is_refused_after_one_repeat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.graph import Node
+
+    built: Counter[str] = Counter()
+    real = Node.__init__
+
+    def counting(self: Node, *args: Any, **kwargs: Any) -> None:
+        built["nodes"] += 1
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Node, "__init__", counting)
+    error = check_spec("fan.yaml", text=FAN_OUT % 100).error
+    assert isinstance(error, SkipcheckError) and "more than 200,000 layers" in str(error)
+    assert error.pos is not None and error.pos.line == 11  # the outer repeat
+    assert built["nodes"] <= 10_001 + 100  # one repeat of 10,000 layers, not 200,000
+
+
+def test_a_repeat_whose_layers_read_the_index_is_expanded_in_full() -> None:
+    # the first repeat has 1,000 layers, every other one has 1: 1,999 in all, well in the cap
+    text = FAN_OUT.replace("{b0: {}, repeat: 100}", "{relu, repeat: 1 + 999 // (i * 999 + 1)}")
+    result = check_spec("fan.yaml", text=text % 1000)
+    assert result.error is None and result.graph is not None
+    assert len(result.graph.nodes) == 1 + 1000 + 999
