@@ -273,11 +273,12 @@ class Context:
         if key in self._narrowed:
             return domain
         both = domain & verdict
-        self._narrowed.add(key)  # only once the intersection stayed inside the caps
         if both.is_empty():
+            # not remembered: the same condition again (a block used twice) fails again
             self.table.unsatisfied.add(verdict.var)
-        else:
-            self.table.domain[verdict.var] = both
+            return both
+        self.table.domain[verdict.var] = both
+        self._narrowed.add(key)  # only once the intersection stayed inside the caps
         return both
 
     def _domain(self, var: str) -> SizeSet:

@@ -129,6 +129,24 @@ def test_after_a_broken_merge_later_merges_are_judged_at_the_sizes_allowed(spec_
     assert any(c.code == "SC102" and 9 not in c.sizes for c in result.table.constraints)
 
 
+def test_the_same_broken_merge_twice_is_reported_twice(spec_file) -> None:
+    # the first add needs H even; each later one needs H odd (2·⌊H/2⌋ + 1 = H): every one
+    # of those fails at the sizes the first allows, the same condition each time
+    odd = (
+        "  - add: {{skip: input, via: [maxpool: 2, upsample: 2, "
+        "{{conv: {{out_channels: 3, kernel_size: 2, padding: 1}}}}]}}\n"
+    )
+    template = (
+        "skipcheck: 1\ninput: [{input}]\n"
+        "layers:\n"
+        "  - add: {{skip: input, via: [maxpool: 2, upsample: 2]}}\n" + odd + odd
+    )
+    symbolic = check_spec(spec_file(template.format(input="1, 3, H, W"), "s.yaml"))
+    fixed = check_spec(spec_file(template.format(input="1, 3, 32, 32"), "f.yaml"))
+    assert [(d.code, d.pos.line) for d in fixed.errors] == [("SC102", 5), ("SC102", 6)]
+    assert [(d.code, d.pos.line) for d in symbolic.errors] == [("SC102", 5), ("SC102", 6)]
+
+
 # issue 22, item 2: an error at every size past a layer that fails at the spec's size
 POOL_THEN_CHANNELS = """\
 skipcheck: 1.1
