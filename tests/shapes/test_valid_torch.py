@@ -28,7 +28,10 @@ def held_at(report: ValidSizes, var: str) -> dict[str, int]:
         # the smallest clean size: any size where the axis runs will do, and small
         # tensors keep torch's meta kernels (resizes build index tensors) cheap
         spec = a.value or 64
-        out[a.var] = a.clean.smallest() or a.runs.smallest() or spec
+        # where a channel error stops every size, the spatial sets say where the axis runs
+        clean = a.clean if a.spatial_clean is None else a.spatial_clean
+        runs = a.runs if a.spatial_runs is None else a.spatial_runs
+        out[a.var] = clean.smallest() or runs.smallest() or spec
     return out
 
 
