@@ -35,7 +35,8 @@ def test_near_and_range() -> None:
     code, out = run("specs/unet_add_broken.yaml", "--near", "256", "--range", "1..20")
     # the channel errors (SC101) hold at every size: 256 is right spatially, yet nothing runs
     assert code == 1, out
-    assert "runs in 1..20 4, 8, 12, 16, 20" in out
+    assert "runs in 1..20 none" in out  # and spatially, once the channels are fixed:
+    assert "spatially in 1..20 4, 8, 12, 16, 20 (clean: 4, 8, 12, 16, 20)" in out
     assert "at 256     fails (the errors above); spatially it runs, nothing lost" in out
 
 

@@ -512,6 +512,7 @@ def _place_findings(
     worst: dict[int, str] = {}
     per_box: dict[int, int] = {}
     ordered = sorted(diagnostics, key=lambda d: (rank.get(d.severity, 0) * -1, d.sort_key()))
+    skips = _skips_by_mark(result)
     for number, diag in enumerate(ordered, 1):
         node = by_label.get(diag.node or "") or by_line.get(diag.pos.line) or graph.nodes[-1]
         index = box_of.get(node.id, len(result.boxes) - 1)
@@ -535,7 +536,7 @@ def _place_findings(
             )
         )
         if diag.severity == "error" and node.op in MERGES:
-            _colour_skips(result, graph, node, diag)
+            _colour_skips(result, skips, node, diag)
     for index, severity in worst.items():
         old = result.boxes[index]
         result.boxes[index] = Box(
@@ -562,11 +563,28 @@ def _box_index(result: Layout, graph: Graph) -> dict[int, int]:
     return index
 
 
-def _colour_skips(result: Layout, graph: Graph, node: Node, diag: Diagnostic) -> None:
+_MARK = re.compile(r" \(line \d+\):")
+
+
+def _skips_by_mark(result: Layout) -> dict[str, list[int]]:
+    """The skip and arc edges by each ``where (line N):`` their tooltip starts with, found
+    once: a scan of every edge per failing merge was quadratic in the broken merges."""
+    out: dict[str, list[int]] = {}
+    for i, edge in enumerate(result.edges):
+        if edge.kind in ("skip", "arc"):
+            for m in _MARK.finditer(edge.tooltip):
+                out.setdefault(edge.tooltip[: m.end()], []).append(i)
+    return out
+
+
+def _colour_skips(
+    result: Layout, skips: dict[str, list[int]], node: Node, diag: Diagnostic
+) -> None:
     """The skip into a failing merge is the path of the mismatching tensor: draw it red."""
     mark = f"{node.where} (line {node.pos.line}):"
-    for i, edge in enumerate(result.edges):
-        if edge.kind in ("skip", "arc") and edge.tooltip.startswith(mark) and edge.severity is None:
+    for i in skips.get(mark, ()):
+        edge = result.edges[i]
+        if edge.severity is None:
             result.edges[i] = Edge(
                 edge.points, edge.kind, edge.label, "error", f"{edge.tooltip}\n{diag.message}"
             )

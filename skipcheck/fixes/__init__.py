@@ -31,7 +31,7 @@ from skipcheck.fixes.edit import Edit, EditError, Source
 from skipcheck.fixes.model import RANK_PAIR, Candidate, Fix
 from skipcheck.fixes.prove import Baseline, Recheck, prove
 from skipcheck.fixes.site import FileFacts, Site, uses_of
-from skipcheck.graph import Graph
+from skipcheck.graph import Graph, Node
 from skipcheck.rules import RULES
 from skipcheck.shapes.table import ShapeTable
 
@@ -65,12 +65,27 @@ def sites(
     mine = [d for d in errors if d.pos.file == graph.file]
     for d in mine:
         grouped.setdefault((d.pos.line, d.pos.col), []).append(d)
+    # the layers at each position, found in one pass: a scan per site was quadratic in a
+    # spec with many broken merges
+    at: dict[tuple[int, int], list[Node]] = {key: [] for key in grouped}
+    for n in graph.nodes:
+        here = at.get((n.pos.line, n.pos.col))
+        if here is not None:
+            here.append(n)
     facts = FileFacts()  # worked out once, for every site
     out = []
     for (line, col), diags in sorted(grouped.items()):
-        nodes = [n for n in graph.nodes if (n.pos.line, n.pos.col) == (line, col)]
         out.append(
-            Site(graph, table, source, diags, nodes, input_given, file_errors=mine, facts=facts)
+            Site(
+                graph,
+                table,
+                source,
+                diags,
+                at[(line, col)],
+                input_given,
+                file_errors=mine,
+                facts=facts,
+            )
         )
     return out
 

@@ -29,7 +29,11 @@ def _concat(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
     if merge.op == "concat" or len(merge.inputs) != 2:
         return
     key = site.source.entry(merge.pos)[1]
-    consumer = next((n for n in site.graph.nodes if merge.id in n.inputs), None)
+    # the layer that reads the merge comes after it, mostly right after: look from there
+    nodes = site.graph.nodes
+    consumer = next(
+        (nodes[k] for k in range(merge.id + 1, len(nodes)) if merge.id in nodes[k].inputs), None
+    )
     grows = f"{c_run} + {c_skip} = {c_run + c_skip} channels flow on"
     if consumer is not None:
         grows += f" ({consumer.op} at line {consumer.pos.line} now takes {c_run + c_skip} in)"
@@ -44,7 +48,7 @@ def _concat(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
 
 
 def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candidate]:
-    if any(n.group == "via" for n in site.graph.nodes if n.id in merge.inputs):
+    if any(site.graph.nodes[i].group == "via" for i in merge.inputs):
         return
     width = site.width(merge.inputs[0]) or Value(c_run)
     spelled = site.spell(width, merge.calls)

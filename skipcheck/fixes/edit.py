@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+_SPACES = re.compile(" *")
 
 
 class EditError(Exception):
@@ -131,7 +135,9 @@ class Source:
     def _spaces_to_eat(self, end: int, grow: int) -> int:
         """How many spaces after ``end`` to drop for a value grown by ``grow`` characters:
         a trailing comment keeps its column while the spaces last, else two stay before it."""
-        gap = len(self.text[end:]) - len(self.text[end:].lstrip(" "))
+        # the spaces after the value, counted in place: a copy of the rest of the text per
+        # edit made a spec with thousands of broken merges quadratic
+        gap = _SPACES.match(self.text, end).end() - end  # type: ignore[union-attr]
         if grow <= 0 or self.text[end + gap : end + gap + 1] != "#":
             return 0
         return grow if grow < gap else gap - 2 if gap > 2 else 0
@@ -165,7 +171,10 @@ class Source:
         # the new key goes at the start of the next line.
         # A block collection's end mark sits on the next token (maybe an outer list's dash
         # on the next line): step back to the value's last character, then one line down.
-        last_char = len(self.text[: end.index].rstrip(" \t\r\n")) - 1
+        last_char = end.index
+        while last_char > 0 and self.text[last_char - 1] in " \t\r\n":
+            last_char -= 1  # in place, as above: no copy of the text before it
+        last_char -= 1
         line = offset_line_col(self.line_starts, max(last_char, 0))[0]
         if line < len(self.line_starts):
             return Edit(
@@ -198,4 +207,11 @@ def shift(offset: int, edits: Iterable[Edit]) -> int:
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of an offset, lines counted as the loader counts them."""
-    return offset_line_col(line_starts(text), offset)
+    # one text's line starts, found once for all its offsets: a fix generator or a report
+    # asks once per edit, and a spec with thousands of broken merges has thousands of them
+    if not _LAST_STARTS or _LAST_STARTS[0][0] is not text:
+        _LAST_STARTS[:] = [(text, line_starts(text))]
+    return offset_line_col(_LAST_STARTS[0][1], offset)
+
+
+_LAST_STARTS: list[tuple[str, list[int]]] = []  # the last text asked about, and its line starts

@@ -9,9 +9,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from skipcheck.diagnostics import Diagnostic
-from skipcheck.fixes.edit import Edit, EditError, apply_edits, line_col, shift
+from skipcheck.fixes.edit import Edit, EditError, apply_edits, shift
 from skipcheck.fixes.model import Candidate, Fix
-from skipcheck.position import line_starts
+from skipcheck.position import line_starts, offset_line_col
 from skipcheck.shapes.table import ShapeTable
 
 if TYPE_CHECKING:
@@ -52,6 +52,8 @@ class Baseline:
     _checked: dict[tuple[str, tuple[tuple[str, int], ...]], FileResult] = field(
         default_factory=dict
     )
+    edits_checked: set[frozenset[Edit]] = field(default_factory=set)  # candidates re-checked
+    _last_starts: tuple[str, list[int]] | None = None
 
     @cached_property
     def starts(self) -> list[int]:
@@ -78,8 +80,22 @@ class Baseline:
         if d.pos.line > len(starts):
             return (d.code, d.pos.line, d.pos.col)
         offset = starts[d.pos.line - 1] + d.pos.col - 1
-        line, col = line_col(new_text, shift(offset, edits))
-        return (d.code, line, col)
+        return (d.code, *offset_line_col(self._starts_of(new_text), shift(offset, edits)))
+
+    def _starts_of(self, new_text: str) -> list[int]:
+        """The line starts of an edited text, found once for all its findings (per finding,
+        a spec with thousands of broken merges took minutes)."""
+        last = self._last_starts
+        if last is None or last[0] is not new_text:
+            last = self._last_starts = (new_text, line_starts(new_text))
+        return last[1]
+
+    def worth_checking(self, edits: Sequence[Edit]) -> bool:
+        """Whether a candidate with these edits can still be proven: the budget allows a
+        re-check, or the same edits were checked before (then it costs nothing). Asked
+        before the edited text is written: past the budget, a spec with thousands of broken
+        merges would otherwise copy its whole text once per candidate."""
+        return not self.exhausted or frozenset(edits) in self.edits_checked
 
     def variants(self) -> list[tuple[str, int]]:
         """The values the spec is likely to be swept over: each integer param at ½× and 2×."""
@@ -181,6 +197,8 @@ def _key(d: Diagnostic) -> Key:
 
 def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix | None:
     """The candidate as a Fix if it removes (part of) ``target`` and adds no error; else None."""
+    if not base.worth_checking(cand.edits):
+        return None
     try:
         new_text = apply_edits(base.text, cand.edits)
     except EditError:
@@ -188,6 +206,8 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
     if new_text == base.text:
         return None
     checked = base.check(new_text)
+    if checked is not None:
+        base.edits_checked.add(frozenset(cand.edits))
     if checked is None or checked.error is not None or checked.table is None:
         return None
     table = checked.table

@@ -110,8 +110,11 @@ class FullReporter:
         if not self.quiet:
             for line in result.size_lines():
                 self.print(line, "dim" if result.ok else "")
+            # a symbolic input has no given size: its notes say what was not checked instead
+            given = len(table.at) == len(set(table.axis_vars))
+            suffix = "; checked at the given input size only" if given else ""
             for note in dict.fromkeys(table.inexact):
-                self.print(f"note: {note}; checked at the given input size only", "dim")
+                self.print(f"note: {note}{suffix}", "dim")
 
     def layer_table(self, result: FileResult) -> None:
         """The layers (or blocks, at a depth) with their shapes and costs, then the totals."""

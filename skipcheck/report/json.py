@@ -16,7 +16,9 @@ from skipcheck.diagnostics import Diagnostic
 from skipcheck.report import Tally, error_location
 from skipcheck.report.layers import LayerRow, layer_rows
 from skipcheck.result import FileResult
+from skipcheck.rules import RULES
 from skipcheck.shapes.cost import totals
+from skipcheck.shapes.sizeset import SizeSet
 
 FORMAT_VERSION = 2  # 2: fixes[] are objects (version 1 had their titles)
 
@@ -103,8 +105,13 @@ def valid_sizes_record(result: FileResult) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if table.inexact:
         return out  # past the exact method: `skipcheck sizes` finds them one by one
+    # an error no input size fixes (a channel mismatch) leaves no size that runs
+    blocked = any(RULES[d.code].size_free for d in result.errors)
     for var in dict.fromkeys(table.axis_vars):
         runs, clean = table.valid_sizes(var), table.valid_sizes(var, "clean")
+        spatial = {"runs": runs.describe(), "clean": clean.describe()}
+        if blocked:
+            runs = clean = SizeSet.nothing(var)
         out[var] = {
             "at": table.at.get(var),
             "runs": runs.describe(),
@@ -112,6 +119,8 @@ def valid_sizes_record(result: FileResult) -> dict[str, Any]:
             "smallest_runs": runs.smallest(),
             "smallest_clean": clean.smallest(),
         }
+        if blocked:
+            out[var]["spatially"] = spatial  # what the spatial layers alone would take
     return out
 
 

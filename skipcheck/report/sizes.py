@@ -88,27 +88,34 @@ class SizesReporter:
         at = "" if a.value is None else f", at {a.value}"
         alike = "; the same rule for each" if len(group) > 1 else ""
         c.print(plain(f"{names}{at}{alike}", style="bold"))
+        runs, clean = _spatial(a)
         if spatial_only:
             self.row("runs", "no size", style="red")
-            self.row("spatially", _closed(a.runs), "once the errors above are fixed")
+            self.row("clean", "no size", style="red")
+            self.row("spatially", _closed(runs), "once the errors above are fixed")
+            self.row("", f"clean: {_closed(clean)}", style="dim")
         else:
             self.row("runs", _closed(a.runs))
-        self.row("clean", _closed(a.clean), "nothing silently lost")
+            self.row("clean", _closed(a.clean), "nothing silently lost")
         if a.fixed:
             held = ", ".join(f"{v} = {x}" for v, x in a.fixed)
             self.row("", f"(searched with {held})", style="dim")
         if a.value is not None:
-            verdict = _verdict(a)
+            verdict = _verdict(a, runs, clean)
             if spatial_only:
                 verdict = f"fails (the errors above); spatially it {verdict}"
             self.row(f"at {a.value}", verdict)
-            self.row("nearest", ("spatially, " if spatial_only else "") + _nearest(a))
+            self.row("nearest", ("spatially, " if spatial_only else "") + _nearest(a, runs, clean))
         if listing is not None:
             lo, hi = listing
+            # a model no size runs lists nothing; its spatial sets are listed by that name
             for what, sizes in (("runs", a.runs), ("clean", a.clean)):
-                found = list(sizes.members(lo, hi))
-                text = ranges(found, limit=len(found) + 1) if found else "none"
-                self.row(f"{what} in {lo}..{hi}", text)
+                self.row(f"{what} in {lo}..{hi}", _listed(sizes, lo, hi))
+            if spatial_only:
+                self.row(
+                    f"spatially in {lo}..{hi}",
+                    f"{_listed(runs, lo, hi)} (clean: {_listed(clean, lo, hi)})",
+                )
         deciding = a.deciding()
         if deciding:
             head = "  decided by" if a.exact else "  known exactly (not the whole story)"
@@ -185,11 +192,24 @@ def _closed(sizes: Sizes) -> str:
     return text
 
 
-def _verdict(a: AxisSizes) -> str:
+def _listed(sizes: Sizes, lo: int, hi: int) -> str:
+    found = list(sizes.members(lo, hi))
+    return ranges(found, limit=len(found) + 1) if found else "none"
+
+
+def _spatial(a: AxisSizes) -> tuple[Sizes, Sizes]:
+    """The sets the spatial layers alone allow: the spatial sets where an error no input
+    size fixes stops the model, else the sets themselves."""
+    if a.spatial_runs is None or a.spatial_clean is None:
+        return a.runs, a.clean
+    return a.spatial_runs, a.spatial_clean
+
+
+def _verdict(a: AxisSizes, runs: Sizes, clean: Sizes) -> str:
     assert a.value is not None
-    if a.value in a.clean:
+    if a.value in clean:
         return "runs, nothing lost"
-    if a.value in a.runs:
+    if a.value in runs:
         return "runs, but loses input (see the clean rule)"
     failing = [s for s in a.sources if s.kind == "runs" and a.value not in s.sizes]
     if failing:
@@ -197,9 +217,9 @@ def _verdict(a: AxisSizes) -> str:
     return "fails"
 
 
-def _nearest(a: AxisSizes) -> str:
+def _nearest(a: AxisSizes, runs: Sizes, clean: Sizes) -> str:
     parts = []
-    for what, sizes in (("runs", a.runs), ("clean", a.clean)):
+    for what, sizes in (("runs", runs), ("clean", clean)):
         below, above = a.neighbours(sizes)
         found = ", ".join(str(v) for v in (below, above) if v is not None) or "none"
         parts.append(f"{what}: {found}")
@@ -231,12 +251,25 @@ def sizes_document(report: ValidSizes, listing: tuple[int, int] | None = None) -
                 for s in a.deciding()
             ],
         }
+        if a.spatial_runs is not None and a.spatial_clean is not None:
+            # no size runs (see size_free): what the spatial layers alone would take
+            record["spatially"] = {
+                "runs": a.spatial_runs.describe(),
+                "clean": a.spatial_clean.describe(),
+                "runs_at_value": None if a.value is None else a.value in a.spatial_runs,
+                "clean_at_value": None if a.value is None else a.value in a.spatial_clean,
+            }
         if listing is not None:
             lo, hi = listing
             record["listing"] = {
                 what: list(sizes.members(lo, hi))
                 for what, sizes in (("runs", a.runs), ("clean", a.clean))
             }
+            if a.spatial_runs is not None and a.spatial_clean is not None:
+                record["listing"]["spatially"] = {
+                    what: list(sizes.members(lo, hi))
+                    for what, sizes in (("runs", a.spatial_runs), ("clean", a.spatial_clean))
+                }
         axes.append(record)
     return {
         "version": FORMAT_VERSION,

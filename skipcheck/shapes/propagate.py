@@ -10,6 +10,7 @@ engine all read those sets.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from skipcheck.errors import SkipcheckError
@@ -25,6 +26,11 @@ from skipcheck.shapes.table import Context, ShapeTable
 from skipcheck.spec.lower import MAX_INPUT_SIZE
 
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+# where a symbolic run leaves the exact method it stops: what that leaves unchecked
+NOT_CHECKED = (
+    "; this layer and those after it are not checked at a symbolic input "
+    "(give --input to check them at a size)"
+)
 
 
 def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], why: str) -> Shape:
@@ -34,12 +40,15 @@ def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], wh
     given input and never mistake them for exact symbolic facts.
     """
     table = ctx.table
-    table.inexact.append(f"{node.where} (line {node.pos.line}): {why}")
+    where = f"{node.where} (line {node.pos.line})"
     concrete_inputs = [_at(s, table.at) for s in inputs]
     if any(isinstance(d, (Affine, Opaque)) for s in concrete_inputs for d in s[2:]):
-        # a symbolic input gives no size to fall back on: stop here, without a finding
+        # a symbolic input gives no size to fall back on: stop here, without a finding, and
+        # say that nothing from here on was checked (not that it was, at some size)
+        table.inexact.append(f"{where}: {why}{NOT_CHECKED}")
         ctx.node_failed = True
         return inputs[0]
+    table.inexact.append(f"{where}: {why}")
     # the checks of this rerun are at one size only: keep its findings, not its constraints
     kept = len(table.constraints)
     out = op.infer(ctx, node, concrete_inputs)
@@ -181,14 +190,33 @@ def _complete_constraints(table: ShapeTable) -> None:
     finding cut this one short.
 
     Layers after the failure were skipped at the given size, so their conditions on the
-    input size and their parameters are missing; a run with symbolic sizes reaches them
-    (its findings are not kept: those at the given size stand).
+    input size and their parameters are missing; a run with symbolic sizes reaches them.
+    Its findings that no input size fixes (a channel mismatch) hold at the given size too:
+    they are kept, so that a spec is never said to run somewhere once its first failure is
+    fixed while a later layer fails everywhere. The others stand as found at the given size.
     """
     full = propagate(table.graph, [*table.shapes[0][:2], *table.axis_vars])
+    ran = {node_id for node_id, _ in table.raised}
+    first = min(ran, default=0)
+    for node_id, d in full.raised:
+        if node_id in table.broken and node_id not in ran and RULES[d.code].size_free:
+            where = table.graph.nodes[first].pos.line
+            note = (
+                f"found past line {where}, which fails first at this input size; "
+                "this fails at every input size"
+            )
+            kept = replace(d, notes=(*d.notes, note))
+            table.diagnostics.append(kept)
+            table.raised.append((node_id, kept))
     table.symbolic = full  # `sizes` reads the same run instead of propagating again
     table.constraints = full.constraints
     table.couplings = full.couplings
     table.domain = full.domain
+    table.unsatisfied = full.unsatisfied
+    # where the symbolic run left the exact method, its sets miss the layers past that point:
+    # the valid sizes are then not a closed form (never "runs every H ≥ 4096" for 17 pools)
+    reasons = (r.removesuffix(NOT_CHECKED) for r in full.inexact)
+    table.inexact.extend(r for r in reasons if r not in table.inexact)
     # a layer's parameters do not depend on the input size: the layers this run never
     # reached still belong to the model (densenet121 at 29×28 has 7,978,856, not 4,793,728)
     for node_id, count in full.counts.items():
@@ -208,17 +236,29 @@ def check_declared(
         )
         return
     shown = "×".join(str(d) for d in declared)
+    free = [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
+    notes: tuple[str, ...] = ()
+    if free and any(v is False for v in verdicts):
+        # a bool at a symbolic input: a size past the exact method, compared at sample sizes
+        notes = (
+            "past the exact method (it mixes axes or its period is too long), so compared at "
+            f"sample sizes: it differs at every one tried ({', '.join(free)}: the first "
+            "sizes the layers allow)",
+        )
     ctx.check(
         verdicts,
         DECLARED_SHAPE,
         f"{what} {shown}, but the model produces {ctx.table.show(actual)}",
         pos=pos,
+        notes=notes,
     )
 
 
 def _explain_nearest(table: ShapeTable) -> None:
     """Add "nearest valid input" to findings at a concrete size that the symbols explain."""
     grouped: dict[tuple[int, str, str], list[str]] = {}
+    if table.inexact:
+        return  # the sets miss what the exact method could not reach: no claim from them
     for var, x in table.at.items():
         valid = table.valid_sizes(var)
         if x in valid or valid.is_empty():

@@ -83,8 +83,13 @@ class ShapeTable:
     symbolic: ShapeTable | None = None
     broken: set[int] = field(default_factory=set)
     inexact: list[str] = field(default_factory=list)
-    domain: dict[str, SizeSet] = field(default_factory=dict)  # running intersection of `runs`
+    # running intersection of the `runs` conditions some size still meets: a condition that
+    # would leave no size is reported and left out, so the layers after it are judged at the
+    # sizes the earlier layers allow, as at a given size (no false errors after a failure)
+    domain: dict[str, SizeSet] = field(default_factory=dict)
+    unsatisfied: set[str] = field(default_factory=set)  # symbols a `runs` condition left empty
     at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
+    raised: list[tuple[int, Diagnostic]] = field(default_factory=list)  # each finding's node
     arithmetic: int = 0  # exact arithmetic done, in residue classes (sizeset.Work), runs included
 
     def show(self, shape: Shape) -> str:
@@ -118,6 +123,8 @@ class ShapeTable:
 
     def valid_sizes(self, var: str, kind: str = "runs") -> SizeSet:
         """The exact input sizes for ``var`` where the model runs (or runs cleanly)."""
+        if var in self.unsatisfied:
+            return SizeSet.nothing(var)  # a condition no size the others allow meets
         if kind == "runs" and var in self.domain:
             return self.domain[var]
         result = SizeSet.everything(var)
@@ -202,13 +209,11 @@ class Context:
             var = verdict.var
             try:
                 domain = self._domain(var)
-                if kind == "runs":
-                    domain = self._narrow(domain, verdict)
-                # a symbolic input fails only where no size at all passes
-                nowhere = var not in self.at and (
-                    verdict.is_empty()
-                    or (domain if kind == "runs" else domain & verdict).is_empty()
-                )
+                # a symbolic input fails only where no size the earlier layers allow passes
+                nowhere = (
+                    self._narrow(domain, verdict) if kind == "runs" else (domain & verdict)
+                ).is_empty()
+                nowhere = var not in self.at and (verdict.is_empty() or nowhere)
             except OutOfFragment as exc:
                 # its period and the others' are too fine together: at the given size only
                 self.table.inexact.append(f"{self.where()}: {exc}")
@@ -241,6 +246,7 @@ class Context:
             notes=tuple(notes) + explain + self._block_note(),
         )
         self.table.diagnostics.append(diagnostic)
+        self.table.raised.append((self.node.id, diagnostic))
         if coupled or any(value for _, value, _ in (a for a in failed_axes if a)):
             self.table.at_size.append(diagnostic)
         return False
@@ -258,13 +264,22 @@ class Context:
     def _narrow(self, domain: SizeSet, verdict: SizeSet) -> SizeSet:
         """The running domain of ``verdict``'s symbol intersected with it. Many layers
         repeat the condition of the one before (every conv after four poolings needs
-        H ≡ 0 mod 16 again): a condition already in the domain changes nothing."""
+        H ≡ 0 mod 16 again): a condition already in the domain changes nothing.
+
+        A condition that leaves no size fails on its own; it is not kept in the domain,
+        so a later layer that would fail only because of it (a 1×1 conv after a merge
+        that never matches) is not reported as a failure of its own."""
         key = (verdict.var, verdict.modulus, verdict.intervals)
         if key in self._narrowed:
             return domain
-        self.table.domain[verdict.var] = domain = domain & verdict
+        both = domain & verdict
+        if both.is_empty():
+            # not remembered: the same condition again (a block used twice) fails again
+            self.table.unsatisfied.add(verdict.var)
+            return both
+        self.table.domain[verdict.var] = both
         self._narrowed.add(key)  # only once the intersection stayed inside the caps
-        return domain
+        return both
 
     def _domain(self, var: str) -> SizeSet:
         return self.table.domain.get(var) or SizeSet.everything(var)

@@ -117,6 +117,11 @@ class AxisSizes:
     sources: tuple[Source, ...]
     exact: bool
     fixed: tuple[tuple[str, int], ...] = ()  # other axes held at these sizes while enumerating
+    # where an error no input size fixes (a channel mismatch) stops the model at every size,
+    # ``runs`` and ``clean`` are empty, and these are the sizes the spatial layers alone take
+    # (what runs once those errors are fixed); None where no such error stops it
+    spatial_runs: Sizes | None = None
+    spatial_clean: Sizes | None = None
 
     def neighbours(self, sizes: Sizes) -> tuple[int | None, int | None]:
         """The nearest members strictly below and above ``value`` (or at it when it is not one)."""
@@ -137,6 +142,8 @@ class AxisSizes:
                 a.exact,
                 _renamed(a.runs),
                 _renamed(a.clean),
+                None if a.spatial_runs is None else _renamed(a.spatial_runs),
+                None if a.spatial_clean is None else _renamed(a.spatial_clean),
                 tuple((s.what, s.code, s.kind, _renamed(s.sizes)) for s in a.sources),
             )
 
@@ -400,6 +407,12 @@ def valid_sizes(
         fixed: tuple[tuple[str, int], ...] = ()
         if reasons:
             runs, clean, fixed = _enumerate(table, var, pins, bound, reasons)
+        spatial: tuple[Sizes | None, Sizes | None] = (None, None)
+        if size_free:
+            # no size runs: say so in the sets themselves, so that every reader of them
+            # (a listing, the JSON, the nearest sizes) says "none"
+            spatial = (runs, clean)
+            runs = clean = SizeSet.nothing(var)
         axes.append(
             AxisSizes(
                 var,
@@ -410,6 +423,7 @@ def valid_sizes(
                 _unique(sources),
                 not reasons,
                 fixed,
+                *spatial,
             )
         )
     return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings))

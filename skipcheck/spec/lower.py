@@ -45,6 +45,7 @@ MAX_BLOCK_DEPTH = 32
 MAX_CHANNELS = 1 << 24
 MAX_INPUT_SIZE = MAX_CHANNELS * 64  # spatial sizes, written or declared
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INDEX = re.compile(r"(?<![A-Za-z0-9_.])i(?![A-Za-z0-9_])")  # the repeat index in an expression
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -104,6 +105,7 @@ class _Lowerer:
         self.globals = _Scope()
         self.blocks: dict[str, Block] = {}
         self.block_stack: list[str] = []
+        self.index_users: dict[str, bool] = {}  # blocks whose expansion may read `i`
         self.call_stack: list[Position] = []
         self.declared_later: set[str] = set()
         self.stages: list[tuple[str, int]] = []
@@ -417,7 +419,18 @@ class _Lowerer:
             raise SkipcheckError(
                 f"name must be a plain name, not {name!r}", position_of(item, "name")
             )
+        before = len(self.nodes)
         for i in range(repeat):
+            if i == 1 and not self.uses_index(item):
+                # every repeat adds what the first did: refuse a model past the cap now,
+                # not after building 200,000 layers of a block fan-out
+                added = len(self.nodes) - before
+                if len(self.nodes) + added * (repeat - 1) > MAX_NODES:
+                    raise SkipcheckError(
+                        f"the model expands to more than {MAX_NODES:,} layers "
+                        f"(repeat {repeat} of {added:,} layers at this point)",
+                        position_of(item, "repeat"),
+                    )
             loop_env = {**env, "i": i} if "repeat" in item else env
             loop_path = f"{path}_{i}" if repeat > 1 else path
             current = self.call(
@@ -440,6 +453,34 @@ class _Lowerer:
         if "expect" in item and current != 0:
             self.expect(item, current, self.nodes[current].label)
         return current
+
+    def uses_index(self, value: Any) -> bool:
+        """Whether the repeat index ``i`` may change what ``value`` expands to: written
+        anywhere in it, or in a block it calls (transitively). Without it, each repeat of
+        a layer is the same layers again."""
+        if isinstance(value, str):
+            return _INDEX.search(value) is not None
+        if isinstance(value, YList):
+            return any(self.uses_index(v) for v in value)
+        if isinstance(value, YMap):
+            return any(
+                self.uses_index(k) or self.uses_index(v) or self.block_uses_index(k)
+                for k, v in value.items()
+            )
+        return False
+
+    def block_uses_index(self, name: Any) -> bool:
+        block = self.blocks.get(name) if isinstance(name, str) else None
+        if block is None:
+            return False
+        known = self.index_users.get(block.name)
+        if known is None:
+            self.index_users[block.name] = True  # a recursive call: assume it may
+            known = self.uses_index(block.layers) or any(
+                d is not _REQUIRED and self.uses_index(d) for _, d in block.args
+            )
+            self.index_users[block.name] = known
+        return known
 
     def call(
         self,

@@ -2,8 +2,10 @@
 
 torch is the referee. Where the two disagree — a shape, a parameter count, or
 whether the model runs at all — that is a bug in skipcheck, and it is reported
-as an INTERNAL error. Where both say the model fails, the report shows torch's
-own message next to skipcheck's finding for the same node.
+as an INTERNAL error — except where torch fails at a layer skipcheck passed: that is
+first of all a finding about the spec (exit 1, at the layer's line, with torch's
+message), and then a gap in skipcheck to report. Where both say the model fails, the
+report shows torch's own message next to skipcheck's finding for the same node.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Disagreement:
 
     node: Node | None
     what: str
+    missed: bool = False  # torch fails at this layer and skipcheck reported nothing there
 
 
 @dataclass
@@ -63,7 +66,14 @@ class DryRun:
         return self.table.total_params
 
     @property
+    def missed(self) -> Disagreement | None:
+        """Where torch fails and skipcheck reported no error: a finding about the spec first."""
+        return next((d for d in self.disagreements if d.missed), None)
+
+    @property
     def exit_code(self) -> int:
+        if self.missed is not None:
+            return 1  # the spec fails in torch: a finding, whatever else disagrees
         if self.disagreements:
             return 2
         return 1 if self.trace.failure is not None or self.refused is not None else 0
@@ -124,7 +134,7 @@ def compare(run: DryRun) -> None:
             return
     if seen.failure is not None and seen.failure.node.id not in run.errors:
         what = "torch fails here, but skipcheck reports no error for this layer"
-        run.disagreements.append(Disagreement(seen.failure.node, what))
+        run.disagreements.append(Disagreement(seen.failure.node, what, missed=True))
     if first_error is not None and (failed is None or first_error < failed):
         codes = ", ".join(d.code for d in run.errors[first_error])
         what = f"skipcheck reports {codes} here, but torch runs this layer"
@@ -256,6 +266,23 @@ def _lines(run: DryRun) -> list[str]:
             f"verdict: skipcheck refuses {n.op} {n.label} ({n.pos}) by design, where "
             f"{run.refused.what} (see docs/torch.md)"
         )
+        return lines
+    missed = run.missed
+    if missed is not None and missed.node is not None and failure is not None:
+        # the spec fails: that is the finding, at the layer's line, in torch's words
+        n = missed.node
+        lines.append(f"{n.pos}: error: {n.op} {n.label} fails in torch: {failure.error}")
+        lines.append(
+            "  skipcheck's own check did not report this layer (a gap in skipcheck; please "
+            "report it with the spec)"
+        )
+        others = [d for d in run.disagreements if not d.missed]
+        if others:
+            lines.append("skipcheck also disagrees with torch here (please report it too):")
+        for dis in others:
+            where = f"{dis.node.op} {dis.node.label} ({dis.node.pos}): " if dis.node else ""
+            lines.append(f"  {where}{dis.what}")
+        lines.append(f"verdict: the model fails at {n.label}, as torch shows")
         return lines
     if run.disagreements:
         lines.append(

@@ -110,7 +110,9 @@ def test_the_modulus_cap_is_the_documented_one() -> None:
 def test_a_declared_size_past_the_cap_is_compared_at_the_input(spec_file) -> None:
     text = 'skipcheck: 1\ninput: {input}\noutput: [1, 3, "H // 100000", W]\nlayers: [relu]\n'
     symbolic = propagate(graph_of(spec_file(text.format(input="[1, 3, H, W]"))))
-    assert not symbolic.errors and symbolic.inexact
+    # H // 100000 is never H: wrong at every size, found at sample sizes (issue 22, item 7)
+    assert [d.code for d in symbolic.errors] == ["SC301"]
+    assert "differs at every one tried" in symbolic.errors[0].notes[0]
     fixed = propagate(graph_of(spec_file(text.format(input="[1, 3, 8, 8]"))))
     assert [d.code for d in fixed.errors] == ["SC301"]
 
@@ -145,3 +147,58 @@ def test_a_size_past_the_exact_method_keeps_a_short_formula() -> None:
     assert size.value == 1000 + sum(2 * (k % 3) - 1 for k in range(2000))
     assert len(size.text) <= OPAQUE_TEXT and "…" in size.text
     assert size.text.startswith("(") and size.text.endswith("1)")
+
+
+# issue 22, item 7: past the exact method, the answer says what is known and no more
+
+
+def test_a_failure_before_the_cap_claims_no_closed_form_past_it(spec_file) -> None:
+    path = pools(spec_file, (2,) * 17, "[1, 3, 100, 100]")
+    _elapsed, code, out = timed(["validate", path, "--no-fixes"])
+    assert code == 1 and "SC103" in out
+    # 17 halvings need 131,072: "runs every H, W ≥ 4096" (the layers before the cap) is false
+    assert "4096" not in out.replace("exceed 4096", "")
+    assert "the whole model runs for" not in out
+    assert "valid input sizes: not exact" in out
+
+
+@pytest.mark.parametrize("kernels", [(2,) * 17, PRIMES], ids=["17-pools", "prime-pools"])
+def test_a_symbolic_input_past_the_cap_says_what_is_not_checked(spec_file, kernels) -> None:
+    _elapsed, _code, out = timed(["validate", pools(spec_file, kernels), "--no-fixes"])
+    assert "not checked at a symbolic input (give --input" in out
+    assert "checked at the given input size only" not in out  # there is no given size
+
+
+@pytest.mark.parametrize(
+    "declared",
+    ["[1, 8, H + W, W]", "[1, 8, H // 4099 + H + 1, W]", "[1, 8, W + 1, H]"],
+    ids=["mixed-axes", "huge-period", "swapped-and-off"],
+)
+def test_a_declared_output_wrong_at_every_size_is_reported(spec_file, declared: str) -> None:
+    path = spec_file(
+        f"skipcheck: 1\ninput: [1, 3, H, W]\noutput: {declared}\nlayers:\n"
+        "  - conv: {out_channels: 8, kernel_size: 3, padding: 1}\n"
+    )
+    _elapsed, code, out = timed(["validate", path, "--no-fixes"])
+    assert code == 1 and "SC301" in out, out
+    assert "differs at every one tried" in out
+    _elapsed, code, out = timed(["fix", path])
+    assert "no errors" not in out and code == 1, out
+
+
+@pytest.mark.parametrize("declared", ["[1, 8, W, H]", "[1, 8, H // 4099 + H, W]"])
+def test_a_declared_output_right_at_some_size_passes(spec_file, declared: str) -> None:
+    path = spec_file(
+        f"skipcheck: 1\ninput: [1, 3, H, W]\noutput: {declared}\nlayers:\n"
+        "  - conv: {out_channels: 8, kernel_size: 3, padding: 1}\n"
+    )
+    _elapsed, code, out = timed(["validate", path, "--no-fixes"])
+    assert code == 0, out
+
+
+def test_torch_agrees_the_mixed_declared_output_is_wrong() -> None:
+    torch = pytest.importorskip("torch")
+    conv = torch.nn.Conv2d(3, 8, 3, padding=1, device="meta")
+    for h, w in [(1, 1), (5, 7), (64, 48)]:
+        out = conv(torch.zeros(1, 3, h, w, device="meta"))
+        assert tuple(out.shape) == (1, 8, h, w) and out.shape[2] != h + w

@@ -47,9 +47,11 @@ def test_unet_original() -> None:
 def test_unet_add_broken_names_the_merges() -> None:
     report = valid_sizes(check_spec("specs/unet_add_broken.yaml"))
     h = report.axes[0]
-    assert h.runs == SizeSet(h.var, 4, ((1, None), None, None, None))
-    assert h.runs.smallest() == 4
-    assert h.neighbours(h.runs) == (252, 256)
+    # its channel errors hold at every size: no size runs; spatially, these do
+    assert h.runs.is_empty() and h.spatial_runs is not None
+    assert h.spatial_runs == SizeSet(h.var, 4, ((1, None), None, None, None))
+    assert h.spatial_runs.smallest() == 4
+    assert h.neighbours(h.spatial_runs) == (252, 256)
     shown = [str(s) for s in h.deciding()]
     assert "add e2 in d2, line 20: needs H ≡ 0, 1 (mod 4)" in shown
     assert "add e1 in d1, line 25: needs H ≡ 0 (mod 4)" in shown
@@ -59,17 +61,23 @@ def test_unet_add_broken_names_the_merges() -> None:
 
 def test_near_replaces_the_spec_size() -> None:
     report = valid_sizes(check_spec("specs/unet_add_broken.yaml"), near=500)
-    assert 500 in report.axes[0].runs  # spatially; its channel errors hold at every size
+    spatial = report.axes[0].spatial_runs
+    assert spatial is not None and 500 in spatial  # its channel errors hold at every size
+    assert 500 not in report.axes[0].runs
     assert not report.ok and [d.code for d in report.size_free] == ["SC101", "SC101"]
-    assert report.axes[0].neighbours(report.axes[0].runs) == (496, 504)
+    assert report.axes[0].neighbours(spatial) == (496, 504)
 
 
 def test_anisotropic_3d_gets_one_answer_per_axis() -> None:
     report = valid_sizes(check_spec("aniso.yaml", text=ANISO))
     d, h, w = report.axes
-    assert d.runs.describe() == "every D"
-    assert h.runs.describe() == "H ≡ 0 (mod 2)"
-    assert w.runs.describe() == "W ≡ 0 (mod 4)"
+    # the add merges 2 channels with the input's 1 (no size runs): the spatial sets
+    assert [a.runs.describe() for a in report.axes] == ["no D", "no H", "no W"]
+    assert [str(a.spatial_runs and a.spatial_runs.describe()) for a in (d, h, w)] == [
+        "every D",
+        "H ≡ 0 (mod 2)",
+        "W ≡ 0 (mod 4)",
+    ]
 
 
 def test_shared_symbol_shares_an_answer() -> None:
@@ -78,7 +86,8 @@ def test_shared_symbol_shares_an_answer() -> None:
     )
     assert [a.var for a in report.axes] == ["S"]
     assert report.axes[0].axes == (0, 1)
-    assert report.axes[0].value is None and not report.axes[0].runs.is_empty()
+    spatial = report.axes[0].spatial_runs
+    assert report.axes[0].value is None and spatial is not None and not spatial.is_empty()
 
 
 def test_flatten_into_linear_falls_back_to_a_stated_bound() -> None:
