@@ -101,14 +101,15 @@ def test_symbolic_input_shows_no_costs(spec_file) -> None:
 
 
 def test_table_costs_linear_time() -> None:
-    """A 10,000-layer table is written in well under a second (rich took 8.6 s)."""
+    """A 10,000-layer table is written in well under a second of CPU (rich took 8.6 s): CPU
+    time, not the wall clock, which a busy CI machine stretches."""
     layers = "\n".join("  - relu" for _ in range(10_000))
     spec = f"skipcheck: 1\ninput: [1, 3, 8, 8]\nlayers:\n{layers}\n"
     result = check_spec("deep.yaml", text=spec)
     stream = io.StringIO()
-    started = time.perf_counter()
+    started = time.process_time()
     FullReporter(stream).file(result)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     assert stream.getvalue().count("\n") > 10_000
 
 
