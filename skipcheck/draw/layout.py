@@ -323,9 +323,10 @@ def long_skips(graph: Graph, table: ShapeTable) -> list[tuple[int, int]]:
         if node.op not in MERGES:
             continue
         for source in (_origin(graph, i) for i in _skips(node)):
-            if source >= node.id - 1 or abs(depth[source] - depth[node.id]) > 0.5:
+            # equal resolutions, up to what a valid convolution or a crop takes off
+            if source >= node.id - 1 or abs(depth[source] - depth[node.id]) >= 0.9:
                 continue
-            if deepest.over(source + 1, node.id) >= depth[source] + 0.75:
+            if deepest.over(source + 1, node.id) >= max(depth[source], depth[node.id]) + 0.75:
                 found.append((source, node.id))
     return found
 
@@ -511,7 +512,7 @@ def _u_levels(graph: Graph, table: ShapeTable, units: list[_Unit]) -> list[int]:
 
 
 def _same_size(table: ShapeTable, a: int, b: int) -> bool:
-    return abs(math.log2(_size(table, a)[1] / _size(table, b)[1])) < 0.5
+    return abs(math.log2(_size(table, a)[1] / _size(table, b)[1])) < 0.9
 
 
 def _u_boxes(result: Layout, graph: Graph, table: ShapeTable, units: list[_Unit]) -> None:
@@ -623,7 +624,8 @@ def _skip_edges(
             if source is None or source == target:
                 continue  # inside one box: part of the box (its detail names the merge)
             bundles.setdefault((source, target), []).append((node, source_id))
-    lanes: dict[float, int] = {}
+    lanes: dict[float, int] = {}  # arcs over one row, so nested ones stay apart
+    entries: dict[int, int] = {}  # skips into one box of a U
     ordered = sorted(bundles.items(), key=lambda item: (item[0][1] - item[0][0], item[0]))
     for (source, target), merges in ordered:
         a, b = result.boxes[source], result.boxes[target]
@@ -640,40 +642,47 @@ def _skip_edges(
             f"{m.where} (line {m.pos.line}): {graph.nodes[s].label} → {m.label}"
             for m, s in merges[:20]
         ) + (f"\n… and {len(merges) - 20} more" if len(merges) > 20 else "")
-        if result.kind == "u" and abs(a.cy - b.cy) < 1 and target > source:
-            lane = lanes.get(round(a.cy), 0)
-            lanes[round(a.cy)] = lane + 1
-            top = max(a.y, b.y)
-            y = min(top + 7 + 7 * lane, min(a.y + a.h, b.y + b.h) - 5)
-            points: tuple[tuple[float, float], ...] = ((a.x + a.w, y), (b.x, y))
+        if result.kind == "u" and target > source:
+            # into the target's left side, one entry height per skip that enters it
+            entry = entries.get(target, 0)
+            entries[target] = entry + 1
+            y2 = min(b.y + 7 + 7 * entry, b.y + b.h - 4)
             kind = "skip"
-            spots = [
-                (a.x + a.w + (b.x - a.x - a.w) * f, y + dy, "middle")
-                for dy in (-4, 14)
-                for f in (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
-            ]
+            if abs(a.cy - b.cy) < 1:  # straight across the U, as in the U-Net figure
+                y = min(max(a.y, b.y) + 7 + 7 * entry, a.y + a.h - 4)
+                points: tuple[tuple[float, float], ...] = ((a.x + a.w, y), (b.x, y))
+                spots = [
+                    (a.x + a.w + (b.x - a.x - a.w) * f, y + dy, "middle")
+                    for dy in (-4, 14)
+                    for f in (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
+                ]
+            else:  # from another level: over the top, from one corner to the other
+                y = min(a.y, b.y) - 26 - 10 * entry
+                x1, x2 = a.x + a.w - 4, b.x + 4
+                points = ((x1, a.y), (x1, y), (x2, y), (x2, b.y))
+                spots = [
+                    (x1 + (x2 - x1) * f, y + dy, "middle")
+                    for dy in (-4, 14)
+                    for f in (0.5, 0.35, 0.65, 0.2, 0.8)
+                ]
         else:
             # an arc over the boxes between, higher for each arc it would cross
             span = (min(a.cx, b.cx), max(a.cx, b.cx))
-            row_top = min(a.y, b.y) if abs(a.cy - b.cy) < 1 else b.y
-            key = round(row_top)
-            lane = lanes.get(key, 0)
-            lanes[key] = lane + 1
+            same_row = abs(a.cy - b.cy) < 1
+            row_top = min(a.y, b.y) if same_row else b.y
+            lane = lanes.get(round(row_top), 0)
+            lanes[round(row_top)] = lane + 1
             y = row_top - 14 - 10 * (lane % 5)
             x1 = min(a.x + a.w - 3, a.cx + 6)
             x2 = max(b.x + 3, b.cx - 6)
-            if abs(a.cy - b.cy) < 1 or result.kind == "u":
-                start = (x1, a.y)
-                points = (start, (x1, min(y, a.y - 6)), (x2, min(y, a.y - 6)), (x2, b.y))
-                if result.kind == "u":
-                    y = min(a.y, b.y) - 26 - 10 * lane
-                    points = ((x1, a.y), (x1, y), (x2, y), (x2, b.y))
+            if same_row:
+                y = min(y, a.y - 6, b.y - 6)
+                points = ((x1, a.y), (x1, y), (x2, y), (x2, b.y))
             else:  # from another row: enters from the left over the target's row
                 points = ((MARGIN / 2, y), (x2, y), (x2, b.y))
-            kind = "skip" if result.kind == "u" else "arc"
-            mid_y = points[1][1]
+            kind = "arc"
             spots = [
-                (span[0] + (span[1] - span[0]) * f, mid_y - 4, "middle")
+                (span[0] + (span[1] - span[0]) * f, y - 4, "middle")
                 for f in (0.5, 0.35, 0.65, 0.2, 0.8)
             ]
         edge_index = len(result.edges)
