@@ -573,6 +573,15 @@ def draw(
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
+    depth: Annotated[
+        int,
+        typer.Option(
+            "--depth",
+            min=1,
+            help="How far to open the boxes, as validate's layer table: 1 one box per stage, "
+            "2 the blocks inside, and so on.",
+        ),
+    ] = 1,
 ) -> None:
     """Draw the architecture as SVG or an HTML page, broken merges in red."""
     import os
@@ -590,7 +599,7 @@ def draw(
         if suffix not in FORMATS:
             raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
         fmt = FORMATS[suffix]
-    text, errors = render(spec, fmt, Options.parse(set_, input, config))
+    text, errors = render(spec, fmt, Options.parse(set_, input, config), depth=depth)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -22,11 +22,11 @@ text{fill:#1f2328;font-size:11px}
 .sub,.shape,.detail,.op,.legend-text{fill:#59636e}
 .section{font-size:12px;font-weight:600;fill:#59636e}
 .stage{font-size:12px;font-weight:600}
-a .box rect{cursor:pointer}
-a:hover .box rect,a:focus .box rect{stroke-width:2.4}
-.box rect{fill:#dbe9f6;stroke:#4a7bb7;stroke-width:1.2}
-.box.error rect{fill:#fde2e1;stroke:#d1242f;stroke-width:2.5}
-.box.warning rect{fill:#fff1cc;stroke:#b07800;stroke-width:2}
+a .box>rect{cursor:pointer}
+a:hover .box>rect,a:focus .box>rect{stroke-width:2.4}
+.box rect,.swatch{fill:#dbe9f6;stroke:#4a7bb7;stroke-width:1.2}
+.box.error rect,.swatch.error{fill:#fde2e1;stroke:#d1242f;stroke-width:2.5}
+.box.warning rect,.swatch.warning{fill:#fff1cc;stroke:#b07800;stroke-width:2}
 .edge{fill:none;stroke:#59636e;stroke-width:1.4}
 .edge.skip,.edge.arc{stroke:#2f80c0;stroke-dasharray:6 3}
 .edge.concat{stroke-dasharray:2 3}
@@ -46,9 +46,9 @@ a:hover .box rect,a:focus .box rect{stroke-width:2.4}
 .bg{fill:#0d1117}
 text{fill:#e6edf3}
 .sub,.shape,.detail,.op,.section,.legend-text{fill:#9198a1}
-.box rect{fill:#1c3450;stroke:#6ca4e0}
-.box.error rect{fill:#4a1518;stroke:#ff6b6b}
-.box.warning rect{fill:#3d2e00;stroke:#e3b341}
+.box rect,.swatch{fill:#1c3450;stroke:#6ca4e0}
+.box.error rect,.swatch.error{fill:#4a1518;stroke:#ff6b6b}
+.box.warning rect,.swatch.warning{fill:#3d2e00;stroke:#e3b341}
 .edge{stroke:#9198a1}
 .edge.skip,.edge.arc{stroke:#58a6ff}
 .edge.error{stroke:#ff6b6b}
@@ -194,13 +194,13 @@ def _legend(layout: Layout, top: float, width: float) -> tuple[list[str], float]
             x, y = 30.0, y + 24
         if kind in ("error", "warning"):
             out.append(
-                f'<g class="box {kind}"><rect x="{_num(x)}" y="{_num(y - 10)}" width="26" '
-                f'height="14" rx="2"/></g>'
+                f'<rect class="swatch {kind}" x="{_num(x)}" y="{_num(y - 10)}" width="26" '
+                f'height="14" rx="2"/>'
             )
         elif kind == "open":
             out.append(
-                f'<g class="box"><rect x="{_num(x)}" y="{_num(y - 10)}" width="26" height="14" '
-                'rx="2"/></g>'
+                f'<rect class="swatch" x="{_num(x)}" y="{_num(y - 10)}" width="26" height="14" '
+                'rx="2"/>'
             )
         else:
             cls = "edge flow" if kind == "flow" else f"edge {kind}"
