@@ -87,7 +87,12 @@ def render_svg(layout: Layout, findings_list: bool = True) -> str:
     """The whole picture: the drawing, its legend, and (``findings_list``) the numbered
     findings under it. The HTML page lists the findings beside the picture instead."""
     listed = layout.findings if findings_list else []
-    width = max(layout.width, 560.0, text_width(layout.subtitle) + 60)
+    width = max(
+        layout.width,
+        560.0,
+        text_width(layout.subtitle) + 60,
+        text_width(layout.title, 15, bold=True) + 60,
+    )
     legend, top = _legend(layout, layout.height + 8, width)
     rows = [_finding_texts(f) for f in listed]
     for code_line, detail in rows:

@@ -161,3 +161,45 @@ def measure(drawings: dict[str, str], timeout: float = 300) -> dict[str, Measure
     assert match, done.stderr.decode("utf-8", "replace")[-2000:]
     raw = json.loads(html.unescape(match.group(1)))
     return {name: Measured(**value) for name, value in raw.items()}
+
+
+OPENED = """
+<script>
+window.addEventListener("load", function () {
+  const shown = document.querySelector("section.opened:target");
+  const others = Array.from(document.querySelectorAll("section.opened:not(:target)"));
+  const pre = document.createElement("pre");
+  pre.id = "measured";
+  pre.textContent = JSON.stringify({
+    target: shown ? shown.id : null,
+    width: shown ? shown.querySelector("svg").getBBox().width : 0,
+    hidden: others.every(s => getComputedStyle(s).display === "none"),
+  });
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def opened_in_browser(page: str, anchor: str, timeout: float = 120) -> dict[str, object]:
+    """Load the page at ``#anchor`` (as a click on the box does) and say which opened view
+    the browser shows, how wide its drawing is, and whether every other one is hidden."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "page.html"
+        path.write_text(page.replace("</body>", OPENED + "</body>"), encoding="utf-8")
+        done = subprocess.run(
+            [
+                CHROMIUM,
+                *FLAGS,
+                f"--user-data-dir={Path(tmp) / 'profile'}",
+                "--dump-dom",
+                f"{path.as_uri()}#{anchor}",
+            ],
+            capture_output=True,
+            timeout=timeout,
+            check=True,
+        )
+    match = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout.decode("utf-8"), re.S)
+    assert match, done.stderr.decode("utf-8", "replace")[-2000:]
+    result: dict[str, object] = json.loads(html.unescape(match.group(1)))
+    return result
