@@ -369,9 +369,7 @@ class _Free:
         if left < 4 or top < TOP - 20 or right > self.width - 4:
             return False
         taken = self.texts if on_boxes else self.texts + self.boxes
-        return not any(
-            left < r and x < right and top < b and y < bottom for x, y, r, b in taken
-        )
+        return not any(left < r and x < right and top < b and y < bottom for x, y, r, b in taken)
 
 
 def _box_rect(box: Box) -> tuple[float, float, float, float]:
@@ -417,20 +415,18 @@ def _describe(graph: Graph, table: ShapeTable, unit: _Unit) -> tuple[str, str, s
     inside = set(unit.nodes)
     merges = sorted(
         {graph.nodes[n].op for n in unit.nodes if graph.nodes[n].op in MERGES}
-        & {
-            graph.nodes[n].op
-            for n in unit.nodes
-            if all(i in inside for i in graph.nodes[n].inputs)
-        }
+        & {graph.nodes[n].op for n in unit.nodes if all(i in inside for i in graph.nodes[n].inputs)}
     )
     count = len(unit.nodes) // unit.repeat
     detail = ""
     if unit.outside:
-        detail = ""
+        pass  # a box standing for what comes in from outside an opened stage
     elif count > 1:
         detail = f"{count} layers" + (f", {'+'.join(merges)}" if merges else "")
     elif unit.nodes[0] != 0:
-        detail = graph.nodes[unit.nodes[0]].op if unit.title != graph.nodes[unit.nodes[0]].op else ""
+        detail = (
+            graph.nodes[unit.nodes[0]].op if unit.title != graph.nodes[unit.nodes[0]].op else ""
+        )
     first = graph.nodes[unit.nodes[0]]
     where = f"line {first.pos.line}" if unit.nodes[0] else "the input"
     tooltip = f"{unit.key}: {len(unit.nodes)} layer(s), out {shape} ({where})"
@@ -438,7 +434,13 @@ def _describe(graph: Graph, table: ShapeTable, unit: _Unit) -> tuple[str, str, s
 
 
 def _add_box(
-    result: Layout, unit: _Unit, cx: float, cy: float, size: tuple[float, float], texts: tuple[str, str, str], title_above: bool
+    result: Layout,
+    unit: _Unit,
+    cx: float,
+    cy: float,
+    size: tuple[float, float],
+    texts: tuple[str, str, str],
+    title_above: bool,
 ) -> None:
     w, h = size
     shape, detail, tooltip = texts
@@ -646,7 +648,6 @@ def _skip_edges(
             # into the target's left side, one entry height per skip that enters it
             entry = entries.get(target, 0)
             entries[target] = entry + 1
-            y2 = min(b.y + 7 + 7 * entry, b.y + b.h - 4)
             kind = "skip"
             if abs(a.cy - b.cy) < 1:  # straight across the U, as in the U-Net figure
                 y = min(max(a.y, b.y) + 7 + 7 * entry, a.y + a.h - 4)

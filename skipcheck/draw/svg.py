@@ -163,10 +163,7 @@ def _edge(edge: Edge, labels: list[Label]) -> str:
     cls += f" {edge.severity}" if edge.severity else ""
     head = "arrow-error" if edge.severity == "error" else "arrow"
     points = " ".join(f"{_num(x)},{_num(y)}" for x, y in edge.points)
-    tip = edge.tooltip
-    if edge.label == "" and edge.kind != "flow" and tip:
-        tip = f"{tip}"
-    title = f"<title>{_esc(tip)}</title>" if tip else ""
+    title = f"<title>{_esc(edge.tooltip)}</title>" if edge.tooltip else ""
     end = "" if edge.kind == "band" else f' marker-end="url(#{head})"'
     line = f'<polyline class="{cls}" points="{points}"{end}/>'
     texts = "".join(_label(lab, edge.severity) for lab in labels)
@@ -213,7 +210,9 @@ def _legend(layout: Layout, top: float, width: float) -> tuple[list[str], float]
                 f'<polyline class="{cls}" points="{_num(x)},{_num(y - 3)} {_num(x + 26)},'
                 f'{_num(y - 3)}"/>'
             )
-        out.append(f'<text class="legend-text" x="{_num(x + 34)}" y="{_num(y)}">{_esc(text)}</text>')
+        out.append(
+            f'<text class="legend-text" x="{_num(x + 34)}" y="{_num(y)}">{_esc(text)}</text>'
+        )
         x += need
     out.append("</g>")
     return out, y + 24

@@ -1,8 +1,6 @@
 import re
 import xml.etree.ElementTree as ET
 
-import pytest
-
 from skipcheck.draw import draw, load, opened, picture
 from skipcheck.draw.layout import Layout, shorten
 from tests.conftest import SPECS

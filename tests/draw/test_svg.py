@@ -104,7 +104,14 @@ def test_clean_page_says_so():
 
 @pytest.mark.parametrize(
     "name",
-    ["a\\u001bb", "a\\u0000b\\u0008", "a\\uffffb\\ufffe", "a\\ufdd0b", "c1 \\u0085 next", "a\\U0010FFFFb"],
+    [
+        "a\\u001bb",
+        "a\\u0000b\\u0008",
+        "a\\uffffb\\ufffe",
+        "a\\ufdd0b",
+        "c1 \\u0085 next",
+        "a\\U0010FFFFb",
+    ],
 )
 def test_names_with_characters_xml_forbids_still_parse(spec_file, name):
     # YAML's double-quoted escapes put the character itself into the spec's name
