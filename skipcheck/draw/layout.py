@@ -626,8 +626,8 @@ def _skip_edges(
             if source is None or source == target:
                 continue  # inside one box: part of the box (its detail names the merge)
             bundles.setdefault((source, target), []).append((node, source_id))
-    lanes: dict[float, int] = {}  # arcs over one row, so nested ones stay apart
-    entries: dict[int, int] = {}  # skips into one box of a U
+    arcs: list[tuple[float, float, float]] = []  # (left, right, height) of each arc so far
+    entries: dict[int, int] = {}  # skips straight into one box of a U
     ordered = sorted(bundles.items(), key=lambda item: (item[0][1] - item[0][0], item[0]))
     for (source, target), merges in ordered:
         a, b = result.boxes[source], result.boxes[target]
@@ -644,12 +644,14 @@ def _skip_edges(
             f"{m.where} (line {m.pos.line}): {graph.nodes[s].label} → {m.label}"
             for m, s in merges[:20]
         ) + (f"\n… and {len(merges) - 20} more" if len(merges) > 20 else "")
+        between = result.boxes[min(source, target) + 1 : max(source, target)]
         if result.kind == "u" and target > source:
-            # into the target's left side, one entry height per skip that enters it
-            entry = entries.get(target, 0)
-            entries[target] = entry + 1
             kind = "skip"
-            if abs(a.cy - b.cy) < 1:  # straight across the U, as in the U-Net figure
+            low, high = max(a.y + a.h, b.y + b.h), min(a.y, b.y)
+            clear = all(c.y > low or c.y + c.h < high for c in between)
+            if abs(a.cy - b.cy) < 1 and clear:  # straight across the U, as in the U-Net figure
+                entry = entries.get(target, 0)  # one height per skip into the box
+                entries[target] = entry + 1
                 y = min(max(a.y, b.y) + 7 + 7 * entry, a.y + a.h - 4)
                 points: tuple[tuple[float, float], ...] = ((a.x + a.w, y), (b.x, y))
                 spots = [
@@ -657,38 +659,41 @@ def _skip_edges(
                     for dy in (-4, 14)
                     for f in (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
                 ]
-            else:  # from another level: over the top, from one corner to the other
-                y = min(a.y, b.y) - 26 - 10 * entry
+            else:  # over every box between, from one top corner to the other
                 x1, x2 = a.x + a.w - 4, b.x + 4
+                y = _lane(arcs, x1, x2, min(c.y for c in (a, b, *between)) - 28)
                 points = ((x1, a.y), (x1, y), (x2, y), (x2, b.y))
-                spots = [
-                    (x1 + (x2 - x1) * f, y + dy, "middle")
-                    for dy in (-4, 14)
-                    for f in (0.5, 0.35, 0.65, 0.2, 0.8)
-                ]
-        else:
-            # an arc over the boxes between, higher for each arc it would cross
-            span = (min(a.cx, b.cx), max(a.cx, b.cx))
-            same_row = abs(a.cy - b.cy) < 1
-            row_top = min(a.y, b.y) if same_row else b.y
-            lane = lanes.get(round(row_top), 0)
-            lanes[round(row_top)] = lane + 1
-            y = row_top - 14 - 10 * (lane % 5)
+                spots = [(x1 + (x2 - x1) * f, y - 4, "middle") for f in (0.5, 0.35, 0.65, 0.2, 0.8)]
+        else:  # a chain: an arc over the boxes between, one lane per arc it would meet
             x1 = min(a.x + a.w - 3, a.cx + 6)
             x2 = max(b.x + 3, b.cx - 6)
-            if same_row:
-                y = min(y, a.y - 6, b.y - 6)
+            kind = "arc"
+            if abs(a.cy - b.cy) < 1:
+                y = _lane(arcs, x1, x2, min(c.y for c in (a, b, *between)) - 16)
                 points = ((x1, a.y), (x1, y), (x2, y), (x2, b.y))
             else:  # from another row: enters from the left over the target's row
+                y = _lane(arcs, MARGIN / 2, x2, b.y - 16)
                 points = ((MARGIN / 2, y), (x2, y), (x2, b.y))
-            kind = "arc"
             spots = [
-                (span[0] + (span[1] - span[0]) * f, y - 4, "middle")
+                (points[-3][0] + (x2 - points[-3][0]) * f, y - 4, "middle")
                 for f in (0.5, 0.35, 0.65, 0.2, 0.8)
             ]
         edge_index = len(result.edges)
         result.edges.append(Edge(points, kind, "", None, tooltip, kinds[0], keys))
         _place(result, free, edge_index, label, "edge-label", spots)
+
+
+LANE = 17.0  # between arcs that share a stretch: a label's height and a little air
+
+
+def _lane(arcs: list[tuple[float, float, float]], x1: float, x2: float, y: float) -> float:
+    """The highest free height at or above ``y`` for an arc from ``x1`` to ``x2``: no other
+    arc over the same stretch within a lane's height, so their lines and labels stay apart."""
+    left, right = min(x1, x2) - 4, max(x1, x2) + 4
+    while any(lo < right and left < hi and abs(h - y) < LANE for lo, hi, h in arcs):
+        y -= LANE
+    arcs.append((left, right, y))
+    return y
 
 
 # -- findings -------------------------------------------------------------------------
@@ -770,7 +775,16 @@ def _full_message(diag: Diagnostic) -> str:
 
 
 def _fit_canvas(result: Layout) -> None:
-    """The canvas holds every box, edge, text and marker, with a margin."""
+    """The canvas holds every box, edge, text and marker, with a margin; arcs that rose
+    into the title move everything down."""
+    highest = min(
+        [y for e in result.edges for _, y in e.points]
+        + [lab.extent()[1] for lab in result.labels]
+        + [f.marker[1] - 9 for f in result.findings],
+        default=TOP,
+    )
+    if highest < TOP - 12:
+        _shift(result, TOP - 12 - highest)
     right = [result.width - MARGIN]
     bottom = [0.0]
     for box in result.boxes:
@@ -788,3 +802,12 @@ def _fit_canvas(result: Layout) -> None:
         bottom.append(finding.marker[1] + 9)
     result.width = max(right) + MARGIN
     result.height = max(bottom) + 16
+
+
+def _shift(result: Layout, dy: float) -> None:
+    result.boxes = [replace(b, y=b.y + dy) for b in result.boxes]
+    result.edges = [
+        replace(e, points=tuple((x, y + dy) for x, y in e.points)) for e in result.edges
+    ]
+    result.labels = [replace(lab, y=lab.y + dy) for lab in result.labels]
+    result.findings = [replace(f, marker=(f.marker[0], f.marker[1] + dy)) for f in result.findings]
