@@ -355,21 +355,42 @@ class _RangeMax:
 # -- placing texts ------------------------------------------------------------------
 
 
+Rect = tuple[float, float, float, float]
+CELL = 96.0  # the grid the placer files rectangles in: a lookup touches a few cells, not all
+
+
+def _cells(rect: Rect) -> Iterable[tuple[int, int]]:
+    left, top, right, bottom = rect
+    for i in range(math.floor(left / CELL), math.floor(right / CELL) + 1):
+        for j in range(math.floor(top / CELL), math.floor(bottom / CELL) + 1):
+            yield i, j
+
+
 class _Free:
-    """What is taken on the page, for the label placer: texts (and markers), and boxes."""
+    """What is taken on the page, for the label placer: texts (and markers), and boxes,
+    filed in a grid so that placing every label stays linear in the size of the picture."""
 
     def __init__(self, width: float) -> None:
-        self.texts: list[tuple[float, float, float, float]] = []
-        self.boxes: list[tuple[float, float, float, float]] = []
+        self.grids: dict[str, dict[tuple[int, int], list[Rect]]] = {"text": {}, "box": {}}
         self.width = width
 
-    def fits(self, rect: tuple[float, float, float, float], on_boxes: bool = False) -> bool:
+    def take(self, rect: Rect, kind: str = "text") -> None:
+        for cell in _cells(rect):
+            self.grids[kind].setdefault(cell, []).append(rect)
+
+    def fits(self, rect: Rect, on_boxes: bool = False) -> bool:
         """Inside the canvas and on no text; on no box either unless ``on_boxes``."""
         left, top, right, bottom = rect
         if left < 4 or top < TOP - 20 or right > self.width - 4:
             return False
-        taken = self.texts if on_boxes else self.texts + self.boxes
-        return not any(left < r and x < right and top < b and y < bottom for x, y, r, b in taken)
+        kinds = ("text",) if on_boxes else ("text", "box")
+        for kind in kinds:
+            grid = self.grids[kind]
+            for cell in _cells(rect):
+                for x, y, r, b in grid.get(cell, ()):
+                    if left < r and x < right and top < b and y < bottom:
+                        return False
+        return True
 
 
 def _box_rect(box: Box) -> tuple[float, float, float, float]:
@@ -400,8 +421,10 @@ def layout(
     else:
         _chain_boxes(result, graph, table, units)
     free = _Free(result.width)
-    free.boxes = [_box_rect(box) for box in result.boxes]
-    free.texts = [label.extent() for label in result.labels]
+    for box in result.boxes:
+        free.take(_box_rect(box), "box")
+    for label in result.labels:
+        free.take(label.extent())
     _flow(result, units, graph, free)
     _skip_edges(result, graph, units, owner, free)
     _place_findings(result, graph, diagnostics, owner, units, free)
@@ -604,7 +627,7 @@ def _place(
     for x, y, anchor in spots:
         label = Label(x, y, text, kind, anchor, size=11, edge=edge_index)
         if free.fits(label.extent()):
-            free.texts.append(label.extent())
+            free.take(label.extent())
             result.labels.append(label)
             edge = result.edges[edge_index]
             result.edges[edge_index] = replace(edge, label=text)
@@ -626,7 +649,7 @@ def _skip_edges(
             if source is None or source == target:
                 continue  # inside one box: part of the box (its detail names the merge)
             bundles.setdefault((source, target), []).append((node, source_id))
-    arcs: list[tuple[float, float, float]] = []  # (left, right, height) of each arc so far
+    arcs: dict[tuple[int, int], list[tuple[float, float, float]]] = {}  # by row and column
     entries: dict[int, int] = {}  # skips straight into one box of a U
     ordered = sorted(bundles.items(), key=lambda item: (item[0][1] - item[0][0], item[0]))
     for (source, target), merges in ordered:
@@ -669,10 +692,11 @@ def _skip_edges(
             x2 = max(b.x + 3, b.cx - 6)
             kind = "arc"
             if abs(a.cy - b.cy) < 1:
-                y = _lane(arcs, x1, x2, min(c.y for c in (a, b, *between)) - 16)
+                base = min(c.y for c in (a, b, *between)) - 16
+                y = _lane(arcs, x1, x2, base, round(b.cy))
                 points = ((x1, a.y), (x1, y), (x2, y), (x2, b.y))
             else:  # from another row: enters from the left over the target's row
-                y = _lane(arcs, MARGIN / 2, x2, b.y - 16)
+                y = _lane(arcs, MARGIN / 2, x2, b.y - 16, round(b.cy))
                 points = ((MARGIN / 2, y), (x2, y), (x2, b.y))
             spots = [
                 (points[-3][0] + (x2 - points[-3][0]) * f, y - 4, "middle")
@@ -686,13 +710,27 @@ def _skip_edges(
 LANE = 17.0  # between arcs that share a stretch: a label's height and a little air
 
 
-def _lane(arcs: list[tuple[float, float, float]], x1: float, x2: float, y: float) -> float:
+def _lane(
+    arcs: dict[tuple[int, int], list[tuple[float, float, float]]],
+    x1: float,
+    x2: float,
+    y: float,
+    row: int = 0,
+) -> float:
     """The highest free height at or above ``y`` for an arc from ``x1`` to ``x2``: no other
-    arc over the same stretch within a lane's height, so their lines and labels stay apart."""
+    arc over the same stretch within a lane's height, so their lines and labels stay apart.
+    ``arcs`` files each arc under its row (of a chain) and the grid columns it spans."""
     left, right = min(x1, x2) - 4, max(x1, x2) + 4
-    while any(lo < right and left < hi and abs(h - y) < LANE for lo, hi, h in arcs):
-        y -= LANE
-    arcs.append((left, right, y))
+    columns = range(math.floor(left / CELL), math.floor(right / CELL) + 1)
+    near = {
+        arc for i in columns for arc in arcs.get((row, i), ()) if arc[0] < right and left < arc[1]
+    }
+    heights = sorted({h for _, _, h in near}, reverse=True)
+    for h in heights:
+        if abs(h - y) < LANE:
+            y = min(y, h - LANE)
+    for i in columns:
+        arcs.setdefault((row, i), []).append((left, right, y))
     return y
 
 
@@ -714,6 +752,11 @@ def _place_findings(
         by_line.setdefault(node.pos.line, node)
     rank = {"error": 2, "warning": 1}
     worst: dict[int, str] = {}
+    into: dict[str, list[int]] = {}  # a merge (as its tooltips name it) → the skips into it
+    for i, edge in enumerate(result.edges):
+        if edge.kind in ("skip", "arc"):
+            for key in edge.keys:
+                into.setdefault(key, []).append(i)
     ordered = sorted(diagnostics, key=lambda d: (rank.get(d.severity, 0) * -1, d.sort_key()))
     number = 0
     for diag in ordered:
@@ -738,7 +781,7 @@ def _place_findings(
             )
         )
         if diag.severity == "error" and node.op in MERGES:
-            _colour_skips(result, node, diag)
+            _colour_skips(result, into, node, diag)
     for index, severity in worst.items():
         result.boxes[index] = replace(result.boxes[index], severity=severity)
 
@@ -752,16 +795,16 @@ def _marker_spot(box: Box, free: _Free) -> tuple[float, float]:
     for x, y in spots:
         rect = (x - 9, y - 9, x + 9, y + 9)
         if free.fits(rect, on_boxes=True):
-            free.texts.append(rect)
+            free.take(rect)
             return x, y
     return box.x + box.w, box.y
 
 
-def _colour_skips(result: Layout, node: Node, diag: Diagnostic) -> None:
+def _colour_skips(result: Layout, into: dict[str, list[int]], node: Node, diag: Diagnostic) -> None:
     """The skip into a failing merge is the path of the mismatching tensor: draw it red."""
-    mark = f"{node.where} (line {node.pos.line}):"
-    for i, edge in enumerate(result.edges):
-        if edge.kind in ("skip", "arc") and mark in edge.keys and edge.severity is None:
+    for i in into.get(f"{node.where} (line {node.pos.line}):", ()):
+        edge = result.edges[i]
+        if edge.severity is None:
             result.edges[i] = replace(
                 edge, severity="error", tooltip=f"{edge.tooltip}\n{diag.message}"
             )
