@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from skipcheck.errors import SkipcheckError
@@ -15,7 +16,9 @@ from skipcheck.result import FileResult
 
 if TYPE_CHECKING:
     from skipcheck.check import Options
+    from skipcheck.diagnostics import Diagnostic
     from skipcheck.draw.layout import Layout
+    from skipcheck.graph import Node
 
 FORMATS = {".svg": "svg", ".html": "html", ".htm": "html"}
 MAX_OPENED = 200  # a page opens at most this many boxes (each is a drawing of its own)
@@ -31,12 +34,19 @@ def load(path: str, options: Options | None = None) -> FileResult:
     return result
 
 
-def picture(result: FileResult, depth: int = 1, focus: str | None = None) -> Layout:
-    """The layout of a checked spec at ``depth`` (``focus``: one box of depth - 1, opened)."""
+def picture(
+    result: FileResult,
+    depth: int = 1,
+    focus: str | None = None,
+    members: Sequence[int] | None = None,
+    numbered: Sequence[tuple[int, Diagnostic, Node]] | None = None,
+) -> Layout:
+    """The layout of a checked spec at ``depth`` (``focus``: one box of depth - 1, opened;
+    ``members``: its nodes)."""
     from skipcheck.draw.layout import layout
 
     assert result.graph is not None and result.table is not None  # load raised otherwise
-    return layout(result.graph, result.table, result.diagnostics, depth, focus)
+    return layout(result.graph, result.table, result.diagnostics, depth, focus, members, numbered)
 
 
 def opened(result: FileResult, main: Layout) -> list[tuple[str, str, Layout]]:
@@ -44,11 +54,18 @@ def opened(result: FileResult, main: Layout) -> list[tuple[str, str, Layout]]:
     (its anchor on the page, its name, its drawing). Marks the boxes that open."""
     from dataclasses import replace
 
+    from skipcheck.draw.layout import number_findings, unit_key
+
+    assert result.graph is not None
+    members: dict[str, list[int]] = {}  # each box's nodes, found in one pass
+    for node in result.graph.nodes[1:]:
+        members.setdefault(unit_key(node, main.depth), []).append(node.id)
+    numbered = number_findings(result.graph, result.diagnostics)
     views: list[tuple[str, str, Layout]] = []
     for index, box in enumerate(main.boxes):
-        if box.key == "input" or len(views) >= MAX_OPENED:
+        if box.key == "input" or len(views) >= MAX_OPENED or len(members.get(box.key, ())) < 2:
             continue
-        inside = picture(result, main.depth + 1, box.key)
+        inside = picture(result, main.depth + 1, box.key, members[box.key], numbered)
         if sum(1 for b in inside.boxes if not b.key.startswith("from:")) < 2:
             continue
         anchor = f"open-{index}"

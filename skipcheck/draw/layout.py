@@ -197,17 +197,20 @@ def _copy(node: Node, key: str) -> int:
     return 0
 
 
-def _units(graph: Graph, depth: int, focus: str | None) -> list[_Unit]:
+def _units(
+    graph: Graph, depth: int, focus: str | None, members: Sequence[int] | None = None
+) -> list[_Unit]:
     """The boxes in execution order. With ``focus`` (a box key one level up), only that
-    box's nodes, after one box per outside unit its inputs come from."""
+    box's nodes (``members``, where the caller has them), after one box per outside unit
+    its inputs come from."""
     units: list[_Unit] = []
     copies: dict[str, set[int]] = {}
     inside: set[int] = set()
     if focus is None:
         units.append(_Unit("input", "input", [0]))
-    for node in graph.nodes[1:]:
-        if focus is not None and unit_key(node, depth - 1) != focus:
-            continue
+    if focus is not None and members is None:
+        members = [n.id for n in graph.nodes[1:] if unit_key(n, depth - 1) == focus]
+    for node in graph.nodes[1:] if members is None else (graph.nodes[i] for i in members):
         inside.add(node.id)
         key = unit_key(node, depth)
         if not units or units[-1].key != key or units[-1].outside:
@@ -406,12 +409,16 @@ def layout(
     diagnostics: Sequence[Diagnostic],
     depth: int = 1,
     focus: str | None = None,
+    members: Sequence[int] | None = None,
+    numbered: Sequence[tuple[int, Diagnostic, Node]] | None = None,
 ) -> Layout:
     """Position every box, edge, text and finding marker of ``graph`` at ``depth``.
 
-    ``focus`` (a box key at ``depth - 1``) draws only that box's inside: a stage opened.
+    ``focus`` (a box key at ``depth - 1``) draws only that box's inside: a stage opened
+    (``members``: its nodes, ``numbered``: the findings numbered, where the caller has
+    them already).
     """
-    units = _units(graph, depth, focus)
+    units = _units(graph, depth, focus, members)
     owner = {n: i for i, unit in enumerate(units) for n in unit.nodes}
     u_shape = focus is None and bool(long_skips(graph, table))
     title = graph.name if focus is None else f"{graph.name} · {focus}"
@@ -427,7 +434,9 @@ def layout(
         free.take(label.extent())
     _flow(result, units, graph, free)
     _skip_edges(result, graph, units, owner, free)
-    _place_findings(result, graph, diagnostics, owner, units, free)
+    if numbered is None:
+        numbered = number_findings(graph, diagnostics)
+    _place_findings(result, numbered, owner, units, free)
     _fit_canvas(result)
     return result
 
@@ -640,8 +649,8 @@ def _skip_edges(
 ) -> None:
     """Skips between two boxes, bundled: every merge from box A into box B is one edge."""
     bundles: dict[tuple[int, int], list[tuple[Node, int]]] = {}
-    for node in graph.nodes:
-        if node.op not in MERGES or node.id not in owner:
+    for node in (graph.nodes[i] for i in sorted(owner)):
+        if node.op not in MERGES:
             continue
         target = owner[node.id]
         for source_id in map(lambda i: _origin(graph, i), _skips(node)):
@@ -737,19 +746,35 @@ def _lane(
 # -- findings -------------------------------------------------------------------------
 
 
-def _place_findings(
-    result: Layout,
-    graph: Graph,
-    diagnostics: Sequence[Diagnostic],
-    owner: dict[int, int],
-    units: list[_Unit],
-    free: _Free,
-) -> None:
-    """Number the findings, colour the boxes and skips they sit on, place their markers."""
+def number_findings(
+    graph: Graph, diagnostics: Sequence[Diagnostic]
+) -> list[tuple[int, Diagnostic, Node]]:
+    """Each finding with its number (errors first) and the node it sits on. Computed once
+    for a page: the opened stages share the numbers of the main picture."""
     by_label = {node.label: node for node in graph.nodes}
     by_line: dict[int, Node] = {}
     for node in graph.nodes:
         by_line.setdefault(node.pos.line, node)
+    rank = {"error": 2, "warning": 1}
+    ordered = sorted(diagnostics, key=lambda d: (rank.get(d.severity, 0) * -1, d.sort_key()))
+    return [
+        (
+            number,
+            diag,
+            by_label.get(diag.node or "") or by_line.get(diag.pos.line) or graph.nodes[-1],
+        )
+        for number, diag in enumerate(ordered, 1)
+    ]
+
+
+def _place_findings(
+    result: Layout,
+    numbered: Sequence[tuple[int, Diagnostic, Node]],
+    owner: dict[int, int],
+    units: list[_Unit],
+    free: _Free,
+) -> None:
+    """Colour the boxes and skips the findings sit on, place their numbered markers."""
     rank = {"error": 2, "warning": 1}
     worst: dict[int, str] = {}
     into: dict[str, list[int]] = {}  # a merge (as its tooltips name it) → the skips into it
@@ -757,11 +782,7 @@ def _place_findings(
         if edge.kind in ("skip", "arc"):
             for key in edge.keys:
                 into.setdefault(key, []).append(i)
-    ordered = sorted(diagnostics, key=lambda d: (rank.get(d.severity, 0) * -1, d.sort_key()))
-    number = 0
-    for diag in ordered:
-        node = by_label.get(diag.node or "") or by_line.get(diag.pos.line) or graph.nodes[-1]
-        number += 1
+    for number, diag, node in numbered:
         index = owner.get(node.id)
         if index is None or units[index].outside:
             continue  # an opened stage shows only the findings inside it
