@@ -9,6 +9,7 @@ chosen for each of them needs a referee of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +35,14 @@ SHIPPED_U = {
 }
 
 
-MONAI_UNET = {
-    "spatial_dims": 2,
-    "in_channels": 1,
-    "out_channels": 2,
-    "channels": [16, 32, 64, 128, 256],
-    "strides": [2, 2, 2, 2],
-}
+ENCODER_DECODERS_FROM_MONAI = {"UNet", "UNet-res2", "AttentionUnet", "SegResNet"}
 
 
 def imported_models() -> dict[str, tuple[Callable[[], Any], tuple[int, ...], bool]]:
-    """name → (a factory for the torch model, its example input, whether it is a U)."""
-    import torch
-    from torch import nn
+    """name → (a factory for the torch model, its example input, whether it is a U).
+
+    The models and their arguments are the importer tests' own (tests/torch)."""
+    import pytest
 
     from tests.torch import tv_models as tv
     from tests.torch import unet_models
@@ -56,70 +52,34 @@ def imported_models() -> dict[str, tuple[Callable[[], Any], tuple[int, ...], boo
         "torchvision-resnet50": (tv.resnet50, (1, 3, 224, 224), False),
         "resnet18-fpn-segmentation": (tv.ResNetFPNSegmentation, (1, 3, 224, 224), True),
         "resnet18-fpn": (tv.ResNetFPN, (1, 3, 224, 224), True),
-        "milesial-unet": (lambda: unet_models.UNet(bilinear=False), (1, 3, 256, 256), True),
-        "milesial-unet-bilinear": (lambda: unet_models.UNet(bilinear=True), (1, 3, 256, 256), True),
+        "milesial-unet": (partial(unet_models.UNet, bilinear=False), (1, 3, 256, 256), True),
+        "milesial-unet-bilinear": (
+            partial(unet_models.UNet, bilinear=True),
+            (1, 3, 256, 256),
+            True,
+        ),
     }
-
-    class Net(nn.Module):
-        """test_import.py's MODEL_FILE: one level down, one up, a concat across."""
-
-        def __init__(self, width: int = 8) -> None:
-            super().__init__()
-            self.enc = nn.Sequential(nn.Conv2d(3, width, 3, padding=1), nn.ReLU())
-            self.down = nn.MaxPool2d(2)
-            self.mid = nn.Conv2d(width, width, 3, padding=1)
-            self.up = nn.Upsample(scale_factor=2)
-            self.head = nn.Conv2d(2 * width, 2, 1)
-
-        def forward(self, x: Any) -> Any:
-            e = self.enc(x)
-            y = self.up(self.mid(self.down(e)))
-            return self.head(torch.cat([y, e], dim=1))
-
-    models["file-net"] = (Net, (1, 3, 32, 32), True)
-
-    class Two(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.a = nn.Conv2d(3, 4, 1)
-            self.b = nn.Conv2d(3, 4, 1)
-
-        def forward(self, x: Any) -> Any:
-            return self.a(x), self.b(x)
-
-    models["two-outputs"] = (Two, (1, 3, 8, 8), False)
     try:
-        from monai.networks import nets
-    except ImportError:
+        from tests.torch.test_import_models import MODELS
+    except pytest.skip.Exception:  # MONAI is not installed
         return models
-    models.update(
-        {
-            "monai-unet": (lambda: nets.UNet(**MONAI_UNET), (1, 1, 256, 256), True),
-            "monai-unet-res2": (
-                lambda: nets.UNet(**MONAI_UNET, num_res_units=2),
-                (1, 1, 256, 256),
-                True,
-            ),
-            "monai-attention-unet": (
-                lambda: nets.AttentionUnet(
-                    **{**MONAI_UNET, "channels": [16, 32, 64, 128], "strides": [2, 2, 2]}
-                ),
-                (1, 1, 256, 256),
-                True,
-            ),
-            "monai-segresnet": (
-                lambda: nets.SegResNet(spatial_dims=2, in_channels=1, out_channels=2),
-                (1, 1, 256, 256),
-                True,
-            ),
-        }
-    )
+    for name, (cls, args, _, _) in MODELS.items():
+        models[f"monai-{name}"] = (
+            partial(cls, **args),
+            (1, 1, 256, 256),
+            name in ENCODER_DECODERS_FROM_MONAI,
+        )
     return models
 
 
 def import_all(folder: Path) -> dict[str, tuple[Path, bool]]:
-    """Import every model into ``folder``: name → (the spec's path, whether it is a U)."""
+    """Import every model into ``folder``: name → (the spec's path, whether it is a U).
+    test_import.py's model file goes through the CLI, as that test imports it."""
+    from typer.testing import CliRunner
+
+    from skipcheck.cli import app
     from skipcheck.torch.importer import import_model
+    from tests.torch.test_import import MODEL_FILE
 
     out: dict[str, tuple[Path, bool]] = {}
     for name, (factory, shape, is_u) in imported_models().items():
@@ -127,4 +87,11 @@ def import_all(folder: Path) -> dict[str, tuple[Path, bool]]:
         path = folder / f"{name}.yaml"
         path.write_text(got.text, encoding="utf-8")
         out[name] = (path, is_u)
+    source, spec = folder / "models.py", folder / "file-net.yaml"
+    source.write_text(MODEL_FILE, encoding="utf-8")
+    done = CliRunner().invoke(
+        app, ["import", f"{source}:build_model", "--input", "1x3x32x32", "-o", str(spec)]
+    )
+    assert done.exit_code == 0, done.output
+    out["file-net"] = (spec, True)  # one level down, one up, a concat across
     return out
