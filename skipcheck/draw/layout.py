@@ -519,14 +519,15 @@ def _u_levels(graph: Graph, table: ShapeTable, units: list[_Unit]) -> list[int]:
     A unit that takes a long skip sits at its source's level: valid convolutions
     shrink every level a little (U-Net: 568, 280, 136, 64), so sizes alone would
     put a decoder stage half a level off its encoder partner. Every other unit
-    moves from the one before it by its own change of size (at most one level).
+    moves from the one before it by its own change of size (FCN-8s's last upsampling
+    by 8 climbs three levels).
     """
     owner = {n: i for i, u in enumerate(units) for n in u.nodes}
     levels: list[int] = []
     before = _size(table, 0)[1]
     for index, unit in enumerate(units):
         size = _size(table, unit.nodes[-1])[1]
-        step = max(-1, min(1, round(math.log2(before / size)))) if index else 0
+        step = round(math.log2(before / size)) if index else 0
         level = max(0, (levels[-1] if levels else 0) + step)
         for node_id in unit.nodes:
             node = graph.nodes[node_id]
@@ -542,7 +543,9 @@ def _u_levels(graph: Graph, table: ShapeTable, units: list[_Unit]) -> list[int]:
                 break
         levels.append(level)
         before = size
-    return levels
+    # a level no box sits on (a stem that quarters the size) is only empty space
+    rank = {level: i for i, level in enumerate(sorted(set(levels)))}
+    return [rank[level] for level in levels]
 
 
 def _same_size(table: ShapeTable, a: int, b: int) -> bool:
@@ -704,9 +707,10 @@ def _skip_edges(
                 base = min(c.y for c in (a, b, *between)) - 16
                 y = _lane(arcs, x1, x2, base, round(b.cy))
                 points = ((x1, a.y), (x1, y), (x2, y), (x2, b.y))
-            else:  # from another row: enters from the left over the target's row
+            else:  # from another row: enters from the left over the target's row, named
                 y = _lane(arcs, MARGIN / 2, x2, b.y - 16, round(b.cy))
                 points = ((MARGIN / 2, y), (x2, y), (x2, b.y))
+                label = f"{label} from {shorten(a.title)}"
             spots = [
                 (points[-3][0] + (x2 - points[-3][0]) * f, y - 4, "middle")
                 for f in (0.5, 0.35, 0.65, 0.2, 0.8)
