@@ -318,12 +318,18 @@ def _depths(graph: Graph, table: ShapeTable) -> list[float]:
 
 def long_skips(graph: Graph, table: ShapeTable) -> list[tuple[int, int]]:
     """(source, merge) pairs of a U: the merge joins a tensor of the source's resolution
-    after the running tensor went at least one halving deeper in between."""
+    after the running tensor went at least one halving deeper in between and came back."""
     depth = _depths(graph, table)
     deepest = _RangeMax(depth)
     found: list[tuple[int, int]] = []
     for node in graph.nodes:
+        # every operand back at the merge's resolution, or brought back by the merge's own
+        # alignment (interpolate): a squeeze-excitation gate (1×1, broadcast onto its
+        # input) went deeper but never came back up
         if node.op not in MERGES:
+            continue
+        aligned = node.params.get("align") not in (None, "none")
+        if not aligned and any(abs(depth[i] - depth[node.id]) >= 0.9 for i in node.inputs):
             continue
         for source in (_origin(graph, i) for i in _skips(node)):
             # equal resolutions, up to what a valid convolution or a crop takes off

@@ -83,6 +83,25 @@ def test_a_layers_only_spec_is_a_u_and_a_chain_stays_a_chain(spec_file):
     assert chain.kind == "chain"
 
 
+SQUEEZE_EXCITE = """\
+skipcheck: 1
+name: se-chain
+input: [1, 8, 32, 32]
+layers:
+  - {conv: {out_channels: 16, kernel_size: 3, padding: 1}, name: a}
+  - global_avgpool
+  - conv: {out_channels: 16, kernel_size: 1}
+  - sigmoid
+  - mul: a
+  - {conv: {out_channels: 16, kernel_size: 3, padding: 1}}
+"""
+
+
+def test_a_gate_that_goes_deep_and_broadcasts_back_is_no_u(spec_file):
+    # squeeze-excitation: 32×32 → 1×1 → multiplied onto its 32×32 input; never upsampled
+    assert picture(load(spec_file(SQUEEZE_EXCITE, "se.yaml")), 2).kind == "chain"
+
+
 def test_many_way_merge_is_one_bundled_edge_with_one_label():
     picture_ = _layout("vnet.yaml")
     from_input = [e for e in picture_.edges if e.kind == "skip" and e.points[0][0] < 150]
