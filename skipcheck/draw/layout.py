@@ -166,7 +166,6 @@ class _Unit:
     key: str
     title: str
     nodes: list[int]
-    stage: str | None = None
     repeat: int = 1
     outside: bool = False  # in an opened stage: where its inputs come from
 
@@ -214,7 +213,7 @@ def _units(
         inside.add(node.id)
         key = unit_key(node, depth)
         if not units or units[-1].key != key or units[-1].outside:
-            units.append(_Unit(key, key.rsplit(".", 1)[-1], [], node.stage))
+            units.append(_Unit(key, key.rsplit(".", 1)[-1], []))
         units[-1].nodes.append(node.id)
         copies.setdefault(key, set()).add(_copy(node, key))
     for unit in units:
@@ -451,9 +450,12 @@ def _describe(graph: Graph, table: ShapeTable, unit: _Unit) -> tuple[str, str, s
     """(shape, detail, tooltip) of a unit's box."""
     shape = _shape_text(table, unit.nodes[-1])
     inside = set(unit.nodes)
-    merges = sorted(
-        {graph.nodes[n].op for n in unit.nodes if graph.nodes[n].op in MERGES}
-        & {graph.nodes[n].op for n in unit.nodes if all(i in inside for i in graph.nodes[n].inputs)}
+    merges = sorted(  # the merges whose operands all come from inside the box
+        {
+            node.op
+            for node in (graph.nodes[n] for n in unit.nodes)
+            if node.op in MERGES and all(i in inside for i in node.inputs)
+        }
     )
     count = len(unit.nodes) // unit.repeat
     detail = ""
