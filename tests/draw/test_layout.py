@@ -28,36 +28,52 @@ def test_unet_is_drawn_as_a_u():
     assert box["enc1"].shape == "64×568×568"
 
 
-# the U-Net of unet_original.yaml with its sections renamed away, and as `layers:` only
-NO_SECTIONS = """\
-skipcheck: 1
-name: plain
-input: [1, 1, 64, 64]
-layers:
-  - {conv: {out_channels: 8, kernel_size: 3, padding: 1}, name: a}
-  - maxpool: 2
-  - {conv: {out_channels: 16, kernel_size: 3, padding: 1}, name: b}
-  - maxpool: 2
-  - conv: {out_channels: 32, kernel_size: 3, padding: 1}
-  - upsample: {scale_factor: 2}
-  - concat: b
-  - upsample: {scale_factor: 2}
-  - concat: a
-  - conv: {out_channels: 2, kernel_size: 1}
-"""
+CONV = "{conv: {out_channels: %d, kernel_size: 3, padding: 1}%s}"
 
-CHAIN = """\
-skipcheck: 1
-name: plain-chain
-input: [1, 8, 64, 64]
-layers:
-  - {conv: {out_channels: 8, kernel_size: 3, padding: 1}, name: a}
-  - add: a
-  - maxpool: 2
-  - {conv: {out_channels: 8, kernel_size: 3, padding: 1}, name: b}
-  - {conv: {out_channels: 8, kernel_size: 3, padding: 1}}
-  - add: b
-"""
+
+def _layers_only(name: str, shape: str, *layers: str) -> str:
+    """A spec with no sections at all: its layers under `layers:`."""
+    body = "".join(f"  - {layer}\n" for layer in layers)
+    return f"skipcheck: 1\nname: {name}\ninput: {shape}\nlayers:\n{body}"
+
+
+# down twice, up twice, a concat at each resolution on the way up
+NO_SECTIONS = _layers_only(
+    "plain",
+    "[1, 1, 64, 64]",
+    CONV % (8, ", name: a"),
+    "maxpool: 2",
+    CONV % (16, ", name: b"),
+    "maxpool: 2",
+    CONV % (32, ""),
+    "upsample: {scale_factor: 2}",
+    "concat: b",
+    "upsample: {scale_factor: 2}",
+    "concat: a",
+    "conv: {out_channels: 2, kernel_size: 1}",
+)
+# residuals, and a pool between them: down once, never back up
+CHAIN = _layers_only(
+    "plain-chain",
+    "[1, 8, 64, 64]",
+    CONV % (8, ", name: a"),
+    "add: a",
+    "maxpool: 2",
+    CONV % (8, ", name: b"),
+    CONV % (8, ""),
+    "add: b",
+)
+# squeeze-excitation: 32×32 → 1×1 → multiplied onto its 32×32 input; never upsampled
+SQUEEZE_EXCITE = _layers_only(
+    "se-chain",
+    "[1, 8, 32, 32]",
+    CONV % (16, ", name: a"),
+    "global_avgpool",
+    "conv: {out_channels: 16, kernel_size: 1}",
+    "sigmoid",
+    "mul: a",
+    CONV % (16, ""),
+)
 
 
 def test_the_u_comes_from_the_graph_not_the_section_names(spec_file):
@@ -83,22 +99,7 @@ def test_a_layers_only_spec_is_a_u_and_a_chain_stays_a_chain(spec_file):
     assert chain.kind == "chain"
 
 
-SQUEEZE_EXCITE = """\
-skipcheck: 1
-name: se-chain
-input: [1, 8, 32, 32]
-layers:
-  - {conv: {out_channels: 16, kernel_size: 3, padding: 1}, name: a}
-  - global_avgpool
-  - conv: {out_channels: 16, kernel_size: 1}
-  - sigmoid
-  - mul: a
-  - {conv: {out_channels: 16, kernel_size: 3, padding: 1}}
-"""
-
-
 def test_a_gate_that_goes_deep_and_broadcasts_back_is_no_u(spec_file):
-    # squeeze-excitation: 32×32 → 1×1 → multiplied onto its 32×32 input; never upsampled
     assert picture(load(spec_file(SQUEEZE_EXCITE, "se.yaml")), 2).kind == "chain"
 
 
