@@ -3,22 +3,25 @@ report, and decide the exit code over all files."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from skipcheck.boundary import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from skipcheck.check import Options, check_spec
 from skipcheck.errors import SkipcheckError
-from skipcheck.inputs import STDIN, expand
-from skipcheck.report import Tally, reporter_for
+from skipcheck.inputs import STDIN, expand, read_stdin
+from skipcheck.report import Reporter, ReporterFactory, Tally, reporter_for
 from skipcheck.result import FileResult
 from skipcheck.spec.yamltree import MAX_BYTES
 
 _SPEC_KEY = re.compile(r"^skipcheck\s*:", re.MULTILINE)
+NOT_A_SPEC = "not a skipcheck spec (no `skipcheck:` key)"
+NAMED_NOT_A_SPEC = "not a skipcheck spec (no `skipcheck:` key; --specs-only)"
 
 
 @dataclass
@@ -28,12 +31,15 @@ class Run:
     files: list[str]
     options: Options
     output_format: str | None = None
-    quiet: bool = False
+    quiet: int = 0  # -q: one line per finding; -qq (--silent): nothing, only the exit code
     exit_zero: bool = False
     depth: int | None = None  # collapse the full format's layer table below this level
     statistics: bool = False  # one line per rule with its count, instead of the findings
     stdin_filename: str | None = None  # what `-` is called in messages and for its config
     stdin: TextIO | None = None  # where `-` is read from (default: sys.stdin)
+    table: bool = False  # --table: the full format's layer tables whatever the file count
+    specs_only: bool = False  # named YAML files without a `skipcheck:` key are skipped too
+    jobs: int = 1  # worker processes checking files side by side
 
 
 @dataclass
@@ -45,6 +51,8 @@ class Plan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     broken_configs: list[SkipcheckError] = field(default_factory=list)
+    # one spec named on the command line (or `-`): the run that gets the whole report
+    single: bool = False
 
 
 def validate_command(
@@ -52,7 +60,11 @@ def validate_command(
     *,
     input: str | None = None,
     sets: list[str] | None = None,
-    quiet: bool = False,
+    quiet: int = 0,
+    silent: bool = False,
+    table: bool = False,
+    specs_only: bool = False,
+    jobs: int | None = None,
     output_format: str | None = None,
     output: str | None = None,
     config: str | None = None,
@@ -87,11 +99,14 @@ def validate_command(
         names,
         options,
         output_format,
-        quiet,
+        2 if silent else min(int(quiet), 2),
         exit_zero,
         depth=depth,
         statistics=statistics,
         stdin_filename=stdin_filename,
+        table=table,
+        specs_only=specs_only,
+        jobs=available_cores() if jobs is None else jobs,
     )
     if list_settings or list_files:  # --show-settings, --show-files
         (show_settings if list_settings else show_files)(run, sys.stdout)
@@ -115,6 +130,14 @@ def validate_command(
             f"cannot write {output}: {exc.strerror or exc}; nothing was written"
         ) from None
     return code
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit, not the
+    machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def default_format(env: Mapping[str, str]) -> str:
@@ -145,14 +168,17 @@ def plan(run: Run) -> Plan:
             _, n = under.get(id(exc), (exc, 0))
             under[id(exc)] = (exc, n + 1)
             continue
-        if path in inputs.found:
+        if path in inputs.found or (run.specs_only and path != STDIN):
+            # a hook passes every staged YAML file by name: with --specs-only, the ones
+            # that are not specs (or that the config excludes) are left out like found ones
             pattern = config.excluded(path)
             if pattern is not None:
                 out.skipped.append((path, f"excluded by {pattern!r} in {config.path}"))
                 continue
             text = _read(path)
             if text is not None and _SPEC_KEY.search(text) is None:
-                out.skipped.append((path, "not a skipcheck spec (no `skipcheck:` key)"))
+                # named ones are skipped silently (--show-files still lists them)
+                out.skipped.append((path, NOT_A_SPEC if path in inputs.found else NAMED_NOT_A_SPEC))
                 continue
         out.files.append(path)
     for broken, n in under.values():
@@ -160,23 +186,29 @@ def plan(run: Run) -> Plan:
         out.broken_configs.append(
             SkipcheckError(f"{broken.message} ({specs} not checked)", broken.pos)
         )
+    named = [p for p in out.files if p not in inputs.found]
+    out.single = len(out.files) == 1 and len(named) == 1 and not inputs.missing
     return out
 
 
 def execute(run: Run, stream: TextIO | None) -> int:
     """Check every file and report; raises SkipcheckError only when nothing can be checked."""
     fmt = run.output_format or default_format(os.environ)
-    factory = reporter_for(fmt)
-    if run.depth is not None and fmt != "full":
-        raise SkipcheckError(
-            f"--depth shapes the layer table of the full format, not of {fmt} output"
-        )
+    for option, given in (("--depth", run.depth is not None), ("--table", run.table)):
+        if given and fmt != "full":
+            raise SkipcheckError(f"{option} shapes the layer tables of the full format, not {fmt}")
+        if given and run.quiet == 1:
+            raise SkipcheckError(f"{option} shapes the layer tables, and -q prints none")
     todo = plan(run)
+    # silence is about what is printed: a report asked for with -o FILE is still written
+    silent = run.quiet >= 2 and stream is None
+    if silent:
+        stream = _Discard()
     for path, why in todo.skipped:
-        if "not a skipcheck spec" in why and not run.quiet:
+        if why == NOT_A_SPEC and not run.quiet:
             sys.stderr.write(f"note: skipped {path}: {why}\n")
-    options: dict[str, Any] = {} if run.depth is None else {"depth": run.depth}
-    reporter = factory(None if run.statistics else stream, run.quiet, **options)
+    factory, shape = choose_reporter(run, fmt, todo.single)
+    reporter = factory(None if run.statistics else stream, **shape)
     tally = Tally()  # each result is reported and let go: only the totals are kept
 
     def done(result: FileResult) -> None:
@@ -188,16 +220,31 @@ def execute(run: Run, stream: TextIO | None) -> int:
         file = exc.pos.file if exc.pos is not None else "config"
         done(FileResult(file, error=exc))
     # prove what the format shows: every fix (full, json, sarif), one per site where only
-    # the errors with a fix are counted (concise), none for annotations (github)
+    # the errors with a fix are counted (concise), none for annotations (github) or silence
     check = run.options
-    if check.fixes and factory.FIXES != "all":
-        check = replace(check, fixes=factory.FIXES != "none", first_fix=factory.FIXES == "first")
-    for path in todo.files:
-        if path == STDIN:
-            text = (run.stdin or sys.stdin).read()
-            done(check_spec(run.stdin_filename or STDIN, check, text=text))
-        else:
-            done(check_spec(path, check))
+    if check.fixes and (factory.FIXES != "all" or silent):
+        proves = factory.FIXES != "none" and not silent
+        check = replace(check, fixes=proves, first_fix=factory.FIXES == "first")
+    # (the name in messages, the text when it is not read from that file: stdin)
+    tasks: list[tuple[str, str | None]] = [
+        (run.stdin_filename or STDIN, read_stdin(run.stdin)) if path == STDIN else (path, None)
+        for path in todo.files
+    ]
+    if run.jobs > 1 and len(tasks) >= MIN_PARALLEL and "fork" in _start_methods():
+        # the first file here: what checking imports and caches, the workers then inherit
+        first, piped = tasks.pop(0)
+        done(check_spec(first, check, text=piped))
+        target = stream or sys.stdout
+        worker = Worker(factory, shape, None if run.statistics else stream, check)
+        for printed, records, part in worker.map(tasks, run.jobs):
+            tally.merge(part)
+            if not run.statistics:
+                target.write(printed)
+                if records:
+                    reporter.records.extend(records)  # type: ignore[attr-defined]
+    else:
+        for path, piped in tasks:
+            done(check_spec(path, check, text=piped))
     for arg in todo.missing:
         if os.path.isdir(arg):
             reason = f"{arg} is a directory without .yaml/.yml files"
@@ -215,6 +262,99 @@ def execute(run: Run, stream: TextIO | None) -> int:
     if run.exit_zero or tally.ok:
         return EXIT_CLEAN
     return EXIT_FINDINGS
+
+
+def choose_reporter(run: Run, fmt: str, single: bool) -> tuple[ReporterFactory, dict[str, Any]]:
+    """The reporter for a run and how it is shaped. The full format scales with the run,
+    as ruff's output does: one spec named on the command line gets its layer table, valid
+    sizes and findings; several files, or a directory, get the findings and the summary
+    (``--table`` asks for the tables anyway); ``-q`` gets one line per finding and the
+    summary (the concise format's lines)."""
+    if fmt == "full" and run.quiet == 1:
+        return reporter_for("concise"), {}
+    if fmt != "full":
+        return reporter_for(fmt), {"quiet": run.quiet > 0}
+    tables = run.table or run.depth is not None or single
+    shape: dict[str, Any] = {"quiet": not tables}
+    if run.depth is not None:
+        shape["depth"] = run.depth
+    return reporter_for(fmt), shape
+
+
+class _Discard(io.StringIO):
+    """Where a silent run's report goes: nowhere, without keeping it."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+MIN_PARALLEL = 4  # fewer files than this are checked in the main process: no pool to start
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+_WORKER: Worker | None = None  # the state of a worker process (set once, by fork)
+
+
+@dataclass
+class Worker:
+    """Checks files in forked processes, each reporting its file into a string that the
+    main process writes in input order: output as if checked one by one, memory of one
+    file per worker. Fork (Linux, macOS) hands each worker the loaded modules and the
+    options without pickling them; elsewhere files are checked in the main process."""
+
+    factory: ReporterFactory
+    shape: dict[str, Any]
+    stream: TextIO | None
+    check: Options
+
+    def map(
+        self, tasks: list[tuple[str, str | None]], jobs: int
+    ) -> Iterator[tuple[str, list[Any] | None, Tally]]:
+        import multiprocessing
+
+        global _WORKER
+        _WORKER = self
+        if self.check.fixes:
+            import skipcheck.fixes  # noqa: F401  # imported once here, not once per worker
+        jobs = min(jobs, len(tasks))
+        # a few files per message: fewer round trips, while the order holds up little
+        chunk = max(1, min(16, len(tasks) // (jobs * 8)))
+        context = multiprocessing.get_context("fork")
+        try:
+            with context.Pool(jobs) as pool:
+                yield from pool.imap(_work, tasks, chunksize=chunk)
+        finally:
+            _WORKER = None
+
+
+def _work(task: tuple[str, str | None]) -> tuple[str, list[Any] | None, Tally]:
+    """One file in a worker: checked, reported into a string, its totals and records."""
+    worker = _WORKER
+    assert worker is not None
+    path, text = task
+    result = check_spec(path, worker.check, text=text)
+    sink = io.StringIO()
+    # the reporter is made as the main process made its own (colour and width from the
+    # same stdout), then told to write into the sink
+    reporter = worker.factory(worker.stream, **worker.shape)
+    capture(reporter, sink)
+    reporter.file(result)
+    part = Tally()
+    part.add(result)
+    records = getattr(reporter, "records", None)
+    return sink.getvalue(), records, part
+
+
+def capture(reporter: Reporter, sink: TextIO) -> None:
+    """Point a reporter's writes at ``sink``."""
+    reporter.stream = sink  # type: ignore[attr-defined]
+    if hasattr(reporter, "out"):
+        reporter.out = sink
 
 
 def statistics(tally: Tally, fmt: str, out: TextIO) -> None:

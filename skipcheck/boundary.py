@@ -29,6 +29,10 @@ def failure(exc: Exception) -> int:
     a skipcheck bug, reported as such — never 1, which CI reads as "findings"."""
     if isinstance(exc, SkipcheckError):
         return error_line(str(exc))
+    if isinstance(exc, BrokenPipeError):
+        # the reader went away (`| head`): nothing is wrong to report, as with grep or ruff
+        silence_stdout()
+        return EXIT_ERROR
     if isinstance(exc, OSError):
         silence_stdout()
         where = exc.filename or "the output"
@@ -67,6 +71,9 @@ def run_process(command: Callable[[], object]) -> NoReturn:
         code = done.code
     try:
         sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        code = EXIT_ERROR
     except OSError as exc:
         silence_stdout()
         sys.stderr.write(f"error: cannot write the report: {exc.strerror or exc}\n")

@@ -45,6 +45,9 @@ class Options:
     # fix (concise) needs no more, and the other candidates are most of a proof's cost
     first_fix: bool = False
     configs: ConfigCache = field(default_factory=ConfigCache, compare=False)
+    # the spec's text when it does not come from its path (`-`: stdin); the path then only
+    # names it in messages and finds its config
+    text: str | None = None
 
     @classmethod
     def parse(
@@ -71,7 +74,8 @@ class Options:
 def check_spec(path: str, options: Options | None = None, *, text: str | None = None) -> FileResult:
     """Check one spec (read from ``path``, or ``text`` when given); never raises
     SkipcheckError: an error that stops the check is the result's ``error``."""
-    return _check(path, options or Options(), text, None)
+    options = options or Options()
+    return _check(path, options, options.text if text is None else text, None)
 
 
 def _check(

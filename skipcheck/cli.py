@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -19,6 +19,9 @@ from skipcheck.boundary import (
 )
 from skipcheck.errors import SkipcheckError
 from skipcheck.terminal import visible
+
+if TYPE_CHECKING:
+    from skipcheck.check import Options
 
 app = typer.Typer(
     name="skipcheck",
@@ -83,6 +86,45 @@ ConfigOption = Annotated[
 ]
 
 
+StdinFilenameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--stdin-filename",
+        help="The name of the spec read from `-` (stdin), for messages and its config.",
+    ),
+]
+
+
+def spec_argument(arg: str, stdin_filename: str | None) -> tuple[str, str | None]:
+    """A spec as the command line names it → (its name in messages, its text when that is
+    not read from the path): ``-`` reads stdin, named by ``--stdin-filename``."""
+    from skipcheck.inputs import STDIN, read_stdin
+
+    if arg == STDIN:
+        return stdin_filename or STDIN, read_stdin()
+    if stdin_filename is not None:
+        raise SkipcheckError(
+            "--stdin-filename names the spec read from stdin: give `-` as the spec"
+        )
+    return arg, None
+
+
+def spec_options(
+    arg: str,
+    stdin_filename: str | None,
+    sets: list[str] | None,
+    input: str | None,
+    config: str | None,
+) -> tuple[str, Options]:
+    """The spec a one-spec command works on: its name, and the Options to check it with
+    (options are read first, so that a bad one stops the run before stdin is read)."""
+    from skipcheck.check import Options
+
+    options = Options.parse(sets, input, config)
+    name, text = spec_argument(arg, stdin_filename)
+    return name, dataclasses.replace(options, text=text)
+
+
 def _complete_format(incomplete: str) -> list[str]:
     from skipcheck.report import REPORTERS
 
@@ -103,8 +145,43 @@ def validate(
     input: InputOption = None,
     set_: SetOption = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only findings and the summary.")
+        int,
+        typer.Option(
+            "--quiet",
+            "-q",
+            count=True,
+            help="-q: one line per finding, and the summary; -qq: nothing, only the exit code.",
+        ),
+    ] = 0,
+    silent: Annotated[
+        bool, typer.Option("--silent", help="Print nothing; only the exit code tells (as -qq).")
     ] = False,
+    table: Annotated[
+        bool,
+        typer.Option(
+            "--table",
+            help="Show each file's layer table and valid sizes even when checking several.",
+        ),
+    ] = False,
+    specs_only: Annotated[
+        bool,
+        typer.Option(
+            "--specs-only",
+            help="Skip named YAML files without a `skipcheck:` key, silently (for hooks that "
+            "pass every staged *.yaml).",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Check files in N processes side by side (default: the available cores); "
+            "the output keeps the order of the files.",
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
         str | None,
         typer.Option(
@@ -165,17 +242,14 @@ def validate(
     show_files: Annotated[
         bool, typer.Option("--show-files", help="Print the files that would be checked, and exit.")
     ] = False,
-    stdin_filename: Annotated[
-        str | None,
-        typer.Option(
-            "--stdin-filename",
-            help="The name of the spec read from `-` (stdin), for messages and its config.",
-        ),
-    ] = None,
+    stdin_filename: StdinFilenameOption = None,
 ) -> None:
     """Propagate shapes through specs and report every broken skip connection.
 
-    `-` reads a spec from stdin."""
+    The report scales with the run: one spec named on the command line gets its layer
+    table, valid input sizes and findings; several files or a directory get the findings
+    and one summary (--table adds the tables); -q prints one line per finding; -qq or
+    --silent prints nothing. `-` reads a spec from stdin."""
     from skipcheck.batch import validate_command
 
     raise typer.Exit(
@@ -184,6 +258,10 @@ def validate(
             input=input,
             sets=set_,
             quiet=quiet,
+            silent=silent,
+            table=table,
+            specs_only=specs_only,
+            jobs=jobs,
             output_format=output_format,
             output=output,
             config=config,
@@ -292,16 +370,15 @@ def whatif(
     ] = None,
     input: InputOption = None,
     config: ConfigOption = None,
+    stdin_filename: StdinFilenameOption = None,
 ) -> None:
     """Compare the spec with and without --set overrides, or --sweep one value over a range."""
     from rich.console import Console
 
-    from skipcheck.check import Options
-
     # off a terminal (a file, a pipe, a CI log) nothing is wrapped or squeezed to 80 columns
     wide = None if sys.stdout.isatty() else 100_000
     console = Console(highlight=False, soft_wrap=False, emoji=False, width=wide)
-    options = Options.parse(set_, input, config)
+    file, options = spec_options(file, stdin_filename, set_, input, config)
     if sweep is not None:
         ok = _run_sweep(console, file, sweep, step, options)
     elif not options.overrides:
@@ -333,7 +410,9 @@ def _run_sweep(console: Any, file: str, sweep: str, step: int | None, options: A
     def progress(done: int, total: int) -> None:
         nonlocal bar, task
         elapsed = time.perf_counter() - started
-        if bar is None and done < total and elapsed / done * (total - done) > 0.5:
+        # only at a terminal: off one (a pipe, a CI log) a bar would leave an empty line
+        slow = elapsed / done * (total - done) > 0.5
+        if bar is None and console.is_terminal and done < total and slow:
             bar = Progress(console=console, transient=True)
             bar.start()
             task = bar.add_task(f"{key}", total=total)
@@ -385,10 +464,11 @@ def fix(
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
+    stdin_filename: StdinFilenameOption = None,
     output_format: FixFormatOption = "full",
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
-    from skipcheck.check import Options, check_spec
+    from skipcheck.check import check_spec
     from skipcheck.fixes.apply import apply_all as apply_each
     from skipcheck.fixes.apply import refusal, write_spec
     from skipcheck.report.fixes import FixReporter
@@ -397,7 +477,12 @@ def fix(
         raise SkipcheckError(f"fix prints full or json, not {output_format!r}")
     if sum((apply, apply_all, dry_run)) > 1:
         raise SkipcheckError("choose one of --apply, --apply-all and --dry-run")
-    options = Options.parse(set_, input, config)
+    spec, options = spec_options(spec, stdin_filename, set_, input, config)
+    if options.text is not None and (apply or apply_all):
+        raise SkipcheckError(
+            "a spec read from stdin has no file to write the fix into: "
+            "--dry-run prints the fixed spec"
+        )
     reporter = FixReporter(as_json=output_format == "json")
     if apply_all:
         if number is not None:
@@ -466,20 +551,22 @@ def sizes(
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
+    stdin_filename: StdinFilenameOption = None,
     output_format: Annotated[
         str,
         typer.Option("--output-format", help="full (text) or json (the sizes as data)."),
     ] = "full",
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
-    from skipcheck.check import Options, check_spec
+    from skipcheck.check import check_spec
     from skipcheck.report.sizes import SizesReporter
     from skipcheck.shapes.valid import parse_bound, valid_sizes
 
     if output_format not in ("full", "json"):
         raise SkipcheckError(f"sizes prints full or json, not {output_format!r}")
     listing = parse_bound(range_) if range_ else None
-    result = check_spec(file, Options.parse(set_, input, config))
+    file, options = spec_options(file, stdin_filename, set_, input, config)
+    result = check_spec(file, options)
     if result.error is not None:
         raise result.error
     report = valid_sizes(result, near=near, bound=parse_bound(bound))
@@ -507,23 +594,31 @@ def dryrun(
     ] = False,
     set_: SetOption = None,
     config: ConfigOption = None,
+    stdin_filename: StdinFilenameOption = None,
 ) -> None:
     """Run the model once in PyTorch and compare every layer's shape with skipcheck's."""
     from skipcheck.torch import dryrun_command
 
-    result = _torch_spec(spec, input, set_, config)
+    result = _torch_spec(spec, stdin_filename, input, set_, config)
     lines, code = dryrun_command(result, device=device, force=force)
     typer.echo("\n".join(lines))
     raise typer.Exit(code)
 
 
-def _torch_spec(spec: str, input: str | None, sets: list[str] | None, config: str | None) -> Any:
+def _torch_spec(
+    spec: str,
+    stdin_filename: str | None,
+    input: str | None,
+    sets: list[str] | None,
+    config: str | None,
+) -> Any:
     """The checked spec a torch command works on (SkipcheckError without torch)."""
-    from skipcheck.check import Options, check_spec
+    from skipcheck.check import check_spec
     from skipcheck.torch import require_torch
 
     require_torch()
-    result = check_spec(spec, Options.parse(sets, input, config))
+    spec, options = spec_options(spec, stdin_filename, sets, input, config)
+    result = check_spec(spec, options)
     if result.error is not None:
         raise result.error
     return result
@@ -539,6 +634,7 @@ def export(
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
+    stdin_filename: StdinFilenameOption = None,
 ) -> None:
     """Write the spec as standalone PyTorch code (it imports only torch)."""
     from skipcheck.atomic import same_file, write_text_atomic
@@ -546,7 +642,7 @@ def export(
 
     if output is not None and same_file(output, spec):
         raise SkipcheckError(f"refusing to overwrite the spec {spec} with the exported code")
-    result = _torch_spec(spec, input, set_, config)
+    result = _torch_spec(spec, stdin_filename, input, set_, config)
     source = export_command(result.graph, input_shape=result.input_shape)
     if output is None:
         typer.echo(source, nl=False)
@@ -573,6 +669,7 @@ def draw(
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
+    stdin_filename: StdinFilenameOption = None,
     depth: Annotated[
         int,
         typer.Option(
@@ -587,7 +684,6 @@ def draw(
     import os
 
     from skipcheck.atomic import same_file
-    from skipcheck.check import Options
     from skipcheck.draw import FORMATS
     from skipcheck.draw import draw as render
 
@@ -599,7 +695,8 @@ def draw(
         if suffix not in FORMATS:
             raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
         fmt = FORMATS[suffix]
-    text, errors = render(spec, fmt, Options.parse(set_, input, config), depth=depth)
+    spec, options = spec_options(spec, stdin_filename, set_, input, config)
+    text, errors = render(spec, fmt, options, depth=depth)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 from dataclasses import dataclass, field
+from typing import TextIO
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 CONFIG_NAMES = (".skipcheck.yaml", ".skipcheck.yml")
@@ -160,3 +162,28 @@ def _matches(names: list[str], pattern: list[str]) -> bool:
     if not names or (names[0].startswith(".") and not head.startswith(".")):
         return False
     return fnmatch.fnmatchcase(names[0], head) and _matches(names[1:], tail)
+
+
+def read_stdin(stream: TextIO | None = None) -> str:
+    """The spec piped to ``-``: UTF-8 text, at most as large as a spec file may be."""
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.spec.yamltree import MAX_BYTES
+
+    source = stream or sys.stdin
+    binary = getattr(source, "buffer", None)
+    try:
+        if binary is None:  # a text stream without bytes under it (tests)
+            text = source.read(MAX_BYTES + 1)
+            raw = text.encode("utf-8", errors="surrogatepass")
+        else:
+            raw = binary.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise SkipcheckError(f"cannot read the spec from stdin: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise SkipcheckError(f"the spec on stdin is larger than {MAX_BYTES:,} bytes")
+    if b"\x00" in raw:
+        raise SkipcheckError("stdin is not a text file (it contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SkipcheckError(f"stdin is not UTF-8 text (bad byte at offset {exc.start})") from None

@@ -39,8 +39,15 @@ OPTIONS: dict[str, tuple[str, bool]] = {
     "--show-settings": ("list_settings", False),
     "--show-files": ("list_files", False),
     "--stdin-filename": ("stdin_filename", True),
+    "--silent": ("silent", False),
+    "--table": ("table", False),
+    "--specs-only": ("specs_only", False),
+    "--jobs": ("jobs", True),
+    "-j": ("jobs", True),
 }
 REPEATABLE = {"sets", "select", "extend_select", "ignore"}
+COUNTED = {"quiet"}  # -q, -qq: typer counts them
+NUMBERS = {"jobs"}  # a whole number ≥ 1; anything else is typer's to refuse
 
 
 def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any] | None:
@@ -52,6 +59,7 @@ def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any
     args: dict[str, Any] = {"files": [], "depth": None}
     for key, takes_value in OPTIONS.values():
         args[key] = None if takes_value else False
+    args["quiet"] = 0
     rest = list(argv[1:])
     while rest:
         token = rest.pop(0)
@@ -60,6 +68,9 @@ def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any
             break
         if not token.startswith("-") or token == "-":
             args["files"].append(token)
+            continue
+        if len(token) > 2 and token.strip("q") == "-":  # -qq
+            args["quiet"] += len(token) - 1
             continue
         name, eq, attached = token.partition("=") if token.startswith("--") else (token, "", "")
         if name not in OPTIONS and not token.startswith("--") and token[:2] in OPTIONS:
@@ -70,13 +81,20 @@ def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any
         if not takes_value:
             if eq:
                 return None
-            args[key] = True
+            if key in COUNTED:
+                args[key] += 1
+            else:
+                args[key] = True
             continue
         if not eq:
             if not rest or rest[0].startswith("-"):
                 return None
             attached = rest.pop(0)
-        if key in REPEATABLE:
+        if key in NUMBERS:
+            if not (attached.isascii() and attached.isdigit() and int(attached) >= 1):
+                return None
+            args[key] = int(attached)
+        elif key in REPEATABLE:
             args[key] = [*(args[key] or []), attached]
         else:
             args[key] = attached

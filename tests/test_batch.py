@@ -29,11 +29,11 @@ def test_each_result_is_let_go_once_reported(
     earlier: list[weakref.ref[FileResult]] = []
     check = skipcheck.batch.check_spec
 
-    def tracked(path: str, options: Options | None = None) -> FileResult:
+    def tracked(path: str, options: Options | None = None, text: str | None = None) -> FileResult:
         gc.collect()
         # the loop still holds the file before this one; none before that may be alive
         assert [ref() is None for ref in earlier[:-1]] == [True] * len(earlier[:-1])
-        result = check(path, options)
+        result = check(path, options, text=text)
         earlier.append(weakref.ref(result))
         return result
 

@@ -39,9 +39,7 @@ def test_input_override() -> None:
 
 
 def test_param_override_and_bad_options() -> None:
-    ok = runner.invoke(
-        app, ["validate", str(SPECS / "unet_original.yaml"), "--set", "base=32", "-q"]
-    )
+    ok = runner.invoke(app, ["validate", str(SPECS / "unet_original.yaml"), "--set", "base=32"])
     assert ok.exit_code == 0
     assert "7,759,554 parameters" in ok.output
     bad = runner.invoke(app, ["validate", str(SPECS / "unet_original.yaml"), "--set", "bsae=32"])
@@ -93,7 +91,7 @@ def test_fix_lists_numbered_fixes_with_diffs() -> None:
 
 
 def test_validate_shows_fix_titles() -> None:
-    result = runner.invoke(app, ["validate", str(SPECS / "unet_add_broken.yaml"), "-q"])
+    result = runner.invoke(app, ["validate", str(SPECS / "unet_add_broken.yaml")])
     assert "fix 1: change the input to 1×3×252×252" in result.output.replace("\n      ", " ")
 
 

@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - older typer depends on click
     import click  # type: ignore[no-redef]
 
 from skipcheck.cli import app
-from skipcheck.launch import OPTIONS, REPEATABLE, plain_validate
+from skipcheck.launch import COUNTED, OPTIONS, REPEATABLE, plain_validate
 from tests.conftest import ROOT, SPECS
 
 UNET = str(SPECS / "unet_original.yaml")
@@ -61,6 +61,9 @@ PLAIN = [
     ["validate", "--select", "SC1", "--select=SC3", "--ignore", "SC201", UNET],
     ["validate", "--extend-select", "SC2", "--statistics", UNET],
     ["validate", "--show-settings", "--show-files", "--stdin-filename", "x.yaml"],
+    ["validate", "-qq", UNET, "-q"],
+    ["validate", "--silent", "--table", "--specs-only", UNET],
+    ["validate", "--jobs", "3", "-j2", "--jobs=4", UNET],
 ]
 # typer's: help, typos, combined short flags, missing values, values like options
 DECLINED = [
@@ -74,6 +77,9 @@ DECLINED = [
     ["validate", "--input", "-q", UNET],
     ["validate", "-x", UNET],
     ["validate", "-1", UNET],
+    ["validate", "--jobs", "0", UNET],
+    ["validate", "-jx", UNET],
+    ["validate", "-qqx", UNET],
     ["--version"],
     ["sizes", UNET],
     [],
@@ -110,7 +116,8 @@ def test_every_fast_option_means_what_it_means_to_typer() -> None:
         param = by_flag[flag]
         renamed = {"set_": "sets", "show_settings": "list_settings", "show_files": "list_files"}
         assert renamed.get(param.name, param.name) == key
-        assert param.is_flag != takes_value
+        assert (param.is_flag or param.count) != takes_value
+        assert param.count == (key in COUNTED)
         assert param.multiple == (key in REPEATABLE)
 
 

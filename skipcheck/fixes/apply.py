@@ -31,7 +31,7 @@ def overridden(options: Options) -> bool:
 
 def as_stored(options: Options) -> Options:
     """The options that check a spec as the file says: its own params and input, its config."""
-    return Options(configs=options.configs)
+    return Options(configs=options.configs, text=options.text)
 
 
 def refusal(path: str, before: FileResult, fix: Fix, options: Options) -> str | None:

@@ -48,6 +48,17 @@ class Tally:
             self.failures.append(result.error)
         self.fixable += sum(1 for d in result.diagnostics if d.severity == "error" and d.fixes)
 
+    def merge(self, other: Tally) -> None:
+        """Add the totals of files counted elsewhere (a worker process)."""
+        self.files += other.files
+        self.errors += other.errors
+        self.warnings += other.warnings
+        self.failed += other.failed
+        self.fixable += other.fixable
+        for key, n in other.by_rule.items():
+            self.by_rule[key] = self.by_rule.get(key, 0) + n
+        self.failures.extend(other.failures)
+
     @classmethod
     def of(cls, results: list[FileResult]) -> Tally:
         tally = cls()

@@ -74,11 +74,13 @@ class FullReporter:
     depth: int | None = None  # collapse the layer table below this level (1: stages)
     out: TextIO = field(init=False)
     colour: bool = field(init=False)
+    width: int | None = field(init=False)  # the terminal's, read once (a worker writes elsewhere)
     last_model: tuple[str, int | None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.out = self.stream or sys.stdout
         self.colour = colour_wanted(self.out)
+        self.width = terminal_width(self.out)
 
     def paint(self, text: str, style: str = "") -> str:
         if not self.colour or not style:
@@ -119,7 +121,7 @@ class FullReporter:
         concrete = table.sizes_of(0) is not None
         head = _HEAD if concrete else _HEAD[:6]
         cells = [_cells(row, concrete) for row in rows]
-        width = terminal_width(self.out)
+        width = self.width
         names = [c[0] for c in cells]
         widths = [max([len(h), *(len(c[k]) for c in cells)]) for k, h in enumerate(head)]
         lines = [str(r.line) for r in rows]

@@ -3,8 +3,11 @@
 Op names, parameter names and kinds come from the OPS registry, so the schema
 cannot drift from what ``skipcheck validate`` accepts. It checks structure only;
 meaning (references, expressions, shapes) is ``skipcheck validate``'s job.
-Block calls are open-ended (``- double_conv: {ch: 64}``): the schema cannot know
-a spec's block names, so unknown layer keys are allowed.
+A spec without ``blocks:`` may name only ops, so there an unknown layer name
+(``conv2d:``) is an error the editor underlines. Where a spec defines blocks, a block
+call (``- double_conv: {ch: 64}``) is any other name: JSON Schema cannot compare a key
+with the spec's own block names, so those layers stay open and ``skipcheck validate``
+checks the names.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from skipcheck.ops import MERGE_OPS, OPS
 from skipcheck.ops.base import Op, Param
 from skipcheck.spec.lower import LAYER_KEYS, SECTIONS
 
-SCHEMA_ID = "https://skipcheck.invalid/spec-v1.schema.json"
+# a name, not an address: nothing is published at a URL the schema could claim
+SCHEMA_ID = "urn:skipcheck:spec:1.1"
 Schema = dict[str, Any]
 
 _EXPR: Schema = {"type": "string", "description": "an expression over params, e.g. base * 2"}
@@ -47,8 +51,9 @@ def _number(p: Param) -> Schema:
     return {"anyOf": [bounded, _EXPR]}
 
 
-def param_schema(p: Param) -> Schema:
-    """The JSON Schema of one parameter kind (see ``Param``)."""
+def param_schema(p: Param, layers: Schema = _LAYERS) -> Schema:
+    """The JSON Schema of one parameter kind (see ``Param``); ``layers`` is where a layer
+    list points (the open or the ops-only tree)."""
     kinds: dict[str, Schema] = {
         "int": _int(p),
         "ints": {"anyOf": [_int(p), {"type": "array", "minItems": 1, "items": _int(p)}]},
@@ -64,7 +69,7 @@ def param_schema(p: Param) -> Schema:
             ]
         },
         "ref": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-        "layers": _LAYERS,
+        "layers": layers,
     }
     if p.kind == "padding":
         ints = param_schema(Param(p.name, "ints", minimum=p.minimum))
@@ -80,9 +85,9 @@ def param_schema(p: Param) -> Schema:
     return out
 
 
-def op_schema(name: str, op: Op) -> Schema:
+def op_schema(name: str, op: Op, layers: Schema = _LAYERS) -> Schema:
     """``- conv: {...}``: the value under the op's key."""
-    props = {p.name: param_schema(p) for p in op.params}
+    props = {p.name: param_schema(p, layers) for p in op.params}
     mapping: Schema = {"type": "object", "properties": props, "additionalProperties": False}
     required = [p.name for p in op.params if p.required]
     if required:
@@ -101,13 +106,13 @@ def op_schema(name: str, op: Op) -> Schema:
     return {"description": f"{title}: {op.doc}{shorthand}", "anyOf": forms}
 
 
-def _residual() -> Schema:
+def _residual(layers: Schema) -> Schema:
     return {
         "description": "a short skip: body, optional shortcut (identity when absent), merge",
         "type": "object",
         "properties": {
-            "body": _LAYERS,
-            "shortcut": {"anyOf": [_LAYERS, {"type": "null"}]},
+            "body": layers,
+            "shortcut": {"anyOf": [layers, {"type": "null"}]},
             "merge": {"enum": sorted(MERGE_OPS)},
         },
         "required": ["body"],
@@ -115,7 +120,7 @@ def _residual() -> Schema:
     }
 
 
-def _branch() -> Schema:
+def _branch(layers: Schema) -> Schema:
     return {
         "description": "a named side branch (format 1.1): layers from an earlier tensor "
         "(`from`, default the running tensor); the running tensor goes on unchanged",
@@ -123,7 +128,7 @@ def _branch() -> Schema:
         "properties": {
             "name": {"type": "string", "description": "how later layers refer to its output"},
             "from": {"type": "string", "description": "the tensor it starts from"},
-            "layers": _LAYERS,
+            "layers": layers,
             "expect": {**_SHAPE, "description": "the shape the branch must produce"},
         },
         "required": ["name", "layers"],
@@ -131,11 +136,13 @@ def _branch() -> Schema:
     }
 
 
-def spec_schema() -> Schema:
-    """The whole schema (draft-07, which the YAML language server reads)."""
-    layer_props: dict[str, Schema] = {name: op_schema(name, op) for name, op in OPS.items()}
-    layer_props["residual"] = _residual()
-    layer_props["branch"] = _branch()
+def _layer_tree(prefix: str, known_only: bool) -> dict[str, Schema]:
+    """The definitions of a layer list: ``layers``, ``item``, ``stage`` and ``layer``, named
+    with ``prefix``. ``known_only``: every layer name is an op (a spec without blocks)."""
+    layers: Schema = {"$ref": f"#/definitions/{prefix}layers"}
+    layer_props: dict[str, Schema] = {name: op_schema(name, op, layers) for name, op in OPS.items()}
+    layer_props["residual"] = _residual(layers)
+    layer_props["branch"] = _branch(layers)
     layer_props.update(
         {
             "name": {"type": "string", "description": "a name later skips can refer to"},
@@ -144,28 +151,36 @@ def spec_schema() -> Schema:
         }
     )
     assert set(LAYER_KEYS) <= set(layer_props)
-    layer: Schema = {
-        "anyOf": [
-            {"type": "string", "description": "an op without arguments (relu) or a block"},
-            {"type": "object", "properties": layer_props, "minProperties": 1},
-        ]
-    }
+    mapping: Schema = {"type": "object", "properties": layer_props, "minProperties": 1}
+    bare: Schema = {"type": "string", "description": "an op without arguments (relu) or a block"}
+    if known_only:
+        mapping["additionalProperties"] = False
+        bare = {"enum": sorted(OPS), "description": "an op without arguments (relu)"}
     stage: Schema = {
         "type": "object",
         "properties": {
             "stage": {"type": "string", "description": "the stage's name; skips refer to it"},
-            "layers": _LAYERS,
+            "layers": layers,
             "expect": {**_SHAPE, "description": "the shape this stage must produce"},
             "description": {"type": "string"},
         },
         "required": ["stage", "layers"],
         "additionalProperties": False,
     }
-    item: Schema = {
-        "if": {"type": "object", "required": ["stage"]},
-        "then": {"$ref": "#/definitions/stage"},
-        "else": {"$ref": "#/definitions/layer"},
+    return {
+        f"{prefix}layers": {"type": "array", "items": {"$ref": f"#/definitions/{prefix}item"}},
+        f"{prefix}item": {
+            "if": {"type": "object", "required": ["stage"]},
+            "then": {"$ref": f"#/definitions/{prefix}stage"},
+            "else": {"$ref": f"#/definitions/{prefix}layer"},
+        },
+        f"{prefix}stage": stage,
+        f"{prefix}layer": {"anyOf": [bare, mapping]},
     }
+
+
+def spec_schema() -> Schema:
+    """The whole schema (draft-07, which the YAML language server reads)."""
     block = {
         "type": "object",
         "properties": {
@@ -220,6 +235,7 @@ def spec_schema() -> Schema:
     }
     for section in SECTIONS:
         top[section] = {"allOf": [_LAYERS], "description": f"the {section}: stages or layers"}
+    known = {"$ref": "#/definitions/known-layers"}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
@@ -228,10 +244,8 @@ def spec_schema() -> Schema:
         "properties": top,
         "required": ["skipcheck", "input"],
         "additionalProperties": False,
-        "definitions": {
-            "layers": {"type": "array", "items": {"$ref": "#/definitions/item"}},
-            "item": item,
-            "stage": stage,
-            "layer": layer,
-        },
+        # without blocks every layer name is an op: an unknown one is a typo
+        "if": {"not": {"required": ["blocks"]}},
+        "then": {"properties": {key: known for key in ("layers", *SECTIONS)}},
+        "definitions": {**_layer_tree("", False), **_layer_tree("known-", True)},
     }

@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from skipcheck.result import FileResult
     from skipcheck.torch.importer import Imported
 
-INSTALL_HINT = 'this needs PyTorch: install skipcheck[torch] (pip install "skipcheck[torch]")'
+# skipcheck is not on the package index: the extra is installed from a checkout
+INSTALL_HINT = (
+    "this needs PyTorch: install skipcheck[torch] "
+    "(pip install torch, or pip install -e '.[torch]' in a skipcheck checkout)"
+)
 
 
 def require_torch() -> ModuleType:

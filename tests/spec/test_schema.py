@@ -73,3 +73,30 @@ HEAD = "skipcheck: 1\ninput: [1, 3, 64, 64]\n"
 )
 def test_structurally_broken_specs_do_not_validate(text: str) -> None:
     assert not VALIDATOR.is_valid(yaml.safe_load(text))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "layers: [{conv2d: {out_channels: 8, kernel_size: 3}}]\n",
+        "layers: [conv2d]\n",
+        "encoder:\n  - {stage: e1, layers: [{conv2d: {out_channels: 8, kernel_size: 3}}]}\n",
+        "layers:\n  - residual: {body: [{conv2d: {out_channels: 3, kernel_size: 3}}]}\n",
+        "layers:\n  - relu\n  - add: {skip: x, via: [{Conv2d: {out_channels: 3, kernel_size: 1}}]}\n",
+    ],
+)
+def test_unknown_op_names_are_rejected_where_no_block_could_be_meant(body: str) -> None:
+    """An editor underlines `conv2d:` (torch's class name, not the op's) in a spec without
+    blocks, however deep; the same check check-jsonschema runs (jsonschema's Draft 7)."""
+    errors = list(VALIDATOR.iter_errors(yaml.safe_load(HEAD + body)))
+    assert errors, body
+    fixed = yaml.safe_load(HEAD + body.replace("conv2d", "conv").replace("Conv2d", "conv"))
+    assert VALIDATOR.is_valid(fixed), [e.message for e in VALIDATOR.iter_errors(fixed)]
+
+
+def test_a_spec_with_blocks_may_call_them() -> None:
+    spec = HEAD + (
+        "blocks:\n  double_conv:\n    args: [ch]\n    layers: [{conv: {out_channels: ch, "
+        "kernel_size: 3}}, relu]\nlayers:\n  - double_conv: {ch: 8}\n  - double_conv\n"
+    )
+    assert VALIDATOR.is_valid(yaml.safe_load(spec))

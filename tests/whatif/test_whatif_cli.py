@@ -33,7 +33,7 @@ def test_validate_with_sets_can_reach_clean() -> None:
 
 
 def test_validate_set_param_still_works() -> None:
-    code, out = invoke("validate", ORIGINAL, "-q", "--set", "base=32")
+    code, out = invoke("validate", ORIGINAL, "--set", "base=32")
     assert code == 0, out
     assert "7,759,554 parameters" in out
 
