@@ -680,6 +680,15 @@ def draw(
     set_: SetOption = None,
     config: ConfigOption = None,
     stdin_filename: StdinFilenameOption = None,
+    depth: Annotated[
+        int,
+        typer.Option(
+            "--depth",
+            min=1,
+            help="How far to open the boxes, as validate's layer table: 1 one box per stage, "
+            "2 the blocks inside, and so on.",
+        ),
+    ] = 1,
 ) -> None:
     """Draw the architecture as SVG or an HTML page, broken merges in red."""
     import os
@@ -697,7 +706,7 @@ def draw(
             raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
         fmt = FORMATS[suffix]
     spec, options = spec_options(spec, stdin_filename, set_, input, config)
-    text, errors = render(spec, fmt, options)
+    text, errors = render(spec, fmt, options, depth=depth)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -8,19 +8,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph
 from skipcheck.result import FileResult
 
 if TYPE_CHECKING:
     from skipcheck.check import Options
+    from skipcheck.diagnostics import Diagnostic
+    from skipcheck.draw.layout import Layout
+    from skipcheck.graph import Node
 
 FORMATS = {".svg": "svg", ".html": "html", ".htm": "html"}
-_SECTION = re.compile(r"^(encoder|bottleneck|decoder|head)\s*:")
+MAX_OPENED = 200  # a page opens at most this many boxes (each is a drawing of its own)
 
 
 def load(path: str, options: Options | None = None) -> FileResult:
@@ -33,48 +34,60 @@ def load(path: str, options: Options | None = None) -> FileResult:
     return result
 
 
-def sections(graph: Graph, lines: Sequence[str]) -> dict[str, str]:
-    """Stage name → the section (encoder, bottleneck, decoder, head) it is written in.
-
-    The Graph keeps stages but not sections; a section is a top-level key, so its
-    lines run from its key to the next top-level key. A stage's layers (or, for a
-    layer inside a block, the call that used the block) lie in those lines.
-    """
-    starts: list[tuple[int, str]] = []
-    for number, text in enumerate(lines, 1):
-        match = _SECTION.match(text)
-        if match:
-            starts.append((number, match.group(1)))
-        elif text[:1].isalpha():
-            starts.append((number, ""))
-    found: dict[str, str] = {}
-    for node in graph.nodes[1:]:
-        if node.stage is None or node.stage in found:
-            continue
-        line = node.calls[0].line if node.calls else node.pos.line
-        section = ""
-        for start, name in starts:
-            if start <= line:
-                section = name
-        if section:
-            found[node.stage] = section
-    return found
-
-
-def draw(path: str, fmt: str, options: Options | None = None) -> tuple[str, bool]:
-    """The picture of one spec as ``fmt`` (svg or html), and whether it has error findings."""
+def picture(
+    result: FileResult,
+    depth: int = 1,
+    focus: str | None = None,
+    members: Sequence[int] | None = None,
+    numbered: Sequence[tuple[int, Diagnostic, Node]] | None = None,
+) -> Layout:
+    """The layout of a checked spec at ``depth`` (``focus``: one box of depth - 1, opened;
+    ``members``: its nodes)."""
     from skipcheck.draw.layout import layout
+
+    assert result.graph is not None and result.table is not None  # load raised otherwise
+    return layout(result.graph, result.table, result.diagnostics, depth, focus, members, numbered)
+
+
+def opened(result: FileResult, main: Layout) -> list[tuple[str, str, Layout]]:
+    """Each box of ``main`` that holds more than one box one level down, drawn opened:
+    (its anchor on the page, its name, its drawing). Marks the boxes that open."""
+    from dataclasses import replace
+
+    from skipcheck.draw.layout import number_findings, unit_key
+
+    assert result.graph is not None
+    members: dict[str, list[int]] = {}  # each box's nodes, found in one pass
+    for node in result.graph.nodes[1:]:
+        members.setdefault(unit_key(node, main.depth), []).append(node.id)
+    numbered = number_findings(result.graph, result.diagnostics)
+    views: list[tuple[str, str, Layout]] = []
+    for index, box in enumerate(main.boxes):
+        if box.key == "input" or len(views) >= MAX_OPENED or len(members.get(box.key, ())) < 2:
+            continue
+        inside = picture(result, main.depth + 1, box.key, members[box.key], numbered)
+        if sum(1 for b in inside.boxes if not b.key.startswith("from:")) < 2:
+            continue
+        anchor = f"open-{index}"
+        views.append((anchor, box.title, inside))
+        main.boxes[index] = replace(box, opens=anchor)
+    return views
+
+
+def draw(path: str, fmt: str, options: Options | None = None, depth: int = 1) -> tuple[str, bool]:
+    """The picture of one spec as ``fmt`` (svg or html) at ``depth`` (1: one box per stage,
+    2: the blocks inside, ...), and whether it has error findings."""
     from skipcheck.draw.svg import render_html, render_svg
 
     if fmt not in ("svg", "html"):
         raise SkipcheckError(f"cannot draw as {fmt!r}: use svg or html")
+    if depth < 1:
+        raise SkipcheckError(f"--depth must be 1 or more, not {depth}")
     result = load(path, options)
-    assert result.graph is not None and result.table is not None  # load raised otherwise
-    picture = layout(
-        result.graph,
-        result.table,
-        result.diagnostics,
-        sections(result.graph, result.lines),
-    )
-    text = render_svg(picture) if fmt == "svg" else render_html(picture)
+    main = picture(result, depth)
+    if fmt == "svg":
+        text = render_svg(main)
+    else:
+        views = opened(result, main)
+        text = render_html(main, views)
     return text, not result.ok

@@ -7,9 +7,10 @@ messages) goes through ``_esc``. Colours are CSS classes with a
 
 from __future__ import annotations
 
+import re
 from html import escape
 
-from skipcheck.draw.layout import Box, Edge, Finding, Label, Layout
+from skipcheck.draw.layout import Box, Edge, Finding, Label, Layout, text_width
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 PANEL_ROW = 36.0  # height of one finding in the list under the drawing
@@ -18,32 +19,36 @@ STYLE = """
 .bg{fill:#ffffff}
 text{fill:#1f2328;font-size:11px}
 .title{font-size:15px;font-weight:600}
-.sub,.shape,.detail,.op{fill:#59636e}
-.section{font-size:12px;font-weight:600;fill:#59636e;text-transform:uppercase;letter-spacing:.08em}
+.sub,.shape,.detail,.op,.legend-text{fill:#59636e}
+.section{font-size:12px;font-weight:600;fill:#59636e}
 .stage{font-size:12px;font-weight:600}
-.box rect{fill:#dbe9f6;stroke:#4a7bb7;stroke-width:1.2}
-.box.error rect{fill:#fde2e1;stroke:#d1242f;stroke-width:2.5}
-.box.warning rect{fill:#fff1cc;stroke:#b07800;stroke-width:2}
+a .box>rect{cursor:pointer}
+a:hover .box>rect,a:focus .box>rect{stroke-width:2.4}
+.box rect,.swatch{fill:#dbe9f6;stroke:#4a7bb7;stroke-width:1.2}
+.box.error rect,.swatch.error{fill:#fde2e1;stroke:#d1242f;stroke-width:2.5}
+.box.warning rect,.swatch.warning{fill:#fff1cc;stroke:#b07800;stroke-width:2}
 .edge{fill:none;stroke:#59636e;stroke-width:1.4}
-.edge.skip,.edge.arc{stroke:#2f80c0;stroke-dasharray:5 3}
+.edge.skip,.edge.arc{stroke:#2f80c0;stroke-dasharray:6 3}
+.edge.concat{stroke-dasharray:2 3}
+.edge.mul{stroke-dasharray:9 3 2 3}
 .edge.band{stroke:#8c959f;stroke-width:1}
 .edge.error{stroke:#d1242f;stroke-width:2.6;stroke-dasharray:none}
-.edge-label{fill:#2f80c0;font-size:10px}
+.edge-label{fill:#2f80c0}
 .edge-label.error{fill:#d1242f;font-weight:600}
 .arrowhead{fill:#59636e}
 .arrowhead.error{fill:#d1242f}
 .finding.error circle{fill:#d1242f}
 .finding.warning circle{fill:#b07800}
-.finding circle+text{fill:#ffffff;font-size:10px;font-weight:700}
+.finding circle+text{fill:#ffffff;font-weight:700}
 .finding.error .code{fill:#d1242f;font-weight:700}
 .finding.warning .code{fill:#b07800;font-weight:700}
 @media (prefers-color-scheme: dark){
 .bg{fill:#0d1117}
 text{fill:#e6edf3}
-.sub,.shape,.detail,.op,.section{fill:#9198a1}
-.box rect{fill:#1c3450;stroke:#6ca4e0}
-.box.error rect{fill:#4a1518;stroke:#ff6b6b}
-.box.warning rect{fill:#3d2e00;stroke:#e3b341}
+.sub,.shape,.detail,.op,.section,.legend-text{fill:#9198a1}
+.box rect,.swatch{fill:#1c3450;stroke:#6ca4e0}
+.box.error rect,.swatch.error{fill:#4a1518;stroke:#ff6b6b}
+.box.warning rect,.swatch.warning{fill:#3d2e00;stroke:#e3b341}
 .edge{stroke:#9198a1}
 .edge.skip,.edge.arc{stroke:#58a6ff}
 .edge.error{stroke:#ff6b6b}
@@ -60,37 +65,68 @@ text{fill:#e6edf3}
 """
 
 
+# Characters XML 1.0 does not allow (C0 controls but tab and newlines, surrogates, U+FFFE,
+# U+FFFF), and those it discourages (DEL and C1 controls, the non-characters): a name
+# holding one would make the file unreadable, so each shows as U+FFFD.
+_NOT_XML = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
+    + "]"
+)
+
+
 def _esc(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(_NOT_XML.sub("\ufffd", str(text)), quote=True)
 
 
 def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def render_svg(layout: Layout) -> str:
-    """The whole picture: drawing on top, the numbered findings listed under it."""
-    height = layout.height + (40 + PANEL_ROW * len(layout.findings) if layout.findings else 0)
-    width = max(layout.width, 560.0)
+def render_svg(layout: Layout, findings_list: bool = True) -> str:
+    """The whole picture: the drawing, its legend, and (``findings_list``) the numbered
+    findings under it. The HTML page lists the findings beside the picture instead."""
+    listed = layout.findings if findings_list else []
+    width = max(
+        layout.width,
+        560.0,
+        text_width(layout.subtitle) + 60,
+        text_width(layout.title, 15, bold=True) + 60,
+    )
+    legend, top = _legend(layout, layout.height + 8, width)
+    rows = [_finding_texts(f) for f in listed]
+    for code_line, detail in rows:
+        width = max(width, 60 + text_width(code_line), 60 + text_width(detail))
+    height = top + (30 + PANEL_ROW * len(listed) if listed else 0)
+    by_box: dict[int, list[Label]] = {}
+    by_edge: dict[int, list[Label]] = {}
+    loose: list[Label] = []
+    for label in layout.labels:
+        if label.box >= 0:
+            by_box.setdefault(label.box, []).append(label)
+        elif label.edge >= 0:
+            by_edge.setdefault(label.edge, []).append(label)
+        else:
+            loose.append(label)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'width="{_num(width)}" height="{_num(height)}" font-family="{_esc(FONT)}" role="img">',
+        f'width="{_num(width)}" height="{_num(height)}" font-family="{_esc(FONT)}" role="img" '
+        f'data-layout="{_esc(layout.kind)}" data-depth="{layout.depth}">',
         f"<title>{_esc(layout.title)} — skipcheck draw</title>",
         f"<style>{STYLE}</style>",
         _defs(),
         '<rect class="bg" x="0" y="0" width="100%" height="100%"/>',
         f'<text class="title" x="30" y="26">{_esc(layout.title)}</text>',
-        f'<text class="sub" x="30" y="42">{_esc(layout.subtitle)}</text>',
+        f'<text class="sub" x="30" y="44">{_esc(layout.subtitle)}</text>',
         '<g class="edges">',
-        *(_edge(e) for e in layout.edges),
+        *(_edge(e, by_edge.get(i, [])) for i, e in enumerate(layout.edges)),
         "</g>",
         '<g class="boxes">',
-        *(_box(b) for b in layout.boxes),
+        *(_box(b, by_box.get(i, [])) for i, b in enumerate(layout.boxes)),
         "</g>",
-        '<g class="labels">',
-        *(_label(lab) for lab in layout.labels),
-        "</g>",
-        *_findings(layout, layout.height + 16),
+        *(_label(lab) for lab in loose),
+        *legend,
+        *_findings(layout, listed, rows, top),
         "</svg>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
@@ -106,110 +142,144 @@ def _defs() -> str:
     return f"<defs>{heads}</defs>"
 
 
-def _box(box: Box) -> str:
+def _box(box: Box, labels: list[Label]) -> str:
     cls = f"box {box.severity}" if box.severity else "box"
+    tip = box.tooltip if box.title in box.tooltip else f"{box.title}\n{box.tooltip}"
+    if box.opens:
+        tip += "\n(click to open)"
     lines = [
-        f'<g class="{cls}"><title>{_esc(box.tooltip)}</title>',
+        f'<g class="{cls}" data-key="{_esc(box.key)}"><title>{_esc(tip)}</title>',
         f'<rect x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.w)}" '
         f'height="{_num(box.h)}" rx="2"/>',
-        f'<text class="stage" x="{_num(box.cx)}" y="{_num(box.y - 6)}" '
-        f'text-anchor="middle">{_esc(box.title)}</text>',
-        f'<text class="shape" x="{_num(box.cx)}" y="{_num(box.y + box.h + 13)}" '
-        f'text-anchor="middle">{_esc(box.shape)}</text>',
+        *(_label(lab) for lab in labels),
+        "</g>",
     ]
-    if box.detail:
-        lines.append(
-            f'<text class="detail" x="{_num(box.cx)}" y="{_num(box.y + box.h + 26)}" '
-            f'text-anchor="middle">{_esc(box.detail)}</text>'
-        )
-    lines.append("</g>")
-    return "".join(lines)
+    text = "".join(lines)
+    return f'<a href="#{_esc(box.opens)}">{text}</a>' if box.opens else text
 
 
-def _edge(edge: Edge) -> str:
-    cls = f"edge {edge.kind}" + (f" {edge.severity}" if edge.severity else "")
+def _edge(edge: Edge, labels: list[Label]) -> str:
+    cls = f"edge {edge.kind}" + (f" {edge.merge}" if edge.merge else "")
+    cls += f" {edge.severity}" if edge.severity else ""
     head = "arrow-error" if edge.severity == "error" else "arrow"
     points = " ".join(f"{_num(x)},{_num(y)}" for x, y in edge.points)
     title = f"<title>{_esc(edge.tooltip)}</title>" if edge.tooltip else ""
     end = "" if edge.kind == "band" else f' marker-end="url(#{head})"'
     line = f'<polyline class="{cls}" points="{points}"{end}/>'
-    label = ""
-    if edge.label:
-        label = _edge_label(edge)
-    return f"<g>{title}{line}{label}</g>" if title or label else line
+    texts = "".join(_label(lab, edge.severity) for lab in labels)
+    return f"<g>{title}{line}{texts}</g>" if title or texts else line
 
 
-def _edge_label(edge: Edge) -> str:
-    cls = "edge-label error" if edge.severity == "error" else "edge-label"
-    if edge.kind == "flow":
-        # a level change: name the op beside the vertical stroke
-        # near the lower end, on the side away from the lower box
-        (x, y1), (_, y2) = edge.points[1], edge.points[2]
-        dx, anchor = (-4, "end") if y2 > y1 else (4, "start")
-        return (
-            f'<text class="op" x="{_num(x + dx)}" y="{_num(max(y1, y2) - 12)}" '
-            f'text-anchor="{anchor}">{_esc(edge.label)}</text>'
-        )
-    (x1, y), (x2, _) = edge.points[1], edge.points[2]
+def _label(label: Label, severity: str | None = None) -> str:
+    cls = label.kind + (f" {severity}" if severity else "")
     return (
-        f'<text class="{cls}" x="{_num((x1 + x2) / 2)}" y="{_num(y - 3)}" '
-        f'text-anchor="middle">{_esc(edge.label)}</text>'
-    )
-
-
-def _label(label: Label) -> str:
-    return (
-        f'<text class="{label.kind}" x="{_num(label.x)}" y="{_num(label.y)}" '
+        f'<text class="{cls}" x="{_num(label.x)}" y="{_num(label.y)}" '
         f'text-anchor="{label.anchor}">{_esc(label.text)}</text>'
     )
 
 
-def _findings(layout: Layout, top: float) -> list[str]:
-    """One group per finding: its marker on the drawing and its row in the list."""
+def _legend(layout: Layout, top: float, width: float) -> tuple[list[str], float]:
+    """What the line styles and colours mean: flow, each merge kind drawn, the findings."""
+    items: list[tuple[str, str]] = [("flow", "the running tensor")]
+    words = {"add": "add (summed)", "concat": "concat (channels stacked)", "mul": "mul (gated)"}
+    for merge in ("add", "concat", "mul"):
+        if merge in layout.merges:
+            items.append((f"skip {merge}", f"skip: {words[merge]}"))
+    items += [("error", "error"), ("warning", "warning")]
+    if any(b.opens for b in layout.boxes):
+        items.append(("open", "click a box to open it"))
+    out = ['<g class="legend">']
+    x, y = 30.0, top + 20
+    for kind, text in items:
+        need = 34 + text_width(text) + 26
+        if x + need > width - 10 and x > 30:
+            x, y = 30.0, y + 24
+        if kind in ("error", "warning"):
+            out.append(
+                f'<rect class="swatch {kind}" x="{_num(x)}" y="{_num(y - 10)}" width="26" '
+                f'height="14" rx="2"/>'
+            )
+        elif kind == "open":
+            out.append(
+                f'<rect class="swatch" x="{_num(x)}" y="{_num(y - 10)}" width="26" height="14" '
+                'rx="2"/>'
+            )
+        else:
+            cls = "edge flow" if kind == "flow" else f"edge {kind}"
+            out.append(
+                f'<polyline class="{cls}" points="{_num(x)},{_num(y - 3)} {_num(x + 26)},'
+                f'{_num(y - 3)}"/>'
+            )
+        out.append(
+            f'<text class="legend-text" x="{_num(x + 34)}" y="{_num(y)}">{_esc(text)}</text>'
+        )
+        x += need
+    out.append("</g>")
+    return out, y + 24
+
+
+def _finding_texts(f: Finding) -> tuple[str, str]:
+    vs = " vs ".join(f.shapes)
+    return f"{f.code} {f.severity} line {f.line} · {f.where}", vs or _first_line(f)
+
+
+def _findings(
+    layout: Layout, listed: list[Finding], rows: list[tuple[str, str]], top: float
+) -> list[str]:
+    """One group per finding: its marker on the drawing and (if listed) its row."""
     if not layout.findings:
         return []
-    out = [
-        '<g class="findings">',
-        f'<text class="section" x="30" y="{_num(top + 8)}">findings</text>',
-    ]
+    out = ['<g class="findings">']
+    if listed:
+        out.append(f'<text class="section" x="30" y="{_num(top + 8)}">findings</text>')
+    listed_numbers = {f.number for f in listed}
     for i, f in enumerate(layout.findings):
         y = top + 30 + PANEL_ROW * i
-        out.append(_finding(f, y))
+        out.append(_finding(f, y, f.number in listed_numbers))
     out.append("</g>")
     return out
 
 
-def _finding(f: Finding, y: float) -> str:
+def _finding(f: Finding, y: float, listed: bool) -> str:
     mx, my = f.marker
-    vs = " vs ".join(f.shapes)
-    return "".join(
-        [
-            f'<g class="finding {f.severity}" data-code="{_esc(f.code)}">',
-            f"<title>{_esc(f.message)}</title>",
-            f'<circle cx="{_num(mx)}" cy="{_num(my)}" r="8"/>',
-            f'<text x="{_num(mx)}" y="{_num(my + 3.5)}" text-anchor="middle">{f.number}</text>',
-            f'<circle cx="38" cy="{_num(y - 4)}" r="8"/>',
-            f'<text x="38" y="{_num(y - 0.5)}" text-anchor="middle">{f.number}</text>',
-            f'<text x="54" y="{_num(y)}"><tspan class="code">{_esc(f.code)} {_esc(f.severity)}'
-            f"</tspan> line {f.line} · {_esc(f.where)}</text>",
-            f'<text class="detail" x="54" y="{_num(y + 14)}">{_esc(vs or _first_line(f))}</text>',
-            "</g>",
+    parts = [
+        f'<g class="finding {f.severity}" data-code="{_esc(f.code)}">',
+        f"<title>{_esc(f.message)}</title>",
+        f'<circle cx="{_num(mx)}" cy="{_num(my)}" r="9"/>',
+        f'<text x="{_num(mx)}" y="{_num(my + 4)}" text-anchor="middle">{f.number}</text>',
+    ]
+    if listed:
+        detail = " vs ".join(f.shapes) or _first_line(f)
+        parts += [
+            f'<circle cx="39" cy="{_num(y - 4)}" r="9"/>',
+            f'<text x="39" y="{_num(y)}" text-anchor="middle">{f.number}</text>',
+            f'<text x="56" y="{_num(y)}"><tspan class="code">{_esc(f.code)} '
+            f"{_esc(f.severity)}</tspan> line {f.line} · {_esc(f.where)}</text>",
+            f'<text class="detail" x="56" y="{_num(y + 15)}">{_esc(detail)}</text>',
         ]
-    )
+    parts.append("</g>")
+    return "".join(parts)
 
 
 def _first_line(f: Finding) -> str:
     return f.message.split("\n", 1)[0].split(": ", 1)[-1]
 
 
-def render_html(layout: Layout) -> str:
-    """A page that needs nothing else: the SVG inline and the findings as a list beside it."""
+def render_html(layout: Layout, opened: list[tuple[str, str, Layout]] | None = None) -> str:
+    """A page that needs nothing else: the SVG inline, the findings listed beside it once,
+    and each box that has an inside opened below it, shown when its box is clicked (a
+    ``:target`` rule: no script)."""
     items = "\n".join(
         f'<li class="{_esc(f.severity)}"><b>{f.number}. {_esc(f.code)} {_esc(f.severity)}</b> '
         f"line {f.line} · {_esc(f.where)}<pre>{_esc(f.message)}</pre></li>"
         for f in layout.findings
     )
     findings = f"<ol>{items}</ol>" if items else "<p>No findings: every merge fits.</p>"
+    views = "\n".join(
+        f'<section class="opened" id="{_esc(anchor)}"><h2>{_esc(name)} '
+        f'<a href="#top">close</a></h2>\n{render_svg(view, findings_list=False)}</section>'
+        for anchor, name, view in opened or []
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -219,30 +289,34 @@ def render_html(layout: Layout) -> str:
 <style>
 body{{margin:0;font-family:{FONT};background:#ffffff;color:#1f2328}}
 main{{display:flex;flex-wrap:wrap;gap:24px;padding:16px;align-items:flex-start}}
-figure{{margin:0;flex:1 1 720px;overflow:auto}}
-figure svg{{max-width:100%;height:auto}}
+figure{{margin:0;flex:1 1 720px;overflow:auto;max-width:100%}}
 aside{{flex:0 1 380px}}
 aside ol{{padding-left:0;list-style:none}}
 aside li{{margin:0 0 12px;padding:8px 10px;border-left:4px solid #59636e}}
 aside li.error{{border-color:#d1242f}}
 aside li.warning{{border-color:#b07800}}
 aside pre{{white-space:pre-wrap;font-size:12px;margin:6px 0 0}}
+section.opened{{display:none;padding:0 16px 16px;overflow:auto}}
+section.opened:target{{display:block}}
+section.opened h2{{font-size:16px}}
 @media (prefers-color-scheme: dark){{
 body{{background:#0d1117;color:#e6edf3}}
+a{{color:#58a6ff}}
 aside li.error{{border-color:#ff6b6b}}
 aside li.warning{{border-color:#e3b341}}
 }}
 </style>
 </head>
-<body>
+<body id="top">
 <main>
 <figure>
-{render_svg(layout)}</figure>
+{render_svg(layout, findings_list=False)}</figure>
 <aside>
 <h2>Findings in {_esc(layout.subtitle)}</h2>
 {findings}
 </aside>
 </main>
+{views}
 </body>
 </html>
 """

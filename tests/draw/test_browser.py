@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skipcheck.draw import draw
+from skipcheck.draw import draw, load, picture
 from tests.conftest import SPECS
+from tests.draw import corpus, measure
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -108,8 +109,12 @@ def test_rendering_is_not_blank(name, tmp_path):
 
 
 def test_only_the_broken_spec_shows_red(tmp_path):
-    assert red_pixels(render("unet_add_broken.yaml", tmp_path)) > 500
-    assert red_pixels(render("unet_original.yaml", tmp_path)) == 0
+    # the drawing above its legend (whose error swatch is red in every picture)
+    def drawing(name: str) -> np.ndarray:
+        return render(name, tmp_path)[: int(picture(load(str(SPECS / name))).height)]
+
+    assert red_pixels(drawing("unet_add_broken.yaml")) > 500
+    assert red_pixels(drawing("unet_original.yaml")) == 0
 
 
 def test_dark_viewer_gets_a_dark_background_and_still_red(tmp_path):
@@ -124,3 +129,73 @@ def test_dark_viewer_gets_a_dark_background_and_still_red(tmp_path):
         pytest.skip("this Chromium ignores the dark-mode flags")
     r, g, b = image[:, :, 0], image[:, :, 1], image[:, :, 2]
     assert int(((r > 200) & (g < 140) & (b < 140)).sum()) > 500  # the dark theme's red
+
+
+# -- every drawing measured in the browser: getBBox() of every text -------------------
+
+
+def _drawings(name: str, path: Path) -> dict[str, str]:
+    """The SVG at depth 1 and 2, and every opened stage of the depth-1 page."""
+    out = {f"{name} depth {d}": draw(str(path), "svg", depth=d)[0] for d in (1, 2)}
+    page = draw(str(path), "html")[0]
+    for i, svg in enumerate(measure.svgs_in(page)):
+        out[f"{name} page svg {i}"] = svg
+    return out
+
+
+def _check(drawings: dict[str, str], is_u: dict[str, bool]) -> None:
+    measured = measure.measure(drawings)
+    assert set(measured) == set(drawings)
+    problems = []
+    for key, m in measured.items():
+        assert m.texts > 3, key  # drawn and measured, not an empty page
+        if m.overlaps or m.outside or m.dangling or m.small:
+            problems.append((key, m.overlaps[:3], m.outside[:3], m.dangling[:3], m.small[:3]))
+    assert problems == []
+    for key, m in measured.items():
+        name = key.split(" ")[0]
+        if key.endswith("depth 1") or key.endswith("depth 2"):
+            assert m.u == is_u[name], key  # U for every encoder-decoder, chains stay chains
+
+
+@pytest.mark.skipif(not measure.available(), reason="no /usr/bin/chromium")
+def test_every_shipped_spec_draws_without_overlap_clipping_or_dangling_arrows():
+    drawings: dict[str, str] = {}
+    for name in corpus.SHIPPED:
+        drawings.update(_drawings(name, SPECS / name))
+    _check(drawings, {name: name in corpus.SHIPPED_U for name in corpus.SHIPPED})
+
+
+@pytest.mark.skipif(not measure.available(), reason="no /usr/bin/chromium")
+def test_every_imported_model_draws_without_overlap_clipping_or_dangling_arrows(tmp_path):
+    pytest.importorskip("torch")
+    models = corpus.import_all(tmp_path)
+    assert len(models) >= 8
+    drawings: dict[str, str] = {}
+    for name, (path, _) in models.items():
+        drawings.update(_drawings(name, path))
+    _check(drawings, {name: is_u for name, (_, is_u) in models.items()})
+
+
+def test_the_measure_sees_an_overlap_and_a_dangling_arrow():
+    # the referee itself: two texts on one spot and an arrow into nothing are caught
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100" width="200" '
+        'height="100"><g class="box"><rect x="10" y="10" width="20" height="20"/></g>'
+        '<text x="50" y="50">overlap</text><text x="55" y="52">here</text>'
+        '<text x="190" y="50">outside</text>'
+        '<polyline points="30,20 100,20" marker-end="url(#a)"/>'
+        '<polyline points="100,80 30,20" marker-end="url(#a)"/></svg>'
+    )
+    m = measure.measure({"probe": svg})["probe"]
+    assert m.overlaps == [["overlap", "here"]]
+    assert m.outside == ["outside"]
+    assert len(m.dangling) == 1 and m.arrows == 2
+
+
+def test_a_click_on_a_stage_opens_it_and_only_it():
+    page, _ = draw(str(SPECS / "unet_original.yaml"), "html")
+    anchor = re.findall(r'<a href="#(open-\d+)">', page)[2]
+    shown = measure.opened_in_browser(page, anchor)
+    assert shown["target"] == anchor
+    assert float(str(shown["width"])) > 100 and shown["hidden"] is True

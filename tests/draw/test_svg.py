@@ -100,3 +100,29 @@ def test_clean_page_says_so():
     page, has_errors = draw(str(SPECS / "unet_original.yaml"), "html")
     assert not has_errors
     assert "No findings" in page
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a\\u001bb",
+        "a\\u0000b\\u0008",
+        "a\\uffffb\\ufffe",
+        "a\\ufdd0b",
+        "c1 \\u0085 next",
+        "a\\U0010FFFFb",
+    ],
+)
+def test_names_with_characters_xml_forbids_still_parse(spec_file, name):
+    # YAML's double-quoted escapes put the character itself into the spec's name
+    text = HOSTILE.replace("\"<script>alert('x')</script> & </svg>\"", f'"{name}"')
+    path = spec_file(text, name="odd.yaml")
+    result = load(path)
+    assert result.graph is not None and result.graph.name != "odd"
+    svg, _ = draw(path, "svg")
+    root = ET.fromstring(svg)  # an XML parser: a raw control character fails here
+    assert "\ufffd" in _texts(root)
+    page, _ = draw(path, "html")
+    for match in re.finditer(r"<svg .*?</svg>", page, re.S):
+        ET.fromstring(match.group(0))
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", page)
