@@ -25,7 +25,7 @@ NAME = "models/mine.yaml"
         (["fix", "-"], 1, f"{NAME}:20:9: error SC101"),
         (["whatif", "-", "--set", "base=48"], 1, f"unet-add-broken — {NAME}"),
         (["draw", "-"], 1, "<svg"),
-        (["fix", "-", "2", "--dry-run"], 0, "input: [1, 3, 256, 256]"),
+        (["fix", "-", "3", "--dry-run"], 0, "input: [1, 3, 256, 256]"),
     ],
 )
 def test_every_one_spec_command_reads_stdin(args: list[str], code: int, said: str) -> None:
