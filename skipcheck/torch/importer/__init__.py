@@ -21,9 +21,10 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.torch.importer.capture import META, CannotMap, Capture, capture
 from skipcheck.torch.importer.emit import emit
 from skipcheck.torch.importer.mapping import Layer
+from skipcheck.torch.importer.origin import Origin
 from skipcheck.torch.importer.render import Rendered, render
 
-__all__ = ["CannotMap", "Imported", "import_model", "instantiate", "parse_opaque"]
+__all__ = ["CannotMap", "Imported", "Origin", "import_model", "instantiate", "parse_opaque"]
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Imported:
     parameters: int
     report: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # 1-based line of ``text`` (a layer, a merge) → the line of the model's source behind it
+    origins: dict[int, Origin] = field(default_factory=dict)
 
 
 def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
@@ -130,17 +133,21 @@ def import_model(
     )
     proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
     report, parameters = proof.run(shape)
-    text = rendered.text
+    text, where = rendered.text, rendered.lines
     if rendered.folded is not None:
         same = proof.same_as_folded(rendered.folded, shape)
         if same is None:
-            text = rendered.folded
+            text, where = rendered.folded, rendered.folded_lines
             report.append(
                 "blocks: repeated modules folded; the same shapes, parameters, findings and sizes"
             )
         else:
             report.append(f"blocks: not folded ({same})")
-    return Imported(text, partial, parameters, report, time.perf_counter() - started)
+    steps = {s.id: s for s in caught.steps}
+    origins = {
+        line: origin for line, step in where.items() if (origin := steps[step].origin) is not None
+    }
+    return Imported(text, partial, parameters, report, time.perf_counter() - started, origins)
 
 
 def _has_module(model: nn.Module, path: str) -> bool:

@@ -16,6 +16,7 @@ learn which values are tensors and their shapes.
 from __future__ import annotations
 
 import operator
+import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from torch import fx, nn
 import skipcheck.torch.importer.mapping as mapping
 from skipcheck.errors import SkipcheckError
 from skipcheck.torch.importer.mapping import Layer, layer
+from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
 
 META = torch.device("meta")
 
@@ -53,6 +55,7 @@ class Step:
     opaque: bool = False
     shape: tuple[int, ...] = ()
     module: str | None = None  # the call_module target, for parameter accounting
+    origin: Origin | None = None  # the line of the model's source that computes it
 
 
 @dataclass
@@ -83,6 +86,12 @@ class _Tracer(fx.Tracer):
     def __init__(self, opaque: Mapping[str, Layer]) -> None:
         super().__init__()
         self.opaque = opaque
+
+    def create_node(self, *args: Any, **kwargs: Any) -> fx.Node:
+        node = super().create_node(*args, **kwargs)
+        # the user's frame (not torch's) that made this node, for findings at their line
+        node.meta["skipcheck_frame"] = user_frame(sys._getframe(1))
+        return node
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         if module_qualified_name in self.opaque:
@@ -268,6 +277,9 @@ class _Translator:
             if step is None:
                 continue
             step.shape = self.shape(node.name)
+            frame = node.meta.get("skipcheck_frame")
+            if frame is not None:
+                step.origin = origin_at(*frame, module=step.module or step.owner)
             self.steps.append(step)
         return Capture(self.steps, outputs, self.gm, self.modules)
 
