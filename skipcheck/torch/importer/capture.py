@@ -279,7 +279,8 @@ class _Translator:
             step.shape = self.shape(node.name)
             frame = node.meta.get("skipcheck_frame")
             if frame is not None:
-                step.origin = origin_at(*frame, module=step.module or step.owner)
+                file, line, function = frame
+                step.origin = origin_at(file, line, function, step.module or step.owner)
             self.steps.append(step)
         return Capture(self.steps, outputs, self.gm, self.modules)
 
