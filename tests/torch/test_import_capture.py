@@ -47,3 +47,51 @@ def test_every_layer_and_merge_names_the_users_source_line() -> None:
     assert got.origins[conv].module == "down"
     assert got.origins[conv].code == "y = self.up(self.down(x))"
     assert str(origin).startswith("test_import_capture.py:")
+
+
+def _raising_factory(width: int = 4) -> nn.Module:
+    weight = torch.empty(width, 3)
+    return nn.Linear(3, width).to(weight @ torch.empty(2, 2))  # shapes cannot be multiplied
+
+
+def test_a_factory_that_raises_shows_the_python_error_and_the_users_frame() -> None:
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.torch.importer import instantiate
+
+    with pytest.raises(SkipcheckError) as caught:
+        instantiate(_raising_factory, {})
+    message = str(caught.value)
+    assert message.startswith("calling _raising_factory(**args) raised RuntimeError: mat1")
+    assert "frame #" not in message and "Exception raised from" not in message
+    line = _line_of_function(_raising_factory, "weight @ torch.empty")
+    assert f"(at test_import_capture.py:{line} in _raising_factory: return nn.Linear" in message
+
+
+def _line_of_function(fn: object, text: str) -> int:
+    lines, first = inspect.getsourcelines(fn)  # type: ignore[arg-type]
+    return first + next(k for k, line in enumerate(lines) if text in line)
+
+
+def _cpp_error_factory() -> nn.Module:
+    # what torch's c10 errors read like with TORCH_SHOW_CPP_STACKTRACES (torchvision's
+    # "operator torchvision::nms does not exist" printed 60 frames of this)
+    frames = "\n".join(f"frame #{k}: c10::fn{k}() + 0x{k:x}" for k in range(60))
+    raise RuntimeError(
+        "operator torchvision::nms does not exist\n"
+        f"Exception raised from findSchemaOrThrow at dispatch.cpp:12 (most recent call first):\n{frames}"
+    )
+
+
+def test_a_cpp_backtrace_is_cut_to_the_python_message() -> None:
+    from skipcheck.errors import SkipcheckError
+    from skipcheck.torch.importer import instantiate
+
+    with pytest.raises(SkipcheckError) as caught:
+        instantiate(_cpp_error_factory, {})
+    message = str(caught.value)
+    assert message.startswith(
+        "calling _cpp_error_factory(**args) raised RuntimeError: operator torchvision::nms "
+        "does not exist (at test_import_capture.py:"
+    )
+    assert "frame #" not in message and "c10::" not in message
+    assert "in _cpp_error_factory: raise RuntimeError(" in message

@@ -86,11 +86,35 @@ def instantiate(factory: Any, args: Mapping[str, Any]) -> nn.Module:
         except Exception as exc:
             raise SkipcheckError(
                 f"calling {getattr(factory, '__name__', factory)}(**args) raised "
-                f"{type(exc).__name__}: {exc}"
+                f"{python_error(exc)}"
             ) from None
     if not isinstance(model, nn.Module):
         raise SkipcheckError(f"the factory returned a {type(model).__name__}, not an nn.Module")
     return model
+
+
+def python_error(exc: BaseException) -> str:
+    """The exception as its Python message and the user's frame that raised it: torch's own
+    errors carry a C++ backtrace (``Exception raised from … frame #0: …``) that says nothing
+    to the model's author, so it is cut."""
+    import traceback
+
+    from skipcheck.torch.importer.origin import is_machinery, origin_at
+
+    kept: list[str] = []
+    for line in str(exc).strip().splitlines():
+        if line.startswith(("Exception raised from", "frame #")):
+            break
+        kept.append(line)
+    text = " ".join(" ".join(kept).split())[:500]
+    said = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    frames = [f for f in traceback.walk_tb(exc.__traceback__)]
+    for frame, lineno in reversed(frames):
+        name = frame.f_code.co_filename
+        if not is_machinery(name):
+            function = str(getattr(frame.f_code, "co_qualname", frame.f_code.co_name))
+            return f"{said} (at {origin_at(name, lineno, function, '')})"
+    return said
 
 
 def import_model(
