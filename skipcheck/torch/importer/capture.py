@@ -30,6 +30,7 @@ import skipcheck.torch.importer.mapping as mapping
 from skipcheck.errors import SkipcheckError
 from skipcheck.torch.importer.mapping import Layer, layer
 from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
+from skipcheck.torch.importer.symbolic import SymbolicTracer
 
 META = torch.device("meta")
 
@@ -58,12 +59,28 @@ class Step:
     origin: Origin | None = None  # the line of the model's source that computes it
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A condition the model's own Python puts on one input size: ``test`` is ``%==``,
+    ``%!=`` (``value`` modulo ``modulus``), ``==``, ``!=``, ``>=`` or ``<=``; ``axis`` counts
+    from the batch axis (2 is the first spatial one). ``text`` is the guard as torch wrote
+    it where skipcheck cannot state it (``test`` is then empty)."""
+
+    axis: int
+    test: str
+    value: int
+    modulus: int = 0
+    origin: Origin | None = None
+    text: str = ""
+
+
 @dataclass
 class Capture:
     steps: list[Step]
     outputs: list[tuple[str, str]]  # (the model's label: a dict key or position, step id)
     graph_module: Any
     modules: dict[str, str]  # path → class name, for messages
+    conditions: list[Condition] = field(default_factory=list)
 
 
 class CannotMap(SkipcheckError):
@@ -82,9 +99,9 @@ def cannot_map(owner: str, cls: str, what: str, why: str) -> CannotMap:
     return CannotMap(f"cannot be mapped: {what} in {where}: {why}.{hint}")
 
 
-class _Tracer(fx.Tracer):
-    def __init__(self, opaque: Mapping[str, Layer]) -> None:
-        super().__init__()
+class _Tracer(SymbolicTracer):
+    def __init__(self, opaque: Mapping[str, Layer], shape: Sequence[int]) -> None:
+        super().__init__(shape)
         self.opaque = opaque
 
     def create_node(self, *args: Any, **kwargs: Any) -> fx.Node:
@@ -99,9 +116,13 @@ class _Tracer(fx.Tracer):
         return bool(super().is_leaf_module(m, module_qualified_name))
 
 
-def trace(model: nn.Module, opaque: Mapping[str, Layer]) -> Any:
-    """The fx GraphModule of ``model``; a CannotMap that names the module where tracing stopped."""
-    tracer = _Tracer(opaque)
+def trace(
+    model: nn.Module, opaque: Mapping[str, Layer], shape: Sequence[int]
+) -> tuple[Any, list[Condition]]:
+    """The fx GraphModule of ``model`` traced with symbolic sizes (``shape`` the hint) and
+    the conditions the model's Python put on its input; a CannotMap that names the module
+    where tracing stopped."""
+    tracer = _Tracer(opaque, shape)
     scripted_isinstance = torch.jit.isinstance
 
     def isinstance_(obj: Any, target_type: Any) -> bool:
@@ -119,7 +140,7 @@ def trace(model: nn.Module, opaque: Mapping[str, Layer]) -> Any:
     finally:
         torch.jit.isinstance = scripted_isinstance
     try:
-        return fx.GraphModule(model, graph)
+        return fx.GraphModule(model, graph), conditions(tracer, model)
     except SyntaxError as exc:  # fx writes Python from module names; odd names break it
         raise CannotMap(
             f"cannot be mapped: torch.fx cannot write the traced code ({exc.msg}); "
@@ -162,9 +183,80 @@ def run_traced(gm: Any, shape: Sequence[int]) -> dict[str, Any]:
     return rec.values
 
 
+def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
+    """The guards the model's Python recorded, as conditions on single input sizes."""
+    out: list[Condition] = []
+    seen: set[tuple[int, str, int, int]] = set()
+    for guard in tracer.guards:
+        origin = None
+        if guard.frame is not None:
+            origin = origin_at(*guard.frame, _owner_of_frame(model, guard.frame))
+        for expr in guard.exprs:
+            got = _condition(expr, tracer.symbols)
+            if got is None:
+                out.append(Condition(0, "", 0, origin=origin, text=str(expr)))
+                continue
+            axis, test, value, modulus = got
+            if (axis, test, value, modulus) in seen:
+                continue
+            seen.add((axis, test, value, modulus))
+            out.append(Condition(axis, test, value, modulus, origin))
+    return out
+
+
+def _owner_of_frame(model: nn.Module, frame: tuple[str, int, str]) -> str:
+    """The module path whose class defines the frame's function (``Net.forward`` → '')."""
+    cls = frame[2].split(".")[0]
+    for name, m in model.named_modules():
+        if type(m).__name__ == cls:
+            return name
+    return ""
+
+
+def _condition(expr: Any, symbols: Mapping[Any, int]) -> tuple[int, str, int, int] | None:
+    """``Eq(Mod(s0, 32), 0)`` → (axis, "%==", 0, 32); None where it is not one of the forms
+    a spec states (one input size, compared with a number or a residue)."""
+    import sympy
+
+    free = list(expr.free_symbols)
+    if len(free) != 1 or free[0] not in symbols:
+        return None
+    axis = symbols[free[0]]
+    s = free[0]
+    rel = {
+        sympy.Eq: "==",
+        sympy.Ne: "!=",
+        sympy.Ge: ">=",
+        sympy.Le: "<=",
+        sympy.Gt: ">",
+        sympy.Lt: "<",
+    }
+    op = rel.get(type(expr))
+    if op is None:
+        return None
+    lhs, rhs = expr.lhs, expr.rhs
+    if lhs.is_number and not rhs.is_number:
+        lhs, rhs = rhs, lhs
+        op = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}.get(op, op)
+    if not rhs.is_Integer:
+        return None
+    value = int(rhs)
+    if lhs == s:
+        if op == ">":
+            return axis, ">=", value + 1, 0
+        if op == "<":
+            return axis, "<=", value - 1, 0
+        return axis, op, value, 0
+    if isinstance(lhs, sympy.Mod) and lhs.args[0] == s and lhs.args[1].is_Integer:
+        if op in ("==", "!="):
+            modulus = int(lhs.args[1])
+            return axis, "%" + op, value % modulus, modulus
+    return None
+
+
 def capture(model: nn.Module, shape: Sequence[int], opaque: Mapping[str, Layer]) -> Capture:
     """Trace ``model`` (on the meta device, eval mode) and map every node to a step."""
-    gm = trace(model, opaque)
+    gm, found = trace(model, opaque, shape)
     try:
         values = run_traced(gm, shape)
     except Exception as exc:
@@ -184,7 +276,9 @@ def capture(model: nn.Module, shape: Sequence[int], opaque: Mapping[str, Layer])
             "something tracing cannot see (torch.jit.isinstance, a tensor's value, a global)"
         ) from None
     modules = {name: type(m).__name__ for name, m in model.named_modules()}
-    return _Translator(gm, values, modules, opaque).run()
+    caught = _Translator(gm, values, modules, opaque).run()
+    caught.conditions = found
+    return caught
 
 
 def _owner(node: fx.Node) -> str:
