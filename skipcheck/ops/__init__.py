@@ -8,6 +8,7 @@ from skipcheck.ops.conv import Conv, ConvTranspose
 from skipcheck.ops.linear import Crop, Flatten, Linear, Pad, Tile
 from skipcheck.ops.merge import MERGES
 from skipcheck.ops.norm import BatchNorm, ChannelLayerNorm, GroupNorm, InstanceNorm, LayerNorm
+from skipcheck.ops.require import Require
 from skipcheck.ops.pool import (
     AdaptiveMaxPool,
     AdaptivePool,
@@ -42,6 +43,7 @@ _CLASSES: tuple[type[Op], ...] = (
     Crop,
     Pad,
     Tile,
+    Require,
     *MERGES,
 )
 

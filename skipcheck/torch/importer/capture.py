@@ -213,44 +213,45 @@ def _owner_of_frame(model: nn.Module, frame: tuple[str, int, str]) -> str:
     return ""
 
 
-def _condition(expr: Any, symbols: Mapping[Any, int]) -> tuple[int, str, int, int] | None:
-    """``Eq(Mod(s0, 32), 0)`` → (axis, "%==", 0, 32); None where it is not one of the forms
-    a spec states (one input size, compared with a number or a residue)."""
-    import sympy
+_PROBE = 512  # sizes a guard is evaluated at to read its form
 
-    free = list(expr.free_symbols)
+
+def _condition(expr: Any, symbols: Mapping[Any, int]) -> tuple[int, str, int, int] | None:
+    """A guard on one input size as a spec condition: (axis, test, value, modulus).
+
+    Read off the guard's truth at every size 1..512 (not off its sympy form: torch writes
+    "even" as ``Eq(Mod(s0, 2), 0)``, ``Eq(2*FloorDiv(s0, 2), s0)`` or ``Eq(PythonMod(s0, 2),
+    0)``): a residue class (``%==``) or all but one (``%!=``) of a period up to 64, a bound
+    (``>=``, ``<=``) or a single size (``==``). None for anything else, or a guard on
+    several sizes at once."""
+    free = list(getattr(expr, "free_symbols", ()))
     if len(free) != 1 or free[0] not in symbols:
         return None
-    axis = symbols[free[0]]
     s = free[0]
-    rel = {
-        sympy.Eq: "==",
-        sympy.Ne: "!=",
-        sympy.Ge: ">=",
-        sympy.Le: "<=",
-        sympy.Gt: ">",
-        sympy.Lt: "<",
-    }
-    op = rel.get(type(expr))
-    if op is None:
+    try:
+        truth = [bool(expr.subs({s: x})) for x in range(1, _PROBE + 1)]
+    except (TypeError, ValueError, ZeroDivisionError):
         return None
-    lhs, rhs = expr.lhs, expr.rhs
-    if lhs.is_number and not rhs.is_number:
-        lhs, rhs = rhs, lhs
-        op = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}.get(op, op)
-    if not rhs.is_Integer:
+    axis = symbols[s]
+    runs = [x for x, t in zip(range(1, _PROBE + 1), truth, strict=True) if t]
+    if not runs:
         return None
-    value = int(rhs)
-    if lhs == s:
-        if op == ">":
-            return axis, ">=", value + 1, 0
-        if op == "<":
-            return axis, "<=", value - 1, 0
-        return axis, op, value, 0
-    if isinstance(lhs, sympy.Mod) and lhs.args[0] == s and lhs.args[1].is_Integer:
-        if op in ("==", "!="):
-            modulus = int(lhs.args[1])
-            return axis, "%" + op, value % modulus, modulus
+    if len(runs) == 1:
+        return axis, "==", runs[0], 0
+    first = runs[0]
+    if runs == list(range(first, _PROBE + 1)):
+        return axis, ">=", first, 0
+    if runs == list(range(1, runs[-1] + 1)):
+        return axis, "<=", runs[-1], 0
+    for m in range(2, 65):
+        if all(truth[k] == truth[k + m] for k in range(_PROBE - m)):
+            residues = sorted({x % m for x in runs})
+            if len(residues) == 1 and len(runs) >= _PROBE // m - 1:
+                return axis, "%==", residues[0], m
+            if len(residues) == m - 1:
+                missing = next(r for r in range(m) if r not in residues)
+                return axis, "%!=", missing, m
+            return None
     return None
 
 
