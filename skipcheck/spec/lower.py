@@ -227,7 +227,7 @@ class _Lowerer:
                 "condition": " ".join(text.split()),
                 "source": " ".join(source.split())[:300],
             }
-            current = self.add("require", params, (current,), ipos, "require", None)
+            current = self.add("require", params, (current,), ipos, f"require_{k}", None)
         return current
 
     def needs_11(self, what: str, pos: Position) -> None:

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.torch.importer.capture import META, CannotMap, Capture, capture
+from skipcheck.torch.importer.capture import META, CannotMap, Capture, Condition, capture
 from skipcheck.torch.importer.emit import emit
 from skipcheck.torch.importer.mapping import Layer
 from skipcheck.torch.importer.origin import Origin
@@ -138,6 +138,7 @@ def import_model(
         raise SkipcheckError(f"--opaque names no module of the model: {', '.join(unknown)}")
     caught = capture(model, shape, opaque)
     emitted = emit(caught)
+    requires, unstated = _requirements(caught.conditions, len(shape) - 2)
     partial = any(s.opaque for s in caught.steps)
     header = [f"Imported by `skipcheck import` from {source} at input {_x(shape)}."]
     if partial:
@@ -154,9 +155,15 @@ def import_model(
         input_shape=shape,
         header=header,
         modules=caught.modules,
+        requires=[(text, str(c.origin or "")) for text, c in requires],
     )
     proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
     report, parameters = proof.run(shape)
+    for c in unstated:
+        report.append(
+            f"the model's Python also assumed {c.text} (at {c.origin}): a condition on "
+            "several sizes at once, not stated in the spec"
+        )
     text, where = rendered.text, rendered.lines
     if rendered.folded is not None:
         same = proof.same_as_folded(rendered.folded, shape)
@@ -171,7 +178,35 @@ def import_model(
     origins = {
         line: origin for line, step in where.items() if (origin := steps[step].origin) is not None
     }
+    lines = text.splitlines()
+    if "require:" in lines:
+        first = lines.index("require:") + 2  # the 1-based line of the first condition
+        for k, (_, c) in enumerate(requires):
+            if c.origin is not None:
+                origins[first + k] = c.origin
     return Imported(text, partial, parameters, report, time.perf_counter() - started, origins)
+
+
+def _requirements(
+    conditions: Sequence[Condition], rank: int
+) -> tuple[list[tuple[str, Condition]], list[Condition]]:
+    """The conditions a spec states (``H % 32 == 0``) and those it cannot."""
+    from skipcheck.shapes.propagate import AXIS_NAMES
+
+    names = AXIS_NAMES.get(rank, ())
+    stated: list[tuple[str, Condition]] = []
+    unstated: list[Condition] = []
+    for c in conditions:
+        if not c.test or c.axis - 2 >= len(names):
+            unstated.append(c)
+            continue
+        axis = names[c.axis - 2]
+        if c.test.startswith("%"):
+            text = f"{axis} % {c.modulus} {c.test[1:]} {c.value}"
+        else:
+            text = f"{axis} {c.test} {c.value}"
+        stated.append((text, c))
+    return stated, unstated
 
 
 def _has_module(model: nn.Module, path: str) -> bool:
@@ -399,6 +434,9 @@ class _Proof:
                 f"round trip failed at {shown}: the model fails ({theirs.message}), the spec "
                 "reports nothing"
             )
+        if theirs.at is None and errors and all(d.code == "SC108" for d in errors):
+            # the traced graph runs: the model stopped in its own Python check on its input
+            return f"{shown}: both fail: the model's own check on its input ({errors[0].code})"
         torch_step = self.steps.get(theirs.at or "")
         blamed = [self.step_at(d.pos.line) for d in errors]
         if torch_step is None or not any(_same(torch_step, b) for b in blamed):

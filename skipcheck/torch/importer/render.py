@@ -281,6 +281,7 @@ def render(
     input_shape: Sequence[int],
     header: Sequence[str] = (),
     modules: Mapping[str, str] | None = None,
+    requires: Sequence[tuple[str, str]] = (),
 ) -> Rendered:
     """The spec text, which step each line of it writes, and the text with blocks."""
     w = _Writer(emitted)
@@ -290,6 +291,14 @@ def render(
         f"description: {json.dumps(description)}",
         f"input: {scalar(list(input_shape))}",
     ]
+    if requires:
+        # the model's own checks on its input (format 1.1 `require:`), each with its line
+        top.append("require:")
+        for condition, source in requires:
+            if source:
+                top.append(f"  - {{condition: {json.dumps(condition)}, source: {json.dumps(source)}}}")
+            else:
+                top.append(f"  - {json.dumps(condition)}")
     w.lines += [*top, "layers:"]
     written: list[_Written] = []
     for stage in stages(emitted.items, modules):
