@@ -61,8 +61,10 @@ def size_set(var: str, test: str, value: int, modulus: int) -> SizeSet:
     """The sizes x ≥ 1 that meet the condition, exactly (x = M·q + r, an interval of q per r)."""
     intervals: list[tuple[int, int | None] | None]
     if test in ("%==", "%!="):
-        keep = (lambda r: r == value) if test == "%==" else (lambda r: r != value)
-        intervals = [(1 if r == 0 else 0, None) if keep(r) else None for r in range(modulus)]
+        wanted = test == "%=="
+        intervals = [
+            (1 if r == 0 else 0, None) if (r == value) == wanted else None for r in range(modulus)
+        ]
         return SizeSet(var, modulus, tuple(intervals))
     if test == "==":
         return SizeSet(var, 1, ((value, value) if value >= 1 else None,))
@@ -106,8 +108,9 @@ class Require(Op):
         ctx.check(
             [verdict],
             INPUT_REQUIREMENT,
-            lambda: f"the model requires {p['condition']}{source}; the input gives "
-            f"{ctx.table.show(x)}",
+            lambda: (
+                f"the model requires {p['condition']}{source}; the input gives {ctx.table.show(x)}"
+            ),
         )
         return x
 

@@ -117,9 +117,45 @@ def python_error(exc: BaseException) -> str:
     return said
 
 
+SIZES_TRIED = (256, 224, 512, 384, 320, 192, 128, 448, 640, 96, 64, 32, 1024)
+
+
+def example_input(model: nn.Module) -> tuple[int, ...]:
+    """A size where the model runs, found without the user: batch 1, the channels and the
+    number of spatial axes of its first convolution, and the first of common sizes
+    (square: 256, 224, 512, …) where the model runs on meta. A model whose structure
+    depends on the size still needs ``--input``."""
+    model = model.to(META).eval()
+    first = next(
+        (m for m in model.modules() if isinstance(m, (nn.modules.conv._ConvNd))),
+        None,
+    )
+    if first is None:
+        raise SkipcheckError(
+            "the model has no convolution to read its input channels from: give --input"
+        )
+    rank = len(first.kernel_size)
+    channels = first.in_channels
+    failures: list[str] = []
+    for size in SIZES_TRIED:
+        shape = (1, channels, *([size] * rank))
+        try:
+            with torch.no_grad():
+                model(torch.empty(*shape, device=META))
+        except Exception as exc:
+            failures.append(f"{_x(shape)}: {_first_line(exc)}")
+            continue
+        return shape
+    raise SkipcheckError(
+        f"the model runs at none of {', '.join(str(s) for s in SIZES_TRIED)} "
+        f"(with {channels} channels, as its first convolution takes): "
+        f"{failures[0]}; give --input where it runs"
+    )
+
+
 def import_model(
     model: nn.Module,
-    input_shape: Sequence[int],
+    input_shape: Sequence[int] | None,
     *,
     name: str,
     source: str,
@@ -129,7 +165,8 @@ def import_model(
     """Map ``model`` (on the meta device) to a proven spec; CannotMap / SkipcheckError if not."""
     started = time.perf_counter()
     opaque = dict(opaque or {})
-    shape = tuple(int(d) for d in input_shape)
+    found = input_shape is None
+    shape = example_input(model) if input_shape is None else tuple(int(d) for d in input_shape)
     if len(shape) < 3:
         raise SkipcheckError(f"--input needs batch, channels and a spatial size, not {list(shape)}")
     model = model.to(META).eval()
@@ -137,10 +174,14 @@ def import_model(
     if unknown:
         raise SkipcheckError(f"--opaque names no module of the model: {', '.join(unknown)}")
     caught = capture(model, shape, opaque)
+    _branches(model, shape, caught.conditions)
     emitted = emit(caught)
     requires, unstated = _requirements(caught.conditions, len(shape) - 2)
     partial = any(s.opaque for s in caught.steps)
-    header = [f"Imported by `skipcheck import` from {source} at input {_x(shape)}."]
+    header = [
+        f"Imported by `skipcheck import` from {source} at input {_x(shape)}"
+        + (" (a size where it runs, found by the importer)." if found else ".")
+    ]
     if partial:
         header.append(
             "PARTIAL: layers marked OPAQUE are stated by --opaque, not read from the model."
@@ -161,8 +202,9 @@ def import_model(
     report, parameters = proof.run(shape)
     for c in unstated:
         report.append(
-            f"the model's Python also assumed {c.text} (at {c.origin}): a condition on "
-            "several sizes at once, not stated in the spec"
+            f"the model's Python also assumed {c.text} (at "
+            f"{c.origin.quoted() if c.origin else '?'}): a condition "
+            "the spec cannot state"
         )
     text, where = rendered.text, rendered.lines
     if rendered.folded is not None:
@@ -185,6 +227,30 @@ def import_model(
             if c.origin is not None:
                 origins[first + k] = c.origin
     return Imported(text, partial, parameters, report, time.perf_counter() - started, origins)
+
+
+def _branches(model: nn.Module, shape: tuple[int, ...], conditions: Sequence[Condition]) -> None:
+    """A guard is the model's own requirement only if the model fails where it does not
+    hold; where the model runs there, its Python chose a path by the size (MONAI's UpCat
+    pads an odd skip), and a spec describes one path: refused, at the user's line."""
+    for c in conditions:
+        if c.probe is None:
+            continue
+        probe = tuple(c.probe if k == c.axis else d for k, d in enumerate(shape))
+        try:
+            with torch.no_grad():
+                model(torch.empty(*probe, device=META))
+        except Exception:
+            continue  # the model fails there too: a requirement
+        origin = c.origin
+        where = origin.module if origin is not None else ""
+        cls = type(model.get_submodule(where)).__name__ if where else type(model).__name__
+        at = f" at {origin.quoted()}" if origin is not None else ""
+        raise CannotMap(
+            f"cannot be mapped: {'in ' + where if where else 'the model itself'} ({cls}){at}: "
+            f"the model branches on its input size: the trace at {_x(shape)} took one path, "
+            f"and at {_x(probe)} the model runs another; a spec describes one path"
+        )
 
 
 def _requirements(

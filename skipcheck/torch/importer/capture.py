@@ -72,6 +72,7 @@ class Condition:
     modulus: int = 0
     origin: Origin | None = None
     text: str = ""
+    probe: int | None = None  # a size of this axis where the guard fails (None: none in 1..512)
 
 
 @dataclass
@@ -192,16 +193,26 @@ def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
         if guard.frame is not None:
             origin = origin_at(*guard.frame, _owner_of_frame(model, guard.frame))
         for expr in guard.exprs:
-            got = _condition(expr, tracer.symbols)
+            axis, truth = _truth(expr, tracer.symbols)
+            probe = _probe(truth, tracer.shape[axis]) if truth else None
+            got = _condition(axis, truth) if truth else None
             if got is None:
-                out.append(Condition(0, "", 0, origin=origin, text=str(expr)))
+                out.append(Condition(axis, "", 0, origin=origin, text=str(expr), probe=probe))
                 continue
-            axis, test, value, modulus = got
-            if (axis, test, value, modulus) in seen:
+            if got in seen:
                 continue
-            seen.add((axis, test, value, modulus))
-            out.append(Condition(axis, test, value, modulus, origin))
+            seen.add(got)
+            out.append(Condition(*got, origin=origin, probe=probe))
     return out
+
+
+def _probe(truth: Sequence[bool], example: int) -> int | None:
+    """The size nearest the example (above first) where the guard fails."""
+    for d in range(1, len(truth)):
+        for x in (example + d, example - d):
+            if 1 <= x <= len(truth) and not truth[x - 1]:
+                return x
+    return None
 
 
 def _owner_of_frame(model: nn.Module, frame: tuple[str, int, str]) -> str:
@@ -209,30 +220,33 @@ def _owner_of_frame(model: nn.Module, frame: tuple[str, int, str]) -> str:
     cls = frame[2].split(".")[0]
     for name, m in model.named_modules():
         if type(m).__name__ == cls:
-            return name
+            return str(name)
     return ""
 
 
 _PROBE = 512  # sizes a guard is evaluated at to read its form
 
 
-def _condition(expr: Any, symbols: Mapping[Any, int]) -> tuple[int, str, int, int] | None:
+def _truth(expr: Any, symbols: Mapping[Any, int]) -> tuple[int, list[bool]]:
+    """The input axis a guard is about and its truth at every size 1..512 (empty where it is
+    about several sizes, or cannot be evaluated)."""
+    free = list(getattr(expr, "free_symbols", ()))
+    if len(free) != 1 or free[0] not in symbols:
+        return 0, []
+    s = free[0]
+    try:
+        return symbols[s], [bool(expr.subs({s: x})) for x in range(1, _PROBE + 1)]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return 0, []
+
+
+def _condition(axis: int, truth: Sequence[bool]) -> tuple[int, str, int, int] | None:
     """A guard on one input size as a spec condition: (axis, test, value, modulus).
 
     Read off the guard's truth at every size 1..512 (not off its sympy form: torch writes
     "even" as ``Eq(Mod(s0, 2), 0)``, ``Eq(2*FloorDiv(s0, 2), s0)`` or ``Eq(PythonMod(s0, 2),
     0)``): a residue class (``%==``) or all but one (``%!=``) of a period up to 64, a bound
-    (``>=``, ``<=``) or a single size (``==``). None for anything else, or a guard on
-    several sizes at once."""
-    free = list(getattr(expr, "free_symbols", ()))
-    if len(free) != 1 or free[0] not in symbols:
-        return None
-    s = free[0]
-    try:
-        truth = [bool(expr.subs({s: x})) for x in range(1, _PROBE + 1)]
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    axis = symbols[s]
+    (``>=``, ``<=``) or a single size (``==``). None for anything else."""
     runs = [x for x, t in zip(range(1, _PROBE + 1), truth, strict=True) if t]
     if not runs:
         return None
@@ -246,7 +260,7 @@ def _condition(expr: Any, symbols: Mapping[Any, int]) -> tuple[int, str, int, in
     for m in range(2, 65):
         if all(truth[k] == truth[k + m] for k in range(_PROBE - m)):
             residues = sorted({x % m for x in runs})
-            if len(residues) == 1 and len(runs) >= _PROBE // m - 1:
+            if len(residues) == 1:
                 return axis, "%==", residues[0], m
             if len(residues) == m - 1:
                 missing = next(r for r in range(m) if r not in residues)

@@ -34,8 +34,15 @@ class Origin:
     module: str  # the module path (``decoder.up1``; '' is the model itself)
 
     def __str__(self) -> str:
-        where = f"{os.path.basename(self.file)}:{self.line} in {self.function}"
-        return f"{where}: {self.code}" if self.code else where
+        return f"{self.where()}: {self.code}" if self.code else self.where()
+
+    def where(self) -> str:
+        """``model.py:41 in UNet.forward``."""
+        return f"{os.path.basename(self.file)}:{self.line} in {self.function}"
+
+    def quoted(self) -> str:
+        """``model.py:41 in UNet.forward (`torch.cat([x, skip])`)``: for inside a sentence."""
+        return f"{self.where()} (`{self.code}`)" if self.code else self.where()
 
 
 def _torch_dirs() -> tuple[str, ...]:

@@ -296,7 +296,9 @@ def render(
         top.append("require:")
         for condition, source in requires:
             if source:
-                top.append(f"  - {{condition: {json.dumps(condition)}, source: {json.dumps(source)}}}")
+                top.append(
+                    f"  - {{condition: {json.dumps(condition)}, source: {json.dumps(source)}}}"
+                )
             else:
                 top.append(f"  - {json.dumps(condition)}")
     w.lines += [*top, "layers:"]

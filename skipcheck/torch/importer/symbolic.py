@@ -51,7 +51,7 @@ class _Sym:
     def __getattr__(self, k: str) -> Any:
         if k.startswith("__array"):
             raise AttributeError(k)  # numpy: treat it as a sequence, not as an array
-        return _SymAttribute(self, k)
+        return _SymAttribute(self, k)  # type: ignore[arg-type]
 
     def __index__(self) -> int:
         return int(self.tracer.concrete(self, int))
@@ -104,9 +104,7 @@ class SymbolicTracer(fx.Tracer):
         type_expr: Any | None = None,
         proxy_factory_fn: Callable[[fx.Node], fx.Proxy] | None = None,
     ) -> fx.Proxy:
-        proxy = super().create_proxy(
-            kind, target, args, kwargs, name, type_expr, proxy_factory_fn
-        )
+        proxy = super().create_proxy(kind, target, args, kwargs, name, type_expr, proxy_factory_fn)
         node = proxy.node
         try:
             self.values[node] = self._value(kind, target, node)
@@ -145,14 +143,13 @@ class SymbolicTracer(fx.Tracer):
         from torch.fx.experimental.symbolic_shapes import DimDynamic, StatelessSymbolicContext
 
         rank = len(self.shape) - 2
-        context = StatelessSymbolicContext(
+        context: Any = StatelessSymbolicContext(
             dynamic_sizes=[DimDynamic.STATIC] * 2 + [DimDynamic.DYNAMIC] * rank
         )
-        x = self.fake.from_tensor(
-            torch.empty(*self.shape, device="meta"), symbolic_context=context
-        )
+        x = self.fake.from_tensor(torch.empty(*self.shape, device="meta"), symbolic_context=context)
         for axis in range(2, len(self.shape)):
-            self.symbols[x.shape[axis].node.expr] = axis
+            size: Any = x.shape[axis]
+            self.symbols[size.node.expr] = axis
         return x
 
     def _guarded(self, ask: Callable[[], Any]) -> Any:
@@ -176,7 +173,8 @@ class SymbolicTracer(fx.Tracer):
     def iter(self, obj: fx.Proxy) -> Any:
         value = self.values.get(obj.node, _UNKNOWN)
         if isinstance(value, (torch.Size, tuple, list)):
-            return iter([obj[k] for k in range(len(value))])
+            proxy: Any = obj
+            return iter([proxy[k] for k in range(len(value))])
         return super().iter(obj)
 
 
