@@ -8,7 +8,6 @@ from skipcheck.ops.conv import Conv, ConvTranspose
 from skipcheck.ops.linear import Crop, Flatten, Linear, Pad, Tile
 from skipcheck.ops.merge import MERGES
 from skipcheck.ops.norm import BatchNorm, ChannelLayerNorm, GroupNorm, InstanceNorm, LayerNorm
-from skipcheck.ops.require import Require
 from skipcheck.ops.pool import (
     AdaptiveMaxPool,
     AdaptivePool,
@@ -17,6 +16,7 @@ from skipcheck.ops.pool import (
     GlobalMaxPool,
     MaxPool,
 )
+from skipcheck.ops.require import Require
 from skipcheck.ops.resize import PixelShuffle, PixelUnshuffle, Upsample
 
 _CLASSES: tuple[type[Op], ...] = (
