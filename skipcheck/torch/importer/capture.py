@@ -133,13 +133,29 @@ def trace(
             return target_type is torch.Tensor
         return bool(scripted_isinstance(obj, target_type))  # type: ignore[no-untyped-call]
 
+    made = {"as_tensor": torch.as_tensor, "tensor": torch.tensor}
+
+    def of_sizes(name: str) -> Any:
+        original = made[name]
+
+        def make(data: Any, *args: Any, **kwargs: Any) -> Any:
+            # a tensor of a traced size (``torch.as_tensor(x.shape[2:])``): torch's C code
+            # reads the proxy as a sequence and fails; record it as a node instead
+            if isinstance(data, fx.Proxy):
+                return tracer.create_proxy("call_function", original, (data, *args), kwargs)
+            return original(data, *args, **kwargs)
+
+        return make
+
     torch.jit.isinstance = isinstance_
+    torch.as_tensor, torch.tensor = of_sizes("as_tensor"), of_sizes("tensor")
     try:
         graph = tracer.trace(model)
     except Exception as exc:
         raise _trace_failure(model, exc) from None
     finally:
         torch.jit.isinstance = scripted_isinstance
+        torch.as_tensor, torch.tensor = made["as_tensor"], made["tensor"]
     try:
         return fx.GraphModule(model, graph), conditions(tracer, model)
     except SyntaxError as exc:  # fx writes Python from module names; odd names break it
@@ -365,6 +381,7 @@ class _Translator:
         self.opaque = opaque
         self.steps: list[Step] = []
         self.alias: dict[str, str] = {}
+        self.sized: set[str] = set()  # tensors made of sizes and numbers only
 
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
@@ -382,6 +399,11 @@ class _Translator:
                 continue
             if not isinstance(self.values.get(node.name), torch.Tensor):
                 continue  # a size or a number: read by the steps that use it
+            if node.op != "get_attr" and not any(
+                self.tensor(a) is not None or a.op == "get_attr" for a in node.all_input_nodes
+            ):
+                self.sized.add(node.name)
+                continue  # a tensor made of sizes and numbers (torch.as_tensor(x.shape))
             step = self.step(node)
             if step is None:
                 continue
@@ -398,7 +420,11 @@ class _Translator:
         return tuple(int(d) for d in self.values[name].shape)
 
     def tensor(self, value: Any) -> str | None:
-        if isinstance(value, fx.Node) and isinstance(self.values.get(value.name), torch.Tensor):
+        if (
+            isinstance(value, fx.Node)
+            and isinstance(self.values.get(value.name), torch.Tensor)
+            and value.name not in self.sized
+        ):
             return self.alias.get(value.name, value.name)
         return None
 
