@@ -133,7 +133,7 @@ def trace(
             return target_type is torch.Tensor
         return bool(scripted_isinstance(obj, target_type))  # type: ignore[no-untyped-call]
 
-    made = {"as_tensor": torch.as_tensor, "tensor": torch.tensor}
+    made: dict[str, Any] = {"as_tensor": torch.as_tensor, "tensor": torch.tensor}
 
     def of_sizes(name: str) -> Any:
         original = made[name]

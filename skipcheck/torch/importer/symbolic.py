@@ -138,7 +138,8 @@ class SymbolicTracer(fx.Tracer):
             # themselves, so arithmetic and comparisons on it stay symbolic
             import numpy as np
 
-            return np.array(list(args[0]), dtype=object)
+            sizes: Any = args[0]
+            return np.array(list(sizes), dtype=object)
         with self.fake, enable_python_dispatcher(), _unpatched_modules():
             if kind == "call_function":
                 return target(*args, **kwargs)
