@@ -110,6 +110,8 @@ def _meta_heights(model: nn.Module, channels: int, width: int, hi: int) -> set[i
                 out = model.eval()(torch.zeros(1, channels, h, width))
             except (RuntimeError, ValueError, IndexError, AssertionError):
                 continue
+            if isinstance(out, tuple):
+                out = out[0]
             if out.numel() > 0:
                 runs.add(h)
     return runs
@@ -305,3 +307,142 @@ def test_a_branch_on_the_input_size_is_refused_at_the_users_line() -> None:
     assert f"at test_import_capture.py:{line} in _PadIfOdd.forward" in message
     assert "the model branches on its input size" in message
     assert "at 1x3x64x65 the model runs another" in message
+
+
+# -- what real models use: each mapping in a small model, torch as the referee ------------
+
+
+class _BatchNormAct2d(nn.BatchNorm2d):
+    """timm's BatchNormAct2d: F.batch_norm with the module's own parameters, then an act."""
+
+    def __init__(self, c: int) -> None:
+        super().__init__(c)
+        self.act = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.1, self.eps
+        )
+        return self.act(x)
+
+
+class _Conv2dSame(nn.Conv2d):
+    """efficientnet-pytorch's Conv2dStaticSamePadding: a pad module, then F.conv2d with the
+    module's own weight."""
+
+    def __init__(self, cin: int, cout: int, k: int, stride: int) -> None:
+        super().__init__(cin, cout, k, stride=stride, bias=False)
+        p = max(k - stride, 0)
+        self.static_padding = nn.ZeroPad2d((p // 2, p - p // 2, p // 2, p - p // 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.static_padding(x)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+
+class _LayerNorm2dTorchvision(nn.LayerNorm):
+    """torchvision's LayerNorm2d: permute → F.layer_norm → permute."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class _LayerNorm2dTimm(nn.LayerNorm):
+    """timm's LayerNorm2d, written as one expression."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.layer_norm(
+            x.permute(0, 2, 3, 1), self.normalized_shape, self.weight, self.bias, self.eps
+        ).permute(0, 3, 1, 2)
+
+
+class _StochasticDepth(nn.Module):
+    """torchvision's StochasticDepth (a module by that name): the identity in eval."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty(x.shape[0], 1, 1, 1).bernoulli_(1 - self.p)
+        return x * keep / (1 - self.p)
+
+
+class _DropPath(_StochasticDepth):
+    """timm's DropPath."""
+
+
+class _Mappings(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = _Conv2dSame(2, 8, 3, stride=2)
+        self.repeat = 4  # V-Net's input transition: x.repeat(1, 4, 1, 1) of the input
+        self.bn = _BatchNormAct2d(8)
+        self.ln1 = _LayerNorm2dTorchvision(8, eps=1e-6)
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+        self.ln2 = _LayerNorm2dTimm(8)
+        self.sd = _StochasticDepth(0.2)
+        self.dp = _DropPath(0.1)
+        self.gn = nn.GroupNorm(2, 8)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
+        x = self.stem(x)
+        tiled = x[:, :2].repeat(1, self.repeat, 1, 1) if False else None
+        x = self.bn(x)
+        y = self.ln1(x)
+        y = self.ln2(self.conv(y))
+        x = x + self.sd(y)
+        x = x + self.dp(y)
+        x = F.group_norm(x, 2, self.gn.weight, self.gn.bias, self.gn.eps)
+        return x, tiled  # None: an output the model leaves empty in eval
+
+
+class _Tile(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(2, 8, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x) + x.repeat(1, 4, 1, 1)
+
+
+def _outputs(model: nn.Module, shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    with torch.no_grad():
+        out = model.eval()(torch.zeros(*shape))
+    items = out if isinstance(out, tuple) else (out,)
+    return [tuple(t.shape) for t in items if t is not None]
+
+
+@pytest.mark.parametrize("cls", [_Mappings, _Tile], ids=["functional_norms_identities", "tile"])
+def test_mappings_import_with_torch_as_referee(cls: type) -> None:
+    from skipcheck.check import Options, check_spec
+
+    model = cls()
+    got = import_model(model, None, name="m", source="test")
+    assert got.parameters == sum(p.numel() for p in model.parameters())
+    # the sizes skipcheck derives are torch's, height by height
+    assert _spec_heights(got.text, 64) == _meta_heights(cls(), 2, 64, 64)
+    # output shapes equal where both run
+    for h in (17, 32, 41):
+        result = check_spec("m", Options(input_shape=(1, 2, h, 64)), text=got.text)
+        assert result.output_shape() == "×".join(map(str, _outputs(cls(), (1, 2, h, 64))[0]))
+
+
+def test_functional_layers_and_eval_identities_are_written_as_spec_ops() -> None:
+    got = import_model(_Mappings(), (1, 2, 32, 32), name="m", source="test")
+    text = got.text
+    assert "- pad: {padding: [0, 1, 0, 1]}  # stem.static_padding (ZeroPad2d)" in text
+    assert (
+        "- conv: {in_channels: 2, out_channels: 8, kernel_size: 3, stride: 2, bias: false}  # stem (torch.conv2d)"
+        in text
+    )
+    assert "- batchnorm: {num_features: 8}  # bn (F.batch_norm)" in text
+    assert "- channel_layernorm: {eps: 1.0e-06}  # ln1 (LayerNorm2d)" in text
+    assert "- channel_layernorm: {}  # ln2 (LayerNorm2d)\n        name: ln2" in text
+    assert "- groupnorm: {num_groups: 2}  # gn (F.group_norm)" in text
+    assert "# sd" not in text and "# dp" not in text  # eval identities: nothing written
+    assert "- tile: {repeats: 4}" in import_model(_Tile(), (1, 2, 8, 8), name="m", source="t").text

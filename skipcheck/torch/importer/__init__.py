@@ -528,7 +528,8 @@ def _shapes(out: Any) -> tuple[tuple[int, ...], ...]:
     values = list(out.values()) if isinstance(out, dict) else out
     if isinstance(values, torch.Tensor):
         values = [values]
-    return tuple(tuple(int(d) for d in v.shape) for v in values)
+    # an output the model leaves empty (None) is not one the spec writes
+    return tuple(tuple(int(d) for d in v.shape) for v in values if v is not None)
 
 
 def _xs(shapes: Sequence[Sequence[int]]) -> str:
