@@ -110,6 +110,8 @@ def _meta_heights(model: nn.Module, channels: int, width: int, hi: int) -> set[i
                 out = model.eval()(torch.zeros(1, channels, h, width))
             except (RuntimeError, ValueError, IndexError, AssertionError):
                 continue
+            if isinstance(out, dict):
+                out = next(iter(out.values()))
             if isinstance(out, tuple):
                 out = out[0]
             if out.numel() > 0:
@@ -446,3 +448,99 @@ def test_functional_layers_and_eval_identities_are_written_as_spec_ops() -> None
     assert "- groupnorm: {num_groups: 2}  # gn (F.group_norm)" in text
     assert "# sd" not in text and "# dp" not in text  # eval identities: nothing written
     assert "- tile: {repeats: 4}" in import_model(_Tile(), (1, 2, 8, 8), name="m", source="t").text
+
+
+# -- resizes to another tensor's size with no merge right after -----------------------------
+
+
+class _FCN(nn.Module):
+    """torchvision's FCN: the head's output resized to the input's size, as the output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backbone = nn.Sequential(
+            nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, stride=2)
+        )
+        self.classifier = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        input_shape = x.shape[-2:]
+        y = self.classifier(self.backbone(x))
+        return {"out": F.interpolate(y, size=input_shape, mode="bilinear", align_corners=False)}
+
+
+class _ASPPPooling(nn.Sequential):
+    def __init__(self) -> None:
+        super().__init__(nn.AdaptiveAvgPool2d(1), nn.Conv2d(8, 4, 1), nn.ReLU())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        size = x.shape[-2:]
+        for mod in self:
+            x = mod(x)
+        return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+
+
+class _ASPP(nn.Module):
+    """DeepLab's ASPP: the pooled branch resized to the input's size, concatenated with four."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.convs = nn.ModuleList(
+            [nn.Conv2d(8, 4, 1)] + [nn.Conv2d(8, 4, 3, padding=r, dilation=r) for r in (2, 3)]
+        )
+        self.pool = _ASPPPooling()
+        self.project = nn.Conv2d(16, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        res = [conv(x) for conv in self.convs] + [self.pool(x)]
+        return self.project(torch.cat(res, dim=1))
+
+
+class _SmpLastBlock(nn.Module):
+    """smp's Unet decoder: each block resizes to a target size; the last has no skip."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc1 = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.enc2 = nn.Conv2d(8, 8, 3, stride=2, padding=1)
+        self.dec1 = nn.Conv2d(16, 8, 3, padding=1)
+        self.dec2 = nn.Conv2d(8, 4, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shapes = [x.shape[2:]]
+        f1 = self.enc1(x)
+        shapes.append(f1.shape[2:])
+        f2 = self.enc2(f1)
+        h, w = shapes[1]
+        y = F.interpolate(f2, size=(h, w), mode="nearest")
+        y = self.dec1(torch.cat([y, f1], dim=1))
+        h, w = shapes[0]
+        y = F.interpolate(y, size=(h, w), mode="nearest")  # no skip: resize, then convs
+        return self.dec2(y)
+
+
+@pytest.mark.parametrize(
+    "cls", [_FCN, _ASPP, _SmpLastBlock], ids=["fcn_output", "aspp_pooling", "smp_last_block"]
+)
+def test_resizes_without_a_merge_import_as_resize_to(cls: type) -> None:
+    from skipcheck.check import Options, check_spec
+
+    model = cls()
+    got = import_model(model, None, name="m", source="test")
+    assert "resize_to:" in got.text
+    assert got.parameters == sum(p.numel() for p in model.parameters())
+    assert _spec_heights(got.text, 80) == _meta_heights(cls(), 3, 64, 80)
+    for h in (17, 32, 45):
+        result = check_spec("m", Options(input_shape=(1, 3, h, 64)), text=got.text)
+        out = _outputs_any(cls(), (1, 3, h, 64))
+        assert result.output_shape() == "×".join(map(str, out))
+
+
+def _outputs_any(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    with torch.no_grad():
+        out = model.eval()(torch.zeros(*shape))
+    if isinstance(out, dict):
+        out = next(iter(out.values()))
+    return tuple(out.shape)

@@ -782,7 +782,9 @@ class _Translator:
                     name,
                     "a size computed at run time that is not another tensor's spatial size",
                 )
-            return Step(node.name, "resize", owner, name, (first,), size_of=source)
+            # kept as a resize_to layer for where no merge with ``source`` follows
+            how = layer("resize_to", mode=str(mode), align_corners=corners)
+            return Step(node.name, "resize", owner, name, (first,), [how], size_of=source)
         got = mapping.upsample(size, scale, str(mode), corners)
         if got is None:
             raise self.fail(node, name, "neither size nor scale_factor given")

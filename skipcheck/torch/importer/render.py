@@ -206,6 +206,8 @@ class _Writer:
             self.where[len(self.lines) + 1] = step.id
             last = k == len(step.layers) - 1
             # a named layer is a mapping (`- relu: {}` + `name:`), a plain one may be a word
+            if "size_of" in params:  # resize_to: the tensor it takes its size from, by name
+                params = {**params, "size_of": self.ref(params["size_of"])}
             params = self.slotted(params)
             text = f"{op}: {scalar(params)}" if params or (named and last) else op
             self.lines.append(f"{indent}- {text}{comment}")
