@@ -544,3 +544,36 @@ def _outputs_any(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
     if isinstance(out, dict):
         out = next(iter(out.values()))
     return tuple(out.shape)
+
+
+# -- readable specs: an encoder-decoder gets sections, and draw shows a U -------------------
+
+
+def test_an_encoder_decoder_is_written_in_sections_and_drawn_as_a_u() -> None:
+    from skipcheck.check import check_spec
+    from skipcheck.draw import sections
+    from skipcheck.draw.layout import layout
+    from tests.torch.unet_models import UNet
+
+    got = import_model(UNet(3, 2), (1, 3, 64, 64), name="unet", source="test")
+    text = got.text
+    assert "\nlayers:\n" not in text
+    order = [text.index(f"\n{s}:\n") for s in ("encoder", "decoder", "head")]
+    assert order == sorted(order)
+    assert "encoder:\n  - stage: inc\n" in text
+    assert "decoder:\n  - stage: up1\n" in text
+    assert "head:\n  - stage: outc\n" in text
+    result = check_spec("unet.yaml", text=text)
+    assert result.graph is not None and result.table is not None
+    found = sections(result.graph, result.lines)
+    assert found["down4"] == "encoder" and found["up4"] == "decoder" and found["outc"] == "head"
+    assert "decoder" in set(found.values())  # the U layout's condition
+    picture = layout(result.graph, result.table, result.diagnostics, found)
+    assert picture.kind == "u"
+
+
+def test_a_classifier_keeps_layers() -> None:
+    from tests.torch import tv_models as tv
+
+    got = import_model(tv.resnet18(width=4), (1, 3, 64, 64), name="r", source="test")
+    assert "\nlayers:\n" in got.text and "\nencoder:\n" not in got.text
