@@ -176,8 +176,8 @@ class _Lowerer:
 
     def requirements(self, t: YMap, input_dims: tuple[Any, ...], current: int) -> int:
         """``require:`` — conditions on single input sizes, each a node after the input."""
+        from skipcheck.graph import AXIS_NAMES
         from skipcheck.ops.require import parse
-        from skipcheck.shapes.propagate import AXIS_NAMES
 
         pos = position_of(t, "require")
         self.needs_11("`require:`", t.key_pos["require"])

@@ -257,7 +257,7 @@ def _requirements(
     conditions: Sequence[Condition], rank: int
 ) -> tuple[list[tuple[str, Condition]], list[Condition]]:
     """The conditions a spec states (``H % 32 == 0``) and those it cannot."""
-    from skipcheck.shapes.propagate import AXIS_NAMES
+    from skipcheck.graph import AXIS_NAMES
 
     names = AXIS_NAMES.get(rank, ())
     stated: list[tuple[str, Condition]] = []

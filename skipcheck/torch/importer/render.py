@@ -153,8 +153,7 @@ def sections(found: Sequence[Stage]) -> list[str]:
     merges = [
         k
         for k, stage in enumerate(found)
-        if any(i.step.kind == "merge" for i in stage.items)
-        or (k > 0 and sizes[k] > sizes[k - 1])
+        if any(i.step.kind == "merge" for i in stage.items) or (k > 0 and sizes[k] > sizes[k - 1])
     ]
     end = max(merges) if merges else len(sizes) - 1
     out = []
