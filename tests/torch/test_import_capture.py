@@ -577,3 +577,33 @@ def test_a_classifier_keeps_layers() -> None:
 
     got = import_model(tv.resnet18(width=4), (1, 3, 64, 64), name="r", source="test")
     assert "\nlayers:\n" in got.text and "\nencoder:\n" not in got.text
+
+
+class _ResizeIfUNet(nn.Module):
+    """aladdinpersson's U-Net: ``if x.shape != skip.shape: x = resize(x, skip.shape[2:])``.
+    At sizes where the shapes agree the trace takes the short path; the importer traces the
+    other side too, where the resize is taken, and keeps the spec that agrees with both."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.mid = nn.Conv2d(4, 4, 3, padding=1)
+        self.up = nn.ConvTranspose2d(4, 4, 2, stride=2)
+        self.dec = nn.Conv2d(8, 2, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = self.enc(x)
+        y = self.up(self.mid(self.pool(skip)))
+        if y.shape != skip.shape:
+            y = F.interpolate(y, size=skip.shape[2:])
+        return self.dec(torch.cat([skip, y], dim=1))
+
+
+def test_an_if_on_sizes_whose_other_side_is_general_imports_that_side() -> None:
+    model = _ResizeIfUNet()
+    got = import_model(model, (1, 3, 64, 64), name="m", source="test")
+    assert "align: interpolate" in got.text
+    assert "require:" not in got.text  # a path, not a requirement
+    assert any("(the other side of test_import_capture.py:" in line for line in got.report)
+    assert _spec_heights(got.text, 80) == _meta_heights(_ResizeIfUNet(), 3, 64, 80)

@@ -173,10 +173,48 @@ def import_model(
     unknown = [p for p in opaque if not _has_module(model, p)]
     if unknown:
         raise SkipcheckError(f"--opaque names no module of the model: {', '.join(unknown)}")
+    try:
+        return _import_at(model, shape, found, name, source, opaque, path, started)
+    except _Branched as branched:
+        # the trace took the path of an `if` on a size whose other side runs too: the other
+        # side may be the general one (`if x.shape != skip.shape: x = resize(x, skip)`),
+        # so trace there once; kept only if that spec agrees with torch at both sizes
+        try:
+            return _import_at(
+                model, branched.probe, found, name, source, opaque, path, started, shape
+            )
+        except (SkipcheckError, _Branched):
+            raise branched.error from None
+
+
+class _ZeroSized(RuntimeError):
+    """The traced graph made a tensor with a zero size (torch on a real device refuses)."""
+
+
+class _Branched(Exception):
+    def __init__(self, error: CannotMap, probe: tuple[int, ...]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.probe = probe
+
+
+def _import_at(
+    model: nn.Module,
+    shape: tuple[int, ...],
+    found: bool,
+    name: str,
+    source: str,
+    opaque: Mapping[str, Layer],
+    path: str,
+    started: float,
+    also: tuple[int, ...] | None = None,
+) -> Imported:
+    """The import traced at ``shape``, proven there (and at ``also``, the size first tried)."""
     caught = capture(model, shape, opaque)
-    _branches(model, shape, caught.conditions)
+    branches = _branches(model, shape, caught.conditions)
     emitted = emit(caught)
-    requires, unstated = _requirements(caught.conditions, len(shape) - 2)
+    kept = [c for c in caught.conditions if all(c is not b for b, _ in branches)]
+    requires, unstated = _requirements(kept, len(shape) - 2)
     partial = any(s.opaque for s in caught.steps)
     header = [
         f"Imported by `skipcheck import` from {source} at input {_x(shape)}"
@@ -199,7 +237,30 @@ def import_model(
         requires=[(text, str(c.origin or "")) for text, c in requires],
     )
     proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
-    report, parameters = proof.run(shape)
+    # every `if` on a size on its other side at once: where to trace again if this fails
+    other = list(shape)
+    for b, p in reversed(branches):
+        other[b.axis] = p[b.axis]
+    try:
+        report, parameters = proof.run(shape)
+    except SkipcheckError as exc:
+        if not branches:
+            raise
+        first, probe = branches[0]
+        error = _branch_error(model, shape, first, probe, str(exc))
+        raise _Branched(error, tuple(other)) from None
+    for probe in ([also] if also is not None else []) + [p for _, p in branches]:
+        # the other side of each `if` on a size: the spec must agree with torch there too
+        c = next((b for b, p in branches if p == probe), None)
+        try:
+            line = proof.compare(probe, first=False)
+        except SkipcheckError as exc:
+            if c is None:  # the size first tried, where the model took the other path
+                raise _Branched(CannotMap(str(exc)), probe) from None
+            error = _branch_error(model, shape, c, probe, str(exc))
+            raise _Branched(error, tuple(other)) from None
+        side = f" (the other side of {c.origin.quoted()})" if c and c.origin else ""
+        report.append(line + side)
     for c in unstated:
         report.append(
             f"the model's Python also assumed {c.text} (at "
@@ -229,10 +290,15 @@ def import_model(
     return Imported(text, partial, parameters, report, time.perf_counter() - started, origins)
 
 
-def _branches(model: nn.Module, shape: tuple[int, ...], conditions: Sequence[Condition]) -> None:
-    """A guard is the model's own requirement only if the model fails where it does not
-    hold; where the model runs there, its Python chose a path by the size (MONAI's UpCat
-    pads an odd skip), and a spec describes one path: refused, at the user's line."""
+def _branches(
+    model: nn.Module, shape: tuple[int, ...], conditions: Sequence[Condition]
+) -> list[tuple[Condition, tuple[int, ...]]]:
+    """The guards the model runs without: a size where each fails and the model still runs.
+
+    A guard is the model's own requirement only if the model fails where it does not hold;
+    where the model runs there, its Python chose a path by the size (MONAI's UpCat pads an
+    odd skip; a U-Net resizes where the sizes differ)."""
+    out = []
     for c in conditions:
         if c.probe is None:
             continue
@@ -242,15 +308,23 @@ def _branches(model: nn.Module, shape: tuple[int, ...], conditions: Sequence[Con
                 model(torch.empty(*probe, device=META))
         except Exception:
             continue  # the model fails there too: a requirement
-        origin = c.origin
-        where = origin.module if origin is not None else ""
-        cls = type(model.get_submodule(where)).__name__ if where else type(model).__name__
-        at = f" at {origin.quoted()}" if origin is not None else ""
-        raise CannotMap(
-            f"cannot be mapped: {'in ' + where if where else 'the model itself'} ({cls}){at}: "
-            f"the model branches on its input size: the trace at {_x(shape)} took one path, "
-            f"and at {_x(probe)} the model runs another; a spec describes one path"
-        )
+        out.append((c, probe))
+    return out
+
+
+def _branch_error(
+    model: nn.Module, shape: tuple[int, ...], c: Condition, probe: tuple[int, ...], why: str
+) -> CannotMap:
+    origin = c.origin
+    where = origin.module if origin is not None else ""
+    cls = type(model.get_submodule(where)).__name__ if where else type(model).__name__
+    at = f" at {origin.quoted()}" if origin is not None else ""
+    return CannotMap(
+        f"cannot be mapped: {'in ' + where if where else 'the model itself'} ({cls}){at}: "
+        f"the model branches on its input size: the trace at {_x(shape)} took one path, "
+        f"and at {_x(probe)} the model runs another, where the spec does not agree with it "
+        f"({why}); a spec describes one path"
+    )
 
 
 def _requirements(
@@ -315,6 +389,7 @@ class _Proof:
         self.steps = {s.id: s for s in caught.steps}
         self.lines = sorted(rendered.lines)
         self.stretched: str | None = None
+        self.zero_sized = False  # the last ``locate`` stopped at a zero-sized tensor
 
     def run(self, shape: tuple[int, ...]) -> tuple[list[str], int]:
         report: list[str] = []
@@ -432,8 +507,11 @@ class _Proof:
             where = self.locate(shape)
             return Outcome(False, at=where, message=_first_line(exc))
         where = self.locate(shape)
-        if where is not None:  # a zero-sized tensor inside: torch on a real device refuses
+        if where is not None and self.zero_sized:
+            # a zero-sized tensor inside: torch on a real device refuses
             return Outcome(False, at=where, message="a zero-sized tensor")
+        # (where the traced graph stops but the model runs, the model took another path of
+        # an `if` on a size: it runs, and the spec must say so)
         return Outcome(True, _shapes(out), stretched=self.stretched)
 
     def locate(self, shape: tuple[int, ...]) -> str | None:
@@ -455,13 +533,18 @@ class _Proof:
                         proof.stretched = n.name
                 value = super().run_node(n)
                 if isinstance(value, torch.Tensor) and value.dim() > 2 and 0 in value.shape[2:]:
-                    raise RuntimeError("zero-sized")
+                    raise _ZeroSized
                 return value
 
+        self.zero_sized = False
         try:
             with torch.no_grad():
                 Watch(gm).run(torch.empty(*shape, device=META))
+        except _ZeroSized:
+            self.zero_sized = True
+            return stopped[0] if stopped else "?"
         except Exception:
+            self.stretched = None  # the graph stopped there: nothing was stretched to run
             return stopped[0] if stopped else "?"
         return None
 

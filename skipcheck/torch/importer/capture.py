@@ -836,6 +836,7 @@ class _Translator:
         pads = _k(node).get("pad", args[1])
         mode = _k(node).get("mode", args[2] if args[2] is not None else "constant")
         value = _k(node).get("value", args[3] if args[3] is not None else 0.0)
+        value = 0.0 if value is None else value  # F.pad's default is None: zeros
         if not self.constant(pads):
             raise self.fail(node, name, "padding computed at run time from the tensors' sizes")
         if mode != "constant":
