@@ -246,8 +246,8 @@ def _import_at(
     except SkipcheckError as exc:
         if not branches:
             raise
-        first, probe = branches[0]
-        error = _branch_error(model, shape, first, probe, str(exc))
+        guard, probe = branches[0]
+        error = _branch_error(model, shape, guard, probe, str(exc))
         raise _Branched(error, tuple(other)) from None
     for probe in ([also] if also is not None else []) + [p for _, p in branches]:
         # the other side of each `if` on a size: the spec must agree with torch there too
