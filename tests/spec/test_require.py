@@ -73,6 +73,8 @@ def test_each_form_is_exactly_its_set(text: str, test: str, value: int, modulus:
         ('"H >= 4"', "require is a list of conditions"),
         ("[{condition: H >= 4, because: x}]", "require is a list of conditions"),
         ("[3]", "require is a list of conditions"),
+        ('["H % 99999999999999 == 0"]', "numbers in a requirement are at most"),
+        ('["W != 99999999999"]', "numbers in a requirement are at most"),
     ],
 )
 def test_a_bad_requirement_is_a_clear_error_at_its_line(require: str, message: str) -> None:
