@@ -607,3 +607,45 @@ def test_an_if_on_sizes_whose_other_side_is_general_imports_that_side() -> None:
     assert "require:" not in got.text  # a path, not a requirement
     assert any("(the other side of test_import_capture.py:" in line for line in got.report)
     assert _spec_heights(got.text, 80) == _meta_heights(_ResizeIfUNet(), 3, 64, 80)
+
+
+class _CropUp(nn.Module):
+    """jvanvugt/pytorch-unet's up block: the bridge cropped, centred, to the upsampled size."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.up = nn.ConvTranspose2d(c_in, c_out, kernel_size=2, stride=2)
+        self.conv = nn.Conv2d(c_in, c_out, 3)
+
+    def center_crop(self, layer: torch.Tensor, target_size: torch.Size) -> torch.Tensor:
+        _, _, layer_height, layer_width = layer.size()
+        diff_y = (layer_height - target_size[0]) // 2
+        diff_x = (layer_width - target_size[1]) // 2
+        return layer[:, :, diff_y : (diff_y + target_size[0]), diff_x : (diff_x + target_size[1])]
+
+    def forward(self, x: torch.Tensor, bridge: torch.Tensor) -> torch.Tensor:
+        up = self.up(x)
+        return self.conv(torch.cat([up, self.center_crop(bridge, up.shape[2:])], 1))
+
+
+class _CropUNet(nn.Module):
+    """The original U-Net's unpadded convs: every level loses pixels, the skip is cropped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc1 = nn.Conv2d(1, 4, 3)
+        self.enc2 = nn.Conv2d(4, 8, 3)
+        self.pool = nn.MaxPool2d(2)
+        self.up = _CropUp(8, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e1 = self.enc1(x)
+        return self.up(self.enc2(self.pool(e1)), e1)
+
+
+def test_a_skip_cropped_to_the_running_size_is_align_center_crop() -> None:
+    model = _CropUNet()
+    got = import_model(model, None, name="m", source="test")
+    assert "align: center_crop" in got.text
+    assert got.parameters == sum(p.numel() for p in model.parameters())
+    assert _spec_heights(got.text, 80) == _meta_heights(_CropUNet(), 1, 64, 80)

@@ -358,6 +358,18 @@ def _fn_name(target: Any) -> str:
     return f"{module}.{name}" if module else name
 
 
+def _slices(index: Any) -> list[Any]:
+    """The bounds of an index's slices (``x[:, :, a:b]`` → [a, b, …]), for constancy checks."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, slice):
+            out += [item.start, item.stop, item.step]
+        else:
+            out.append(item)
+    return out
+
+
 def _a(node: Any) -> list[Any]:
     """An fx node's arguments, as the loose values they are."""
     return list(node.args)
@@ -594,6 +606,9 @@ class _Translator:
         if target in (F.max_pool1d, F.max_pool2d, F.max_pool3d, F.avg_pool1d, F.avg_pool2d):
             return single(self.pool(node, name))
         if target is operator.getitem:
+            index = args[1] if len(args) > 1 else None
+            if first is not None and not self.constant(_slices(index)):
+                return self.crop_to(node, name, owner, first, index)
             return single(self.crop(node, name, first))
         if target is F.pixel_shuffle:
             return single(layer("pixel_shuffle", upscale_factor=args[1]))
@@ -944,6 +959,50 @@ class _Translator:
             given["stride"] = None
         op = "maxpool" if "dilation" in names else "avgpool"
         return layer(op, **given)
+
+    def crop_to(self, node: fx.Node, name: str, owner: str, first: str, index: Any) -> Step:
+        """``skip[:, :, dy:dy + h, dx:dx + w]`` with ``dy = (skip_h - h) // 2`` and ``h`` another
+        tensor's size (jvanvugt's and the original U-Net's crop of the bridge): the merge that
+        follows aligns by ``center_crop``. The slice bounds are computed again from the graph
+        for many pairs of sizes and must be exactly the spec's centred crop."""
+        rank = len(self.shape(first)) - 2
+        items = list(index) if isinstance(index, tuple) else [index]
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items = items[:at] + [slice(None)] * (rank + 2 - len(items) + 1) + items[at + 1 :]
+        items += [slice(None)] * (rank + 2 - len(items))
+        spatial = items[2:]
+        sources = set(self.shape_sources(_slices(index))) - {first}
+        if (
+            len(items) != rank + 2
+            or any(not (isinstance(s, slice) and s == slice(None)) for s in items[:2])
+            or not all(isinstance(s, slice) and s.step in (None, 1) for s in spatial)
+            or len(sources) != 1
+        ):
+            raise self.fail(node, name, "indexing with bounds computed at run time")
+        target = sources.pop()
+        if len(self.shape(target)) != rank + 2:
+            raise self.fail(node, name, "a crop to the size of a tensor of another rank")
+        for trial in range(1, 40):
+            want = tuple(2 + (trial * 7 + 5 * a) % 37 for a in range(rank))
+            have = tuple(w + (trial * 3 + a) % 7 for a, w in enumerate(want))
+            sizes = {first: (1, 1, *have), target: (1, 1, *want)}
+            try:
+                got = [
+                    (self.evaluate(s.start, sizes) or 0, self.evaluate(s.stop, sizes))
+                    for s in spatial
+                ]
+            except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                got = None
+            expected = [((h - w) // 2, (h - w) // 2 + w) for h, w in zip(have, want, strict=True)]
+            if got != expected:
+                raise self.fail(
+                    node,
+                    name,
+                    "a crop computed from the sizes by a rule other than the centred crop "
+                    "(start (skip - size) // 2)",
+                )
+        return Step(node.name, "resize", owner, name, (first,), size_of=target, align="center_crop")
 
     def crop(self, node: fx.Node, name: str, first: str | None) -> Layer:
         index = _a(node)[1]

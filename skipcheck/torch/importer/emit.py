@@ -237,10 +237,24 @@ class _Emitter:
             if len(others) != 1:
                 raise self.stop(run_step, "resizes to a size and merges with several tensors")
             align = run_step.align
+        if len(others) == 1 and align == "none":
+            crop = self.steps[others[0]]
+            if (
+                crop.kind == "resize"
+                and crop.align == "center_crop"
+                and (
+                    self.preserves(branch.running, str(crop.size_of))
+                    or self.preserves(str(crop.size_of), branch.running)
+                )
+            ):
+                # the skip cropped to the running tensor's size: `align: center_crop`
+                align = "center_crop"
+                others = [crop.inputs[0]]
+                self.done[crop.id] = branch
         skips = []
         for other in others:
             skips.append(self.skip(branch, other, step.id))
-        if align != "none":
+        if align in ("interpolate", "pad"):
             self.same_size(run_step, others[0])
         if len(skips) > 1 and any(s.via for s in skips):
             # a spec merge applies its one via list to every skip: one concat per skip
