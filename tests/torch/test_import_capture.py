@@ -649,3 +649,27 @@ def test_a_skip_cropped_to_the_running_size_is_align_center_crop() -> None:
     assert "align: center_crop" in got.text
     assert got.parameters == sum(p.numel() for p in model.parameters())
     assert _spec_heights(got.text, 80) == _meta_heights(_CropUNet(), 1, 64, 80)
+
+
+class _EinopsFlatten(nn.Module):
+    """What einops' ``rearrange(x, 'b c h w -> b (c h w)')`` runs on torch: a reshape to sizes
+    computed from the tensor's own (einops itself is not a dependency of the tests)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(2)
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.pool(self.conv(x))
+        b, c, h, w = y.shape
+        return self.fc(y.reshape([b, c * h * w]))
+
+
+def test_an_einops_style_flatten_is_flatten() -> None:
+    model = _EinopsFlatten()
+    got = import_model(model, None, name="m", source="test")
+    assert "- flatten" in got.text
+    assert got.parameters == sum(p.numel() for p in model.parameters())
+    assert _spec_heights(got.text, 64) == _meta_heights(_EinopsFlatten(), 3, 64, 64)

@@ -15,6 +15,7 @@ learn which values are tensors and their shapes.
 
 from __future__ import annotations
 
+import math
 import operator
 import sys
 import traceback
@@ -929,7 +930,28 @@ class _Translator:
             # x.view(x.size(0), -1) and x.view(N, -1): the batch kept, the rest flattened
             if len(dims) == 2 and dims[1] == -1:
                 return layer("flatten")
+            # sizes computed from the tensor's own (einops' 'b c h w -> b (c h w)' reshapes to
+            # [b, c * h * w]): a flatten if they are that product at every size tried
+            if len(dims) == 2 and not self.constant(dims) and self.flattens(first, dims):
+                return layer("flatten")
         raise self.fail(node, name, "a reshape other than flattening all but the batch")
+
+    def flattens(self, first: str, dims: list[Any]) -> bool:
+        rank = len(self.shape(first))
+        for trial in range(1, 20):
+            shape = (
+                1 + trial % 3,
+                1 + trial % 5,
+                *(2 + (trial * 7 + 3 * a) % 29 for a in range(rank - 2)),
+            )
+            try:
+                got = [self.evaluate(d, {first: shape}) for d in dims]
+            except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                return False
+            want = [shape[0], math.prod(shape[1:])]
+            if got not in (want, [shape[0], -1], [-1, want[1]]):
+                return False
+        return True
 
     def mean(self, node: fx.Node, name: str, first: str | None) -> list[Layer]:
         if first is None:
