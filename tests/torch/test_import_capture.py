@@ -673,3 +673,39 @@ def test_an_einops_style_flatten_is_flatten() -> None:
     assert "- flatten" in got.text
     assert got.parameters == sum(p.numel() for p in model.parameters())
     assert _spec_heights(got.text, 64) == _meta_heights(_EinopsFlatten(), 3, 64, 64)
+
+
+def test_the_cli_imports_without_an_input_size(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from skipcheck.cli import app
+
+    folder = Path(str(tmp_path))
+    source = folder / "net.py"
+    source.write_text(
+        "import torch\n"
+        "from torch import nn\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, 4, 3, padding=1)\n\n"
+        "    def forward(self, x):\n"
+        "        h, w = x.shape[2:]\n"
+        "        if h % 32 or w % 32:\n"
+        "            raise ValueError('multiples of 32')\n"
+        "        return self.conv(x)\n"
+    )
+    out = folder / "net.yaml"
+    result = CliRunner().invoke(app, ["import", f"{source}:Net", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "input: [1, 3, 256, 256]" in text
+    assert (
+        '- {condition: "H % 32 == 0", source: "net.py:11 in Net.forward: if h % 32 or w % 32:"}'
+        in text
+    )
+    checked = CliRunner().invoke(app, ["validate", str(out), "--input", "1x3x250x256"])
+    assert checked.exit_code == 1
+    assert "SC108 the model requires H % 32 == 0 (net.py:11 in Net.forward" in checked.output

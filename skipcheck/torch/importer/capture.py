@@ -1,16 +1,34 @@
-"""Capture a model's computation with torch.fx and turn each node into a step.
+"""Capture a model's computation as a torch.fx graph traced with symbolic sizes, and turn
+each node into a step.
 
-Why torch.fx (``symbolic_trace``) and not torch.export: fx keeps every ``nn.Module``
-call as one node that points at the module itself, so a step reads its constructor's
-arguments (``ceil_mode``, ``padding``, ``output_padding``) and its path
-(``encoder.layer1.0.conv1``) directly; and fx keeps shape arithmetic as graph nodes,
-so ``F.interpolate(x, size=skip.shape[2:])`` stays a data edge to ``skip`` — a merge
-that aligns by interpolation — instead of the example's constant that torch.export
-bakes in unless every size is declared dynamic. Python control flow that depends on a
-tensor stops fx with an error, which becomes the "cannot be mapped" message.
+**The choice: an fx graph whose values carry symbolic sizes (``symbolic.py``), not
+torch.export's or ``make_fx(tracing_mode="symbolic")``'s ATen graph.** The three share the
+part that makes Python on sizes work — torch's ``ShapeEnv``: the input's spatial sizes are
+symbols, ``len(x.shape)``, ``if h % 32: raise``, ``np.array(x.shape)`` and ``if out.size() !=
+skip.size()`` are answered by them, and each answer is recorded as a guard with the frame
+that asked. What differs is the graph, and the fx graph is the one a spec can be read from:
 
-The traced graph runs once on the meta device at the example input (no memory) to
-learn which values are tensors and their shapes.
+- every ``nn.Module`` call is one node that points at the module, so a step reads its
+  constructor's arguments (``ceil_mode``, ``padding_mode``, ``output_padding``) and its
+  path (``encoder.layer1.0.conv1``: the spec's stage, name and comment), and its parameters
+  are counted as that module's. An ATen graph has ``aten.convolution`` with lifted weights
+  and the path only as ``nn_module_stack`` metadata; ``max_pool2d_with_indices`` loses
+  whether the model asked for the indices; a LayerNorm is ``native_layer_norm`` on views.
+- shape arithmetic stays a data edge: ``F.interpolate(x, size=skip.shape[2:])`` names
+  ``skip``, so it becomes ``align: interpolate`` or ``resize_to: skip``; in ATen it is
+  ``upsample_nearest2d`` with a SymInt list whose provenance is a sympy expression.
+- torch.export needs a size where the model runs before it starts and specialises its
+  guards to it; here the guards are only collected, and which sizes run is skipcheck's own
+  exact computation (``sizes``), checked against torch by brute force in the tests.
+
+There is no separate fallback: with symbolic values off (a value the fake run cannot
+compute) a node behaves exactly as under plain ``torch.fx.symbolic_trace``, so every model
+that imported before imports the same way. Control flow on a tensor's *values* (``if
+x.sum() > 0``) stops the trace in either approach and becomes the "cannot be mapped"
+message.
+
+The traced graph runs once on the meta device at the example size (no memory) to learn
+which values are tensors and their shapes.
 """
 
 from __future__ import annotations
