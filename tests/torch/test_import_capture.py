@@ -709,3 +709,24 @@ def test_the_cli_imports_without_an_input_size(tmp_path: object) -> None:
     checked = CliRunner().invoke(app, ["validate", str(out), "--input", "1x3x250x256"])
     assert checked.exit_code == 1
     assert "SC108 the model requires H % 32 == 0 (net.py:11 in Net.forward" in checked.output
+
+
+class _StackSum(nn.Module):
+    """smp's FPN MergeBlock (policy "add"): ``torch.stack(features).sum(dim=0)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Conv2d(3, 4, 3, padding=1)
+        self.b = nn.Conv2d(3, 4, 1)
+        self.c = nn.Conv2d(3, 4, 5, padding=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([self.a(x), self.b(x), self.c(x)]).sum(dim=0)
+
+
+def test_a_sum_of_stacked_feature_maps_is_one_add() -> None:
+    model = _StackSum()
+    got = import_model(model, None, name="m", source="test")
+    assert "add:" in got.text
+    assert got.parameters == sum(p.numel() for p in model.parameters())
+    assert _spec_heights(got.text, 40) == _meta_heights(_StackSum(), 3, 40, 40)

@@ -418,6 +418,7 @@ class _Translator:
         self.channels_last: dict[str, str] = {}
         self.channels_last_norm: dict[str, tuple[str, Layer]] = {}
         self.modules_of: dict[str, str] = {}  # a norm's node → the module owning its weights
+        self.stacks: dict[str, list[str]] = {}  # torch.stack nodes → the tensors stacked
 
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
@@ -436,7 +437,8 @@ class _Translator:
             if not isinstance(self.values.get(node.name), torch.Tensor):
                 continue  # a size or a number: read by the steps that use it
             if node.op != "get_attr" and not any(
-                self.tensor(a) is not None or a.op == "get_attr" for a in node.all_input_nodes
+                self.tensor(a) is not None or a.op == "get_attr" or a.name in self.stacks
+                for a in node.all_input_nodes
             ):
                 self.sized.add(node.name)
                 continue  # a tensor made of sizes and numbers (torch.as_tensor(x.shape))
@@ -461,6 +463,7 @@ class _Translator:
             and isinstance(self.values.get(value.name), torch.Tensor)
             and value.name not in self.sized
             and value.name not in self.params
+            and value.name not in self.stacks
         ):
             return self.alias.get(value.name, value.name)
         return None
@@ -592,6 +595,16 @@ class _Translator:
             raise self.fail(node, name, "an arithmetic op that is not a merge of two tensors")
         if target in mapping.CAT:
             return self.cat(node, name, owner)
+        if target is torch.stack:
+            self.stack(node, name)
+            return None
+        if (
+            (method == "sum" or target is torch.sum)
+            and args
+            and isinstance(args[0], fx.Node)
+            and args[0].name in self.stacks
+        ):
+            return self.stacked_sum(node, name, owner)
         if target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
             op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
             return single(self.activation(node, op))
@@ -781,6 +794,25 @@ class _Translator:
             elif key in kwargs:
                 params[key] = kwargs[key]
         return layer(op, **params)
+
+    def stack(self, node: fx.Node, name: str) -> None:
+        """``torch.stack(features)``: only as the start of ``.sum(dim=0)`` (smp's FPN merge)."""
+        items = _a(node)[0] if _a(node) else _k(node).get("tensors")
+        dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
+        tensors = [self.tensor(t) for t in items] if isinstance(items, (list, tuple)) else [None]
+        if dim != 0 or any(t is None for t in tensors):
+            raise self.fail(node, name, "a stack other than of feature maps on a new first axis")
+        self.stacks[node.name] = [t for t in tensors if t is not None]
+
+    def stacked_sum(self, node: fx.Node, name: str, owner: str) -> Step:
+        """``torch.stack([a, b, c]).sum(dim=0)``: the add of the tensors (one merge)."""
+        dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else None)
+        names = self.stacks[_a(node)[0].name]
+        if dim not in (0, [0], (0,)) or len(names) < 2:
+            raise self.fail(node, name, "a sum over another axis than the stacked one")
+        if len({self.shape(t) for t in names}) != 1:
+            raise self.fail(node, name, "a sum of stacked tensors of different shapes")
+        return Step(node.name, "merge", owner, "torch.stack(...).sum", tuple(names), op="add")
 
     def cat(self, node: fx.Node, name: str, owner: str) -> Step | None:
         items = _a(node)[0] if _a(node) else _k(node).get("tensors")
