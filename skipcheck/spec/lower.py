@@ -238,7 +238,15 @@ class _Lowerer:
                 "condition": " ".join(text.split()),
                 "source": " ".join(source.split())[:300],
             }
-            current = self.add("require", params, (current,), ipos, f"require_{k}", None)
+            current = self.add(
+                "require",
+                params,
+                (current,),
+                ipos,
+                f"require_{k}",
+                None,
+                skips=(params["condition"],),
+            )
         return current
 
     def needs_11(self, what: str, pos: Position) -> None:

@@ -36,7 +36,7 @@ def test_sizes_count_requirements_like_any_layers_condition() -> None:
     report = valid_sizes(check_spec("m.yaml", text=SPEC.format(h=250, w=256)))
     h, w = report.axes
     assert h.runs.describe() == "H ≡ 0 (mod 32)"
-    assert [str(s) for s in h.deciding()] == ["require, line 4: needs H ≡ 0 (mod 32)"]
+    assert [str(s) for s in h.deciding()] == ["require H % 32 == 0, line 4: needs H ≡ 0 (mod 32)"]
     assert w.runs.describe() == "every W ≥ 64"
     # the set is exactly the sizes the condition admits
     assert [x for x in range(1, 200) if x in h.runs] == [32, 64, 96, 128, 160, 192]
