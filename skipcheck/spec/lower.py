@@ -245,7 +245,7 @@ class _Lowerer:
                 ipos,
                 f"require_{k}",
                 None,
-                skips=(params["condition"],),
+                skips=(" ".join(text.split()),),
             )
         return current
 

@@ -730,3 +730,25 @@ def test_a_sum_of_stacked_feature_maps_is_one_add() -> None:
     assert "add:" in got.text
     assert got.parameters == sum(p.numel() for p in model.parameters())
     assert _spec_heights(got.text, 40) == _meta_heights(_StackSum(), 3, 40, 40)
+
+
+class _PatchTokens(nn.Module):
+    """A ViT's patch embedding: conv, then ``flatten(2).transpose(1, 2)`` into tokens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Conv2d(3, 8, 4, stride=4)
+        self.norm = nn.LayerNorm(8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(self.proj(x).flatten(2).transpose(1, 2))
+
+
+def test_a_token_layout_is_refused_with_the_reason() -> None:
+    from skipcheck.torch.importer import CannotMap
+
+    with pytest.raises(CannotMap) as caught:
+        import_model(_PatchTokens(), (1, 3, 32, 32), name="m", source="test")
+    message = str(caught.value)
+    assert "Tensor.transpose in the model itself (_PatchTokens)" in message
+    assert "a token layout (ViT's patches, Swin's windows)" in message

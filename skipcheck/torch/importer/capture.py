@@ -377,6 +377,12 @@ def _fn_name(target: Any) -> str:
     return f"{module}.{name}" if module else name
 
 
+_TOKENS = (
+    "a token layout (ViT's patches, Swin's windows): a spec describes feature maps "
+    "[N, C, *spatial], and no spec op states a token sequence's shape rule yet"
+)
+
+
 def _slices(index: Any) -> list[Any]:
     """The bounds of an index's slices (``x[:, :, a:b]`` → [a, b, …]), for constancy checks."""
     items = list(index) if isinstance(index, tuple) else [index]
@@ -644,6 +650,8 @@ class _Translator:
             return single(self.crop(node, name, first))
         if target is F.pixel_shuffle:
             return single(layer("pixel_shuffle", upscale_factor=args[1]))
+        if method in mapping.TOKEN_METHODS or target in mapping.TOKEN_FUNCTIONS:
+            raise self.fail(node, name, _TOKENS)
         raise self.fail(node, name, "no spec op states it")
 
     def param(self, value: Any) -> tuple[str, Any] | None:
@@ -762,7 +770,7 @@ class _Translator:
             step = Step(node.name, "layer", owner, "LayerNorm2d", (source,), [norm])
             step.module = self.modules_of.get(arg) or None
             return step
-        raise self.fail(node, name, "no spec op states it (a token layout?)")
+        raise self.fail(node, name, _TOKENS)
 
     def tile(self, node: fx.Node, name: str) -> Layer:
         dims = list(_a(node)[1:])
@@ -984,6 +992,8 @@ class _Translator:
             # [b, c * h * w]): a flatten if they are that product at every size tried
             if len(dims) == 2 and not self.constant(dims) and self.flattens(first, dims):
                 return layer("flatten")
+        if len(after) == 3 and len(before) > 3:  # [N, C, H, W] → [N, C, H·W]: tokens
+            raise self.fail(node, name, _TOKENS)
         raise self.fail(node, name, "a reshape other than flattening all but the batch")
 
     def flattens(self, first: str, dims: list[Any]) -> bool:
