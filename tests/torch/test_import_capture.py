@@ -752,3 +752,25 @@ def test_a_token_layout_is_refused_with_the_reason() -> None:
     message = str(caught.value)
     assert "Tensor.transpose in the model itself (_PatchTokens)" in message
     assert "a token layout (ViT's patches, Swin's windows)" in message
+
+
+class _FixedGrid(nn.Module):
+    """A transformer's fixed patch grid: timm's ``_assert(H == self.img_size[0], ...)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.img_size = (224, 224)
+        self.proj = nn.Conv2d(3, 8, 16, stride=16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, _, h, w = x.shape
+        if h != self.img_size[0] or w != self.img_size[1]:
+            raise ValueError(f"Input size ({h}*{w}) doesn't match model ({self.img_size}).")
+        return self.proj(x)
+
+
+def test_a_fixed_input_size_is_found_and_required() -> None:
+    got = import_model(_FixedGrid(), None, name="vit", source="test")
+    assert "input: [1, 3, 224, 224]" in got.text  # 256 does not run: the next size tried
+    assert '- {condition: "H == 224"' in got.text and '- {condition: "W == 224"' in got.text
+    assert _spec_heights(got.text, 300) == _meta_heights(_FixedGrid(), 3, 224, 300) == {224}
