@@ -294,21 +294,47 @@ class _PadIfOdd(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.up(self.down(x))
-        if y.shape[-1] != x.shape[-1]:
-            y = F.pad(y, [0, 1])
+        sp = [0, 0, 0, 0]
+        for i in range(2):
+            if x.shape[-i - 1] != y.shape[-i - 1]:
+                sp[i * 2 + 1] = 1
+        y = F.pad(y, sp, "replicate")
         return torch.cat([x, y], dim=1)
+
+
+def test_a_pad_chosen_by_the_sizes_is_align_pad_proven_on_both_sides() -> None:
+    got = import_model(_PadIfOdd(), (1, 3, 64, 64), name="m", source="test")
+    assert "align: pad" in got.text and "require:" not in got.text
+    # traced where the pad is taken (an odd size), proven at 64 as well
+    assert "input: [1, 3, 65, 65]" in got.text
+    assert any(line.startswith("1x3x64x64: both run") for line in got.report)
+    assert _spec_heights(got.text, 80) == _meta_heights(_PadIfOdd(), 3, 65, 80)
+
+
+class _BigOrSmall(nn.Module):
+    """A path the spec cannot follow: the size picks a layer with other channels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.small = nn.Conv2d(3, 4, 3, padding=1)
+        self.big = nn.Conv2d(3, 8, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] > 100:
+            return self.big(x)
+        return self.small(x)
 
 
 def test_a_branch_on_the_input_size_is_refused_at_the_users_line() -> None:
     from skipcheck.torch.importer import CannotMap
 
     with pytest.raises(CannotMap) as caught:
-        import_model(_PadIfOdd(), (1, 3, 64, 64), name="m", source="test")
+        import_model(_BigOrSmall(), (1, 3, 64, 64), name="m", source="test")
     message = str(caught.value)
-    line = _line_of(_PadIfOdd, "if y.shape[-1] != x.shape[-1]")
-    assert f"at test_import_capture.py:{line} in _PadIfOdd.forward" in message
+    line = _line_of(_BigOrSmall, "if x.shape[-1] > 100")
+    assert f"at test_import_capture.py:{line} in _BigOrSmall.forward" in message
     assert "the model branches on its input size" in message
-    assert "at 1x3x64x65 the model runs another" in message
+    assert "at 1x3x64x101 the model runs another" in message
 
 
 # -- what real models use: each mapping in a small model, torch as the referee ------------

@@ -212,7 +212,7 @@ def _import_at(
     """The import traced at ``shape``, proven there (and at ``also``, the size first tried)."""
     caught = capture(model, shape, opaque)
     branches = _branches(model, shape, caught.conditions)
-    emitted = emit(caught)
+    emitted = emit(caught, pads_align=also is not None)
     kept = [c for c in caught.conditions if all(c is not b for b, _ in branches)]
     requires, unstated = _requirements(kept, len(shape) - 2)
     partial = any(s.opaque for s in caught.steps)
@@ -237,10 +237,7 @@ def _import_at(
         requires=[(text, str(c.origin or "")) for text, c in requires],
     )
     proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
-    # every `if` on a size on its other side at once: where to trace again if this fails
-    other = list(shape)
-    for b, p in reversed(branches):
-        other[b.axis] = p[b.axis]
+    other = _other_side(model, shape, [b for b, _ in branches])
     try:
         report, parameters = proof.run(shape)
     except SkipcheckError as exc:
@@ -249,7 +246,8 @@ def _import_at(
         guard, probe = branches[0]
         error = _branch_error(model, shape, guard, probe, str(exc))
         raise _Branched(error, tuple(other)) from None
-    for probe in ([also] if also is not None else []) + [p for _, p in branches]:
+    probes = ([also] if also is not None else []) + [p for _, p in branches]
+    for probe in dict.fromkeys(probes):
         # the other side of each `if` on a size: the spec must agree with torch there too
         c = next((b for b, p in branches if p == probe), None)
         try:
@@ -310,6 +308,33 @@ def _branches(
             continue  # the model fails there too: a requirement
         out.append((c, probe))
     return out
+
+
+def _other_side(
+    model: nn.Module, shape: tuple[int, ...], guards: Sequence[Condition]
+) -> tuple[int, ...]:
+    """Where to trace again: the size nearest ``shape`` (per axis) where every guard the
+    model runs without fails at once and the model runs; ``shape`` if there is none."""
+    axes = sorted({c.axis for c in guards})
+    picked = list(shape)
+    for axis in axes:
+        mine = [c for c in guards if c.axis == axis and c.truth]
+        for d in range(1, len(mine[0].truth) if mine else 0):
+            found = None
+            for x in (shape[axis] + d, shape[axis] - d):
+                if 1 <= x <= len(mine[0].truth) and not any(c.truth[x - 1] for c in mine):
+                    trial = tuple(x if k == axis else v for k, v in enumerate(picked))
+                    try:
+                        with torch.no_grad():
+                            model(torch.empty(*trial, device=META))
+                    except Exception:
+                        continue
+                    found = x
+                    break
+            if found is not None:
+                picked[axis] = found
+                break
+    return tuple(picked)
 
 
 def _branch_error(

@@ -92,6 +92,7 @@ class Condition:
     origin: Origin | None = None
     text: str = ""
     probe: int | None = None  # a size of this axis where the guard fails (None: none in 1..512)
+    truth: tuple[bool, ...] = field(default=(), compare=False, repr=False)  # at sizes 1..512
 
 
 @dataclass
@@ -232,12 +233,16 @@ def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
             probe = _probe(truth, tracer.shape[axis]) if truth else None
             got = _condition(axis, truth) if truth else None
             if got is None:
-                out.append(Condition(axis, "", 0, origin=origin, text=str(expr), probe=probe))
+                out.append(
+                    Condition(
+                        axis, "", 0, origin=origin, text=str(expr), probe=probe, truth=tuple(truth)
+                    )
+                )
                 continue
             if got in seen:
                 continue
             seen.add(got)
-            out.append(Condition(*got, origin=origin, probe=probe))
+            out.append(Condition(*got, origin=origin, probe=probe, truth=tuple(truth)))
     return out
 
 
