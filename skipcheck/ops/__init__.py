@@ -17,7 +17,8 @@ from skipcheck.ops.pool import (
     GlobalMaxPool,
     MaxPool,
 )
-from skipcheck.ops.resize import PixelShuffle, PixelUnshuffle, Upsample
+from skipcheck.ops.require import Require
+from skipcheck.ops.resize import PixelShuffle, PixelUnshuffle, ResizeTo, Upsample
 
 _CLASSES: tuple[type[Op], ...] = (
     Conv,
@@ -29,6 +30,7 @@ _CLASSES: tuple[type[Op], ...] = (
     GlobalAvgPool,
     GlobalMaxPool,
     Upsample,
+    ResizeTo,
     PixelShuffle,
     PixelUnshuffle,
     BatchNorm,
@@ -43,6 +45,7 @@ _CLASSES: tuple[type[Op], ...] = (
     Crop,
     Pad,
     Tile,
+    Require,
     *MERGES,
 )
 

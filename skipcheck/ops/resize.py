@@ -18,6 +18,30 @@ MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "neare
 _RANK_OF_MODE = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
+def _mode_fits(ctx: Context, node: Node, x: Shape) -> bool:
+    """The interpolation mode suits the input's rank, and align_corners its mode (SC106)."""
+    rank = len(x) - 2
+    mode = node.params["mode"]
+    need = _RANK_OF_MODE.get(mode)
+    if need is not None and need != rank:
+        ctx.check(
+            [False],
+            OP_INPUT,
+            f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
+            fatal=True,
+        )
+        return False
+    if node.params["align_corners"] is not None and need is None:
+        ctx.check(
+            [False],
+            OP_INPUT,
+            f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
+            fatal=True,
+        )
+        return False
+    return True
+
+
 class Upsample(Op):
     name = "upsample"
     aliases = ("interpolate",)
@@ -34,23 +58,7 @@ class Upsample(Op):
         x = inputs[0]
         rank = len(x) - 2
         p = node.params
-        mode = p["mode"]
-        need = _RANK_OF_MODE.get(mode)
-        if need is not None and need != rank:
-            ctx.check(
-                [False],
-                OP_INPUT,
-                f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
-                fatal=True,
-            )
-            return x
-        if p["align_corners"] is not None and need is None:
-            ctx.check(
-                [False],
-                OP_INPUT,
-                f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
-                fatal=True,
-            )
+        if not _mode_fits(ctx, node, x):
             return x
         if (p["size"] is None) == (p["scale_factor"] is None):
             ctx.check(
@@ -99,6 +107,43 @@ class Upsample(Op):
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         kwargs = self.torch_kwargs(node, "size", "scale_factor", "mode", "align_corners")
         return TorchLayer("nn.Upsample", (), kwargs)
+
+
+class ResizeTo(Op):
+    """``F.interpolate(x, size=t.shape[2:])`` where no merge with ``t`` follows (smp's last
+    decoder block, torchvision's FCN head, a DeepLab ASPP's pooled branch): the running
+    tensor takes the spatial size of the named tensor ``size_of``; its channels stay."""
+
+    name = "resize_to"
+    doc = (
+        "F.interpolate(x, size=t.shape[2:]): the spatial size of the named tensor `size_of` "
+        "(format 1.1); channels unchanged."
+    )
+    params = (
+        Param("size_of", "ref", None, doc="the tensor whose spatial size to take"),
+        Param("mode", "choice", "nearest", choices=MODES),
+        Param("align_corners", "bool", None),
+    )
+    primary = "size_of"
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x, like = inputs[0], inputs[1]
+        if len(like) != len(x):
+            ctx.check(
+                [False],
+                OP_INPUT,
+                f"resize_to takes the size of a tensor of another rank: "
+                f"{ctx.table.show(x)} to {ctx.table.show(like)}",
+                fatal=True,
+            )
+            return x
+        if not _mode_fits(ctx, node, x):
+            return x
+        return (x[0], x[1], *like[2:])
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("ResizeTo", (), self.torch_kwargs(node, "mode", "align_corners"))
 
 
 def _shuffles_depth(inputs: Sequence[Sizes]) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph, Node
+from skipcheck.graph import AXIS_NAMES, Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.position import Position
 from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
@@ -25,7 +25,6 @@ from skipcheck.shapes.sizeset import Work
 from skipcheck.shapes.table import Context, ShapeTable
 from skipcheck.spec.lower import MAX_INPUT_SIZE
 
-AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 # where a symbolic run leaves the exact method it stops: what that leaves unchecked
 NOT_CHECKED = (
     "; this layer and those after it are not checked at a symbolic input "

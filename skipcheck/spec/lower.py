@@ -28,6 +28,7 @@ TOP_KEYS = (
     "input",
     "output",
     "outputs",
+    "require",
     "params",
     "blocks",
     "layers",
@@ -136,6 +137,8 @@ class _Lowerer:
         self.collect_names(t)
         self.nodes.append(Node(0, "input", {}, (), position_of(t, "input"), "input", name="input"))
         current = 0
+        if "require" in t:
+            current = self.requirements(t, input_dims, current)
         body = [s for s in SECTIONS if s in t]
         if "layers" in t and body:
             raise SkipcheckError(
@@ -172,6 +175,81 @@ class _Lowerer:
             end=current,
             outputs=outputs,
         )
+
+    def requirements(self, t: YMap, input_dims: tuple[Any, ...], current: int) -> int:
+        """``require:`` — conditions on single input sizes, each a node after the input."""
+        from skipcheck.graph import AXIS_NAMES
+        from skipcheck.ops.require import parse
+
+        pos = position_of(t, "require")
+        self.needs_11("`require:`", t.key_pos["require"])
+        value = t["require"]
+        usage = (
+            'require is a list of conditions on input sizes: ["H % 32 == 0", '
+            '{condition: "W >= 64", source: "model.py:12"}]'
+        )
+        if not isinstance(value, YList) or not value:
+            raise SkipcheckError(usage, pos)
+        rank = len(input_dims) - 2
+        names = [
+            d if isinstance(d, str) else default
+            for d, default in zip(input_dims[2:], AXIS_NAMES.get(rank, ()), strict=False)
+        ]
+        for k, item in enumerate(value):
+            ipos = position_of(value, k)
+            source = ""
+            if isinstance(item, YMap):
+                unknown = [key for key in item if key not in ("condition", "source")]
+                if unknown or "condition" not in item:
+                    raise SkipcheckError(usage, ipos)
+                text, source = item["condition"], item.get("source", "")
+                if not isinstance(source, str):
+                    raise SkipcheckError("a requirement's source is text", ipos)
+            else:
+                text = item
+            if not isinstance(text, str):
+                raise SkipcheckError(usage, ipos)
+            got = parse(text)
+            if got is None:
+                raise SkipcheckError(
+                    f"{text!r}: a requirement compares one input size with a number "
+                    '("H >= 64", "W == 224") or a residue ("H % 32 == 0", "H % 2 != 1")',
+                    ipos,
+                )
+            axis, test, number, modulus = got
+            from skipcheck.shapes.sizeset import MAX_SET_MODULUS
+
+            # a period (or `!=`'s value) past the exact sets' cap could not be answered exactly
+            if max(modulus, number + 1 if test == "!=" else 0) > MAX_SET_MODULUS or (
+                number > MAX_INPUT_SIZE
+            ):
+                raise SkipcheckError(
+                    f"{text!r}: numbers in a requirement are at most {MAX_SET_MODULUS:,} "
+                    f"(a period) and {MAX_INPUT_SIZE:,} (a size)",
+                    ipos,
+                )
+            if axis not in names:
+                raise SkipcheckError(
+                    f"{text!r} names no input size: the input's are {', '.join(names)}", ipos
+                )
+            params = {
+                "axis": names.index(axis),
+                "test": test,
+                "value": number,
+                "modulus": modulus,
+                "condition": " ".join(text.split()),
+                "source": " ".join(source.split())[:300],
+            }
+            current = self.add(
+                "require",
+                params,
+                (current,),
+                ipos,
+                f"require_{k}",
+                None,
+                skips=(" ".join(text.split()),),
+            )
+        return current
 
     def needs_11(self, what: str, pos: Position) -> None:
         """Format 1.1 features need `skipcheck: 1.1`: a 1.0 file keeps its exact meaning."""
@@ -502,6 +580,10 @@ class _Lowerer:
         if op == "branch":
             self.needs_11("`branch:`", pos)
             return self.branch(args, pos, current, env, scope, path, stage, item)
+        if op == "require":
+            raise SkipcheckError(
+                "`require` is a top-level list of conditions on the input, not a layer", pos
+            )
         if op not in OPS:
             known = [*OPS, *self.blocks, "residual", "branch"]
             raise SkipcheckError(f"unknown op or block {op!r}{did_you_mean(op, known)}", pos)
@@ -509,6 +591,8 @@ class _Lowerer:
             self.needs_11(f"the op {op!r}", pos)
         if op in MERGE_OPS:
             return self.merge(op, args, pos, vpos, current, env, scope, path, stage)
+        if op == "resize_to":
+            return self.resize_to(args, pos, vpos, current, env, scope, path, stage)
         params, ppos = self.op_params(OPS[op], op, args, pos, vpos, env)
         return self.add(op, params, (current,), pos, _join(path, op), stage, ppos)
 
@@ -773,6 +857,47 @@ class _Lowerer:
             stage,
             ppos,
             skips=tuple(str(r) for r in refs),
+        )
+
+    def resize_to(
+        self,
+        args: Any,
+        pos: Position,
+        vpos: Position,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        path: str,
+        stage: str | None,
+    ) -> int:
+        """``resize_to: e1`` or ``{size_of: e1, mode: bilinear}``: a second input, for its size."""
+        if isinstance(args, YMap):
+            rest = YMap({k: v for k, v in args.items() if k != "size_of"})
+            rest.key_pos = {k: p for k, p in args.key_pos.items() if k != "size_of"}
+            rest.value_pos = {k: p for k, p in args.value_pos.items() if k != "size_of"}
+            rest.pos = args.pos
+            ref, rpos = args.get("size_of"), position_of(args, "size_of")
+            params, ppos = self.op_params(OPS["resize_to"], "resize_to", rest, pos, vpos, env)
+        else:
+            ref, rpos = args, vpos
+            params, ppos = self.op_params(OPS["resize_to"], "resize_to", None, pos, vpos, env)
+        if not isinstance(ref, str):
+            raise SkipcheckError(
+                "resize_to needs the tensor whose size to take: `resize_to: enc1` or "
+                "`resize_to: {size_of: enc1, mode: bilinear}`",
+                rpos if ref is not None else vpos,
+            )
+        like = self.reference(ref, rpos, scope)
+        params["size_of"] = ref
+        return self.add(
+            "resize_to",
+            params,
+            (current, like),
+            pos,
+            _join(path, "resize_to"),
+            stage,
+            ppos,
+            skips=(ref,),
         )
 
     def reference(self, ref: Any, pos: Position, scope: _Scope) -> int:

@@ -88,13 +88,20 @@ class _Branch:
         return False
 
 
-def emit(capture: Capture) -> Emitted:
-    """Place every live step; CannotMap where the format cannot say it."""
+def emit(capture: Capture, pads_align: bool = False) -> Emitted:
+    """Place every live step; CannotMap where the format cannot say it.
+
+    ``pads_align``: a constant pad right before a merge, by exactly what brings the running
+    tensor to the skip's size, is the merge's ``align: pad`` — used only for a trace on the
+    other side of an ``if`` on a size (MONAI's UpCat pads an odd skip's partner by one row),
+    where the proof then checks the spec against torch on both sides."""
     steps = {s.id: s for s in capture.steps}
     outputs = [o for _, o in capture.outputs]
     live = _live(steps, outputs)
     order = [s for s in capture.steps if s.id in live and s.kind != "input"]
+    _unaligned(steps, order, outputs)
     emitter = _Emitter(steps, order, outputs)
+    emitter.pads_align = pads_align
     top = _Branch(capture.steps[0].id, None)
     emitter.run(top, order)
     for value in outputs:
@@ -105,6 +112,48 @@ def emit(capture: Capture) -> Emitted:
         for value in outputs:
             emitter.output(top, value)
     return Emitted(top.items, emitter.referenced, steps, set(emitter.done), capture.outputs, main)
+
+
+def _unaligned(steps: dict[str, Step], order: list[Step], outputs: list[str]) -> None:
+    """A resize to another tensor's size that is not the running side of one two-tensor
+    merge with a tensor of that size (smp's last decoder block, an FCN head, an ASPP's pooled
+    branch merged with four others) becomes a ``resize_to`` layer naming that tensor."""
+    readers: dict[str, list[Step]] = {}
+    for s in order:
+        for i in dict.fromkeys(s.inputs):
+            readers.setdefault(i, []).append(s)
+    for step in order:
+        if step.kind != "resize" or step.align != "interpolate":
+            continue
+        read = readers.get(step.id, [])
+        merge = read[0] if len(read) == 1 and read[0].kind == "merge" else None
+        aligned = (
+            merge is not None
+            and len(merge.inputs) == 2
+            and step.id not in outputs
+            and any(
+                _preserves(steps, other, str(step.size_of))
+                or _preserves(steps, str(step.size_of), other)
+                for other in merge.inputs
+                if other != step.id
+            )
+        )
+        if aligned:
+            continue
+        op, params = step.layers[0]
+        step.kind = "layer"
+        step.layers = [(op, {"size_of": str(step.size_of), **params})]
+
+
+def _preserves(steps: dict[str, Step], start: str, goal: str) -> bool:
+    v = start
+    while True:
+        if v == goal:
+            return True
+        step = steps[v]
+        if step.kind != "layer" or not all(_keeps_size(layer) for layer in step.layers):
+            return False
+        v = step.inputs[0]
 
 
 def _live(steps: dict[str, Step], outputs: list[str]) -> set[str]:
@@ -132,6 +181,7 @@ class _Emitter:
             for i in dict.fromkeys(s.inputs):
                 self.readers.setdefault(i, []).append(s.id)
         self.outputs = set(outputs)
+        self.pads_align = False
         self.height: dict[str, int] = {}
         for s in reversed(order):
             self.height[s.id] = 1 + max((self.height[r] for r in self.readers[s.id]), default=0)
@@ -173,6 +223,14 @@ class _Emitter:
                     "interpolates to another tensor's size without merging with it",
                 )
             if step.kind == "layer":
+                for _, params in step.layers:
+                    like = params.get("size_of")
+                    if like is not None:
+                        if not branch.sees(like) and self.steps[like].kind != "input":
+                            raise self.stop(
+                                step, "resizes to the size of a tensor a side path computes"
+                            )
+                        self.referenced.add(like)
                 branch.items.append(Item(step))
             self.advance(branch, step)
             return
@@ -182,14 +240,38 @@ class _Emitter:
         others.remove(branch.running)
         run_step = self.steps[branch.running]
         align = "none"
-        if run_step.kind == "resize":
+        if (
+            self.pads_align
+            and len(others) == 1
+            and branch.items
+            and branch.items[-1].step is run_step
+            and self.pad_to_skip(run_step, others[0])
+        ):
+            # the pad the model chose by the sizes: `align: pad` says it for every size
+            branch.items.pop()
+            align = "pad"
+        elif run_step.kind == "resize":
             if len(others) != 1:
                 raise self.stop(run_step, "resizes to a size and merges with several tensors")
             align = run_step.align
+        if len(others) == 1 and align == "none":
+            crop = self.steps[others[0]]
+            if (
+                crop.kind == "resize"
+                and crop.align == "center_crop"
+                and (
+                    self.preserves(branch.running, str(crop.size_of))
+                    or self.preserves(str(crop.size_of), branch.running)
+                )
+            ):
+                # the skip cropped to the running tensor's size: `align: center_crop`
+                align = "center_crop"
+                others = [crop.inputs[0]]
+                self.done[crop.id] = branch
         skips = []
         for other in others:
             skips.append(self.skip(branch, other, step.id))
-        if align != "none":
+        if align in ("interpolate", "pad") and run_step.kind == "resize":
             self.same_size(run_step, others[0])
         if len(skips) > 1 and any(s.via for s in skips):
             # a spec merge applies its one via list to every skip: one concat per skip
@@ -198,6 +280,23 @@ class _Emitter:
         else:
             branch.items.append(Item(step, skips, align))
         self.advance(branch, step)
+
+    def pad_to_skip(self, pad: Step, skip: str) -> bool:
+        """A constant pad of the far ends that brings its input to ``skip``'s size, half on
+        each side with the odd row at the far end (what ``align: pad`` does)."""
+        if pad.kind != "layer" or len(pad.layers) != 1 or pad.layers[0][0] != "pad":
+            return False
+        amounts = pad.layers[0][1].get("padding")
+        before = self.steps[pad.inputs[0]].shape
+        target = self.steps[skip].shape
+        if isinstance(amounts, int):
+            amounts = [amounts] * (2 * (len(before) - 2))
+        if not isinstance(amounts, list) or len(before) != len(target) or len(before) < 3:
+            return False
+        diff = [t - b for b, t in zip(before[2:], target[2:], strict=True)]
+        want = [v for d in reversed(diff) for v in (d // 2, d - d // 2)]
+        given = amounts + [0] * (len(want) - len(amounts))
+        return any(diff) and all(d >= 0 for d in diff) and given == want
 
     def advance(self, branch: _Branch, step: Step) -> None:
         branch.running = step.id
@@ -293,14 +392,7 @@ class _Emitter:
         )
 
     def preserves(self, start: str, goal: str) -> bool:
-        v = start
-        while True:
-            if v == goal:
-                return True
-            step = self.steps[v]
-            if step.kind != "layer" or not all(_keeps_size(layer) for layer in step.layers):
-                return False
-            v = step.inputs[0]
+        return _preserves(self.steps, start, goal)
 
     def stop(self, step: Step, why: str) -> CannotMap:
         where = f"{step.owner} ({step.what})" if step.owner else step.what

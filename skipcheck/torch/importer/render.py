@@ -87,7 +87,9 @@ class _Modules:
         self.classes = classes
 
     def block(self, path: str) -> str:
-        while path and self.classes.get(path) in CONTAINERS:
+        # a container is no block of its own, except one the model holds directly
+        # (`self.enc1 = nn.Sequential(...)`): that is the model's own unit, a stage
+        while "." in path and self.classes.get(path) in CONTAINERS:
             path = path.rpartition(".")[0]
         return path
 
@@ -130,12 +132,53 @@ def stages(items: Sequence[Item], classes: Mapping[str, str] | None = None) -> l
     return out
 
 
+def sections(found: Sequence[Stage]) -> list[str]:
+    """Each stage's section where the model is an encoder-decoder (its resolution falls, then
+    rises again: a U), else nothing. Encoder: the stages down to the first at the lowest
+    resolution; bottleneck: the others at that resolution; decoder: the rest, but for the
+    head: the last stage, where it neither merges nor raises the resolution (a 1x1 conv)."""
+    sizes: list[int] = []
+    for stage in found:
+        values = [i.step for i in stage.items if i.branch is None]
+        shape = values[-1].shape if values else ()
+        if len(shape) < 3:
+            return []  # a flattened tail: a classifier, not a U
+        sizes.append(math.prod(shape[2:]))
+    if len(sizes) < 3:
+        return []
+    low = min(sizes)
+    first, last = sizes.index(low), len(sizes) - 1 - sizes[::-1].index(low)
+    if first == 0 or last == len(sizes) - 1 or max(sizes[last:]) <= low:
+        return []
+    if sizes[-1] < sizes[0] // 4:
+        return []  # the decoder does not come back up near the input's size: not a U
+    merges = [
+        k
+        for k, stage in enumerate(found)
+        if any(i.step.kind == "merge" for i in stage.items) or (k > 0 and sizes[k] > sizes[k - 1])
+    ]
+    # the head: the last stage, where it neither merges nor raises the resolution
+    head = len(sizes) - 1 if merges and max(merges) < len(sizes) - 1 else len(sizes)
+    out = []
+    for k in range(len(sizes)):
+        if k <= first:
+            out.append("encoder")
+        elif k <= last:
+            out.append("bottleneck")
+        elif k < head:
+            out.append("decoder")
+        else:
+            out.append("head")
+    return out
+
+
 @dataclass
 class Rendered:
     text: str
     lines: dict[int, str]  # line → the step written there
     stage_names: list[str]
     folded: str | None = None  # the same spec with repeated modules as blocks, if any
+    folded_lines: dict[int, str] = field(default_factory=dict)  # the same, for ``folded``
 
 
 class Arg(str):
@@ -205,6 +248,8 @@ class _Writer:
             self.where[len(self.lines) + 1] = step.id
             last = k == len(step.layers) - 1
             # a named layer is a mapping (`- relu: {}` + `name:`), a plain one may be a word
+            if "size_of" in params:  # resize_to: the tensor it takes its size from, by name
+                params = {**params, "size_of": self.ref(params["size_of"])}
             params = self.slotted(params)
             text = f"{op}: {scalar(params)}" if params or (named and last) else op
             self.lines.append(f"{indent}- {text}{comment}")
@@ -280,6 +325,7 @@ def render(
     input_shape: Sequence[int],
     header: Sequence[str] = (),
     modules: Mapping[str, str] | None = None,
+    requires: Sequence[tuple[str, str]] = (),
 ) -> Rendered:
     """The spec text, which step each line of it writes, and the text with blocks."""
     w = _Writer(emitted)
@@ -289,9 +335,25 @@ def render(
         f"description: {json.dumps(description)}",
         f"input: {scalar(list(input_shape))}",
     ]
-    w.lines += [*top, "layers:"]
+    if requires:
+        # the model's own checks on its input (format 1.1 `require:`), each with its line
+        top.append("require:")
+        for condition, source in requires:
+            if source:
+                top.append(
+                    f"  - {{condition: {json.dumps(condition)}, source: {json.dumps(source)}}}"
+                )
+            else:
+                top.append(f"  - {json.dumps(condition)}")
+    w.lines += top
     written: list[_Written] = []
-    for stage in stages(emitted.items, modules):
+    found = stages(emitted.items, modules)
+    parts = sections(found)
+    if not parts:
+        w.lines.append("layers:")
+    for k, stage in enumerate(found):
+        if parts and (k == 0 or parts[k] != parts[k - 1]):
+            w.lines.append(f"{parts[k]}:")
         first = stage.items[0].step
         stage_name = w.unique(identifier(stage.key or first.module or first.owner or "stem"))
         w.lines.append(f"  - stage: {stage_name}")
@@ -303,7 +365,10 @@ def render(
             w.names.setdefault(last, stage_name)
         begin = len(w.lines)
         _stage_body(w, stage, last, stage_name)
-        written.append(_Written(stage, stage_name, last, w.lines[begin:]))
+        own = {line - begin: step for line, step in w.where.items() if line > begin}
+        written.append(
+            _Written(stage, stage_name, last, w.lines[begin:], own, parts[k] if parts else "")
+        )
     tail: list[str] = []
     if not emitted.main:
         tail.append("outputs:")
@@ -311,8 +376,10 @@ def render(
             said = f"  # the model's output {label}" if label else ""
             tail.append(f"  - {w.ref(value)}{_comment(said)}")
     w.lines += tail
-    folded = _fold(w, written, modules or {}, top, tail)
-    return Rendered("\n".join(w.lines) + "\n", w.where, [x.name for x in written], folded)
+    folded, folded_lines = _fold(w, written, modules or {}, top, tail)
+    return Rendered(
+        "\n".join(w.lines) + "\n", w.where, [x.name for x in written], folded, folded_lines
+    )
 
 
 @dataclass
@@ -321,6 +388,8 @@ class _Written:
     name: str
     last: str | None
     lines: list[str]
+    where: dict[int, str]  # line within ``lines`` (1-based) → the step written there
+    section: str = ""  # encoder, bottleneck, decoder or head; '' where the spec has `layers:`
 
 
 def _stage_body(w: _Writer, stage: Stage, last: str | None, stage_name: str) -> None:
@@ -348,9 +417,10 @@ def _fold(
     modules: Mapping[str, str],
     top: list[str],
     tail: list[str],
-) -> str | None:
+) -> tuple[str | None, dict[int, str]]:
     """Stages of one module class written alike, but for numbers and the tensors they read,
-    become one block with those as arguments. None when no two stages fold."""
+    become one block with those as arguments (and which step each line writes: a block's
+    line, its first use's step). None when no two stages fold."""
     groups: dict[tuple[str, str], list[tuple[_Written, list[Any]]]] = {}
     for x in written:
         if any(line.lstrip().startswith("name:") for line in x.lines):
@@ -362,7 +432,9 @@ def _fold(
         if cls:
             groups.setdefault((cls, shape), []).append((x, slots))
     blocks: list[str] = []
+    block_where: dict[int, str] = {}  # line within ``blocks`` → step
     calls: dict[str, str] = {}
+    call_where: dict[str, str] = {}  # stage → the step of the block call's line
     used = set(w.used)
     for (cls, _), members in groups.items():
         if len(members) < 2:
@@ -374,49 +446,67 @@ def _fold(
         while block in used or block in OPS or block in ("residual", "stage", "branch"):
             block, k = f"{identifier(cls)}_{k}", k + 1
         used.add(block)
-        template = _template_lines(w, members[0][0], {i: a for i, a in args.items()})
+        template, where = _template_lines(w, members[0][0], {i: a for i, a in args.items()})
         names = list(dict.fromkeys(args.values()))
         blocks.append(f"  {block}:")
         blocks.append(f"    args: {scalar([Arg(n) for n in names])}")
         blocks.append("    layers:")
+        block_where.update({len(blocks) + k: step for k, step in where.items()})
         blocks += [line[2:] for line in template]
         for x, slots in members:
             given = {n: slots[i][1] for i, n in args.items()}
             values = {n: (Arg(v) if isinstance(v, str) else v) for n, v in given.items()}
             calls[x.name] = f"      - {block}: {scalar(values)}" if values else f"      - {block}"
+            if x.last is not None:
+                call_where[x.name] = x.last
     if not calls:
-        return None
-    out = [*top, "blocks:", *blocks, "layers:"]
-    for x in written:
+        return None, {}
+    out = [*top, "blocks:"]
+    lines = {len(out) + k: step for k, step in block_where.items()}
+    out += blocks
+    if not any(x.section for x in written):
+        out.append("layers:")
+    for k, x in enumerate(written):
+        if x.section and (k == 0 or x.section != written[k - 1].section):
+            out.append(f"{x.section}:")
         out.append(f"  - stage: {x.name}")
         out.append("    layers:")
-        out += [calls[x.name]] if x.name in calls else x.lines
-    return "\n".join(out + tail) + "\n"
+        if x.name in calls:
+            if x.name in call_where:
+                lines[len(out) + 1] = call_where[x.name]
+            out.append(calls[x.name])
+        else:
+            lines.update({len(out) + k: step for k, step in x.where.items()})
+            out += x.lines
+    return "\n".join(out + tail) + "\n", lines
 
 
 def _template(w: _Writer, x: _Written) -> tuple[str, list[tuple[str, Any]]]:
     """The stage's text with every value and reference blanked, and those values."""
-    lines, slots = _rewrite(w, x, {}, blank=True)
+    lines, slots, _ = _rewrite(w, x, {}, blank=True)
     return "\n".join(re.sub(r"  # .*$", "", line) for line in lines), slots
 
 
-def _template_lines(w: _Writer, x: _Written, args: dict[int, str]) -> list[str]:
-    lines, _ = _rewrite(w, x, args)
+def _template_lines(
+    w: _Writer, x: _Written, args: dict[int, str]
+) -> tuple[list[str], dict[int, str]]:
+    lines, _, where = _rewrite(w, x, args)
     key = x.stage.key
     if not key:
-        return lines
+        return lines, where
     # module paths relative to the block's own module: `# .conv1 (Conv2d)`
-    return [line.replace(f"# {key}.", "# .").replace(f"# {key} (", "# (") for line in lines]
+    lines = [line.replace(f"# {key}.", "# .").replace(f"# {key} (", "# (") for line in lines]
+    return lines, where
 
 
 def _rewrite(
     w: _Writer, x: _Written, args: dict[int, str], blank: bool = False
-) -> tuple[list[str], list[tuple[str, Any]]]:
+) -> tuple[list[str], list[tuple[str, Any]], dict[int, str]]:
     saved = (w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank)
     w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank = [], {}, [], [], dict(args), blank
     try:
         _stage_body(w, x.stage, x.last, x.name)
-        return w.lines, list(zip(w.slot_keys, w.slots or [], strict=True))
+        return w.lines, list(zip(w.slot_keys, w.slots or [], strict=True)), w.where
     finally:
         w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank = saved
 
