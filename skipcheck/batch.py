@@ -34,6 +34,7 @@ class Run:
     statistics: bool = False  # one line per rule with its count, instead of the findings
     stdin_filename: str | None = None  # what `-` is called in messages and for its config
     stdin: TextIO | None = None  # where `-` is read from (default: sys.stdin)
+    args: str | None = None  # --args: the factory's arguments, for a model reference
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Plan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     broken_configs: list[SkipcheckError] = field(default_factory=list)
+    models: set[str] = field(default_factory=set)  # PyTorch model references among files
 
 
 def validate_command(
@@ -66,6 +68,7 @@ def validate_command(
     list_settings: bool = False,
     list_files: bool = False,
     stdin_filename: str | None = None,
+    args: str | None = None,
 ) -> int:
     """``skipcheck validate`` from its parsed command line: the exit code of the run.
     (The typer command and the start-up fast path in ``launch.py`` both call this.)"""
@@ -92,6 +95,7 @@ def validate_command(
         depth=depth,
         statistics=statistics,
         stdin_filename=stdin_filename,
+        args=args,
     )
     if list_settings or list_files:  # --show-settings, --show-files
         (show_settings if list_settings else show_files)(run, sys.stdout)
@@ -135,7 +139,7 @@ def plan(run: Run) -> Plan:
             "or set `files` in [tool.skipcheck]"
         )
     inputs = expand(args)
-    out = Plan(skipped=list(inputs.skipped), missing=inputs.missing)
+    out = Plan(skipped=list(inputs.skipped), missing=inputs.missing, models=inputs.models)
     under: dict[int, tuple[SkipcheckError, int]] = {}  # broken config → specs not checked
     for path in inputs.files:
         where = run.stdin_filename or path if path == STDIN else path
@@ -196,8 +200,12 @@ def execute(run: Run, stream: TextIO | None) -> int:
         if path == STDIN:
             text = (run.stdin or sys.stdin).read()
             done(check_spec(run.stdin_filename or STDIN, check, text=text))
-        else:
+        elif path not in todo.models:
             done(check_spec(path, check))
+        else:
+            from skipcheck.torch.reference import check_model
+
+            done(check_model(path, check, args=run.args))
     for arg in todo.missing:
         if os.path.isdir(arg):
             reason = f"{arg} is a directory without .yaml/.yml files"

@@ -81,6 +81,28 @@ ConfigOption = Annotated[
         "(default: the nearest one above each spec).",
     ),
 ]
+ArgsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--args",
+        help="For a PyTorch model given in place of a spec (model.py:Net, pkg.module:factory): "
+        "the factory's arguments as YAML, '{in_channels: 1}'.",
+    ),
+]
+
+
+def _checked(spec: str, options: Any, args: str | None = None) -> Any:
+    """A spec file checked, or a PyTorch model reference imported into a spec held in memory
+    and checked (torch is imported only then)."""
+    from skipcheck.torch.reference import is_model_reference
+
+    if is_model_reference(spec):
+        from skipcheck.torch.reference import check_model
+
+        return check_model(spec, options, args=args)
+    from skipcheck.check import check_spec
+
+    return check_spec(spec, options)
 
 
 def _complete_format(incomplete: str) -> list[str]:
@@ -172,10 +194,11 @@ def validate(
             help="The name of the spec read from `-` (stdin), for messages and its config.",
         ),
     ] = None,
+    args: ArgsOption = None,
 ) -> None:
     """Propagate shapes through specs and report every broken skip connection.
 
-    `-` reads a spec from stdin."""
+    `-` reads a spec from stdin; model.py:Net or pkg.module:factory checks a PyTorch model."""
     from skipcheck.batch import validate_command
 
     raise typer.Exit(
@@ -197,6 +220,7 @@ def validate(
             list_settings=show_settings,
             list_files=show_files,
             stdin_filename=stdin_filename,
+            args=args,
         )
     )
 
@@ -358,7 +382,10 @@ FixFormatOption = Annotated[
 @app.command()
 @boundary
 def fix(
-    spec: Annotated[str, typer.Argument(help="The spec file to fix.", show_default=False)],
+    spec: Annotated[
+        str,
+        typer.Argument(help="The spec file to fix, or a PyTorch model.", show_default=False),
+    ],
     number: Annotated[
         int | None,
         typer.Argument(
@@ -386,6 +413,7 @@ def fix(
     set_: SetOption = None,
     config: ConfigOption = None,
     output_format: FixFormatOption = "full",
+    args: ArgsOption = None,
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
     from skipcheck.check import Options, check_spec
@@ -399,6 +427,14 @@ def fix(
         raise SkipcheckError("choose one of --apply, --apply-all and --dry-run")
     options = Options.parse(set_, input, config)
     reporter = FixReporter(as_json=output_format == "json")
+    if apply or apply_all or dry_run:
+        from skipcheck.torch.reference import is_model_reference
+
+        if is_model_reference(spec):
+            raise SkipcheckError(
+                f"{spec} is PyTorch code, not a spec file: there is nothing to write a fix "
+                f"into. `skipcheck fix {spec}` says what to change in the code"
+            )
     if apply_all:
         if number is not None:
             raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
@@ -410,7 +446,7 @@ def fix(
         after = check_spec(spec, options) if applied else last
         steps = [(f"step {k}", f) for k, f in enumerate(applied, 1)]
         raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
-    result = check_spec(spec, dataclasses.replace(options, fixes=True))
+    result = _checked(spec, dataclasses.replace(options, fixes=True), args)
     if result.error is not None:
         raise result.error
     fixes = [f for _, site_fixes in result.fixes for f in site_fixes]
@@ -449,7 +485,9 @@ def _stored(spec: str, options: Any) -> Any:
 @app.command()
 @boundary
 def sizes(
-    file: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
+    file: Annotated[
+        str, typer.Argument(help="Spec file, or a PyTorch model.", show_default=False)
+    ],
     near: Annotated[
         int | None,
         typer.Option(
@@ -470,16 +508,17 @@ def sizes(
         str,
         typer.Option("--output-format", help="full (text) or json (the sizes as data)."),
     ] = "full",
+    args: ArgsOption = None,
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
-    from skipcheck.check import Options, check_spec
+    from skipcheck.check import Options
     from skipcheck.report.sizes import SizesReporter
     from skipcheck.shapes.valid import parse_bound, valid_sizes
 
     if output_format not in ("full", "json"):
         raise SkipcheckError(f"sizes prints full or json, not {output_format!r}")
     listing = parse_bound(range_) if range_ else None
-    result = check_spec(file, Options.parse(set_, input, config))
+    result = _checked(file, Options.parse(set_, input, config), args)
     if result.error is not None:
         raise result.error
     report = valid_sizes(result, near=near, bound=parse_bound(bound))
@@ -563,7 +602,9 @@ def export(
 @app.command()
 @boundary
 def draw(
-    spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
+    spec: Annotated[
+        str, typer.Argument(help="The spec file, or a PyTorch model.", show_default=False)
+    ],
     output: Annotated[
         str | None,
         typer.Option(
@@ -573,6 +614,7 @@ def draw(
     input: InputOption = None,
     set_: SetOption = None,
     config: ConfigOption = None,
+    args: ArgsOption = None,
 ) -> None:
     """Draw the architecture as SVG or an HTML page, broken merges in red."""
     import os
@@ -590,7 +632,8 @@ def draw(
         if suffix not in FORMATS:
             raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
         fmt = FORMATS[suffix]
-    text, errors = render(spec, fmt, Options.parse(set_, input, config))
+    options = Options.parse(set_, input, config)
+    text, errors = render(spec, fmt, options, result=_checked(spec, options, args))
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -39,6 +39,7 @@ OPTIONS: dict[str, tuple[str, bool]] = {
     "--show-settings": ("list_settings", False),
     "--show-files": ("list_files", False),
     "--stdin-filename": ("stdin_filename", True),
+    "--args": ("args", True),
 }
 REPEATABLE = {"sets", "select", "extend_select", "ignore"}
 

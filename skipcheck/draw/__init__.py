@@ -61,14 +61,18 @@ def sections(graph: Graph, lines: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def draw(path: str, fmt: str, options: Options | None = None) -> tuple[str, bool]:
-    """The picture of one spec as ``fmt`` (svg or html), and whether it has error findings."""
+def draw(
+    path: str, fmt: str, options: Options | None = None, *, result: FileResult | None = None
+) -> tuple[str, bool]:
+    """The picture of one spec as ``fmt`` (svg or html), and whether it has error findings;
+    ``result``: the spec already checked (a PyTorch model's, held in memory)."""
     from skipcheck.draw.layout import layout
     from skipcheck.draw.svg import render_html, render_svg
 
     if fmt not in ("svg", "html"):
         raise SkipcheckError(f"cannot draw as {fmt!r}: use svg or html")
-    result = load(path, options)
+    if result is None or result.error is not None:
+        result = load(path, options) if result is None else _raise(result)
     assert result.graph is not None and result.table is not None  # load raised otherwise
     picture = layout(
         result.graph,
@@ -78,3 +82,8 @@ def draw(path: str, fmt: str, options: Options | None = None) -> tuple[str, bool
     )
     text = render_svg(picture) if fmt == "svg" else render_html(picture)
     return text, not result.ok
+
+
+def _raise(result: FileResult) -> FileResult:
+    assert result.error is not None
+    raise result.error

@@ -1,0 +1,418 @@
+"""A PyTorch model where a spec goes: ``skipcheck validate model.py:UNet --input 1x3x250x250``.
+
+``validate``, ``sizes``, ``draw`` and ``fix`` take a model reference (``file.py:Name`` or
+``package.module:factory``, with ``--args``) wherever they take a spec file. The model is
+imported as ``skipcheck import`` would (the same proof), the spec is held in memory, and the
+findings are told in the user's terms:
+
+- where the model fails at the size asked for, torch itself is run there (on the meta
+  device: no memory) and the frame of the user's code where it stops is named —
+  ``model.py:41 in UNet.forward: x = torch.cat([x, skip], dim=1)`` — with the module path,
+  the valid sizes and the nearest valid size;
+- a fix is stated as what to change in the PyTorch code (``ConvTranspose2d(...,
+  output_padding=1)`` in ``up.0``), since there is no spec file to write it into.
+
+Telling a reference from a spec is plain string work (``is_model_reference``), so ``validate``
+on YAML never imports torch; this module imports it only in ``resolve``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from skipcheck.errors import SkipcheckError
+
+if TYPE_CHECKING:
+    from skipcheck.check import Options
+    from skipcheck.result import FileResult
+    from skipcheck.torch.importer import Imported
+
+# ``path/to/model.py:Net`` or ``package.module:factory`` (the factory may be dotted:
+# ``module:Class.build``). A spec file never looks like this: a name after the colon that is
+# an identifier, before it a .py file or a dotted module name.
+_NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+REFERENCE = re.compile(rf"^(?P<source>[^:\s]+\.py|{_NAME}):(?P<name>{_NAME})$")
+
+# Example sizes to import at when the model does not run at the one asked for (the import
+# traces the model at a size where it runs; the check then runs at the size asked for).
+_MULTIPLES = (2, 4, 8, 16, 32, 64, 128, 256)
+_FALLBACK = (256, 224, 512, 64, 128, 384)
+
+
+def is_model_reference(arg: str) -> bool:
+    """Whether a command-line argument names a PyTorch model rather than a spec file: the
+    ``source:name`` form, and no file of that name exists (a file always wins)."""
+    return REFERENCE.match(arg) is not None and not os.path.exists(arg)
+
+
+@dataclass(frozen=True)
+class Where:
+    """A frame of the user's code: the line torch stopped at, or the line a layer came from."""
+
+    file: str
+    line: int
+    function: str
+    code: str
+    module: str = ""  # the module path, "" for the model itself
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line} in {self.function}: {self.code}"
+
+
+@dataclass
+class Crash:
+    """What torch said at the size asked for: the message and the user's frame."""
+
+    message: str
+    where: Where | None
+    module: str  # the innermost module whose forward was running ("" : the model itself)
+    module_class: str
+
+
+@dataclass
+class Resolved:
+    """A model reference, imported: the spec text (held in memory), the size it was imported
+    at, and where each line of it comes from in the user's code."""
+
+    reference: str
+    text: str
+    example: tuple[int, ...]
+    imported: Imported
+    model: Any  # the nn.Module, on the meta device
+    origins: dict[int, Where] = field(default_factory=dict)
+    report: list[str] = field(default_factory=list)
+
+
+def resolve(
+    reference: str, *, args: str | None = None, input_shape: Sequence[int | str] | None = None
+) -> Resolved:
+    """Import the model ``reference`` names into a spec held in memory (SkipcheckError when it
+    cannot: the message says why, as ``skipcheck import`` does)."""
+    from skipcheck.torch import require_torch
+
+    require_torch()
+    from skipcheck.torch.importer import import_model, instantiate
+    from skipcheck.torch.importer.load import load_factory, parse_args
+
+    factory = load_factory(reference)
+    model = instantiate(factory, parse_args(args)).to("meta").eval()
+    asked = _numbers(input_shape) if input_shape is not None else None
+    example = _example(model, asked)
+    name = reference.rpartition(":")[2]
+    imported = import_model(model, example, name=name, source=reference, path=reference)
+    report = list(imported.report)
+    if asked is not None and example != asked:
+        report.insert(0, f"imported at {_x(example)}, where the model runs; checked at {_x(asked)}")
+    origins = _origins(imported, model)
+    return Resolved(reference, imported.text, example, imported, model, origins, report)
+
+
+def check_model(
+    reference: str,
+    options: Options,
+    *,
+    args: str | None = None,
+) -> FileResult:
+    """``check_spec`` for a model reference: the imported spec checked with ``options``, its
+    findings told at the user's source lines and its fixes in PyTorch terms. A model that
+    cannot be imported is the result's ``error`` (exit 2), as a spec that does not load."""
+    from skipcheck.check import check_spec
+    from skipcheck.result import FileResult
+
+    try:
+        resolved = resolve(reference, args=args, input_shape=options.input_shape)
+    except SkipcheckError as exc:
+        if not exc.message.startswith(reference):
+            exc.message = f"{reference}: {exc.message}"
+        return FileResult(reference, error=exc)
+    result = check_spec(reference, options, text=resolved.text)
+    if result.error is not None or not result.diagnostics:
+        return result
+    crash = None
+    shape = result.input_shape
+    if result.errors and shape is not None and all(isinstance(d, int) for d in shape):
+        crash = run_at(resolved.model, _numbers(shape))
+    return explain(result, resolved, crash)
+
+
+def run_at(model: Any, shape: Sequence[int]) -> Crash | None:
+    """Run the model at ``shape`` on the meta device; None if it runs, else where it stops:
+    the innermost frame of the user's code (not torch's) and the module running there."""
+    import torch
+
+    try:
+        with torch.no_grad():
+            model(torch.empty(*shape, device="meta"))
+    except Exception as exc:
+        return _crash(exc, model)
+    return None
+
+
+def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> FileResult:
+    """The result with each finding told in the user's code: its source line and module, and
+    for the first error (where torch stops) torch's own message and the nearest valid size;
+    fixes say what to change in the PyTorch code."""
+    first_error = next((d for d in result.diagnostics if d.severity == "error"), None)
+    diagnostics = []
+    for d in result.diagnostics:
+        notes = list(d.notes)
+        origin = resolved.origins.get(d.pos.line)
+        module = _module_of(result.lines, d.pos.line)
+        if d is first_error and crash is not None:
+            where = crash.where or origin
+            if where is not None:
+                notes.append(f"in your code: {where}")
+            owner = crash.module or "the model itself"
+            notes.append(f"module: {owner}{_cls(crash.module_class)}")
+            notes.append(f"torch at this size: {crash.message}")
+        else:
+            if origin is not None:
+                notes.append(f"in your code: {origin}")
+            if module is not None:
+                notes.append(f"module: {module}")
+        known = resolved.origins
+        if d is first_error and crash is not None and crash.where is not None:
+            known = {**known, d.pos.line: crash.where}
+        fixes = tuple(_in_pytorch(f, result.lines, known) for f in d.fixes)
+        diagnostics.append(dataclasses.replace(d, notes=tuple(notes), fixes=fixes))
+    sites = tuple(
+        (site, tuple(_in_pytorch(f, result.lines, resolved.origins) for f in fixes))
+        for site, fixes in result.fixes
+    )
+    return dataclasses.replace(result, diagnostics=tuple(diagnostics), fixes=sites)
+
+
+# --- the example size -------------------------------------------------------------------
+
+
+def _numbers(shape: Sequence[int | str]) -> tuple[int, ...]:
+    """``--input`` as numbers: a symbol (1x3xHxW) stands for 256."""
+    return tuple(d if isinstance(d, int) else 256 for d in shape)
+
+
+def _example(model: Any, asked: tuple[int, ...] | None) -> tuple[int, ...]:
+    """A size where the model runs: the one asked for, else the nearest multiple of a power
+    of two above it, else a common size. Without ``--input`` the batch is 1 and the channels
+    and rank are the first convolution's."""
+    if asked is None:
+        batch_channels, rank = _guess(model)
+        asked = (*batch_channels, *([256] * rank))
+    head, spatial = asked[:2], asked[2:]
+    tried: list[tuple[int, ...]] = [asked]
+    for m in _MULTIPLES:
+        tried.append((*head, *(-(-d // m) * m for d in spatial)))
+    tried += [(*head, *([n] * len(spatial))) for n in _FALLBACK]
+    seen: set[tuple[int, ...]] = set()
+    for shape in tried:
+        if shape in seen:
+            continue
+        seen.add(shape)
+        if run_at(model, shape) is None:
+            return shape
+    raise SkipcheckError(
+        f"the model runs at none of the sizes tried ({_x(asked)}, its multiples of 2..256 and "
+        f"{', '.join(map(str, _FALLBACK))}): give --input with the batch and channels it takes"
+    )
+
+
+def _guess(model: Any) -> tuple[tuple[int, int], int]:
+    """(batch 1, the first conv's in_channels) and its rank, for a model given no --input."""
+    from torch import nn
+
+    for m in model.modules():
+        if isinstance(m, nn.modules.conv._ConvNd):
+            return (1, int(m.in_channels)), len(m.kernel_size)
+    raise SkipcheckError("the model has no convolution to tell its input from: give --input")
+
+
+# --- where in the user's code -----------------------------------------------------------
+
+
+def _crash(exc: BaseException, model: Any) -> Crash:
+    """The innermost frame outside torch (and skipcheck), and the innermost module whose
+    forward was on the stack."""
+    import torch
+
+    names = {id(m): name for name, m in model.named_modules()}
+    frames = traceback.extract_tb(exc.__traceback__)
+    tb = exc.__traceback__
+    module, module_class = "", type(model).__name__
+    while tb is not None:
+        self_ = tb.tb_frame.f_locals.get("self")
+        if isinstance(self_, torch.nn.Module) and id(self_) in names:
+            module, module_class = names[id(self_)], type(self_).__name__
+        tb = tb.tb_next
+    where = None
+    for frame, summary in zip(_frames(exc), frames, strict=False):
+        if _theirs(summary.filename):
+            continue
+        where = Where(
+            summary.filename,
+            summary.lineno or 0,
+            _qualname(frame),
+            (summary.line or "").strip(),
+        )
+    if where is not None:
+        where = dataclasses.replace(where, file=_shown_path(where.file), module=module)
+    text = str(exc).strip()
+    message = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+    return Crash(message, where, module, module_class)
+
+
+def _frames(exc: BaseException) -> list[Any]:
+    out = []
+    tb = exc.__traceback__
+    while tb is not None:
+        out.append(tb.tb_frame)
+        tb = tb.tb_next
+    return out
+
+
+def _theirs(filename: str) -> bool:
+    """A frame of torch, of skipcheck, or of Python itself: not the user's code."""
+    import torch
+
+    roots = [os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__))]
+    path = os.path.abspath(filename)
+    return filename.startswith("<") or any(path.startswith(r + os.sep) for r in roots)
+
+
+def _qualname(frame: Any) -> str:
+    """``UNet.forward``: the code's qualified name (3.11), else the class of ``self``."""
+    code = frame.f_code
+    qualname = getattr(code, "co_qualname", None)
+    if qualname:
+        return str(qualname)
+    self_ = frame.f_locals.get("self")
+    return f"{type(self_).__name__}.{code.co_name}" if self_ is not None else code.co_name
+
+
+def _shown_path(path: str) -> str:
+    """Relative to the working directory when it lies below it (as the user named it)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _origins(imported: Imported, model: Any) -> dict[int, Where]:
+    """Spec line → the user's source line, from the capture's record where it keeps one
+    (``Imported.origins``: each layer's and merge's frame in the user's code)."""
+    recorded: Mapping[int, Any] = getattr(imported, "origins", None) or {}
+    return {
+        int(line): Where(
+            _shown_path(str(o.file)), int(o.line), str(o.function), str(o.code), str(o.module)
+        )
+        for line, o in recorded.items()
+    }
+
+
+_COMMENT = re.compile(r"#\s*(?P<path>[\w.]*)\s*\((?P<what>[^)]*)\)\s*$")
+
+
+def _module_of(lines: Sequence[str], line: int) -> str | None:
+    """The module path the importer wrote as the layer's comment (``# up.0 (ConvTranspose2d)``),
+    "" for the model itself, None where the line has none."""
+    if not 0 < line <= len(lines):
+        return None
+    match = _COMMENT.search(lines[line - 1])
+    if match is None:
+        return None
+    path, what = match.group("path"), match.group("what")
+    return f"{path} ({what})" if path else f"the model itself ({what})"
+
+
+def _cls(name: str) -> str:
+    return f" ({name})" if name else ""
+
+
+# --- fixes in PyTorch terms -------------------------------------------------------------
+
+# (what a spec fix says, what to change in PyTorch): an explicit registry, one entry per
+# kind of fix (skipcheck/fixes/*), matched on the start of the fix's title.
+_PYTORCH: tuple[tuple[str, str], ...] = (
+    ("change the input to", "feed the model {rest} (resize, crop or pad your images to it)"),
+    ("ceil_mode: true", "MaxPool(..., ceil_mode=True) {at}"),
+    ("output_padding:", "ConvTranspose(..., output_padding={value}) {at}"),
+    ("padding:", "Conv(..., padding={value}) {at}"),
+    (
+        "center-crop the skip",
+        "crop the skip to the other tensor's size, centred, before the merge {at} "
+        "(skip[..., dy:dy + h, dx:dx + w])",
+    ),
+    (
+        "zero-pad the running tensor",
+        "F.pad the upsampled tensor to the skip's size before the merge {at} "
+        "(milesial's U-Net does: diff // 2 each side)",
+    ),
+    (
+        "interpolate the running tensor",
+        "F.interpolate(x, size=skip.shape[2:]) before the merge {at}",
+    ),
+    ("use concat instead of", "torch.cat([x, skip], dim=1) instead of the sum {at}"),
+    ("project the skip with a 1x1 conv", "a 1x1 Conv on the skip before the merge {at}"),
+    ("projection shortcut", "a 1x1 Conv (with stride) on the block's shortcut {at}"),
+)
+_LINES = re.compile(r"\bat lines? (?P<lines>\d+(?:(?:, | and )\d+)*)")
+_VALUE = re.compile(r"^[\w ]+: (?P<value>[^ ]+)")
+
+
+def in_pytorch(title: str, lines: Sequence[str], origins: Mapping[int, Where]) -> str | None:
+    """A spec fix's title as the change to make in the PyTorch code, or None where no entry
+    of the registry states it.
+
+    >>> in_pytorch("output_padding: 1 on the conv_transpose at line 3", ["a", "b", "- conv_transpose  # up.0 (ConvTranspose2d)"], {})
+    'in your PyTorch code: ConvTranspose(..., output_padding=1) in up.0 (ConvTranspose2d)'
+    """
+    said = []
+    for part in title.split(" + "):
+        for prefix, change in _PYTORCH:
+            if part.startswith(prefix):
+                value = _VALUE.match(part)
+                said.append(
+                    change.format(
+                        rest=part[len(prefix) :].strip(),
+                        value=value.group("value") if value else "?",
+                        at=_at(part, lines, origins),
+                    ).strip()
+                )
+                break
+        else:
+            return None
+    return "in your PyTorch code: " + re.sub(r"\s+", " ", "; and ".join(said))
+
+
+def _at(title: str, lines: Sequence[str], origins: Mapping[int, Where]) -> str:
+    """Where the fix's spec lines come from: the user's source line, else the module path."""
+    match = _LINES.search(title)
+    if match is None:
+        return ""
+    places = []
+    for number in re.findall(r"\d+", match.group("lines")):
+        line = int(number)
+        origin = origins.get(line)
+        module = _module_of(lines, line)
+        if origin is not None:
+            places.append(f"at {origin}")
+        elif module is not None:
+            places.append(f"in {module}")
+    return ", ".join(dict.fromkeys(places))
+
+
+def _in_pytorch(fix: Any, lines: Sequence[str], origins: Mapping[int, Where]) -> Any:
+    """The fix with its title in PyTorch terms (the spec's wording kept in brackets)."""
+    said = in_pytorch(fix.title, lines, origins)
+    if said is None:
+        return fix
+    return dataclasses.replace(fix, title=f"{said} [spec: {fix.title}]")
+
+
+def _x(shape: Sequence[int]) -> str:
+    return "x".join(str(d) for d in shape)
