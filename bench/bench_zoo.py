@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import statistics
 import sys
 import time
@@ -29,6 +30,8 @@ import torch  # noqa: E402
 from tests.torch.zoo.models import ZOO, Entry  # noqa: E402
 from tests.torch.zoo.referee import Row, build, referee, try_import  # noqa: E402
 
+EXPORT_LIMIT = 120  # wall seconds for one torch.export before it counts as "timed out"
+
 
 def export_guards(model: Any, shape: tuple[int, ...]) -> tuple[float, str]:
     """CPU seconds of one torch.export (non-strict) with every spatial size dynamic, and what
@@ -37,13 +40,21 @@ def export_guards(model: Any, shape: tuple[int, ...]) -> tuple[float, str]:
 
     dims = {i: Dim(f"d{i}") for i in range(2, len(shape))}
     started = time.process_time()
+
+    def too_long(*_: Any) -> None:
+        raise TimeoutError(f"more than {EXPORT_LIMIT} s")
+
+    signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(EXPORT_LIMIT)
     try:
         program = export(
             model, (torch.empty(*shape, device="meta"),), dynamic_shapes=(dims,), strict=False
         )
     except Exception as exc:
+        signal.alarm(0)
         seconds = time.process_time() - started
         return seconds, _suggestion(str(exc)) or f"fails: {type(exc).__name__}"
+    signal.alarm(0)
     seconds = time.process_time() - started
     ranges = [str(v) for v in program.range_constraints.values()]
     return seconds, "runs for " + "; ".join(ranges) if ranges else "sizes specialised"
@@ -76,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="import and export N times (median)")
     parser.add_argument("--no-brute", action="store_true", help="skip the 1..256 brute force")
+    parser.add_argument("--no-export", action="store_true", help="skip torch.export")
     parser.add_argument("--only", default="", help="models whose name contains this")
     parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
     opts = parser.parse_args()
@@ -97,7 +109,10 @@ def main() -> None:
             _print_row(row, 0.0, 0.0, "", opts.markdown)
             continue
         seconds = row.seconds if opts.runs == 1 else median_import(entry, opts.runs)
-        exports = [export_guards(build(entry), entry.shape) for _ in range(opts.runs)]
+        if opts.no_export:
+            exports = [(float("nan"), "")]
+        else:
+            exports = [export_guards(build(entry), entry.shape) for _ in range(opts.runs)]
         export_s = statistics.median(e[0] for e in exports)
         rows.append((row, seconds, export_s, exports[0][1]))
         _print_row(row, seconds, export_s, exports[0][1], opts.markdown)
@@ -125,7 +140,9 @@ def _print_row(row: Row, seconds: float, export_s: float, guards: str, markdown:
     if markdown:
         print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     else:
-        print(f"  {cells[0]:<44} {cells[1]:<4} {cells[2]:<4} {cells[3]:<4} {cells[4]:>6} {cells[5]:>6}  {cells[6]}")
+        print(
+            f"  {cells[0]:<44} {cells[1]:<4} {cells[2]:<4} {cells[3]:<4} {cells[4]:>6} {cells[5]:>6}  {cells[6]}"
+        )
     if not imported:
         print(f"      refused: {row.refused}")
     elif row.outputs or not row.sizes_equal:

@@ -37,7 +37,9 @@ def torch_stops_at(model: torch.nn.Module, size: int) -> tuple[int, str]:
     """The line of unets.py where torch itself (CPU, real numbers) raises, and its message."""
     with torch.no_grad(), pytest.raises(RuntimeError) as err:
         model.eval()(torch.zeros(1, 3, size, size))
-    frames = [f for f in traceback.extract_tb(err.value.__traceback__) if f.filename == unets.__file__]
+    frames = [
+        f for f in traceback.extract_tb(err.value.__traceback__) if f.filename == unets.__file__
+    ]
     return frames[-1].lineno or 0, str(err.value).splitlines()[0]
 
 
@@ -154,4 +156,7 @@ def test_validate_on_yaml_does_not_import_torch() -> None:
 
 
 def test_a_fix_no_entry_states_keeps_its_spec_wording() -> None:
-    assert in_pytorch("declare output: [1, 2, 64, 64] at line 3 (what the model produces)", [], {}) is None
+    assert (
+        in_pytorch("declare output: [1, 2, 64, 64] at line 3 (what the model produces)", [], {})
+        is None
+    )

@@ -158,7 +158,13 @@ ZOO: tuple[Entry, ...] = (
         GRAY,
         True,
     ),
-    Entry("monai VNet", "monai", _monai("VNet", spatial_dims=2, in_channels=1, out_channels=2), GRAY, True),
+    Entry(
+        "monai VNet",
+        "monai",
+        _monai("VNet", spatial_dims=2, in_channels=1, out_channels=2),
+        GRAY,
+        True,
+    ),
     Entry(
         "monai UNETR",
         "monai",
@@ -278,16 +284,28 @@ ZOO: tuple[Entry, ...] = (
     Entry("timm regnetx_002", "timm", _timm("regnetx_002"), RGB, False),
     Entry("timm mobilenetv3_small_050", "timm", _timm("mobilenetv3_small_050"), RGB, False),
     Entry("timm cspresnet50", "timm", _timm("cspresnet50"), RGB, False),
-    Entry("timm tf_efficientnet_b0 (same padding)", "timm", _timm("tf_efficientnet_b0"), RGB, False),
+    Entry(
+        "timm tf_efficientnet_b0 (same padding)", "timm", _timm("tf_efficientnet_b0"), RGB, False
+    ),
     # hand-written U-Nets, in the styles popular repositories use
     Entry("hand-written UNet (transposed conv, cat)", "hand-written", _mine("UNet"), RGB, True),
     Entry("hand-written BilinearUNet (usuyama)", "hand-written", _mine("BilinearUNet"), RGB, True),
     Entry("hand-written PadUNet (pad to match)", "hand-written", _mine("PadUNet"), RGB, True),
     Entry(
-        "hand-written CropUNet (crop to match)", "hand-written", _mine("CropUNet"), (1, 1, 188, 188), True
+        "hand-written CropUNet (crop to match)",
+        "hand-written",
+        _mine("CropUNet"),
+        (1, 1, 188, 188),
+        True,
     ),
     Entry("hand-written InterpUNet (interpolate)", "hand-written", _mine("InterpUNet"), RGB, True),
-    Entry("hand-written ResizeIfUNet (aladdinpersson)", "hand-written", _mine("ResizeIfUNet"), RGB, True),
+    Entry(
+        "hand-written ResizeIfUNet (aladdinpersson)",
+        "hand-written",
+        _mine("ResizeIfUNet"),
+        RGB,
+        True,
+    ),
     Entry("hand-written AddUNet (add skips)", "hand-written", _mine("AddUNet"), RGB, True),
     Entry(
         "milesial UNet (pad, transposed)",

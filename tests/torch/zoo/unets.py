@@ -46,7 +46,10 @@ class UNet(nn.Module):
         )
         self.pool = nn.MaxPool2d(2)
         self.ups = nn.ModuleList(
-            [nn.ConvTranspose2d(w[i + 1], w[i], kernel_size=2, stride=2) for i in reversed(range(4))]
+            [
+                nn.ConvTranspose2d(w[i + 1], w[i], kernel_size=2, stride=2)
+                for i in reversed(range(4))
+            ]
         )
         self.convs = nn.ModuleList([double_conv(w[i] * 2, w[i]) for i in reversed(range(4))])
         self.head = nn.Conv2d(w[0], n_classes, 1)
@@ -57,7 +60,7 @@ class UNet(nn.Module):
             x = down(x if i == 0 else self.pool(x))
             skips.append(x)
         skips.pop()
-        for up, conv in zip(self.ups, self.convs):
+        for up, conv in zip(self.ups, self.convs, strict=True):
             skip = skips.pop()
             x = up(x)
             x = torch.cat([x, skip], dim=1)
@@ -124,7 +127,10 @@ class PadUNet(nn.Module):
         w = width
         self.inc = double_conv(n_channels, w)
         self.downs = nn.ModuleList(
-            [nn.Sequential(nn.MaxPool2d(2), double_conv(w * 2**i, w * 2 ** (i + 1))) for i in range(3)]
+            [
+                nn.Sequential(nn.MaxPool2d(2), double_conv(w * 2**i, w * 2 ** (i + 1)))
+                for i in range(3)
+            ]
         )
         self.ups = nn.ModuleList([PadUp(w * 2 ** (i + 1), w * 2**i) for i in reversed(range(3))])
         self.outc = nn.Conv2d(w, n_classes, 1)
