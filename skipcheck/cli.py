@@ -659,11 +659,15 @@ def import_(
         ),
     ],
     input: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--input", "-i", help="The example input, e.g. 1x3x256x256.", show_default=False
+            "--input",
+            "-i",
+            help="The example input, e.g. 1x3x256x256 (default: a size where the model runs, "
+            "found by the importer).",
+            show_default=False,
         ),
-    ],
+    ] = None,
     args: Annotated[
         str | None,
         typer.Option("--args", help="The factory's arguments as YAML: '{in_channels: 1}'."),
@@ -687,15 +691,17 @@ def import_(
     from skipcheck.spec.overrides import parse_input
     from skipcheck.torch import import_command
 
-    shape = parse_input(input)
-    if not all(isinstance(d, int) for d in shape):
+    shape = parse_input(input) if input is not None else None
+    if shape is not None and not all(isinstance(d, int) for d in shape):
         raise SkipcheckError(f"--input for import is an example: numbers only, not {input!r}")
     source = model.rpartition(":")[0]
     from skipcheck.atomic import same_file
 
     if output is not None and os.path.isfile(source) and same_file(output, source):
         raise SkipcheckError(f"refusing to overwrite the model's source {source} with the spec")
-    imported = import_command(model, [int(d) for d in shape], args=args, opaque=opaque)
+    imported = import_command(
+        model, None if shape is None else [int(d) for d in shape], args=args, opaque=opaque
+    )
     for line in imported.report:
         typer.echo(f"  {visible(line)}", err=True)
     if imported.partial:

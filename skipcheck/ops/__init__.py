@@ -16,6 +16,7 @@ from skipcheck.ops.pool import (
     GlobalMaxPool,
     MaxPool,
 )
+from skipcheck.ops.require import Require
 from skipcheck.ops.resize import PixelShuffle, PixelUnshuffle, Upsample
 
 _CLASSES: tuple[type[Op], ...] = (
@@ -42,6 +43,7 @@ _CLASSES: tuple[type[Op], ...] = (
     Crop,
     Pad,
     Tile,
+    Require,
     *MERGES,
 )
 

@@ -45,7 +45,7 @@ def layer_rows(result: FileResult, depth: int | None = None) -> list[LayerRow]:
     row per block (``depth=1``: one row per stage)."""
     table, graph = result.table, result.graph
     assert table is not None and graph is not None
-    rows = [_row(table, graph, node) for node in graph.nodes]
+    rows = [_row(table, graph, node) for node in graph.nodes if node.op != "require"]
     if depth is None:
         return rows
     out: list[LayerRow] = []

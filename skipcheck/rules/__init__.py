@@ -31,6 +31,7 @@ from skipcheck.rules import (
     sc105_crop_too_small,
     sc106_op_input,
     sc107_declared_channels,
+    sc108_input_requirement,
     sc201_pool_drops_input,
     sc202_crop_asymmetric,
     sc301_declared_shape,
@@ -77,6 +78,7 @@ RULES: dict[str, Rule] = {
             sc105_crop_too_small,
             sc106_op_input,
             sc107_declared_channels,
+            sc108_input_requirement,
             sc201_pool_drops_input,
             sc202_crop_asymmetric,
             sc301_declared_shape,
@@ -92,6 +94,7 @@ CHANNEL_DIVISIBILITY = RULES[sc104_channel_divisibility.CODE]
 CROP_TOO_SMALL = RULES[sc105_crop_too_small.CODE]
 OP_INPUT = RULES[sc106_op_input.CODE]
 DECLARED_CHANNELS = RULES[sc107_declared_channels.CODE]
+INPUT_REQUIREMENT = RULES[sc108_input_requirement.CODE]
 POOL_DROPS_INPUT = RULES[sc201_pool_drops_input.CODE]
 CROP_ASYMMETRIC = RULES[sc202_crop_asymmetric.CODE]
 DECLARED_SHAPE = RULES[sc301_declared_shape.CODE]

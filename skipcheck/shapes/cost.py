@@ -57,7 +57,8 @@ def activation_bytes(table: ShapeTable, node_id: int) -> int | None:
 
 
 def totals(table: ShapeTable) -> Totals:
-    live = [n.id for n in table.graph.nodes[1:] if n.id not in table.broken]
+    # a requirement (`require:`) computes nothing: its "output" is the input itself
+    live = [n.id for n in table.graph.nodes[1:] if n.id not in table.broken and n.op != "require"]
     mult_adds = [table.mult_adds.get(i) for i in live]
     memory = [activation_bytes(table, i) for i in live]
     learned = [m for i, m in zip(live, memory, strict=True) if table.counts.get(i)]

@@ -28,6 +28,7 @@ TOP_KEYS = (
     "input",
     "output",
     "outputs",
+    "require",
     "params",
     "blocks",
     "layers",
@@ -134,6 +135,8 @@ class _Lowerer:
         self.collect_names(t)
         self.nodes.append(Node(0, "input", {}, (), position_of(t, "input"), "input", name="input"))
         current = 0
+        if "require" in t:
+            current = self.requirements(t, input_dims, current)
         body = [s for s in SECTIONS if s in t]
         if "layers" in t and body:
             raise SkipcheckError(
@@ -170,6 +173,62 @@ class _Lowerer:
             end=current,
             outputs=outputs,
         )
+
+    def requirements(self, t: YMap, input_dims: tuple[Any, ...], current: int) -> int:
+        """``require:`` — conditions on single input sizes, each a node after the input."""
+        from skipcheck.ops.require import parse
+        from skipcheck.shapes.propagate import AXIS_NAMES
+
+        pos = position_of(t, "require")
+        self.needs_11("`require:`", t.key_pos["require"])
+        value = t["require"]
+        usage = (
+            'require is a list of conditions on input sizes: ["H % 32 == 0", '
+            '{condition: "W >= 64", source: "model.py:12"}]'
+        )
+        if not isinstance(value, YList) or not value:
+            raise SkipcheckError(usage, pos)
+        rank = len(input_dims) - 2
+        names = [
+            d if isinstance(d, str) else default
+            for d, default in zip(input_dims[2:], AXIS_NAMES.get(rank, ()), strict=False)
+        ]
+        for k, item in enumerate(value):
+            ipos = position_of(value, k)
+            source = ""
+            if isinstance(item, YMap):
+                unknown = [key for key in item if key not in ("condition", "source")]
+                if unknown or "condition" not in item:
+                    raise SkipcheckError(usage, ipos)
+                text, source = item["condition"], item.get("source", "")
+                if not isinstance(source, str):
+                    raise SkipcheckError("a requirement's source is text", ipos)
+            else:
+                text = item
+            if not isinstance(text, str):
+                raise SkipcheckError(usage, ipos)
+            got = parse(text)
+            if got is None:
+                raise SkipcheckError(
+                    f"{text!r}: a requirement compares one input size with a number "
+                    '("H >= 64", "W == 224") or a residue ("H % 32 == 0", "H % 2 != 1")',
+                    ipos,
+                )
+            axis, test, number, modulus = got
+            if axis not in names:
+                raise SkipcheckError(
+                    f"{text!r} names no input size: the input's are {', '.join(names)}", ipos
+                )
+            params = {
+                "axis": names.index(axis),
+                "test": test,
+                "value": number,
+                "modulus": modulus,
+                "condition": " ".join(text.split()),
+                "source": " ".join(source.split())[:300],
+            }
+            current = self.add("require", params, (current,), ipos, f"require_{k}", None)
+        return current
 
     def needs_11(self, what: str, pos: Position) -> None:
         """Format 1.1 features need `skipcheck: 1.1`: a 1.0 file keeps its exact meaning."""
@@ -461,6 +520,10 @@ class _Lowerer:
         if op == "branch":
             self.needs_11("`branch:`", pos)
             return self.branch(args, pos, current, env, scope, path, stage, item)
+        if op == "require":
+            raise SkipcheckError(
+                "`require` is a top-level list of conditions on the input, not a layer", pos
+            )
         if op not in OPS:
             known = [*OPS, *self.blocks, "residual", "branch"]
             raise SkipcheckError(f"unknown op or block {op!r}{did_you_mean(op, known)}", pos)

@@ -210,6 +210,26 @@ def spec_schema() -> Schema:
                 ]
             },
         },
+        "require": {
+            "type": "array",
+            "minItems": 1,
+            "description": "conditions the model puts on single input sizes (format 1.1): "
+            '"H % 32 == 0", or {condition: ..., source: ...}',
+            "items": {
+                "anyOf": [
+                    {"type": "string"},
+                    {
+                        "type": "object",
+                        "required": ["condition"],
+                        "properties": {
+                            "condition": {"type": "string"},
+                            "source": {"type": "string"},
+                        },
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+        },
         "params": {
             "type": "object",
             "additionalProperties": {"type": ["number", "string"]},

@@ -61,7 +61,11 @@ def export_command(graph: Graph, *, input_shape: Sequence[int | str] | None = No
 
 
 def import_command(
-    target: str, input_shape: Sequence[int], *, args: str | None, opaque: Sequence[str] | None
+    target: str,
+    input_shape: Sequence[int] | None,
+    *,
+    args: str | None,
+    opaque: Sequence[str] | None,
 ) -> Imported:
     """``skipcheck import``: load the model ``target`` names, map it, prove the spec."""
     require_torch()

@@ -18,12 +18,13 @@ import torch
 from torch import nn
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.torch.importer.capture import META, CannotMap, Capture, capture
+from skipcheck.torch.importer.capture import META, CannotMap, Capture, Condition, capture
 from skipcheck.torch.importer.emit import emit
 from skipcheck.torch.importer.mapping import Layer
+from skipcheck.torch.importer.origin import Origin
 from skipcheck.torch.importer.render import Rendered, render
 
-__all__ = ["CannotMap", "Imported", "import_model", "instantiate", "parse_opaque"]
+__all__ = ["CannotMap", "Imported", "Origin", "import_model", "instantiate", "parse_opaque"]
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Imported:
     parameters: int
     report: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # 1-based line of ``text`` (a layer, a merge) → the line of the model's source behind it
+    origins: dict[int, Origin] = field(default_factory=dict)
 
 
 def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
@@ -83,16 +86,76 @@ def instantiate(factory: Any, args: Mapping[str, Any]) -> nn.Module:
         except Exception as exc:
             raise SkipcheckError(
                 f"calling {getattr(factory, '__name__', factory)}(**args) raised "
-                f"{type(exc).__name__}: {exc}"
+                f"{python_error(exc)}"
             ) from None
     if not isinstance(model, nn.Module):
         raise SkipcheckError(f"the factory returned a {type(model).__name__}, not an nn.Module")
     return model
 
 
+def python_error(exc: BaseException) -> str:
+    """The exception as its Python message and the user's frame that raised it: torch's own
+    errors carry a C++ backtrace (``Exception raised from … frame #0: …``) that says nothing
+    to the model's author, so it is cut."""
+    import traceback
+
+    from skipcheck.torch.importer.origin import is_machinery, origin_at
+
+    kept: list[str] = []
+    for line in str(exc).strip().splitlines():
+        if line.startswith(("Exception raised from", "frame #")):
+            break
+        kept.append(line)
+    text = " ".join(" ".join(kept).split())[:500]
+    said = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    frames = [f for f in traceback.walk_tb(exc.__traceback__)]
+    for frame, lineno in reversed(frames):
+        name = frame.f_code.co_filename
+        if not is_machinery(name):
+            function = str(getattr(frame.f_code, "co_qualname", frame.f_code.co_name))
+            return f"{said} (at {origin_at(name, lineno, function, '')})"
+    return said
+
+
+SIZES_TRIED = (256, 224, 512, 384, 320, 192, 128, 448, 640, 96, 64, 32, 1024)
+
+
+def example_input(model: nn.Module) -> tuple[int, ...]:
+    """A size where the model runs, found without the user: batch 1, the channels and the
+    number of spatial axes of its first convolution, and the first of common sizes
+    (square: 256, 224, 512, …) where the model runs on meta. A model whose structure
+    depends on the size still needs ``--input``."""
+    model = model.to(META).eval()
+    first = next(
+        (m for m in model.modules() if isinstance(m, (nn.modules.conv._ConvNd))),
+        None,
+    )
+    if first is None:
+        raise SkipcheckError(
+            "the model has no convolution to read its input channels from: give --input"
+        )
+    rank = len(first.kernel_size)
+    channels = first.in_channels
+    failures: list[str] = []
+    for size in SIZES_TRIED:
+        shape = (1, channels, *([size] * rank))
+        try:
+            with torch.no_grad():
+                model(torch.empty(*shape, device=META))
+        except Exception as exc:
+            failures.append(f"{_x(shape)}: {_first_line(exc)}")
+            continue
+        return shape
+    raise SkipcheckError(
+        f"the model runs at none of {', '.join(str(s) for s in SIZES_TRIED)} "
+        f"(with {channels} channels, as its first convolution takes): "
+        f"{failures[0]}; give --input where it runs"
+    )
+
+
 def import_model(
     model: nn.Module,
-    input_shape: Sequence[int],
+    input_shape: Sequence[int] | None,
     *,
     name: str,
     source: str,
@@ -102,7 +165,8 @@ def import_model(
     """Map ``model`` (on the meta device) to a proven spec; CannotMap / SkipcheckError if not."""
     started = time.perf_counter()
     opaque = dict(opaque or {})
-    shape = tuple(int(d) for d in input_shape)
+    found = input_shape is None
+    shape = example_input(model) if input_shape is None else tuple(int(d) for d in input_shape)
     if len(shape) < 3:
         raise SkipcheckError(f"--input needs batch, channels and a spatial size, not {list(shape)}")
     model = model.to(META).eval()
@@ -110,9 +174,14 @@ def import_model(
     if unknown:
         raise SkipcheckError(f"--opaque names no module of the model: {', '.join(unknown)}")
     caught = capture(model, shape, opaque)
+    _branches(model, shape, caught.conditions)
     emitted = emit(caught)
+    requires, unstated = _requirements(caught.conditions, len(shape) - 2)
     partial = any(s.opaque for s in caught.steps)
-    header = [f"Imported by `skipcheck import` from {source} at input {_x(shape)}."]
+    header = [
+        f"Imported by `skipcheck import` from {source} at input {_x(shape)}"
+        + (" (a size where it runs, found by the importer)." if found else ".")
+    ]
     if partial:
         header.append(
             "PARTIAL: layers marked OPAQUE are stated by --opaque, not read from the model."
@@ -127,20 +196,83 @@ def import_model(
         input_shape=shape,
         header=header,
         modules=caught.modules,
+        requires=[(text, str(c.origin or "")) for text, c in requires],
     )
     proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
     report, parameters = proof.run(shape)
-    text = rendered.text
+    for c in unstated:
+        report.append(
+            f"the model's Python also assumed {c.text} (at "
+            f"{c.origin.quoted() if c.origin else '?'}): a condition "
+            "the spec cannot state"
+        )
+    text, where = rendered.text, rendered.lines
     if rendered.folded is not None:
         same = proof.same_as_folded(rendered.folded, shape)
         if same is None:
-            text = rendered.folded
+            text, where = rendered.folded, rendered.folded_lines
             report.append(
                 "blocks: repeated modules folded; the same shapes, parameters, findings and sizes"
             )
         else:
             report.append(f"blocks: not folded ({same})")
-    return Imported(text, partial, parameters, report, time.perf_counter() - started)
+    steps = {s.id: s for s in caught.steps}
+    origins = {
+        line: origin for line, step in where.items() if (origin := steps[step].origin) is not None
+    }
+    lines = text.splitlines()
+    if "require:" in lines:
+        first = lines.index("require:") + 2  # the 1-based line of the first condition
+        for k, (_, c) in enumerate(requires):
+            if c.origin is not None:
+                origins[first + k] = c.origin
+    return Imported(text, partial, parameters, report, time.perf_counter() - started, origins)
+
+
+def _branches(model: nn.Module, shape: tuple[int, ...], conditions: Sequence[Condition]) -> None:
+    """A guard is the model's own requirement only if the model fails where it does not
+    hold; where the model runs there, its Python chose a path by the size (MONAI's UpCat
+    pads an odd skip), and a spec describes one path: refused, at the user's line."""
+    for c in conditions:
+        if c.probe is None:
+            continue
+        probe = tuple(c.probe if k == c.axis else d for k, d in enumerate(shape))
+        try:
+            with torch.no_grad():
+                model(torch.empty(*probe, device=META))
+        except Exception:
+            continue  # the model fails there too: a requirement
+        origin = c.origin
+        where = origin.module if origin is not None else ""
+        cls = type(model.get_submodule(where)).__name__ if where else type(model).__name__
+        at = f" at {origin.quoted()}" if origin is not None else ""
+        raise CannotMap(
+            f"cannot be mapped: {'in ' + where if where else 'the model itself'} ({cls}){at}: "
+            f"the model branches on its input size: the trace at {_x(shape)} took one path, "
+            f"and at {_x(probe)} the model runs another; a spec describes one path"
+        )
+
+
+def _requirements(
+    conditions: Sequence[Condition], rank: int
+) -> tuple[list[tuple[str, Condition]], list[Condition]]:
+    """The conditions a spec states (``H % 32 == 0``) and those it cannot."""
+    from skipcheck.shapes.propagate import AXIS_NAMES
+
+    names = AXIS_NAMES.get(rank, ())
+    stated: list[tuple[str, Condition]] = []
+    unstated: list[Condition] = []
+    for c in conditions:
+        if not c.test or c.axis - 2 >= len(names):
+            unstated.append(c)
+            continue
+        axis = names[c.axis - 2]
+        if c.test.startswith("%"):
+            text = f"{axis} % {c.modulus} {c.test[1:]} {c.value}"
+        else:
+            text = f"{axis} {c.test} {c.value}"
+        stated.append((text, c))
+    return stated, unstated
 
 
 def _has_module(model: nn.Module, path: str) -> bool:
@@ -368,6 +500,9 @@ class _Proof:
                 f"round trip failed at {shown}: the model fails ({theirs.message}), the spec "
                 "reports nothing"
             )
+        if theirs.at is None and errors and all(d.code == "SC108" for d in errors):
+            # the traced graph runs: the model stopped in its own Python check on its input
+            return f"{shown}: both fail: the model's own check on its input ({errors[0].code})"
         torch_step = self.steps.get(theirs.at or "")
         blamed = [self.step_at(d.pos.line) for d in errors]
         if torch_step is None or not any(_same(torch_step, b) for b in blamed):

@@ -16,6 +16,7 @@ learn which values are tensors and their shapes.
 from __future__ import annotations
 
 import operator
+import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from torch import fx, nn
 import skipcheck.torch.importer.mapping as mapping
 from skipcheck.errors import SkipcheckError
 from skipcheck.torch.importer.mapping import Layer, layer
+from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
+from skipcheck.torch.importer.symbolic import SymbolicTracer
 
 META = torch.device("meta")
 
@@ -53,6 +56,23 @@ class Step:
     opaque: bool = False
     shape: tuple[int, ...] = ()
     module: str | None = None  # the call_module target, for parameter accounting
+    origin: Origin | None = None  # the line of the model's source that computes it
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition the model's own Python puts on one input size: ``test`` is ``%==``,
+    ``%!=`` (``value`` modulo ``modulus``), ``==``, ``!=``, ``>=`` or ``<=``; ``axis`` counts
+    from the batch axis (2 is the first spatial one). ``text`` is the guard as torch wrote
+    it where skipcheck cannot state it (``test`` is then empty)."""
+
+    axis: int
+    test: str
+    value: int
+    modulus: int = 0
+    origin: Origin | None = None
+    text: str = ""
+    probe: int | None = None  # a size of this axis where the guard fails (None: none in 1..512)
 
 
 @dataclass
@@ -61,6 +81,7 @@ class Capture:
     outputs: list[tuple[str, str]]  # (the model's label: a dict key or position, step id)
     graph_module: Any
     modules: dict[str, str]  # path → class name, for messages
+    conditions: list[Condition] = field(default_factory=list)
 
 
 class CannotMap(SkipcheckError):
@@ -79,10 +100,16 @@ def cannot_map(owner: str, cls: str, what: str, why: str) -> CannotMap:
     return CannotMap(f"cannot be mapped: {what} in {where}: {why}.{hint}")
 
 
-class _Tracer(fx.Tracer):
-    def __init__(self, opaque: Mapping[str, Layer]) -> None:
-        super().__init__()
+class _Tracer(SymbolicTracer):
+    def __init__(self, opaque: Mapping[str, Layer], shape: Sequence[int]) -> None:
+        super().__init__(shape)
         self.opaque = opaque
+
+    def create_node(self, *args: Any, **kwargs: Any) -> fx.Node:
+        node = super().create_node(*args, **kwargs)
+        # the user's frame (not torch's) that made this node, for findings at their line
+        node.meta["skipcheck_frame"] = user_frame(sys._getframe(1))
+        return node
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         if module_qualified_name in self.opaque:
@@ -90,9 +117,13 @@ class _Tracer(fx.Tracer):
         return bool(super().is_leaf_module(m, module_qualified_name))
 
 
-def trace(model: nn.Module, opaque: Mapping[str, Layer]) -> Any:
-    """The fx GraphModule of ``model``; a CannotMap that names the module where tracing stopped."""
-    tracer = _Tracer(opaque)
+def trace(
+    model: nn.Module, opaque: Mapping[str, Layer], shape: Sequence[int]
+) -> tuple[Any, list[Condition]]:
+    """The fx GraphModule of ``model`` traced with symbolic sizes (``shape`` the hint) and
+    the conditions the model's Python put on its input; a CannotMap that names the module
+    where tracing stopped."""
+    tracer = _Tracer(opaque, shape)
     scripted_isinstance = torch.jit.isinstance
 
     def isinstance_(obj: Any, target_type: Any) -> bool:
@@ -110,7 +141,7 @@ def trace(model: nn.Module, opaque: Mapping[str, Layer]) -> Any:
     finally:
         torch.jit.isinstance = scripted_isinstance
     try:
-        return fx.GraphModule(model, graph)
+        return fx.GraphModule(model, graph), conditions(tracer, model)
     except SyntaxError as exc:  # fx writes Python from module names; odd names break it
         raise CannotMap(
             f"cannot be mapped: torch.fx cannot write the traced code ({exc.msg}); "
@@ -153,9 +184,94 @@ def run_traced(gm: Any, shape: Sequence[int]) -> dict[str, Any]:
     return rec.values
 
 
+def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
+    """The guards the model's Python recorded, as conditions on single input sizes."""
+    out: list[Condition] = []
+    seen: set[tuple[int, str, int, int]] = set()
+    for guard in tracer.guards:
+        origin = None
+        if guard.frame is not None:
+            origin = origin_at(*guard.frame, _owner_of_frame(model, guard.frame))
+        for expr in guard.exprs:
+            axis, truth = _truth(expr, tracer.symbols)
+            probe = _probe(truth, tracer.shape[axis]) if truth else None
+            got = _condition(axis, truth) if truth else None
+            if got is None:
+                out.append(Condition(axis, "", 0, origin=origin, text=str(expr), probe=probe))
+                continue
+            if got in seen:
+                continue
+            seen.add(got)
+            out.append(Condition(*got, origin=origin, probe=probe))
+    return out
+
+
+def _probe(truth: Sequence[bool], example: int) -> int | None:
+    """The size nearest the example (above first) where the guard fails."""
+    for d in range(1, len(truth)):
+        for x in (example + d, example - d):
+            if 1 <= x <= len(truth) and not truth[x - 1]:
+                return x
+    return None
+
+
+def _owner_of_frame(model: nn.Module, frame: tuple[str, int, str]) -> str:
+    """The module path whose class defines the frame's function (``Net.forward`` → '')."""
+    cls = frame[2].split(".")[0]
+    for name, m in model.named_modules():
+        if type(m).__name__ == cls:
+            return str(name)
+    return ""
+
+
+_PROBE = 512  # sizes a guard is evaluated at to read its form
+
+
+def _truth(expr: Any, symbols: Mapping[Any, int]) -> tuple[int, list[bool]]:
+    """The input axis a guard is about and its truth at every size 1..512 (empty where it is
+    about several sizes, or cannot be evaluated)."""
+    free = list(getattr(expr, "free_symbols", ()))
+    if len(free) != 1 or free[0] not in symbols:
+        return 0, []
+    s = free[0]
+    try:
+        return symbols[s], [bool(expr.subs({s: x})) for x in range(1, _PROBE + 1)]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return 0, []
+
+
+def _condition(axis: int, truth: Sequence[bool]) -> tuple[int, str, int, int] | None:
+    """A guard on one input size as a spec condition: (axis, test, value, modulus).
+
+    Read off the guard's truth at every size 1..512 (not off its sympy form: torch writes
+    "even" as ``Eq(Mod(s0, 2), 0)``, ``Eq(2*FloorDiv(s0, 2), s0)`` or ``Eq(PythonMod(s0, 2),
+    0)``): a residue class (``%==``) or all but one (``%!=``) of a period up to 64, a bound
+    (``>=``, ``<=``) or a single size (``==``). None for anything else."""
+    runs = [x for x, t in zip(range(1, _PROBE + 1), truth, strict=True) if t]
+    if not runs:
+        return None
+    if len(runs) == 1:
+        return axis, "==", runs[0], 0
+    first = runs[0]
+    if runs == list(range(first, _PROBE + 1)):
+        return axis, ">=", first, 0
+    if runs == list(range(1, runs[-1] + 1)):
+        return axis, "<=", runs[-1], 0
+    for m in range(2, 65):
+        if all(truth[k] == truth[k + m] for k in range(_PROBE - m)):
+            residues = sorted({x % m for x in runs})
+            if len(residues) == 1:
+                return axis, "%==", residues[0], m
+            if len(residues) == m - 1:
+                missing = next(r for r in range(m) if r not in residues)
+                return axis, "%!=", missing, m
+            return None
+    return None
+
+
 def capture(model: nn.Module, shape: Sequence[int], opaque: Mapping[str, Layer]) -> Capture:
     """Trace ``model`` (on the meta device, eval mode) and map every node to a step."""
-    gm = trace(model, opaque)
+    gm, found = trace(model, opaque, shape)
     try:
         values = run_traced(gm, shape)
     except Exception as exc:
@@ -175,7 +291,9 @@ def capture(model: nn.Module, shape: Sequence[int], opaque: Mapping[str, Layer])
             "something tracing cannot see (torch.jit.isinstance, a tensor's value, a global)"
         ) from None
     modules = {name: type(m).__name__ for name, m in model.named_modules()}
-    return _Translator(gm, values, modules, opaque).run()
+    caught = _Translator(gm, values, modules, opaque).run()
+    caught.conditions = found
+    return caught
 
 
 def _owner(node: fx.Node) -> str:
@@ -268,6 +386,10 @@ class _Translator:
             if step is None:
                 continue
             step.shape = self.shape(node.name)
+            frame = node.meta.get("skipcheck_frame")
+            if frame is not None:
+                file, line, function = frame
+                step.origin = origin_at(file, line, function, step.module or step.owner)
             self.steps.append(step)
         return Capture(self.steps, outputs, self.gm, self.modules)
 

@@ -136,6 +136,7 @@ class Rendered:
     lines: dict[int, str]  # line → the step written there
     stage_names: list[str]
     folded: str | None = None  # the same spec with repeated modules as blocks, if any
+    folded_lines: dict[int, str] = field(default_factory=dict)  # the same, for ``folded``
 
 
 class Arg(str):
@@ -280,6 +281,7 @@ def render(
     input_shape: Sequence[int],
     header: Sequence[str] = (),
     modules: Mapping[str, str] | None = None,
+    requires: Sequence[tuple[str, str]] = (),
 ) -> Rendered:
     """The spec text, which step each line of it writes, and the text with blocks."""
     w = _Writer(emitted)
@@ -289,6 +291,16 @@ def render(
         f"description: {json.dumps(description)}",
         f"input: {scalar(list(input_shape))}",
     ]
+    if requires:
+        # the model's own checks on its input (format 1.1 `require:`), each with its line
+        top.append("require:")
+        for condition, source in requires:
+            if source:
+                top.append(
+                    f"  - {{condition: {json.dumps(condition)}, source: {json.dumps(source)}}}"
+                )
+            else:
+                top.append(f"  - {json.dumps(condition)}")
     w.lines += [*top, "layers:"]
     written: list[_Written] = []
     for stage in stages(emitted.items, modules):
@@ -303,7 +315,8 @@ def render(
             w.names.setdefault(last, stage_name)
         begin = len(w.lines)
         _stage_body(w, stage, last, stage_name)
-        written.append(_Written(stage, stage_name, last, w.lines[begin:]))
+        own = {line - begin: step for line, step in w.where.items() if line > begin}
+        written.append(_Written(stage, stage_name, last, w.lines[begin:], own))
     tail: list[str] = []
     if not emitted.main:
         tail.append("outputs:")
@@ -311,8 +324,10 @@ def render(
             said = f"  # the model's output {label}" if label else ""
             tail.append(f"  - {w.ref(value)}{_comment(said)}")
     w.lines += tail
-    folded = _fold(w, written, modules or {}, top, tail)
-    return Rendered("\n".join(w.lines) + "\n", w.where, [x.name for x in written], folded)
+    folded, folded_lines = _fold(w, written, modules or {}, top, tail)
+    return Rendered(
+        "\n".join(w.lines) + "\n", w.where, [x.name for x in written], folded, folded_lines
+    )
 
 
 @dataclass
@@ -321,6 +336,7 @@ class _Written:
     name: str
     last: str | None
     lines: list[str]
+    where: dict[int, str]  # line within ``lines`` (1-based) → the step written there
 
 
 def _stage_body(w: _Writer, stage: Stage, last: str | None, stage_name: str) -> None:
@@ -348,9 +364,10 @@ def _fold(
     modules: Mapping[str, str],
     top: list[str],
     tail: list[str],
-) -> str | None:
+) -> tuple[str | None, dict[int, str]]:
     """Stages of one module class written alike, but for numbers and the tensors they read,
-    become one block with those as arguments. None when no two stages fold."""
+    become one block with those as arguments (and which step each line writes: a block's
+    line, its first use's step). None when no two stages fold."""
     groups: dict[tuple[str, str], list[tuple[_Written, list[Any]]]] = {}
     for x in written:
         if any(line.lstrip().startswith("name:") for line in x.lines):
@@ -362,7 +379,9 @@ def _fold(
         if cls:
             groups.setdefault((cls, shape), []).append((x, slots))
     blocks: list[str] = []
+    block_where: dict[int, str] = {}  # line within ``blocks`` → step
     calls: dict[str, str] = {}
+    call_where: dict[str, str] = {}  # stage → the step of the block call's line
     used = set(w.used)
     for (cls, _), members in groups.items():
         if len(members) < 2:
@@ -374,49 +393,63 @@ def _fold(
         while block in used or block in OPS or block in ("residual", "stage", "branch"):
             block, k = f"{identifier(cls)}_{k}", k + 1
         used.add(block)
-        template = _template_lines(w, members[0][0], {i: a for i, a in args.items()})
+        template, where = _template_lines(w, members[0][0], {i: a for i, a in args.items()})
         names = list(dict.fromkeys(args.values()))
         blocks.append(f"  {block}:")
         blocks.append(f"    args: {scalar([Arg(n) for n in names])}")
         blocks.append("    layers:")
+        block_where.update({len(blocks) + k: step for k, step in where.items()})
         blocks += [line[2:] for line in template]
         for x, slots in members:
             given = {n: slots[i][1] for i, n in args.items()}
             values = {n: (Arg(v) if isinstance(v, str) else v) for n, v in given.items()}
             calls[x.name] = f"      - {block}: {scalar(values)}" if values else f"      - {block}"
+            if x.last is not None:
+                call_where[x.name] = x.last
     if not calls:
-        return None
-    out = [*top, "blocks:", *blocks, "layers:"]
+        return None, {}
+    out = [*top, "blocks:"]
+    lines = {len(out) + k: step for k, step in block_where.items()}
+    out += [*blocks, "layers:"]
     for x in written:
         out.append(f"  - stage: {x.name}")
         out.append("    layers:")
-        out += [calls[x.name]] if x.name in calls else x.lines
-    return "\n".join(out + tail) + "\n"
+        if x.name in calls:
+            if x.name in call_where:
+                lines[len(out) + 1] = call_where[x.name]
+            out.append(calls[x.name])
+        else:
+            lines.update({len(out) + k: step for k, step in x.where.items()})
+            out += x.lines
+    return "\n".join(out + tail) + "\n", lines
 
 
 def _template(w: _Writer, x: _Written) -> tuple[str, list[tuple[str, Any]]]:
     """The stage's text with every value and reference blanked, and those values."""
-    lines, slots = _rewrite(w, x, {}, blank=True)
+    lines, slots, _ = _rewrite(w, x, {}, blank=True)
     return "\n".join(re.sub(r"  # .*$", "", line) for line in lines), slots
 
 
-def _template_lines(w: _Writer, x: _Written, args: dict[int, str]) -> list[str]:
-    lines, _ = _rewrite(w, x, args)
+def _template_lines(
+    w: _Writer, x: _Written, args: dict[int, str]
+) -> tuple[list[str], dict[int, str]]:
+    lines, _, where = _rewrite(w, x, args)
     key = x.stage.key
     if not key:
-        return lines
+        return lines, where
     # module paths relative to the block's own module: `# .conv1 (Conv2d)`
-    return [line.replace(f"# {key}.", "# .").replace(f"# {key} (", "# (") for line in lines]
+    lines = [line.replace(f"# {key}.", "# .").replace(f"# {key} (", "# (") for line in lines]
+    return lines, where
 
 
 def _rewrite(
     w: _Writer, x: _Written, args: dict[int, str], blank: bool = False
-) -> tuple[list[str], list[tuple[str, Any]]]:
+) -> tuple[list[str], list[tuple[str, Any]], dict[int, str]]:
     saved = (w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank)
     w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank = [], {}, [], [], dict(args), blank
     try:
         _stage_body(w, x.stage, x.last, x.name)
-        return w.lines, list(zip(w.slot_keys, w.slots or [], strict=True))
+        return w.lines, list(zip(w.slot_keys, w.slots or [], strict=True)), w.where
     finally:
         w.lines, w.where, w.slots, w.slot_keys, w.args, w.blank = saved
 
