@@ -485,9 +485,7 @@ def _stored(spec: str, options: Any) -> Any:
 @app.command()
 @boundary
 def sizes(
-    file: Annotated[
-        str, typer.Argument(help="Spec file, or a PyTorch model.", show_default=False)
-    ],
+    file: Annotated[str, typer.Argument(help="Spec file, or a PyTorch model.", show_default=False)],
     near: Annotated[
         int | None,
         typer.Option(

@@ -32,17 +32,13 @@ if TYPE_CHECKING:
     from skipcheck.check import Options
     from skipcheck.result import FileResult
     from skipcheck.torch.importer import Imported
+    from skipcheck.torch.importer.origin import Origin
 
 # ``path/to/model.py:Net`` or ``package.module:factory`` (the factory may be dotted:
 # ``module:Class.build``). A spec file never looks like this: a name after the colon that is
 # an identifier, before it a .py file or a dotted module name.
 _NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 REFERENCE = re.compile(rf"^(?P<source>[^:\s]+\.py|{_NAME}):(?P<name>{_NAME})$")
-
-# Example sizes to import at when the model does not run at the one asked for (the import
-# traces the model at a size where it runs; the check then runs at the size asked for).
-_MULTIPLES = (2, 4, 8, 16, 32, 64, 128, 256)
-_FALLBACK = (256, 224, 512, 64, 128, 384)
 
 
 def is_model_reference(arg: str) -> bool:
@@ -51,42 +47,26 @@ def is_model_reference(arg: str) -> bool:
     return REFERENCE.match(arg) is not None and not os.path.exists(arg)
 
 
-@dataclass(frozen=True)
-class Where:
-    """A frame of the user's code: the line torch stopped at, or the line a layer came from."""
-
-    file: str
-    line: int
-    function: str
-    code: str
-    module: str = ""  # the module path, "" for the model itself
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line} in {self.function}: {self.code}"
-
-
 @dataclass
 class Crash:
     """What torch said at the size asked for: the message and the user's frame."""
 
     message: str
-    where: Where | None
+    where: Origin | None
     module: str  # the innermost module whose forward was running ("" : the model itself)
     module_class: str
 
 
 @dataclass
 class Resolved:
-    """A model reference, imported: the spec text (held in memory), the size it was imported
-    at, and where each line of it comes from in the user's code."""
+    """A model reference, imported: the spec text (held in memory) and where each of its
+    lines comes from in the user's code."""
 
     reference: str
     text: str
-    example: tuple[int, ...]
     imported: Imported
     model: Any  # the nn.Module, on the meta device
-    origins: dict[int, Where] = field(default_factory=dict)
-    report: list[str] = field(default_factory=list)
+    origins: dict[int, Origin] = field(default_factory=dict)
 
 
 def resolve(
@@ -103,14 +83,12 @@ def resolve(
     factory = load_factory(reference)
     model = instantiate(factory, parse_args(args)).to("meta").eval()
     asked = _numbers(input_shape) if input_shape is not None else None
-    example = _example(model, asked)
+    # at the size asked for where the model runs there (a model's structure may depend on
+    # it); else at a size the importer finds, and the spec is checked at the one asked for
+    example = asked if asked is not None and run_at(model, asked) is None else None
     name = reference.rpartition(":")[2]
     imported = import_model(model, example, name=name, source=reference, path=reference)
-    report = list(imported.report)
-    if asked is not None and example != asked:
-        report.insert(0, f"imported at {_x(example)}, where the model runs; checked at {_x(asked)}")
-    origins = _origins(imported, model)
-    return Resolved(reference, imported.text, example, imported, model, origins, report)
+    return Resolved(reference, imported.text, imported, model, dict(imported.origins))
 
 
 def check_model(
@@ -179,10 +157,16 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
         known = resolved.origins
         if d is first_error and crash is not None and crash.where is not None:
             known = {**known, d.pos.line: crash.where}
-        fixes = tuple(_in_pytorch(f, result.lines, known) for f in d.fixes)
+        fixes = tuple(_in_pytorch(f, result.lines, known, d.pos.line) for f in d.fixes)
         diagnostics.append(dataclasses.replace(d, notes=tuple(notes), fixes=fixes))
     sites = tuple(
-        (site, tuple(_in_pytorch(f, result.lines, resolved.origins) for f in fixes))
+        (
+            site,
+            tuple(
+                _in_pytorch(f, result.lines, resolved.origins, site.diagnostics[0].pos.line)
+                for f in fixes
+            ),
+        )
         for site, fixes in result.fixes
     )
     return dataclasses.replace(result, diagnostics=tuple(diagnostics), fixes=sites)
@@ -196,41 +180,6 @@ def _numbers(shape: Sequence[int | str]) -> tuple[int, ...]:
     return tuple(d if isinstance(d, int) else 256 for d in shape)
 
 
-def _example(model: Any, asked: tuple[int, ...] | None) -> tuple[int, ...]:
-    """A size where the model runs: the one asked for, else the nearest multiple of a power
-    of two above it, else a common size. Without ``--input`` the batch is 1 and the channels
-    and rank are the first convolution's."""
-    if asked is None:
-        batch_channels, rank = _guess(model)
-        asked = (*batch_channels, *([256] * rank))
-    head, spatial = asked[:2], asked[2:]
-    tried: list[tuple[int, ...]] = [asked]
-    for m in _MULTIPLES:
-        tried.append((*head, *(-(-d // m) * m for d in spatial)))
-    tried += [(*head, *([n] * len(spatial))) for n in _FALLBACK]
-    seen: set[tuple[int, ...]] = set()
-    for shape in tried:
-        if shape in seen:
-            continue
-        seen.add(shape)
-        if run_at(model, shape) is None:
-            return shape
-    raise SkipcheckError(
-        f"the model runs at none of the sizes tried ({_x(asked)}, its multiples of 2..256 and "
-        f"{', '.join(map(str, _FALLBACK))}): give --input with the batch and channels it takes"
-    )
-
-
-def _guess(model: Any) -> tuple[tuple[int, int], int]:
-    """(batch 1, the first conv's in_channels) and its rank, for a model given no --input."""
-    from torch import nn
-
-    for m in model.modules():
-        if isinstance(m, nn.modules.conv._ConvNd):
-            return (1, int(m.in_channels)), len(m.kernel_size)
-    raise SkipcheckError("the model has no convolution to tell its input from: give --input")
-
-
 # --- where in the user's code -----------------------------------------------------------
 
 
@@ -238,6 +187,8 @@ def _crash(exc: BaseException, model: Any) -> Crash:
     """The innermost frame outside torch (and skipcheck), and the innermost module whose
     forward was on the stack."""
     import torch
+
+    from skipcheck.torch.importer.origin import is_machinery, origin_at
 
     names = {id(m): name for name, m in model.named_modules()}
     frames = traceback.extract_tb(exc.__traceback__)
@@ -250,16 +201,8 @@ def _crash(exc: BaseException, model: Any) -> Crash:
         tb = tb.tb_next
     where = None
     for frame, summary in zip(_frames(exc), frames, strict=False):
-        if _theirs(summary.filename):
-            continue
-        where = Where(
-            summary.filename,
-            summary.lineno or 0,
-            _qualname(frame),
-            (summary.line or "").strip(),
-        )
-    if where is not None:
-        where = dataclasses.replace(where, file=_shown_path(where.file), module=module)
+        if not is_machinery(summary.filename):
+            where = origin_at(summary.filename, summary.lineno or 0, _qualname(frame), module)
     text = str(exc).strip()
     message = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
     return Crash(message, where, module, module_class)
@@ -274,15 +217,6 @@ def _frames(exc: BaseException) -> list[Any]:
     return out
 
 
-def _theirs(filename: str) -> bool:
-    """A frame of torch, of skipcheck, or of Python itself: not the user's code."""
-    import torch
-
-    roots = [os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__))]
-    path = os.path.abspath(filename)
-    return filename.startswith("<") or any(path.startswith(r + os.sep) for r in roots)
-
-
 def _qualname(frame: Any) -> str:
     """``UNet.forward``: the code's qualified name (3.11), else the class of ``self``."""
     code = frame.f_code
@@ -291,27 +225,6 @@ def _qualname(frame: Any) -> str:
         return str(qualname)
     self_ = frame.f_locals.get("self")
     return f"{type(self_).__name__}.{code.co_name}" if self_ is not None else code.co_name
-
-
-def _shown_path(path: str) -> str:
-    """Relative to the working directory when it lies below it (as the user named it)."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive
-        return path
-    return path if rel.startswith("..") else rel
-
-
-def _origins(imported: Imported, model: Any) -> dict[int, Where]:
-    """Spec line → the user's source line, from the capture's record where it keeps one
-    (``Imported.origins``: each layer's and merge's frame in the user's code)."""
-    recorded: Mapping[int, Any] = getattr(imported, "origins", None) or {}
-    return {
-        int(line): Where(
-            _shown_path(str(o.file)), int(o.line), str(o.function), str(o.code), str(o.module)
-        )
-        for line, o in recorded.items()
-    }
 
 
 _COMMENT = re.compile(r"#\s*(?P<path>[\w.]*)\s*\((?P<what>[^)]*)\)\s*$")
@@ -364,9 +277,11 @@ _LINES = re.compile(r"\bat lines? (?P<lines>\d+(?:(?:, | and )\d+)*)")
 _VALUE = re.compile(r"^[\w ]+: (?P<value>[^ ]+)")
 
 
-def in_pytorch(title: str, lines: Sequence[str], origins: Mapping[int, Where]) -> str | None:
+def in_pytorch(
+    title: str, lines: Sequence[str], origins: Mapping[int, Origin], line: int = 0
+) -> str | None:
     """A spec fix's title as the change to make in the PyTorch code, or None where no entry
-    of the registry states it.
+    of the registry states it. ``line``: the finding's, for a fix whose title names none.
 
     >>> in_pytorch("output_padding: 1 on the conv_transpose at line 3", ["a", "b", "- conv_transpose  # up.0 (ConvTranspose2d)"], {})
     'in your PyTorch code: ConvTranspose(..., output_padding=1) in up.0 (ConvTranspose2d)'
@@ -380,7 +295,7 @@ def in_pytorch(title: str, lines: Sequence[str], origins: Mapping[int, Where]) -
                     change.format(
                         rest=part[len(prefix) :].strip(),
                         value=value.group("value") if value else "?",
-                        at=_at(part, lines, origins),
+                        at=_at(part, lines, origins, line),
                     ).strip()
                 )
                 break
@@ -389,30 +304,26 @@ def in_pytorch(title: str, lines: Sequence[str], origins: Mapping[int, Where]) -
     return "in your PyTorch code: " + re.sub(r"\s+", " ", "; and ".join(said))
 
 
-def _at(title: str, lines: Sequence[str], origins: Mapping[int, Where]) -> str:
-    """Where the fix's spec lines come from: the user's source line, else the module path."""
+def _at(title: str, lines: Sequence[str], origins: Mapping[int, Origin], default: int) -> str:
+    """Where the fix's spec lines come from: the user's source line (and module), else the
+    module path; a title that names no line is about the finding's own line."""
     match = _LINES.search(title)
-    if match is None:
-        return ""
+    numbers = re.findall(r"\d+", match.group("lines")) if match else [default] if default else []
     places = []
-    for number in re.findall(r"\d+", match.group("lines")):
+    for number in numbers:
         line = int(number)
         origin = origins.get(line)
         module = _module_of(lines, line)
         if origin is not None:
-            places.append(f"at {origin}")
+            places.append(f"at {origin}" + (f" (module {origin.module})" if origin.module else ""))
         elif module is not None:
             places.append(f"in {module}")
     return ", ".join(dict.fromkeys(places))
 
 
-def _in_pytorch(fix: Any, lines: Sequence[str], origins: Mapping[int, Where]) -> Any:
+def _in_pytorch(fix: Any, lines: Sequence[str], origins: Mapping[int, Origin], line: int) -> Any:
     """The fix with its title in PyTorch terms (the spec's wording kept in brackets)."""
-    said = in_pytorch(fix.title, lines, origins)
+    said = in_pytorch(fix.title, lines, origins, line)
     if said is None:
         return fix
     return dataclasses.replace(fix, title=f"{said} [spec: {fix.title}]")
-
-
-def _x(shape: Sequence[int]) -> str:
-    return "x".join(str(d) for d in shape)
