@@ -95,6 +95,8 @@ def main() -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"zoo — import vs torch.export, CPU seconds (median of {opts.runs}); load average {load}")
     print(f"torch {torch.__version__}")
+    columns = "model | imported | params = | sizes = brute force | import s | export s"
+    print(f"{columns} | the import's require: | torch.export's guards")
     rows: list[tuple[Row, float, float, str]] = []
     missing: set[str] = set()
     for entry in ZOO:
@@ -120,6 +122,22 @@ def main() -> None:
     _summary(rows, missing)
 
 
+def requirements(row: Row) -> str:
+    """What the import's own trace kept of the model's conditions on its input (the spec's
+    ``require:`` lines), or "none"."""
+    if row.imported is None:
+        return ""
+    lines = row.imported.text.splitlines()
+    if "require:" not in lines:
+        return "none"
+    kept = []
+    for line in lines[lines.index("require:") + 1 :]:
+        if not line.startswith(("  ", "-")):
+            break
+        kept.append(line.strip().lstrip("- ").split("  #")[0])
+    return "; ".join(kept)
+
+
 def _mark(ok: bool | None) -> str:
     return "—" if ok is None else ("yes" if ok else "NO")
 
@@ -135,6 +153,7 @@ def _print_row(row: Row, seconds: float, export_s: float, guards: str, markdown:
         sizes,
         f"{seconds:.2f}",
         f"{export_s:.2f}",
+        requirements(row),
         guards,
     ]
     if markdown:

@@ -1,22 +1,22 @@
 """The zoo models that cannot be imported yet, each with the start of its exact reason
 (the importer's message). test_zoo.py makes each an xfail(strict=True): a model that starts
 working fails the run until it is taken off this list; one that fails for another reason
-fails. /work/notes/zoo-status.md has the same list, grouped by cause."""
+fails. /work/notes/zoo-status.md has the same list."""
 
 from __future__ import annotations
 
 KNOWN: dict[str, str] = {
     "monai BasicUNet": (
-        "cannot be mapped: forward at basic_unet.py:164 in upcat_4 (UpCat): tracing stopped with RuntimeError: 'len' is not supported in symbolic tracing by default."
+        "cannot be mapped: in upcat_4 (UpCat) at basic_unet.py:167 in UpCat.forward (`if x_e.shape[-i - 1] != x_0.shape[-i - 1]:`): the model branches on its input size: the trace at 1x1x64x64 took one path, and at 1x1x64x63 the model runs another; a spec describes one path"
     ),
     "monai BasicUNetPlusPlus": (
-        "cannot be mapped: forward at basic_unet.py:164 in upcat_0_1 (UpCat): tracing stopped with RuntimeError: 'len' is not supported in symbolic tracing by default."
+        "cannot be mapped: in upcat_0_1 (UpCat) at basic_unet.py:167 in UpCat.forward (`if x_e.shape[-i - 1] != x_0.shape[-i - 1]:`): the model branches on its input size: the trace at 1x1x64x64 took one path, and at 1x1x64x65 the model runs another; a spec describes one path"
     ),
     "monai FlexibleUNet (resnet18)": (
         "cannot be mapped: forward at resnet.py:291 in encoder (ResNetEncoder): tracing stopped with NameError: module is not installed as a submodule."
     ),
     "monai FlexibleUNet (efficientnet-b0)": (
-        "cannot be mapped: forward at basic_unet.py:164 in decoder.blocks.0 (UpCat): tracing stopped with RuntimeError: 'len' is not supported in symbolic tracing by default."
+        "cannot be mapped: in decoder.blocks.0 (UpCat) at basic_unet.py:167 in UpCat.forward (`if x_e.shape[-i - 1] != x_0.shape[-i - 1]:`): the model branches on its input size: the trace at 1x1x64x64 took one path, and at 1x1x64x63 the model runs another; a spec describes one path"
     ),
     "monai VNet": (
         "cannot be mapped: Tensor.repeat in in_tr (InputTransition): no spec op states it."
@@ -25,7 +25,7 @@ KNOWN: dict[str, str] = {
         "cannot be mapped: forward at torch.py:15 in vit.blocks.0.attn.input_rearrange (Rearrange): tracing stopped with KeyError: Proxy(getattr_1)."
     ),
     "monai SwinUNETR": (
-        "cannot be mapped: forward at swin_unetr.py:383 in the model itself (SwinUNETR): tracing stopped with ValueError: invalid __array_struct__."
+        "cannot be mapped: forward at swin_unetr.py:1268 in swinViT (SwinTransformer): tracing stopped with RuntimeError: Tensor type unknown to einops <class 'skipcheck.torch.importer.symbolic._SymProxy'>."
     ),
     "monai SegResNetVAE": (
         "cannot be mapped: the output in the model itself (SegResNetVAE): output 1 is not a tensor of the model."
@@ -34,7 +34,7 @@ KNOWN: dict[str, str] = {
         "cannot be mapped: forward at highresnet.py:105 in blocks.1 (HighResBlock): tracing stopped with TypeError: `__cuda_array_interface__` must be a dict."
     ),
     "monai AHNet": (
-        "cannot be mapped: forward at ahnet.py:79 in layer1.0 (Bottleneck3x3x1): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "the model does not run at the example input [1, 1, 64, 64] (RuntimeError: Given input size: (124x32x32). Calculated output size: (124x0x32). Output size is too small); give an --input where it runs"
     ),
     "smp Unet (resnet18)": (
         "cannot be mapped: decoder.blocks.4 (F.interpolate) interpolates to another tensor's size without merging with it"
@@ -55,34 +55,31 @@ KNOWN: dict[str, str] = {
         "cannot be mapped: Tensor.permute in encoder.model.stem_1 (LayerNorm2d): no spec op states it."
     ),
     "smp UnetPlusPlus (resnet18)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (UnetPlusPlus): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: decoder (torch.cat) starts from a value another branch computes"
     ),
     "smp FPN (resnet34)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (FPN): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
-    ),
-    "smp Linknet (resnet18)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (Linknet): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: torch.stack in decoder.merge (MergeBlock): no spec op states it."
     ),
     "smp PSPNet (resnet18)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (PSPNet): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: decoder.psp.blocks.0 (F.interpolate) resizes to a size and merges with several tensors"
     ),
     "smp PAN (resnet18)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (PAN): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "the model does not run at the example input [1, 3, 64, 64] (RuntimeError: Given input size: (1x1x1). Calculated output size: (1x0x0). Output size is too small); give an --input where it runs"
     ),
     "smp MAnet (resnet18)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (MAnet): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: Tensor.transpose in decoder.center (PABBlock): no spec op states it."
     ),
     "smp DeepLabV3 (resnet18)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (DeepLabV3): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: decoder.aspp.convs.4 (F.interpolate) resizes to a size and merges with several tensors"
     ),
     "smp DeepLabV3Plus (resnet18)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (DeepLabV3Plus): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: decoder.aspp.0.convs.4 (F.interpolate) resizes to a size and merges with several tensors"
     ),
     "smp UPerNet (resnet18)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (UPerNet): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: Tensor.permute in decoder.feature_norms.0 (LayerNorm2d): no spec op states it."
     ),
     "smp Segformer (mit_b0)": (
-        "cannot be mapped: forward at model.py:46 in the model itself (Segformer): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: torch.empty in encoder (MixVisionTransformerEncoder): no spec op states it."
     ),
     "torchvision efficientnet_b0": (
         "cannot be mapped: torch.stochastic_depth in features.2.1.stochastic_depth (StochasticDepth): no spec op states it."
@@ -121,12 +118,9 @@ KNOWN: dict[str, str] = {
         "cannot be mapped: the tensor stem.conv1.bn.weight in stem.conv1.bn (BatchNormAct2d): a parameter or buffer used as a value."
     ),
     "timm tf_efficientnet_b0 (same padding)": (
-        "cannot be mapped: forward at conv2d_same.py:63 in conv_stem (Conv2dSame): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
+        "cannot be mapped: forward at conv2d_same.py:63 in blocks.1.0.conv_dw (Conv2dSame): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
     ),
     "hand-written CropUNet (crop to match)": (
         "cannot be mapped: operator.getitem in up_path.0 (CropUp): indexing that is not an equal crop of every spatial axis (x[..., m:-m])."
-    ),
-    "hand-written ResizeIfUNet (aladdinpersson)": (
-        "cannot be mapped: forward at unets.py:247 in the model itself (ResizeIfUNet): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
     ),
 }

@@ -201,7 +201,7 @@ ZOO: tuple[Entry, ...] = (
         "monai AHNet",
         "monai",
         _monai("AHNet", spatial_dims=2, in_channels=1, out_channels=2, layers=(1, 1, 1, 1)),
-        GRAY,
+        (1, 1, 128, 128),  # its PSP pools need 128 and more
         True,
     ),
     Entry(
