@@ -133,30 +133,40 @@ def run_at(model: Any, shape: Sequence[int]) -> Crash | None:
 
 
 def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> FileResult:
-    """The result with each finding told in the user's code: its source line and module, and
-    for the first error (where torch stops) torch's own message and the nearest valid size;
-    fixes say what to change in the PyTorch code."""
-    first_error = next((d for d in result.diagnostics if d.severity == "error"), None)
+    """The result with each finding told in the user's code: its source line and module; the
+    error where torch stops (the one made at the line torch raised at, else the first) also
+    gets torch's own message; fixes say what to change in the PyTorch code."""
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    stops = None
+    if crash is not None and errors:
+        at = crash.where
+        same = [
+            d
+            for d in errors
+            if at is not None
+            and (o := resolved.origins.get(d.pos.line)) is not None
+            and (o.file, o.line) == (at.file, at.line)
+        ]
+        stops = (same or errors)[0]
     diagnostics = []
     for d in result.diagnostics:
         notes = list(d.notes)
-        origin = resolved.origins.get(d.pos.line)
-        module = _module_of(result.lines, d.pos.line)
-        if d is first_error and crash is not None:
-            where = crash.where or origin
-            if where is not None:
-                notes.append(f"in your code: {where}")
-            owner = crash.module or "the model itself"
-            notes.append(f"module: {owner}{_cls(crash.module_class)}")
+        known: Mapping[int, Origin] = resolved.origins
+        origin = known.get(d.pos.line)
+        if d is stops and crash is not None:
+            if crash.where is not None:
+                origin = crash.where
+                known = {**known, d.pos.line: crash.where}
+            if origin is not None:
+                notes.append(f"in your code: {origin}")
+            notes.append(f"module: {crash.module or 'the model itself'}{_cls(crash.module_class)}")
             notes.append(f"torch at this size: {crash.message}")
         else:
             if origin is not None:
                 notes.append(f"in your code: {origin}")
+            module = _module_of(result.lines, d.pos.line, origin)
             if module is not None:
                 notes.append(f"module: {module}")
-        known = resolved.origins
-        if d is first_error and crash is not None and crash.where is not None:
-            known = {**known, d.pos.line: crash.where}
         fixes = tuple(_in_pytorch(f, result.lines, known, d.pos.line) for f in d.fixes)
         diagnostics.append(dataclasses.replace(d, notes=tuple(notes), fixes=fixes))
     sites = tuple(
@@ -170,9 +180,6 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
         for site, fixes in result.fixes
     )
     return dataclasses.replace(result, diagnostics=tuple(diagnostics), fixes=sites)
-
-
-# --- the example size -------------------------------------------------------------------
 
 
 def _numbers(shape: Sequence[int | str]) -> tuple[int, ...]:
@@ -191,30 +198,21 @@ def _crash(exc: BaseException, model: Any) -> Crash:
     from skipcheck.torch.importer.origin import is_machinery, origin_at
 
     names = {id(m): name for name, m in model.named_modules()}
-    frames = traceback.extract_tb(exc.__traceback__)
-    tb = exc.__traceback__
     module, module_class = "", type(model).__name__
-    while tb is not None:
-        self_ = tb.tb_frame.f_locals.get("self")
+    user: tuple[Any, int] | None = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        self_ = frame.f_locals.get("self")
         if isinstance(self_, torch.nn.Module) and id(self_) in names:
             module, module_class = names[id(self_)], type(self_).__name__
-        tb = tb.tb_next
+        if not is_machinery(frame.f_code.co_filename):
+            user = (frame, line)
     where = None
-    for frame, summary in zip(_frames(exc), frames, strict=False):
-        if not is_machinery(summary.filename):
-            where = origin_at(summary.filename, summary.lineno or 0, _qualname(frame), module)
+    if user is not None:
+        frame, line = user
+        where = origin_at(frame.f_code.co_filename, line, _qualname(frame), module)
     text = str(exc).strip()
     message = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
     return Crash(message, where, module, module_class)
-
-
-def _frames(exc: BaseException) -> list[Any]:
-    out = []
-    tb = exc.__traceback__
-    while tb is not None:
-        out.append(tb.tb_frame)
-        tb = tb.tb_next
-    return out
 
 
 def _qualname(frame: Any) -> str:
@@ -230,16 +228,16 @@ def _qualname(frame: Any) -> str:
 _COMMENT = re.compile(r"#\s*(?P<path>[\w.]*)\s*\((?P<what>[^)]*)\)\s*$")
 
 
-def _module_of(lines: Sequence[str], line: int) -> str | None:
-    """The module path the importer wrote as the layer's comment (``# up.0 (ConvTranspose2d)``),
-    "" for the model itself, None where the line has none."""
-    if not 0 < line <= len(lines):
-        return None
-    match = _COMMENT.search(lines[line - 1])
+def _module_of(lines: Sequence[str], line: int, origin: Origin | None = None) -> str | None:
+    """The module that made a spec line: the origin's module path, else the one the importer
+    wrote as the layer's comment (``# up.0 (ConvTranspose2d)``); None where neither says."""
+    match = _COMMENT.search(lines[line - 1]) if 0 < line <= len(lines) else None
+    what = f" ({match.group('what')})" if match is not None else ""
+    if origin is not None:
+        return f"{origin.module or 'the model itself'}{what}"
     if match is None:
         return None
-    path, what = match.group("path"), match.group("what")
-    return f"{path} ({what})" if path else f"the model itself ({what})"
+    return f"{match.group('path') or 'the model itself'}{what}"
 
 
 def _cls(name: str) -> str:
@@ -313,7 +311,7 @@ def _at(title: str, lines: Sequence[str], origins: Mapping[int, Origin], default
     for number in numbers:
         line = int(number)
         origin = origins.get(line)
-        module = _module_of(lines, line)
+        module = _module_of(lines, line, origin)
         if origin is not None:
             places.append(f"at {origin}" + (f" (module {origin.module})" if origin.module else ""))
         elif module is not None:
