@@ -7,6 +7,9 @@ from typing import Any
 
 from skipcheck.position import Position
 
+# the input's spatial sizes by number of spatial axes, where the spec writes numbers
+AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
 
 @dataclass
 class Node:

@@ -17,7 +17,7 @@ from skipcheck.ops.pool import (
     MaxPool,
 )
 from skipcheck.ops.require import Require
-from skipcheck.ops.resize import PixelShuffle, PixelUnshuffle, Upsample
+from skipcheck.ops.resize import PixelShuffle, PixelUnshuffle, ResizeTo, Upsample
 
 _CLASSES: tuple[type[Op], ...] = (
     Conv,
@@ -29,6 +29,7 @@ _CLASSES: tuple[type[Op], ...] = (
     GlobalAvgPool,
     GlobalMaxPool,
     Upsample,
+    ResizeTo,
     PixelShuffle,
     PixelUnshuffle,
     BatchNorm,

@@ -101,6 +101,60 @@ class Upsample(Op):
         return TorchLayer("nn.Upsample", (), kwargs)
 
 
+class ResizeTo(Op):
+    """``F.interpolate(x, size=t.shape[2:])`` where no merge with ``t`` follows (smp's last
+    decoder block, torchvision's FCN head, a DeepLab ASPP's pooled branch): the running
+    tensor takes the spatial size of the named tensor ``size_of``; its channels stay."""
+
+    name = "resize_to"
+    doc = (
+        "F.interpolate(x, size=t.shape[2:]): the spatial size of the named tensor `size_of` "
+        "(format 1.1); channels unchanged."
+    )
+    params = (
+        Param("size_of", "ref", None, doc="the tensor whose spatial size to take"),
+        Param("mode", "choice", "nearest", choices=MODES),
+        Param("align_corners", "bool", None),
+    )
+    primary = "size_of"
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x, like = inputs[0], inputs[1]
+        rank = len(x) - 2
+        mode = node.params["mode"]
+        need = _RANK_OF_MODE.get(mode)
+        if len(like) != len(x):
+            ctx.check(
+                [False],
+                OP_INPUT,
+                f"resize_to takes the size of a tensor of another rank: "
+                f"{ctx.table.show(x)} to {ctx.table.show(like)}",
+                fatal=True,
+            )
+            return x
+        if need is not None and need != rank:
+            ctx.check(
+                [False],
+                OP_INPUT,
+                f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
+                fatal=True,
+            )
+            return x
+        if node.params["align_corners"] is not None and need is None:
+            ctx.check(
+                [False],
+                OP_INPUT,
+                f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
+                fatal=True,
+            )
+            return x
+        return (x[0], x[1], *like[2:])
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("ResizeTo", (), self.torch_kwargs(node, "mode", "align_corners"))
+
+
 def _shuffles_depth(inputs: Sequence[Sizes]) -> str | None:
     if len(inputs[0]) == 4:
         return None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph, Node
+from skipcheck.graph import AXIS_NAMES, Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.position import Position
 from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
@@ -23,8 +23,6 @@ from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import Work
 from skipcheck.shapes.table import Context, ShapeTable
 from skipcheck.spec.lower import MAX_INPUT_SIZE
-
-AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], why: str) -> Shape:

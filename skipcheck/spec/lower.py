@@ -176,8 +176,8 @@ class _Lowerer:
 
     def requirements(self, t: YMap, input_dims: tuple[Any, ...], current: int) -> int:
         """``require:`` — conditions on single input sizes, each a node after the input."""
+        from skipcheck.graph import AXIS_NAMES
         from skipcheck.ops.require import parse
-        from skipcheck.shapes.propagate import AXIS_NAMES
 
         pos = position_of(t, "require")
         self.needs_11("`require:`", t.key_pos["require"])
@@ -531,6 +531,8 @@ class _Lowerer:
             self.needs_11(f"the op {op!r}", pos)
         if op in MERGE_OPS:
             return self.merge(op, args, pos, vpos, current, env, scope, path, stage)
+        if op == "resize_to":
+            return self.resize_to(args, pos, vpos, current, env, scope, path, stage)
         params, ppos = self.op_params(OPS[op], op, args, pos, vpos, env)
         return self.add(op, params, (current,), pos, _join(path, op), stage, ppos)
 
@@ -795,6 +797,47 @@ class _Lowerer:
             stage,
             ppos,
             skips=tuple(str(r) for r in refs),
+        )
+
+    def resize_to(
+        self,
+        args: Any,
+        pos: Position,
+        vpos: Position,
+        current: int,
+        env: dict[str, Any],
+        scope: _Scope,
+        path: str,
+        stage: str | None,
+    ) -> int:
+        """``resize_to: e1`` or ``{size_of: e1, mode: bilinear}``: a second input, for its size."""
+        if isinstance(args, YMap):
+            rest = YMap({k: v for k, v in args.items() if k != "size_of"})
+            rest.key_pos = {k: p for k, p in args.key_pos.items() if k != "size_of"}
+            rest.value_pos = {k: p for k, p in args.value_pos.items() if k != "size_of"}
+            rest.pos = args.pos
+            ref, rpos = args.get("size_of"), position_of(args, "size_of")
+            params, ppos = self.op_params(OPS["resize_to"], "resize_to", rest, pos, vpos, env)
+        else:
+            ref, rpos = args, vpos
+            params, ppos = self.op_params(OPS["resize_to"], "resize_to", None, pos, vpos, env)
+        if not isinstance(ref, str):
+            raise SkipcheckError(
+                "resize_to needs the tensor whose size to take: `resize_to: enc1` or "
+                "`resize_to: {size_of: enc1, mode: bilinear}`",
+                rpos if ref is not None else vpos,
+            )
+        like = self.reference(ref, rpos, scope)
+        params["size_of"] = ref
+        return self.add(
+            "resize_to",
+            params,
+            (current, like),
+            pos,
+            _join(path, "resize_to"),
+            stage,
+            ppos,
+            skips=(ref,),
         )
 
     def reference(self, ref: Any, pos: Position, scope: _Scope) -> int:

@@ -110,6 +110,27 @@ class ChannelLayerNorm(nn.LayerNorm):
         return y.movedim(-1, 1)
 
 
+class ResizeTo(nn.Module):
+    """``F.interpolate(x, size=like.shape[2:])``: the spatial size of another tensor."""
+
+    def __init__(self, mode: str = "nearest", align_corners: bool | None = None) -> None:
+        super().__init__()
+        self.mode = mode
+        self.align_corners = align_corners
+
+    def forward(self, x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        if like.dim() != x.dim():
+            raise RuntimeError(
+                f"resize_to takes the size of a tensor of another rank: "
+                f"{tuple(x.shape)} to {tuple(like.shape)}"
+            )
+        size = tuple(like.shape[2:])
+        return F.interpolate(x, size=size, mode=self.mode, align_corners=self.align_corners)
+
+    def extra_repr(self) -> str:
+        return f"mode={self.mode!r}, align_corners={self.align_corners}"
+
+
 class Crop(nn.Module):
     """Remove ``margin[i]`` rows/columns from both ends of spatial axis ``i``."""
 

@@ -257,7 +257,7 @@ def _requirements(
     conditions: Sequence[Condition], rank: int
 ) -> tuple[list[tuple[str, Condition]], list[Condition]]:
     """The conditions a spec states (``H % 32 == 0``) and those it cannot."""
-    from skipcheck.shapes.propagate import AXIS_NAMES
+    from skipcheck.graph import AXIS_NAMES
 
     names = AXIS_NAMES.get(rank, ())
     stated: list[tuple[str, Condition]] = []
@@ -528,7 +528,8 @@ def _shapes(out: Any) -> tuple[tuple[int, ...], ...]:
     values = list(out.values()) if isinstance(out, dict) else out
     if isinstance(values, torch.Tensor):
         values = [values]
-    return tuple(tuple(int(d) for d in v.shape) for v in values)
+    # an output the model leaves empty (None) is not one the spec writes
+    return tuple(tuple(int(d) for d in v.shape) for v in values if v is not None)
 
 
 def _xs(shapes: Sequence[Sequence[int]]) -> str:

@@ -112,7 +112,7 @@ class _Tracer(SymbolicTracer):
         return node
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
-        if module_qualified_name in self.opaque:
+        if module_qualified_name in self.opaque or type(m).__name__ in mapping.EVAL_IDENTITIES:
             return True
         return bool(super().is_leaf_module(m, module_qualified_name))
 
@@ -133,13 +133,29 @@ def trace(
             return target_type is torch.Tensor
         return bool(scripted_isinstance(obj, target_type))  # type: ignore[no-untyped-call]
 
+    made: dict[str, Any] = {"as_tensor": torch.as_tensor, "tensor": torch.tensor}
+
+    def of_sizes(name: str) -> Any:
+        original = made[name]
+
+        def make(data: Any, *args: Any, **kwargs: Any) -> Any:
+            # a tensor of a traced size (``torch.as_tensor(x.shape[2:])``): torch's C code
+            # reads the proxy as a sequence and fails; record it as a node instead
+            if isinstance(data, fx.Proxy):
+                return tracer.create_proxy("call_function", original, (data, *args), kwargs)
+            return original(data, *args, **kwargs)
+
+        return make
+
     torch.jit.isinstance = isinstance_
+    torch.as_tensor, torch.tensor = of_sizes("as_tensor"), of_sizes("tensor")
     try:
         graph = tracer.trace(model)
     except Exception as exc:
         raise _trace_failure(model, exc) from None
     finally:
         torch.jit.isinstance = scripted_isinstance
+        torch.as_tensor, torch.tensor = made["as_tensor"], made["tensor"]
     try:
         return fx.GraphModule(model, graph), conditions(tracer, model)
     except SyntaxError as exc:  # fx writes Python from module names; odd names break it
@@ -365,6 +381,12 @@ class _Translator:
         self.opaque = opaque
         self.steps: list[Step] = []
         self.alias: dict[str, str] = {}
+        self.sized: set[str] = set()  # tensors made of sizes and numbers only
+        self.params: set[str] = set()  # get_attr: a module's parameters and buffers
+        # x.permute(0, 2, 3, 1) → its source; F.layer_norm of that → (source, layer)
+        self.channels_last: dict[str, str] = {}
+        self.channels_last_norm: dict[str, tuple[str, Layer]] = {}
+        self.modules_of: dict[str, str] = {}  # a norm's node → the module owning its weights
 
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
@@ -382,6 +404,11 @@ class _Translator:
                 continue
             if not isinstance(self.values.get(node.name), torch.Tensor):
                 continue  # a size or a number: read by the steps that use it
+            if node.op != "get_attr" and not any(
+                self.tensor(a) is not None or a.op == "get_attr" for a in node.all_input_nodes
+            ):
+                self.sized.add(node.name)
+                continue  # a tensor made of sizes and numbers (torch.as_tensor(x.shape))
             step = self.step(node)
             if step is None:
                 continue
@@ -398,7 +425,12 @@ class _Translator:
         return tuple(int(d) for d in self.values[name].shape)
 
     def tensor(self, value: Any) -> str | None:
-        if isinstance(value, fx.Node) and isinstance(self.values.get(value.name), torch.Tensor):
+        if (
+            isinstance(value, fx.Node)
+            and isinstance(self.values.get(value.name), torch.Tensor)
+            and value.name not in self.sized
+            and value.name not in self.params
+        ):
             return self.alias.get(value.name, value.name)
         return None
 
@@ -422,6 +454,8 @@ class _Translator:
             items = [("", value)]
         out = []
         for label, v in items:
+            if v is None and len(items) > 1:
+                continue  # an output the model leaves empty in eval (SegResNetVAE's loss)
             name = self.tensor(v)
             if name is None:
                 raise self.fail(
@@ -433,14 +467,28 @@ class _Translator:
     # -- nodes -------------------------------------------------------------
     def step(self, node: fx.Node) -> Step | None:
         if node.op == "get_attr":
-            raise self.fail(
-                node, f"the tensor {node.target}", "a parameter or buffer used as a value"
+            # a module's own parameter: read by the functional call that uses it
+            # (F.conv2d(x, self.weight), F.batch_norm(..., self.weight)); anything else fails
+            self.params.add(node.name)
+            return None
+        for a in node.all_input_nodes:
+            view = a.name in self.channels_last or a.name in self.channels_last_norm
+            expected = (node.target is F.layer_norm and a.name in self.channels_last) or (
+                node.target == "permute" and a.name in self.channels_last_norm
             )
+            if view and not expected:
+                what = node.target if node.op == "call_module" else _fn_name(node.target)
+                raise self.fail(
+                    node,
+                    str(what),
+                    "reads a channels-last view (x.permute(0, 2, 3, 1)); a spec states only "
+                    "a layer norm there (channel_layernorm), not a token layout",
+                )
         if node.op == "call_module":
             return self.module_step(node)
         return self.function_step(node)
 
-    def module_step(self, node: fx.Node) -> Step:
+    def module_step(self, node: fx.Node) -> Step | None:
         path = str(node.target)
         module = self.gm.get_submodule(path)
         cls = type(module).__name__
@@ -450,6 +498,10 @@ class _Translator:
         if path in self.opaque:
             got: Layer | None = self.opaque[path]
             opaque = True
+        elif cls in mapping.EVAL_IDENTITIES:
+            # stochastic depth, drop path, drop block: the identity in eval mode
+            self.passthrough(node, inputs[0], cls)
+            return None
         else:
             got = mapping.module_layer(module)
             opaque = False
@@ -476,6 +528,24 @@ class _Translator:
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
             self.passthrough(node, first, name)
             return None
+        if getattr(target, "__name__", "") in ("stochastic_depth", "drop_path"):
+            training = _k(node).get("training", args[3] if len(args) > 3 else False)
+            if training is not False:
+                raise self.fail(node, name, "stochastic depth in training mode")
+            self.passthrough(node, first, name)  # the identity in eval mode
+            return None
+        if target is F.layer_norm and first is not None:
+            return self.layer_norm(node, name, owner, first)
+        functional = self.functional(node, name, owner, first)
+        if functional is not None:
+            return functional
+        if method == "permute":
+            return self.permute(node, name, owner, first)
+        if method == "repeat":
+            return single(self.tile(node, name))
+        used = [a.target for a in node.all_input_nodes if a.name in self.params]
+        if used:
+            raise self.fail(node, f"the tensor {used[0]}", "a parameter or buffer used as a value")
         binary = _binary(target, method)
         if binary is not None:
             both = [t for t in tensors[:2] if t is not None]
@@ -528,6 +598,134 @@ class _Translator:
         if target is F.pixel_shuffle:
             return single(layer("pixel_shuffle", upscale_factor=args[1]))
         raise self.fail(node, name, "no spec op states it")
+
+    def param(self, value: Any) -> tuple[str, Any] | None:
+        """(owner module, tensor) of a get_attr argument; None for None."""
+        if value is None:
+            return None
+        if not isinstance(value, fx.Node) or value.name not in self.params:
+            raise KeyError("not a parameter")
+        return str(value.target).rpartition(".")[0], self.values[value.name]
+
+    def functional(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step | None:
+        """A conv or norm called functionally with a module's own parameters (``F.conv2d(x,
+        self.weight, self.bias, ...)`` in a static-same-padding conv, ``F.batch_norm(x,
+        self.running_mean, ..., self.weight, self.bias)`` in timm's BatchNormAct2d): the
+        layer it computes, its parameters counted as that module's."""
+        target = node.target
+        args, kw = list(_a(node)) + [None] * 9, _k(node)
+        if target not in mapping.FUNCTIONAL_LAYERS or first is None:
+            return None
+        kind = mapping.FUNCTIONAL_LAYERS[target]
+
+        def given(key: str, at: int, default: Any = None) -> Any:
+            return kw.get(key, args[at] if args[at] is not None else default)
+
+        try:
+            if kind == "conv":
+                weight = self.param(given("weight", 1))
+                bias = self.param(given("bias", 2))
+                if weight is None:
+                    return None
+                module, w = weight
+                groups = int(given("groups", 6, 1))
+                padding = given("padding", 4, 0)
+                if not self.constant([given("stride", 3, 1), padding, given("dilation", 5, 1)]):
+                    raise self.fail(node, name, "convolution arguments computed at run time")
+                got = layer(
+                    "conv",
+                    in_channels=int(w.shape[1]) * groups,
+                    out_channels=int(w.shape[0]),
+                    kernel_size=tuple(int(k) for k in w.shape[2:]),
+                    stride=given("stride", 3, 1),
+                    padding=padding if isinstance(padding, str) else mapping.compact(padding),
+                    dilation=given("dilation", 5, 1),
+                    groups=groups,
+                    bias=bias is not None,
+                )
+            elif kind == "batchnorm":
+                stats = self.param(given("running_mean", 1))
+                weight = self.param(given("weight", 3))
+                self.param(given("bias", 4))
+                if self.param(given("running_var", 2)) is None and stats is not None:
+                    return None
+                module = (weight or stats or ("", None))[0]
+                channels = self.shape(first)[1]
+                got = layer(
+                    "batchnorm",
+                    num_features=channels,
+                    eps=float(given("eps", 7, 1e-5)),
+                    momentum=float(given("momentum", 6, 0.1)),
+                    affine=weight is not None,
+                    track_running_stats=stats is not None,
+                )
+            else:  # group_norm
+                weight = self.param(given("weight", 2))
+                bias = self.param(given("bias", 3))
+                module = weight[0] if weight is not None else owner
+                got = layer(
+                    "groupnorm",
+                    num_groups=int(given("num_groups", 1)),
+                    eps=float(given("eps", 4, 1e-5)),
+                    affine=weight is not None,
+                )
+        except KeyError:
+            return None  # weights that are not a module's own: the generic refusal
+        step = Step(node.name, "layer", owner, name, (first,), [got])
+        step.module = module or None
+        return step
+
+    def layer_norm(self, node: fx.Node, name: str, owner: str, first: str) -> Step | None:
+        """``F.layer_norm`` over the channels of a channels-last view (ConvNeXt's LayerNorm2d:
+        ``permute(0, 2, 3, 1)`` → layer norm → ``permute(0, 3, 1, 2)``): a channel_layernorm
+        once the view is permuted back."""
+        args, kw = list(_a(node)) + [None] * 5, _k(node)
+        source = self.channels_last.get(node.all_input_nodes[0].name)
+        shape = kw.get("normalized_shape", args[1])
+        weight = self.param(kw.get("weight", args[2]))
+        bias = self.param(kw.get("bias", args[3]))
+        eps = kw.get("eps", args[4] if args[4] is not None else 1e-5)
+        if source is None or list(shape) != [self.shape(source)[1]]:
+            raise self.fail(node, name, "a layer norm over other axes than the channels")
+        self.channels_last_norm[node.name] = (
+            source,
+            layer(
+                "channel_layernorm",
+                eps=float(eps),
+                elementwise_affine=weight is not None,
+                bias=bias is not None,
+            ),
+        )
+        self.modules_of[node.name] = (weight or bias or (owner, None))[0]
+        return None
+
+    def permute(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step | None:
+        dims = list(_a(node)[1:])
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            dims = list(dims[0])
+        arg = node.all_input_nodes[0].name if node.all_input_nodes else ""
+        rank = len(self.shape(node.name))
+        last = [0, *range(2, rank), 1]
+        back = [0, rank - 1, *range(1, rank - 1)]
+        if first is not None and dims == last:
+            self.channels_last[node.name] = first
+            return None
+        if dims == back and arg in self.channels_last_norm:
+            source, norm = self.channels_last_norm[arg]
+            step = Step(node.name, "layer", owner, "LayerNorm2d", (source,), [norm])
+            step.module = self.modules_of.get(arg) or None
+            return step
+        raise self.fail(node, name, "no spec op states it (a token layout?)")
+
+    def tile(self, node: fx.Node, name: str) -> Layer:
+        dims = list(_a(node)[1:])
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            dims = list(dims[0])
+        if not self.constant(dims) or len(dims) < 2:
+            raise self.fail(node, name, "repeats computed at run time")
+        if dims[0] != 1 or any(d != 1 for d in dims[2:]):
+            raise self.fail(node, name, "a repeat of other axes than the channels")
+        return layer("tile", repeats=int(dims[1]))
 
     def passthrough(self, node: fx.Node, source: str | None, name: str) -> None:
         if source is None:
@@ -584,7 +782,9 @@ class _Translator:
                     name,
                     "a size computed at run time that is not another tensor's spatial size",
                 )
-            return Step(node.name, "resize", owner, name, (first,), size_of=source)
+            # kept as a resize_to layer for where no merge with ``source`` follows
+            how = layer("resize_to", mode=str(mode), align_corners=corners)
+            return Step(node.name, "resize", owner, name, (first,), [how], size_of=source)
         got = mapping.upsample(size, scale, str(mode), corners)
         if got is None:
             raise self.fail(node, name, "neither size nor scale_factor given")

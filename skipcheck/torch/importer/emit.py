@@ -94,6 +94,7 @@ def emit(capture: Capture) -> Emitted:
     outputs = [o for _, o in capture.outputs]
     live = _live(steps, outputs)
     order = [s for s in capture.steps if s.id in live and s.kind != "input"]
+    _unaligned(steps, order, outputs)
     emitter = _Emitter(steps, order, outputs)
     top = _Branch(capture.steps[0].id, None)
     emitter.run(top, order)
@@ -105,6 +106,48 @@ def emit(capture: Capture) -> Emitted:
         for value in outputs:
             emitter.output(top, value)
     return Emitted(top.items, emitter.referenced, steps, set(emitter.done), capture.outputs, main)
+
+
+def _unaligned(steps: dict[str, Step], order: list[Step], outputs: list[str]) -> None:
+    """A resize to another tensor's size that is not the running side of one two-tensor
+    merge with a tensor of that size (smp's last decoder block, an FCN head, an ASPP's pooled
+    branch merged with four others) becomes a ``resize_to`` layer naming that tensor."""
+    readers: dict[str, list[Step]] = {}
+    for s in order:
+        for i in dict.fromkeys(s.inputs):
+            readers.setdefault(i, []).append(s)
+    for step in order:
+        if step.kind != "resize" or step.align != "interpolate":
+            continue
+        read = readers.get(step.id, [])
+        merge = read[0] if len(read) == 1 and read[0].kind == "merge" else None
+        aligned = (
+            merge is not None
+            and len(merge.inputs) == 2
+            and step.id not in outputs
+            and any(
+                _preserves(steps, other, str(step.size_of))
+                or _preserves(steps, str(step.size_of), other)
+                for other in merge.inputs
+                if other != step.id
+            )
+        )
+        if aligned:
+            continue
+        op, params = step.layers[0]
+        step.kind = "layer"
+        step.layers = [(op, {"size_of": str(step.size_of), **params})]
+
+
+def _preserves(steps: dict[str, Step], start: str, goal: str) -> bool:
+    v = start
+    while True:
+        if v == goal:
+            return True
+        step = steps[v]
+        if step.kind != "layer" or not all(_keeps_size(layer) for layer in step.layers):
+            return False
+        v = step.inputs[0]
 
 
 def _live(steps: dict[str, Step], outputs: list[str]) -> set[str]:
@@ -173,6 +216,14 @@ class _Emitter:
                     "interpolates to another tensor's size without merging with it",
                 )
             if step.kind == "layer":
+                for _, params in step.layers:
+                    like = params.get("size_of")
+                    if like is not None:
+                        if not branch.sees(like) and self.steps[like].kind != "input":
+                            raise self.stop(
+                                step, "resizes to the size of a tensor a side path computes"
+                            )
+                        self.referenced.add(like)
                 branch.items.append(Item(step))
             self.advance(branch, step)
             return
@@ -293,14 +344,7 @@ class _Emitter:
         )
 
     def preserves(self, start: str, goal: str) -> bool:
-        v = start
-        while True:
-            if v == goal:
-                return True
-            step = self.steps[v]
-            if step.kind != "layer" or not all(_keeps_size(layer) for layer in step.layers):
-                return False
-            v = step.inputs[0]
+        return _preserves(self.steps, start, goal)
 
     def stop(self, step: Step, why: str) -> CannotMap:
         where = f"{step.owner} ({step.what})" if step.owner else step.what

@@ -285,3 +285,18 @@ SUB = {operator.sub, operator.isub, torch.sub}
 SUB_METHODS = {"sub", "sub_", "__sub__", "__isub__"}
 MAXIMUM = {torch.maximum}
 CAT = {torch.cat, torch.concat, torch.concatenate}
+
+# modules that are the identity in eval mode (stochastic depth, drop path, drop block),
+# by class name: torchvision, timm and MONAI each define their own
+EVAL_IDENTITIES = {"StochasticDepth", "DropPath", "DropBlock2d", "DropBlock3d", "DropPath2d"}
+# functions that compute a layer from a module's own parameters, by the layer they are
+FUNCTIONAL_LAYERS: dict[Any, str] = {
+    F.conv1d: "conv",
+    F.conv2d: "conv",
+    F.conv3d: "conv",
+    torch.conv1d: "conv",
+    torch.conv2d: "conv",
+    torch.conv3d: "conv",
+    F.batch_norm: "batchnorm",
+    F.group_norm: "groupnorm",
+}

@@ -130,6 +130,45 @@ def stages(items: Sequence[Item], classes: Mapping[str, str] | None = None) -> l
     return out
 
 
+def sections(found: Sequence[Stage]) -> list[str]:
+    """Each stage's section where the model is an encoder-decoder (its resolution falls, then
+    rises again: a U), else nothing. Encoder: the stages down to the first at the lowest
+    resolution; bottleneck: the others at that resolution; decoder: on to the last stage that
+    raises the resolution or merges; head: what follows (a 1x1 conv, an activation)."""
+    sizes: list[int] = []
+    for stage in found:
+        values = [i.step for i in stage.items if i.branch is None]
+        shape = values[-1].shape if values else ()
+        if len(shape) < 3:
+            return []  # a flattened tail: a classifier, not a U
+        sizes.append(math.prod(shape[2:]))
+    if len(sizes) < 3:
+        return []
+    low = min(sizes)
+    first, last = sizes.index(low), len(sizes) - 1 - sizes[::-1].index(low)
+    if first == 0 or last == len(sizes) - 1 or max(sizes[last:]) <= low:
+        return []
+    if sizes[-1] < sizes[0] // 4:
+        return []  # the decoder does not come back up near the input's size: not a U
+    merges = [
+        k
+        for k, stage in enumerate(found)
+        if any(i.step.kind == "merge" for i in stage.items) or (k > 0 and sizes[k] > sizes[k - 1])
+    ]
+    end = max(merges) if merges else len(sizes) - 1
+    out = []
+    for k in range(len(sizes)):
+        if k <= first:
+            out.append("encoder")
+        elif k <= last:
+            out.append("bottleneck")
+        elif k <= end:
+            out.append("decoder")
+        else:
+            out.append("head")
+    return out
+
+
 @dataclass
 class Rendered:
     text: str
@@ -206,6 +245,8 @@ class _Writer:
             self.where[len(self.lines) + 1] = step.id
             last = k == len(step.layers) - 1
             # a named layer is a mapping (`- relu: {}` + `name:`), a plain one may be a word
+            if "size_of" in params:  # resize_to: the tensor it takes its size from, by name
+                params = {**params, "size_of": self.ref(params["size_of"])}
             params = self.slotted(params)
             text = f"{op}: {scalar(params)}" if params or (named and last) else op
             self.lines.append(f"{indent}- {text}{comment}")
@@ -301,9 +342,15 @@ def render(
                 )
             else:
                 top.append(f"  - {json.dumps(condition)}")
-    w.lines += [*top, "layers:"]
+    w.lines += top
     written: list[_Written] = []
-    for stage in stages(emitted.items, modules):
+    found = stages(emitted.items, modules)
+    parts = sections(found)
+    if not parts:
+        w.lines.append("layers:")
+    for k, stage in enumerate(found):
+        if parts and (k == 0 or parts[k] != parts[k - 1]):
+            w.lines.append(f"{parts[k]}:")
         first = stage.items[0].step
         stage_name = w.unique(identifier(stage.key or first.module or first.owner or "stem"))
         w.lines.append(f"  - stage: {stage_name}")
@@ -316,7 +363,9 @@ def render(
         begin = len(w.lines)
         _stage_body(w, stage, last, stage_name)
         own = {line - begin: step for line, step in w.where.items() if line > begin}
-        written.append(_Written(stage, stage_name, last, w.lines[begin:], own))
+        written.append(
+            _Written(stage, stage_name, last, w.lines[begin:], own, parts[k] if parts else "")
+        )
     tail: list[str] = []
     if not emitted.main:
         tail.append("outputs:")
@@ -337,6 +386,7 @@ class _Written:
     last: str | None
     lines: list[str]
     where: dict[int, str]  # line within ``lines`` (1-based) → the step written there
+    section: str = ""  # encoder, bottleneck, decoder or head; '' where the spec has `layers:`
 
 
 def _stage_body(w: _Writer, stage: Stage, last: str | None, stage_name: str) -> None:
@@ -410,8 +460,12 @@ def _fold(
         return None, {}
     out = [*top, "blocks:"]
     lines = {len(out) + k: step for k, step in block_where.items()}
-    out += [*blocks, "layers:"]
-    for x in written:
+    out += blocks
+    if not any(x.section for x in written):
+        out.append("layers:")
+    for k, x in enumerate(written):
+        if x.section and (k == 0 or x.section != written[k - 1].section):
+            out.append(f"{x.section}:")
         out.append(f"  - stage: {x.name}")
         out.append("    layers:")
         if x.name in calls:

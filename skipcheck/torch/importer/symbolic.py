@@ -25,7 +25,12 @@ from torch import fx, nn
 
 from skipcheck.torch.importer.origin import user_frame
 
-_UNKNOWN = object()  # a value the fake run could not compute: the node behaves as in plain fx
+_UNKNOWN = object()
+# taken at import: the capture replaces them on ``torch`` while it traces
+_TENSOR_MAKERS = (
+    torch.as_tensor,
+    torch.tensor,
+)  # a value the fake run could not compute: the node behaves as in plain fx
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,10 @@ class _Sym:
         raise TypeError(f"object of type {type(value).__name__} has no len()")
 
     def __getattr__(self, k: str) -> Any:
-        if k.startswith("__array"):
-            raise AttributeError(k)  # numpy: treat it as a sequence, not as an array
+        if k.startswith("__") and k.endswith("__"):
+            # numpy's __array__, torch's __cuda_array_interface__: protocols a size does not
+            # have (numpy then reads it as a sequence), not attributes to trace
+            raise AttributeError(k)
         return _SymAttribute(self, k)  # type: ignore[arg-type]
 
     def __index__(self) -> int:
@@ -107,7 +114,12 @@ class SymbolicTracer(fx.Tracer):
         proxy = super().create_proxy(kind, target, args, kwargs, name, type_expr, proxy_factory_fn)
         node = proxy.node
         try:
-            self.values[node] = self._value(kind, target, node)
+            if kind in ("call_function", "call_method") and not _reads_tensor(node, self.values):
+                # arithmetic on sizes in Python (numpy, a tensor made of sizes): a guard it
+                # records is the model's own, as for a bool
+                self.values[node] = self._guarded(lambda: self._value(kind, target, node))
+            else:
+                self.values[node] = self._value(kind, target, node)
         except Exception:
             self.values[node] = _UNKNOWN
         return proxy
@@ -121,6 +133,13 @@ class SymbolicTracer(fx.Tracer):
             return _UNKNOWN
         args = fx.node.map_arg(node.args, self._arg)
         kwargs = fx.node.map_arg(node.kwargs, self._arg)
+        if target in _TENSOR_MAKERS and _sizes(args[0] if args else None):
+            # a tensor made of sizes (``torch.as_tensor(x.shape[2:])``): kept as the sizes
+            # themselves, so arithmetic and comparisons on it stay symbolic
+            import numpy as np
+
+            sizes: Any = args[0]
+            return np.array(list(sizes), dtype=object)
         with self.fake, enable_python_dispatcher(), _unpatched_modules():
             if kind == "call_function":
                 return target(*args, **kwargs)
@@ -176,6 +195,17 @@ class SymbolicTracer(fx.Tracer):
             proxy: Any = obj
             return iter([proxy[k] for k in range(len(value))])
         return super().iter(obj)
+
+
+def _sizes(value: Any) -> bool:
+    return isinstance(value, (torch.Size, tuple, list)) and any(
+        isinstance(v, torch.SymInt) for v in value
+    )
+
+
+def _reads_tensor(node: fx.Node, values: dict[fx.Node, Any]) -> bool:
+    """Whether a node reads a tensor (its guards are then torch's kernels', not the model's)."""
+    return any(isinstance(values.get(n), torch.Tensor) for n in node.all_input_nodes)
 
 
 class _unpatched_modules:
