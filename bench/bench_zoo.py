@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from tests.torch.zoo.models import ZOO, Entry  # noqa: E402
-from tests.torch.zoo.referee import Row, build, referee, try_import  # noqa: E402
+from tests.torch.zoo.referee import Row, build, failure, referee, try_import  # noqa: E402
 
 EXPORT_LIMIT = 120  # wall seconds for one torch.export before it counts as "timed out"
 
@@ -160,14 +160,12 @@ def _print_row(row: Row, seconds: float, export_s: float, guards: str, markdown:
         print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     else:
         print(
-            f"  {cells[0]:<44} {cells[1]:<4} {cells[2]:<4} {cells[3]:<4} {cells[4]:>6} {cells[5]:>6}  {cells[6]}"
+            f"  {cells[0]:<44} {cells[1]:<4} {cells[2]:<4} {cells[3]:<4} {cells[4]:>6} "
+            f"{cells[5]:>6}  require: {cells[6] or '—'} · export: {cells[7]}"
         )
-    if not imported:
-        print(f"      refused: {row.refused}")
-    elif row.outputs or not row.sizes_equal:
-        extra = sorted(row.spec_heights - row.torch_heights)[:8]
-        lost = sorted(row.torch_heights - row.spec_heights - row.stretched)[:8]
-        print(f"      differs: spec-only {extra}, torch-only {lost}; {row.outputs[:2]}")
+    why = failure(row)
+    if why is not None:
+        print(f"      {'refused' if not imported else 'differs'}: {why}")
 
 
 def _summary(rows: list[tuple[Row, float, float, str]], missing: set[str]) -> None:

@@ -55,6 +55,25 @@ class Row:
         return self.spec_heights <= self.torch_heights and missing <= self.stretched
 
 
+def failure(row: Row) -> str | None:
+    """The first check the model fails, in words, or None when it passes them all."""
+    if row.imported is None:
+        return row.refused
+    if not row.parameters_equal:
+        return (
+            f"parameters differ: spec {row.imported.parameters:,}, model {row.model_parameters:,}"
+        )
+    if not row.torch_heights:
+        return "torch runs the model at no height in 1..256 (the example is wrong)"
+    if not row.sizes_equal:
+        extra = sorted(row.spec_heights - row.torch_heights)[:10]
+        lost = sorted(row.torch_heights - row.spec_heights - row.stretched)[:10]
+        return f"sizes differ from brute force: spec only {extra}, torch only {lost}"
+    if row.outputs:
+        return f"output shapes differ: {'; '.join(row.outputs[:3])}"
+    return None
+
+
 def build(entry: Entry) -> Any:
     """The model on the meta device where its constructor allows, in eval mode."""
     with torch.no_grad():

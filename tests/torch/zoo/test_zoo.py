@@ -21,32 +21,13 @@ pytest.importorskip("torch")
 
 from tests.torch.zoo.known import KNOWN
 from tests.torch.zoo.models import ZOO, Entry
-from tests.torch.zoo.referee import Row, referee
+from tests.torch.zoo.referee import failure, referee
 
 pytestmark = pytest.mark.zoo
 
 
 class Known(Exception):
     """The model fails as KNOWN says it does (the xfail's expected exception)."""
-
-
-def failure(row: Row) -> str | None:
-    """The first check the model fails, in words, or None when it passes them all."""
-    if row.imported is None:
-        return row.refused
-    if not row.parameters_equal:
-        return (
-            f"parameters differ: spec {row.imported.parameters:,}, model {row.model_parameters:,}"
-        )
-    if not row.torch_heights:
-        return "torch runs the model at no height in 1..256 (the example is wrong)"
-    if not row.sizes_equal:
-        extra = sorted(row.spec_heights - row.torch_heights)[:10]
-        lost = sorted(row.torch_heights - row.spec_heights - row.stretched)[:10]
-        return f"sizes differ from brute force: spec only {extra}, torch only {lost}"
-    if row.outputs:
-        return f"output shapes differ: {'; '.join(row.outputs[:3])}"
-    return None
 
 
 def _slug(name: str) -> str:
