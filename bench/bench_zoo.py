@@ -134,7 +134,8 @@ def requirements(row: Row) -> str:
     for line in lines[lines.index("require:") + 1 :]:
         if not line.startswith(("  ", "-")):
             break
-        kept.append(line.strip().lstrip("- ").split("  #")[0])
+        stated = re.search(r'condition: "([^"]*)"', line)
+        kept.append(stated.group(1) if stated else line.strip().lstrip("- ").split("  #")[0])
     return "; ".join(kept)
 
 

@@ -35,6 +35,7 @@ class Row:
     refused: str = ""  # why the import stopped (the importer's message, first line)
     seconds: float = 0.0  # CPU seconds of the import (this process)
     model_parameters: int = 0
+    uncalled_parameters: int = 0  # in modules torch never calls (a spec cannot hold them)
     spec_heights: set[int] = field(default_factory=set)
     torch_heights: set[int] = field(default_factory=set)
     stretched: set[int] = field(default_factory=set)  # torch runs only by broadcasting
@@ -43,7 +44,8 @@ class Row:
 
     @property
     def parameters_equal(self) -> bool:
-        return self.imported is not None and self.imported.parameters == self.model_parameters
+        counted = self.model_parameters - self.uncalled_parameters
+        return self.imported is not None and self.imported.parameters == counted
 
     @property
     def sizes_equal(self) -> bool:
@@ -97,6 +99,7 @@ def referee(entry: Entry, *, brute: bool = True) -> Row:
     except SkipcheckError as exc:  # the constructor itself refused: say so, as a refusal
         return Row(entry, refused=f"cannot build: {_first_line(exc.message)}")
     row = Row(entry, model_parameters=sum(p.numel() for p in model.parameters()))
+    row.uncalled_parameters = uncalled(model, entry.shape)
     row.imported, row.refused, row.seconds = try_import(entry, model)
     if row.imported is None or not brute:
         return row
@@ -109,6 +112,27 @@ def referee(entry: Entry, *, brute: bool = True) -> Row:
         if mine != theirs:
             row.outputs.append(f"H={h}: spec {mine} vs torch {theirs}")
     return row
+
+
+def uncalled(model: Any, shape: tuple[int, ...]) -> int:
+    """Parameters of the modules whose forward torch never calls at the example (an encoder's
+    stages past the depth a decoder reads): the model holds them, no spec layer can."""
+    called: set[int] = set()
+
+    def hook(module: Any, _args: Any, _out: Any) -> None:
+        called.add(id(module))
+
+    handle = torch.nn.modules.module.register_module_forward_hook(hook)
+    try:
+        model_output(model, shape)
+    finally:
+        handle.remove()
+    return sum(
+        p.numel()
+        for m in model.modules()
+        if id(m) not in called
+        for p in m.parameters(recurse=False)
+    )
 
 
 def spec_heights(text: str, shape: tuple[int, ...]) -> tuple[set[int], bool]:
