@@ -37,7 +37,7 @@ KNOWN: dict[str, str] = {
         "cannot be mapped: torch.stack in decoder.merge (MergeBlock): no spec op states it."
     ),
     "smp PAN (resnet18)": (
-        "the model does not run at the example input [1, 3, 64, 64] (RuntimeError: Given input size: (1x1x1). Calculated output size: (1x0x0). Output size is too small); give an --input where it runs"
+        "cannot be mapped: F.interpolate in decoder.fpa (FPABlock): a size computed at run time that is not another tensor's spatial size."
     ),
     "smp MAnet (resnet18)": (
         "cannot be mapped: Tensor.transpose in decoder.center (PABBlock): no spec op states it."

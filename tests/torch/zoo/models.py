@@ -237,7 +237,8 @@ ZOO: tuple[Entry, ...] = (
     Entry("smp FPN (resnet34)", "smp", _smp("FPN", "resnet34"), RGB, True),
     Entry("smp Linknet (resnet18)", "smp", _smp("Linknet", "resnet18"), RGB, True),
     Entry("smp PSPNet (resnet18)", "smp", _smp("PSPNet", "resnet18"), RGB, False),
-    Entry("smp PAN (resnet18)", "smp", _smp("PAN", "resnet18"), RGB, True),
+    # its pyramid attention pools down to 1/32 and then by 2 more: 64 is too small
+    Entry("smp PAN (resnet18)", "smp", _smp("PAN", "resnet18"), (1, 3, 128, 128), True),
     Entry("smp MAnet (resnet18)", "smp", _smp("MAnet", "resnet18"), RGB, True),
     Entry("smp DeepLabV3 (resnet18)", "smp", _smp("DeepLabV3", "resnet18"), RGB, False),
     Entry("smp DeepLabV3Plus (resnet18)", "smp", _smp("DeepLabV3Plus", "resnet18"), RGB, True),
