@@ -18,6 +18,30 @@ MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "neare
 _RANK_OF_MODE = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
+def _mode_fits(ctx: Context, node: Node, x: Shape) -> bool:
+    """The interpolation mode suits the input's rank, and align_corners its mode (SC106)."""
+    rank = len(x) - 2
+    mode = node.params["mode"]
+    need = _RANK_OF_MODE.get(mode)
+    if need is not None and need != rank:
+        ctx.check(
+            [False],
+            OP_INPUT,
+            f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
+            fatal=True,
+        )
+        return False
+    if node.params["align_corners"] is not None and need is None:
+        ctx.check(
+            [False],
+            OP_INPUT,
+            f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
+            fatal=True,
+        )
+        return False
+    return True
+
+
 class Upsample(Op):
     name = "upsample"
     aliases = ("interpolate",)
@@ -34,23 +58,7 @@ class Upsample(Op):
         x = inputs[0]
         rank = len(x) - 2
         p = node.params
-        mode = p["mode"]
-        need = _RANK_OF_MODE.get(mode)
-        if need is not None and need != rank:
-            ctx.check(
-                [False],
-                OP_INPUT,
-                f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
-                fatal=True,
-            )
-            return x
-        if p["align_corners"] is not None and need is None:
-            ctx.check(
-                [False],
-                OP_INPUT,
-                f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
-                fatal=True,
-            )
+        if not _mode_fits(ctx, node, x):
             return x
         if (p["size"] is None) == (p["scale_factor"] is None):
             ctx.check(
@@ -121,9 +129,6 @@ class ResizeTo(Op):
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x, like = inputs[0], inputs[1]
-        rank = len(x) - 2
-        mode = node.params["mode"]
-        need = _RANK_OF_MODE.get(mode)
         if len(like) != len(x):
             ctx.check(
                 [False],
@@ -133,21 +138,7 @@ class ResizeTo(Op):
                 fatal=True,
             )
             return x
-        if need is not None and need != rank:
-            ctx.check(
-                [False],
-                OP_INPUT,
-                f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
-                fatal=True,
-            )
-            return x
-        if node.params["align_corners"] is not None and need is None:
-            ctx.check(
-                [False],
-                OP_INPUT,
-                f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
-                fatal=True,
-            )
+        if not _mode_fits(ctx, node, x):
             return x
         return (x[0], x[1], *like[2:])
 

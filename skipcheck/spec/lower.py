@@ -215,6 +215,17 @@ class _Lowerer:
                     ipos,
                 )
             axis, test, number, modulus = got
+            from skipcheck.shapes.sizeset import MAX_SET_MODULUS
+
+            # a period (or `!=`'s value) past the exact sets' cap could not be answered exactly
+            if max(modulus, number + 1 if test == "!=" else 0) > MAX_SET_MODULUS or (
+                number > MAX_INPUT_SIZE
+            ):
+                raise SkipcheckError(
+                    f"{text!r}: numbers in a requirement are at most {MAX_SET_MODULUS:,} "
+                    f"(a period) and {MAX_INPUT_SIZE:,} (a size)",
+                    ipos,
+                )
             if axis not in names:
                 raise SkipcheckError(
                     f"{text!r} names no input size: the input's are {', '.join(names)}", ipos
@@ -227,7 +238,15 @@ class _Lowerer:
                 "condition": " ".join(text.split()),
                 "source": " ".join(source.split())[:300],
             }
-            current = self.add("require", params, (current,), ipos, f"require_{k}", None)
+            current = self.add(
+                "require",
+                params,
+                (current,),
+                ipos,
+                f"require_{k}",
+                None,
+                skips=(" ".join(text.split()),),
+            )
         return current
 
     def needs_11(self, what: str, pos: Position) -> None:

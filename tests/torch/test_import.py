@@ -186,7 +186,7 @@ class _Halve(nn.Module):
         return x[:, :, ::2, ::2]  # ceil(H / 2): a strided slice, which no spec op maps
 
 
-def test_interpolating_to_an_unrelated_size_is_refused() -> None:
+def test_interpolating_to_another_tensors_size_then_merging_elsewhere_is_resize_to() -> None:
     class Odd(nn.Module):
         def __init__(self) -> None:
             super().__init__()
@@ -196,13 +196,14 @@ def test_interpolating_to_an_unrelated_size_is_refused() -> None:
 
         def forward(self, x: Any) -> Any:
             up = torch.nn.functional.interpolate(self.down(x), size=x.shape[2:])
-            # the same size as x, but not by a rule the importer can show
+            # the same size as x, but not by a rule `align: interpolate` could state: the
+            # resize is written as `resize_to: input`, and the add checks the sizes itself
             return up + self.pool(self.side(x))
 
-    with pytest.raises(
-        CannotMap, match=r"F\.interpolate resizes to the size of a tensor that is not"
-    ):
-        import_model(Odd(), (1, 3, 16, 16), name="m", source="test")
+    got = import_model(Odd(), (1, 3, 16, 16), name="m", source="test")
+    assert "- resize_to: {size_of: input}" in got.text
+    result = check_spec("m.yaml", text=got.text)
+    assert result.error is None and not result.errors
 
 
 def test_several_outputs_are_named_outputs() -> None:

@@ -294,21 +294,47 @@ class _PadIfOdd(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.up(self.down(x))
-        if y.shape[-1] != x.shape[-1]:
-            y = F.pad(y, [0, 1])
+        sp = [0, 0, 0, 0]
+        for i in range(2):
+            if x.shape[-i - 1] != y.shape[-i - 1]:
+                sp[i * 2 + 1] = 1
+        y = F.pad(y, sp, "replicate")
         return torch.cat([x, y], dim=1)
+
+
+def test_a_pad_chosen_by_the_sizes_is_align_pad_proven_on_both_sides() -> None:
+    got = import_model(_PadIfOdd(), (1, 3, 64, 64), name="m", source="test")
+    assert "align: pad" in got.text and "require:" not in got.text
+    # traced where the pad is taken (an odd size), proven at 64 as well
+    assert "input: [1, 3, 65, 65]" in got.text
+    assert any(line.startswith("1x3x64x64: both run") for line in got.report)
+    assert _spec_heights(got.text, 80) == _meta_heights(_PadIfOdd(), 3, 65, 80)
+
+
+class _BigOrSmall(nn.Module):
+    """A path the spec cannot follow: the size picks a layer with other channels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.small = nn.Conv2d(3, 4, 3, padding=1)
+        self.big = nn.Conv2d(3, 8, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] > 100:
+            return self.big(x)
+        return self.small(x)
 
 
 def test_a_branch_on_the_input_size_is_refused_at_the_users_line() -> None:
     from skipcheck.torch.importer import CannotMap
 
     with pytest.raises(CannotMap) as caught:
-        import_model(_PadIfOdd(), (1, 3, 64, 64), name="m", source="test")
+        import_model(_BigOrSmall(), (1, 3, 64, 64), name="m", source="test")
     message = str(caught.value)
-    line = _line_of(_PadIfOdd, "if y.shape[-1] != x.shape[-1]")
-    assert f"at test_import_capture.py:{line} in _PadIfOdd.forward" in message
+    line = _line_of(_BigOrSmall, "if x.shape[-1] > 100")
+    assert f"at test_import_capture.py:{line} in _BigOrSmall.forward" in message
     assert "the model branches on its input size" in message
-    assert "at 1x3x64x65 the model runs another" in message
+    assert "at 1x3x64x101 the model runs another" in message
 
 
 # -- what real models use: each mapping in a small model, torch as the referee ------------
@@ -577,3 +603,200 @@ def test_a_classifier_keeps_layers() -> None:
 
     got = import_model(tv.resnet18(width=4), (1, 3, 64, 64), name="r", source="test")
     assert "\nlayers:\n" in got.text and "\nencoder:\n" not in got.text
+
+
+class _ResizeIfUNet(nn.Module):
+    """aladdinpersson's U-Net: ``if x.shape != skip.shape: x = resize(x, skip.shape[2:])``.
+    At sizes where the shapes agree the trace takes the short path; the importer traces the
+    other side too, where the resize is taken, and keeps the spec that agrees with both."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.mid = nn.Conv2d(4, 4, 3, padding=1)
+        self.up = nn.ConvTranspose2d(4, 4, 2, stride=2)
+        self.dec = nn.Conv2d(8, 2, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = self.enc(x)
+        y = self.up(self.mid(self.pool(skip)))
+        if y.shape != skip.shape:
+            y = F.interpolate(y, size=skip.shape[2:])
+        return self.dec(torch.cat([skip, y], dim=1))
+
+
+def test_an_if_on_sizes_whose_other_side_is_general_imports_that_side() -> None:
+    model = _ResizeIfUNet()
+    got = import_model(model, (1, 3, 64, 64), name="m", source="test")
+    assert "align: interpolate" in got.text
+    assert "require:" not in got.text  # a path, not a requirement
+    assert any("(the other side of test_import_capture.py:" in line for line in got.report)
+    assert _spec_heights(got.text, 80) == _meta_heights(_ResizeIfUNet(), 3, 64, 80)
+
+
+class _CropUp(nn.Module):
+    """jvanvugt/pytorch-unet's up block: the bridge cropped, centred, to the upsampled size."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.up = nn.ConvTranspose2d(c_in, c_out, kernel_size=2, stride=2)
+        self.conv = nn.Conv2d(c_in, c_out, 3)
+
+    def center_crop(self, layer: torch.Tensor, target_size: torch.Size) -> torch.Tensor:
+        _, _, layer_height, layer_width = layer.size()
+        diff_y = (layer_height - target_size[0]) // 2
+        diff_x = (layer_width - target_size[1]) // 2
+        return layer[:, :, diff_y : (diff_y + target_size[0]), diff_x : (diff_x + target_size[1])]
+
+    def forward(self, x: torch.Tensor, bridge: torch.Tensor) -> torch.Tensor:
+        up = self.up(x)
+        return self.conv(torch.cat([up, self.center_crop(bridge, up.shape[2:])], 1))
+
+
+class _CropUNet(nn.Module):
+    """The original U-Net's unpadded convs: every level loses pixels, the skip is cropped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc1 = nn.Conv2d(1, 4, 3)
+        self.enc2 = nn.Conv2d(4, 8, 3)
+        self.pool = nn.MaxPool2d(2)
+        self.up = _CropUp(8, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e1 = self.enc1(x)
+        return self.up(self.enc2(self.pool(e1)), e1)
+
+
+def test_a_skip_cropped_to_the_running_size_is_align_center_crop() -> None:
+    model = _CropUNet()
+    got = import_model(model, None, name="m", source="test")
+    assert "align: center_crop" in got.text
+    assert got.parameters == sum(p.numel() for p in model.parameters())
+    assert _spec_heights(got.text, 80) == _meta_heights(_CropUNet(), 1, 64, 80)
+
+
+class _EinopsFlatten(nn.Module):
+    """What einops' ``rearrange(x, 'b c h w -> b (c h w)')`` runs on torch: a reshape to sizes
+    computed from the tensor's own (einops itself is not a dependency of the tests)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(2)
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.pool(self.conv(x))
+        b, c, h, w = y.shape
+        return self.fc(y.reshape([b, c * h * w]))
+
+
+def test_an_einops_style_flatten_is_flatten() -> None:
+    model = _EinopsFlatten()
+    got = import_model(model, None, name="m", source="test")
+    assert "- flatten" in got.text
+    assert got.parameters == sum(p.numel() for p in model.parameters())
+    assert _spec_heights(got.text, 64) == _meta_heights(_EinopsFlatten(), 3, 64, 64)
+
+
+def test_the_cli_imports_without_an_input_size(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from skipcheck.cli import app
+
+    folder = Path(str(tmp_path))
+    source = folder / "net.py"
+    source.write_text(
+        "import torch\n"
+        "from torch import nn\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, 4, 3, padding=1)\n\n"
+        "    def forward(self, x):\n"
+        "        h, w = x.shape[2:]\n"
+        "        if h % 32 or w % 32:\n"
+        "            raise ValueError('multiples of 32')\n"
+        "        return self.conv(x)\n"
+    )
+    out = folder / "net.yaml"
+    result = CliRunner().invoke(app, ["import", f"{source}:Net", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "input: [1, 3, 256, 256]" in text
+    assert (
+        '- {condition: "H % 32 == 0", source: "net.py:11 in Net.forward: if h % 32 or w % 32:"}'
+        in text
+    )
+    checked = CliRunner().invoke(app, ["validate", str(out), "--input", "1x3x250x256"])
+    assert checked.exit_code == 1
+    assert "SC108 the model requires H % 32 == 0 (net.py:11 in Net.forward" in checked.output
+
+
+class _StackSum(nn.Module):
+    """smp's FPN MergeBlock (policy "add"): ``torch.stack(features).sum(dim=0)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Conv2d(3, 4, 3, padding=1)
+        self.b = nn.Conv2d(3, 4, 1)
+        self.c = nn.Conv2d(3, 4, 5, padding=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([self.a(x), self.b(x), self.c(x)]).sum(dim=0)
+
+
+def test_a_sum_of_stacked_feature_maps_is_one_add() -> None:
+    model = _StackSum()
+    got = import_model(model, None, name="m", source="test")
+    assert "add:" in got.text
+    assert got.parameters == sum(p.numel() for p in model.parameters())
+    assert _spec_heights(got.text, 40) == _meta_heights(_StackSum(), 3, 40, 40)
+
+
+class _PatchTokens(nn.Module):
+    """A ViT's patch embedding: conv, then ``flatten(2).transpose(1, 2)`` into tokens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Conv2d(3, 8, 4, stride=4)
+        self.norm = nn.LayerNorm(8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(self.proj(x).flatten(2).transpose(1, 2))
+
+
+def test_a_token_layout_is_refused_with_the_reason() -> None:
+    from skipcheck.torch.importer import CannotMap
+
+    with pytest.raises(CannotMap) as caught:
+        import_model(_PatchTokens(), (1, 3, 32, 32), name="m", source="test")
+    message = str(caught.value)
+    assert "Tensor.transpose in the model itself (_PatchTokens)" in message
+    assert "a token layout (ViT's patches, Swin's windows)" in message
+
+
+class _FixedGrid(nn.Module):
+    """A transformer's fixed patch grid: timm's ``_assert(H == self.img_size[0], ...)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.img_size = (224, 224)
+        self.proj = nn.Conv2d(3, 8, 16, stride=16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, _, h, w = x.shape
+        if h != self.img_size[0] or w != self.img_size[1]:
+            raise ValueError(f"Input size ({h}*{w}) doesn't match model ({self.img_size}).")
+        return self.proj(x)
+
+
+def test_a_fixed_input_size_is_found_and_required() -> None:
+    got = import_model(_FixedGrid(), None, name="vit", source="test")
+    assert "input: [1, 3, 224, 224]" in got.text  # 256 does not run: the next size tried
+    assert '- {condition: "H == 224"' in got.text and '- {condition: "W == 224"' in got.text
+    assert _spec_heights(got.text, 300) == _meta_heights(_FixedGrid(), 3, 224, 300) == {224}

@@ -16,7 +16,6 @@ import pytest
 pytest.importorskip("torch")
 nets = pytest.importorskip("monai.networks.nets")
 
-from skipcheck.torch.importer import CannotMap, import_model, instantiate  # noqa: E402
 from tests.torch.import_reference import assert_sizes_match, imported  # noqa: E402
 
 UNET = {
@@ -66,9 +65,13 @@ def test_sizes_equal_brute_force_on_the_original(name: str) -> None:
     assert_sizes_match(got.text, cls(**{**args, **narrow}), shape)
 
 
-def test_basic_unet_is_refused_with_the_module_that_branches() -> None:
-    model = instantiate(nets.BasicUNet, {"spatial_dims": 2, "in_channels": 1, "out_channels": 2})
-    with pytest.raises(CannotMap) as err:
-        import_model(model, (1, 1, 64, 64), name="BasicUNet", source="monai")
-    # UpCat pads by one row where the skip is odd: `if x_e.shape[-i - 1] != ...`
-    assert "in upcat_4 (UpCat)" in str(err.value)
+def test_basic_unet_imports_its_pad_if_odd_as_align_pad() -> None:
+    # UpCat pads by one row where the skip is odd (`if x_e.shape[-i - 1] != ...`): the
+    # importer traces that side too, writes `align: pad`, and proves both sides
+    args = {"spatial_dims": 2, "in_channels": 1, "out_channels": 2}
+    got = imported(nets.BasicUNet, (1, 1, 64, 64), **args)
+    assert got.parameters == 1_978_466
+    assert "align: pad" in got.text
+    narrow = {**args, "features": (2, 2, 2, 2, 2, 2)}
+    small = imported(nets.BasicUNet, (1, 1, 32, 32), **narrow)
+    assert_sizes_match(small.text, nets.BasicUNet(**narrow), (1, 1, 32, 32), hi=160)

@@ -14,6 +14,7 @@ import math
 import pytest
 
 from skipcheck.check import graph_of
+from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.propagate import propagate
 
 torch = pytest.importorskip("torch")
@@ -284,3 +285,48 @@ def test_size_one_broadcasting_sets_are_exact(k: int) -> None:
     for size in range(1, 40):
         runs, _ = torch_says(lambda x: nn.MaxPool1d(k)(x) * x, [1, 2, size])
         assert (size in valid) == runs, (size, valid.describe())
+
+
+# resize_to (format 1.1): the size of a named tensor — against F.interpolate built here
+RESIZE_MODES = {1: ["nearest", "linear", "area"], 2: ["nearest", "bilinear", "bicubic"]}
+
+
+@settings(max_examples=EDGE_EXAMPLES, deadline=None)
+@given(
+    st.integers(1, 3).flatmap(
+        lambda r: st.tuples(st.just(r), st.lists(st.integers(1, 9), min_size=r, max_size=r))
+    ),
+    st.integers(1, 3),
+    st.data(),
+)
+def test_resize_to_a_named_tensors_size(
+    ranked: tuple[int, list[int]], k: int, data: st.DataObject
+) -> None:
+    rank, spatial = ranked
+    mode = data.draw(st.sampled_from(RESIZE_MODES.get(rank, ["nearest", "trilinear"])))
+    corners = data.draw(st.sampled_from([None, True])) if mode in ("linear", "bilinear") else None
+    dims = [1, 2, *spatial]
+    extra = "" if corners is None else ", align_corners: true"
+    text = (
+        f"skipcheck: 1.1\ninput: {dims}\nlayers:\n"
+        f"  - maxpool: {{kernel_size: {k}, ceil_mode: true}}\n"
+        f"  - resize_to: {{size_of: input, mode: {mode}{extra}}}\n"
+    )
+    pool = getattr(nn, f"MaxPool{rank}d")(k, ceil_mode=True)
+
+    def theirs(x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.interpolate(
+            pool(x), size=tuple(x.shape[2:]), mode=mode, align_corners=corners
+        )
+
+    graph = graph_of("spec.yaml", text=text)
+    table = propagate(graph)
+    mine = (
+        (False, None)
+        if table.errors
+        else (True, tuple(concrete(d, table.at) for d in table.shapes[graph.out]))
+    )
+    assert mine == torch_says(theirs, dims), (text, table.errors)
+    # and skipcheck's own torch build (ResizeTo) agrees with torch too
+    problems, _ = referee(text)
+    assert problems == [], problems

@@ -173,10 +173,48 @@ def import_model(
     unknown = [p for p in opaque if not _has_module(model, p)]
     if unknown:
         raise SkipcheckError(f"--opaque names no module of the model: {', '.join(unknown)}")
+    try:
+        return _import_at(model, shape, found, name, source, opaque, path, started)
+    except _Branched as branched:
+        # the trace took the path of an `if` on a size whose other side runs too: the other
+        # side may be the general one (`if x.shape != skip.shape: x = resize(x, skip)`),
+        # so trace there once; kept only if that spec agrees with torch at both sizes
+        try:
+            return _import_at(
+                model, branched.probe, found, name, source, opaque, path, started, shape
+            )
+        except (SkipcheckError, _Branched):
+            raise branched.error from None
+
+
+class _ZeroSized(RuntimeError):
+    """The traced graph made a tensor with a zero size (torch on a real device refuses)."""
+
+
+class _Branched(Exception):
+    def __init__(self, error: CannotMap, probe: tuple[int, ...]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.probe = probe
+
+
+def _import_at(
+    model: nn.Module,
+    shape: tuple[int, ...],
+    found: bool,
+    name: str,
+    source: str,
+    opaque: Mapping[str, Layer],
+    path: str,
+    started: float,
+    also: tuple[int, ...] | None = None,
+) -> Imported:
+    """The import traced at ``shape``, proven there (and at ``also``, the size first tried)."""
     caught = capture(model, shape, opaque)
-    _branches(model, shape, caught.conditions)
-    emitted = emit(caught)
-    requires, unstated = _requirements(caught.conditions, len(shape) - 2)
+    branches = _branches(model, shape, caught.conditions)
+    emitted = emit(caught, pads_align=also is not None)
+    kept = [c for c in caught.conditions if all(c is not b for b, _ in branches)]
+    requires, unstated = _requirements(kept, len(shape) - 2)
     partial = any(s.opaque for s in caught.steps)
     header = [
         f"Imported by `skipcheck import` from {source} at input {_x(shape)}"
@@ -199,7 +237,28 @@ def import_model(
         requires=[(text, str(c.origin or "")) for text, c in requires],
     )
     proof = _Proof(model, caught, rendered, path, opaque, emitted.placed)
-    report, parameters = proof.run(shape)
+    other = _other_side(model, shape, [b for b, _ in branches])
+    try:
+        report, parameters = proof.run(shape)
+    except SkipcheckError as exc:
+        if not branches:
+            raise
+        guard, probe = branches[0]
+        error = _branch_error(model, shape, guard, probe, str(exc))
+        raise _Branched(error, tuple(other)) from None
+    probes = ([also] if also is not None else []) + [p for _, p in branches]
+    for probe in dict.fromkeys(probes):
+        # the other side of each `if` on a size: the spec must agree with torch there too
+        c = next((b for b, p in branches if p == probe), None)
+        try:
+            line = proof.compare(probe, first=False)
+        except SkipcheckError as exc:
+            if c is None:  # the size first tried, where the model took the other path
+                raise _Branched(CannotMap(str(exc)), probe) from None
+            error = _branch_error(model, shape, c, probe, str(exc))
+            raise _Branched(error, tuple(other)) from None
+        side = f" (the other side of {c.origin.quoted()})" if c and c.origin else ""
+        report.append(line + side)
     for c in unstated:
         report.append(
             f"the model's Python also assumed {c.text} (at "
@@ -229,10 +288,15 @@ def import_model(
     return Imported(text, partial, parameters, report, time.perf_counter() - started, origins)
 
 
-def _branches(model: nn.Module, shape: tuple[int, ...], conditions: Sequence[Condition]) -> None:
-    """A guard is the model's own requirement only if the model fails where it does not
-    hold; where the model runs there, its Python chose a path by the size (MONAI's UpCat
-    pads an odd skip), and a spec describes one path: refused, at the user's line."""
+def _branches(
+    model: nn.Module, shape: tuple[int, ...], conditions: Sequence[Condition]
+) -> list[tuple[Condition, tuple[int, ...]]]:
+    """The guards the model runs without: a size where each fails and the model still runs.
+
+    A guard is the model's own requirement only if the model fails where it does not hold;
+    where the model runs there, its Python chose a path by the size (MONAI's UpCat pads an
+    odd skip; a U-Net resizes where the sizes differ)."""
+    out = []
     for c in conditions:
         if c.probe is None:
             continue
@@ -242,15 +306,50 @@ def _branches(model: nn.Module, shape: tuple[int, ...], conditions: Sequence[Con
                 model(torch.empty(*probe, device=META))
         except Exception:
             continue  # the model fails there too: a requirement
-        origin = c.origin
-        where = origin.module if origin is not None else ""
-        cls = type(model.get_submodule(where)).__name__ if where else type(model).__name__
-        at = f" at {origin.quoted()}" if origin is not None else ""
-        raise CannotMap(
-            f"cannot be mapped: {'in ' + where if where else 'the model itself'} ({cls}){at}: "
-            f"the model branches on its input size: the trace at {_x(shape)} took one path, "
-            f"and at {_x(probe)} the model runs another; a spec describes one path"
-        )
+        out.append((c, probe))
+    return out
+
+
+def _other_side(
+    model: nn.Module, shape: tuple[int, ...], guards: Sequence[Condition]
+) -> tuple[int, ...]:
+    """Where to trace again: the size nearest ``shape`` (per axis) where every guard the
+    model runs without fails at once and the model runs; ``shape`` if there is none."""
+    axes = sorted({c.axis for c in guards})
+    picked = list(shape)
+    for axis in axes:
+        mine = [c for c in guards if c.axis == axis and c.truth]
+        for d in range(1, len(mine[0].truth) if mine else 0):
+            found = None
+            for x in (shape[axis] + d, shape[axis] - d):
+                if 1 <= x <= len(mine[0].truth) and not any(c.truth[x - 1] for c in mine):
+                    trial = tuple(x if k == axis else v for k, v in enumerate(picked))
+                    try:
+                        with torch.no_grad():
+                            model(torch.empty(*trial, device=META))
+                    except Exception:
+                        continue
+                    found = x
+                    break
+            if found is not None:
+                picked[axis] = found
+                break
+    return tuple(picked)
+
+
+def _branch_error(
+    model: nn.Module, shape: tuple[int, ...], c: Condition, probe: tuple[int, ...], why: str
+) -> CannotMap:
+    origin = c.origin
+    where = origin.module if origin is not None else ""
+    cls = type(model.get_submodule(where)).__name__ if where else type(model).__name__
+    at = f" at {origin.quoted()}" if origin is not None else ""
+    return CannotMap(
+        f"cannot be mapped: {'in ' + where if where else 'the model itself'} ({cls}){at}: "
+        f"the model branches on its input size: the trace at {_x(shape)} took one path, "
+        f"and at {_x(probe)} the model runs another, where the spec does not agree with it "
+        f"({why}); a spec describes one path"
+    )
 
 
 def _requirements(
@@ -315,6 +414,7 @@ class _Proof:
         self.steps = {s.id: s for s in caught.steps}
         self.lines = sorted(rendered.lines)
         self.stretched: str | None = None
+        self.zero_sized = False  # the last ``locate`` stopped at a zero-sized tensor
 
     def run(self, shape: tuple[int, ...]) -> tuple[list[str], int]:
         report: list[str] = []
@@ -432,8 +532,11 @@ class _Proof:
             where = self.locate(shape)
             return Outcome(False, at=where, message=_first_line(exc))
         where = self.locate(shape)
-        if where is not None:  # a zero-sized tensor inside: torch on a real device refuses
+        if where is not None and self.zero_sized:
+            # a zero-sized tensor inside: torch on a real device refuses
             return Outcome(False, at=where, message="a zero-sized tensor")
+        # (where the traced graph stops but the model runs, the model took another path of
+        # an `if` on a size: it runs, and the spec must say so)
         return Outcome(True, _shapes(out), stretched=self.stretched)
 
     def locate(self, shape: tuple[int, ...]) -> str | None:
@@ -455,13 +558,18 @@ class _Proof:
                         proof.stretched = n.name
                 value = super().run_node(n)
                 if isinstance(value, torch.Tensor) and value.dim() > 2 and 0 in value.shape[2:]:
-                    raise RuntimeError("zero-sized")
+                    raise _ZeroSized
                 return value
 
+        self.zero_sized = False
         try:
             with torch.no_grad():
                 Watch(gm).run(torch.empty(*shape, device=META))
+        except _ZeroSized:
+            self.zero_sized = True
+            return stopped[0] if stopped else "?"
         except Exception:
+            self.stretched = None  # the graph stopped there: nothing was stretched to run
             return stopped[0] if stopped else "?"
         return None
 

@@ -1,20 +1,39 @@
-"""Capture a model's computation with torch.fx and turn each node into a step.
+"""Capture a model's computation as a torch.fx graph traced with symbolic sizes, and turn
+each node into a step.
 
-Why torch.fx (``symbolic_trace``) and not torch.export: fx keeps every ``nn.Module``
-call as one node that points at the module itself, so a step reads its constructor's
-arguments (``ceil_mode``, ``padding``, ``output_padding``) and its path
-(``encoder.layer1.0.conv1``) directly; and fx keeps shape arithmetic as graph nodes,
-so ``F.interpolate(x, size=skip.shape[2:])`` stays a data edge to ``skip`` — a merge
-that aligns by interpolation — instead of the example's constant that torch.export
-bakes in unless every size is declared dynamic. Python control flow that depends on a
-tensor stops fx with an error, which becomes the "cannot be mapped" message.
+**The choice: an fx graph whose values carry symbolic sizes (``symbolic.py``), not
+torch.export's or ``make_fx(tracing_mode="symbolic")``'s ATen graph.** The three share the
+part that makes Python on sizes work — torch's ``ShapeEnv``: the input's spatial sizes are
+symbols, ``len(x.shape)``, ``if h % 32: raise``, ``np.array(x.shape)`` and ``if out.size() !=
+skip.size()`` are answered by them, and each answer is recorded as a guard with the frame
+that asked. What differs is the graph, and the fx graph is the one a spec can be read from:
 
-The traced graph runs once on the meta device at the example input (no memory) to
-learn which values are tensors and their shapes.
+- every ``nn.Module`` call is one node that points at the module, so a step reads its
+  constructor's arguments (``ceil_mode``, ``padding_mode``, ``output_padding``) and its
+  path (``encoder.layer1.0.conv1``: the spec's stage, name and comment), and its parameters
+  are counted as that module's. An ATen graph has ``aten.convolution`` with lifted weights
+  and the path only as ``nn_module_stack`` metadata; ``max_pool2d_with_indices`` loses
+  whether the model asked for the indices; a LayerNorm is ``native_layer_norm`` on views.
+- shape arithmetic stays a data edge: ``F.interpolate(x, size=skip.shape[2:])`` names
+  ``skip``, so it becomes ``align: interpolate`` or ``resize_to: skip``; in ATen it is
+  ``upsample_nearest2d`` with a SymInt list whose provenance is a sympy expression.
+- torch.export needs a size where the model runs before it starts and specialises its
+  guards to it; here the guards are only collected, and which sizes run is skipcheck's own
+  exact computation (``sizes``), checked against torch by brute force in the tests.
+
+There is no separate fallback: with symbolic values off (a value the fake run cannot
+compute) a node behaves exactly as under plain ``torch.fx.symbolic_trace``, so every model
+that imported before imports the same way. Control flow on a tensor's *values* (``if
+x.sum() > 0``) stops the trace in either approach and becomes the "cannot be mapped"
+message.
+
+The traced graph runs once on the meta device at the example size (no memory) to learn
+which values are tensors and their shapes.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import sys
 import traceback
@@ -73,6 +92,7 @@ class Condition:
     origin: Origin | None = None
     text: str = ""
     probe: int | None = None  # a size of this axis where the guard fails (None: none in 1..512)
+    truth: tuple[bool, ...] = field(default=(), compare=False, repr=False)  # at sizes 1..512
 
 
 @dataclass
@@ -213,12 +233,16 @@ def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
             probe = _probe(truth, tracer.shape[axis]) if truth else None
             got = _condition(axis, truth) if truth else None
             if got is None:
-                out.append(Condition(axis, "", 0, origin=origin, text=str(expr), probe=probe))
+                out.append(
+                    Condition(
+                        axis, "", 0, origin=origin, text=str(expr), probe=probe, truth=tuple(truth)
+                    )
+                )
                 continue
             if got in seen:
                 continue
             seen.add(got)
-            out.append(Condition(*got, origin=origin, probe=probe))
+            out.append(Condition(*got, origin=origin, probe=probe, truth=tuple(truth)))
     return out
 
 
@@ -358,6 +382,24 @@ def _fn_name(target: Any) -> str:
     return f"{module}.{name}" if module else name
 
 
+_TOKENS = (
+    "a token layout (ViT's patches, Swin's windows): a spec describes feature maps "
+    "[N, C, *spatial], and no spec op states a token sequence's shape rule yet"
+)
+
+
+def _slices(index: Any) -> list[Any]:
+    """The bounds of an index's slices (``x[:, :, a:b]`` → [a, b, …]), for constancy checks."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, slice):
+            out += [item.start, item.stop, item.step]
+        else:
+            out.append(item)
+    return out
+
+
 def _a(node: Any) -> list[Any]:
     """An fx node's arguments, as the loose values they are."""
     return list(node.args)
@@ -387,6 +429,7 @@ class _Translator:
         self.channels_last: dict[str, str] = {}
         self.channels_last_norm: dict[str, tuple[str, Layer]] = {}
         self.modules_of: dict[str, str] = {}  # a norm's node → the module owning its weights
+        self.stacks: dict[str, list[str]] = {}  # torch.stack nodes → the tensors stacked
 
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
@@ -405,7 +448,8 @@ class _Translator:
             if not isinstance(self.values.get(node.name), torch.Tensor):
                 continue  # a size or a number: read by the steps that use it
             if node.op != "get_attr" and not any(
-                self.tensor(a) is not None or a.op == "get_attr" for a in node.all_input_nodes
+                self.tensor(a) is not None or a.op == "get_attr" or a.name in self.stacks
+                for a in node.all_input_nodes
             ):
                 self.sized.add(node.name)
                 continue  # a tensor made of sizes and numbers (torch.as_tensor(x.shape))
@@ -430,6 +474,7 @@ class _Translator:
             and isinstance(self.values.get(value.name), torch.Tensor)
             and value.name not in self.sized
             and value.name not in self.params
+            and value.name not in self.stacks
         ):
             return self.alias.get(value.name, value.name)
         return None
@@ -561,6 +606,16 @@ class _Translator:
             raise self.fail(node, name, "an arithmetic op that is not a merge of two tensors")
         if target in mapping.CAT:
             return self.cat(node, name, owner)
+        if target is torch.stack:
+            self.stack(node, name)
+            return None
+        if (
+            (method == "sum" or target is torch.sum)
+            and args
+            and isinstance(args[0], fx.Node)
+            and args[0].name in self.stacks
+        ):
+            return self.stacked_sum(node, name, owner)
         if target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
             op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
             return single(self.activation(node, op))
@@ -594,9 +649,14 @@ class _Translator:
         if target in (F.max_pool1d, F.max_pool2d, F.max_pool3d, F.avg_pool1d, F.avg_pool2d):
             return single(self.pool(node, name))
         if target is operator.getitem:
+            index = args[1] if len(args) > 1 else None
+            if first is not None and not self.constant(_slices(index)):
+                return self.crop_to(node, name, owner, first, index)
             return single(self.crop(node, name, first))
         if target is F.pixel_shuffle:
             return single(layer("pixel_shuffle", upscale_factor=args[1]))
+        if method in mapping.TOKEN_METHODS or target in mapping.TOKEN_FUNCTIONS:
+            raise self.fail(node, name, _TOKENS)
         raise self.fail(node, name, "no spec op states it")
 
     def param(self, value: Any) -> tuple[str, Any] | None:
@@ -715,7 +775,7 @@ class _Translator:
             step = Step(node.name, "layer", owner, "LayerNorm2d", (source,), [norm])
             step.module = self.modules_of.get(arg) or None
             return step
-        raise self.fail(node, name, "no spec op states it (a token layout?)")
+        raise self.fail(node, name, _TOKENS)
 
     def tile(self, node: fx.Node, name: str) -> Layer:
         dims = list(_a(node)[1:])
@@ -747,6 +807,25 @@ class _Translator:
             elif key in kwargs:
                 params[key] = kwargs[key]
         return layer(op, **params)
+
+    def stack(self, node: fx.Node, name: str) -> None:
+        """``torch.stack(features)``: only as the start of ``.sum(dim=0)`` (smp's FPN merge)."""
+        items = _a(node)[0] if _a(node) else _k(node).get("tensors")
+        dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
+        tensors = [self.tensor(t) for t in items] if isinstance(items, (list, tuple)) else [None]
+        if dim != 0 or any(t is None for t in tensors):
+            raise self.fail(node, name, "a stack other than of feature maps on a new first axis")
+        self.stacks[node.name] = [t for t in tensors if t is not None]
+
+    def stacked_sum(self, node: fx.Node, name: str, owner: str) -> Step:
+        """``torch.stack([a, b, c]).sum(dim=0)``: the add of the tensors (one merge)."""
+        dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else None)
+        names = self.stacks[_a(node)[0].name]
+        if dim not in (0, [0], (0,)) or len(names) < 2:
+            raise self.fail(node, name, "a sum over another axis than the stacked one")
+        if len({self.shape(t) for t in names}) != 1:
+            raise self.fail(node, name, "a sum of stacked tensors of different shapes")
+        return Step(node.name, "merge", owner, "torch.stack(...).sum", tuple(names), op="add")
 
     def cat(self, node: fx.Node, name: str, owner: str) -> Step | None:
         items = _a(node)[0] if _a(node) else _k(node).get("tensors")
@@ -836,6 +915,7 @@ class _Translator:
         pads = _k(node).get("pad", args[1])
         mode = _k(node).get("mode", args[2] if args[2] is not None else "constant")
         value = _k(node).get("value", args[3] if args[3] is not None else 0.0)
+        value = 0.0 if value is None else value  # F.pad's default is None: zeros
         if not self.constant(pads):
             raise self.fail(node, name, "padding computed at run time from the tensors' sizes")
         if mode != "constant":
@@ -913,7 +993,30 @@ class _Translator:
             # x.view(x.size(0), -1) and x.view(N, -1): the batch kept, the rest flattened
             if len(dims) == 2 and dims[1] == -1:
                 return layer("flatten")
+            # sizes computed from the tensor's own (einops' 'b c h w -> b (c h w)' reshapes to
+            # [b, c * h * w]): a flatten if they are that product at every size tried
+            if len(dims) == 2 and not self.constant(dims) and self.flattens(first, dims):
+                return layer("flatten")
+        if len(after) == 3 and len(before) > 3:  # [N, C, H, W] → [N, C, H·W]: tokens
+            raise self.fail(node, name, _TOKENS)
         raise self.fail(node, name, "a reshape other than flattening all but the batch")
+
+    def flattens(self, first: str, dims: list[Any]) -> bool:
+        rank = len(self.shape(first))
+        for trial in range(1, 20):
+            shape = (
+                1 + trial % 3,
+                1 + trial % 5,
+                *(2 + (trial * 7 + 3 * a) % 29 for a in range(rank - 2)),
+            )
+            try:
+                got = [self.evaluate(d, {first: shape}) for d in dims]
+            except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                return False
+            want = [shape[0], math.prod(shape[1:])]
+            if got not in (want, [shape[0], -1], [-1, want[1]]):
+                return False
+        return True
 
     def mean(self, node: fx.Node, name: str, first: str | None) -> list[Layer]:
         if first is None:
@@ -943,6 +1046,50 @@ class _Translator:
             given["stride"] = None
         op = "maxpool" if "dilation" in names else "avgpool"
         return layer(op, **given)
+
+    def crop_to(self, node: fx.Node, name: str, owner: str, first: str, index: Any) -> Step:
+        """``skip[:, :, dy:dy + h, dx:dx + w]`` with ``dy = (skip_h - h) // 2`` and ``h`` another
+        tensor's size (jvanvugt's and the original U-Net's crop of the bridge): the merge that
+        follows aligns by ``center_crop``. The slice bounds are computed again from the graph
+        for many pairs of sizes and must be exactly the spec's centred crop."""
+        rank = len(self.shape(first)) - 2
+        items = list(index) if isinstance(index, tuple) else [index]
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items = items[:at] + [slice(None)] * (rank + 2 - len(items) + 1) + items[at + 1 :]
+        items += [slice(None)] * (rank + 2 - len(items))
+        spatial = items[2:]
+        sources = set(self.shape_sources(_slices(index))) - {first}
+        if (
+            len(items) != rank + 2
+            or any(not (isinstance(s, slice) and s == slice(None)) for s in items[:2])
+            or not all(isinstance(s, slice) and s.step in (None, 1) for s in spatial)
+            or len(sources) != 1
+        ):
+            raise self.fail(node, name, "indexing with bounds computed at run time")
+        target = sources.pop()
+        if len(self.shape(target)) != rank + 2:
+            raise self.fail(node, name, "a crop to the size of a tensor of another rank")
+        for trial in range(1, 40):
+            want = tuple(2 + (trial * 7 + 5 * a) % 37 for a in range(rank))
+            have = tuple(w + (trial * 3 + a) % 7 for a, w in enumerate(want))
+            sizes = {first: (1, 1, *have), target: (1, 1, *want)}
+            try:
+                got = [
+                    (self.evaluate(s.start, sizes) or 0, self.evaluate(s.stop, sizes))
+                    for s in spatial
+                ]
+            except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                got = None
+            expected = [((h - w) // 2, (h - w) // 2 + w) for h, w in zip(have, want, strict=True)]
+            if got != expected:
+                raise self.fail(
+                    node,
+                    name,
+                    "a crop computed from the sizes by a rule other than the centred crop "
+                    "(start (skip - size) // 2)",
+                )
+        return Step(node.name, "resize", owner, name, (first,), size_of=target, align="center_crop")
 
     def crop(self, node: fx.Node, name: str, first: str | None) -> Layer:
         index = _a(node)[1]

@@ -88,14 +88,20 @@ class _Branch:
         return False
 
 
-def emit(capture: Capture) -> Emitted:
-    """Place every live step; CannotMap where the format cannot say it."""
+def emit(capture: Capture, pads_align: bool = False) -> Emitted:
+    """Place every live step; CannotMap where the format cannot say it.
+
+    ``pads_align``: a constant pad right before a merge, by exactly what brings the running
+    tensor to the skip's size, is the merge's ``align: pad`` — used only for a trace on the
+    other side of an ``if`` on a size (MONAI's UpCat pads an odd skip's partner by one row),
+    where the proof then checks the spec against torch on both sides."""
     steps = {s.id: s for s in capture.steps}
     outputs = [o for _, o in capture.outputs]
     live = _live(steps, outputs)
     order = [s for s in capture.steps if s.id in live and s.kind != "input"]
     _unaligned(steps, order, outputs)
     emitter = _Emitter(steps, order, outputs)
+    emitter.pads_align = pads_align
     top = _Branch(capture.steps[0].id, None)
     emitter.run(top, order)
     for value in outputs:
@@ -175,6 +181,7 @@ class _Emitter:
             for i in dict.fromkeys(s.inputs):
                 self.readers.setdefault(i, []).append(s.id)
         self.outputs = set(outputs)
+        self.pads_align = False
         self.height: dict[str, int] = {}
         for s in reversed(order):
             self.height[s.id] = 1 + max((self.height[r] for r in self.readers[s.id]), default=0)
@@ -233,14 +240,38 @@ class _Emitter:
         others.remove(branch.running)
         run_step = self.steps[branch.running]
         align = "none"
-        if run_step.kind == "resize":
+        if (
+            self.pads_align
+            and len(others) == 1
+            and branch.items
+            and branch.items[-1].step is run_step
+            and self.pad_to_skip(run_step, others[0])
+        ):
+            # the pad the model chose by the sizes: `align: pad` says it for every size
+            branch.items.pop()
+            align = "pad"
+        elif run_step.kind == "resize":
             if len(others) != 1:
                 raise self.stop(run_step, "resizes to a size and merges with several tensors")
             align = run_step.align
+        if len(others) == 1 and align == "none":
+            crop = self.steps[others[0]]
+            if (
+                crop.kind == "resize"
+                and crop.align == "center_crop"
+                and (
+                    self.preserves(branch.running, str(crop.size_of))
+                    or self.preserves(str(crop.size_of), branch.running)
+                )
+            ):
+                # the skip cropped to the running tensor's size: `align: center_crop`
+                align = "center_crop"
+                others = [crop.inputs[0]]
+                self.done[crop.id] = branch
         skips = []
         for other in others:
             skips.append(self.skip(branch, other, step.id))
-        if align != "none":
+        if align in ("interpolate", "pad") and run_step.kind == "resize":
             self.same_size(run_step, others[0])
         if len(skips) > 1 and any(s.via for s in skips):
             # a spec merge applies its one via list to every skip: one concat per skip
@@ -249,6 +280,23 @@ class _Emitter:
         else:
             branch.items.append(Item(step, skips, align))
         self.advance(branch, step)
+
+    def pad_to_skip(self, pad: Step, skip: str) -> bool:
+        """A constant pad of the far ends that brings its input to ``skip``'s size, half on
+        each side with the odd row at the far end (what ``align: pad`` does)."""
+        if pad.kind != "layer" or len(pad.layers) != 1 or pad.layers[0][0] != "pad":
+            return False
+        amounts = pad.layers[0][1].get("padding")
+        before = self.steps[pad.inputs[0]].shape
+        target = self.steps[skip].shape
+        if isinstance(amounts, int):
+            amounts = [amounts] * (2 * (len(before) - 2))
+        if not isinstance(amounts, list) or len(before) != len(target) or len(before) < 3:
+            return False
+        diff = [t - b for b, t in zip(before[2:], target[2:], strict=True)]
+        want = [v for d in reversed(diff) for v in (d // 2, d - d // 2)]
+        given = amounts + [0] * (len(want) - len(amounts))
+        return any(diff) and all(d >= 0 for d in diff) and given == want
 
     def advance(self, branch: _Branch, step: Step) -> None:
         branch.running = step.id

@@ -300,3 +300,6 @@ FUNCTIONAL_LAYERS: dict[Any, str] = {
     F.batch_norm: "batchnorm",
     F.group_norm: "groupnorm",
 }
+# what attention over tokens uses: refused with that reason (no spec op states tokens)
+TOKEN_METHODS = {"transpose", "permute", "matmul", "bmm", "unflatten", "softmax"}
+TOKEN_FUNCTIONS: set[Any] = {torch.matmul, torch.bmm, torch.transpose, torch.einsum}

@@ -87,7 +87,9 @@ class _Modules:
         self.classes = classes
 
     def block(self, path: str) -> str:
-        while path and self.classes.get(path) in CONTAINERS:
+        # a container is no block of its own, except one the model holds directly
+        # (`self.enc1 = nn.Sequential(...)`): that is the model's own unit, a stage
+        while "." in path and self.classes.get(path) in CONTAINERS:
             path = path.rpartition(".")[0]
         return path
 
@@ -133,8 +135,8 @@ def stages(items: Sequence[Item], classes: Mapping[str, str] | None = None) -> l
 def sections(found: Sequence[Stage]) -> list[str]:
     """Each stage's section where the model is an encoder-decoder (its resolution falls, then
     rises again: a U), else nothing. Encoder: the stages down to the first at the lowest
-    resolution; bottleneck: the others at that resolution; decoder: on to the last stage that
-    raises the resolution or merges; head: what follows (a 1x1 conv, an activation)."""
+    resolution; bottleneck: the others at that resolution; decoder: the rest, but for the
+    head: the last stage, where it neither merges nor raises the resolution (a 1x1 conv)."""
     sizes: list[int] = []
     for stage in found:
         values = [i.step for i in stage.items if i.branch is None]
@@ -155,14 +157,15 @@ def sections(found: Sequence[Stage]) -> list[str]:
         for k, stage in enumerate(found)
         if any(i.step.kind == "merge" for i in stage.items) or (k > 0 and sizes[k] > sizes[k - 1])
     ]
-    end = max(merges) if merges else len(sizes) - 1
+    # the head: the last stage, where it neither merges nor raises the resolution
+    head = len(sizes) - 1 if merges and max(merges) < len(sizes) - 1 else len(sizes)
     out = []
     for k in range(len(sizes)):
         if k <= first:
             out.append("encoder")
         elif k <= last:
             out.append("bottleneck")
-        elif k <= end:
+        elif k < head:
             out.append("decoder")
         else:
             out.append("head")

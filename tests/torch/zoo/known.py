@@ -6,17 +6,8 @@ fails. /work/notes/zoo-status.md has the same list."""
 from __future__ import annotations
 
 KNOWN: dict[str, str] = {
-    "monai BasicUNet": (
-        "cannot be mapped: in upcat_4 (UpCat) at basic_unet.py:167 in UpCat.forward (`if x_e.shape[-i - 1] != x_0.shape[-i - 1]:`): the model branches on its input size: the trace at 1x1x64x64 took one path, and at 1x1x64x63 the model runs another; a spec describes one path"
-    ),
-    "monai BasicUNetPlusPlus": (
-        "cannot be mapped: in upcat_0_1 (UpCat) at basic_unet.py:167 in UpCat.forward (`if x_e.shape[-i - 1] != x_0.shape[-i - 1]:`): the model branches on its input size: the trace at 1x1x64x64 took one path, and at 1x1x64x65 the model runs another; a spec describes one path"
-    ),
     "monai FlexibleUNet (resnet18)": (
         "cannot be mapped: forward at resnet.py:291 in encoder (ResNetEncoder): tracing stopped with NameError: module is not installed as a submodule."
-    ),
-    "monai FlexibleUNet (efficientnet-b0)": (
-        "cannot be mapped: in decoder.blocks.0 (UpCat) at basic_unet.py:167 in UpCat.forward (`if x_e.shape[-i - 1] != x_0.shape[-i - 1]:`): the model branches on its input size: the trace at 1x1x64x64 took one path, and at 1x1x64x63 the model runs another; a spec describes one path"
     ),
     "monai UNETR": (
         "cannot be mapped: forward at torch.py:15 in vit.blocks.0.attn.input_rearrange (Rearrange): tracing stopped with KeyError: Proxy(getattr_1)."
@@ -65,8 +56,5 @@ KNOWN: dict[str, str] = {
     ),
     "hand-written CropUNet (crop to match)": (
         "cannot be mapped: operator.getitem in up_path.0 (CropUp): indexing that is not an equal crop of every spatial axis (x[..., m:-m])."
-    ),
-    "hand-written ResizeIfUNet (aladdinpersson)": (
-        "cannot be mapped: the model itself (ResizeIfUNet) at unets.py:253 in ResizeIfUNet.forward (`if x.shape != skip_connection.shape:`): the model branches on its input size: the trace at 1x3x64x64 took one path, and at 1x3x63x64 the model runs another; a spec describes one path"
     ),
 }
