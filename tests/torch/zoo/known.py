@@ -25,16 +25,16 @@ KNOWN: dict[str, str] = {
         "cannot be mapped: decoder (torch.cat) starts from a value another branch computes"
     ),
     "smp FPN (resnet34)": (
-        "cannot be mapped: torch.stack in decoder.merge (MergeBlock): no spec op states it."
+        "cannot be mapped: decoder.seg_blocks.2.block.0 (F.interpolate) starts from a value another branch computes"
     ),
     "smp PAN (resnet18)": (
         "cannot be mapped: F.interpolate in decoder.fpa (FPABlock): a size computed at run time that is not another tensor's spatial size."
     ),
     "smp MAnet (resnet18)": (
-        "cannot be mapped: Tensor.transpose in decoder.center (PABBlock): no spec op states it."
+        "cannot be mapped: Tensor.transpose in decoder.center (PABBlock): a token layout (ViT's patches, Swin's windows): a spec describes feature maps [N, C, *spatial], and no spec op states a token sequence's shape rule yet."
     ),
     "smp Segformer (mit_b0)": (
-        "cannot be mapped: Tensor.view in encoder.patch_embed1.norm (LayerNorm): a reshape other than flattening all but the batch."
+        "cannot be mapped: Tensor.view in encoder.patch_embed1.norm (LayerNorm): a token layout (ViT's patches, Swin's windows): a spec describes feature maps [N, C, *spatial], and no spec op states a token sequence's shape rule yet."
     ),
     "torchvision convnext_tiny": (
         "cannot be mapped: torch.permute in features.1.0.block.1 (Permute): no spec op states it."
@@ -53,8 +53,5 @@ KNOWN: dict[str, str] = {
     ),
     "timm tf_efficientnet_b0 (same padding)": (
         "cannot be mapped: forward at conv2d_same.py:63 in blocks.1.0.conv_dw (Conv2dSame): data-dependent control flow (symbolically traced variables cannot be used as inputs to control flow)."
-    ),
-    "hand-written CropUNet (crop to match)": (
-        "cannot be mapped: operator.getitem in up_path.0 (CropUp): indexing that is not an equal crop of every spatial axis (x[..., m:-m])."
     ),
 }
