@@ -40,6 +40,7 @@ class Run:
     table: bool = False  # --table: the full format's layer tables whatever the file count
     specs_only: bool = False  # named YAML files without a `skipcheck:` key are skipped too
     jobs: int = 1  # worker processes checking files side by side
+    args: str | None = None  # --args: the factory's arguments, for a model reference
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Plan:
     broken_configs: list[SkipcheckError] = field(default_factory=list)
     # one spec named on the command line (or `-`): the run that gets the whole report
     single: bool = False
+    models: set[str] = field(default_factory=set)  # PyTorch model references among files
 
 
 def validate_command(
@@ -78,6 +80,7 @@ def validate_command(
     list_settings: bool = False,
     list_files: bool = False,
     stdin_filename: str | None = None,
+    args: str | None = None,
 ) -> int:
     """``skipcheck validate`` from its parsed command line: the exit code of the run.
     (The typer command and the start-up fast path in ``launch.py`` both call this.)"""
@@ -107,6 +110,7 @@ def validate_command(
         table=table,
         specs_only=specs_only,
         jobs=available_cores() if jobs is None else jobs,
+        args=args,
     )
     if list_settings or list_files:  # --show-settings, --show-files
         (show_settings if list_settings else show_files)(run, sys.stdout)
@@ -158,7 +162,7 @@ def plan(run: Run) -> Plan:
             "or set `files` in [tool.skipcheck]"
         )
     inputs = expand(args)
-    out = Plan(skipped=list(inputs.skipped), missing=inputs.missing)
+    out = Plan(skipped=list(inputs.skipped), missing=inputs.missing, models=inputs.models)
     under: dict[int, tuple[SkipcheckError, int]] = {}  # broken config → specs not checked
     for path in inputs.files:
         where = run.stdin_filename or path if path == STDIN else path
@@ -168,7 +172,7 @@ def plan(run: Run) -> Plan:
             _, n = under.get(id(exc), (exc, 0))
             under[id(exc)] = (exc, n + 1)
             continue
-        if path in inputs.found or (run.specs_only and path != STDIN):
+        if path in inputs.found or (run.specs_only and path not in (STDIN, *inputs.models)):
             # a hook passes every staged YAML file by name: with --specs-only, the ones
             # that are not specs (or that the config excludes) are left out like found ones
             pattern = config.excluded(path)
@@ -230,7 +234,9 @@ def execute(run: Run, stream: TextIO | None) -> int:
         (run.stdin_filename or STDIN, read_stdin(run.stdin)) if path == STDIN else (path, None)
         for path in todo.files
     ]
-    if run.jobs > 1 and len(tasks) >= MIN_PARALLEL and "fork" in _start_methods():
+    parallel = run.jobs > 1 and len(tasks) >= MIN_PARALLEL and "fork" in _start_methods()
+    # a PyTorch model reference imports torch: checked here, never in a forked worker
+    if parallel and not todo.models:
         # the first file here: what checking imports and caches, the workers then inherit
         first, piped = tasks.pop(0)
         done(check_spec(first, check, text=piped))
@@ -244,7 +250,12 @@ def execute(run: Run, stream: TextIO | None) -> int:
                     reporter.records.extend(records)  # type: ignore[attr-defined]
     else:
         for path, piped in tasks:
-            done(check_spec(path, check, text=piped))
+            if path in todo.models:
+                from skipcheck.torch.reference import check_model
+
+                done(check_model(path, check, args=run.args))
+            else:
+                done(check_spec(path, check, text=piped))
     for arg in todo.missing:
         if os.path.isdir(arg):
             reason = f"{arg} is a directory without .yaml/.yml files"

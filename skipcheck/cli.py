@@ -84,6 +84,28 @@ ConfigOption = Annotated[
         "(default: the nearest one above each spec).",
     ),
 ]
+ArgsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--args",
+        help="For a PyTorch model given in place of a spec (model.py:Net, pkg.module:factory): "
+        "the factory's arguments as YAML, '{in_channels: 1}'.",
+    ),
+]
+
+
+def _checked(spec: str, options: Any, args: str | None = None) -> Any:
+    """A spec file checked, or a PyTorch model reference imported into a spec held in memory
+    and checked (torch is imported only then)."""
+    from skipcheck.torch.reference import is_model_reference
+
+    if is_model_reference(spec):
+        from skipcheck.torch.reference import check_model
+
+        return check_model(spec, options, args=args)
+    from skipcheck.check import check_spec
+
+    return check_spec(spec, options)
 
 
 StdinFilenameOption = Annotated[
@@ -243,13 +265,15 @@ def validate(
         bool, typer.Option("--show-files", help="Print the files that would be checked, and exit.")
     ] = False,
     stdin_filename: StdinFilenameOption = None,
+    args: ArgsOption = None,
 ) -> None:
     """Propagate shapes through specs and report every broken skip connection.
 
     The report scales with the run: one spec named on the command line gets its layer
     table, valid input sizes and findings; several files or a directory get the findings
     and one summary (--table adds the tables); -q prints one line per finding; -qq or
-    --silent prints nothing. `-` reads a spec from stdin."""
+    --silent prints nothing. `-` reads a spec from stdin; model.py:Net or
+    pkg.module:factory checks a PyTorch model."""
     from skipcheck.batch import validate_command
 
     raise typer.Exit(
@@ -275,6 +299,7 @@ def validate(
             list_settings=show_settings,
             list_files=show_files,
             stdin_filename=stdin_filename,
+            args=args,
         )
     )
 
@@ -437,7 +462,10 @@ FixFormatOption = Annotated[
 @app.command()
 @boundary
 def fix(
-    spec: Annotated[str, typer.Argument(help="The spec file to fix.", show_default=False)],
+    spec: Annotated[
+        str,
+        typer.Argument(help="The spec file to fix, or a PyTorch model.", show_default=False),
+    ],
     number: Annotated[
         int | None,
         typer.Argument(
@@ -474,6 +502,7 @@ def fix(
     config: ConfigOption = None,
     stdin_filename: StdinFilenameOption = None,
     output_format: FixFormatOption = "full",
+    args: ArgsOption = None,
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
     from skipcheck.check import check_spec
@@ -492,6 +521,14 @@ def fix(
             "--dry-run prints the fixed spec"
         )
     reporter = FixReporter(as_json=output_format == "json")
+    if apply or apply_all or dry_run:
+        from skipcheck.torch.reference import is_model_reference
+
+        if is_model_reference(spec):
+            raise SkipcheckError(
+                f"{spec} is PyTorch code, not a spec file: there is nothing to write a fix "
+                f"into. `skipcheck fix {spec}` says what to change in the code"
+            )
     if apply_all:
         if number is not None:
             raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
@@ -505,7 +542,7 @@ def fix(
         raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options), left))
     if unsafe_fixes:
         raise SkipcheckError("--unsafe-fixes goes with --apply-all")
-    result = check_spec(spec, dataclasses.replace(options, fixes=True))
+    result = _checked(spec, dataclasses.replace(options, fixes=True), args)
     if result.error is not None:
         raise result.error
     fixes = [f for _, site_fixes in result.fixes for f in site_fixes]
@@ -544,7 +581,7 @@ def _stored(spec: str, options: Any) -> Any:
 @app.command()
 @boundary
 def sizes(
-    file: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
+    file: Annotated[str, typer.Argument(help="Spec file, or a PyTorch model.", show_default=False)],
     near: Annotated[
         int | None,
         typer.Option(
@@ -566,9 +603,9 @@ def sizes(
         str,
         typer.Option("--output-format", help="full (text) or json (the sizes as data)."),
     ] = "full",
+    args: ArgsOption = None,
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
-    from skipcheck.check import check_spec
     from skipcheck.report.sizes import SizesReporter
     from skipcheck.shapes.valid import parse_bound, valid_sizes
 
@@ -576,7 +613,7 @@ def sizes(
         raise SkipcheckError(f"sizes prints full or json, not {output_format!r}")
     listing = parse_bound(range_) if range_ else None
     file, options = spec_options(file, stdin_filename, set_, input, config)
-    result = check_spec(file, options)
+    result = _checked(file, options, args)
     if result.error is not None:
         raise result.error
     report = valid_sizes(result, near=near, bound=parse_bound(bound))
@@ -669,7 +706,9 @@ def export(
 @app.command()
 @boundary
 def draw(
-    spec: Annotated[str, typer.Argument(help="The spec file.", show_default=False)],
+    spec: Annotated[
+        str, typer.Argument(help="The spec file, or a PyTorch model.", show_default=False)
+    ],
     output: Annotated[
         str | None,
         typer.Option(
@@ -689,6 +728,7 @@ def draw(
             "2 the blocks inside, and so on.",
         ),
     ] = 1,
+    args: ArgsOption = None,
 ) -> None:
     """Draw the architecture as SVG or an HTML page, broken merges in red."""
     import os
@@ -706,7 +746,7 @@ def draw(
             raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
         fmt = FORMATS[suffix]
     spec, options = spec_options(spec, stdin_filename, set_, input, config)
-    text, errors = render(spec, fmt, options, depth=depth)
+    text, errors = render(spec, fmt, options, depth=depth, result=_checked(spec, options, args))
     if output is None:
         typer.echo(text, nl=False)
     else:

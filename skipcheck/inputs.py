@@ -27,6 +27,7 @@ class Inputs:
     missing: list[str] = field(default_factory=list)
     found: set[str] = field(default_factory=set)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    models: set[str] = field(default_factory=set)  # PyTorch model references (model.py:UNet)
 
 
 def expand(args: list[str]) -> Inputs:
@@ -51,6 +52,10 @@ def expand(args: list[str]) -> Inputs:
         if arg == STDIN:
             add(arg)
             continue
+        if _model_reference(arg):
+            out.models.add(arg)  # checked as the spec imported from it
+            add(arg)
+            continue
         if os.path.isdir(arg):
             found = _walk(arg)
         elif _GLOB_CHARS.intersection(arg) and not os.path.exists(arg):
@@ -70,6 +75,15 @@ def expand(args: list[str]) -> Inputs:
                 out.found.add(path)
             add(path)
     return out
+
+
+def _model_reference(arg: str) -> bool:
+    """``model.py:UNet``, ``pkg.module:factory`` (string work only: no torch here)."""
+    if ":" not in arg:
+        return False
+    from skipcheck.torch.reference import is_model_reference
+
+    return is_model_reference(arg)
 
 
 def git_ignored(paths: list[str]) -> set[str]:

@@ -45,6 +45,7 @@ OPTIONS: dict[str, tuple[str, bool]] = {
     "--specs-only": ("specs_only", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
+    "--args": ("args", True),
 }
 REPEATABLE = {"sets", "select", "extend_select", "ignore"}
 COUNTED = {"quiet"}  # -q, -qq: typer counts them

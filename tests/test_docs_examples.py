@@ -44,7 +44,7 @@ def build_model():
 STAND_INS = {"model.yaml": "unet_add_broken.yaml", "unet.yaml": "unet_padded.yaml"}
 # commands shown that are not skipcheck's to run here: installs, the test suite, CI
 NOT_RUN = re.compile(r"^(pip |python -m pytest|python -m pip|bash \.ci/run|python bench/|pytest )")
-BROKEN = ("unet_add_broken.yaml", "model.yaml", "broken.html")
+BROKEN = ("unet_add_broken.yaml", "model.yaml", "broken.html", "model.py:UNet --input 1x3x250x250")
 SHELL_LANGS = {"", "sh", "bash", "console", "shell", "text"}
 
 
@@ -162,6 +162,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         shutil.copy(ROOT / "specs" / spec, tmp_path / name)
     (tmp_path / "my_project").mkdir()
     (tmp_path / "my_project" / "models.py").write_text(MODELS_PY)
+    # the crashing U-Net of docs/import.md (`skipcheck validate model.py:UNet ...`)
+    shutil.copy(ROOT / "tests" / "torch" / "zoo" / "unets.py", tmp_path / "model.py")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)  # CI would switch the format
     monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
@@ -181,9 +183,15 @@ def _writer(example: Example) -> Example | None:
     return None
 
 
+def _model_reference(words: list[str]) -> bool:
+    """A PyTorch model given in place of a spec (`model.py:UNet`): torch imports it."""
+    return any(re.match(r"^[\w./]+:[A-Za-z_]\w*$", w) for w in words[2:])
+
+
 def _param(example: Example) -> Any:
     # torch builds and imports: seconds each, left to the full run
-    heavy = example.command.split()[1] in TORCH or _writer(example) is not None
+    words = example.command.split()
+    heavy = words[1] in TORCH or _model_reference(words) or _writer(example) is not None
     return pytest.param(example, id=example.id, marks=[pytest.mark.slow] if heavy else [])
 
 
@@ -205,7 +213,7 @@ def _run(example: Example, workdir: Path) -> None:
     words = shlex.split(command)
     if words[:3] == ["python", "-m", "skipcheck"]:
         words = ["skipcheck", *words[3:]]
-    if words[1] in TORCH and not HAS_TORCH:
+    if (words[1] in TORCH or _model_reference(words)) and not HAS_TORCH:
         pytest.skip("needs torch")
     if "monai." in command and not HAS_MONAI:
         pytest.skip("needs monai")

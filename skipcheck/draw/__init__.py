@@ -74,16 +74,25 @@ def opened(result: FileResult, main: Layout) -> list[tuple[str, str, Layout]]:
     return views
 
 
-def draw(path: str, fmt: str, options: Options | None = None, depth: int = 1) -> tuple[str, bool]:
+def draw(
+    path: str,
+    fmt: str,
+    options: Options | None = None,
+    depth: int = 1,
+    *,
+    result: FileResult | None = None,
+) -> tuple[str, bool]:
     """The picture of one spec as ``fmt`` (svg or html) at ``depth`` (1: one box per stage,
-    2: the blocks inside, ...), and whether it has error findings."""
+    2: the blocks inside, ...), and whether it has error findings; ``result``: the spec
+    already checked (a PyTorch model's, held in memory)."""
     from skipcheck.draw.svg import render_html, render_svg
 
     if fmt not in ("svg", "html"):
         raise SkipcheckError(f"cannot draw as {fmt!r}: use svg or html")
     if depth < 1:
         raise SkipcheckError(f"--depth must be 1 or more, not {depth}")
-    result = load(path, options)
+    if result is None or result.error is not None:
+        result = load(path, options) if result is None else _raise(result)
     main = picture(result, depth)
     if fmt == "svg":
         text = render_svg(main)
@@ -91,3 +100,8 @@ def draw(path: str, fmt: str, options: Options | None = None, depth: int = 1) ->
         views = opened(result, main)
         text = render_html(main, views)
     return text, not result.ok
+
+
+def _raise(result: FileResult) -> FileResult:
+    assert result.error is not None
+    raise result.error

@@ -1,0 +1,327 @@
+"""A PyTorch model where a spec goes: ``skipcheck validate model.py:UNet --input 1x3x250x250``.
+
+``validate``, ``sizes``, ``draw`` and ``fix`` take a model reference (``file.py:Name`` or
+``package.module:factory``, with ``--args``) wherever they take a spec file. The model is
+imported as ``skipcheck import`` would (the same proof), the spec is held in memory, and the
+findings are told in the user's terms:
+
+- where the model fails at the size asked for, torch itself is run there (on the meta
+  device: no memory) and the frame of the user's code where it stops is named —
+  ``model.py:41 in UNet.forward: x = torch.cat([x, skip], dim=1)`` — with the module path,
+  the valid sizes and the nearest valid size;
+- a fix is stated as what to change in the PyTorch code (``ConvTranspose2d(...,
+  output_padding=1)`` in ``up.0``), since there is no spec file to write it into.
+
+Telling a reference from a spec is plain string work (``is_model_reference``), so ``validate``
+on YAML never imports torch; this module imports it only in ``resolve``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from skipcheck.errors import SkipcheckError
+
+if TYPE_CHECKING:
+    from skipcheck.check import Options
+    from skipcheck.result import FileResult
+    from skipcheck.torch.importer import Imported
+    from skipcheck.torch.importer.origin import Origin
+
+# ``path/to/model.py:Net`` or ``package.module:factory`` (the factory may be dotted:
+# ``module:Class.build``). A spec file never looks like this: a name after the colon that is
+# an identifier, before it a .py file or a dotted module name.
+_NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+REFERENCE = re.compile(rf"^(?P<source>[^:\s]+\.py|{_NAME}):(?P<name>{_NAME})$")
+
+
+def is_model_reference(arg: str) -> bool:
+    """Whether a command-line argument names a PyTorch model rather than a spec file: the
+    ``source:name`` form, and no file of that name exists (a file always wins)."""
+    return REFERENCE.match(arg) is not None and not os.path.exists(arg)
+
+
+@dataclass
+class Crash:
+    """What torch said at the size asked for: the message and the user's frame."""
+
+    message: str
+    where: Origin | None
+    module: str  # the innermost module whose forward was running ("" : the model itself)
+    module_class: str
+
+
+@dataclass
+class Resolved:
+    """A model reference, imported: the spec text (held in memory) and where each of its
+    lines comes from in the user's code."""
+
+    reference: str
+    text: str
+    imported: Imported
+    model: Any  # the nn.Module, on the meta device
+    origins: dict[int, Origin] = field(default_factory=dict)
+
+
+def resolve(
+    reference: str, *, args: str | None = None, input_shape: Sequence[int | str] | None = None
+) -> Resolved:
+    """Import the model ``reference`` names into a spec held in memory (SkipcheckError when it
+    cannot: the message says why, as ``skipcheck import`` does)."""
+    from skipcheck.torch import require_torch
+
+    require_torch()
+    from skipcheck.torch.importer import import_model, instantiate
+    from skipcheck.torch.importer.load import load_factory, parse_args
+
+    factory = load_factory(reference)
+    model = instantiate(factory, parse_args(args)).to("meta").eval()
+    asked = _numbers(input_shape) if input_shape is not None else None
+    # at the size asked for where the model runs there (a model's structure may depend on
+    # it); else at a size the importer finds, and the spec is checked at the one asked for
+    example = asked if asked is not None and run_at(model, asked) is None else None
+    name = reference.rpartition(":")[2]
+    imported = import_model(model, example, name=name, source=reference, path=reference)
+    return Resolved(reference, imported.text, imported, model, dict(imported.origins))
+
+
+def check_model(
+    reference: str,
+    options: Options,
+    *,
+    args: str | None = None,
+) -> FileResult:
+    """``check_spec`` for a model reference: the imported spec checked with ``options``, its
+    findings told at the user's source lines and its fixes in PyTorch terms. A model that
+    cannot be imported is the result's ``error`` (exit 2), as a spec that does not load."""
+    from skipcheck.check import check_spec
+    from skipcheck.result import FileResult
+
+    try:
+        resolved = resolve(reference, args=args, input_shape=options.input_shape)
+    except SkipcheckError as exc:
+        if not exc.message.startswith(reference):
+            exc.message = f"{reference}: {exc.message}"
+        return FileResult(reference, error=exc)
+    result = check_spec(reference, options, text=resolved.text)
+    if result.error is not None or not result.diagnostics:
+        return result
+    crash = None
+    shape = result.input_shape
+    if result.errors and shape is not None and all(isinstance(d, int) for d in shape):
+        crash = run_at(resolved.model, _numbers(shape))
+    return explain(result, resolved, crash)
+
+
+def run_at(model: Any, shape: Sequence[int]) -> Crash | None:
+    """Run the model at ``shape`` on the meta device; None if it runs, else where it stops:
+    the innermost frame of the user's code (not torch's) and the module running there."""
+    import torch
+
+    try:
+        with torch.no_grad():
+            model(torch.empty(*shape, device="meta"))
+    except Exception as exc:
+        return _crash(exc, model)
+    return None
+
+
+def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> FileResult:
+    """The result with each finding told in the user's code: its source line and module; the
+    error where torch stops (the one made at the line torch raised at, else the first) also
+    gets torch's own message; fixes say what to change in the PyTorch code."""
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    stops = None
+    if crash is not None and errors:
+        at = crash.where
+        same = [
+            d
+            for d in errors
+            if at is not None
+            and (o := resolved.origins.get(d.pos.line)) is not None
+            and (o.file, o.line) == (at.file, at.line)
+        ]
+        stops = (same or errors)[0]
+    diagnostics = []
+    for d in result.diagnostics:
+        notes = list(d.notes)
+        known: Mapping[int, Origin] = resolved.origins
+        origin = known.get(d.pos.line)
+        if d is stops and crash is not None:
+            if crash.where is not None:
+                origin = crash.where
+                known = {**known, d.pos.line: crash.where}
+            if origin is not None:
+                notes.append(f"in your code: {origin}")
+            notes.append(f"module: {crash.module or 'the model itself'}{_cls(crash.module_class)}")
+            notes.append(f"torch at this size: {crash.message}")
+        else:
+            if origin is not None:
+                notes.append(f"in your code: {origin}")
+            module = _module_of(result.lines, d.pos.line, origin)
+            if module is not None:
+                notes.append(f"module: {module}")
+        fixes = tuple(_in_pytorch(f, result.lines, known, d.pos.line) for f in d.fixes)
+        diagnostics.append(dataclasses.replace(d, notes=tuple(notes), fixes=fixes))
+    sites = tuple(
+        (
+            site,
+            tuple(
+                _in_pytorch(f, result.lines, resolved.origins, site.diagnostics[0].pos.line)
+                for f in fixes
+            ),
+        )
+        for site, fixes in result.fixes
+    )
+    return dataclasses.replace(result, diagnostics=tuple(diagnostics), fixes=sites)
+
+
+def _numbers(shape: Sequence[int | str]) -> tuple[int, ...]:
+    """``--input`` as numbers: a symbol (1x3xHxW) stands for 256."""
+    return tuple(d if isinstance(d, int) else 256 for d in shape)
+
+
+# --- where in the user's code -----------------------------------------------------------
+
+
+def _crash(exc: BaseException, model: Any) -> Crash:
+    """The innermost frame outside torch (and skipcheck), and the innermost module whose
+    forward was on the stack."""
+    import torch
+
+    from skipcheck.torch.importer.origin import is_machinery, origin_at
+
+    names = {id(m): name for name, m in model.named_modules()}
+    module, module_class = "", type(model).__name__
+    user: tuple[Any, int] | None = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        self_ = frame.f_locals.get("self")
+        if isinstance(self_, torch.nn.Module) and id(self_) in names:
+            module, module_class = names[id(self_)], type(self_).__name__
+        if not is_machinery(frame.f_code.co_filename):
+            user = (frame, line)
+    where = None
+    if user is not None:
+        frame, line = user
+        where = origin_at(frame.f_code.co_filename, line, _qualname(frame), module)
+    text = str(exc).strip()
+    message = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+    return Crash(message, where, module, module_class)
+
+
+def _qualname(frame: Any) -> str:
+    """``UNet.forward``: the code's qualified name (3.11), else the class of ``self``."""
+    code = frame.f_code
+    qualname = getattr(code, "co_qualname", None)
+    if qualname:
+        return str(qualname)
+    self_ = frame.f_locals.get("self")
+    return f"{type(self_).__name__}.{code.co_name}" if self_ is not None else code.co_name
+
+
+_COMMENT = re.compile(r"#\s*(?P<path>[\w.]*)\s*\((?P<what>[^)]*)\)\s*$")
+
+
+def _module_of(lines: Sequence[str], line: int, origin: Origin | None = None) -> str | None:
+    """The module that made a spec line: the origin's module path, else the one the importer
+    wrote as the layer's comment (``# up.0 (ConvTranspose2d)``); None where neither says."""
+    match = _COMMENT.search(lines[line - 1]) if 0 < line <= len(lines) else None
+    what = f" ({match.group('what')})" if match is not None else ""
+    if origin is not None:
+        return f"{origin.module or 'the model itself'}{what}"
+    if match is None:
+        return None
+    return f"{match.group('path') or 'the model itself'}{what}"
+
+
+def _cls(name: str) -> str:
+    return f" ({name})" if name else ""
+
+
+# --- fixes in PyTorch terms -------------------------------------------------------------
+
+# (what a spec fix says, what to change in PyTorch): an explicit registry, one entry per
+# kind of fix (skipcheck/fixes/*), matched on the start of the fix's title.
+_PYTORCH: tuple[tuple[str, str], ...] = (
+    ("change the input to", "feed the model {rest} (resize, crop or pad your images to it)"),
+    ("ceil_mode: true", "MaxPool(..., ceil_mode=True) {at}"),
+    ("output_padding:", "ConvTranspose(..., output_padding={value}) {at}"),
+    ("padding:", "Conv(..., padding={value}) {at}"),
+    (
+        "center-crop the skip",
+        "crop the skip to the other tensor's size, centred, before the merge {at} "
+        "(skip[..., dy:dy + h, dx:dx + w])",
+    ),
+    (
+        "zero-pad the running tensor",
+        "F.pad the upsampled tensor to the skip's size before the merge {at} "
+        "(milesial's U-Net does: diff // 2 each side)",
+    ),
+    (
+        "interpolate the running tensor",
+        "F.interpolate(x, size=skip.shape[2:]) before the merge {at}",
+    ),
+    ("use concat instead of", "torch.cat([x, skip], dim=1) instead of the sum {at}"),
+    ("project the skip with a 1x1 conv", "a 1x1 Conv on the skip before the merge {at}"),
+    ("projection shortcut", "a 1x1 Conv (with stride) on the block's shortcut {at}"),
+)
+_LINES = re.compile(r"\bat lines? (?P<lines>\d+(?:(?:, | and )\d+)*)")
+_VALUE = re.compile(r"^[\w ]+: (?P<value>[^ ]+)")
+
+
+def in_pytorch(
+    title: str, lines: Sequence[str], origins: Mapping[int, Origin], line: int = 0
+) -> str | None:
+    """A spec fix's title as the change to make in the PyTorch code, or None where no entry
+    of the registry states it. ``line``: the finding's, for a fix whose title names none.
+
+    >>> in_pytorch("output_padding: 1 on the conv_transpose at line 3", ["a", "b", "- conv_transpose  # up.0 (ConvTranspose2d)"], {})
+    'in your PyTorch code: ConvTranspose(..., output_padding=1) in up.0 (ConvTranspose2d)'
+    """
+    said = []
+    for part in title.split(" + "):
+        for prefix, change in _PYTORCH:
+            if part.startswith(prefix):
+                value = _VALUE.match(part)
+                said.append(
+                    change.format(
+                        rest=part[len(prefix) :].strip(),
+                        value=value.group("value") if value else "?",
+                        at=_at(part, lines, origins, line),
+                    ).strip()
+                )
+                break
+        else:
+            return None
+    return "in your PyTorch code: " + re.sub(r"\s+", " ", "; and ".join(said))
+
+
+def _at(title: str, lines: Sequence[str], origins: Mapping[int, Origin], default: int) -> str:
+    """Where the fix's spec lines come from: the user's source line (and module), else the
+    module path; a title that names no line is about the finding's own line."""
+    match = _LINES.search(title)
+    numbers = re.findall(r"\d+", match.group("lines")) if match else [default] if default else []
+    places = []
+    for number in numbers:
+        line = int(number)
+        origin = origins.get(line)
+        module = _module_of(lines, line, origin)
+        if origin is not None:
+            places.append(f"at {origin}" + (f" (module {origin.module})" if origin.module else ""))
+        elif module is not None:
+            places.append(f"in {module}")
+    return ", ".join(dict.fromkeys(places))
+
+
+def _in_pytorch(fix: Any, lines: Sequence[str], origins: Mapping[int, Origin], line: int) -> Any:
+    """The fix with its title in PyTorch terms (the spec's wording kept in brackets)."""
+    said = in_pytorch(fix.title, lines, origins, line)
+    if said is None:
+        return fix
+    return dataclasses.replace(fix, title=f"{said} [spec: {fix.title}]")
