@@ -430,7 +430,7 @@ def check_run(
         f"{' '.join(args)}\n--- spec ---\n{text[:3000]!r}\n--- output ---\n{result.output[-2000:]}"
     )
     COUNT[0] += 1
-    if SAVE and COUNT[0] % 100 == 0:
+    if SAVE:
         (Path(SAVE) / f"count-{os.getpid()}").write_text(str(COUNT[0]))  # survives a kill
     raised = result.exception is not None and not isinstance(result.exception, SystemExit)
     # the boundary turns a skipcheck bug into exit 2 with this phrase: still a bug
