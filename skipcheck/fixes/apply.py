@@ -14,7 +14,7 @@ import os
 from collections import Counter
 from dataclasses import replace
 
-from skipcheck.atomic import write_text_atomic
+from skipcheck.atomic import ChangedSinceRead, write_text_atomic
 from skipcheck.check import Options, check_spec
 from skipcheck.errors import SkipcheckError
 from skipcheck.fixes.model import Fix
@@ -75,12 +75,13 @@ def refusal(path: str, before: FileResult, fix: Fix, options: Options) -> str | 
     return None
 
 
-def apply_all(path: str, options: Options) -> tuple[list[Fix], FileResult]:
+def apply_all(path: str, options: Options, text: str | None = None) -> tuple[list[Fix], FileResult]:
     """Apply the top proven fix of each finding in turn, re-checking after each, until the
     spec is clean or no proven fix is left. Returns the fixes applied (in order) and the
-    last check (its findings are what remains). Nothing is written here."""
+    last check (its findings are what remains). Nothing is written here. ``text``: the
+    file's text as read (default: read it now)."""
     proving = replace(options, fixes=True)
-    result = check_spec(path, proving)
+    result = check_spec(path, proving, text=text)
     applied: list[Fix] = []
     for _ in range(MAX_ROUNDS):
         if result.error is not None or result.ok:
@@ -101,11 +102,13 @@ def apply_all(path: str, options: Options) -> tuple[list[Fix], FileResult]:
     return applied, result
 
 
-def write_spec(path: str, text: str) -> None:
+def write_spec(path: str, text: str, read: str) -> None:
     """Write a spec's new text in one step: the old file or the new, never half of one.
 
     The file keeps its mode, its UTF-8 byte-order mark (the loader drops it from the text)
     and, through the edits themselves, its line breaks; a symlink keeps pointing at it.
+    ``read`` is the text the fix was computed from: if the file holds anything else now
+    (a second ``fix --apply`` on it at the same time, an editor), nothing is written.
     """
     try:
         with open(path, "rb") as fh:
@@ -113,7 +116,15 @@ def write_spec(path: str, text: str) -> None:
     except OSError:
         bom = False
     try:
-        write_text_atomic(path, (BOM if bom and not text.startswith(BOM) else "") + text)
+        write_text_atomic(
+            path, (BOM if bom and not text.startswith(BOM) else "") + text, expect=read
+        )
+    except ChangedSinceRead:
+        raise SkipcheckError(
+            f"{path} changed since skipcheck read it (another `fix --apply` or an editor?); "
+            f"not writing, so that change is not lost: run the fix again on the file as it "
+            f"is now"
+        ) from None
     except OSError as exc:
         raise SkipcheckError(
             f"cannot write {path}: {exc.strerror or exc}; {os.path.basename(path)} is unchanged"

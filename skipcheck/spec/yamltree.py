@@ -91,6 +91,12 @@ def load_text(text: str, file: str) -> Any:
 
 def load_file(path: str) -> tuple[Any, str]:
     """Read and parse a spec file; returns (tree, text)."""
+    text = read_file(path)
+    return load_text(text, path), text
+
+
+def read_file(path: str) -> str:
+    """A spec file's text (UTF-8, a byte-order mark dropped), or a SkipcheckError."""
     try:
         # non-blocking open, then a regular-file check: a FIFO named like a spec would
         # otherwise wait forever for a writer
@@ -107,7 +113,7 @@ def load_file(path: str) -> tuple[Any, str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SkipcheckError(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
-    return load_text(text, path), text
+    return text
 
 
 def _first_line(text: str) -> str:
