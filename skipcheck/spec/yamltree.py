@@ -213,7 +213,15 @@ class _Converter:
             # the tag's own constructor, not construct_object: that one remembers every node
             # it has seen in the (module-wide) constructor, so nothing loaded would be freed
             return _constructor.yaml_constructors[node.tag](_constructor, node)
-        except (ValueError, yaml.YAMLError) as exc:
+        except KeyError:
+            # SafeConstructor's bool looks the text up in its table: only an explicit
+            # ``!!bool`` tag can bring it text that is not there
+            raise SkipcheckError(
+                f"{node.value[:40]!r} is not a YAML bool: with the !!bool tag, write true or "
+                f"false (or leave the tag out)",
+                self.pos(node),
+            ) from None
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
             raise SkipcheckError(f"bad value {node.value[:40]!r}: {exc}", self.pos(node)) from None
 
     def sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
