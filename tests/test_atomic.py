@@ -185,7 +185,8 @@ def test_a_deleted_file_counts_as_changed(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_fix_apply_refuses_when_the_file_changed_after_it_was_read(tmp_path, monkeypatch):
+@pytest.mark.parametrize("how", [["--apply", "1"], ["--apply-all"]])
+def test_fix_apply_refuses_when_the_file_changed_after_it_was_read(tmp_path, monkeypatch, how):
     import skipcheck.fixes.apply as apply
 
     spec = tmp_path / "model.yaml"
@@ -197,7 +198,7 @@ def test_fix_apply_refuses_when_the_file_changed_after_it_was_read(tmp_path, mon
         real(path, text, expect=expect)
 
     monkeypatch.setattr(apply, "write_text_atomic", edit_first)
-    result = runner.invoke(app, ["fix", str(spec), "--apply", "1"])
+    result = runner.invoke(app, ["fix", str(spec), *how])
     assert result.exit_code == 2
     assert "changed since skipcheck read it" in result.output
     assert spec.read_text() == RACE_SPEC + "# an edit made meanwhile\n"
