@@ -187,8 +187,8 @@ class Pad(Op):
                     OP_INPUT,
                     f"pad mode {mode} in {node.where} needs a pair for each of the {rank} "
                     f"spatial axes ({2 * rank} values, torch's order: last axis first), got "
-                    f"{len(p)}; torch: \"Padding size {len(p)} is not supported for "
-                    f"{rank + 2}D input\" (fewer pairs pad the last axes only in mode constant)",
+                    f'{len(p)}; torch: "Padding size {len(p)} is not supported for '
+                    f'{rank + 2}D input" (fewer pairs pad the last axes only in mode constant)',
                     fatal=True,
                 )
                 return x

@@ -115,7 +115,9 @@ class Merge(Op):
                 verdicts.append(ok)
             shown_a, shown_b, run = ctx.table.show(acc), ctx.table.show(skip), acc
 
-            def message(a: Shape = a, b: Shape = b, left: str = shown_a, right: str = shown_b) -> str:
+            def message(
+                a: Shape = a, b: Shape = b, left: str = shown_a, right: str = shown_b
+            ) -> str:
                 clash = [
                     f"axis {k}: {ctx.table.show((r,))} vs {ctx.table.show((x,))}"
                     for k, (r, x) in enumerate(zip(a, b, strict=True))

@@ -126,7 +126,13 @@ class _Lowerer:
             or isinstance(version, bool)
             or (version not in VERSIONS)
         ):
-            shown = {YList: "a list", YMap: "a mapping"}.get(type(version), repr(version))
+            shown = (
+                "a list"
+                if isinstance(version, list)
+                else "a mapping"
+                if isinstance(version, dict)
+                else repr(version)
+            )
             raise SkipcheckError(
                 f"unsupported format version {shown}; this skipcheck reads versions 1 and 1.1 "
                 f"(write `skipcheck: 1` or `skipcheck: 1.1`)",
