@@ -410,6 +410,22 @@ def check_one(text: str, command: str, tmp: Path) -> None:
     check_run(args, text, tmp, command, written=out, saved=path)
 
 
+SLOWEST: list[tuple[float, str, str]] = []  # a campaign's ten slowest runs: (CPU s, command, hash)
+
+
+def _keep_if_slowest(elapsed: float, command: str, text: str, saved: Path) -> None:
+    """A campaign keeps its ten slowest inputs (``top-*``) and their list, for the report."""
+    if len(SLOWEST) == 10 and elapsed <= SLOWEST[-1][0]:
+        return
+    name = hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    (Path(SAVE or ".") / f"top-{command}-{name}{saved.suffix}").write_bytes(saved.read_bytes())
+    SLOWEST.append((elapsed, command, name))
+    SLOWEST.sort(reverse=True)
+    del SLOWEST[10:]
+    lines = [f"{t:.3f} {c} top-{c}-{h}" for t, c, h in SLOWEST]
+    (Path(SAVE or ".") / f"slowest-{os.getpid()}.txt").write_text("\n".join(lines) + "\n")
+
+
 def check_run(
     args: list[str], text: str, tmp: Path, command: str, *, written: Path, saved: Path
 ) -> None:
@@ -432,6 +448,7 @@ def check_run(
     COUNT[0] += 1
     if SAVE:
         (Path(SAVE) / f"count-{os.getpid()}").write_text(str(COUNT[0]))  # survives a kill
+        _keep_if_slowest(elapsed, command, text, saved)
     raised = result.exception is not None and not isinstance(result.exception, SystemExit)
     # the boundary turns a skipcheck bug into exit 2 with this phrase: still a bug
     internal = "internal error" in result.output
