@@ -113,7 +113,7 @@ class Merge(Op):
                     cr, cx = concrete(r, ctx.at), concrete(x, ctx.at)
                     ok = None if cr is None or cx is None else cr == cx or 1 in (cr, cx)
                 verdicts.append(ok)
-            shown_a, shown_b, run = ctx.table.show(acc), ctx.table.show(skip), acc
+            shown_a, shown_b = ctx.table.show(acc), ctx.table.show(skip)
 
             def message(
                 a: Shape = a, b: Shape = b, left: str = shown_a, right: str = shown_b
@@ -134,7 +134,7 @@ class Merge(Op):
                 verdicts,
                 MERGE_SPATIAL,
                 message,
-                operands=[ctx.operand(roles[0], node.inputs[0], run), ctx.operand(role, skip_id)],
+                operands=[ctx.operand(roles[0], node.inputs[0], acc), ctx.operand(role, skip_id)],
             )
             acc = tuple(_broadcast(r, x, ctx) for r, x in zip(a, b, strict=True))
         return acc
