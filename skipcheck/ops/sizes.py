@@ -67,13 +67,16 @@ def stated_input(ctx: Context, node: Node, key: str, received: Any) -> None:
     unit = "features" if key == "in_features" else "channels"
     verdict = equal(received, stated)
     shown = ctx.table.show((received,))
-    if verdict is None and isinstance(received, Opaque) and received.value is not None:
+    at_size = verdict is None and isinstance(received, Opaque) and received.value is not None
+    if at_size:
         # a flatten of several spatial axes (C·H·W): known at the given input only, as
         # at_least answers for it; torch fails there ("mat1 and mat2 shapes cannot be
         # multiplied", "running_mean should contain ... elements")
         verdict = received.value == stated
         shown = f"{received.value:,} ({received.text} at the given input)"
-    ctx.check(
+        # the sizes it holds at have no closed form: say so, as a verdict of None does
+        ctx.table.inexact.append(f"{ctx.where()}: a size left the exact fragment")
+    holds = ctx.check(
         [verdict],
         DECLARED_CHANNELS,
         f"{node.where} (line {node.pos.line}) takes {stated} {unit} ({key}: {stated}) "
@@ -81,6 +84,9 @@ def stated_input(ctx: Context, node: Node, key: str, received: Any) -> None:
         operands=[ctx.operand("input", node.inputs[0])],
         pos=node.param_pos.get(key, node.pos),
     )
+    if at_size and not holds:
+        # the given size caused it: other sizes make the stated number (`sizes` finds them)
+        ctx.table.at_size.append(ctx.table.diagnostics[-1])
 
 
 def taken(node: Node, key: str, received: Any) -> Any:

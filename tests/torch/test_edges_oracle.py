@@ -78,6 +78,33 @@ def test_the_finding_names_the_number_received() -> None:
         nn.Sequential(nn.Flatten(), nn.Linear(40, 3))(torch.randn(1, 2, 4, 4))
 
 
+@pytest.mark.parametrize(
+    ("op", "stated"), [("linear", "in_features"), ("batchnorm", "num_features")]
+)
+def test_sizes_finds_where_a_stated_count_after_a_flatten_runs(op: str, stated: str) -> None:
+    # 2·H·4 = 40 at H = 5 only: `sizes` must find that, not "no size runs" (SC107 is
+    # size-free for channels, not for a product of sizes) nor "every H"
+    from skipcheck.check import check_spec
+    from skipcheck.shapes.valid import valid_sizes
+
+    layer = f"{op}: {{{stated}: 40{', out_features: 3' if op == 'linear' else ''}}}"
+    text = f"skipcheck: 1.1\ninput: [1, 2, 4, 4]\nlayers:\n  - flatten\n  - {layer}\n"
+    result = check_spec("x.yaml", text=text)
+    assert "valid input sizes: not exact for this model" in result.size_lines()[0]
+    report = valid_sizes(result, bound=(1, 12))
+    assert not report.size_free
+    torch_runs = []
+    for h in range(1, 13):
+        built = nn.Linear(40, 3) if op == "linear" else nn.BatchNorm1d(40).eval()
+        try:
+            nn.Sequential(nn.Flatten(), built)(torch.randn(1, 2, h, 4))
+            torch_runs.append(h)
+        except RuntimeError:
+            pass
+    (axis_h,) = [a for a in report.axes if a.var == "H"]
+    assert [h for h in range(1, 13) if h in axis_h.runs] == torch_runs == [5]
+
+
 # 5. pad in mode reflect / replicate / circular with fewer pairs than spatial axes
 
 
