@@ -150,7 +150,7 @@ def _names(tree: Any) -> list[str]:
 
 
 def _construct_11(draw: st.DrawFn, names: list[str]) -> Any:
-    """One format 1.1 layer (or a block call of the block ``_tensor_block`` adds)."""
+    """One format 1.1 layer, or a call of ``fuzz_gate`` (TENSOR_BLOCK: an argument naming a tensor)."""
     ref = draw(st.sampled_from(names))
     size = draw(SIZES)
     kind = draw(
