@@ -265,9 +265,7 @@ def _explain_nearest(table: ShapeTable) -> None:
             f"the whole model runs for {desc.replace(chr(0), ', '.join(names))}; nearest to {subject} = {x}: {near}"
         )
     if not notes or any(
-        d.severity == "error"
-        and RULES[d.code].size_free
-        and not any(d is a for a in table.at_size)
+        d.severity == "error" and RULES[d.code].size_free and not any(d is a for a in table.at_size)
         for d in table.diagnostics
     ):
         return  # a finding no input size fixes: the model runs for no size at all
