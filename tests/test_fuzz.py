@@ -418,7 +418,10 @@ def _keep_if_slowest(elapsed: float, command: str, text: str, saved: Path) -> No
     if len(SLOWEST) == 10 and elapsed <= SLOWEST[-1][0]:
         return
     name = hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    (Path(SAVE or ".") / f"top-{command}-{name}{saved.suffix}").write_bytes(saved.read_bytes())
+    # the text: for a spec, the file; for import, the input shape and the --args
+    (Path(SAVE or ".") / f"top-{command}-{name}{saved.suffix}").write_bytes(
+        text.encode("utf-8", "surrogateescape")
+    )
     SLOWEST.append((elapsed, command, name))
     SLOWEST.sort(reverse=True)
     del SLOWEST[10:]
