@@ -42,7 +42,7 @@ def test_stated_in_channels_behind_an_add_suggests_the_concat_first() -> None:
     assert "{in_channels: w, out_channels: w," in fixes[1][1]  # the spec's own term, not 16
 
 
-def test_a_declared_item_that_is_no_yaml_document_alone_gets_a_fix() -> None:
+def test_a_declared_item_that_is_no_yaml_document_alone_is_checked() -> None:
     # found by the fuzz campaign (issue 22): "3\t4" is a scalar inside a flow list but no
     # YAML document on its own; reading it alone raised ScannerError (an internal error)
     text = "skipcheck: 1\ninput: [1, 3, 8, 8]\nlayers:\n  - {relu: null, expect: [1, 3\t4, 8, 8]}\n"
