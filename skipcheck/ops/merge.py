@@ -104,6 +104,25 @@ class Merge(Op):
         acc = tuple(inputs[0])
         for role, skip_id, skip in zip(roles[1:], node.inputs[1:], inputs[1:], strict=False):
             rank = max(len(acc), len(skip))
+            shorter, longer = (acc, skip) if len(acc) < len(skip) else (skip, acc)
+            if isinstance(shorter[0], str):
+                # a symbolic batch lands on another axis of the longer tensor: whether torch
+                # runs depends on the batch size, and no later layer can carry N as a size
+                ctx.check(
+                    [False],
+                    MERGE_SPATIAL,
+                    f"{node.where} multiplies {ctx.table.show(shorter)} by "
+                    f"{ctx.table.show(longer)}: torch lines them up from the last axis, which "
+                    f"puts the batch axis {shorter[0]} against axis {rank - len(shorter)} of size "
+                    f"{ctx.table.show((longer[rank - len(shorter)],))}, so it runs or fails "
+                    "by the batch size; keep the gate's rank (global_avgpool without flatten)",
+                    operands=[
+                        ctx.operand(roles[0], node.inputs[0], acc),
+                        ctx.operand(role, skip_id),
+                    ],
+                    fatal=True,
+                )
+                return acc
             a = (1,) * (rank - len(acc)) + tuple(acc)
             b = (1,) * (rank - len(skip)) + tuple(skip)
             verdicts: list[Verdict] = []

@@ -189,3 +189,38 @@ def test_dryrun_agrees_instead_of_an_internal_error(case: str, tmp_path: object)
     result = CliRunner().invoke(app, ["dryrun", str(path)])
     assert "INTERNAL ERROR" not in result.output, result.output
     assert "skipcheck and torch agree" in result.output, result.output
+
+
+def test_mul_of_different_rank_with_a_symbolic_batch_is_a_finding() -> None:
+    # found by the campaign: the batch symbol N landed on a spatial axis of the product,
+    # and the next conv added a number to it (TypeError, an internal error)
+    text = (
+        "skipcheck: 1.1\ninput: [N, 3, H, W]\nlayers:\n"
+        "  - residual: {body: [flatten, {linear: 4}], merge: mul}\n"
+        "  - conv: {out_channels: 2, kernel_size: 3}\n"
+    )
+    (d,) = propagate(graph_of("x.yaml", text=text)).errors
+    assert (d.code, d.pos.line) == ("SC102", 4)
+    assert "puts the batch axis N against axis 2 of size H" in d.message
+
+
+def test_import_of_a_model_the_spec_format_cannot_hold_is_no_internal_error(
+    tmp_path: object,
+) -> None:
+    # found by the campaign: a conv with 0 output channels (torch builds it; specs refuse it)
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from skipcheck.cli import app
+
+    model = Path(str(tmp_path)) / "m.py"
+    model.write_text(
+        "from torch import nn\n\ndef build():\n"
+        "    return nn.Sequential(nn.Conv2d(3, 4, 1), nn.Conv2d(4, 0, 1))\n"
+    )
+    result = CliRunner().invoke(app, ["import", f"{model}:build", "-i", "1x3x8x8"])
+    assert result.exit_code == 2
+    assert "internal error" not in result.output
+    assert "the spec written for this model does not load" in result.output
+    assert "out_channels must be at least 1, not 0" in result.output
