@@ -6,9 +6,18 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 
 
-def write_text_atomic(path: str, text: str) -> None:
+class ChangedSinceRead(Exception):
+    """The file no longer holds the text it was read with: writing would lose that change."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} changed since it was read")
+        self.path = path
+
+
+def write_text_atomic(path: str, text: str, *, expect: str | None = None) -> None:
     """Replace ``path`` with ``text`` (UTF-8) in one step.
 
     The text goes to a temporary file in the same directory (``os.replace`` is atomic
@@ -17,14 +26,29 @@ def write_text_atomic(path: str, text: str) -> None:
     ``0o666 & ~umask``. A symlink is followed: its target is replaced and the link stays.
     ``OSError`` propagates and leaves no temporary file behind (and the target as it was).
 
+    A target that exists and is not a regular file or a directory — a device such as
+    ``/dev/null``, a FIFO, a socket — is written in place, never replaced: renaming over it
+    would turn ``/dev/null`` into a regular file for every later program (as root, the
+    rename is allowed).
+
+    ``expect``: the text the file held when it was read (UTF-8, a byte-order mark dropped).
+    If it holds anything else when the new text is about to be renamed over it (another
+    ``fix --apply``, an editor), nothing is written and ``ChangedSinceRead`` is raised, so
+    that the other change is not silently lost. The check and the rename happen under an
+    exclusive lock on the directory, so two skipcheck writers cannot both pass the check.
+
     >>> write_text_atomic("unet.svg", "<svg/>")  # doctest: +SKIP
     """
     target = os.path.realpath(path)
     directory = os.path.dirname(target)
     try:
-        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+        st = os.stat(target)
     except FileNotFoundError:
-        mode = None
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        _write_in_place(target, text)
+        return
+    mode = stat.S_IMODE(st.st_mode) if st is not None else None
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -33,11 +57,56 @@ def write_text_atomic(path: str, text: str) -> None:
             os.fsync(fh.fileno())
         # mkstemp creates 0o600; a new file should look like any other the user writes
         os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
-        os.replace(tmp, target)
+        if expect is None:
+            os.replace(tmp, target)
+        else:
+            with _locked(directory):
+                if _current_text(target) != expect:
+                    raise ChangedSinceRead(path)
+                os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _write_in_place(target: str, text: str) -> None:
+    # no O_CREAT (it exists), no O_TRUNC (meaningless for a device or a FIFO); a FIFO
+    # waits here for its reader, as any program writing to it does
+    fd = os.open(target, os.O_WRONLY)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode("utf-8"))
+
+
+def _current_text(target: str) -> str | None:
+    """The target's text as the spec loader reads it; None when it is gone or not UTF-8."""
+    try:
+        with open(target, "rb") as fh:
+            return fh.read().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+@contextlib.contextmanager
+def _locked(directory: str) -> Iterator[None]:
+    """An exclusive advisory lock on ``directory`` (where locks exist: POSIX). Without
+    one, the check before the rename still catches every change but one that lands in
+    the microseconds between the check and the rename."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        yield  # a directory we may write but not read: no lock, the check still runs
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _umask() -> int:

@@ -13,7 +13,9 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.terminal import visible
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-ISSUES = "https://github.com/skipcheck/skipcheck/issues"
+# how to report a bug: a page of the docs (there is no public tracker yet; a link to one
+# that does not exist sent reports nowhere)
+REPORTING = "docs/reporting.md in skipcheck's source"
 
 
 def error_line(message: str) -> int:
@@ -41,7 +43,7 @@ def failure(exc: Exception) -> int:
 
     frame = traceback.extract_tb(exc.__traceback__)[-1]
     return error_line(
-        f"internal error — please report at {ISSUES}: {type(exc).__name__}: {exc} "
+        f"internal error — please report it (how: {REPORTING}): {type(exc).__name__}: {exc} "
         f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
     )
 

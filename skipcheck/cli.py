@@ -532,11 +532,14 @@ def fix(
     if apply_all:
         if number is not None:
             raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
-        applied, last, left = apply_each(spec, options, unsafe=unsafe_fixes)
+        from skipcheck.spec.yamltree import read_file
+
+        read = read_file(spec)
+        applied, last, left = apply_each(spec, options, read, unsafe=unsafe_fixes)
         if last.error is not None:
             raise last.error
         if applied:
-            write_spec(spec, applied[-1].text)
+            write_spec(spec, applied[-1].text, read)
         after = check_spec(spec, options) if applied else last
         steps = [(f"step {k}", f) for k, f in enumerate(applied, 1)]
         raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options), left))
@@ -564,7 +567,7 @@ def fix(
     if dry_run:
         typer.echo(chosen.text, nl=False)
         raise typer.Exit(EXIT_FINDINGS if chosen.partial else EXIT_CLEAN)
-    write_spec(spec, chosen.text)
+    write_spec(spec, chosen.text, result.text)
     after = check_spec(spec, options)
     steps = [(f"fix {number}", chosen)]
     raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))

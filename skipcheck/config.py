@@ -229,9 +229,22 @@ def _read_toml(path: str) -> dict[str, Any]:
         import tomli as tomllib
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read()
     except OSError as exc:
         raise SkipcheckError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8 by definition; say where the first bad byte is, as for a spec
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SkipcheckError(
+            f"{os.path.basename(path)} is not UTF-8 text (bad byte 0x{raw[exc.start]:02x}); "
+            f"TOML files are UTF-8",
+            Position(path, line, col),
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib says where only in its message: "... (at line 3, column 9)"
         at = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))

@@ -67,7 +67,13 @@ class FileResult:
         table = self.table
         if table is None:
             return []
-        size_free = [d for d in self.errors if RULES[d.code].size_free]
+        # a finding of a size-free rule that the given size caused holds elsewhere
+        caused = {(a.code, a.pos, a.message) for a in table.at_size}
+        size_free = [
+            d
+            for d in self.errors
+            if RULES[d.code].size_free and (d.code, d.pos, d.message) not in caused
+        ]
         if size_free:
             where = ", ".join(dict.fromkeys(f"{d.code} at line {d.pos.line}" for d in size_free))
             verb = "fails" if len(size_free) == 1 else "fail"

@@ -52,3 +52,53 @@ def test_ops_do_not_depend_on_the_engine() -> None:
     for name, path in modules.items():
         if name.startswith("skipcheck.ops"):
             assert "skipcheck.shapes.propagate" not in _imports(name, path, known), name
+
+
+def _file_writes(tree: ast.AST) -> list[int]:
+    """Lines that write a file: open() for writing, Path.write_*, os.replace/rename,
+    os.open with a write flag, tempfile."""
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        owner = (
+            func.value.id
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            else ""
+        )
+        mode = node.args[1] if len(node.args) > 1 else None
+        mode = next((k.value for k in node.keywords if k.arg == "mode"), mode)
+        modes = (
+            [mode.value] if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else []
+        )
+        flags = ast.unparse(node)
+        if (
+            (
+                name in ("open", "fdopen")
+                and owner != "os"
+                and any(set(m) & set("wax+") for m in modes)
+            )
+            or name in ("write_text", "write_bytes", "mkstemp", "NamedTemporaryFile")
+            or (owner == "os" and name in ("replace", "rename", "link", "symlink"))
+            or (
+                owner == "os"
+                and name == "open"
+                and any(f in flags for f in ("WRONLY", "RDWR", "CREAT"))
+            )
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_file_write_goes_through_atomic() -> None:
+    # issue 22, item 9: one writer, which never replaces a device or a FIFO
+    writes = {
+        str(path.relative_to(PACKAGE.parent)): found
+        for path in PACKAGE.rglob("*.py")
+        if (found := _file_writes(ast.parse(path.read_text())))
+    }
+    # boundary.py opens os.devnull to silence stdout after a failed write: no file written
+    assert set(writes) == {"skipcheck/atomic.py", "skipcheck/boundary.py"}, writes
+    assert len(writes["skipcheck/boundary.py"]) == 1

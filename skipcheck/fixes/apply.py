@@ -14,7 +14,7 @@ import os
 from collections import Counter
 from dataclasses import replace
 
-from skipcheck.atomic import write_text_atomic
+from skipcheck.atomic import ChangedSinceRead, write_text_atomic
 from skipcheck.check import Options, check_spec
 from skipcheck.errors import SkipcheckError
 from skipcheck.fixes.model import Fix
@@ -76,14 +76,15 @@ def refusal(path: str, before: FileResult, fix: Fix, options: Options) -> str | 
 
 
 def apply_all(
-    path: str, options: Options, unsafe: bool = False
+    path: str, options: Options, text: str | None = None, unsafe: bool = False
 ) -> tuple[list[Fix], FileResult, int]:
     """Apply the top proven *safe* fix of each finding in turn (any fix with ``unsafe``, as
     ruff's --unsafe-fixes), re-checking after each, until the spec is clean or no such fix
     is left. Returns the fixes applied (in order), the last check (its findings are what
-    remains) and how many sites left have an unsafe fix only. Nothing is written here."""
+    remains) and how many sites left have an unsafe fix only. Nothing is written here.
+    ``text``: the file's text as read (default: read it now)."""
     proving = replace(options, fixes=True)
-    result = check_spec(path, proving)
+    result = check_spec(path, proving, text=text)
     applied: list[Fix] = []
     for _ in range(MAX_ROUNDS):
         if result.error is not None or result.ok:
@@ -107,11 +108,13 @@ def apply_all(
     return applied, result, left
 
 
-def write_spec(path: str, text: str) -> None:
+def write_spec(path: str, text: str, read: str) -> None:
     """Write a spec's new text in one step: the old file or the new, never half of one.
 
     The file keeps its mode, its UTF-8 byte-order mark (the loader drops it from the text)
     and, through the edits themselves, its line breaks; a symlink keeps pointing at it.
+    ``read`` is the text the fix was computed from: if the file holds anything else now
+    (a second ``fix --apply`` on it at the same time, an editor), nothing is written.
     """
     try:
         with open(path, "rb") as fh:
@@ -119,7 +122,15 @@ def write_spec(path: str, text: str) -> None:
     except OSError:
         bom = False
     try:
-        write_text_atomic(path, (BOM if bom and not text.startswith(BOM) else "") + text)
+        write_text_atomic(
+            path, (BOM if bom and not text.startswith(BOM) else "") + text, expect=read
+        )
+    except ChangedSinceRead:
+        raise SkipcheckError(
+            f"{path} changed since skipcheck read it (another `fix --apply` or an editor?); "
+            f"not writing, so that change is not lost: run the fix again on the file as it "
+            f"is now"
+        ) from None
     except OSError as exc:
         raise SkipcheckError(
             f"cannot write {path}: {exc.strerror or exc}; {os.path.basename(path)} is unchanged"

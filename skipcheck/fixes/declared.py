@@ -47,9 +47,13 @@ def _declared_shape(site: Site, d: Diagnostic) -> Iterator[Candidate]:
     if not isinstance(written, yaml.SequenceNode) or len(written.value) != len(shape):
         return
     items = [site.source.span(item) for item in written.value]
-    verdicts = declared.compare(
-        tuple(yaml.safe_load(item) for item in items), tuple(shape), site.table
-    )
+    try:
+        # each item read where it stands, in a flow list: "3\t4" is a scalar there, and
+        # no YAML document at the top level
+        values = tuple(yaml.safe_load(f"[{item}]")[0] for item in items)
+    except (yaml.YAMLError, IndexError):
+        return
+    verdicts = declared.compare(values, tuple(shape), site.table)
     if verdicts is None:
         return
     spelled: list[str] = []

@@ -148,8 +148,8 @@ class Pad(Op):
     name = "pad"
     doc = (
         "nn.ConstantPad1d/2d/3d (ReflectionPad, ReplicationPad, CircularPad by `mode`): "
-        "an int, or torch's (left, right, top, bottom, front, back) order; fewer pairs pad "
-        "the last axes only."
+        "an int, or torch's (left, right, top, bottom, front, back) order; in mode constant, "
+        "fewer pairs pad the last axes only (the other modes take a pair for every spatial axis)."
     )
     params = (
         Param("padding", "ints", required=True),
@@ -178,6 +178,20 @@ class Pad(Op):
             # torch's order starts at the last axis; axes without a pair keep their size
             given = [(p[2 * i], p[2 * i + 1]) for i in range(len(p) // 2)]
             pairs = [(0, 0)] * (rank - len(given)) + given[::-1]
+            mode = node.params["mode"]
+            if mode != "constant" and len(given) < rank:
+                # only constant padding leaves the first axes alone: torch's reflect,
+                # replicate and circular pads take a pair for every spatial axis
+                ctx.check(
+                    [False],
+                    OP_INPUT,
+                    f"pad mode {mode} in {node.where} needs a pair for each of the {rank} "
+                    f"spatial axes ({2 * rank} values, torch's order: last axis first), got "
+                    f'{len(p)}; torch: "Padding size {len(p)} is not supported for '
+                    f'{rank + 2}D input" (fewer pairs pad the last axes only in mode constant)',
+                    fatal=True,
+                )
+                return x
         mode = node.params["mode"]
         if mode != "constant":
             if any(v < 0 for pair in pairs for v in pair):

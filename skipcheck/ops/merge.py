@@ -50,6 +50,8 @@ class Merge(Op):
         run = inputs[0]
         align = node.params.get("align", "none")
         roles = self.roles(ctx, node)
+        if self.broadcast and align == "none" and any(len(x) != len(run) for x in inputs[1:]):
+            return self.broadcast_ranks(ctx, node, inputs, roles)
         out_spatial = list(run[2:])
         channels: list[Any] = [run[1]]
         for role, skip_id, skip in zip(roles[1:], node.inputs[1:], inputs[1:], strict=False):
@@ -92,6 +94,69 @@ class Merge(Op):
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         return TorchLayer("Merge", (self.name, node.params.get("align", "none")))
+
+    def broadcast_ranks(
+        self, ctx: Context, node: Node, inputs: Sequence[Shape], roles: list[str]
+    ) -> Shape:
+        """torch's broadcasting of tensors of different rank (``mul``): the shapes are
+        aligned from the last axis, the shorter one padded with 1s in front, and each
+        axis pair must be equal or have a 1; the product has the longer rank."""
+        acc = tuple(inputs[0])
+        for role, skip_id, skip in zip(roles[1:], node.inputs[1:], inputs[1:], strict=False):
+            rank = max(len(acc), len(skip))
+            shorter, longer = (acc, skip) if len(acc) < len(skip) else (skip, acc)
+            if isinstance(shorter[0], str):
+                # a symbolic batch lands on another axis of the longer tensor: whether torch
+                # runs depends on the batch size, and no later layer can carry N as a size
+                ctx.check(
+                    [False],
+                    MERGE_SPATIAL,
+                    f"{node.where} multiplies {ctx.table.show(shorter)} by "
+                    f"{ctx.table.show(longer)}: torch lines them up from the last axis, which "
+                    f"puts the batch axis {shorter[0]} against axis {rank - len(shorter)} of size "
+                    f"{ctx.table.show((longer[rank - len(shorter)],))}, so it runs or fails "
+                    "by the batch size; keep the gate's rank (global_avgpool without flatten)",
+                    operands=[
+                        ctx.operand(roles[0], node.inputs[0], acc),
+                        ctx.operand(role, skip_id),
+                    ],
+                    fatal=True,
+                )
+                return acc
+            a = (1,) * (rank - len(acc)) + tuple(acc)
+            b = (1,) * (rank - len(skip)) + tuple(skip)
+            verdicts: list[Verdict] = []
+            for r, x in zip(a, b, strict=True):
+                ok = _either([equal(r, x), equal(r, 1), equal(x, 1)])
+                if ok is None:
+                    cr, cx = concrete(r, ctx.at), concrete(x, ctx.at)
+                    ok = None if cr is None or cx is None else cr == cx or 1 in (cr, cx)
+                verdicts.append(ok)
+            shown_a, shown_b = ctx.table.show(acc), ctx.table.show(skip)
+
+            def message(
+                a: Shape = a, b: Shape = b, left: str = shown_a, right: str = shown_b
+            ) -> str:
+                clash = [
+                    f"axis {k}: {ctx.table.show((r,))} vs {ctx.table.show((x,))}"
+                    for k, (r, x) in enumerate(zip(a, b, strict=True))
+                    if ctx.table.show((r,)) != ctx.table.show((x,)) and 1 not in (r, x)
+                ]
+                return (
+                    f"{node.where} multiplies tensors of different rank, {left} and {right}: "
+                    f"torch lines them up from the last axis ({ctx.table.show(a)} by "
+                    f"{ctx.table.show(b)}), and each axis pair must be equal or 1"
+                    + (f" ({'; '.join(clash)})" if clash else "")
+                )
+
+            ctx.check(
+                verdicts,
+                MERGE_SPATIAL,
+                message,
+                operands=[ctx.operand(roles[0], node.inputs[0], acc), ctx.operand(role, skip_id)],
+            )
+            acc = tuple(_broadcast(r, x, ctx) for r, x in zip(a, b, strict=True))
+        return acc
 
     def roles(self, ctx: Context, node: Node) -> list[str]:
         nodes = ctx.table.graph.nodes
@@ -253,7 +318,10 @@ class Concat(Merge):
 
 class Mul(Merge):
     name = "mul"
-    doc = "x * skip with torch broadcasting (a 1-channel or 1×1 gate is fine)."
+    doc = (
+        "x * skip with torch broadcasting (a 1-channel or 1×1 gate is fine; tensors of "
+        "different rank line up from the last axis, as in torch)."
+    )
     broadcast = True
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.graph import Node
 from skipcheck.ops.base import Shape
 from skipcheck.rules import DECLARED_CHANNELS, POOL_DROPS_INPUT, SIZE_BELOW_ONE
-from skipcheck.shapes.dims import at_least, equal, guarded
+from skipcheck.shapes.dims import Opaque, at_least, equal, guarded
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -65,14 +65,28 @@ def stated_input(ctx: Context, node: Node, key: str, received: Any) -> None:
     src = ctx.table.graph.nodes[node.inputs[0]]
     origin = f"{src.where} at line {src.pos.line}" if src.id else "the input"
     unit = "features" if key == "in_features" else "channels"
-    ctx.check(
-        [equal(received, stated)],
+    verdict = equal(received, stated)
+    shown = ctx.table.show((received,))
+    at_size = verdict is None and isinstance(received, Opaque) and received.value is not None
+    if at_size:
+        # a flatten of several spatial axes (C·H·W): known at the given input only, as
+        # at_least answers for it; torch fails there ("mat1 and mat2 shapes cannot be
+        # multiplied", "running_mean should contain ... elements")
+        verdict = received.value == stated
+        shown = f"{received.value:,} ({received.text} at the given input)"
+        # the sizes it holds at have no closed form: say so, as a verdict of None does
+        ctx.table.inexact.append(f"{ctx.where()}: a size left the exact fragment")
+    holds = ctx.check(
+        [verdict],
         DECLARED_CHANNELS,
         f"{node.where} (line {node.pos.line}) takes {stated} {unit} ({key}: {stated}) "
-        f"but receives {ctx.table.show((received,))}, from {origin}",
+        f"but receives {shown}, from {origin}",
         operands=[ctx.operand("input", node.inputs[0])],
         pos=node.param_pos.get(key, node.pos),
     )
+    if at_size and not holds:
+        # the given size caused it: other sizes make the stated number (`sizes` finds them)
+        ctx.table.at_size.append(ctx.table.diagnostics[-1])
 
 
 def taken(node: Node, key: str, received: Any) -> Any:

@@ -9,6 +9,7 @@ engine all read those sets.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -19,6 +20,7 @@ from skipcheck.ops import OPS
 from skipcheck.position import Position
 from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
 from skipcheck.shapes import declared as decl
+from skipcheck.shapes.cost import BYTES_PER_VALUE
 from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import Work
@@ -164,6 +166,8 @@ def propagate(
         # the concrete shape is torch's sizes when every entry is a plain int already
         fixed = all(type(v) is int for v in concrete_out)
         sizes_at[node.id] = concrete_out if fixed else table.sizes_of(node.id)
+        if not numbers:  # the size-by-size search asks about shapes only
+            _within_torch(node, sizes_at[node.id])
         sizes = [sizes_at[i] for i in (*node.inputs, node.id)]
         table.mult_adds[node.id] = (
             None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
@@ -182,6 +186,26 @@ def propagate(
     table.diagnostics.sort(key=lambda d: d.sort_key())
     table.arithmetic = Work.classes - work
     return table
+
+
+TORCH_MAX_BYTES = 2**63 - 1  # a tensor's storage size in bytes is a signed 64-bit number
+
+
+def _within_torch(node: Node, sizes: Sizes | None) -> None:
+    """A tensor torch cannot hold ends the check (exit 2) at the layer that makes it:
+    torch stops there ("Storage size calculation overflowed"), and the costs after it
+    would be numbers past any float (999 stacked upsamples make sizes of 300 digits)."""
+    if sizes is None:
+        return
+    values = math.prod(sizes)
+    if values * BYTES_PER_VALUE <= TORCH_MAX_BYTES:
+        return
+    raise SkipcheckError(
+        f"{node.where} (line {node.pos.line}) makes a tensor of about 10^{len(str(values)) - 1} "
+        f'values, more than torch can hold (2^63 bytes); torch stops there with "Storage size '
+        f'calculation overflowed"',
+        node.pos,
+    )
 
 
 def _complete_constraints(table: ShapeTable) -> None:
@@ -280,7 +304,8 @@ def _explain_nearest(table: ShapeTable) -> None:
             f"the whole model runs for {desc.replace(chr(0), ', '.join(names))}; nearest to {subject} = {x}: {near}"
         )
     if not notes or any(
-        d.severity == "error" and RULES[d.code].size_free for d in table.diagnostics
+        d.severity == "error" and RULES[d.code].size_free and not any(d is a for a in table.at_size)
+        for d in table.diagnostics
     ):
         return  # a finding no input size fixes: the model runs for no size at all
     for d in table.diagnostics:

@@ -270,21 +270,26 @@ class _Pin:
 
 
 def _pins(table: ShapeTable) -> list[_Pin]:
-    """Linear layers (in_features) and layer norms (normalized_shape) fix sizes once built."""
+    """Linear layers (in_features) and layer norms (normalized_shape) fix sizes once built;
+    so does a stated in_channels / num_features where the channels depend on the sizes (after
+    a flatten): built for the stated number, not for what the given input makes."""
     pins: list[_Pin] = []
     for node in table.graph.nodes[1:]:
         if node.id not in table.shapes:
             continue
         x = table.shapes[node.inputs[0]]
+        stated = node.params.get(STATED_INPUT.get(node.op, ""))
         if node.op == "linear":
             indices = [len(x) - 1]
         elif node.op == "layernorm":
             indices = list(range(2, len(x)))
+        elif stated is not None:
+            indices = [1]
         else:
             continue
         for k in indices:
             if isinstance(x[k], (Affine, Opaque)):
-                built = concrete(x[k], table.at)
+                built = stated if isinstance(stated, int) else concrete(x[k], table.at)
                 pins.append(
                     _Pin(
                         node.id,
@@ -295,6 +300,15 @@ def _pins(table: ShapeTable) -> list[_Pin]:
                     )
                 )
     return pins
+
+
+# the parameter that states the size a layer's weights take (format 1.1), by op
+STATED_INPUT = {
+    "linear": "in_features",
+    "conv": "in_channels",
+    "conv_transpose": "in_channels",
+    "batchnorm": "num_features",
+}
 
 
 def _inexact(table: ShapeTable, pins: list[_Pin]) -> list[str]:
@@ -372,11 +386,13 @@ def valid_sizes(
     # At a given size, an error the size does not cause (a null upsample size, a bad
     # PReLU count) holds at every size: no size fixes it, as with channel findings.
     caused = {(d.code, d.pos, d.message) for d in table.at_size}
+    # a finding of a size-free rule that the given size caused (a stated in_features after
+    # a flatten of spatial axes, SC107) holds at other sizes: not size-free
     size_free = tuple(
         d
         for d in result.errors
-        if RULES[d.code].size_free
-        or (table.at and RULES[d.code].kind == "runs" and (d.code, d.pos, d.message) not in caused)
+        if (d.code, d.pos, d.message) not in caused
+        and (RULES[d.code].size_free or (table.at and RULES[d.code].kind == "runs"))
     )
     pins = _pins(table)
     reasons = _inexact(table, pins)

@@ -50,6 +50,9 @@ def _pow(a: Any, b: Any) -> Any:
         raise ExprError("** works on plain numbers only")
     if abs(b) > MAX_EXPONENT or (abs(a) > 1 and abs(b) * math.log2(abs(a)) > 62):
         raise ExprError(f"{a} ** {b} is too large")
+    if a < 0 and b != int(b):
+        # Python answers with a complex number; a size or a count is real
+        raise ExprError(f"{a} ** {b} is not a real number (a negative base, a fractional power)")
     return a**b
 
 
@@ -75,6 +78,8 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 
 def _check_magnitude(value: Any) -> Any:
+    if isinstance(value, complex):  # every operation is guarded; this one is the backstop
+        raise ExprError(f"the result {value} is not a real number")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(value, float) and not math.isfinite(value):
             raise ExprError("the result is not a finite number")

@@ -123,9 +123,22 @@ class _Lowerer:
         if "skipcheck" not in t:
             raise SkipcheckError("missing `skipcheck: 1` (the format version) at the top", t.pos)
         version = t["skipcheck"]
-        if isinstance(version, bool) or version not in VERSIONS:
+        # a list or a mapping is no version (and cannot be looked up: it is unhashable)
+        if (
+            not isinstance(version, (int, float, str))
+            or isinstance(version, bool)
+            or (version not in VERSIONS)
+        ):
+            shown = (
+                "a list"
+                if isinstance(version, list)
+                else "a mapping"
+                if isinstance(version, dict)
+                else repr(version)
+            )
             raise SkipcheckError(
-                f"unsupported format version {version!r}; this skipcheck reads versions 1 and 1.1",
+                f"unsupported format version {shown}; this skipcheck reads versions 1 and 1.1 "
+                f"(write `skipcheck: 1` or `skipcheck: 1.1`)",
                 position_of(t, "skipcheck"),
             )
         self.version = VERSIONS[version]

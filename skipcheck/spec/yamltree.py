@@ -91,6 +91,12 @@ def load_text(text: str, file: str) -> Any:
 
 def load_file(path: str) -> tuple[Any, str]:
     """Read and parse a spec file; returns (tree, text)."""
+    text = read_file(path)
+    return load_text(text, path), text
+
+
+def read_file(path: str) -> str:
+    """A spec file's text (UTF-8, a byte-order mark dropped), or a SkipcheckError."""
     try:
         # non-blocking open, then a regular-file check: a FIFO named like a spec would
         # otherwise wait forever for a writer
@@ -107,7 +113,7 @@ def load_file(path: str) -> tuple[Any, str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SkipcheckError(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
-    return load_text(text, path), text
+    return text
 
 
 def _first_line(text: str) -> str:
@@ -207,7 +213,15 @@ class _Converter:
             # the tag's own constructor, not construct_object: that one remembers every node
             # it has seen in the (module-wide) constructor, so nothing loaded would be freed
             return _constructor.yaml_constructors[node.tag](_constructor, node)
-        except (ValueError, yaml.YAMLError) as exc:
+        except KeyError:
+            # SafeConstructor's bool looks the text up in its table: only an explicit
+            # ``!!bool`` tag can bring it text that is not there
+            raise SkipcheckError(
+                f"{node.value[:40]!r} is not a YAML bool: with the !!bool tag, write true or "
+                f"false (or leave the tag out)",
+                self.pos(node),
+            ) from None
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
             raise SkipcheckError(f"bad value {node.value[:40]!r}: {exc}", self.pos(node)) from None
 
     def sequence(self, node: yaml.SequenceNode, depth: int) -> YList:

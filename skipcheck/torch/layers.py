@@ -27,7 +27,8 @@ class Merge(nn.Module):
 
     def forward(self, x: torch.Tensor, *skips: torch.Tensor) -> torch.Tensor:
         for skip in skips:
-            if skip.dim() != x.dim():
+            # mul broadcasts as torch does, across ranks too; the others take one rank
+            if skip.dim() != x.dim() and (self.op != "mul" or self.align != "none"):
                 raise RuntimeError(
                     f"{self.op} merges tensors of different rank: "
                     f"{tuple(x.shape)} and {tuple(skip.shape)}"

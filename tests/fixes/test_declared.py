@@ -65,3 +65,12 @@ def test_fix_apply_keeps_the_comments_inside_a_flow_list_it_rewrites(tmp_path: P
     result = CliRunner().invoke(app, ["fix", str(spec), "--apply"])
     assert result.exit_code == 0, result.output
     assert spec.read_text() == text.replace("      3,        #", "      8,        #")
+
+
+def test_a_declared_item_that_is_no_yaml_document_alone_is_checked() -> None:
+    # found by the fuzz campaign (issue 22): "3\t4" is a scalar inside a flow list but no
+    # YAML document on its own; reading it alone raised ScannerError (an internal error)
+    text = "skipcheck: 1\ninput: [1, 3, 8, 8]\nlayers:\n  - {relu: null, expect: [1, 3\t4, 8, 8]}\n"
+    result = check_spec("tab.yaml", Options(fixes=True), text=text)
+    assert result.error is None
+    assert [(d.code, d.pos.line) for d in result.errors] == [("SC301", 4)]

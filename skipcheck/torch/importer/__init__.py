@@ -514,7 +514,13 @@ class _Proof:
 
         result = check_spec(self.path, Options(input_shape=shape), text=text or self.rendered.text)
         if result.error is not None:
-            raise SkipcheckError(f"internal error: the imported spec does not load: {result.error}")
+            # most often a value the model has and specs do not take (a conv with 0 output
+            # channels): said as such, not as skipcheck's internal error
+            raise SkipcheckError(
+                f"the spec written for this model does not load: {result.error} (a value "
+                f"outside the spec format's limits, docs/spec.md; if the value is within "
+                f"them, please report it: docs/reporting.md)"
+            )
         return result
 
     def step_at(self, line: int) -> Any:
