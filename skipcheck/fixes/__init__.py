@@ -165,14 +165,17 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
     return fixes
 
 
-def order(fix: Fix) -> tuple[bool, bool, int, int, int, int]:
-    """Whole fixes first; then those that leave every unbroken use of a block they edit as
+def order(fix: Fix) -> tuple[bool, bool, bool, int, int, int, int]:
+    """Whole fixes first; those after which the model still runs at some size before those
+    that leave it none (a mend at the given size only, where other merges then fail at
+    every size it allows: no reviewer takes it); then those that leave every unbroken use of a block they edit as
     it was, or that mend every finding of the file (a block that is wrong wherever it is
     used: the common cause); then the gentler kind of change; then the more findings at
     other sites mended too; then the fewer parameters changed; then the value its peers
     write, or the smaller one (a stride of 1 before one of 4)."""
     return (
         fix.partial,
+        fix.closes_sizes,
         not (fix.local or fix.clears_file),
         fix.rank,
         -fix.mended_elsewhere,

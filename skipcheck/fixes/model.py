@@ -65,6 +65,7 @@ class Fix:
     output_shape: str = ""  # "1×1×252×252 → 1×1×256×256" or the unchanged shape
     param_delta: int | None = 0
     valid_sizes: tuple[str, ...] = ()  # per symbol: "H: H ≡ 0 (mod 4) → every H ≥ 1"
+    closes_sizes: bool = False  # after it no size runs on an axis where some size did
     new_warnings: tuple[str, ...] = field(default_factory=tuple)
     in_terms: bool = False  # writes a param or expression, not a bare number
     proven_for: tuple[str, ...] = ()  # per param, the values it was proven at: "base = 16, 32, 64"

@@ -252,6 +252,7 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         output_shape=_change(_output(base.table), _output(table)),
         param_delta=_delta(base.table.total_params, table.total_params),
         valid_sizes=_sizes(base.table, table),
+        closes_sizes=_closes(base.table, table),
         new_warnings=warnings,
         in_terms=cand.in_terms,
         proven_for=proven_for,
@@ -280,6 +281,16 @@ def _change(a: str, b: str) -> str:
 
 def _delta(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else b - a
+
+
+def _closes(before: ShapeTable, after: ShapeTable) -> bool:
+    """Whether the fixed model runs at no size of an axis where the model ran at some: it
+    mends the site at the given size only, while other merges fail at every size it allows."""
+    return any(
+        after.valid_sizes(var).is_empty() and not before.valid_sizes(var).is_empty()
+        for var in dict.fromkeys(after.axis_vars)
+        if var in before.axis_vars
+    )
 
 
 def _sizes(before: ShapeTable, after: ShapeTable) -> tuple[str, ...]:

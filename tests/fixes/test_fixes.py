@@ -146,3 +146,40 @@ def test_apply_takes_the_fix_number_after_the_flag(tmp_path) -> None:
     assert "applied fix 2" in result.output
     written = spec.read_text()
     assert written != text and "# 128 vs 64 channels" in written
+
+
+def test_a_mend_after_which_no_size_runs_ranks_after_those_that_leave_some(
+    tmp_path: Path,
+) -> None:
+    """A U-Net that fails at 250 (pools floor, transposed convs double): `kernel_size: 7` on
+    the third up-conv mends its merge at 250 only — the other merges then fail at every size
+    it allows. It is proven (it mends the site) but ranks after the pad, the crop and the
+    input size, which leave sizes that run."""
+    dc = "{dc: {ch: %d}}"
+    up = "{conv_transpose: {out_channels: %d, kernel_size: 2, stride: 2}}"
+    stages = [
+        f"  - {{stage: e1, layers: [{dc % 8}]}}",
+        *(
+            f"  - {{stage: e{i}, layers: [{{maxpool: 2}}, {dc % c}]}}"
+            for i, c in ((2, 16), (3, 32), (4, 64), (5, 128))
+        ),
+        *(
+            f"  - {{stage: d{i}, layers: [{up % c}, {{concat: e{i}}}, {dc % c}]}}"
+            for i, c in ((4, 64), (3, 32), (2, 16), (1, 8))
+        ),
+    ]
+    spec = tmp_path / "u.yaml"
+    spec.write_text(
+        "skipcheck: 1\ninput: [1, 3, 250, 250]\nblocks:\n  dc:\n    args: [ch]\n    layers:\n"
+        "      - conv: {out_channels: ch, kernel_size: 3, padding: 1}\n      - relu\n"
+        "layers:\n" + "\n".join(stages) + "\n"
+    )
+    result = check_spec(str(spec), Options(fixes=True))
+    closing = 0
+    for _, fixes in result.fixes:
+        whole = [f for f in fixes if not f.partial]
+        flags = [f.closes_sizes for f in whole]
+        assert flags == sorted(flags), [f.title for f in whole]  # every closing one last
+        assert not whole or not whole[0].closes_sizes
+        closing += sum(flags)
+    assert closing >= 1  # the case is there: a mend that leaves no size
