@@ -9,6 +9,9 @@ KNOWN: dict[str, str] = {
     "monai FlexibleUNet (resnet18)": (
         "cannot be mapped: forward at resnet.py:291 in encoder (ResNetEncoder): tracing stopped with NameError: module is not installed as a submodule."
     ),
+    "monai BasicUNetPlusPlus": (
+        "cannot be mapped: upcat_1_2 (F.pad) starts from a value another branch computes"
+    ),
     "monai UNETR": (
         "cannot be mapped: forward at torch.py:15 in vit.blocks.0.attn.input_rearrange (Rearrange): tracing stopped with KeyError: Proxy(getattr_1)."
     ),
