@@ -458,12 +458,10 @@ def _describe(graph: Graph, table: ShapeTable, unit: _Unit) -> tuple[str, str, s
         }
     )
     count = len(unit.nodes) // unit.repeat
-    detail = ""
-    if unit.outside:
-        pass  # a box standing for what comes in from outside an opened stage
-    elif count > 1:
+    detail = ""  # none on a box standing for what comes in from outside an opened stage
+    if not unit.outside and count > 1:
         detail = f"{count} layers" + (f", {'+'.join(merges)}" if merges else "")
-    elif unit.nodes[0] != 0:
+    elif not unit.outside and unit.nodes[0] != 0:
         detail = (
             graph.nodes[unit.nodes[0]].op if unit.title != graph.nodes[unit.nodes[0]].op else ""
         )
