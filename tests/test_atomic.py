@@ -211,7 +211,9 @@ layers:
   - relu
   - conv: {in_channels: 7, out_channels: 4, kernel_size: 1}
 """
-FIX_1, FIX_2 = "in_channels: 3, out_channels: 8", "in_channels: 8, out_channels: 4"
+# fix 1 states in_channels: 3 on line 4; fix 3 states in_channels: 8 on line 6 (fix 2, between
+# them, mends line 4 as well, so it would not show a lost update on another line)
+FIX_1, FIX_3 = "in_channels: 3, out_channels: 8", "in_channels: 8, out_channels: 4"
 
 
 # each process waits, just before writing, until both have read the file and computed
@@ -240,7 +242,7 @@ main()
 
 
 def test_two_concurrent_applies_never_lose_an_update(tmp_path):
-    # fix 1 mends line 4, fix 2 line 6; both processes read the original, so the second
+    # fix 1 mends line 4, fix 3 line 6; both processes read the original, so the second
     # rename would drop the first fix. Each that says it applied its fix must find it in
     # the file; one that did not apply exits 2 with the reason.
     spec = tmp_path / "model.yaml"
@@ -254,14 +256,14 @@ def test_two_concurrent_applies_never_lose_an_update(tmp_path):
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for n in ("1", "2")
+        for n in ("1", "3")
     ]
     outs = [p.communicate(timeout=180)[0] for p in procs]
     final = spec.read_text()
-    applied = [f"applied fix {n}" in out for n, out in zip("12", outs, strict=True)]
-    assert sorted(os.listdir(gate)) == ["1", "2"], outs  # both read before either wrote
+    applied = [f"applied fix {n}" in out for n, out in zip("13", outs, strict=True)]
+    assert sorted(os.listdir(gate)) == ["1", "3"], outs  # both read before either wrote
     assert applied.count(True) == 1, outs
-    for did, edit, out, proc in zip(applied, (FIX_1, FIX_2), outs, procs, strict=True):
+    for did, edit, out, proc in zip(applied, (FIX_1, FIX_3), outs, procs, strict=True):
         if did:
             assert edit in final, f"an applied fix was lost:\n{out}\n--- file ---\n{final}"
         else:
