@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from skipcheck.check import Options, check_spec  # noqa: E402
-from skipcheck.shapes.valid import valid_sizes  # noqa: E402
+from skipcheck.check.valid import valid_sizes  # noqa: E402
 
 # depth 5: five poolings on the way down, five transposed convs on the way up
 UNET5 = (

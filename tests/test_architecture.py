@@ -51,7 +51,7 @@ def test_ops_do_not_depend_on_the_engine() -> None:
     known = set(modules)
     for name, path in modules.items():
         if name.startswith("skipcheck.ops"):
-            assert "skipcheck.shapes.propagate" not in _imports(name, path, known), name
+            assert "skipcheck.engine.propagate" not in _imports(name, path, known), name
 
 
 def _file_writes(tree: ast.AST) -> list[int]:
@@ -100,5 +100,5 @@ def test_every_file_write_goes_through_atomic() -> None:
         if (found := _file_writes(ast.parse(path.read_text())))
     }
     # boundary.py opens os.devnull to silence stdout after a failed write: no file written
-    assert set(writes) == {"skipcheck/atomic.py", "skipcheck/boundary.py"}, writes
-    assert len(writes["skipcheck/boundary.py"]) == 1
+    assert set(writes) == {"skipcheck/atomic.py", "skipcheck/core/boundary.py"}, writes
+    assert len(writes["skipcheck/core/boundary.py"]) == 1

@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from skipcheck.diagnostics import Diagnostic, Operand
-from skipcheck.graph import Graph, Node
-from skipcheck.position import Position
+from skipcheck.core.graph import Graph, Node
+from skipcheck.core.position import Position
 from skipcheck.rules import Rule
+from skipcheck.rules.diagnostics import Diagnostic, Operand
 from skipcheck.shapes.dims import AnyOf, Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from skipcheck.check import Options, check_spec
-from skipcheck.fixes import Fix, Site
-from skipcheck.fixes.site import uses_of
+from skipcheck.check.fixes import Fix, Site
+from skipcheck.check.fixes.site import uses_of
+from skipcheck.check.result import FileResult
 from skipcheck.ops import MERGE_OPS
-from skipcheck.result import FileResult
 
 GOLD = Path(__file__).parent / "gold"
 CASES = sorted(GOLD.glob("*.yaml"))

@@ -5,7 +5,7 @@ tried, and an ordinary broken file is far inside it."""
 from __future__ import annotations
 
 from skipcheck.check import Options, check_spec
-from skipcheck.fixes.prove import CLASSES_PER_UNIT, PROOF_BUDGET, work
+from skipcheck.check.fixes.prove import CLASSES_PER_UNIT, PROOF_BUDGET, work
 from tests.conftest import SPECS
 
 BROKEN = (SPECS / "unet_add_broken.yaml").read_text()
@@ -30,7 +30,7 @@ def test_fifty_broken_merges_stop_at_the_budget_and_say_so(tmp_path) -> None:
     assert not any(f.title.startswith(("project", "use concat")) for f in last[1])
 
     # the budget itself: a baseline charged for every re-check never runs past it
-    from skipcheck.fixes.prove import Baseline
+    from skipcheck.check.fixes.prove import Baseline
 
     checks: list[str] = []
     base = Baseline(result, lambda text, params: checks.append(text) or result)  # type: ignore[func-returns-value]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from skipcheck.apply import apply_all
 from skipcheck.check import Options, check_spec
-from skipcheck.fixes.apply import apply_all
 from tests.conftest import SPECS
 
 DATA = Path(__file__).parent / "data"

@@ -2,8 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from skipcheck.fixes.edit import Edit, EditError, Source, apply_edits, line_col, shift, unified_diff
-from skipcheck.position import Position
+from skipcheck.check.fixes.edit import (
+    Edit,
+    EditError,
+    Source,
+    apply_edits,
+    line_col,
+    shift,
+    unified_diff,
+)
+from skipcheck.core.position import Position
 
 
 def _entry(src: Source, line: int, col: int):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from skipcheck.check import Options, check_spec
-from skipcheck.fixes import Fix, Site, candidates, sites
+from skipcheck.check.fixes import Fix, Site, candidates, sites
 from tests.conftest import SPECS
 
 DATA = Path(__file__).parent / "data"

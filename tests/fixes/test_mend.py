@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from skipcheck.check import Options, check_spec
-from skipcheck.fixes.edit import Source
-from skipcheck.fixes.site import Site, Value
+from skipcheck.check.fixes.edit import Source
+from skipcheck.check.fixes.site import Site, Value
 from tests.conftest import SPECS
 
 GATE = SPECS / "attention_unet_gate.yaml"

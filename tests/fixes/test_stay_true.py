@@ -40,7 +40,7 @@ def test_override_never_leaks_into_the_file(tmp_path: Path) -> None:
 
 
 def test_a_fix_that_only_holds_under_the_override_is_refused(tmp_path: Path) -> None:
-    from skipcheck.fixes.apply import refusal
+    from skipcheck.apply import refusal
 
     spec = _copy(tmp_path, "x.yaml")
     options = Options.parse(["base=48"], None)

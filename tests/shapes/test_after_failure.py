@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from skipcheck.check import check_spec
+from skipcheck.check.valid import valid_sizes
 from skipcheck.cli import app
-from skipcheck.shapes.valid import valid_sizes
 
 runner = CliRunner()
 

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from skipcheck.check import check_spec
-from skipcheck.shapes.cost import activation_bytes, compact, totals
+from skipcheck.engine.cost import activation_bytes, compact, totals
 from tests.conftest import SPECS
 from tests.ops.test_shape_table import CASES, _torch_layer, run
 

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from skipcheck.check import Options, check_spec
+from skipcheck.check.valid import valid_sizes
 from skipcheck.cli import app
-from skipcheck.shapes.valid import valid_sizes
 
 SPEC = """\
 skipcheck: 1

@@ -8,12 +8,12 @@ import pytest
 from typer.testing import CliRunner
 
 from skipcheck.check import check_spec, graph_of
+from skipcheck.check.valid import parse_bound, valid_sizes
 from skipcheck.cli import app
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.engine.propagate import propagate
 from skipcheck.shapes.periodic import MAX_MODULUS, Affine
-from skipcheck.shapes.propagate import propagate
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
-from skipcheck.shapes.valid import parse_bound, valid_sizes
 from tests.conftest import SPECS
 
 runner = CliRunner()

@@ -12,8 +12,8 @@ import pytest
 from skipcheck.check import Options, check_spec
 
 # the modules themselves (the package exports a function named ``prove``)
-edit = importlib.import_module("skipcheck.fixes.edit")
-prove = importlib.import_module("skipcheck.fixes.prove")
+edit = importlib.import_module("skipcheck.check.fixes.edit")
+prove = importlib.import_module("skipcheck.check.fixes.prove")
 
 
 def broken_stages(n: int) -> str:
@@ -78,8 +78,8 @@ layers:
 def test_a_fan_out_past_the_layer_cap_is_refused_after_one_repeat(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.graph import Node
+    from skipcheck.core.errors import SkipcheckError
+    from skipcheck.core.graph import Node
 
     built: Counter[str] = Counter()
     real = Node.__init__

@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from skipcheck.check import graph_of
+from skipcheck.engine.propagate import propagate
 from skipcheck.shapes.periodic import MAX_MODULUS
-from skipcheck.shapes.propagate import propagate
 
 
 def run(spec_file, body: str, input_shape: str = "[1, 3, 64, 64]"):

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skipcheck.check import Options, check_spec
+from skipcheck.check.valid import Enumerated, parse_bound, ranges, valid_sizes
 from skipcheck.shapes.sizeset import SizeSet
-from skipcheck.shapes.valid import Enumerated, parse_bound, ranges, valid_sizes
 from tests.conftest import SPECS
 
 FLAT = """skipcheck: 1

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from skipcheck.graph import Graph, Node
+from skipcheck.core.graph import Graph, Node
 
 META = torch.device("meta")
 
