@@ -76,7 +76,7 @@ def main() -> None:
     closed = median_ms(lambda: valid_sizes(check_spec("unet5.yaml", text=UNET5)), 21)
     print(f"closed form (propagate + solve, all axes): {closed:.1f} ms CPU (median of 21)")
     try:
-        from tests.shapes.torch_reference import brute_force
+        from tests.check.torch_reference import brute_force
     except ImportError:
         print("brute force: torch is not installed")
         return

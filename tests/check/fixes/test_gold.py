@@ -6,7 +6,7 @@ from functools import cache
 
 import pytest
 
-from tests.fixes.corpus import CASES, Outcome, evaluate, load
+from tests.check.fixes.corpus import CASES, Outcome, evaluate, load
 
 
 @cache

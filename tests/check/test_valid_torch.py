@@ -14,7 +14,7 @@ from hypothesis import strategies as st  # noqa: E402
 from skipcheck.check import check_spec  # noqa: E402
 from skipcheck.check.valid import ValidSizes, valid_sizes  # noqa: E402
 from skipcheck.core.errors import SkipcheckError  # noqa: E402
-from tests.shapes.torch_reference import brute_force  # noqa: E402
+from tests.check.torch_reference import brute_force  # noqa: E402
 
 SPECS = sorted(Path(__file__).parents[2].joinpath("specs").glob("*.yaml"))
 

@@ -1,4 +1,4 @@
-"""The gold corpus (tests/fixes/gold/): broken specs, each with the fix its maintainers made.
+"""The gold corpus (tests/check/fixes/gold/): broken specs, each with the fix its maintainers made.
 
 Each file's header says the bug (``# bug:``), where it was seen (``# seen:``) and the gold
 edit as exact text replacements (``# gold: FIND => REPLACE``, ``\\n`` for a line break;
@@ -7,7 +7,7 @@ model after it is the same as after the gold edit: the same total parameter coun
 shape and shapes of every layer with parameters and every merge, in order (a block variant
 or a removed identity pool are the same model).
 
-Used by tests/fixes/test_gold.py and bench/bench_fixes.py.
+Used by tests/check/fixes/test_gold.py and bench/bench_fixes.py.
 """
 
 from __future__ import annotations
