@@ -18,6 +18,7 @@ from skipcheck.check.fixes.edit import EditError
 from skipcheck.check.fixes.model import RANK_DECLARATION, RANK_MEND, RANK_MERGE_KIND, Candidate
 from skipcheck.check.fixes.site import Site, Value
 from skipcheck.engine import declared
+from skipcheck.ops.merge import MERGE_OPS
 from skipcheck.rules import DECLARED_CHANNELS, DECLARED_SHAPE
 from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import Dim, concrete
@@ -116,14 +117,20 @@ def _stated_channels(site: Site, d: Diagnostic) -> Iterator[Candidate]:
     source = site.graph.nodes[node.inputs[0]]
     widths = [site.channels(i) for i in source.inputs]
     summed = sum(w for w in widths if w is not None)
-    if source.op == "add" and len(widths) == 2 and None not in widths and summed == stated:
+    # any merge that keeps one width (add, sub, mul, max, mean): concat gives the sum
+    if (
+        source.op in MERGE_OPS - {"concat"}
+        and len(widths) == 2
+        and None not in widths
+        and summed == stated
+    ):
         try:
             op_key = site.source.entry(source.pos)[1]
         except EditError:
             op_key = None
         if op_key is not None:
             yield Candidate(
-                title=f"use concat instead of add at line {source.pos.line} "
+                title=f"use concat instead of {source.op} at line {source.pos.line} "
                 f"({' + '.join(map(str, widths))} = {stated} channels, as {key} states)",
                 description=f"Concatenate at line {source.pos.line}: the {node.op} at "
                 f"line {node.pos.line} is built for {stated} channels.",

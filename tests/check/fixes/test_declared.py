@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from skipcheck.check import Options, check_spec
 
 DATA = Path(__file__).parent / "data"
@@ -40,6 +42,24 @@ def test_stated_in_channels_behind_an_add_suggests_the_concat_first() -> None:
     assert titles[1] == "state in_channels: w on the conv at line 13 (what it receives)"
     assert "      - concat: e1\n" in fixes[0][1]
     assert "{in_channels: w, out_channels: w," in fixes[1][1]  # the spec's own term, not 16
+
+
+@pytest.mark.parametrize("merge", ["sub", "mul", "max", "mean"])
+def test_stated_in_channels_behind_any_width_keeping_merge_suggests_the_concat(
+    merge: str, tmp_path: Path
+) -> None:
+    # only `add` was offered the concat: the same sum is as wrong after sub, mul, max, mean
+    spec = tmp_path / "stated.yaml"
+    spec.write_text(
+        (DATA / "stated_in_channels.yaml").read_text().replace("add: e1", f"{merge}: e1")
+    )
+    result = check_spec(str(spec), Options(fixes=True))
+    fixes = [f for _, found in result.fixes for f in found]
+    assert fixes[0].title.startswith(
+        f"use concat instead of {merge} at line 12 (16 + 16 = 32 channels, as in_channels states)"
+    )
+    assert "      - concat: e1\n" in fixes[0].text
+    assert check_spec(str(spec), text=fixes[0].text).ok
 
 
 def test_fix_apply_keeps_the_comments_inside_a_flow_list_it_rewrites(tmp_path: Path) -> None:
