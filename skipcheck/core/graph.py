@@ -1,4 +1,8 @@
-"""Node / Graph: the one internal representation every later stage reads."""
+"""Node / Graph: the one internal representation every later stage reads.
+
+Both are frozen: lowering builds them (``specfile/expand.py`` replaces a node it names or
+gives an ``expect:``), and nothing after it changes one.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from skipcheck.core.position import Position
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Node:
     """One op applied to earlier nodes' outputs.
 
@@ -29,7 +33,7 @@ class Node:
     name: str | None = None
     param_pos: dict[str, Position] = field(default_factory=dict)
     skips: tuple[str, ...] = ()
-    expects: list[tuple[tuple[Any, ...], Position, str]] = field(default_factory=list)
+    expects: tuple[tuple[tuple[Any, ...], Position, str], ...] = ()
     group: str | None = None  # "via", "body", "shortcut": where in a merge or residual it sits
     calls: tuple[Position, ...] = ()  # the block calls it was expanded from, outermost first
 
@@ -54,23 +58,23 @@ class Output:
     pos: Position
 
 
-@dataclass
+@dataclass(frozen=True)
 class Graph:
     """The lowered model: nodes in execution order; node 0 is the input."""
 
     file: str
     name: str
-    nodes: list[Node]
+    nodes: tuple[Node, ...]
     names: dict[str, int]
     input_dims: tuple[Any, ...]
     input_pos: Position
     output: tuple[Any, ...] | None = None
     output_pos: Position | None = None
-    stages: list[tuple[str, int]] = field(default_factory=list)
+    stages: tuple[tuple[str, int], ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     version: str = "1"
     end: int | None = None  # the running tensor after the last layer (None: the last node)
-    outputs: list[Output] = field(default_factory=list)  # named outputs (format 1.1)
+    outputs: tuple[Output, ...] = ()  # named outputs (format 1.1)
 
     @property
     def out(self) -> int:

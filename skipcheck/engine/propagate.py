@@ -25,7 +25,7 @@ from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import Work
 from skipcheck.shapes.table import Context, ShapeTable
-from skipcheck.specfile.lower import MAX_INPUT_SIZE
+from skipcheck.specfile.values import MAX_INPUT_SIZE
 
 # where a symbolic run leaves the exact method it stops: what that leaves unchecked
 NOT_CHECKED = (

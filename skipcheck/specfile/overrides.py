@@ -23,7 +23,7 @@ from typing import Any
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.position import Position
 from skipcheck.ops import MERGE_OPS, OPS
-from skipcheck.specfile.lower import LAYER_KEYS, SECTIONS, TOP_KEYS, did_you_mean
+from skipcheck.specfile.values import LAYER_KEYS, SECTIONS, TOP_KEYS, did_you_mean
 from skipcheck.specfile.yamltree import YList, YMap, load_text, position_of
 
 _TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_\-]*)|\[\s*(-?\d+)\s*\]|(\.))")

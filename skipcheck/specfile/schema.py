@@ -16,7 +16,7 @@ from typing import Any
 
 from skipcheck.ops import MERGE_OPS, OPS
 from skipcheck.ops.base import Op, Param
-from skipcheck.specfile.lower import LAYER_KEYS, SECTIONS
+from skipcheck.specfile.values import LAYER_KEYS, SECTIONS
 
 # a name, not an address: nothing is published at a URL the schema could claim
 SCHEMA_ID = "urn:skipcheck:spec:1.1"
