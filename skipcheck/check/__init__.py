@@ -116,7 +116,7 @@ def _check(
         input_shape=shape,
     )
     if options.fixes and result.errors:
-        result = _with_fixes(result, replace(options, fixes=False))
+        result = _with_fixes(result, replace(options, fixes=False), tree)
     return result
 
 
@@ -132,13 +132,14 @@ def graph_of(path: str, options: Options | None = None, *, text: str | None = No
 def _lower(tree: Any, path: str, options: Options) -> Graph:
     if not options.overrides:
         return lower(tree, path, options.params)
+    applied = options.overrides.apply(tree, path)
     try:
-        return lower(options.overrides.apply(tree, path), path, options.params)
+        return lower(applied.tree, path, options.params)
     except SkipcheckError as exc:
-        raise options.overrides.blame(exc) from None
+        raise applied.blame(exc) from None
 
 
-def _with_fixes(result: FileResult, options: Options) -> FileResult:
+def _with_fixes(result: FileResult, options: Options, tree: Any) -> FileResult:
     """The result with proven fixes: each candidate is re-checked through ``check_spec``
     with the same options and config as the original."""
     from skipcheck.check.fixes import suggest
@@ -149,7 +150,7 @@ def _with_fixes(result: FileResult, options: Options) -> FileResult:
         swept = replace(options, params={**(options.params or {}), **params}) if params else options
         return _check(result.path, swept, text, trees)
 
-    found = suggest(result, recheck, sweep=options.sweep, first_only=options.first_fix)
+    found = suggest(result, recheck, sweep=options.sweep, first_only=options.first_fix, tree=tree)
     by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}
     diagnostics = tuple(
         replace(d, fixes=by_finding[id(d)]) if id(d) in by_finding else d

@@ -93,7 +93,7 @@ def ranges(values: Sequence[int], limit: int = 12) -> str:
 
 
 @dataclass(frozen=True)
-class Source:
+class SizeCondition:
     """One layer's condition on an input size: ``add e2 in d2, line 20: needs H ≡ 0 (mod 4)``."""
 
     what: str
@@ -114,7 +114,7 @@ class AxisSizes:
     value: int | None  # where to look: the spec's size, or --near
     runs: Sizes
     clean: Sizes
-    sources: tuple[Source, ...]
+    sources: tuple[SizeCondition, ...]
     exact: bool
     fixed: tuple[tuple[str, int], ...] = ()  # other axes held at these sizes while enumerating
     # where an error no input size fixes (a channel mismatch) stops the model at every size,
@@ -149,7 +149,7 @@ class AxisSizes:
 
         return key(self) == key(other)
 
-    def deciding(self) -> tuple[Source, ...]:
+    def deciding(self) -> tuple[SizeCondition, ...]:
         """The sources worth showing: those no other one implies (of two alike, the first),
         and the first that fails at ``value`` — where torch would stop.
 
@@ -157,7 +157,7 @@ class AxisSizes:
         last; only that last one decides anything."""
         return tuple(s for k, s in enumerate(self.sources) if k in self._shown)
 
-    def implied(self) -> tuple[Source, ...]:
+    def implied(self) -> tuple[SizeCondition, ...]:
         """The sources that ``deciding`` leaves out."""
         return tuple(s for k, s in enumerate(self.sources) if k not in self._shown)
 
@@ -177,7 +177,7 @@ class AxisSizes:
         return frozenset(shown)
 
 
-def _implied(sources: Sequence[Source]) -> set[int]:
+def _implied(sources: Sequence[SizeCondition]) -> set[int]:
     """The sources another source of the same kind asks at least as much as: a later copy
     of an equal condition, or any condition a stricter one implies.
 
@@ -335,17 +335,21 @@ def _inexact(table: ShapeTable, pins: list[_Pin]) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
-def _pin_sources(pins: list[_Pin]) -> list[Source]:
+def _pin_sources(pins: list[_Pin]) -> list[SizeCondition]:
     out = []
     for pin in pins:
         if isinstance(pin.dim, Affine) and pin.built is not None:
-            out.append(Source(pin.what, OP_INPUT.code, "runs", pin.dim.where_equal(pin.built)))
+            out.append(
+                SizeCondition(pin.what, OP_INPUT.code, "runs", pin.dim.where_equal(pin.built))
+            )
     return out
 
 
-def _unique(sources: list[Source]) -> tuple[Source, ...]:
+def _unique(sources: list[SizeCondition]) -> tuple[SizeCondition, ...]:
     """The constraints that restrict anything, the first of equal ones only."""
-    unique: dict[tuple[str, SizeSet], Source] = {}  # equal sets hash alike (their simplest form)
+    unique: dict[
+        tuple[str, SizeSet], SizeCondition
+    ] = {}  # equal sets hash alike (their simplest form)
     for s in sources:
         if s.sizes.is_everything():
             continue
@@ -407,7 +411,9 @@ def valid_sizes(
     axes = []
     for var in dict.fromkeys(table.axis_vars):
         sources = [
-            Source(f"{nodes[c.node].where}, line {nodes[c.node].pos.line}", c.code, c.kind, c.sizes)
+            SizeCondition(
+                f"{nodes[c.node].where}, line {nodes[c.node].pos.line}", c.code, c.kind, c.sizes
+            )
             for c in table.constraints
             if c.sizes.var == var and c.kind != "declared"
         ] + [s for s in pin_sources if s.sizes.var == var]

@@ -16,7 +16,7 @@ the value it replaced.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,12 +45,26 @@ class Override:
     value: Any
 
 
-@dataclass
+@dataclass(frozen=True)
+class Applied:
+    """A spec's tree with the ``--set`` options applied, and which one wrote each value."""
+
+    tree: Any
+    placed: Mapping[Position, Override]
+
+    def blame(self, exc: SkipcheckError) -> SkipcheckError:
+        """Name the ``--set`` whose value sits where ``exc`` points."""
+        item = self.placed.get(exc.pos) if exc.pos is not None else None
+        if item is not None and not exc.message.startswith("--set"):
+            exc.message = f"--set {item.text}: {exc.message}"
+        return exc
+
+
+@dataclass(frozen=True)
 class Overrides:
     """Parsed ``--set`` options, applied in the order given (a later one wins)."""
 
     items: list[Override] = field(default_factory=list)
-    placed: dict[Position, Override] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, values: Sequence[str] | None) -> Overrides:
@@ -59,23 +73,21 @@ class Overrides:
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def apply(self, tree: Any, file: str) -> Any:
-        """A copy of ``tree`` with every override applied (the original is untouched)."""
+    def apply(self, tree: Any, file: str) -> Applied:
+        """A new tree with every override applied (``tree`` itself is untouched)."""
         if not self.items:
-            return tree
+            return Applied(tree, {})
         if not isinstance(tree, YMap):
             raise SkipcheckError("--set needs a spec that is a YAML mapping")
         tree = clone(tree)
+        placed: dict[Position, Override] = {}
         for item in self.items:
-            self.placed[_apply_one(tree, item)] = item
-        return tree
-
-    def blame(self, exc: SkipcheckError) -> SkipcheckError:
-        """Name the ``--set`` whose value sits where ``exc`` points."""
-        item = self.placed.get(exc.pos) if exc.pos is not None else None
-        if item is not None and not exc.message.startswith("--set"):
-            exc.message = f"--set {item.text}: {exc.message}"
-        return exc
+            try:
+                placed[_apply_one(tree, item)] = item
+            except SkipcheckError as exc:
+                # an override that cannot be placed where an earlier one put a value
+                raise Applied(tree, placed).blame(exc) from None
+        return Applied(tree, placed)
 
 
 def parse_input(text: str) -> tuple[int | str, ...]:

@@ -1,4 +1,4 @@
-"""Safe YAML loading that keeps the line and column of every value.
+"""Safe YAML loading that keeps the line and column of every value, and where it ends.
 
 Only YAML's core types are accepted (no python tags, no custom tags). The
 composed node graph is converted with a budget, so alias bombs, recursive
@@ -38,22 +38,36 @@ _constructor = yaml.constructor.SafeConstructor()
 
 
 class YMap(dict[str, Any]):
-    """A mapping that remembers where it, each key and each value were written."""
+    """A mapping that remembers where it, each key and each value were written.
 
-    __slots__ = ("key_pos", "pos", "value_pos")  # no per-object __dict__: a spec has thousands
+    A tree loaded from text also knows where each ends (character offsets into the text:
+    ``end``, ``key_end``, ``value_end``) and whether it is written in flow style
+    (``{a: 1}``), so a fix edits exactly a value's characters without parsing again; a
+    tree that ``--set`` changed has positions only.
+    """
+
+    # no per-object __dict__: a spec has thousands
+    __slots__ = ("end", "flow", "key_end", "key_pos", "pos", "value_end", "value_pos")
 
     pos: Position
     key_pos: dict[str, Position]
     value_pos: dict[str, Position]
+    end: int
+    key_end: dict[str, int]
+    value_end: dict[str, int]
+    flow: bool
 
 
 class YList(list[Any]):
-    """A sequence that remembers where it and each item were written."""
+    """A sequence that remembers where it and each item were written (and, loaded from
+    text, where each ends: ``end``, ``item_end``)."""
 
-    __slots__ = ("item_pos", "pos")
+    __slots__ = ("end", "item_end", "item_pos", "pos")
 
     pos: Position
     item_pos: list[Position]
+    end: int
+    item_end: list[int]
 
 
 def position_of(container: YMap | YList, key: str | int) -> Position:
@@ -229,6 +243,8 @@ class _Converter:
         out = YList(self.convert(child, depth + 1) for child in node.value)
         out.pos = self.pos(node)
         out.item_pos = [self.pos(child) for child in node.value]
+        out.end = node.end_mark.index
+        out.item_end = [child.end_mark.index for child in node.value]
         return out
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
@@ -237,6 +253,10 @@ class _Converter:
         out.pos = self.pos(node)
         out.key_pos = {}
         out.value_pos = {}
+        out.end = node.end_mark.index
+        out.key_end = {}
+        out.value_end = {}
+        out.flow = bool(node.flow_style)
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise SkipcheckError(
@@ -252,4 +272,6 @@ class _Converter:
             out[key] = self.convert(value_node, depth + 1)
             out.key_pos[key] = self.pos(key_node)
             out.value_pos[key] = self.pos(value_node)
+            out.key_end[key] = key_node.end_mark.index
+            out.value_end[key] = value_node.end_mark.index
         return out

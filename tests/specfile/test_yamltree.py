@@ -76,3 +76,19 @@ def test_an_anchor_used_twice_is_the_same_value_with_positions() -> None:
     )
     assert tree["a"] is tree["b"] is tree["c"][0] is tree["c"][1]
     assert tree["b"].key_pos["kernel_size"].line == 1
+
+
+def test_every_value_knows_where_it_ends() -> None:
+    text = "name: 'u-net'   # quoted\nblock:\n  args: [ch, pad=0]\n  flow: {a: 1}\nend: 3"
+    tree = load_text(text, "x.yaml")
+    assert isinstance(tree, YMap) and not tree.flow
+    assert text[: tree.key_end["name"]].endswith("name")
+    assert text[: tree.value_end["name"]].endswith("'u-net'")  # the quotes are the value's
+    block = tree["block"]
+    assert isinstance(block, YMap)
+    args = block["args"]
+    assert isinstance(args, YList)
+    assert [text[:e].rsplit("[", 1)[-1].split(", ")[-1] for e in args.item_end] == ["ch", "pad=0"]
+    assert text[: args.end].endswith("[ch, pad=0]")
+    assert block["flow"].flow and text[: block["flow"].end].endswith("{a: 1}")
+    assert tree.value_end["end"] == len(text)

@@ -11,7 +11,7 @@ input and config) on an edited text, so a fix is proven exactly as the spec is c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from skipcheck.check.fixes import (
     align,
@@ -26,7 +26,7 @@ from skipcheck.check.fixes import (
     shortcut,
     transpose,
 )
-from skipcheck.check.fixes.edit import Edit, EditError, Source
+from skipcheck.check.fixes.edit import Edit, EditError, SpecText
 from skipcheck.check.fixes.model import RANK_PAIR, Candidate, Fix
 from skipcheck.check.fixes.prove import Baseline, Recheck, prove
 from skipcheck.check.fixes.site import FileFacts, Site, uses_of
@@ -57,10 +57,16 @@ MAX_COMBINED = 2  # best partial fixes per side that are tried together
 
 
 def sites(
-    graph: Graph, table: ShapeTable, errors: Sequence[Diagnostic], text: str, input_given: bool
+    graph: Graph,
+    table: ShapeTable,
+    errors: Sequence[Diagnostic],
+    text: str,
+    input_given: bool,
+    tree: Any = None,
 ) -> list[Site]:
-    """One site per position that carries error findings, in file order."""
-    source = Source(text)
+    """One site per position that carries error findings, in file order; ``tree`` is the
+    text as loaded (loaded here when not given)."""
+    source = SpecText(text, tree)
     grouped: dict[tuple[int, int], list[Diagnostic]] = {}
     mine = [d for d in errors if d.pos.file == graph.file]
     for d in mine:
@@ -285,16 +291,27 @@ def _fixes_channels(fix: Fix, site: Site) -> bool:
 
 
 def suggest(
-    result: FileResult, recheck: Recheck, *, sweep: bool = True, first_only: bool = False
+    result: FileResult,
+    recheck: Recheck,
+    *,
+    sweep: bool = True,
+    first_only: bool = False,
+    tree: Any = None,
 ) -> tuple[tuple[Site, tuple[Fix, ...]], ...]:
     """Proven fixes for every error site of a checked spec, in file order; ``sweep``
     also re-proves each at every param's ½× and 2× (``proven_for`` / ``fails_at``);
-    ``first_only`` stops at each site's first fix that mends it all."""
+    ``first_only`` stops at each site's first fix that mends it all. ``tree`` is the
+    spec's text as loaded, so that edits find their values without parsing it again."""
     if result.graph is None or result.table is None:
         return ()
     base = Baseline(result, recheck, swept_params=sweep)
     found = sites(
-        result.graph, result.table, result.errors, result.text, result.input_shape is not None
+        result.graph,
+        result.table,
+        result.errors,
+        result.text,
+        result.input_shape is not None,
+        tree,
     )
     out = []
     for site in found:

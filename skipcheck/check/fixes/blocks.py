@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-import yaml
-
-from skipcheck.check.fixes.edit import Edit, EditError, apply_edits
+from skipcheck.check.fixes.edit import Edit, EditError, Spot, apply_edits
 from skipcheck.check.fixes.model import RANK_BLOCK, Candidate
 from skipcheck.check.fixes.site import Site
 from skipcheck.core.position import Position, offset_line_col
 from skipcheck.ops import OPS
+from skipcheck.specfile.yamltree import YList, YMap
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
@@ -131,23 +130,19 @@ def _only_broken(site: Site, block: str, call: Position) -> bool:
     return found
 
 
-def _given(site: Site, block: str, args: yaml.Node) -> set[str]:
-    if isinstance(args, yaml.MappingNode):
-        return {str(k.value) for k, _ in args.value}
-    if isinstance(args, yaml.ScalarNode) and site.source.span(args):
+def _given(site: Site, block: str, args: Spot) -> set[str]:
+    if isinstance(args.value, YMap):
+        return set(args.value)
+    if not isinstance(args.value, YList) and site.source.span(args):
         return set(site.block_args(block)[:1])  # `- down: 128`: the first argument
     return set()
 
 
 def _signature(site: Site, block: str) -> tuple[set[str], set[str]]:
     """A block's argument names, and those without a default."""
-    root = site.source.root
-    blocks = site.source.find(root, "blocks") if isinstance(root, yaml.MappingNode) else None
-    body = site.source.find(blocks, block) if isinstance(blocks, yaml.MappingNode) else None
-    args = site.source.find(body, "args") if isinstance(body, yaml.MappingNode) else None
-    if not isinstance(args, yaml.SequenceNode):
+    written = site.written_block_args(block)
+    if not written:
         return set(), set()
-    written = [str(a.value) for a in args.value]
     names = {a.partition("=")[0].strip() for a in written}
     return names, {a.strip() for a in written if "=" not in a}
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import yaml
-
 from skipcheck.check.fixes.edit import EditError
 from skipcheck.check.fixes.model import RANK_DECLARATION, RANK_MEND, RANK_MERGE_KIND, Candidate
 from skipcheck.check.fixes.site import Site, Value
@@ -23,6 +21,7 @@ from skipcheck.rules import DECLARED_CHANNELS, DECLARED_SHAPE
 from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import Dim, concrete
 from skipcheck.shapes.periodic import Affine
+from skipcheck.specfile.yamltree import YList
 
 _FLOOR = re.compile(r"⌊([^⌊⌋]*)/(\d+)⌋")
 _STATED = ("in_channels", "num_features", "in_features")
@@ -45,15 +44,10 @@ def _declared_shape(site: Site, d: Diagnostic) -> Iterator[Candidate]:
         written = site.source.value(d.pos)
     except EditError:
         return
-    if not isinstance(written, yaml.SequenceNode) or len(written.value) != len(shape):
+    if not isinstance(written.value, YList) or len(written.value) != len(shape):
         return
-    items = [site.source.span(item) for item in written.value]
-    try:
-        # each item read where it stands, in a flow list: "3\t4" is a scalar there, and
-        # no YAML document at the top level
-        values = tuple(yaml.safe_load(f"[{item}]")[0] for item in items)
-    except (yaml.YAMLError, IndexError):
-        return
+    items = [site.source.span(item) for item in site.source.items(written)]
+    values = tuple(written.value)  # each item as the loader read it where it stands
     verdicts = declared.compare(values, tuple(shape), site.table)
     if verdicts is None:
         return

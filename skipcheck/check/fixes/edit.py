@@ -1,8 +1,8 @@
 """Exact text edits of a spec: find a value by its 1-based line/column, splice new text in.
 
-The loader's positions say where each value starts; composing the same text again
-here gives where it ends, so an edit replaces exactly the characters of one value
-and leaves comments, key order and formatting everywhere else untouched.
+The loader says where each value starts and ends, so an edit replaces exactly the
+characters of one value and leaves comments, key order and formatting everywhere else
+untouched.
 """
 
 from __future__ import annotations
@@ -12,16 +12,10 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import yaml
+from typing import Any
 
 from skipcheck.core.position import Position, line_starts, newline_of, offset_line_col
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
+from skipcheck.specfile.yamltree import YList, YMap, load_text
 
 _SPACES = re.compile(" *")
 
@@ -62,71 +56,113 @@ def unified_diff(path: str, before: str, after: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-class Source:
-    """The spec text with its composed YAML nodes indexed by where each starts."""
+@dataclass(frozen=True)
+class Spot:
+    """One value as written: the value (a YMap, a YList or a scalar; a key is a str) and
+    the characters ``text[start:end]`` it spans."""
 
-    def __init__(self, text: str) -> None:
+    value: Any
+    start: int
+    end: int
+
+
+class SpecText:
+    """The spec text with its loaded tree, every value found by where it starts.
+
+    The loader keeps where each value starts and ends (``specfile/yamltree.py``), so
+    nothing here parses the text again.
+    """
+
+    def __init__(self, text: str, tree: Any = None) -> None:
         self.text = text
-        self.root = yaml.compose(text, Loader=_Loader)
         self.line_starts = line_starts(text)
         self.newline = newline_of(text)  # what an added line ends with: the file's own break
-        # key start -> (mapping, key node, value node); value start -> node
-        self.entries: dict[int, tuple[yaml.MappingNode, yaml.Node, yaml.Node]] = {}
-        self.values: dict[int, yaml.Node] = {}
+        tree = load_text(text, "") if tree is None else tree
+        self.root = Spot(tree, self._start(tree), tree.end) if _is_container(tree) else None
+        # key start -> (mapping, key, value); value start -> the outermost value there
+        self.entries: dict[int, tuple[Spot, Spot, Spot]] = {}
+        self.values: dict[int, Spot] = {}
         self._index(self.root)
 
-    def _index(self, node: yaml.Node | None) -> None:
-        stack = [node]
+    def _start(self, container: YMap | YList) -> int:
+        pos = container.pos
+        return self.line_starts[pos.line - 1] + pos.col - 1
+
+    def _index(self, spot: Spot | None) -> None:
+        # the order a composed node graph was walked in (last child first), so that of two
+        # values starting at one offset the same one is found
+        stack = [spot]
         while stack:
             n = stack.pop()
             if n is None:
                 continue
-            self.values.setdefault(n.start_mark.index, n)
-            if isinstance(n, yaml.MappingNode):
-                for k, v in n.value:
-                    self.entries[k.start_mark.index] = (n, k, v)
+            self.values.setdefault(n.start, n)
+            if isinstance(n.value, YMap):
+                for k, v in self.pairs(n):
+                    self.entries[k.start] = (n, k, v)
                     stack.extend((k, v))
-            elif isinstance(n, yaml.SequenceNode):
-                stack.extend(n.value)
+            elif isinstance(n.value, YList):
+                stack.extend(self.items(n))
+
+    def pairs(self, mapping: Spot) -> list[tuple[Spot, Spot]]:
+        """A mapping's keys and values, in the order written."""
+        m = mapping.value
+        assert isinstance(m, YMap)
+        return [
+            (
+                Spot(k, self.offset(m.key_pos[k]), m.key_end[k]),
+                Spot(v, self.offset(m.value_pos[k]), m.value_end[k]),
+            )
+            for k, v in m.items()
+        ]
+
+    def items(self, sequence: Spot) -> list[Spot]:
+        """A list's items, in order."""
+        seq = sequence.value
+        assert isinstance(seq, YList)
+        return [
+            Spot(v, self.offset(p), e)
+            for v, p, e in zip(seq, seq.item_pos, seq.item_end, strict=True)
+        ]
 
     def offset(self, pos: Position) -> int:
         if not 1 <= pos.line <= len(self.line_starts):
             raise EditError(f"line {pos.line} is not in the file")
         return self.line_starts[pos.line - 1] + pos.col - 1
 
-    def entry(self, key_pos: Position) -> tuple[yaml.MappingNode, yaml.Node, yaml.Node]:
-        """The mapping entry whose key is written at ``key_pos``."""
+    def entry(self, key_pos: Position) -> tuple[Spot, Spot, Spot]:
+        """The mapping entry whose key is written at ``key_pos``: (mapping, key, value)."""
         found = self.entries.get(self.offset(key_pos))
         if found is None:
             raise EditError(f"no mapping key at {key_pos}")
         return found
 
-    def value(self, pos: Position) -> yaml.Node:
-        node = self.values.get(self.offset(pos))
-        if node is None:
+    def value(self, pos: Position) -> Spot:
+        spot = self.values.get(self.offset(pos))
+        if spot is None:
             raise EditError(f"no value at {pos}")
-        return node
+        return spot
 
-    def span(self, node: yaml.Node) -> str:
-        return self.text[node.start_mark.index : node.end_mark.index]
+    def span(self, spot: Spot) -> str:
+        return self.text[spot.start : spot.end]
 
-    def replace(self, node: yaml.Node, new: str) -> Edit:
+    def replace(self, spot: Spot, new: str) -> Edit:
         """Replace one value; a longer value eats spaces before a trailing comment to keep its column."""
-        start, end = node.start_mark.index, node.end_mark.index
+        start, end = spot.start, spot.end
         return Edit(start, end + self._spaces_to_eat(end, len(new) - (end - start)), new)
 
-    def replace_items(self, sequence: yaml.Node, new: list[str]) -> tuple[Edit, ...]:
+    def replace_items(self, sequence: Spot, new: list[str]) -> tuple[Edit, ...]:
         """Bring a list to ``new`` item by item: only the items that change are rewritten,
         so comments between items, line breaks and spacing stay (``[   # the stem …``)."""
-        if not isinstance(sequence, yaml.SequenceNode) or len(sequence.value) != len(new):
+        if not isinstance(sequence.value, YList) or len(sequence.value) != len(new):
             raise EditError("not a list of that length")
         edits = [
-            Edit(item.start_mark.index, item.end_mark.index, text)
-            for item, text in zip(sequence.value, new, strict=True)
+            Edit(item.start, item.end, text)
+            for item, text in zip(self.items(sequence), new, strict=True)
             if self.span(item) != text
         ]
         # a comment after the list keeps its column while the spaces before it last
-        end = sequence.end_mark.index
+        end = sequence.end
         last_line = self.text.rfind("\n", 0, end)
         grow = sum(len(e.new) - (e.end - e.start) for e in edits if e.start > last_line)
         eat = self._spaces_to_eat(end, grow)
@@ -142,36 +178,34 @@ class Source:
             return 0
         return grow if grow < gap else gap - 2 if gap > 2 else 0
 
-    @staticmethod
-    def find(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
-        for k, v in mapping.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v  # type: ignore[no-any-return]
-        return None
+    def find(self, mapping: Spot | None, key: str) -> Spot | None:
+        """The value of ``key`` in a mapping (None: not a mapping, or no such key)."""
+        if mapping is None or not isinstance(mapping.value, YMap) or key not in mapping.value:
+            return None
+        m = mapping.value
+        return Spot(m[key], self.offset(m.value_pos[key]), m.value_end[key])
 
-    def set_key(self, mapping: yaml.Node, key: str, value: str) -> Edit:
+    def set_key(self, mapping: Spot, key: str, value: str) -> Edit:
         """Set ``key: value`` in a mapping: replace the value, or add the key after the last one."""
-        if not isinstance(mapping, yaml.MappingNode):
+        m = mapping.value
+        if not isinstance(m, YMap):
             raise EditError("not a mapping")
         old = self.find(mapping, key)
         if old is not None:
             return self.replace(old, value)
-        if mapping.flow_style or not mapping.value:
-            end = mapping.end_mark.index
+        if m.flow or not m:
+            end = mapping.end
             if self.text[end - 1 : end] != "}":
                 raise EditError("flow mapping without a closing brace")
-            sep = ", " if mapping.value else ""
+            sep = ", " if m else ""
             return Edit(end - 1, end - 1, f"{sep}{key}: {value}")
-        first_key = mapping.value[0][0]
-        indent = " " * first_key.start_mark.column
-        last = mapping.value[-1][1]
-        end = last.end_mark
+        indent = " " * (m.key_pos[next(iter(m))].col - 1)
         nl = self.newline
-        # After a scalar the mark sits on the value's own line (maybe before a comment):
+        # After a scalar the end sits on the value's own line (maybe before a comment):
         # the new key goes at the start of the next line.
-        # A block collection's end mark sits on the next token (maybe an outer list's dash
+        # A block collection's end sits on the next token (maybe an outer list's dash
         # on the next line): step back to the value's last character, then one line down.
-        last_char = end.index
+        last_char = m.value_end[next(reversed(m))]
         while last_char > 0 and self.text[last_char - 1] in " \t\r\n":
             last_char -= 1  # in place, as above: no copy of the text before it
         last_char -= 1
@@ -183,17 +217,21 @@ class Source:
         prefix = "" if self.text.endswith(("\n", "\r")) else nl
         return Edit(len(self.text), len(self.text), f"{prefix}{indent}{key}: {value}{nl}")
 
-    def as_mapping(self, node: yaml.Node, primary: str | None, key: str, value: str) -> Edit:
+    def as_mapping(self, spot: Spot, primary: str | None, key: str, value: str) -> Edit:
         """Set ``key`` on a layer's arguments, turning ``op: x`` into ``op: {primary: x, key: value}``."""
-        if isinstance(node, yaml.MappingNode):
-            return self.set_key(node, key, value)
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == "tag:yaml.org,2002:null" and not self.span(node):
+        if isinstance(spot.value, YMap):
+            return self.set_key(spot, key, value)
+        if not isinstance(spot.value, YList):
+            if spot.value is None and not self.span(spot):
                 raise EditError("an empty value cannot be edited in place")
             if primary is None:
                 raise EditError("this op takes no short value")
-            return self.replace(node, f"{{{primary}: {self.span(node)}, {key}: {value}}}")
+            return self.replace(spot, f"{{{primary}: {self.span(spot)}, {key}: {value}}}")
         raise EditError("cannot add a key to a list")
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (YMap, YList))
 
 
 def shift(offset: int, edits: Iterable[Edit]) -> int:

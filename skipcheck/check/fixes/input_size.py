@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import yaml
-
-from skipcheck.check.fixes.edit import Edit
+from skipcheck.check.fixes.edit import Edit, Spot
 from skipcheck.check.fixes.model import RANK_INPUT, Candidate
 from skipcheck.check.fixes.site import Site
 from skipcheck.rules import RULES
+from skipcheck.specfile.yamltree import YList
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
-    if site.input_given or not isinstance(site.source.root, yaml.MappingNode):
+    if site.input_given:
         return
     items = site.source.find(site.source.root, "input")
-    if not isinstance(items, yaml.SequenceNode) or len(items.value) != len(site.graph.input_dims):
+    if (
+        items is None
+        or not isinstance(items.value, YList)
+        or len(items.value) != len(site.graph.input_dims)
+    ):
         return
     # a warning the config made an error (SC201) asks for a size where nothing is lost; for
     # an error, a size where nothing is lost either (a multiple of the model's stride, as
@@ -59,7 +62,7 @@ def _nearest(site: Site, kind: str) -> dict[str, tuple[int | None, int | None]]:
 
 def _dims(
     site: Site,
-    items: yaml.SequenceNode,
+    items: Spot,
     choices: dict[str, tuple[int | None, int | None]],
     side: int,
 ) -> tuple[tuple[Edit, ...], str] | None:
@@ -76,6 +79,6 @@ def _dims(
         new = choices[var][side]
         if new is None or not at[var] <= 2 * new <= 4 * at[var]:
             return None
-        edits.append(site.source.replace(items.value[k + 2], str(new)))
+        edits.append(site.source.replace(site.source.items(items)[k + 2], str(new)))
         dims[k + 2] = str(new)
     return tuple(edits), "×".join(dims)

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import yaml
-
 from skipcheck.check.fixes.edit import EditError
 from skipcheck.check.fixes.model import RANK_PROJECTION, Candidate
 from skipcheck.check.fixes.site import Site, Value
 from skipcheck.core.graph import Node
+from skipcheck.specfile.yamltree import YMap
 
 
 def candidates(site: Site) -> Iterator[Candidate]:
     for merge in site.failing_merges()[:1]:
         if not merge.params.get("residual"):
             continue
-        # a residual concat reads [shortcut, body] (see spec/lower.py), add and mul the reverse
+        # a residual concat reads [shortcut, body] (see specfile/expand.py), add and mul the reverse
         short, body = merge.inputs if merge.op == "concat" else merge.inputs[::-1]
         args = site.layer_args(merge)
-        if not isinstance(args, yaml.MappingNode) or site.source.find(args, "shortcut"):
+        if not isinstance(args.value, YMap) or site.source.find(args, "shortcut"):
             continue
         c_body, c_in = site.channels(body), site.channels(short)
         out, inp = site.sizes(body), site.sizes(short)

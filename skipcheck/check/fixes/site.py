@@ -7,9 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import yaml
-
-from skipcheck.check.fixes.edit import Edit, EditError, Source
+from skipcheck.check.fixes.edit import Edit, EditError, SpecText, Spot
 from skipcheck.core.graph import Graph, Node
 from skipcheck.core.position import Position
 from skipcheck.ops import OPS
@@ -17,6 +15,7 @@ from skipcheck.ops.merge import MERGE_OPS
 from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.table import ShapeTable
+from skipcheck.specfile.yamltree import YList, YMap
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # parameters that state the same kind of quantity: a channel count
@@ -62,7 +61,7 @@ class Site:
 
     graph: Graph
     table: ShapeTable
-    source: Source
+    source: SpecText
     diagnostics: list[Diagnostic]
     nodes: list[Node]
     input_given: bool  # --input overrides the file's input: editing `input:` would prove nothing
@@ -176,17 +175,15 @@ class Site:
     @cached_property
     def block_spans(self) -> dict[str, tuple[int, int]]:
         """Each block of the file: where its entry (``name:`` and its body) starts and ends."""
-        root = self.source.root
-        blocks = self.source.find(root, "blocks") if isinstance(root, yaml.MappingNode) else None
-        if not isinstance(blocks, yaml.MappingNode):
+        blocks = self.source.find(self.source.root, "blocks")
+        if blocks is None or not isinstance(blocks.value, YMap):
             return {}
         text = self.source.text
-        # a block collection's end mark sits on the next token: its last character is
+        # a block collection's end sits on the next token: its last character is
         # where the body ends
         return {
-            str(k.value): (k.start_mark.index, len(text[: v.end_mark.index].rstrip(" \t\r\n")))
-            for k, v in blocks.value
-            if isinstance(k, yaml.ScalarNode)
+            str(k.value): (k.start, len(text[: v.end].rstrip(" \t\r\n")))
+            for k, v in self.source.pairs(blocks)
         }
 
     @cached_property
@@ -238,7 +235,7 @@ class Site:
         return sorted(set(lines))
 
     # -- editing the text --------------------------------------------------
-    def layer_args(self, node: Node) -> yaml.Node:
+    def layer_args(self, node: Node) -> Spot:
         return self.source.entry(node.pos)[2]
 
     def set_param(self, node: Node, name: str, value: str | Value) -> Edit:
@@ -276,13 +273,13 @@ class Site:
             args, first[0] if first else None, arg, self.spell(value, outer_scope)
         )
 
-    def given_arg(self, call_pos: Position, arg: str) -> yaml.Node | None:
+    def given_arg(self, call_pos: Position, arg: str) -> Spot | None:
         """The value written for a block argument at a call (``{ch: 128}`` or ``down: 128``)."""
         _, key, args = self.source.entry(call_pos)
-        if isinstance(args, yaml.MappingNode):
+        if isinstance(args.value, YMap):
             return self.source.find(args, arg)
         first = self.block_args(str(key.value))[:1]
-        if isinstance(args, yaml.ScalarNode) and self.source.span(args) and [arg] == first:
+        if _is_scalar(args) and self.source.span(args) and [arg] == first:
             return args  # `- down: 128` is the shorthand for `{ch: 128}`, its first argument
         return None
 
@@ -356,15 +353,17 @@ class Site:
         return bound
 
     def block_args(self, block: str) -> list[str]:
-        root = self.source.root
-        blocks = self.source.find(root, "blocks") if isinstance(root, yaml.MappingNode) else None
-        body = self.source.find(blocks, block) if isinstance(blocks, yaml.MappingNode) else None
-        args = self.source.find(body, "args") if isinstance(body, yaml.MappingNode) else None
-        if not isinstance(args, yaml.SequenceNode):
-            return []
-        return [str(a.value).partition("=")[0].strip() for a in args.value]
+        return [a.partition("=")[0].strip() for a in self.written_block_args(block)]
 
-    def merge_args(self, merge: Node) -> yaml.Node:
+    def written_block_args(self, block: str) -> list[str]:
+        """A block's ``args:`` as written (``pad=0`` with its default)."""
+        blocks = self.source.find(self.source.root, "blocks")
+        args = self.source.find(self.source.find(blocks, block), "args")
+        if args is None or not isinstance(args.value, YList):
+            return []
+        return [str(a) for a in args.value]
+
+    def merge_args(self, merge: Node) -> Spot:
         if merge.params.get("residual"):
             raise EditError("a residual's merge has no skip arguments")
         return self.layer_args(merge)
@@ -397,3 +396,7 @@ def _names(text: str) -> set[str] | None:
     except (SyntaxError, ValueError):
         return None
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in _FUNCTIONS}
+
+
+def _is_scalar(spot: Spot) -> bool:
+    return not isinstance(spot.value, (YMap, YList))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from skipcheck.check import Options, check_spec
-from skipcheck.check.fixes.edit import Source
+from skipcheck.check.fixes.edit import SpecText
 from skipcheck.check.fixes.site import Site, Value
 from tests.conftest import SPECS
 
@@ -41,7 +41,7 @@ def test_a_param_spells_a_number_only_where_the_spec_writes_it_for_that_kind() -
     )
     result = check_spec("m.yaml", Options(fixes=True), text=text)
     assert result.graph is not None and result.table is not None
-    site = Site(result.graph, result.table, Source(text), [], [], False)
+    site = Site(result.graph, result.table, SpecText(text), [], [], False)
     assert site.spell(Value(2, key="stride"), ()) == "2"  # classes counts classes
     assert site.spell(Value(2, key="kernel_size"), ()) == "2"
     assert site.spell(Value(2), ()) == "classes"  # a width: classes is written as one
