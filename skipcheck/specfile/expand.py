@@ -75,15 +75,18 @@ class Where:
     path: str = ""
     stage: str | None = None
 
+    # (built directly, not with dataclasses.replace: a layer makes several, and replace's
+    # field walk was a quarter of lowering a large spec)
     def at(self, current: int) -> Where:
-        return replace(self, current=current)
+        return Where(current, self.env, self.scope, self.path, self.stage)
 
     def under(self, part: str) -> Where:
-        return replace(self, path=join(self.path, part))
+        return Where(self.current, self.env, self.scope, join(self.path, part), self.stage)
 
     def inside(self, part: str) -> Where:
         """A nested list of layers (a body, a shortcut, a via): its own names, its own path."""
-        return replace(self, scope=Scope(parent=self.scope), path=join(self.path, part))
+        scope = Scope(parent=self.scope)
+        return Where(self.current, self.env, scope, join(self.path, part), self.stage)
 
 
 @dataclass
@@ -111,7 +114,10 @@ class Expansion:
                     )
                 current = self.stage(item, where.at(current))
                 continue
-            current = self.layer(item, pos, where.at(current).under(str(k)))
+            path = join(where.path, str(k))
+            current = self.layer(
+                item, pos, Where(current, where.env, where.scope, path, where.stage)
+            )
         return current
 
     def stage(self, item: YMap, where: Where) -> int:
@@ -131,7 +137,7 @@ class Expansion:
             raise SkipcheckError(f"stage {name!r} has no `layers:`", item.pos)
         layers = layer_list(item["layers"], position_of(item, "layers"), f"stage {name}")
         start = len(self.nodes)
-        current = self.items(layers, replace(where, scope=self.globals, path=name, stage=name))
+        current = self.items(layers, Where(where.current, where.env, self.globals, name, name))
         if len(self.nodes) == start:
             raise SkipcheckError(f"stage {name!r} has no layers", item.pos)
         self.globals.names[name] = current
@@ -177,7 +183,7 @@ class Expansion:
             env = {**where.env, "i": i} if "repeat" in item else where.env
             path = f"{where.path}_{i}" if repeat > 1 else where.path
             current = self.call(
-                op, item[op], written, replace(where, current=current, env=env, path=path), item
+                op, item[op], written, Where(current, env, where.scope, path, where.stage), item
             )
         if name is not None:
             if where.scope.find(name) is not None and where.scope is self.globals:
@@ -279,8 +285,9 @@ class Expansion:
         self.block_stack.append(block.name)
         self.call_stack.append(pos)
         try:
-            inner = replace(where, env={**where.env, **given}, scope=local)
-            return self.items(block.layers, inner.under(block.name))
+            path = join(where.path, block.name)
+            inner = Where(where.current, {**where.env, **given}, local, path, where.stage)
+            return self.items(block.layers, inner)
         finally:
             self.block_stack.pop()
             self.call_stack.pop()
