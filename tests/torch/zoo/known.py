@@ -9,9 +9,6 @@ KNOWN: dict[str, str] = {
     "monai FlexibleUNet (resnet18)": (
         "cannot be mapped: forward at resnet.py:291 in encoder (ResNetEncoder): tracing stopped with NameError: module is not installed as a submodule."
     ),
-    "monai BasicUNetPlusPlus": (
-        "cannot be mapped: upcat_1_2 (F.pad) starts from a value another branch computes"
-    ),
     "monai UNETR": (
         "cannot be mapped: forward at torch.py:15 in vit.blocks.0.attn.input_rearrange (Rearrange): tracing stopped with KeyError: Proxy(getattr_1)."
     ),
@@ -23,12 +20,6 @@ KNOWN: dict[str, str] = {
     ),
     "smp Unet (tu-convnext_atto)": (
         "cannot be mapped: the tensor encoder.model.stages_0.blocks.0.gamma in encoder.model.stages_0.blocks.0 (ConvNeXtBlock): a parameter or buffer used as a value."
-    ),
-    "smp UnetPlusPlus (resnet18)": (
-        "cannot be mapped: decoder (torch.cat) starts from a value another branch computes"
-    ),
-    "smp FPN (resnet34)": (
-        "cannot be mapped: decoder.seg_blocks.2.block.0 (F.interpolate) starts from a value another branch computes"
     ),
     "smp PAN (resnet18)": (
         "cannot be mapped: F.interpolate in decoder.fpa (FPABlock): a size computed at run time that is not another tensor's spatial size."
