@@ -121,13 +121,22 @@ def emit(capture: Capture, pads_align: bool = False) -> Emitted:
     except CannotMap as nested:
         if not any(why in str(nested) for why in _NESTING):
             raise
+    try:
+        # what torch computes and the model then drops (MONAI BasicUNet++'s deep-supervision
+        # heads when deep_supervision is off) as branches no one reads: torch runs them, so
+        # their parameters and their conditions on the size are the model's
+        return _emit(capture, pads_align, flat=True, dropped=True)
+    except CannotMap:
         return _emit(capture, pads_align, flat=True)
 
 
-def _emit(capture: Capture, pads_align: bool, flat: bool) -> Emitted:
+def _emit(capture: Capture, pads_align: bool, flat: bool, dropped: bool = False) -> Emitted:
     steps = {s.id: s for s in capture.steps}
     outputs = [o for _, o in capture.outputs]
     live = _live(steps, outputs)
+    reaching = set(live)  # the steps whose value reaches an output
+    if dropped:
+        live = {s.id for s in capture.steps}
     order = [s for s in capture.steps if s.id in live and s.kind != "input"]
     _unaligned(steps, order, outputs)
     emitter = _Emitter(steps, order, outputs)
@@ -135,7 +144,7 @@ def _emit(capture: Capture, pads_align: bool, flat: bool) -> Emitted:
     top = _Branch(capture.steps[0].id, None)
     if flat:
         emitter.flat = True
-        _flat(emitter, top, capture.steps[0].id)
+        _flat(emitter, top, capture.steps[0].id, reaching)
     else:
         emitter.run(top, order)
     for value in outputs:
@@ -442,12 +451,13 @@ class _Chain:
     steps: list[Step] = field(default_factory=list)
 
 
-def _flat(emitter: _Emitter, top: _Branch, start: str) -> None:
+def _flat(emitter: _Emitter, top: _Branch, start: str, reaching: set[str]) -> None:
     """Every live step placed with no nesting: the running tensor follows the longest path
     from the input; every other chain of steps is a named ``branch`` at the top level, written
     where its last step is computed, from a value the top level has named. A chain ends where
     its value is read more than once (by steps, as a resize's size, or as an output), so
-    every value another chain reads is a top-level name."""
+    every value another chain reads is a top-level name. ``reaching``: the steps whose value
+    reaches an output (the running tensor's path goes through them only)."""
     steps, order = emitter.steps, emitter.order
     uses: dict[str, set[str]] = {s.id: set() for s in steps.values()}
     crops: set[str] = set()  # a skip cropped to the running size: the merge's `center_crop`
@@ -467,7 +477,7 @@ def _flat(emitter: _Emitter, top: _Branch, start: str) -> None:
     while emitter.readers.get(v):
         # the reader with the longest path to an output (the first of equals)
         nxt = max(
-            (r for r in emitter.readers[v] if r not in crops),
+            (r for r in emitter.readers[v] if r not in crops and r in reaching),
             key=lambda r: emitter.height[r],
             default=None,
         )
