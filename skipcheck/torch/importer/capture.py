@@ -52,6 +52,7 @@ from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
 from skipcheck.torch.importer.symbolic import SymbolicTracer
 
 META = torch.device("meta")
+SYMBOLIC = "skipcheck_symbolic"  # node.meta: the value with symbolic sizes, where known
 
 
 @dataclass
@@ -130,6 +131,15 @@ class _Tracer(SymbolicTracer):
         # the user's frame (not torch's) that made this node, for findings at their line
         node.meta["skipcheck_frame"] = user_frame(sys._getframe(1))
         return node
+
+    def create_proxy(self, *args: Any, **kwargs: Any) -> fx.Proxy:
+        proxy = super().create_proxy(*args, **kwargs)
+        # the value with symbolic sizes, for sizes the model computes in Python
+        # (``F.interpolate(x, size=(h // 4, w // 4))``): read by ``_Translator.size_equal``
+        value = self.values.get(proxy.node)
+        if isinstance(value, (torch.Tensor, torch.SymInt, int)):
+            proxy.node.meta[SYMBOLIC] = value
+        return proxy
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         if module_qualified_name in self.opaque or type(m).__name__ in mapping.EVAL_IDENTITIES:
@@ -398,6 +408,93 @@ def _slices(index: Any) -> list[Any]:
         else:
             out.append(item)
     return out
+
+
+def _symbolic_sizes(size: Any) -> list[Any] | None:
+    """A size argument (a tuple of fx nodes and ints) as sympy expressions in the input's
+    size symbols, from the values the symbolic trace computed; None where one is unknown."""
+    import sympy
+
+    items = list(size) if isinstance(size, (list, tuple)) else None
+    if items is None and isinstance(size, fx.Node):
+        value = size.meta.get(SYMBOLIC)
+        items = list(value) if isinstance(value, (tuple, list, torch.Size)) else None
+    if not items:
+        return None
+    out = []
+    for item in items:
+        value = item.meta.get(SYMBOLIC) if isinstance(item, fx.Node) else item
+        if isinstance(value, bool) or not isinstance(value, (int, torch.SymInt)):
+            return None
+        out.append(_expr(value) if isinstance(value, torch.SymInt) else sympy.Integer(value))
+    return out
+
+
+def _expr(value: Any) -> Any:
+    import sympy
+
+    return value.node.expr if isinstance(value, torch.SymInt) else sympy.Integer(int(value))
+
+
+def _free(expr: Any) -> bool:
+    return bool(getattr(expr, "free_symbols", ()))
+
+
+def _at(expr: Any, values: Mapping[Any, int]) -> Any:
+    import sympy
+
+    return expr.xreplace({s: sympy.Integer(v) for s, v in values.items()})
+
+
+def _points(symbols: Sequence[Any]) -> list[dict[Any, int]]:
+    """300 assignments of input sizes 1..300, each symbol through every residue class."""
+    return [
+        {s: 1 + (i * (7 + 6 * j) + 5 * j) % 300 for j, s in enumerate(symbols)} for i in range(300)
+    ]
+
+
+def _same_function(a: Any, b: Any) -> bool:
+    """Whether two size expressions agree at every input size tried where both are ≥ 1 (where
+    either is below 1 the model does not run)."""
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not symbols:
+        return bool(a == b)
+    agree = 0
+    for point in _points(symbols):
+        x, y = _at(a, point), _at(b, point)
+        if not (x.is_Integer and y.is_Integer):
+            return False
+        if x >= 1 and y >= 1:
+            if x != y:
+                return False
+            agree += 1
+    return agree >= 100
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    """``k`` with ``a = floor(k · b)`` at every input size tried, ``k`` a dyadic rational."""
+    from fractions import Fraction
+
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not symbols:
+        return None
+    points = _points(symbols)
+    first = next(((int(_at(a, p)), int(_at(b, p))) for p in points if int(_at(b, p)) >= 1), None)
+    if first is None or first[0] < 1:
+        return None
+    k = Fraction(first[0], first[1])
+    # floor(k·b) = a also holds for k a little above a/b: try the simplest dyadic ones
+    for denominator in (1, 2, 4, 8, 16):
+        for candidate in (Fraction(round(k * denominator), denominator), k):
+            if candidate <= 0 or candidate.denominator & (candidate.denominator - 1):
+                continue
+            if all(
+                int(_at(a, p)) == (candidate * int(_at(b, p))).__floor__()
+                for p in points
+                if int(_at(b, p)) >= 1
+            ):
+                return float(candidate)
+    return None
 
 
 def _a(node: Any) -> list[Any]:
@@ -854,12 +951,19 @@ class _Translator:
         if not self.constant([scale, mode, corners]):
             raise self.fail(node, name, "a scale factor or mode computed at run time")
         if size is not None and not self.constant(size):
-            source = self.size_source(size)
+            source = self.size_source(size) or self.size_equal(node, size, first)
             if source is None:
+                scaled = self.size_scaled(size, first)
+                if scaled is not None:
+                    how = layer("upsample", scale_factor=scaled, mode=str(mode))
+                    if corners is not None:
+                        how[1]["align_corners"] = corners
+                    return Step(node.name, "layer", owner, name, (first,), [how])
                 raise self.fail(
                     node,
                     name,
-                    "a size computed at run time that is not another tensor's spatial size",
+                    f"a size computed at run time ({self.size_text(size)}) that is neither "
+                    "another tensor's spatial size nor this tensor's scaled by a constant",
                 )
             # kept as a resize_to layer for where no merge with ``source`` follows
             how = layer("resize_to", mode=str(mode), align_corners=corners)
@@ -868,6 +972,54 @@ class _Translator:
         if got is None:
             raise self.fail(node, name, "neither size nor scale_factor given")
         return Step(node.name, "layer", owner, name, (first,), [got])
+
+    def size_equal(self, node: fx.Node, size: Any, first: str) -> str | None:
+        """The latest tensor before ``node`` whose spatial size is ``size`` at every input
+        size (``(height // 4, width // 4)`` in smp PAN's FPABlock is the size of its second
+        pooled branch): compared as the symbolic sizes the trace computed, at 300 input
+        sizes. None where no tensor has it."""
+        wanted = _symbolic_sizes(size)
+        if wanted is None or not isinstance(size, (list, tuple)):
+            return None
+        concrete = tuple(self.values[v.name] if isinstance(v, fx.Node) else v for v in size)
+        made = {s.id for s in self.steps}
+        nodes = list(self.gm.graph.nodes)
+        for earlier in reversed(nodes[: nodes.index(node)]):
+            name = self.tensor(earlier)
+            if name != earlier.name or name not in made or self.shape(name)[2:] != concrete:
+                continue
+            value = earlier.meta.get(SYMBOLIC)
+            if not isinstance(value, torch.Tensor) or value.dim() != len(concrete) + 2:
+                continue
+            theirs = [_expr(d) for d in value.shape[2:]]
+            if all(_same_function(a, b) for a, b in zip(wanted, theirs, strict=True)):
+                return name
+        return None
+
+    def size_scaled(self, size: Any, first: str) -> float | None:
+        """The scale factor ``k`` where ``size`` is ``floor(k · s)`` of the resized tensor's own
+        sizes ``s`` at every input size (``x.shape[2] * 2``), with ``k`` exact in binary
+        floating point (torch computes ``floor(s · k)`` in double)."""
+        wanted = _symbolic_sizes(size)
+        node = next((n for n in self.gm.graph.nodes if n.name == first), None)
+        value = node.meta.get(SYMBOLIC) if node is not None else None
+        if wanted is None or not isinstance(value, torch.Tensor):
+            return None
+        mine = [_expr(d) for d in value.shape[2:]]
+        if len(mine) != len(wanted):
+            return None
+        factors = set()
+        for a, b in zip(wanted, mine, strict=True):
+            got = _ratio(a, b)
+            if got is None:
+                return None
+            factors.add(got)
+        return factors.pop() if len(factors) == 1 else None
+
+    def size_text(self, size: Any) -> str:
+        """The size as the trace computed it, in the input's size symbols."""
+        wanted = _symbolic_sizes(size)
+        return ", ".join(str(w) for w in wanted) if wanted else "?"
 
     def size_source(self, size: Any) -> str | None:
         """The tensor whose spatial size ``size`` is (``t.shape[2:]``, ``t.size()[-2:]``,

@@ -21,9 +21,6 @@ KNOWN: dict[str, str] = {
     "smp Unet (tu-convnext_atto)": (
         "cannot be mapped: the tensor encoder.model.stages_0.blocks.0.gamma in encoder.model.stages_0.blocks.0 (ConvNeXtBlock): a parameter or buffer used as a value."
     ),
-    "smp PAN (resnet18)": (
-        "cannot be mapped: F.interpolate in decoder.fpa (FPABlock): a size computed at run time that is not another tensor's spatial size."
-    ),
     "smp MAnet (resnet18)": (
         "cannot be mapped: Tensor.transpose in decoder.center (PABBlock): a token layout (ViT's patches, Swin's windows): a spec describes feature maps [N, C, *spatial], and no spec op states a token sequence's shape rule yet."
     ),
