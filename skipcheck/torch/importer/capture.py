@@ -141,6 +141,20 @@ class _Tracer(SymbolicTracer):
             proxy.node.meta[SYMBOLIC] = value
         return proxy
 
+    def call_module(
+        self, m: nn.Module, forward: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        try:
+            self.path_of_module(m)
+        except NameError:
+            # a module made inside forward and called at once (MONAI's ResNet shortcut "A":
+            # ``get_pool_layer(("avg", ...))(x)``): not the model's, so fx has no path for it.
+            # One without parameters or buffers is its functional form: traced through
+            if any(True for _ in m.parameters()) or any(True for _ in m.buffers()):
+                raise
+            return forward(*args, **kwargs)
+        return super().call_module(m, forward, args, kwargs)
+
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         if module_qualified_name in self.opaque or type(m).__name__ in mapping.EVAL_IDENTITIES:
             return True
@@ -180,7 +194,8 @@ def trace(
     torch.jit.isinstance = isinstance_
     torch.as_tensor, torch.tensor = of_sizes("as_tensor"), of_sizes("tensor")
     try:
-        graph = tracer.trace(model)
+        with _factories_of_sizes(tracer):
+            graph = tracer.trace(model)
     except Exception as exc:
         raise _trace_failure(model, exc) from None
     finally:
@@ -193,6 +208,38 @@ def trace(
             f"cannot be mapped: torch.fx cannot write the traced code ({exc.msg}); "
             "a module name that is not a plain identifier?"
         ) from None
+
+
+_FACTORIES = ("zeros", "ones", "empty", "full")
+
+
+class _factories_of_sizes:
+    """``torch.zeros(x.size(0), c, *x.shape[2:])`` while tracing: torch's argument parser
+    takes no proxy for a size (TypeError), so a factory given a traced size is recorded as a
+    node (MONAI's ResNet shortcut "A" pads the channels with such zeros)."""
+
+    def __init__(self, tracer: fx.Tracer) -> None:
+        self.tracer = tracer
+        self.saved = {name: getattr(torch, name) for name in _FACTORIES}
+
+    def __enter__(self) -> None:
+        for name, original in self.saved.items():
+            setattr(torch, name, self.wrap(original))
+
+    def __exit__(self, *exc: object) -> None:
+        for name, original in self.saved.items():
+            setattr(torch, name, original)
+
+    def wrap(self, original: Any) -> Any:
+        tracer = self.tracer
+
+        def make(*args: Any, **kwargs: Any) -> Any:
+            flat = [*args, *(a for arg in args if isinstance(arg, (list, tuple)) for a in arg)]
+            if any(isinstance(a, fx.Proxy) for a in [*flat, *kwargs.values()]):
+                return tracer.create_proxy("call_function", original, args, kwargs)
+            return original(*args, **kwargs)
+
+        return make
 
 
 def _trace_failure(model: nn.Module, exc: Exception) -> CannotMap:
@@ -408,6 +455,9 @@ def _slices(index: Any) -> list[Any]:
         else:
             out.append(item)
     return out
+
+
+_ZERO_MAKERS = (torch.zeros,)
 
 
 def _symbolic_sizes(size: Any) -> list[Any] | None:
@@ -701,8 +751,12 @@ class _Translator:
                 self.passthrough(node, both[0], name)
                 return None
             raise self.fail(node, name, "an arithmetic op that is not a merge of two tensors")
+        if target is getattr and len(args) > 1 and args[1] == "data":
+            self.passthrough(node, first, name)  # x.data: the same tensor, out of autograd
+            return None
         if target in mapping.CAT:
-            return self.cat(node, name, owner)
+            padded = self.zero_channels(node, owner)
+            return padded if padded is not None else self.cat(node, name, owner)
         if target is torch.stack:
             self.stack(node, name)
             return None
@@ -923,6 +977,45 @@ class _Translator:
         if len({self.shape(t) for t in names}) != 1:
             raise self.fail(node, name, "a sum of stacked tensors of different shapes")
         return Step(node.name, "merge", owner, "torch.stack(...).sum", tuple(names), op="add")
+
+    def zero_channels(self, node: fx.Node, owner: str) -> Step | None:
+        """``torch.cat([x, torch.zeros(N, k, *x.shape[2:])], dim=1)`` (ResNet's parameter-free
+        shortcut "A"): ``pad_channels`` to C + k, where the zeros have x's spatial size at
+        every input size. None for any other concatenation."""
+        items = _a(node)[0] if _a(node) else _k(node).get("tensors")
+        dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
+        if not isinstance(items, (list, tuple)) or len(items) != 2:
+            return None
+        tensors = [self.tensor(t) for t in items]
+        zeros = [
+            t
+            for t in items
+            if isinstance(t, fx.Node) and t.name in self.sized and t.target in _ZERO_MAKERS
+        ]
+        kept = [t for t in tensors if t is not None]
+        if len(kept) != 1 or len(zeros) != 1:
+            return None
+        x, z = kept[0], zeros[0]
+        rank = len(self.shape(x))
+        if dim not in (1, 1 - rank) or len(self.values[z.name].shape) != rank:
+            return None
+        mine, theirs = self.symbolic_shape(x), self.symbolic_shape(z.name)
+        if mine is None or theirs is None or mine[0] != theirs[0]:
+            return None
+        if not all(_same_function(a, b) for a, b in zip(mine[2:], theirs[2:], strict=True)):
+            return None
+        out = int(self.shape(x)[1]) + int(self.values[z.name].shape[1])
+        return Step(
+            node.name, "layer", owner, "torch.cat", (x,), [layer("pad_channels", out_channels=out)]
+        )
+
+    def symbolic_shape(self, name: str) -> list[Any] | None:
+        """The tensor's shape as the symbolic trace computed it (sympy), or None."""
+        found = next((n for n in self.gm.graph.nodes if n.name == name), None)
+        value = found.meta.get(SYMBOLIC) if found is not None else None
+        if not isinstance(value, torch.Tensor):
+            return None
+        return [_expr(d) for d in value.shape]
 
     def cat(self, node: fx.Node, name: str, owner: str) -> Step | None:
         items = _a(node)[0] if _a(node) else _k(node).get("tensors")

@@ -6,9 +6,6 @@ fails. /work/notes/zoo-status.md has the same list."""
 from __future__ import annotations
 
 KNOWN: dict[str, str] = {
-    "monai FlexibleUNet (resnet18)": (
-        "cannot be mapped: forward at resnet.py:291 in encoder (ResNetEncoder): tracing stopped with NameError: module is not installed as a submodule."
-    ),
     "monai UNETR": (
         "cannot be mapped: forward at torch.py:15 in vit.blocks.0.attn.input_rearrange (Rearrange): tracing stopped with KeyError: Proxy(getattr_1)."
     ),
