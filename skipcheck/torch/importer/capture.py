@@ -242,7 +242,33 @@ class _factories_of_sizes:
         return make
 
 
+def _einops_failure(model: nn.Module, exc: Exception) -> CannotMap | None:
+    """Tracing that stopped inside einops (UNETR's ``Rearrange('b h (qkv l d) -> qkv b l h
+    d')``, SwinUNETR's ``rearrange(x, 'b c h w -> b h w c')``): einops reads a traced value as
+    a tensor it does not know. Told as what it is — a token layout — with the pattern and the
+    module, not as einops' KeyError. None where einops was not on the way."""
+    import os
+
+    paths = {id(m): (name, type(m).__name__) for name, m in model.named_modules()}
+    owner, cls, pattern, inside = "", type(model).__name__, "", False
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        mod = frame.f_locals.get("self")
+        if f"{os.sep}einops{os.sep}" in frame.f_code.co_filename:
+            inside = True
+            found = frame.f_locals.get("pattern") or getattr(mod, "pattern", None)
+            pattern = found if isinstance(found, str) else pattern
+        if id(mod) in paths:
+            owner, cls = paths[id(mod)]
+    if not inside:
+        return None
+    said = f"einops {pattern!r}" if pattern else "einops"
+    return cannot_map(owner, cls, said, _TOKENS)
+
+
 def _trace_failure(model: nn.Module, exc: Exception) -> CannotMap:
+    einops = _einops_failure(model, exc)
+    if einops is not None:
+        return einops
     paths = {id(m): (name, type(m).__name__) for name, m in model.named_modules()}
     owner, cls, line = "", type(model).__name__, ""
     for frame, lineno in traceback.walk_tb(exc.__traceback__):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 KNOWN: dict[str, str] = {
     "monai UNETR": (
-        "cannot be mapped: forward at torch.py:15 in vit.blocks.0.attn.input_rearrange (Rearrange): tracing stopped with KeyError: Proxy(getattr_1)."
+        "cannot be mapped: einops 'b h (qkv l d) -> qkv b l h d' in vit.blocks.0.attn.input_rearrange (Rearrange): a token layout (ViT's patches, Swin's windows)"
     ),
     "monai SwinUNETR": (
-        "cannot be mapped: forward at swin_unetr.py:1268 in swinViT (SwinTransformer): tracing stopped with RuntimeError: Tensor type unknown to einops <class 'skipcheck.torch.importer.symbolic._SymProxy'>."
+        "cannot be mapped: einops 'n c h w -> n h w c' in swinViT (SwinTransformer): a token layout (ViT's patches, Swin's windows)"
     ),
     "monai HighResNet": (
         "cannot be mapped: torch.as_tensor in blocks.1 (HighResBlock): no spec op states it."
