@@ -315,9 +315,7 @@ STATED_INPUT = {
 }
 
 
-def _inexact(
-    table: ShapeTable, pins: list[_Pin], where: Callable[[int], str] = _line
-) -> list[str]:
+def _inexact(table: ShapeTable, pins: list[_Pin], where: Callable[[int], str] = _line) -> list[str]:
     reasons = list(dict.fromkeys(table.inexact))
     consumed = {i for node in table.graph.nodes for i in node.inputs}
     for node in table.graph.nodes:

@@ -489,8 +489,6 @@ _ZERO_MAKERS = (torch.zeros,)
 def _symbolic_sizes(size: Any) -> list[Any] | None:
     """A size argument (a tuple of fx nodes and ints) as sympy expressions in the input's
     size symbols, from the values the symbolic trace computed; None where one is unknown."""
-    import sympy
-
     items = list(size) if isinstance(size, (list, tuple)) else None
     if items is None and isinstance(size, fx.Node):
         value = size.meta.get(SYMBOLIC)
@@ -502,24 +500,25 @@ def _symbolic_sizes(size: Any) -> list[Any] | None:
         value = item.meta.get(SYMBOLIC) if isinstance(item, fx.Node) else item
         if isinstance(value, bool) or not isinstance(value, (int, torch.SymInt)):
             return None
-        out.append(_expr(value) if isinstance(value, torch.SymInt) else sympy.Integer(value))
+        out.append(_expr(value))
     return out
 
 
+def _sympy() -> Any:
+    import importlib
+
+    return importlib.import_module("sympy")  # torch's own dependency, which has no type stubs
+
+
 def _expr(value: Any) -> Any:
-    import sympy
-
-    return value.node.expr if isinstance(value, torch.SymInt) else sympy.Integer(int(value))
-
-
-def _free(expr: Any) -> bool:
-    return bool(getattr(expr, "free_symbols", ()))
+    """A size as a sympy expression in the input's size symbols (an int as a constant)."""
+    if isinstance(value, torch.SymInt):
+        return value.node.expr
+    return _sympy().Integer(int(value))
 
 
 def _at(expr: Any, values: Mapping[Any, int]) -> Any:
-    import sympy
-
-    return expr.xreplace({s: sympy.Integer(v) for s, v in values.items()})
+    return expr.xreplace({s: _sympy().Integer(v) for s, v in values.items()})
 
 
 def _points(symbols: Sequence[Any]) -> list[dict[Any, int]]:

@@ -51,9 +51,7 @@ class NestedUNet(nn.Module):
             for i in range(depth - j):
                 blocks[f"{i}_{j}"] = _block(ch[i] * j + ch[i + 1], ch[i])
         self.blocks = nn.ModuleDict(blocks)
-        self.heads = nn.ModuleList(
-            [nn.Conv2d(c, 2, 1) for _ in range(depth - 1 if deep else 1)]
-        )
+        self.heads = nn.ModuleList([nn.Conv2d(c, 2, 1) for _ in range(depth - 1 if deep else 1)])
 
     def node(self, x: dict[str, torch.Tensor], i: int, j: int) -> None:
         if j == 0:

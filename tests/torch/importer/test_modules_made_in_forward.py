@@ -27,7 +27,11 @@ class _Block(nn.Module):
     def shortcut(self, x: torch.Tensor) -> torch.Tensor:
         out = nn.AvgPool2d(kernel_size=1, stride=self.stride)(x)  # made here, not a submodule
         zeros = torch.zeros(
-            out.size(0), self.planes - out.size(1), *out.shape[2:], dtype=out.dtype, device=out.device
+            out.size(0),
+            self.planes - out.size(1),
+            *out.shape[2:],
+            dtype=out.dtype,
+            device=out.device,
         )
         return torch.cat([out.data, zeros], dim=1)
 
