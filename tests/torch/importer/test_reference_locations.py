@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -16,11 +14,11 @@ torch = pytest.importorskip("torch")
 
 from skipcheck.cli import app  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
+from tests.torch.test_reference import SOURCE, UNET  # noqa: E402
+from tests.torch.test_reference import torch_stops_at as torch_raises  # noqa: E402
 from tests.torch.zoo import unets  # noqa: E402
 
 runner = CliRunner()
-SOURCE = Path(unets.__file__).relative_to(ROOT)
-UNET = f"{SOURCE}:UNet"
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +28,7 @@ def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def torch_stops_at(size: int) -> int:
     """The line of unets.py where torch itself (CPU) raises at ``size``."""
-    with torch.no_grad(), pytest.raises(RuntimeError) as err:
-        unets.UNet().eval()(torch.zeros(1, 3, size, size))
-    frames = [
-        f for f in traceback.extract_tb(err.value.__traceback__) if f.filename == unets.__file__
-    ]
-    return frames[-1].lineno or 0
+    return torch_raises(unets.UNet(), size)[0]
 
 
 def test_sizes_names_the_models_source_lines() -> None:
