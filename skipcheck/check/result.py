@@ -3,7 +3,9 @@ fixes — or the error that stopped it. Built by ``skipcheck.check.check_spec`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,20 @@ if TYPE_CHECKING:
     from skipcheck.check.config import Config
     from skipcheck.check.fixes.model import Fix
     from skipcheck.check.fixes.site import Site
+
+
+@dataclass(frozen=True)
+class CodeLine:
+    """A line of a model's own source: where a line of the spec imported from it comes from
+    (``validate model.py:Net`` checks a spec held in memory, whose lines the user never sees)."""
+
+    file: str  # as Python loaded it; relative to the working directory where it lies below it
+    line: int
+    function: str  # ``Net.forward``
+
+    def __str__(self) -> str:
+        """``net.py:14 in Net.forward``."""
+        return f"{os.path.basename(self.file)}:{self.line} in {self.function}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,24 @@ class FileResult:
     fixes: tuple[tuple[Site, tuple[Fix, ...]], ...] = ()
     config: Config | None = None
     input_shape: tuple[int | str, ...] | None = None  # from --input or the config; None: the spec's
+    # a model reference: each spec line's line of the model's source, and the model's own
+    # definition (for a line no code made, the input); empty for a spec file
+    code: Mapping[int, CodeLine] = field(default_factory=dict)
+    definition: CodeLine | None = None
+
+    def located(self, line: int, col: int) -> tuple[str, int, int]:
+        """Where a finding at a spec line is, for a machine (json, sarif): the spec's file and
+        position, or, for a model reference, the model's own source line."""
+        code = self.code.get(line) or self.definition
+        if code is None:
+            return self.path, line, col
+        return code.file, code.line, 1
+
+    def where(self, line: int) -> str:
+        """A spec line as told to a person: ``line 7``, or for a model reference the model's own
+        ``net.py:14 in Net.forward``."""
+        code = self.code.get(line)
+        return f"at {code}" if code is not None else f"line {line}"
 
     @cached_property
     def lines(self) -> list[str]:

@@ -14,7 +14,7 @@ stated bound instead: slower, but never a guess.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -269,7 +269,11 @@ class _Pin:
         return concrete(x[self.index], table.at) == self.built
 
 
-def _pins(table: ShapeTable) -> list[_Pin]:
+def _line(line: int) -> str:
+    return f"line {line}"
+
+
+def _pins(table: ShapeTable, where: Callable[[int], str] = _line) -> list[_Pin]:
     """Linear layers (in_features) and layer norms (normalized_shape) fix sizes once built;
     so does a stated in_channels / num_features where the channels depend on the sizes (after
     a flatten): built for the stated number, not for what the given input makes."""
@@ -296,7 +300,7 @@ def _pins(table: ShapeTable) -> list[_Pin]:
                         k,
                         x[k],
                         built if isinstance(built, int) else None,
-                        f"{node.where}, line {node.pos.line}",
+                        f"{node.where}, {where(node.pos.line)}",
                     )
                 )
     return pins
@@ -311,7 +315,7 @@ STATED_INPUT = {
 }
 
 
-def _inexact(table: ShapeTable, pins: list[_Pin]) -> list[str]:
+def _inexact(table: ShapeTable, pins: list[_Pin], where: Callable[[int], str] = _line) -> list[str]:
     reasons = list(dict.fromkeys(table.inexact))
     consumed = {i for node in table.graph.nodes for i in node.inputs}
     for node in table.graph.nodes:
@@ -322,7 +326,7 @@ def _inexact(table: ShapeTable, pins: list[_Pin]) -> list[str]:
             continue
         opaque = next(str(d) for d in shape if isinstance(d, Opaque))
         reasons.append(
-            f"{node.where}, line {node.pos.line}: the size {opaque} is not periodic-affine "
+            f"{node.where}, {where(node.pos.line)}: the size {opaque} is not periodic-affine "
             "in one input size"
         )
         break  # the first one is the cause; later ones follow from it
@@ -398,21 +402,24 @@ def valid_sizes(
         if (d.code, d.pos, d.message) not in caused
         and (RULES[d.code].size_free or (table.at and RULES[d.code].kind == "runs"))
     )
-    pins = _pins(table)
-    reasons = _inexact(table, pins)
+    pins = _pins(table, result.where)
+    reasons = _inexact(table, pins, result.where)
     if table.broken and table.at:
         # A layer that fails at the spec's size hides every later layer's constraints;
         # propagating with symbolic sizes reaches them all.
         full = table.symbolic or propagate(graph, [*table.shapes[0][:2], *table.axis_vars])
         table = replace(full, at=table.at)
-        reasons = list(dict.fromkeys([*reasons, *_inexact(table, [])]))
+        reasons = list(dict.fromkeys([*reasons, *_inexact(table, [], result.where)]))
     pin_sources = _pin_sources(pins)
     nodes = table.graph.nodes
     axes = []
     for var in dict.fromkeys(table.axis_vars):
         sources = [
             SizeCondition(
-                f"{nodes[c.node].where}, line {nodes[c.node].pos.line}", c.code, c.kind, c.sizes
+                f"{nodes[c.node].where}, {result.where(nodes[c.node].pos.line)}",
+                c.code,
+                c.kind,
+                c.sizes,
             )
             for c in table.constraints
             if c.sizes.var == var and c.kind != "declared"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from skipcheck.ops.activation import ACTIVATIONS, PReLU
 from skipcheck.ops.base import Op
 from skipcheck.ops.conv import Conv, ConvTranspose
-from skipcheck.ops.linear import Crop, Flatten, Linear, Pad, Tile
+from skipcheck.ops.linear import Crop, Flatten, Linear, Pad, PadChannels, Tile
 from skipcheck.ops.merge import MERGE_OPS as MERGE_OPS
 from skipcheck.ops.merge import MERGES
 from skipcheck.ops.norm import BatchNorm, ChannelLayerNorm, GroupNorm, InstanceNorm, LayerNorm
@@ -45,6 +45,7 @@ _CLASSES: tuple[type[Op], ...] = (
     Crop,
     Pad,
     Tile,
+    PadChannels,
     Require,
     *MERGES,
 )

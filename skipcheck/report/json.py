@@ -51,15 +51,23 @@ def fix_record(fix: Any, text: str) -> dict[str, Any]:
     }
 
 
-def diagnostic_record(d: Diagnostic, text: str = "") -> dict[str, Any]:
+def diagnostic_record(
+    d: Diagnostic, text: str = "", result: FileResult | None = None
+) -> dict[str, Any]:
+    # a model reference's finding is at the model's own source line, not the in-memory spec's
+    file, line, col = (
+        result.located(d.pos.line, d.pos.col)
+        if result is not None and result.code
+        else (d.pos.file, d.pos.line, d.pos.col)
+    )
     return {
         "code": d.code,
         "rule": d.rule,
         "severity": d.severity,
         "message": d.message,
-        "file": d.pos.file,
-        "line": d.pos.line,
-        "col": d.pos.col,
+        "file": file,
+        "line": line,
+        "col": col,
         "node": d.node,
         "operands": [{"role": o.role, "shape": o.shape, "origin": o.origin} for o in d.operands],
         "notes": list(d.notes),
@@ -145,7 +153,7 @@ def file_record(result: FileResult) -> dict[str, Any]:
         "error": None,
         "output_shape": result.output_shape(),
         "diagnostics": [
-            diagnostic_record(d, result.text)
+            diagnostic_record(d, result.text, result)
             for d in sorted(result.diagnostics, key=lambda d: d.sort_key())
         ],
         "input_shape": result.table.shape_of(0),

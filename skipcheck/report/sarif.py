@@ -99,7 +99,7 @@ def file_entries(result: FileResult, index: dict[str, int]) -> list[tuple[str, d
             "ruleIndex": index[d.code],
             "level": "error" if d.severity == "error" else "warning",
             "message": {"text": text},
-            "locations": [_location(result.path, d.pos.line, d.pos.col)],
+            "locations": [_location(*result.located(d.pos.line, d.pos.col))],
         }
         if d.fixes:
             finding["fixes"] = [_fix(f, result.path, result.text) for f in d.fixes]

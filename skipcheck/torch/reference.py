@@ -30,7 +30,7 @@ from skipcheck.core.errors import SkipcheckError
 
 if TYPE_CHECKING:
     from skipcheck.check import Options
-    from skipcheck.check.result import FileResult
+    from skipcheck.check.result import CodeLine, FileResult
     from skipcheck.torch.importer import Imported
     from skipcheck.torch.importer.origin import Origin
 
@@ -67,6 +67,7 @@ class Resolved:
     imported: Imported
     model: Any  # the nn.Module, on the meta device
     origins: dict[int, Origin] = field(default_factory=dict)
+    definition: CodeLine | None = None  # the model's class or factory, for lines no code made
 
 
 def resolve(
@@ -87,8 +88,57 @@ def resolve(
     # it); else at a size the importer finds, and the spec is checked at the one asked for
     example = asked if asked is not None and run_at(model, asked) is None else None
     name = reference.rpartition(":")[2]
-    imported = import_model(model, example, name=name, source=reference, path=reference)
-    return Resolved(reference, imported.text, imported, model, dict(imported.origins))
+    with quiet_torch_logs():
+        imported = import_model(model, example, name=name, source=reference, path=reference)
+    return Resolved(
+        reference, imported.text, imported, model, dict(imported.origins), _definition(factory)
+    )
+
+
+def _definition(factory: Any) -> CodeLine | None:
+    """Where the model's class or factory is defined (``net.py:5 in Net``)."""
+    import inspect
+
+    from skipcheck.check.result import CodeLine
+
+    try:
+        file = inspect.getsourcefile(factory)
+        _, line = inspect.getsourcelines(factory)
+    except (OSError, TypeError):
+        return None
+    if file is None:
+        return None
+    return CodeLine(_shown(file), max(line, 1), getattr(factory, "__qualname__", str(factory)))
+
+
+class quiet_torch_logs:
+    """torch's symbolic-shape and fake-tensor loggers while the model is traced: they write
+    their own guesses and retries to stderr (``create_symbol``, ``eval … [guard added]``,
+    ``fake tensor raised …``), which say nothing to a user checking a model and would drown
+    skipcheck's own report. Raised to ERROR for the trace only; TORCH_LOGS still wins for
+    whoever asks for them."""
+
+    NAMES = (
+        "torch.fx.experimental.symbolic_shapes",
+        "torch._subclasses.fake_tensor",
+        "torch.fx.experimental.recording",
+        "torch._dynamo",
+    )
+
+    def __enter__(self) -> None:
+        import logging
+
+        if os.environ.get("TORCH_LOGS"):
+            self.saved: list[tuple[Any, int]] = []
+            return
+        loggers = [logging.getLogger(name) for name in self.NAMES]
+        self.saved = [(log, log.level) for log in loggers]
+        for log in loggers:
+            log.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc: object) -> None:
+        for log, level in self.saved:
+            log.setLevel(level)
 
 
 def check_model(
@@ -110,8 +160,13 @@ def check_model(
             exc.message = f"{reference}: {exc.message}"
         return FileResult(reference, error=exc)
     result = check_spec(reference, options, text=resolved.text)
-    if result.error is not None or not result.diagnostics:
+    if result.error is not None:
         return result
+    if not result.diagnostics:
+        # clean: still told at the model's own lines (`sizes` names them)
+        return dataclasses.replace(
+            result, code=code_lines(resolved.origins), definition=resolved.definition
+        )
     crash = None
     shape = result.input_shape
     if result.errors and shape is not None and all(isinstance(d, int) for d in shape):
@@ -179,7 +234,30 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
         )
         for site, fixes in result.fixes
     )
-    return dataclasses.replace(result, diagnostics=tuple(diagnostics), fixes=sites)
+    told = dict(resolved.origins)
+    if stops is not None and crash is not None and crash.where is not None:
+        told[stops.pos.line] = crash.where  # json and sarif point where torch stops, too
+    return dataclasses.replace(
+        result,
+        diagnostics=tuple(diagnostics),
+        fixes=sites,
+        code=code_lines(told),
+        definition=resolved.definition,
+    )
+
+
+def code_lines(origins: Mapping[int, Origin]) -> dict[int, CodeLine]:
+    """Each spec line's line of the model's source, as the result carries it."""
+    from skipcheck.check.result import CodeLine
+
+    return {line: CodeLine(_shown(o.file), o.line, o.function) for line, o in origins.items()}
+
+
+def _shown(file: str) -> str:
+    """A source file as the user would name it: relative to the working directory where it
+    lies below it, else as Python loaded it."""
+    relative = os.path.relpath(file) if os.path.isabs(file) else file
+    return relative if not relative.startswith("..") else file
 
 
 def _numbers(shape: Sequence[int | str]) -> tuple[int, ...]:

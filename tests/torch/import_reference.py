@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 
-from skipcheck.check import check_spec
+from skipcheck.check import Options, check_spec
 from skipcheck.check.valid import valid_sizes
 from skipcheck.torch.importer import Imported, import_model, instantiate
 
@@ -99,3 +99,19 @@ def assert_sizes_match(text: str, model: Any, shape: tuple[int, ...], hi: int = 
     stretched = runs - spec
     assert all(broadcasts(model, shape, n) for n in stretched), sorted(stretched)
     assert stretched <= {1}, sorted(stretched)
+
+
+def assert_outputs_match(text: str, model: Any, shapes: list[tuple[int, ...]]) -> None:
+    """At each input shape: where torch (CPU, zeros) runs the model, the spec reports nothing
+    and gives torch's output shape; where torch fails, the spec reports an error."""
+    for shape in shapes:
+        at = check_spec("<imported>", Options(input_shape=shape), text=text)
+        assert at.error is None, at.error
+        try:
+            with torch.no_grad():
+                theirs = tuple(model.eval()(torch.zeros(*shape)).shape)
+        except RuntimeError:
+            assert at.errors, shape
+            continue
+        assert not at.errors, (shape, [d.message for d in at.errors])
+        assert at.output_shape() == "×".join(str(d) for d in theirs), shape

@@ -52,6 +52,7 @@ from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
 from skipcheck.torch.importer.symbolic import SymbolicTracer
 
 META = torch.device("meta")
+SYMBOLIC = "skipcheck_symbolic"  # node.meta: the value with symbolic sizes, where known
 
 
 @dataclass
@@ -131,6 +132,29 @@ class _Tracer(SymbolicTracer):
         node.meta["skipcheck_frame"] = user_frame(sys._getframe(1))
         return node
 
+    def create_proxy(self, *args: Any, **kwargs: Any) -> fx.Proxy:
+        proxy = super().create_proxy(*args, **kwargs)
+        # the value with symbolic sizes, for sizes the model computes in Python
+        # (``F.interpolate(x, size=(h // 4, w // 4))``): read by ``_Translator.size_equal``
+        value = self.values.get(proxy.node)
+        if isinstance(value, (torch.Tensor, torch.SymInt, int)):
+            proxy.node.meta[SYMBOLIC] = value
+        return proxy
+
+    def call_module(
+        self, m: nn.Module, forward: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        try:
+            self.path_of_module(m)
+        except NameError:
+            # a module made inside forward and called at once (MONAI's ResNet shortcut "A":
+            # ``get_pool_layer(("avg", ...))(x)``): not the model's, so fx has no path for it.
+            # One without parameters or buffers is its functional form: traced through
+            if any(True for _ in m.parameters()) or any(True for _ in m.buffers()):
+                raise
+            return forward(*args, **kwargs)
+        return super().call_module(m, forward, args, kwargs)
+
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         if module_qualified_name in self.opaque or type(m).__name__ in mapping.EVAL_IDENTITIES:
             return True
@@ -170,7 +194,8 @@ def trace(
     torch.jit.isinstance = isinstance_
     torch.as_tensor, torch.tensor = of_sizes("as_tensor"), of_sizes("tensor")
     try:
-        graph = tracer.trace(model)
+        with _factories_of_sizes(tracer):
+            graph = tracer.trace(model)
     except Exception as exc:
         raise _trace_failure(model, exc) from None
     finally:
@@ -185,7 +210,65 @@ def trace(
         ) from None
 
 
+_FACTORIES = ("zeros", "ones", "empty", "full")
+
+
+class _factories_of_sizes:
+    """``torch.zeros(x.size(0), c, *x.shape[2:])`` while tracing: torch's argument parser
+    takes no proxy for a size (TypeError), so a factory given a traced size is recorded as a
+    node (MONAI's ResNet shortcut "A" pads the channels with such zeros)."""
+
+    def __init__(self, tracer: fx.Tracer) -> None:
+        self.tracer = tracer
+        self.saved = {name: getattr(torch, name) for name in _FACTORIES}
+
+    def __enter__(self) -> None:
+        for name, original in self.saved.items():
+            setattr(torch, name, self.wrap(original))
+
+    def __exit__(self, *exc: object) -> None:
+        for name, original in self.saved.items():
+            setattr(torch, name, original)
+
+    def wrap(self, original: Any) -> Any:
+        tracer = self.tracer
+
+        def make(*args: Any, **kwargs: Any) -> Any:
+            flat = [*args, *(a for arg in args if isinstance(arg, (list, tuple)) for a in arg)]
+            if any(isinstance(a, fx.Proxy) for a in [*flat, *kwargs.values()]):
+                return tracer.create_proxy("call_function", original, args, kwargs)
+            return original(*args, **kwargs)
+
+        return make
+
+
+def _einops_failure(model: nn.Module, exc: Exception) -> CannotMap | None:
+    """Tracing that stopped inside einops (UNETR's ``Rearrange('b h (qkv l d) -> qkv b l h
+    d')``, SwinUNETR's ``rearrange(x, 'b c h w -> b h w c')``): einops reads a traced value as
+    a tensor it does not know. Told as what it is — a token layout — with the pattern and the
+    module, not as einops' KeyError. None where einops was not on the way."""
+    import os
+
+    paths = {id(m): (name, type(m).__name__) for name, m in model.named_modules()}
+    owner, cls, pattern, inside = "", type(model).__name__, "", False
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        mod = frame.f_locals.get("self")
+        if f"{os.sep}einops{os.sep}" in frame.f_code.co_filename:
+            inside = True
+            found = frame.f_locals.get("pattern") or getattr(mod, "pattern", None)
+            pattern = found if isinstance(found, str) else pattern
+        if id(mod) in paths:
+            owner, cls = paths[id(mod)]
+    if not inside:
+        return None
+    said = f"einops {pattern!r}" if pattern else "einops"
+    return cannot_map(owner, cls, said, _TOKENS)
+
+
 def _trace_failure(model: nn.Module, exc: Exception) -> CannotMap:
+    einops = _einops_failure(model, exc)
+    if einops is not None:
+        return einops
     paths = {id(m): (name, type(m).__name__) for name, m in model.named_modules()}
     owner, cls, line = "", type(model).__name__, ""
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
@@ -400,6 +483,95 @@ def _slices(index: Any) -> list[Any]:
     return out
 
 
+_ZERO_MAKERS = (torch.zeros,)
+
+
+def _symbolic_sizes(size: Any) -> list[Any] | None:
+    """A size argument (a tuple of fx nodes and ints) as sympy expressions in the input's
+    size symbols, from the values the symbolic trace computed; None where one is unknown."""
+    items = list(size) if isinstance(size, (list, tuple)) else None
+    if items is None and isinstance(size, fx.Node):
+        value = size.meta.get(SYMBOLIC)
+        items = list(value) if isinstance(value, (tuple, list, torch.Size)) else None
+    if not items:
+        return None
+    out = []
+    for item in items:
+        value = item.meta.get(SYMBOLIC) if isinstance(item, fx.Node) else item
+        if isinstance(value, bool) or not isinstance(value, (int, torch.SymInt)):
+            return None
+        out.append(_expr(value))
+    return out
+
+
+def _sympy() -> Any:
+    import importlib
+
+    return importlib.import_module("sympy")  # torch's own dependency, which has no type stubs
+
+
+def _expr(value: Any) -> Any:
+    """A size as a sympy expression in the input's size symbols (an int as a constant)."""
+    if isinstance(value, torch.SymInt):
+        return value.node.expr
+    return _sympy().Integer(int(value))
+
+
+def _at(expr: Any, values: Mapping[Any, int]) -> Any:
+    return expr.xreplace({s: _sympy().Integer(v) for s, v in values.items()})
+
+
+def _points(symbols: Sequence[Any]) -> list[dict[Any, int]]:
+    """300 assignments of input sizes 1..300, each symbol through every residue class."""
+    return [
+        {s: 1 + (i * (7 + 6 * j) + 5 * j) % 300 for j, s in enumerate(symbols)} for i in range(300)
+    ]
+
+
+def _same_function(a: Any, b: Any) -> bool:
+    """Whether two size expressions agree at every input size tried where both are ≥ 1 (where
+    either is below 1 the model does not run)."""
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not symbols:
+        return bool(a == b)
+    agree = 0
+    for point in _points(symbols):
+        x, y = _at(a, point), _at(b, point)
+        if not (x.is_Integer and y.is_Integer):
+            return False
+        if x >= 1 and y >= 1:
+            if x != y:
+                return False
+            agree += 1
+    return agree >= 100
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    """``k`` with ``a = floor(k · b)`` at every input size tried, ``k`` a dyadic rational."""
+    from fractions import Fraction
+
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not symbols:
+        return None
+    points = _points(symbols)
+    first = next(((int(_at(a, p)), int(_at(b, p))) for p in points if int(_at(b, p)) >= 1), None)
+    if first is None or first[0] < 1:
+        return None
+    k = Fraction(first[0], first[1])
+    # floor(k·b) = a also holds for k a little above a/b: try the simplest dyadic ones
+    for denominator in (1, 2, 4, 8, 16):
+        for candidate in (Fraction(round(k * denominator), denominator), k):
+            if candidate <= 0 or candidate.denominator & (candidate.denominator - 1):
+                continue
+            if all(
+                int(_at(a, p)) == (candidate * int(_at(b, p))).__floor__()
+                for p in points
+                if int(_at(b, p)) >= 1
+            ):
+                return float(candidate)
+    return None
+
+
 def _a(node: Any) -> list[Any]:
     """An fx node's arguments, as the loose values they are."""
     return list(node.args)
@@ -604,8 +776,12 @@ class _Translator:
                 self.passthrough(node, both[0], name)
                 return None
             raise self.fail(node, name, "an arithmetic op that is not a merge of two tensors")
+        if target is getattr and len(args) > 1 and args[1] == "data":
+            self.passthrough(node, first, name)  # x.data: the same tensor, out of autograd
+            return None
         if target in mapping.CAT:
-            return self.cat(node, name, owner)
+            padded = self.zero_channels(node, owner)
+            return padded if padded is not None else self.cat(node, name, owner)
         if target is torch.stack:
             self.stack(node, name)
             return None
@@ -827,6 +1003,45 @@ class _Translator:
             raise self.fail(node, name, "a sum of stacked tensors of different shapes")
         return Step(node.name, "merge", owner, "torch.stack(...).sum", tuple(names), op="add")
 
+    def zero_channels(self, node: fx.Node, owner: str) -> Step | None:
+        """``torch.cat([x, torch.zeros(N, k, *x.shape[2:])], dim=1)`` (ResNet's parameter-free
+        shortcut "A"): ``pad_channels`` to C + k, where the zeros have x's spatial size at
+        every input size. None for any other concatenation."""
+        items = _a(node)[0] if _a(node) else _k(node).get("tensors")
+        dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
+        if not isinstance(items, (list, tuple)) or len(items) != 2:
+            return None
+        tensors = [self.tensor(t) for t in items]
+        zeros = [
+            t
+            for t in items
+            if isinstance(t, fx.Node) and t.name in self.sized and t.target in _ZERO_MAKERS
+        ]
+        kept = [t for t in tensors if t is not None]
+        if len(kept) != 1 or len(zeros) != 1:
+            return None
+        x, z = kept[0], zeros[0]
+        rank = len(self.shape(x))
+        if dim not in (1, 1 - rank) or len(self.values[z.name].shape) != rank:
+            return None
+        mine, theirs = self.symbolic_shape(x), self.symbolic_shape(z.name)
+        if mine is None or theirs is None or mine[0] != theirs[0]:
+            return None
+        if not all(_same_function(a, b) for a, b in zip(mine[2:], theirs[2:], strict=True)):
+            return None
+        out = int(self.shape(x)[1]) + int(self.values[z.name].shape[1])
+        return Step(
+            node.name, "layer", owner, "torch.cat", (x,), [layer("pad_channels", out_channels=out)]
+        )
+
+    def symbolic_shape(self, name: str) -> list[Any] | None:
+        """The tensor's shape as the symbolic trace computed it (sympy), or None."""
+        found = next((n for n in self.gm.graph.nodes if n.name == name), None)
+        value = found.meta.get(SYMBOLIC) if found is not None else None
+        if not isinstance(value, torch.Tensor):
+            return None
+        return [_expr(d) for d in value.shape]
+
     def cat(self, node: fx.Node, name: str, owner: str) -> Step | None:
         items = _a(node)[0] if _a(node) else _k(node).get("tensors")
         dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
@@ -854,12 +1069,19 @@ class _Translator:
         if not self.constant([scale, mode, corners]):
             raise self.fail(node, name, "a scale factor or mode computed at run time")
         if size is not None and not self.constant(size):
-            source = self.size_source(size)
+            source = self.size_source(size) or self.size_equal(node, size, first)
             if source is None:
+                scaled = self.size_scaled(size, first)
+                if scaled is not None:
+                    how = layer("upsample", scale_factor=scaled, mode=str(mode))
+                    if corners is not None:
+                        how[1]["align_corners"] = corners
+                    return Step(node.name, "layer", owner, name, (first,), [how])
                 raise self.fail(
                     node,
                     name,
-                    "a size computed at run time that is not another tensor's spatial size",
+                    f"a size computed at run time ({self.size_text(size)}) that is neither "
+                    "another tensor's spatial size nor this tensor's scaled by a constant",
                 )
             # kept as a resize_to layer for where no merge with ``source`` follows
             how = layer("resize_to", mode=str(mode), align_corners=corners)
@@ -868,6 +1090,54 @@ class _Translator:
         if got is None:
             raise self.fail(node, name, "neither size nor scale_factor given")
         return Step(node.name, "layer", owner, name, (first,), [got])
+
+    def size_equal(self, node: fx.Node, size: Any, first: str) -> str | None:
+        """The latest tensor before ``node`` whose spatial size is ``size`` at every input
+        size (``(height // 4, width // 4)`` in smp PAN's FPABlock is the size of its second
+        pooled branch): compared as the symbolic sizes the trace computed, at 300 input
+        sizes. None where no tensor has it."""
+        wanted = _symbolic_sizes(size)
+        if wanted is None or not isinstance(size, (list, tuple)):
+            return None
+        concrete = tuple(self.values[v.name] if isinstance(v, fx.Node) else v for v in size)
+        made = {s.id for s in self.steps}
+        nodes = list(self.gm.graph.nodes)
+        for earlier in reversed(nodes[: nodes.index(node)]):
+            name = self.tensor(earlier)
+            if name != earlier.name or name not in made or self.shape(name)[2:] != concrete:
+                continue
+            value = earlier.meta.get(SYMBOLIC)
+            if not isinstance(value, torch.Tensor) or value.dim() != len(concrete) + 2:
+                continue
+            theirs = [_expr(d) for d in value.shape[2:]]
+            if all(_same_function(a, b) for a, b in zip(wanted, theirs, strict=True)):
+                return name
+        return None
+
+    def size_scaled(self, size: Any, first: str) -> float | None:
+        """The scale factor ``k`` where ``size`` is ``floor(k · s)`` of the resized tensor's own
+        sizes ``s`` at every input size (``x.shape[2] * 2``), with ``k`` exact in binary
+        floating point (torch computes ``floor(s · k)`` in double)."""
+        wanted = _symbolic_sizes(size)
+        node = next((n for n in self.gm.graph.nodes if n.name == first), None)
+        value = node.meta.get(SYMBOLIC) if node is not None else None
+        if wanted is None or not isinstance(value, torch.Tensor):
+            return None
+        mine = [_expr(d) for d in value.shape[2:]]
+        if len(mine) != len(wanted):
+            return None
+        factors = set()
+        for a, b in zip(wanted, mine, strict=True):
+            got = _ratio(a, b)
+            if got is None:
+                return None
+            factors.add(got)
+        return factors.pop() if len(factors) == 1 else None
+
+    def size_text(self, size: Any) -> str:
+        """The size as the trace computed it, in the input's size symbols."""
+        wanted = _symbolic_sizes(size)
+        return ", ".join(str(w) for w in wanted) if wanted else "?"
 
     def size_source(self, size: Any) -> str | None:
         """The tensor whose spatial size ``size`` is (``t.shape[2:]``, ``t.size()[-2:]``,

@@ -7,8 +7,15 @@ is the running tensor, and where a tensor forks, the running tensor follows the 
 path to an output. A step off that path (a ResNet downsample, an FPN lateral, an
 attention gate's ``W_x``) waits until the merge that reads it and is written as that
 merge's ``via``, recursively — or, where several steps read it or it is an output, as a
-named ``branch`` (format 1.1). What still does not fit (a side path that starts from two
-places) stops with a clear message.
+named ``branch`` (format 1.1).
+
+Where that nesting cannot say it — a side path that starts from a value another side path
+computes (UNet++'s nested dense skips, whose skip is a concatenation of nodes computed on
+other side paths; an FPN whose deepest level's head is the longest path, so the top-down
+pyramid itself is off it) — the steps are laid out flat (:func:`_flat`): the running tensor
+follows the longest path, and every other chain of steps is a top-level named ``branch``
+whose ``from:`` and merge skips name earlier top-level values, split wherever a value is read
+twice. Every value is then visible to every later layer, so any DAG of spec layers fits.
 """
 
 from __future__ import annotations
@@ -88,22 +95,58 @@ class _Branch:
         return False
 
 
+# what the nested layout says where a side path starts from another side path's value: the
+# flat layout (every side chain a top-level branch) says it instead
+_NESTING = (
+    "starts from a value another branch computes",
+    "is read by two side branches",
+    "sits on a side path that starts from two places",
+    "is an output computed inside a side path",
+    "resizes to the size of a tensor a side path computes",
+)
+
+
 def emit(capture: Capture, pads_align: bool = False) -> Emitted:
     """Place every live step; CannotMap where the format cannot say it.
 
     ``pads_align``: a constant pad right before a merge, by exactly what brings the running
     tensor to the skip's size, is the merge's ``align: pad`` — used only for a trace on the
     other side of an ``if`` on a size (MONAI's UpCat pads an odd skip's partner by one row),
-    where the proof then checks the spec against torch on both sides."""
+    where the proof then checks the spec against torch on both sides.
+
+    Side paths are nested (``via``, branches inside branches) where that says the model; where
+    a side path starts from a value another side path computes, flat (:func:`_flat`)."""
+    try:
+        return _emit(capture, pads_align, flat=False)
+    except CannotMap as nested:
+        if not any(why in str(nested) for why in _NESTING):
+            raise
+    try:
+        # what torch computes and the model then drops (MONAI BasicUNet++'s deep-supervision
+        # heads when deep_supervision is off) as branches no one reads: torch runs them, so
+        # their parameters and their conditions on the size are the model's
+        return _emit(capture, pads_align, flat=True, dropped=True)
+    except CannotMap:
+        return _emit(capture, pads_align, flat=True)
+
+
+def _emit(capture: Capture, pads_align: bool, flat: bool, dropped: bool = False) -> Emitted:
     steps = {s.id: s for s in capture.steps}
     outputs = [o for _, o in capture.outputs]
     live = _live(steps, outputs)
+    reaching = set(live)  # the steps whose value reaches an output
+    if dropped:
+        live = {s.id for s in capture.steps}
     order = [s for s in capture.steps if s.id in live and s.kind != "input"]
     _unaligned(steps, order, outputs)
     emitter = _Emitter(steps, order, outputs)
     emitter.pads_align = pads_align
     top = _Branch(capture.steps[0].id, None)
-    emitter.run(top, order)
+    if flat:
+        emitter.flat = True
+        _flat(emitter, top, capture.steps[0].id, reaching)
+    else:
+        emitter.run(top, order)
     for value in outputs:
         if steps[value].kind == "resize":
             raise emitter.stop(steps[value], "is an output interpolated to another's size")
@@ -182,6 +225,7 @@ class _Emitter:
                 self.readers.setdefault(i, []).append(s.id)
         self.outputs = set(outputs)
         self.pads_align = False
+        self.flat = False  # the flat layout: no via, every side chain a top-level branch
         self.height: dict[str, int] = {}
         for s in reversed(order):
             self.height[s.id] = 1 + max((self.height[r] for r in self.readers[s.id]), default=0)
@@ -199,8 +243,8 @@ class _Emitter:
     def off_path(self, branch: _Branch, step: Step) -> bool:
         """Whether the running tensor forks here and a longer path to an output goes on
         from another reader: then this step is a side path, placed later."""
-        if branch.parent is not None:
-            return False  # a via or branch places everything its value needs
+        if branch.parent is not None or self.flat:
+            return False  # a via or branch places everything its value needs; flat: chosen
         mine = self.height[step.id]
         return any(
             self.height[r] > mine
@@ -397,6 +441,109 @@ class _Emitter:
     def stop(self, step: Step, why: str) -> CannotMap:
         where = f"{step.owner} ({step.what})" if step.owner else step.what
         return CannotMap(f"cannot be mapped: {where} {why}")
+
+
+@dataclass
+class _Chain:
+    """Steps that each continue the one before (its running input), from ``root``."""
+
+    root: str
+    steps: list[Step] = field(default_factory=list)
+
+
+def _flat(emitter: _Emitter, top: _Branch, start: str, reaching: set[str]) -> None:
+    """Every live step placed with no nesting: the running tensor follows the longest path
+    from the input; every other chain of steps is a named ``branch`` at the top level, written
+    where its last step is computed, from a value the top level has named. A chain ends where
+    its value is read more than once (by steps, as a resize's size, or as an output), so
+    every value another chain reads is a top-level name. ``reaching``: the steps whose value
+    reaches an output (the running tensor's path goes through them only)."""
+    steps, order = emitter.steps, emitter.order
+    uses: dict[str, set[str]] = {s.id: set() for s in steps.values()}
+    crops: set[str] = set()  # a skip cropped to the running size: the merge's `center_crop`
+    for s in order:
+        for i in s.inputs:
+            uses[i].add(s.id)
+        for _, params in s.layers:  # resize_to names the tensor whose size it takes
+            if params.get("size_of") is not None:
+                uses[str(params["size_of"])].add(s.id)
+        read = emitter.readers.get(s.id, [])
+        if s.kind == "resize" and s.align == "center_crop" and len(read) == 1:
+            crops.add(s.id)
+    for value in emitter.outputs:
+        uses[value].add("<output>")
+    main: set[str] = set()
+    v = start
+    while emitter.readers.get(v):
+        # the reader with the longest path to an output (the first of equals)
+        nxt = max(
+            (r for r in emitter.readers[v] if r not in crops and r in reaching),
+            key=lambda r: emitter.height[r],
+            default=None,
+        )
+        if nxt is None:
+            break
+        main.add(nxt)
+        v = nxt
+    chains: dict[str, _Chain] = {}  # step → its chain
+    continued: set[str] = set()
+    for s in order:
+        if s.id in main or s.id in crops:
+            continue
+        first = _running_input(steps, s, main, crops, uses)
+        if first in chains and first not in continued and uses[first] == {s.id}:
+            chain = chains[first]
+            continued.add(first)
+        else:
+            chain = _Chain(first)
+        chain.steps.append(s)
+        chains[s.id] = chain
+    for s in order:
+        if s.id in emitter.done or s.id in crops:
+            continue
+        if s.id in main:
+            emitter.place(top, s)
+            continue
+        chain = chains[s.id]
+        if chain.steps[-1] is not s:
+            continue  # written with the chain's last step
+        root = chain.root
+        if not top.sees(root) and steps[root].kind != "input":
+            raise emitter.stop(s, "starts from a value another branch computes")
+        sub = _Branch(root, top)
+        emitter.run(sub, chain.steps)
+        if sub.running != s.id:
+            raise emitter.stop(
+                s,
+                "sits on a side path that starts from two places; a spec writes a side path "
+                "as one chain of layers from one earlier tensor",
+            )
+        if steps[s.id].kind == "resize":
+            raise emitter.stop(s, "interpolates to another tensor's size without merging with it")
+        top.items.append(Item(s, branch_from=root, branch=sub.items))
+        top.values.add(s.id)
+        emitter.referenced.add(s.id)
+        if steps[root].kind != "input":
+            emitter.referenced.add(root)
+
+
+def _running_input(
+    steps: dict[str, Step], s: Step, main: set[str], crops: set[str], uses: dict[str, set[str]]
+) -> str:
+    """The input a side step continues: a layer's only one; for a merge, the resize or pad it
+    aligns (``align: interpolate`` / ``pad`` change the running tensor's size), else an input
+    no other step reads (so the chain goes on unnamed), else the first."""
+    if s.kind != "merge":
+        return s.inputs[0]
+    inputs = [i for i in s.inputs if i not in crops]
+    for i in inputs:
+        padded = [op for op, _ in steps[i].layers] == ["pad"]
+        if (steps[i].kind == "resize" or padded) and uses[i] == {s.id}:
+            return i
+    for i in inputs:
+        if i not in main and steps[i].kind != "input" and uses[i] == {s.id}:
+            return i
+    return inputs[0] if inputs else s.inputs[0]
 
 
 def _keeps_size(layer: Layer) -> bool:

@@ -361,7 +361,11 @@ def render(
         # a stage's value is its running tensor: its last layer or merge, never a branch
         values = [i.step.id for i in stage.items if i.branch is None]
         last = values[-1] if values else None
-        if last is not None:
+        if last is not None and _read_after(stage.items, last):
+            # a branch after the stage's last layer reads it: the stage's name is defined
+            # only at its end, so the layer gets a name of its own
+            w.names.setdefault(last, w.unique(_label(emitted.steps[last])))
+        elif last is not None:
             w.names.setdefault(last, stage_name)
         begin = len(w.lines)
         _stage_body(w, stage, last, stage_name)
@@ -392,9 +396,21 @@ class _Written:
     section: str = ""  # encoder, bottleneck, decoder or head; '' where the spec has `layers:`
 
 
+def _read_after(items: Sequence[Item], value: str) -> bool:
+    """Whether an item after the one that computes ``value`` reads it (as a branch's start, a
+    merge's skip, or the tensor whose size a resize takes)."""
+    at = next(k for k, item in enumerate(items) if item.step.id == value and item.branch is None)
+    for item in _all_items(items[at + 1 :]):
+        if item.branch_from == value or any(s.source == value for s in item.skips):
+            return True
+        if any(p.get("size_of") == value for _, p in item.step.layers):
+            return True
+    return False
+
+
 def _stage_body(w: _Writer, stage: Stage, last: str | None, stage_name: str) -> None:
     for k, item in enumerate(stage.items):
-        is_last = item.step.id == last and item.branch is None
+        is_last = item.step.id == last and item.branch is None and w.names.get(last) == stage_name
         if not is_last:
             w.name_of(item, stage.items[k + 1 :])
         w.layer_lines(item, "      ", stage_name if is_last else None)
