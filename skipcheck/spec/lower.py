@@ -18,6 +18,7 @@ from skipcheck.ops import MERGE_OPS, OPS
 from skipcheck.ops.base import Op, Param
 from skipcheck.position import Position
 from skipcheck.spec.expr import ExprError, evaluate
+from skipcheck.spec.names import reads_as_op
 from skipcheck.spec.yamltree import YList, YMap, position_of
 
 SECTIONS = ("encoder", "bottleneck", "decoder", "head")
@@ -369,6 +370,14 @@ class _Lowerer:
                 raise SkipcheckError(f"block name {name!r} must be a plain name", pos)
             if name in OPS or name in ("residual", "stage", "branch"):
                 raise SkipcheckError(f"block name {name!r} is already an op name", pos)
+            if (op := reads_as_op(name)) is not None:
+                # the schema underlines `conv2d:` even where blocks exist: no block is named so
+                raise SkipcheckError(
+                    f"block name {name!r} reads as the op {op!r} (torch's spelling, or a "
+                    "slip): name the block otherwise, so that a layer using it is never "
+                    "taken for a misspelt op",
+                    pos,
+                )
             if not isinstance(body, YMap):
                 raise SkipcheckError(
                     f"block {name!r} must be a mapping with `layers:` (and `args:`)", pos
