@@ -70,6 +70,16 @@ SLOW = (
     "tests/torch/test_import_capture.py::test_a_skip_cropped_to_the_running_size_is_align_center_crop",
     "tests/test_fuzz.py::test_import_args",
     "tests/shapes/test_many_broken_merges.py::test_whole_text_work_does_not_grow_with_the_broken_merges",
+    # torch brute force per op and per imported model, each beside a cheaper test of the same
+    # module: tests/ops/test_shape_table.py (every op against torch at one size),
+    # test_import.py's resize_to import, the capture tests that import without a sweep, and
+    # test_reference's fixes in the PyTorch code's words
+    "tests/torch/test_ops_oracle.py::test_torch_agrees_at_every_size",
+    "tests/torch/test_ops_oracle.py::test_resize_to_a_named_tensors_size",
+    "tests/torch/test_import_capture.py::test_python_on_sizes_imports_and_sizes_equal_brute_force",
+    "tests/torch/test_import_capture.py::test_resizes_without_a_merge_import_as_resize_to",
+    "tests/torch/test_import_capture.py::test_mappings_import_with_torch_as_referee",
+    "tests/torch/test_reference.py::test_the_fix_it_states_is_one_torch_accepts",
     "tests/fixes/test_corpus_torch.py::",
     # the zoo tier needs constraints-zoo.txt's libraries (`pytest -m zoo`); `-m "not slow"`
     # replaces addopts' `-m 'not zoo'`, so it must leave the zoo out itself

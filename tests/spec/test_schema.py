@@ -125,16 +125,19 @@ def check_jsonschema(tmp_path, texts: dict[str, str]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("blocks", ["", BLOCKS], ids=["without-blocks", "with-blocks"])
-@pytest.mark.parametrize("name", LOOKALIKES)
-def test_check_jsonschema_rejects_an_op_lookalike(tmp_path, blocks: str, name: str) -> None:
-    body = f"layers:\n  - double_conv: {{ch: 8}}\n  - {name}: {{out_channels: 8, kernel_size: 3}}\n"
-    if not blocks:
-        body = body.replace("double_conv: {ch: 8}", "relu")
-    code, out = check_jsonschema(tmp_path, {"spec.yaml": HEAD + blocks + body})
-    assert code == 1 and "$.layers[1]" in out, out
-    right = body.replace(f"{name}:", "conv:")
-    code, out = check_jsonschema(tmp_path, {"spec.yaml": HEAD + blocks + right})
+def test_check_jsonschema_rejects_an_op_lookalike_with_and_without_blocks(tmp_path) -> None:
+    bad, good = {}, {}
+    for k, name in enumerate(LOOKALIKES):
+        for blocks, first in (("", "relu"), (BLOCKS, "double_conv: {ch: 8}")):
+            body = f"layers:\n  - {first}\n  - {name}: {{out_channels: 8, kernel_size: 3}}\n"
+            tag = f"{k}-{'blocks' if blocks else 'plain'}"
+            bad[f"bad-{tag}.yaml"] = HEAD + blocks + body
+            good[f"good-{tag}.yaml"] = HEAD + blocks + body.replace(f"{name}:", "conv:")
+    code, out = check_jsonschema(tmp_path, bad)
+    assert code == 1, out
+    for file in bad:  # every file fails, at the lookalike's layer
+        assert f"{tmp_path / file}::$.layers[1]" in out, (file, out)
+    code, out = check_jsonschema(tmp_path, good)
     assert code == 0, out
 
 
