@@ -26,7 +26,7 @@ def spec_file(tmp_path: Path):
 # file keeps its fast tests in the subset; tests/test_fast_subset.py checks every entry
 # still names a test.
 SLOW = (
-    "tests/shapes/test_valid_torch.py::test_every_spec_matches_torch_over_1_to_1024",
+    "tests/check/test_valid_torch.py::test_every_spec_matches_torch_over_1_to_1024",
     "tests/torch/test_import_models.py::test_sizes_equal_brute_force_on_the_original",
     "tests/torch/test_import_models.py::test_parameters_equal_the_models",
     "tests/torch/test_import.py::test_milesial_unet_pads_to_the_skip",
@@ -42,14 +42,14 @@ SLOW = (
     "tests/torch/test_ops_oracle.py::test_negative_padding",
     "tests/torch/test_ops_oracle.py::test_adaptive_pool_output_sizes_with_nulls",
     "tests/torch/test_differential.py::test_meta_dryrun_agrees",
-    "tests/shapes/test_coupled.py::test_torch_agrees_on_a_grid_of_sizes",
-    "tests/shapes/test_valid_torch.py::test_random_architectures_match_torch",
+    "tests/engine/test_coupled.py::test_torch_agrees_on_a_grid_of_sizes",
+    "tests/check/test_valid_torch.py::test_random_architectures_match_torch",
     "tests/test_fuzz.py::test_mutants",
     "tests/test_batch.py::test_each_result_is_let_go_once_reported",
     "tests/whatif/test_whatif_cli.py::test_errors_exit_2",
     "tests/whatif/test_whatif_sweep.py::test_fast_input_sweep_matches_one_check_per_size",
-    "tests/spec/test_lower.py::test_a_hundred_thousand_layers_are_checked_and_a_million_refused",
-    "tests/spec/test_yamltree.py::test_loading_keeps_nothing_but_the_tree",
+    "tests/specfile/test_lower.py::test_a_hundred_thousand_layers_are_checked_and_a_million_refused",
+    "tests/specfile/test_yamltree.py::test_loading_keeps_nothing_but_the_tree",
     "tests/test_launch.py::test_validate_starts_without_typer_or_rich",
     "tests/test_launch.py::test_fast_path_ends_like_typer",
     "tests/draw/test_browser.py::",
@@ -61,15 +61,15 @@ SLOW = (
     # tests), the import-args fuzz (test_reference's factory with args), and the text work
     # over 2,000 broken merges (its file's cap and repeat tests)
     "tests/torch/test_import_models.py::test_basic_unet_imports_its_pad_if_odd_as_align_pad",
-    "tests/fixes/test_gold.py::test_the_corpus_has_forty_real_bugs_each_with_a_clean_gold_edit",
-    "tests/fixes/test_gold.py::test_the_top_fix_is_the_gold_edit_in_four_of_five",
-    "tests/fixes/test_gold.py::test_the_gold_edit_is_among_the_proven_fixes_in_nineteen_of_twenty",
-    "tests/fixes/test_gold.py::test_every_safe_fix_keeps_every_unbroken_use",
-    "tests/fixes/test_gold.py::test_no_title_states_a_number_its_diff_contradicts",
+    "tests/check/fixes/test_gold.py::test_the_corpus_has_forty_real_bugs_each_with_a_clean_gold_edit",
+    "tests/check/fixes/test_gold.py::test_the_top_fix_is_the_gold_edit_in_four_of_five",
+    "tests/check/fixes/test_gold.py::test_the_gold_edit_is_among_the_proven_fixes_in_nineteen_of_twenty",
+    "tests/check/fixes/test_gold.py::test_every_safe_fix_keeps_every_unbroken_use",
+    "tests/check/fixes/test_gold.py::test_no_title_states_a_number_its_diff_contradicts",
     "tests/torch/test_reference.py::test_the_crashing_unet_is_told_at_the_users_line_with_the_valid_and_nearest_sizes",
     "tests/torch/test_import_capture.py::test_a_skip_cropped_to_the_running_size_is_align_center_crop",
     "tests/test_fuzz.py::test_import_args",
-    "tests/shapes/test_many_broken_merges.py::test_whole_text_work_does_not_grow_with_the_broken_merges",
+    "tests/engine/test_many_broken_merges.py::test_whole_text_work_does_not_grow_with_the_broken_merges",
     # torch brute force per op and per imported model, each beside a cheaper test of the same
     # module: tests/ops/test_shape_table.py (every op against torch at one size),
     # test_import.py's resize_to import, the capture tests that import without a sweep, and
@@ -80,7 +80,7 @@ SLOW = (
     "tests/torch/test_import_capture.py::test_resizes_without_a_merge_import_as_resize_to",
     "tests/torch/test_import_capture.py::test_mappings_import_with_torch_as_referee",
     "tests/torch/test_reference.py::test_the_fix_it_states_is_one_torch_accepts",
-    "tests/fixes/test_corpus_torch.py::",
+    "tests/check/fixes/test_corpus_torch.py::",
     # the zoo tier needs constraints-zoo.txt's libraries (`pytest -m zoo`); `-m "not slow"`
     # replaces addopts' `-m 'not zoo'`, so it must leave the zoo out itself
     "tests/torch/zoo/test_zoo.py::",

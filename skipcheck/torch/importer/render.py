@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skipcheck.ops import OPS
-from skipcheck.spec.names import reads_as_op
+from skipcheck.specfile.names import reads_as_op
 from skipcheck.torch.importer.capture import Step
 from skipcheck.torch.importer.emit import Emitted, Item, Skip
 
