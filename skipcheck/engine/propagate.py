@@ -18,11 +18,11 @@ from typing import Any
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import AXIS_NAMES, Graph, Node
 from skipcheck.core.position import Position
-from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.engine import declared as decl
 from skipcheck.engine.cost import BYTES_PER_VALUE
 from skipcheck.ops import OPS
 from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES, RUNS_UNPROVEN
+from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet, Work
