@@ -9,6 +9,7 @@ engine all read those sets.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,10 +21,11 @@ from skipcheck.core.position import Position
 from skipcheck.engine import declared as decl
 from skipcheck.engine.cost import BYTES_PER_VALUE
 from skipcheck.ops import OPS
-from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
+from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES, RUNS_UNPROVEN
+from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
-from skipcheck.shapes.sizeset import Work
+from skipcheck.shapes.sizeset import SizeSet, Work
 from skipcheck.shapes.table import Context, ShapeTable
 from skipcheck.specfile.values import MAX_INPUT_SIZE
 
@@ -47,6 +49,8 @@ def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], wh
         # a symbolic input gives no size to fall back on: stop here, without a finding, and
         # say that nothing from here on was checked (not that it was, at some size)
         table.inexact.append(f"{where}: {why}{NOT_CHECKED}")
+        if table.unchecked is None:
+            table.unchecked = node.id
         ctx.node_failed = True
         return inputs[0]
     table.inexact.append(f"{where}: {why}")
@@ -119,12 +123,18 @@ def input_symbols(
 
 
 def propagate(
-    graph: Graph, input_override: Sequence[int | str] | None = None, *, numbers: bool = False
+    graph: Graph,
+    input_override: Sequence[int | str] | None = None,
+    *,
+    numbers: bool = False,
+    probe: bool = True,
 ) -> ShapeTable:
     """Infer every node's shape and parameter count; collect findings and constraints.
 
     ``numbers``: fixed sizes stay plain numbers, so the run answers for that size alone
-    (no constraints), fast; the valid-size search runs it once per size.
+    (no constraints), fast; the valid-size search runs it once per size. ``probe``: where a
+    symbolic input leaves the exact method, try sizes one by one for one that runs (off for
+    the symbolic runs that only fill in a concrete one's constraints).
     """
     work = Work.classes
     shape, at, axis_vars = input_symbols(graph, input_override, numbers=numbers)
@@ -182,6 +192,8 @@ def propagate(
             check_declared(ctx, stated, table.shapes[node_id], pos, f"{what} is declared")
     if table.broken and table.at and not numbers:
         _complete_constraints(table)
+    if table.unchecked is not None and probe and not numbers and not table.errors:
+        _probe(table, ctx)
     _explain_nearest(table)
     table.diagnostics.sort(key=lambda d: d.sort_key())
     table.arithmetic = Work.classes - work
@@ -218,7 +230,7 @@ def _complete_constraints(table: ShapeTable) -> None:
     they are kept, so that a spec is never said to run somewhere once its first failure is
     fixed while a later layer fails everywhere. The others stand as found at the given size.
     """
-    full = propagate(table.graph, [*table.shapes[0][:2], *table.axis_vars])
+    full = propagate(table.graph, [*table.shapes[0][:2], *table.axis_vars], probe=False)
     ran = {node_id for node_id, _ in table.raised}
     first = min(ran, default=0)
     for node_id, d in full.raised:
@@ -244,6 +256,171 @@ def _complete_constraints(table: ShapeTable) -> None:
     # reached still belong to the model (densenet121 at 29×28 has 7,978,856, not 4,793,728)
     for node_id, count in full.counts.items():
         table.counts.setdefault(node_id, count)
+
+
+# Past the exact method at a symbolic input, the sizes tried one by one: the smallest the
+# layers before the stop allow, then the smallest at or above each power of two, up to the
+# largest input size a spec may state; at most PROBE_WORK layers run in all (a fixed amount
+# of work, not a clock: the same answer on every machine).
+PROBE_SMALLEST = 16
+PROBE_WORK = 40_000
+
+
+def _probe(table: ShapeTable, ctx: Context) -> None:
+    """Where a symbolic run left the exact method, look for an input size that runs the
+    whole model, and say what was found.
+
+    A clean pass at a symbolic input says that some size runs the model; past the stop that
+    is known only at sizes tried one by one (all free axes at once). A size that runs is a
+    proof: the model passes, the notes name the size the layers past the stop were checked
+    at, and the errors no size fixes that it meets there are reported. Where none of the
+    sizes tried runs, SC109 says so at the layer where the method stopped — never a pass, and
+    never a claim that no size runs.
+    """
+    graph, stop = table.graph, table.graph.nodes[table.unchecked or 0]
+    free = [v for v in dict.fromkeys(table.axis_vars) if v not in table.at]
+    tries = {v: probe_sizes(table.domain.get(v) or SizeSet.everything(v)) for v in free}
+    if any(not t for t in tries.values()):
+        return  # no size passes the layers before the stop: already an error there
+    base = table.shapes[0]
+    batch = base[0] if isinstance(base[0], (int, str)) else "N"
+    work, tried = 0, 0
+    last: tuple[dict[str, int], Diagnostic | None, str | None] | None = None
+    for k in range(max(len(t) for t in tries.values())):
+        if work + len(graph.nodes) > PROBE_WORK:
+            break
+        point = {v: t[min(k, len(t) - 1)] for v, t in tries.items()}
+        dims: list[int | str] = [batch, base[1]]
+        dims += [point.get(v, table.at.get(v, 0)) for v in table.axis_vars]
+        run = propagate(graph, dims, numbers=True)
+        work += len(graph.nodes)
+        tried += 1
+        failing = [
+            d
+            for d in run.errors
+            if not RULES[d.code].size_free and RULES[d.code].kind != "declared"
+        ]
+        too_big = _too_big(run)
+        if not failing and too_big is None:
+            _witness(table, run, point, stop)
+            return
+        last = (point, failing[0] if failing else None, too_big)
+    _unproven(table, ctx, stop, tries, tried, last)
+
+
+def _unproven(
+    table: ShapeTable,
+    ctx: Context,
+    stop: Node,
+    tries: dict[str, list[int]],
+    tried: int,
+    last: tuple[dict[str, int], Diagnostic | None, str | None] | None,
+) -> None:
+    """SC109 at the layer where the method stopped: what is known, and the sizes tried."""
+    if last is None:
+        tried_note = (
+            f"the model is too large ({len(table.graph.nodes):,} layers) to try sizes one by one"
+        )
+    else:
+        point, first, too_big = last
+        lo = {v: t[0] for v, t in tries.items()}
+        reason = (
+            f"{first.code} at line {first.pos.line}: {first.message}"
+            if first is not None
+            else f"{too_big} makes a tensor larger than torch can hold"
+        )
+        largest = (
+            " (the largest input size a spec may state)"
+            if all(x == MAX_INPUT_SIZE for x in point.values())
+            else ""
+        )
+        tried_note = (
+            f"tried {tried} sizes from {_point(lo)} to {_point(point)}{largest}; at the last, "
+            f"{reason}"
+        )
+    mark = f"(line {stop.pos.line}): "
+    why = next((r for r in table.inexact if mark in r), table.inexact[0] if table.inexact else "")
+    why = why.removesuffix(NOT_CHECKED).partition(mark)[2] or "a size left the exact fragment"
+    notes = [
+        f"the exact method stops here: {why}; the layers before it run for "
+        f"{_known(table, list(tries))}",
+        tried_note,
+        "give --input to check the model at a size, or search a range with "
+        "`skipcheck sizes --bound A..B`",
+    ]
+    ctx.node = stop
+    ctx.check(
+        [False],
+        RUNS_UNPROVEN,
+        f"{stop.op} is past the exact method at a symbolic input size, and "
+        + (
+            f"none of the {tried} sizes tried runs the whole model"
+            if tried
+            else "no size was tried"
+        ),
+        notes=notes,
+    )
+    table.diagnostics.sort(key=lambda d: d.sort_key())
+
+
+def probe_sizes(domain: SizeSet) -> list[int]:
+    """The sizes to try in a set, ascending: its smallest, then one per power of two."""
+    out = list(itertools.islice(domain.members(1, MAX_INPUT_SIZE), PROBE_SMALLEST))
+    for k in range(1, MAX_INPUT_SIZE.bit_length()):
+        above = domain.nearest(1 << k)[1]
+        if above is not None and above <= MAX_INPUT_SIZE:
+            out.append(above)
+    return sorted(set(out))
+
+
+def _too_big(run: ShapeTable) -> str | None:
+    """The first layer whose output torch cannot hold at the sizes of a run (None: none)."""
+    for node_id, shape in run.shapes.items():
+        values = math.prod(d for d in shape if type(d) is int)
+        if values * BYTES_PER_VALUE > TORCH_MAX_BYTES:
+            node = run.graph.nodes[node_id]
+            return f"{node.where} (line {node.pos.line})" if node_id else "the input"
+    return None
+
+
+def _witness(table: ShapeTable, run: ShapeTable, point: dict[str, int], stop: Node) -> None:
+    """The model runs at ``point``: say where the layers past the stop were checked, and keep
+    the errors that no input size fixes (channels) that the run met there."""
+    at = _point(point)
+    table.inexact[:] = [r.removesuffix(NOT_CHECKED) for r in table.inexact]
+    table.inexact.append(
+        f"{stop.where} (line {stop.pos.line}) and the layers after it were checked at {at} "
+        "only, the first size tried where every layer's sizes work (give --input to check "
+        "them at another size)"
+    )
+    for node_id, count in run.counts.items():  # a layer's parameters do not depend on sizes
+        table.counts.setdefault(node_id, count)
+    for node_id, d in run.raised:
+        if d.severity == "error" and RULES[d.code].size_free:
+            found = replace(
+                d, notes=(*d.notes, f"found at {at}, past the exact method; no input size fixes it")
+            )
+            table.diagnostics.append(found)
+            table.raised.append((node_id, found))
+    table.diagnostics.sort(key=lambda d: d.sort_key())
+
+
+def _point(point: dict[str, int]) -> str:
+    """``H = W = 4096`` where the axes agree, else ``H = 4096, W = 8192``."""
+    values = set(point.values())
+    if len(values) == 1:
+        return " = ".join([*point, f"{next(iter(values)):,}"])
+    return ", ".join(f"{v} = {x:,}" for v, x in point.items())
+
+
+def _known(table: ShapeTable, free: list[str]) -> str:
+    """What the exact method established before it stopped, H and W together where alike."""
+    sets = [(table.domain.get(v) or SizeSet.everything(v)) for v in free]
+    first = sets[0].describe()
+    if all(s.describe().replace(s.var, sets[0].var) == first for s in sets[1:]):
+        names = ", ".join(free)
+        return first.replace(sets[0].var, names, 1) if len(free) > 1 else first
+    return "; ".join(s.describe() for s in sets)
 
 
 def check_declared(

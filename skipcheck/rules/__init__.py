@@ -32,6 +32,7 @@ from skipcheck.rules import (
     sc106_op_input,
     sc107_declared_channels,
     sc108_input_requirement,
+    sc109_runs_unproven,
     sc201_pool_drops_input,
     sc202_crop_asymmetric,
     sc301_declared_shape,
@@ -79,6 +80,7 @@ RULES: dict[str, Rule] = {
             sc106_op_input,
             sc107_declared_channels,
             sc108_input_requirement,
+            sc109_runs_unproven,
             sc201_pool_drops_input,
             sc202_crop_asymmetric,
             sc301_declared_shape,
@@ -95,6 +97,7 @@ CROP_TOO_SMALL = RULES[sc105_crop_too_small.CODE]
 OP_INPUT = RULES[sc106_op_input.CODE]
 DECLARED_CHANNELS = RULES[sc107_declared_channels.CODE]
 INPUT_REQUIREMENT = RULES[sc108_input_requirement.CODE]
+RUNS_UNPROVEN = RULES[sc109_runs_unproven.CODE]
 POOL_DROPS_INPUT = RULES[sc201_pool_drops_input.CODE]
 CROP_ASYMMETRIC = RULES[sc202_crop_asymmetric.CODE]
 DECLARED_SHAPE = RULES[sc301_declared_shape.CODE]

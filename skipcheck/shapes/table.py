@@ -83,6 +83,9 @@ class ShapeTable:
     symbolic: ShapeTable | None = None
     broken: set[int] = field(default_factory=set)
     inexact: list[str] = field(default_factory=list)
+    # the first node where a check at a symbolic input size was left undecided (past the exact
+    # method): from there on only a size tried one by one can say whether the model runs
+    unchecked: int | None = None
     # running intersection of the `runs` conditions some size still meets: a condition that
     # would leave no size is reported and left out, so the layers after it are judged at the
     # sizes the earlier layers allow, as at a given size (no false errors after a failure)
@@ -192,6 +195,7 @@ class Context:
         for verdict in verdicts:
             if verdict is None:
                 self.table.inexact.append(f"{self.where()}: a size left the exact fragment")
+                self._undecided(None)
                 continue
             if isinstance(verdict, bool):
                 if not verdict:
@@ -217,6 +221,7 @@ class Context:
             except OutOfFragment as exc:
                 # its period and the others' are too fine together: at the given size only
                 self.table.inexact.append(f"{self.where()}: {exc}")
+                self._undecided(var)
                 if var in self.at and self.at[var] not in verdict:
                     failed_axes.append((var, str(self.at[var]), verdict.describe()))
                 continue
@@ -250,6 +255,12 @@ class Context:
         if coupled or any(value for _, value, _ in (a for a in failed_axes if a)):
             self.table.at_size.append(diagnostic)
         return False
+
+    def _undecided(self, var: str | None) -> None:
+        """Remember the first node whose check a symbolic input size left undecided."""
+        free = [v for v in self.table.axis_vars if v not in self.at]
+        if (var in free if var is not None else free) and self.table.unchecked is None:
+            self.table.unchecked = self.node.id
 
     def _block_note(self) -> tuple[str, ...]:
         """Where a layer written inside a block was used: its line alone is shared by every use."""

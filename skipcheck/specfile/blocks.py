@@ -11,6 +11,7 @@ from typing import Any
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.position import Position
 from skipcheck.ops import OPS
+from skipcheck.specfile.names import reads_as_op
 from skipcheck.specfile.values import IDENT, did_you_mean, layer_list, number_or_text
 from skipcheck.specfile.yamltree import YList, YMap, position_of
 
@@ -88,6 +89,13 @@ def _block(name: Any, body: Any, pos: Position) -> Block:
         raise SkipcheckError(f"block name {name!r} must be a plain name", pos)
     if name in OPS or name in ("residual", "stage", "branch"):
         raise SkipcheckError(f"block name {name!r} is already an op name", pos)
+    if (op := reads_as_op(name)) is not None:
+        # the schema underlines `conv2d:` even where blocks exist: no block is named so
+        raise SkipcheckError(
+            f"block name {name!r} reads as the op {op!r} (torch's spelling, or a slip): name "
+            "the block otherwise, so that a layer using it is never taken for a misspelt op",
+            pos,
+        )
     if not isinstance(body, YMap):
         raise SkipcheckError(f"block {name!r} must be a mapping with `layers:` (and `args:`)", pos)
     for key in body:

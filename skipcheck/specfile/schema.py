@@ -3,12 +3,12 @@
 Op names, parameter names and kinds come from the OPS registry, so the schema
 cannot drift from what ``skipcheck validate`` accepts. It checks structure only;
 meaning (references, expressions, shapes) is ``skipcheck validate``'s job.
-A spec without ``blocks:`` may name only ops, so there an unknown layer name
-(``conv2d:``) is an error the editor underlines. Where a spec defines blocks, a block
-call (``- double_conv: {ch: 64}``) is any other name: JSON Schema cannot compare a key
-with the spec's own block names, so those layers stay open and ``skipcheck validate``
-checks the names.
-"""
+A spec without ``blocks:`` may name only ops, so there an unknown layer name is an
+error the editor underlines. Where a spec defines blocks, a block call
+(``- double_conv: {ch: 64}``) may use other names: JSON Schema cannot compare a key
+with the spec's own block names, but a name that reads as an op (torch's ``conv2d``,
+``MaxPool2d``, a slip like ``maxpol``: ``spec/names.py``) is never a block's —
+``validate`` refuses blocks named so — and is underlined there too."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 
 from skipcheck.ops import MERGE_OPS, OPS
 from skipcheck.ops.base import Op, Param
+from skipcheck.specfile.names import lookalike_pattern
 from skipcheck.specfile.values import LAYER_KEYS, SECTIONS
 
 # a name, not an address: nothing is published at a URL the schema could claim
@@ -32,6 +33,8 @@ _SHAPE: Schema = {
     "description": "a shape like [N, 64, H/2, W/2]",
 }
 _LAYERS: Schema = {"$ref": "#/definitions/layers"}
+_RESERVED = ("residual", "stage", "branch")  # layer keys a block may not take
+_LOOKALIKE: Schema = {"$ref": "#/definitions/reads-as-op"}
 
 
 def _int(p: Param) -> Schema:
@@ -152,7 +155,13 @@ def _layer_tree(prefix: str, known_only: bool) -> dict[str, Schema]:
     )
     assert set(LAYER_KEYS) <= set(layer_props)
     mapping: Schema = {"type": "object", "properties": layer_props, "minProperties": 1}
-    bare: Schema = {"type": "string", "description": "an op without arguments (relu) or a block"}
+    # a block may have any name but one that reads as an op (conv2d, ReLU, maxpol)
+    not_an_op = {"not": _LOOKALIKE}
+    mapping["propertyNames"] = {"anyOf": [{"enum": sorted(layer_props)}, not_an_op]}
+    bare: Schema = {
+        "anyOf": [{"enum": sorted(OPS)}, {"type": "string", **not_an_op}],
+        "description": "an op without arguments (relu) or a block",
+    }
     if known_only:
         mapping["additionalProperties"] = False
         bare = {"enum": sorted(OPS), "description": "an op without arguments (relu)"}
@@ -250,7 +259,12 @@ def spec_schema() -> Schema:
             "additionalProperties": {"type": ["number", "string"]},
             "description": "knobs for expressions; override with --set",
         },
-        "blocks": {"type": "object", "additionalProperties": block},
+        "blocks": {
+            "type": "object",
+            "additionalProperties": block,
+            # as validate: a block is never named as an op, or as one misspelt
+            "propertyNames": {"not": {"anyOf": [_LOOKALIKE, {"enum": list(_RESERVED)}]}},
+        },
         "layers": {"allOf": [_LAYERS], "description": "the whole model as one list"},
     }
     for section in SECTIONS:
@@ -267,5 +281,13 @@ def spec_schema() -> Schema:
         # without blocks every layer name is an op: an unknown one is a typo
         "if": {"not": {"required": ["blocks"]}},
         "then": {"properties": {key: known for key in ("layers", *SECTIONS)}},
-        "definitions": {**_layer_tree("", False), **_layer_tree("known-", True)},
+        "definitions": {
+            **_layer_tree("", False),
+            **_layer_tree("known-", True),
+            "reads-as-op": {
+                "description": "a name that reads as an op: torch's spelling (conv2d, "
+                "MaxPool2d), another case or underscores, or a one-letter slip (maxpol)",
+                "pattern": lookalike_pattern(),
+            },
+        },
     }

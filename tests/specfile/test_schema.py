@@ -100,3 +100,75 @@ def test_a_spec_with_blocks_may_call_them() -> None:
         "kernel_size: 3}}, relu]\nlayers:\n  - double_conv: {ch: 8}\n  - double_conv\n"
     )
     assert VALIDATOR.is_valid(yaml.safe_load(spec))
+
+
+# issue 24, item 7: `conv2d:` is underlined in a spec with blocks too, by the validator
+# editors and CI run (check-jsonschema, ECMA 262 regular expressions through regress)
+BLOCKS = (
+    "blocks:\n  double_conv: {args: [ch], layers: [{conv: {out_channels: ch, kernel_size: 3}}]}\n"
+)
+LOOKALIKES = ["conv2d", "Conv2d", "MaxPool2d", "max_pool2d", "BatchNorm2d", "ReLU", "maxpol"]
+
+
+def check_jsonschema(tmp_path, texts: dict[str, str]) -> tuple[int, str]:
+    """check-jsonschema's own command line, in this process, on files holding ``texts``."""
+    cli = pytest.importorskip("check_jsonschema")
+    from click.testing import CliRunner as ClickRunner
+
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    paths = []
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text)
+        paths.append(str(tmp_path / name))
+    result = ClickRunner().invoke(cli.main, ["--schemafile", str(schema), *paths])
+    return result.exit_code, result.output
+
+
+def test_check_jsonschema_rejects_an_op_lookalike_with_and_without_blocks(tmp_path) -> None:
+    bad, good = {}, {}
+    for k, name in enumerate(LOOKALIKES):
+        for blocks, first in (("", "relu"), (BLOCKS, "double_conv: {ch: 8}")):
+            body = f"layers:\n  - {first}\n  - {name}: {{out_channels: 8, kernel_size: 3}}\n"
+            tag = f"{k}-{'blocks' if blocks else 'plain'}"
+            bad[f"bad-{tag}.yaml"] = HEAD + blocks + body
+            good[f"good-{tag}.yaml"] = HEAD + blocks + body.replace(f"{name}:", "conv:")
+    code, out = check_jsonschema(tmp_path, bad)
+    assert code == 1, out
+    for file in bad:  # every file fails, at the lookalike's layer
+        assert f"{tmp_path / file}::$.layers[1]" in out, (file, out)
+    code, out = check_jsonschema(tmp_path, good)
+    assert code == 0, out
+
+
+def test_check_jsonschema_passes_every_shipped_spec(tmp_path) -> None:
+    texts = {path.name: path.read_text() for path in sorted(SPECS.glob("*.yaml"))}
+    code, out = check_jsonschema(tmp_path, texts)
+    assert code == 0 and "ok -- validation done" in out, out
+
+
+@pytest.mark.parametrize(
+    "name, refused",
+    [
+        ("conv2d", True),
+        ("Conv2d", True),
+        ("MaxPool2d", True),
+        ("upsmaple", True),
+        ("Identity", True),
+        ("zero_pad2d", True),
+        ("double_conv", False),
+        ("conv_bn_relu", False),
+        ("conv5", False),
+        ("pool", False),
+        ("up", False),
+        ("attention_gate", False),
+    ],
+)
+def test_validate_and_the_schema_agree_on_block_names(spec_file, name: str, refused: bool) -> None:
+    """A block may not be named as an op reads: both refuse it, or both accept it."""
+    text = HEAD + f"blocks:\n  {name}: {{layers: [relu]}}\nlayers: [{name}]\n"
+    result = CliRunner().invoke(app, ["validate", spec_file(text), "-q"])
+    assert (result.exit_code == 2) == refused, result.output
+    if refused:
+        assert f"block name {name!r} reads as the op" in result.output
+    assert VALIDATOR.is_valid(yaml.safe_load(text)) != refused

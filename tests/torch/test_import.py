@@ -320,6 +320,24 @@ def test_cli_cannot_map_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+class UpSample(nn.Module):
+    """A module class named as an op reads (MONAI has one): its blocks take another name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 3, padding=1)
+
+    def forward(self, x: Any) -> Any:
+        return torch.relu(self.conv(x))
+
+
+def test_a_module_named_as_an_op_reads_folds_into_a_block_named_otherwise() -> None:
+    model = nn.Sequential(UpSample(), UpSample(), UpSample())
+    got = import_model(model, (1, 3, 8, 8), name="ups", source="test")
+    assert "  UpSample_2:\n" in got.text and "  UpSample:\n" not in got.text
+    assert check_spec("<t>", text=got.text).ok
+
+
 def test_hostile_module_names_never_reach_the_yaml_unquoted() -> None:
     model = nn.Sequential()
     model.add_module("x: !!python/object #", nn.Conv2d(3, 4, 3))

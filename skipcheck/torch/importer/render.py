@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skipcheck.ops import OPS
+from skipcheck.specfile.names import reads_as_op
 from skipcheck.torch.importer.capture import Step
 from skipcheck.torch.importer.emit import Emitted, Item, Skip
 
@@ -459,7 +460,12 @@ def _fold(
         if args is None:
             continue
         block, k = identifier(cls), 2
-        while block in used or block in OPS or block in ("residual", "stage", "branch"):
+        while (
+            block in used
+            or block in OPS
+            or block in ("residual", "stage", "branch")
+            or reads_as_op(block) is not None  # MONAI's UpSample is not a block `up_sample`
+        ):
             block, k = f"{identifier(cls)}_{k}", k + 1
         used.add(block)
         template, where = _template_lines(w, members[0][0], {i: a for i, a in args.items()})
