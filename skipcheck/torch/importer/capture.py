@@ -400,6 +400,15 @@ def _slices(index: Any) -> list[Any]:
     return out
 
 
+def _is_parameter(gm: Any, path: str) -> bool:
+    """Whether ``path`` is a learnable parameter (a buffer scales with values no spec counts)."""
+    try:
+        gm.get_parameter(path)
+    except AttributeError:
+        return False
+    return True
+
+
 def _a(node: Any) -> list[Any]:
     """An fx node's arguments, as the loose values they are."""
     return list(node.args)
@@ -430,6 +439,9 @@ class _Translator:
         self.channels_last_norm: dict[str, tuple[str, Layer]] = {}
         self.modules_of: dict[str, str] = {}  # a norm's node → the module owning its weights
         self.stacks: dict[str, list[str]] = {}  # torch.stack nodes → the tensors stacked
+        # a view of one parameter (gamma.reshape(1, -1, 1, 1), gamma[:, None, None]) → the
+        # parameter's path: read by the op that applies it (a layer scale's mul)
+        self.param_of: dict[str, str] = {}
 
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
@@ -448,7 +460,10 @@ class _Translator:
             if not isinstance(self.values.get(node.name), torch.Tensor):
                 continue  # a size or a number: read by the steps that use it
             if node.op != "get_attr" and not any(
-                self.tensor(a) is not None or a.op == "get_attr" or a.name in self.stacks
+                self.tensor(a) is not None
+                or a.op == "get_attr"
+                or a.name in self.stacks
+                or a.name in self.param_of
                 for a in node.all_input_nodes
             ):
                 self.sized.add(node.name)
@@ -475,6 +490,7 @@ class _Translator:
             and value.name not in self.sized
             and value.name not in self.params
             and value.name not in self.stacks
+            and value.name not in self.param_of
         ):
             return self.alias.get(value.name, value.name)
         return None
@@ -570,6 +586,8 @@ class _Translator:
                 raise self.fail(node, name, "its input is not a tensor of the model")
             return Step(node.name, "layer", owner, name, (first,), list(layers))
 
+        if self.param_view(node):
+            return None
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
             self.passthrough(node, first, name)
             return None
@@ -588,7 +606,11 @@ class _Translator:
             return self.permute(node, name, owner, first)
         if method == "repeat":
             return single(self.tile(node, name))
+        scaled = self.channel_scale(node, name, owner)
+        if scaled is not None:
+            return scaled
         used = [a.target for a in node.all_input_nodes if a.name in self.params]
+        used += [self.param_of[a.name] for a in node.all_input_nodes if a.name in self.param_of]
         if used:
             raise self.fail(node, f"the tensor {used[0]}", "a parameter or buffer used as a value")
         binary = _binary(target, method)
@@ -718,6 +740,18 @@ class _Translator:
                     momentum=float(given("momentum", 6, 0.1)),
                     affine=weight is not None,
                     track_running_stats=stats is not None,
+                )
+            elif kind == "linear":  # timm's Linear: F.linear(x, self.weight, self.bias)
+                weight = self.param(given("weight", 1))
+                bias = self.param(given("bias", 2))
+                if weight is None:
+                    return None
+                module, w = weight
+                got = layer(
+                    "linear",
+                    in_features=int(w.shape[1]),
+                    out_features=int(w.shape[0]),
+                    bias=bias is not None,
                 )
             else:  # group_norm
                 weight = self.param(given("weight", 2))
@@ -1124,3 +1158,65 @@ class _Translator:
                 "indexing that is not an equal crop of every spatial axis (x[..., m:-m])",
             )
         return layer("crop", margin=mapping.compact(margins))
+
+    # -- a module's own parameters used as values ---------------------------------------
+    def param_view(self, node: fx.Node) -> bool:
+        """A view of one parameter alone (``self.gamma.reshape(1, -1, 1, 1)``,
+        ``self.gamma[:, None, None]``, ``.view``, ``.unsqueeze``): remembered as that
+        parameter, for the op that applies it (``channel_scale``)."""
+        method = node.target if node.op == "call_method" else None
+        if method not in mapping.PARAM_VIEW_METHODS and node.target not in mapping.PARAM_VIEWS:
+            return False
+        sources: set[str] = set()
+        for a in node.all_input_nodes:
+            if a.name in self.params:
+                sources.add(str(a.target))
+            elif a.name in self.param_of:
+                sources.add(self.param_of[a.name])
+            elif isinstance(self.values.get(a.name), torch.Tensor):
+                return False  # a view of the model's tensor, or of something else
+        if len(sources) != 1:
+            return False
+        self.param_of[node.name] = sources.pop()
+        return True
+
+    def channel_scale(self, node: fx.Node, name: str, owner: str) -> Step | None:
+        """``x * gamma`` with ``gamma`` one parameter value per channel (ConvNeXt's layer
+        scale, in any of the ways models write it): ``channel_scale``, its parameters counted
+        as the module's that owns ``gamma``. None where it is not that."""
+        method = node.target if node.op == "call_method" else None
+        if _binary(node.target, method) != "mul" or len(_a(node)) != 2 or _k(node):
+            return None
+        args = _a(node)
+        for x_arg, p_arg in (args, args[::-1]):
+            x = self.tensor(x_arg)
+            if x is None or not isinstance(p_arg, fx.Node):
+                continue
+            if p_arg.name in self.params:
+                path = str(p_arg.target)
+            elif p_arg.name in self.param_of:
+                path = self.param_of[p_arg.name]
+            else:
+                continue
+            shape = self.shape(x)
+            held = self.gm.get_parameter(path) if _is_parameter(self.gm, path) else None
+            scale = tuple(int(d) for d in self.values[p_arg.name].shape)
+            aligned = (1,) * (len(shape) - len(scale)) + scale
+            per_channel = (
+                len(shape) > 1
+                and len(aligned) == len(shape)
+                and aligned[1] == shape[1]
+                and all(d == 1 for i, d in enumerate(aligned) if i != 1)
+            )
+            if held is None or not per_channel or held.numel() != shape[1]:
+                raise self.fail(
+                    node,
+                    f"the tensor {path}",
+                    f"a parameter of shape {list(scale)} multiplies a tensor of shape "
+                    f"{list(shape)}; a spec states only a scale of one learnable value per "
+                    "channel (channel_scale)",
+                )
+            step = Step(node.name, "layer", owner, name, (x,), [layer("channel_scale")])
+            step.module = path.rpartition(".")[0] or None
+            return step
+        return None
