@@ -442,6 +442,11 @@ class _Translator:
         # a view of one parameter (gamma.reshape(1, -1, 1, 1), gamma[:, None, None]) → the
         # parameter's path: read by the op that applies it (a layer scale's mul)
         self.param_of: dict[str, str] = {}
+        # x.split(n, dim=1), x.chunk(k, dim=1) → (the tensor, each part's channels start..stop)
+        self.splits: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+        # ShuffleNet's channel shuffle on its way: x.view(N, g, C/g, H, W) (False), then
+        # .transpose(1, 2) (True) → (the tensor, g, transposed yet)
+        self.shuffling: dict[str, tuple[str, int, bool]] = {}
 
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
@@ -457,6 +462,8 @@ class _Translator:
             if node.op == "output":
                 outputs = self.outputs(node)
                 continue
+            if self.channel_split(node):
+                continue  # read by the getitem that takes each part
             if not isinstance(self.values.get(node.name), torch.Tensor):
                 continue  # a size or a number: read by the steps that use it
             if node.op != "get_attr" and not any(
@@ -464,6 +471,8 @@ class _Translator:
                 or a.op == "get_attr"
                 or a.name in self.stacks
                 or a.name in self.param_of
+                or a.name in self.splits
+                or a.name in self.shuffling
                 for a in node.all_input_nodes
             ):
                 self.sized.add(node.name)
@@ -491,6 +500,7 @@ class _Translator:
             and value.name not in self.params
             and value.name not in self.stacks
             and value.name not in self.param_of
+            and value.name not in self.shuffling
         ):
             return self.alias.get(value.name, value.name)
         return None
@@ -588,6 +598,13 @@ class _Translator:
 
         if self.param_view(node):
             return None
+        if self.shuffle_on_its_way(node, first):
+            return None
+        if args and isinstance(args[0], fx.Node) and args[0].name in self.shuffling:
+            return self.shuffled(node, name, owner)
+        sliced = self.channel_part(node, name, owner, first)
+        if sliced is not None:
+            return sliced
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
             self.passthrough(node, first, name)
             return None
@@ -1220,3 +1237,156 @@ class _Translator:
             step.module = path.rpartition(".")[0] or None
             return step
         return None
+
+    # -- the channels in parts -----------------------------------------------------------
+    def channel_split(self, node: fx.Node) -> bool:
+        """``x.split(n, dim=1)``, ``x.chunk(k, dim=1)`` (and ``torch.split``/``torch.chunk``) of a
+        tensor of the model: remembered with each part's channels, read by ``parts[i]``."""
+        method = node.target if node.op == "call_method" else None
+        if method not in mapping.SPLIT_METHODS and node.target not in mapping.SPLIT_FUNCTIONS:
+            return False
+        args = _a(node)
+        source = self.tensor(args[0]) if args else None
+        parts = self.values.get(node.name)
+        if source is None or not isinstance(parts, (tuple, list)):
+            return False
+        rank = len(self.shape(source))
+        dim = _k(node).get("dim", args[2] if len(args) > 2 else 0)
+        if not isinstance(dim, int) or dim % rank != 1:
+            return False  # a split of another axis: the generic refusal
+        ranges, start = [], 0
+        for part in parts:
+            stop = start + int(part.shape[1])
+            ranges.append((start, stop))
+            start = stop
+        self.splits[node.name] = (source, ranges)
+        return True
+
+    def channel_part(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step | None:
+        """A part of the channels as ``channel_slice``: ``parts[i]`` of a channel split,
+        ``x[:, a:b]`` and ``x.narrow(1, a, n)``. None where the node is none of these."""
+        args = _a(node)
+        picked: tuple[int, int] | None = None
+        source = first
+        if node.target is operator.getitem and isinstance(args[0], fx.Node):
+            if args[0].name in self.splits:
+                source, ranges = self.splits[args[0].name]
+                if not isinstance(args[1], int):
+                    raise self.fail(node, name, "a part of a channel split picked at run time")
+                picked = ranges[args[1]]
+            elif first is not None:
+                picked = self.channel_index(first, args[1])
+        elif (node.target == "narrow" or node.target is torch.narrow) and first is not None:
+            given = args[1:] + [None] * 3
+            dim = _k(node).get("dim", given[0])
+            if isinstance(dim, int) and dim % len(self.shape(first)) == 1:
+                at = _k(node).get("start", given[1])
+                if not self.constant([at, _k(node).get("length", given[2])]):
+                    raise self.fail(node, name, "a narrow computed at run time")
+                start = int(at) % self.shape(first)[1]
+                picked = (start, start + self.shape(node.name)[1])
+        if picked is None or source is None:
+            return None
+        if picked == (0, self.shape(source)[1]):
+            self.passthrough(node, source, name)
+            return None
+        got = layer("channel_slice", start=picked[0], stop=picked[1])
+        return Step(node.name, "layer", owner, name, (source,), [got])
+
+    def channel_index(self, first: str, index: Any) -> tuple[int, int] | None:
+        """``x[:, a:b]`` (every other axis whole): the channels a..b-1; None otherwise."""
+        items = list(index) if isinstance(index, tuple) else [index]
+        rank = len(self.shape(first))
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items = items[:at] + [slice(None)] * (rank - len(items) + 1) + items[at + 1 :]
+        items += [slice(None)] * (rank - len(items))
+        whole = slice(None)
+        if len(items) != rank or items[0] != whole or any(s != whole for s in items[2:]):
+            return None
+        picked = items[1]
+        if not isinstance(picked, slice) or picked == whole or picked.step not in (None, 1):
+            return None
+        if not self.constant([picked.start, picked.stop]):
+            return None
+        start, stop, _ = picked.indices(self.shape(first)[1])
+        return (start, stop) if stop > start else None
+
+    # -- ShuffleNet's channel shuffle ----------------------------------------------------
+    def shuffle_on_its_way(self, node: fx.Node, first: str | None) -> bool:
+        """The first steps of a channel shuffle: ``x.view(N, g, C // g, *spatial)`` of a
+        tensor of the model, then ``.transpose(1, 2)`` (or ``.permute(0, 2, 1, ...)``) and
+        ``.contiguous()``; remembered until the view back makes it a ``channel_shuffle``."""
+        method = node.target if node.op == "call_method" else None
+        args = _a(node)
+        reshape = method in ("view", "reshape") or node.target is torch.reshape
+        if reshape and first is not None:
+            before, after = self.shape(first), self.shape(node.name)
+            if not (
+                len(after) == len(before) + 1 >= 4
+                and after[0] == before[0]
+                and after[1] * after[2] == before[1]
+                and after[3:] == before[2:]
+                and after[1] > 1
+            ):
+                return False
+            if not self.views_as(first, args[1:], lambda t: [t[0], after[1], after[2], *t[2:]]):
+                return False
+            self.shuffling[node.name] = (first, after[1], False)
+            return True
+        arg = args[0] if args else None
+        if not isinstance(arg, fx.Node) or arg.name not in self.shuffling:
+            return False
+        source, groups, swapped = self.shuffling[arg.name]
+        if method in mapping.PASS_METHODS:
+            self.shuffling[node.name] = (source, groups, swapped)
+            return True
+        dims = [d for d in args[1:]] + list(_k(node).values())
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            dims = list(dims[0])
+        rank = len(self.shape(arg.name))
+        transposes = (method == "transpose" or node.target is torch.transpose) and sorted(
+            d % rank for d in dims if isinstance(d, int)
+        ) == [1, 2]
+        permutes = (method == "permute" or node.target is torch.permute) and dims == [
+            0,
+            2,
+            1,
+            *range(3, rank),
+        ]
+        if (transposes or permutes) and not swapped:
+            self.shuffling[node.name] = (source, groups, True)
+            return True
+        return False
+
+    def shuffled(self, node: fx.Node, name: str, owner: str) -> Step:
+        """The view back to ``[N, C, *spatial]`` that ends a channel shuffle."""
+        source, groups, swapped = self.shuffling[_a(node)[0].name]
+        method = node.target if node.op == "call_method" else None
+        back = (method in ("view", "reshape") or node.target is torch.reshape) and swapped
+        if not back or self.shape(node.name) != self.shape(source):
+            raise self.fail(node, name, "a view of the channels as groups other than a shuffle")
+        if not self.views_as(source, _a(node)[1:], lambda t: list(t)):
+            raise self.fail(node, name, "a view back with sizes that hold at this size only")
+        return Step(
+            node.name, "layer", owner, name, (source,), [layer("channel_shuffle", groups=groups)]
+        )
+
+    def views_as(self, source: str, dims: list[Any], want: Any) -> bool:
+        """Whether the view sizes ``dims`` (read from ``source``'s sizes) are ``want(shape)``
+        at every shape tried, ``-1`` standing for the size that is left."""
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            dims = list(dims[0])
+        shape = self.shape(source)
+        for trial in range(1, 12):
+            tried = (*shape[:2], *(1 + (trial * 7 + 3 * a) % 29 for a in range(len(shape) - 2)))
+            try:
+                got = [self.evaluate(d, {source: tried}) for d in dims]
+            except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                return False
+            expected = want(tried)
+            if len(got) != len(expected) or got.count(-1) > 1:
+                return False
+            if any(g != e and g != -1 for g, e in zip(got, expected, strict=True)):
+                return False
+        return True

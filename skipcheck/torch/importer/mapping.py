@@ -311,3 +311,6 @@ TOKEN_FUNCTIONS: set[Any] = {torch.matmul, torch.bmm, torch.transpose, torch.ein
 # applies the parameter (``channel_scale``)
 PARAM_VIEW_METHODS = {"reshape", "view", "unsqueeze", "squeeze", "flatten", *PASS_METHODS}
 PARAM_VIEWS: set[Any] = {operator.getitem, torch.reshape, torch.unsqueeze, torch.squeeze}
+# a tensor in parts along the channels: each part a ``channel_slice``
+SPLIT_METHODS = {"split", "chunk", "tensor_split"}
+SPLIT_FUNCTIONS: set[Any] = {torch.split, torch.chunk, torch.tensor_split}
