@@ -388,6 +388,13 @@ _TOKENS = (
 )
 
 
+_CHANNELS_LAST = (
+    "reads a channels-last view (x.permute(0, 2, 3, 1)); a spec states there only what acts "
+    "on each position's channels (a LayerNorm over them, a Linear as a 1x1 conv, activations, "
+    "a per-channel scale), not a token layout"
+)
+
+
 def _slices(index: Any) -> list[Any]:
     """The bounds of an index's slices (``x[:, :, a:b]`` → [a, b, …]), for constancy checks."""
     items = list(index) if isinstance(index, tuple) else [index]
@@ -447,6 +454,9 @@ class _Translator:
         # ShuffleNet's channel shuffle on its way: x.view(N, g, C/g, H, W) (False), then
         # .transpose(1, 2) (True) → (the tensor, g, transposed yet)
         self.shuffling: dict[str, tuple[str, int, bool]] = {}
+        # a value computed in a channels-last view (after torchvision's Permute([0, 2, 3, 1])
+        # a LayerNorm, Linears, activations) → the step computing its channels-first equal
+        self.last_of: dict[str, str] = {}
 
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
@@ -473,6 +483,7 @@ class _Translator:
                 or a.name in self.param_of
                 or a.name in self.splits
                 or a.name in self.shuffling
+                or a.name in self.last_of
                 for a in node.all_input_nodes
             ):
                 self.sized.add(node.name)
@@ -501,6 +512,7 @@ class _Translator:
             and value.name not in self.stacks
             and value.name not in self.param_of
             and value.name not in self.shuffling
+            and value.name not in self.last_of
         ):
             return self.alias.get(value.name, value.name)
         return None
@@ -542,6 +554,8 @@ class _Translator:
             # (F.conv2d(x, self.weight), F.batch_norm(..., self.weight)); anything else fails
             self.params.add(node.name)
             return None
+        if self.in_channels_last(node):
+            return self.channels_last_step(node)
         for a in node.all_input_nodes:
             view = a.name in self.channels_last or a.name in self.channels_last_norm
             expected = (node.target is F.layer_norm and a.name in self.channels_last) or (
@@ -619,7 +633,7 @@ class _Translator:
         functional = self.functional(node, name, owner, first)
         if functional is not None:
             return functional
-        if method == "permute":
+        if method == "permute" or target is torch.permute:
             return self.permute(node, name, owner, first)
         if method == "repeat":
             return single(self.tile(node, name))
@@ -1390,3 +1404,176 @@ class _Translator:
             if any(g != e and g != -1 for g, e in zip(got, expected, strict=True)):
                 return False
         return True
+
+    # -- layers in a channels-last view (ConvNeXt's Permute → LayerNorm → Linear → Permute) --
+    def in_channels_last(self, node: fx.Node) -> bool:
+        """Whether the node computes in a channels-last view where the LayerNorm2d pattern
+        (``F.layer_norm`` of the view, permuted straight back) does not cover it."""
+        for a in node.all_input_nodes:
+            if a.name in self.last_of:
+                return True
+            if a.name in self.channels_last and node.target is not F.layer_norm:
+                return True
+            if a.name in self.channels_last_norm and node.target != "permute":
+                return True
+        return False
+
+    def channels_first_of(self, a: Any) -> str | None:
+        """The step whose channels-first value a channels-last value is (None: not one)."""
+        if not isinstance(a, fx.Node):
+            return None
+        if a.name in self.last_of:
+            return self.last_of[a.name]
+        if a.name in self.channels_last:
+            return self.channels_last[a.name]
+        if a.name in self.channels_last_norm:  # F.layer_norm of the view, read by a layer
+            source, norm = self.channels_last_norm[a.name]
+            step = Step(a.name, "layer", _owner(a), "LayerNorm2d", (source,), [norm])
+            step.module = self.modules_of.get(a.name) or None
+            self.steps.append(self.channels_first(a, step))
+            return a.name
+        return None
+
+    def channels_first(self, node: fx.Node, step: Step) -> Step:
+        """``step`` computes ``node``'s channels-last value: its shape is read channels first."""
+        self.values[node.name] = self.values[node.name].movedim(-1, 1)
+        self.last_of[node.name] = node.name
+        step.shape = self.shape(node.name)
+        frame = node.meta.get("skipcheck_frame")
+        if frame is not None:
+            step.origin = origin_at(*frame, step.module or step.owner)
+        return step
+
+    def channels_last_step(self, node: fx.Node) -> Step | None:
+        """A layer on a channels-last view, as the layer it is on the channels: a LayerNorm
+        over the channels is ``channel_layernorm``, a Linear a 1x1 ``conv`` (the same weights
+        and bias), an activation or dropout itself, ``x * gamma`` a ``channel_scale``, the
+        add of two such values an ``add``; the permute back ends the view."""
+        target = node.target
+        method = target if node.op == "call_method" else None
+        name = str(target) if node.op == "call_module" else _fn_name(target)
+        owner = str(target) if node.op == "call_module" else _owner(node)
+        args = _a(node)
+        x = self.channels_first_of(args[0]) if args else None
+        if x is None:
+            raise self.fail(node, name, _CHANNELS_LAST)
+        rank = len(self.values[args[0].name].shape)
+        channels = self.shape(x)[1]
+        module: str | None = None
+        got: Layer | None = None
+        if method == "permute" or target is torch.permute:
+            dims = list(args[1:])
+            if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+                dims = list(dims[0])
+            if dims != [0, rank - 1, *range(1, rank - 1)]:
+                raise self.fail(node, name, _CHANNELS_LAST)
+            self.alias[node.name] = x  # back to channels first: the value itself
+            return None
+        if method in mapping.PASS_METHODS:
+            self.last_of[node.name] = x
+            return None
+        if node.op == "call_module":
+            sub = self.gm.get_submodule(str(target))
+            module = str(target)
+            name = type(sub).__name__
+            if name in mapping.EVAL_IDENTITIES:
+                self.last_of[node.name] = x
+                return None
+            got = self.channels_last_module(sub, channels)
+        elif target is F.linear or target is F.layer_norm:
+            got, module = self.channels_last_functional(node, channels)
+        elif target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
+            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
+            got = self.activation(node, op)
+        elif target is F.dropout:
+            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
+            got = layer("dropout", p=float(p))
+        else:
+            return self.channels_last_binary(node, name, owner, x, channels)
+        if got is None:
+            raise self.fail(node, name, _CHANNELS_LAST)
+        step = Step(node.name, "layer", owner, name, (x,), [got])
+        step.module = module or None
+        return self.channels_first(node, step)
+
+    def channels_last_module(self, sub: nn.Module, channels: int) -> Layer | None:
+        if isinstance(sub, nn.LayerNorm) and tuple(sub.normalized_shape) == (channels,):
+            return layer(
+                "channel_layernorm",
+                eps=float(sub.eps),
+                elementwise_affine=bool(sub.elementwise_affine),
+                bias=sub.bias is not None,
+            )
+        if isinstance(sub, nn.Linear):
+            return layer(
+                "conv",
+                in_channels=sub.in_features,
+                out_channels=sub.out_features,
+                kernel_size=1,
+                bias=sub.bias is not None,
+            )
+        got = mapping.module_layer(sub)
+        return got if got is not None and got[0] in mapping.ELEMENTWISE_OPS else None
+
+    def channels_last_functional(
+        self, node: fx.Node, channels: int
+    ) -> tuple[Layer | None, str | None]:
+        """``F.linear(x, self.weight, self.bias)`` and ``F.layer_norm(x, (C,), self.weight,
+        self.bias)`` on a channels-last view: a 1x1 conv, a channel_layernorm."""
+        args, kw = list(_a(node)) + [None] * 5, _k(node)
+        try:
+            if node.target is F.linear:
+                weight = self.param(kw.get("weight", args[1]))
+                bias = self.param(kw.get("bias", args[2]))
+                if weight is None:
+                    return None, None
+                w = weight[1]
+                got = layer(
+                    "conv",
+                    in_channels=int(w.shape[1]),
+                    out_channels=int(w.shape[0]),
+                    kernel_size=1,
+                    bias=bias is not None,
+                )
+                return got, weight[0]
+            shape = kw.get("normalized_shape", args[1])
+            weight = self.param(kw.get("weight", args[2]))
+            bias = self.param(kw.get("bias", args[3]))
+        except KeyError:
+            return None, None
+        if list(shape or []) != [channels]:
+            return None, None
+        eps = kw.get("eps", args[4] if args[4] is not None else 1e-5)
+        got = layer(
+            "channel_layernorm",
+            eps=float(eps),
+            elementwise_affine=weight is not None,
+            bias=bias is not None,
+        )
+        return got, (weight or bias or ("", None))[0]
+
+    def channels_last_binary(
+        self, node: fx.Node, name: str, owner: str, x: str, channels: int
+    ) -> Step | None:
+        """``x * gamma`` (gamma of shape [C]) and the add or mul of two channels-last values."""
+        method = node.target if node.op == "call_method" else None
+        binary = _binary(node.target, method)
+        args = _a(node)
+        if binary is None or len(args) != 2:
+            raise self.fail(node, name, _CHANNELS_LAST)
+        other = args[1]
+        if isinstance(other, fx.Node) and (other.name in self.params or other.name in self.param_of):
+            path = self.param_of.get(other.name, str(other.target))
+            scale = tuple(int(d) for d in self.values[other.name].shape)
+            held = self.gm.get_parameter(path) if _is_parameter(self.gm, path) else None
+            if binary != "mul" or held is None or held.numel() != channels or scale[-1:] != (
+                channels,
+            ):
+                raise self.fail(node, name, _CHANNELS_LAST)
+            step = Step(node.name, "layer", owner, name, (x,), [layer("channel_scale")])
+            step.module = path.rpartition(".")[0] or None
+            return self.channels_first(node, step)
+        y = self.channels_first_of(other)
+        if y is None or binary not in ("add", "mul") or self.shape(x) != self.shape(y):
+            raise self.fail(node, name, _CHANNELS_LAST)
+        return self.channels_first(node, Step(node.name, "merge", owner, name, (x, y), op=binary))

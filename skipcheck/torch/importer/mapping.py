@@ -314,3 +314,20 @@ PARAM_VIEWS: set[Any] = {operator.getitem, torch.reshape, torch.unsqueeze, torch
 # a tensor in parts along the channels: each part a ``channel_slice``
 SPLIT_METHODS = {"split", "chunk", "tensor_split"}
 SPLIT_FUNCTIONS: set[Any] = {torch.split, torch.chunk, torch.tensor_split}
+# ops that act on each value alone: the same on a channels-last view as on channels first
+ELEMENTWISE_OPS = {
+    "identity",
+    "dropout",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "hardswish",
+    "hardsigmoid",
+    "mish",
+    "softplus",
+}
