@@ -49,7 +49,12 @@ import skipcheck.torch.importer.mapping as mapping
 from skipcheck.errors import SkipcheckError
 from skipcheck.torch.importer.mapping import Layer, layer
 from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
-from skipcheck.torch.importer.symbolic import SymbolicTracer
+from skipcheck.torch.importer.symbolic import (
+    SymbolicTracer,
+    size_max,
+    size_min,
+    sizes_in_max_min,
+)
 
 META = torch.device("meta")
 
@@ -170,7 +175,8 @@ def trace(
     torch.jit.isinstance = isinstance_
     torch.as_tensor, torch.tensor = of_sizes("as_tensor"), of_sizes("tensor")
     try:
-        graph = tracer.trace(model)
+        with sizes_in_max_min():
+            graph = tracer.trace(model)
     except Exception as exc:
         raise _trace_failure(model, exc) from None
     finally:
@@ -352,6 +358,12 @@ _INT_OPS: dict[Any, Any] = {
     operator.floordiv: operator.floordiv,
     operator.neg: operator.neg,
     operator.mod: operator.mod,
+    # TF 'SAME' padding's arithmetic (timm's pad_same)
+    operator.truediv: operator.truediv,
+    math.ceil: math.ceil,
+    math.floor: math.floor,
+    size_max: size_max,
+    size_min: size_min,
 }
 
 
@@ -405,6 +417,24 @@ def _slices(index: Any) -> list[Any]:
         else:
             out.append(item)
     return out
+
+
+_NOT_SAME = (
+    "padding computed at run time from its own sizes by a rule other than TensorFlow's "
+    "'SAME' (max((ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0), half before)"
+)
+
+
+def _same_rule(pads: Mapping[int, int]) -> tuple[int, int] | None:
+    """The (dilated window, stride) whose TF 'SAME' padding is ``pads`` (size → total) at
+    every size given; None where no window up to 64 and stride up to 16 gives it."""
+    for stride in range(1, 17):
+        for window in range(1, 65):
+            if all(
+                max((-(-i // stride) - 1) * stride + window - i, 0) == p for i, p in pads.items()
+            ):
+                return window, stride
+    return None
 
 
 def _is_parameter(gm: Any, path: str) -> bool:
@@ -678,6 +708,9 @@ class _Translator:
             p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
             return single(layer("dropout", p=float(p)))
         if target is F.pad:
+            same = self.pad_same(node, name, owner, first)
+            if same is not None:
+                return same
             if first is not None and not self.constant(_k(node).get("pad", _a(node)[1:2])):
                 return self.pad_to(node, name, owner, first)
             return single(self.pad(node, name))
@@ -1039,6 +1072,8 @@ class _Translator:
             return value
         raw = _a(value)
         if value.op == "call_function" and value.target is getattr and raw[1] == "shape":
+            if isinstance(raw[0], fx.Node) and raw[0].name in self.params:
+                return tuple(self.values[raw[0].name].shape)  # a weight's: fixed (pad_same's k)
             return sizes[self.tensor(raw[0]) or ""]
         if value.op == "call_method" and value.target == "size":
             shape = sizes[self.tensor(raw[0]) or ""]
@@ -1577,3 +1612,43 @@ class _Translator:
         if y is None or binary not in ("add", "mul") or self.shape(x) != self.shape(y):
             raise self.fail(node, name, _CHANNELS_LAST)
         return self.channels_first(node, Step(node.name, "merge", owner, name, (x, y), op=binary))
+
+    # -- TensorFlow's 'SAME' padding, computed at run time -------------------------------
+    def pad_same(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step | None:
+        """``F.pad(x, [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2])`` with ``ph = max((ceil(h /
+        s) - 1) * s + (k - 1) * d + 1 - h, 0)`` computed from ``x``'s own sizes (timm's
+        pad_same, before Conv2dSame and MaxPool2dSame): ``pad_same``. The amounts are computed
+        again from the traced graph at many sizes, and the window and stride are the ones that
+        rule gives at every size tried; None where the pad reads another tensor's sizes."""
+        pads = _k(node).get("pad", _a(node)[1] if len(_a(node)) > 1 else None)
+        if first is None or self.constant(pads) or not isinstance(pads, (list, tuple)):
+            return None
+        if set(self.shape_sources(pads)) != {first}:
+            return None
+        mode = _k(node).get("mode", _a(node)[2] if len(_a(node)) > 2 else "constant")
+        value = _k(node).get("value", _a(node)[3] if len(_a(node)) > 3 else 0.0)
+        shape = self.shape(first)
+        rank = len(shape) - 2
+        if mode != "constant" or len(pads) != 2 * rank or not self.constant(value):
+            raise self.fail(node, name, "padding computed at run time from its own sizes")
+        seen: list[dict[int, int]] = [{} for _ in range(rank)]
+        for trial in range(96):
+            sizes = [1 + (trial * (2 * a + 1) + 5 * a) % 96 for a in range(rank)]
+            try:
+                got = [self.evaluate(p, {first: (*shape[:2], *sizes)}) for p in pads]
+            except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError):
+                raise self.fail(node, name, _NOT_SAME) from None
+            for a in range(rank):  # F.pad's pairs start at the last axis
+                lo, hi = got[2 * (rank - 1 - a)], got[2 * (rank - 1 - a) + 1]
+                total = lo + hi
+                if lo != total // 2 or seen[a].setdefault(sizes[a], total) != total:
+                    raise self.fail(node, name, _NOT_SAME)
+        fitted = [_same_rule(pairs) for pairs in seen]
+        if any(f is None for f in fitted):
+            raise self.fail(node, name, _NOT_SAME)
+        windows = [f[0] for f in fitted if f is not None]
+        strides = [f[1] for f in fitted if f is not None]
+        params: dict[str, Any] = {"kernel_size": windows, "stride": strides}
+        if value:
+            params["value"] = float(value)
+        return Step(node.name, "layer", owner, name, (first,), [layer("pad_same", **params)])
