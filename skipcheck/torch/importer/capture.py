@@ -708,7 +708,7 @@ class _Translator:
             p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
             return single(layer("dropout", p=float(p)))
         if target is F.pad:
-            same = self.pad_same(node, name, owner, first)
+            same = self.pad_same(node, name, owner, first) or self.channel_pad(node, owner, first)
             if same is not None:
                 return same
             if first is not None and not self.constant(_k(node).get("pad", _a(node)[1:2])):
@@ -1652,3 +1652,25 @@ class _Translator:
         if value:
             params["value"] = float(value)
         return Step(node.name, "layer", owner, name, (first,), [layer("pad_same", **params)])
+
+    def channel_pad(self, node: fx.Node, owner: str, first: str | None) -> Step | None:
+        """``F.pad`` with a pair for the channel axis too (MONAI's ChannelPad: ``[0, 0, 0, 0,
+        p1, p2]``): zero channels, ``channel_pad``, after the spatial ``pad`` if any. None
+        where it pads only spatial axes (the batch axis padded is refused as before)."""
+        pads = _k(node).get("pad", _a(node)[1] if len(_a(node)) > 1 else None)
+        mode = _k(node).get("mode", _a(node)[2] if len(_a(node)) > 2 else "constant")
+        value = _k(node).get("value", _a(node)[3] if len(_a(node)) > 3 else None)
+        if first is None or not isinstance(pads, (list, tuple)) or not self.constant(pads):
+            return None
+        rank = len(self.shape(first)) - 2
+        if len(pads) not in (2 * rank + 2, 2 * rank + 4) or mode != "constant" or value:
+            return None
+        if len(pads) == 2 * rank + 4 and any(pads[2 * rank + 2 :]):
+            return None  # the batch axis padded
+        before, after = int(pads[2 * rank]), int(pads[2 * rank + 1])
+        if before < 0 or after < 0:
+            return None
+        spatial = [int(p) for p in pads[: 2 * rank]]
+        layers = [layer("pad", padding=spatial)] if any(spatial) else []
+        layers.append(layer("channel_pad", before=before, after=after))
+        return Step(node.name, "layer", owner, "F.pad", (first,), layers)
