@@ -274,7 +274,13 @@ class PadSame(Op):
         Param("kernel_size", "ints", required=True, minimum=1),
         Param("stride", "ints", 1, minimum=1),
         Param("dilation", "ints", 1, minimum=1),
-        Param("value", "number", 0.0),
+        Param(
+            "fill",
+            "choice",
+            "zeros",
+            choices=("zeros", "lowest"),
+            doc="zeros (a conv's), or lowest: -inf, which a max pool never picks (MaxPool2dSame)",
+        ),
     )
     primary = "kernel_size"
     since = "1.1"
@@ -295,7 +301,7 @@ class PadSame(Op):
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         rank = len(inputs[0]) - 2
         k, s, d = (per_axis(node, key, rank) for key in ("kernel_size", "stride", "dilation"))
-        return TorchLayer("PadSame", (k, s, d), self.torch_kwargs(node, "value"))
+        return TorchLayer("PadSame", (k, s, d), self.torch_kwargs(node, "fill"))
 
 
 class ChannelShuffle(Op):

@@ -131,11 +131,12 @@ class PadSame(nn.Module):
         kernel_size: tuple[int, ...],
         stride: tuple[int, ...],
         dilation: tuple[int, ...],
-        value: float = 0.0,
+        fill: str = "zeros",
     ) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
-        self.value = value
+        # "lowest": -inf, which a max pool never picks (timm's MaxPool2dSame)
+        self.value = float("-inf") if fill == "lowest" else 0.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pads: list[int] = []

@@ -1356,9 +1356,21 @@ class _Translator:
         picked = items[1]
         if not isinstance(picked, slice) or picked == whole or picked.step not in (None, 1):
             return None
-        if not self.constant([picked.start, picked.stop]):
-            return None
-        start, stop, _ = picked.indices(self.shape(first)[1])
+        bounds = [picked.start, picked.stop]
+        if not self.constant(bounds):
+            # read from the channels (``y[:, : y.shape[1] // 2]``): the same at every size
+            shape = self.shape(first)
+            tried = set()
+            for extra in (0, 3, 17):
+                sizes = {first: (*shape[:2], *(d + extra for d in shape[2:]))}
+                try:
+                    tried.add(tuple(self.evaluate(b, sizes) for b in bounds))
+                except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                    return None
+            if len(tried) != 1:
+                return None
+            bounds = list(tried.pop())
+        start, stop, _ = slice(*bounds).indices(self.shape(first)[1])
         return (start, stop) if stop > start else None
 
     # -- ShuffleNet's channel shuffle ----------------------------------------------------
@@ -1632,8 +1644,9 @@ class _Translator:
         if mode != "constant" or len(pads) != 2 * rank or not self.constant(value):
             raise self.fail(node, name, "padding computed at run time from its own sizes")
         seen: list[dict[int, int]] = [{} for _ in range(rank)]
-        for trial in range(96):
-            sizes = [1 + (trial * (2 * a + 1) + 5 * a) % 96 for a in range(rank)]
+        for trial in range(192):
+            # every size 1..96 on every axis, twice, beside different sizes of the others
+            sizes = [1 + (trial + (7 if trial < 96 else 31) * a) % 96 for a in range(rank)]
             try:
                 got = [self.evaluate(p, {first: (*shape[:2], *sizes)}) for p in pads]
             except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError):
@@ -1643,14 +1656,19 @@ class _Translator:
                 total = lo + hi
                 if lo != total // 2 or seen[a].setdefault(sizes[a], total) != total:
                     raise self.fail(node, name, _NOT_SAME)
-        fitted = [_same_rule(pairs) for pairs in seen]
-        if any(f is None for f in fitted):
-            raise self.fail(node, name, _NOT_SAME)
-        windows = [f[0] for f in fitted if f is not None]
-        strides = [f[1] for f in fitted if f is not None]
-        params: dict[str, Any] = {"kernel_size": windows, "stride": strides}
+        params = self.window_of(node, seen)
+        if params is None:
+            fitted = [_same_rule(pairs) for pairs in seen]
+            if any(f is None for f in fitted):
+                raise self.fail(node, name, _NOT_SAME)
+            params = {
+                "kernel_size": [f[0] for f in fitted if f is not None],
+                "stride": [f[1] for f in fitted if f is not None],
+            }
         if value:
-            params["value"] = float(value)
+            if float(value) != float("-inf"):
+                raise self.fail(node, name, "'SAME' padding with a value other than 0 or -inf")
+            params["fill"] = "lowest"  # MaxPool2dSame's: never the max
         return Step(node.name, "layer", owner, name, (first,), [layer("pad_same", **params)])
 
     def channel_pad(self, node: fx.Node, owner: str, first: str | None) -> Step | None:
@@ -1674,3 +1692,38 @@ class _Translator:
         layers = [layer("pad", padding=spatial)] if any(spatial) else []
         layers.append(layer("channel_pad", before=before, after=after))
         return Step(node.name, "layer", owner, "F.pad", (first,), layers)
+
+    def window_of(self, node: fx.Node, seen: Sequence[Mapping[int, int]]) -> dict[str, Any] | None:
+        """The kernel, stride and dilation of the conv or pool the padding is for (its one
+        reader), where the 'SAME' rule with them is the padding at every size tried: the spec
+        then repeats the layer's own numbers. None otherwise (the fitted window is written)."""
+        if len(node.users) != 1:
+            return None
+        user = next(iter(node.users))
+        args, kw = list(_a(user)) + [None] * 6, _k(user)
+        rank = len(seen)
+        if user.target in mapping.FUNCTIONAL_LAYERS and mapping.FUNCTIONAL_LAYERS[user.target] == "conv":
+            weight = kw.get("weight", args[1])
+            if not isinstance(weight, fx.Node) or weight.name not in self.params:
+                return None
+            k: Any = tuple(int(v) for v in self.values[weight.name].shape[2:])
+            stride, dilation = kw.get("stride", args[3] or 1), kw.get("dilation", args[5] or 1)
+        elif user.target in (F.max_pool1d, F.max_pool2d, F.max_pool3d, F.avg_pool2d):
+            k = kw.get("kernel_size", args[1])
+            stride = kw.get("stride", args[2] or k)
+            dilation = kw.get("dilation", args[4] or 1) if user.target is not F.avg_pool2d else 1
+        else:
+            return None
+        if not self.constant([k, stride, dilation]):
+            return None
+        ks, ss, ds = (
+            list(v) if isinstance(v, (list, tuple)) else [v] * rank for v in (k, stride, dilation)
+        )
+        if not len(ks) == len(ss) == len(ds) == rank:
+            return None
+        for a in range(rank):
+            window = (int(ks[a]) - 1) * int(ds[a]) + 1
+            rule = ((-(-i // int(ss[a])) - 1) * int(ss[a]) + window - i for i in seen[a])
+            if any(max(r, 0) != p for r, p in zip(rule, seen[a].values(), strict=True)):
+                return None
+        return {"kernel_size": ks, "stride": ss, "dilation": ds}
