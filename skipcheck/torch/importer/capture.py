@@ -1488,7 +1488,8 @@ class _Translator:
         step.shape = self.shape(node.name)
         frame = node.meta.get("skipcheck_frame")
         if frame is not None:
-            step.origin = origin_at(*frame, step.module or step.owner)
+            file, line, function = frame
+            step.origin = origin_at(file, line, function, step.module or step.owner)
         return step
 
     def channels_last_step(self, node: fx.Node) -> Step | None:
@@ -1609,12 +1610,17 @@ class _Translator:
         if binary is None or len(args) != 2:
             raise self.fail(node, name, _CHANNELS_LAST)
         other = args[1]
-        if isinstance(other, fx.Node) and (other.name in self.params or other.name in self.param_of):
+        if isinstance(other, fx.Node) and (
+            other.name in self.params or other.name in self.param_of
+        ):
             path = self.param_of.get(other.name, str(other.target))
             scale = tuple(int(d) for d in self.values[other.name].shape)
             held = self.gm.get_parameter(path) if _is_parameter(self.gm, path) else None
-            if binary != "mul" or held is None or held.numel() != channels or scale[-1:] != (
-                channels,
+            if (
+                binary != "mul"
+                or held is None
+                or held.numel() != channels
+                or scale[-1:] != (channels,)
             ):
                 raise self.fail(node, name, _CHANNELS_LAST)
             step = Step(node.name, "layer", owner, name, (x,), [layer("channel_scale")])
@@ -1702,7 +1708,10 @@ class _Translator:
         user = next(iter(node.users))
         args, kw = list(_a(user)) + [None] * 6, _k(user)
         rank = len(seen)
-        if user.target in mapping.FUNCTIONAL_LAYERS and mapping.FUNCTIONAL_LAYERS[user.target] == "conv":
+        if (
+            user.target in mapping.FUNCTIONAL_LAYERS
+            and mapping.FUNCTIONAL_LAYERS[user.target] == "conv"
+        ):
             weight = kw.get("weight", args[1])
             if not isinstance(weight, fx.Node) or weight.name not in self.params:
                 return None

@@ -238,7 +238,7 @@ def size_max(*values: Any) -> Any:
     out = values[0]
     for v in values[1:]:
         if isinstance(out, torch.SymInt) or isinstance(v, torch.SymInt):
-            out = torch.sym_max(out, v)
+            out = torch.sym_max(out, v)  # type: ignore[no-untyped-call]
         elif v > out:
             out = v
     return out
@@ -249,7 +249,7 @@ def size_min(*values: Any) -> Any:
     out = values[0]
     for v in values[1:]:
         if isinstance(out, torch.SymInt) or isinstance(v, torch.SymInt):
-            out = torch.sym_min(out, v)
+            out = torch.sym_min(out, v)  # type: ignore[no-untyped-call]
         elif v < out:
             out = v
     return out

@@ -335,8 +335,13 @@ class _ChannelsLastNet(nn.Module):
 def test_layers_in_a_channels_last_view_are_the_layers_on_the_channels() -> None:
     text = _referee(_ChannelsLastNet(), (1, 3, 32, 32))
     assert "- channel_layernorm: {eps: 1.0e-06}  # cn.block.2 (LayerNorm)" in text
-    assert "- conv: {in_channels: 8, out_channels: 32, kernel_size: 1}  # cn.block.3 (Linear)" in text
-    assert "- conv: {in_channels: 32, out_channels: 16, kernel_size: 1}  # mlp.fc2 (torch.linear)" in text
+    assert (
+        "- conv: {in_channels: 8, out_channels: 32, kernel_size: 1}  # cn.block.3 (Linear)" in text
+    )
+    assert (
+        "- conv: {in_channels: 32, out_channels: 16, kernel_size: 1}  # mlp.fc2 (torch.linear)"
+        in text
+    )
     assert text.count("- channel_scale") == 2
 
 
