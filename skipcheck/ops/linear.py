@@ -361,6 +361,11 @@ class ChannelSlice(Op):
         )
         return (x[0], stop - start, *x[2:])
 
+    def stricter_than_torch(self, node: Node, inputs: Sequence[Sizes]) -> str | None:
+        if inputs[0][1] < node.params["stop"]:
+            return "torch's slicing x[:, start:stop] stops at the channels it has"
+        return None
+
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         return TorchLayer("ChannelSlice", (node.params["start"], node.params["stop"]))
 
