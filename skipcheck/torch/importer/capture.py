@@ -1076,7 +1076,10 @@ class _Translator:
                 return tuple(self.values[raw[0].name].shape)  # a weight's: fixed (pad_same's k)
             return sizes[self.tensor(raw[0]) or ""]
         if value.op == "call_method" and value.target == "size":
-            shape = sizes[self.tensor(raw[0]) or ""]
+            if isinstance(raw[0], fx.Node) and raw[0].name in self.params:
+                shape = tuple(self.values[raw[0].name].shape)  # a weight's: fixed
+            else:
+                shape = sizes[self.tensor(raw[0]) or ""]
             return shape[self.evaluate(raw[1], sizes)] if len(raw) > 1 else shape
         if value.op == "call_function" and value.target in _INT_OPS:
             return _INT_OPS[value.target](*(self.evaluate(a, sizes) for a in raw))
