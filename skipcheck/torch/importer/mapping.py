@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from skipcheck.ops import OPS
+from skipcheck.ops.activation import ACTIVATIONS, Softmax
 
 Layer = tuple[str, dict[str, Any]]
 
@@ -314,20 +315,6 @@ PARAM_VIEWS: set[Any] = {operator.getitem, torch.reshape, torch.unsqueeze, torch
 # a tensor in parts along the channels: each part a ``channel_slice``
 SPLIT_METHODS = {"split", "chunk", "tensor_split"}
 SPLIT_FUNCTIONS: set[Any] = {torch.split, torch.chunk, torch.tensor_split}
-# ops that act on each value alone: the same on a channels-last view as on channels first
-ELEMENTWISE_OPS = {
-    "identity",
-    "dropout",
-    "relu",
-    "relu6",
-    "leaky_relu",
-    "elu",
-    "gelu",
-    "silu",
-    "sigmoid",
-    "tanh",
-    "hardswish",
-    "hardsigmoid",
-    "mish",
-    "softplus",
-}
+# ops that act on each value alone (every activation but the softmaxes, which read an axis;
+# dropout, identity): the same on a channels-last view as on channels first
+ELEMENTWISE_OPS = {cls.name for cls in ACTIVATIONS if not issubclass(cls, Softmax)}
