@@ -1278,10 +1278,11 @@ class _Translator:
                 and all(d == 1 for i, d in enumerate(aligned) if i != 1)
             )
             if held is None or not per_channel or held.numel() != shape[1]:
+                kind = "a parameter" if held is not None else "a buffer"
                 raise self.fail(
                     node,
                     f"the tensor {path}",
-                    f"a parameter of shape {list(scale)} multiplies a tensor of shape "
+                    f"{kind} of shape {list(scale)} multiplies a tensor of shape "
                     f"{list(shape)}; a spec states only a scale of one learnable value per "
                     "channel (channel_scale)",
                 )

@@ -173,6 +173,23 @@ def test_a_parameter_that_is_not_one_value_per_channel_is_refused_with_its_shape
     assert "channel_scale" in message
 
 
+class _BufferScale(nn.Module):
+    """A fixed per-channel factor kept as a buffer: no learnable value, no channel_scale."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.register_buffer("factor", torch.ones(4, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x) * self.factor
+
+
+def test_a_buffer_times_a_tensor_is_refused_as_a_buffer() -> None:
+    with pytest.raises(CannotMap, match=r"a buffer of shape \[4, 1, 1\] multiplies"):
+        import_model(_BufferScale(), (1, 3, 16, 16), name="m", source="test")
+
+
 # -- 2. TensorFlow's 'SAME' padding computed at run time -----------------------------------
 
 
