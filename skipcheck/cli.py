@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from skipcheck import __version__
-from skipcheck.boundary import (
+from skipcheck.core.boundary import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     failure,
     run_process,
 )
-from skipcheck.errors import SkipcheckError
-from skipcheck.terminal import visible
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.terminal import visible
+from skipcheck.core.version import __version__
 
 if TYPE_CHECKING:
     from skipcheck.check import Options
@@ -36,7 +36,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def boundary(command: F) -> F:
-    """The error boundary of every command (see ``skipcheck.boundary.failure``)."""
+    """The error boundary of every command (see ``skipcheck.core.boundary.failure``)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -372,7 +372,7 @@ def schema() -> None:
     """Print the JSON Schema of the spec format (for editors' YAML language server)."""
     import json
 
-    from skipcheck.spec.schema import spec_schema
+    from skipcheck.specfile.schema import spec_schema
 
     typer.echo(json.dumps(spec_schema(), indent=2))
 
@@ -505,9 +505,9 @@ def fix(
     args: ArgsOption = None,
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
+    from skipcheck.apply import apply_all as apply_each
+    from skipcheck.apply import refusal, write_spec
     from skipcheck.check import check_spec
-    from skipcheck.fixes.apply import apply_all as apply_each
-    from skipcheck.fixes.apply import refusal, write_spec
     from skipcheck.report.fixes import FixReporter
 
     if output_format not in ("full", "json"):
@@ -532,7 +532,7 @@ def fix(
     if apply_all:
         if number is not None:
             raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
-        from skipcheck.spec.yamltree import read_file
+        from skipcheck.specfile.yamltree import read_file
 
         read = read_file(spec)
         applied, last, left = apply_each(spec, options, read, unsafe=unsafe_fixes)
@@ -575,8 +575,8 @@ def fix(
 
 def _stored(spec: str, options: Any) -> Any:
     """The spec checked as the file says (its own params and input), when options differ."""
+    from skipcheck.apply import as_stored, overridden
     from skipcheck.check import check_spec
-    from skipcheck.fixes.apply import as_stored, overridden
 
     return check_spec(spec, as_stored(options)) if overridden(options) else None
 
@@ -609,8 +609,8 @@ def sizes(
     args: ArgsOption = None,
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
+    from skipcheck.check.valid import parse_bound, valid_sizes
     from skipcheck.report.sizes import SizesReporter
-    from skipcheck.shapes.valid import parse_bound, valid_sizes
 
     if output_format not in ("full", "json"):
         raise SkipcheckError(f"sizes prints full or json, not {output_format!r}")
@@ -804,7 +804,7 @@ def import_(
     """Write a spec for a PyTorch model, proven against the model on import."""
     import os
 
-    from skipcheck.spec.overrides import parse_input
+    from skipcheck.specfile.overrides import parse_input
     from skipcheck.torch import import_command
 
     shape = parse_input(input) if input is not None else None

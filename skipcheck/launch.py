@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from skipcheck.boundary import failure, run_process
+from skipcheck.core.boundary import failure, run_process
 
 # validate's options as typer declares them in cli.py: flag → (keyword, takes a value).
 # --depth is typer's alone (it checks the number); so are -h and --help.

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from skipcheck.check import graph_of
-from skipcheck.shapes.propagate import propagate
+from skipcheck.engine.propagate import propagate
 
 CASES = [
     # (layer yaml, input shape, expected output shape)

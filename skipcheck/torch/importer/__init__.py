@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 from skipcheck.torch.importer.capture import META, CannotMap, Capture, Condition, capture
 from skipcheck.torch.importer.emit import emit
 from skipcheck.torch.importer.mapping import Layer
@@ -58,7 +58,7 @@ def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
             raise SkipcheckError(
                 f"--opaque takes MODULE.PATH=LAYER (e.g. attn=identity), not {raw!r}"
             )
-        from skipcheck.spec.yamltree import load_text
+        from skipcheck.specfile.yamltree import load_text
 
         value = plain(load_text(rule, "--opaque"))
         params: dict[str, Any] = {}
@@ -356,7 +356,7 @@ def _requirements(
     conditions: Sequence[Condition], rank: int
 ) -> tuple[list[tuple[str, Condition]], list[Condition]]:
     """The conditions a spec states (``H % 32 == 0``) and those it cannot."""
-    from skipcheck.graph import AXIS_NAMES
+    from skipcheck.core.graph import AXIS_NAMES
 
     names = AXIS_NAMES.get(rank, ())
     stated: list[tuple[str, Condition]] = []
@@ -481,7 +481,7 @@ class _Proof:
         """Why the spec with blocks is not the same as the flat one, or None if it is: the
         same output shapes, parameter count and error codes at the four sizes, and the same
         valid sizes."""
-        from skipcheck.shapes.valid import valid_sizes
+        from skipcheck.check.valid import valid_sizes
 
         spatial = shape[2:]
         for dims in (

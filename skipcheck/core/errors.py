@@ -1,0 +1,22 @@
+"""The one exception type: "skipcheck cannot proceed" (exit code 2 at the CLI)."""
+
+from __future__ import annotations
+
+from skipcheck.core.position import Position
+
+
+class SkipcheckError(Exception):
+    """A spec or an option that skipcheck cannot work with.
+
+    Low-level code raises short facts; the boundary adds the file name.
+    """
+
+    def __init__(self, message: str, pos: Position | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+    def __str__(self) -> str:
+        if self.pos is None:
+            return self.message
+        return f"{self.pos}: {self.message}"
