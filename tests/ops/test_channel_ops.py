@@ -9,7 +9,7 @@ import math
 import pytest
 
 from skipcheck.check import Options, check_spec
-from skipcheck.shapes.valid import valid_sizes
+from skipcheck.check.valid import valid_sizes
 
 
 def _timm_same(i: int, k: int, s: int, d: int) -> int:
