@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from skipcheck.ops.activation import ACTIVATIONS, PReLU
+from skipcheck.ops.activation import ACTIVATIONS, ChannelScale, PReLU
 from skipcheck.ops.base import Op
 from skipcheck.ops.conv import Conv, ConvTranspose
-from skipcheck.ops.linear import Crop, Flatten, Linear, Pad, PadChannels, Tile
+from skipcheck.ops.linear import (
+    ChannelPad,
+    ChannelShuffle,
+    ChannelSlice,
+    Crop,
+    Flatten,
+    Linear,
+    Pad,
+    PadChannels,
+    PadSame,
+    Tile,
+)
 from skipcheck.ops.merge import MERGE_OPS as MERGE_OPS
 from skipcheck.ops.merge import MERGES
 from skipcheck.ops.norm import BatchNorm, ChannelLayerNorm, GroupNorm, InstanceNorm, LayerNorm
@@ -40,12 +51,17 @@ _CLASSES: tuple[type[Op], ...] = (
     ChannelLayerNorm,
     *ACTIVATIONS,
     PReLU,
+    ChannelScale,
     Flatten,
     Linear,
     Crop,
     Pad,
+    PadSame,
     Tile,
     PadChannels,
+    ChannelShuffle,
+    ChannelSlice,
+    ChannelPad,
     Require,
     *MERGES,
 )

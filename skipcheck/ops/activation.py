@@ -127,3 +127,20 @@ class PReLU(Elementwise):
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
         return int(node.params["num_parameters"])
+
+
+class ChannelScale(Elementwise):
+    name = "channel_scale"
+    doc = (
+        "x times one learnable value per channel (ConvNeXt's layer scale: "
+        "x * self.gamma[:, None, None]); the channels' parameters."
+    )
+    torch_name = "ChannelScale"
+    since = "1.1"
+
+    def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:
+        c = inputs[0][1]
+        return c if isinstance(c, int) else None
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("ChannelScale", (inputs[0][1],))

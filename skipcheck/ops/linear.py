@@ -1,4 +1,5 @@
-"""Reshaping and dense layers: flatten, linear, crop, pad, tile, pad_channels."""
+"""Reshaping and dense layers: flatten, linear, crop, pad, pad_same, tile, pad_channels, and
+the channel ops: channel_shuffle, channel_slice, channel_pad."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.conv import pad_fits
 from skipcheck.ops.sizes import out_at_least_one, stated_input, taken
-from skipcheck.rules import OP_INPUT
-from skipcheck.shapes.dims import Opaque, concrete, guarded
+from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
+from skipcheck.shapes.dims import Opaque, concrete, divisible, guarded
 from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.sizeset import OutOfFragment
 
 PAD_LAYERS = {
     "constant": "ConstantPad",
@@ -273,3 +275,151 @@ class PadChannels(Op):
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
         return TorchLayer("PadChannels", (node.params["out_channels"],))
+
+
+def same_pad(i: int, k: int, s: int, d: int) -> int:
+    """TensorFlow's 'SAME' padding of a size ``i`` (both sides together): what brings a window
+    of ``k`` (dilation ``d``) at stride ``s`` with no padding to ``ceil(i / s)`` outputs."""
+    return max((-(-i // s) - 1) * s + (k - 1) * d + 1 - i, 0)
+
+
+def _padded_same(h: Any, k: int, s: int, d: int) -> Any:
+    """``h`` plus its 'SAME' padding. The padding ``s·ceil(h/s) - h + (k-1)·d + 1 - s``
+    depends only on ``h``'s residue: exact as a periodic size, clamped at 0 per residue."""
+    if isinstance(h, int):
+        return h + same_pad(h, k, s, d)
+    gap = s * ((h + (s - 1)) // s) - h + ((k - 1) * d + 1 - s)
+    if not isinstance(gap, Affine) or any(a != 0 for a, _ in gap.pieces):
+        raise OutOfFragment("'SAME' padding that is not periodic in the input size")
+    clamped = Affine(gap.var, gap.modulus, tuple((0, max(b, 0)) for _, b in gap.pieces), gap.den)
+    return h + clamped
+
+
+class PadSame(Op):
+    name = "pad_same"
+    doc = (
+        "TensorFlow's 'SAME' padding, computed from the size at run time (timm's Conv2dSame, "
+        "MaxPool2dSame: pad_same): pads max((ceil(H/stride) - 1)·stride + (kernel_size - 1)·"
+        "dilation + 1 - H, 0), half before and the odd one after, so that a conv or pool with "
+        "these kernel_size, stride, dilation and no padding gives ceil(H/stride)."
+    )
+    params = (
+        Param("kernel_size", "ints", required=True, minimum=1),
+        Param("stride", "ints", 1, minimum=1),
+        Param("dilation", "ints", 1, minimum=1),
+        Param(
+            "fill",
+            "choice",
+            "zeros",
+            choices=("zeros", "lowest"),
+            doc="zeros (a conv's), or lowest: -inf, which a max pool never picks (MaxPool2dSame)",
+        ),
+    )
+    primary = "kernel_size"
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        rank = len(x) - 2
+        k, s, d = (per_axis(node, key, rank) for key in ("kernel_size", "stride", "dilation"))
+        out = [x[0], x[1]]
+        for a, h in enumerate(x[2:]):
+            out.append(
+                guarded(
+                    lambda v, a=a: _padded_same(v, k[a], s[a], d[a]), h, text="pad_same", at=ctx.at
+                )
+            )
+        return tuple(out)
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        rank = len(inputs[0]) - 2
+        k, s, d = (per_axis(node, key, rank) for key in ("kernel_size", "stride", "dilation"))
+        return TorchLayer("PadSame", (k, s, d), self.torch_kwargs(node, "fill"))
+
+
+class ChannelShuffle(Op):
+    name = "channel_shuffle"
+    doc = (
+        "nn.ChannelShuffle(groups): the channels as groups × C/groups, transposed "
+        "(ShuffleNet's x.view(N, g, C/g, H, W).transpose(1, 2)); groups must divide the channels."
+    )
+    params = (Param("groups", "int", required=True, minimum=1),)
+    primary = "groups"
+    min_rank = 0
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        c, g = inputs[0][1], node.params["groups"]
+        ctx.check(
+            [divisible(c, g)],
+            CHANNEL_DIVISIBILITY,
+            f"channel_shuffle with groups={g} needs channels divisible by {g}, but {node.where} "
+            f"gets {c} channels",
+        )
+        return inputs[0]
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("nn.ChannelShuffle", (node.params["groups"],))
+
+
+class ChannelSlice(Op):
+    name = "channel_slice"
+    doc = (
+        "The channels start..stop-1 (x[:, start:stop]; one part of x.split(n, dim=1) or "
+        "x.chunk(k, dim=1): CSPNet's and ShuffleNet's halves); the input needs at least stop "
+        "channels."
+    )
+    params = (
+        Param("start", "int", 0, minimum=0),
+        Param("stop", "int", required=True, minimum=1),
+    )
+    primary = "stop"
+    min_rank = 0
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        start, stop = node.params["start"], node.params["stop"]
+        if stop <= start:
+            raise SkipcheckError(
+                f"channel_slice takes start < stop, got {start}..{stop}",
+                node.param_pos.get("stop", node.pos),
+            )
+        c = x[1] if isinstance(x[1], int) else concrete(x[1], ctx.at)
+        ctx.check(
+            [None if not isinstance(c, int) else c >= stop],
+            OP_INPUT,
+            f"channel_slice {node.where} takes channels {start}..{stop - 1} but gets {x[1]} channels",
+            fatal=True,
+        )
+        return (x[0], stop - start, *x[2:])
+
+    def stricter_than_torch(self, node: Node, inputs: Sequence[Sizes]) -> str | None:
+        if inputs[0][1] < node.params["stop"]:
+            return "torch's slicing x[:, start:stop] stops at the channels it has"
+        return None
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("ChannelSlice", (node.params["start"], node.params["stop"]))
+
+
+class ChannelPad(Op):
+    name = "channel_pad"
+    doc = (
+        "Zero channels added before and after (F.pad's pair for the channel axis; MONAI's "
+        "ChannelPad that matches a residual's channels): C + before + after channels."
+    )
+    params = (
+        Param("before", "int", 0, minimum=0),
+        Param("after", "int", 0, minimum=0),
+    )
+    primary = "after"
+    min_rank = 0
+    since = "1.1"
+
+    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        return (x[0], x[1] + node.params["before"] + node.params["after"], *x[2:])
+
+    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
+        return TorchLayer("ChannelPad", (node.params["before"], node.params["after"]))

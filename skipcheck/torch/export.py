@@ -20,7 +20,18 @@ from skipcheck.ops.base import TorchLayer
 from skipcheck.torch import layers
 from skipcheck.torch.model import buildable, concrete_input, module_path
 
-HELPERS = ("Merge", "Crop", "Tile", "PadChannels", "ChannelLayerNorm", "ResizeTo")
+HELPERS = (
+    "Merge",
+    "Crop",
+    "Tile",
+    "PadChannels",
+    "ChannelLayerNorm",
+    "ChannelScale",
+    "ChannelSlice",
+    "ChannelPad",
+    "PadSame",
+    "ResizeTo",
+)
 RESERVED = frozenset({"x", "m", "self", "torch", "nn", "F", "put", "annotations", *HELPERS})
 
 

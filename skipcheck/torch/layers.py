@@ -130,6 +130,78 @@ class ChannelLayerNorm(nn.LayerNorm):
         return y.movedim(-1, 1)
 
 
+class ChannelScale(nn.Module):
+    """``x`` times one learnable value per channel (ConvNeXt's layer scale)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weight.view(-1, *([1] * (x.dim() - 2)))
+
+
+class PadSame(nn.Module):
+    """TensorFlow's 'SAME' padding, from the size at run time (timm's pad_same): a window of
+    ``kernel_size`` (``dilation``) at ``stride`` with no padding then gives ceil(size / stride)."""
+
+    def __init__(
+        self,
+        kernel_size: tuple[int, ...],
+        stride: tuple[int, ...],
+        dilation: tuple[int, ...],
+        fill: str = "zeros",
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+        # "lowest": -inf, which a max pool never picks (timm's MaxPool2dSame)
+        self.value = float("-inf") if fill == "lowest" else 0.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pads: list[int] = []
+        for axis in reversed(range(x.dim() - 2)):  # F.pad's order starts at the last axis
+            i, s = x.shape[2 + axis], self.stride[axis]
+            k, d = self.kernel_size[axis], self.dilation[axis]
+            pad = max((-(-i // s) - 1) * s + (k - 1) * d + 1 - i, 0)
+            pads += [pad // 2, pad - pad // 2]
+        return F.pad(x, pads, value=self.value)
+
+    def extra_repr(self) -> str:
+        return f"{self.kernel_size}, stride={self.stride}, dilation={self.dilation}"
+
+
+class ChannelSlice(nn.Module):
+    """The channels ``start..stop-1`` (``x[:, start:stop]``; a part of a channel split)."""
+
+    def __init__(self, start: int, stop: int) -> None:
+        super().__init__()
+        self.start, self.stop = start, stop
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[1] < self.stop:
+            raise RuntimeError(
+                f"channel_slice takes channels {self.start}..{self.stop - 1} of {x.shape[1]}"
+            )
+        return x[:, self.start : self.stop]
+
+    def extra_repr(self) -> str:
+        return f"{self.start}, {self.stop}"
+
+
+class ChannelPad(nn.Module):
+    """Zero channels before and after (``F.pad``'s pair for the channel axis)."""
+
+    def __init__(self, before: int, after: int) -> None:
+        super().__init__()
+        self.before, self.after = before, after
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.pad(x, [0, 0] * (x.dim() - 2) + [self.before, self.after])
+
+    def extra_repr(self) -> str:
+        return f"{self.before}, {self.after}"
+
+
 class ResizeTo(nn.Module):
     """``F.interpolate(x, size=like.shape[2:])``: the spatial size of another tensor."""
 

@@ -3,6 +3,8 @@ against torch's own layers on the meta device when torch is installed."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from skipcheck.check import graph_of
@@ -65,11 +67,21 @@ CASES = [
     ("crop: 2", [1, 4, 8, 9], [1, 4, 4, 5]),
     ("pad: [1, 2, 3, 4]", [1, 4, 8, 9], [1, 4, 15, 12]),
     ("prelu: 4", [1, 4, 8, 8], [1, 4, 8, 8]),
+    ("channel_scale", [1, 4, 8, 8], [1, 4, 8, 8]),
+    ("pad_same: {kernel_size: 3, stride: 2}", [1, 3, 9, 10], [1, 3, 11, 11]),
+    ("pad_same: {kernel_size: 1, stride: 2}", [1, 3, 9, 10], [1, 3, 9, 10]),
+    ("pad_same: {kernel_size: [5, 3], dilation: 2}", [1, 3, 9, 10], [1, 3, 17, 14]),
+    ("channel_shuffle: 2", [1, 4, 8, 8], [1, 4, 8, 8]),
+    ("channel_slice: {start: 1, stop: 3}", [1, 4, 8, 8], [1, 2, 8, 8]),
+    ("channel_pad: {before: 1, after: 2}", [1, 4, 8, 8], [1, 7, 8, 8]),
 ]
 
 
 def run(spec_file, layer: str, shape: list[int]):
-    text = f"skipcheck: 1\ninput: {shape}\nlayers:\n  - {layer}\n"
+    from skipcheck.ops import OPS
+
+    version = OPS[layer.split(":")[0]].since  # the ops of format 1.1 need its header
+    text = f"skipcheck: {version}\ninput: {shape}\nlayers:\n  - {layer}\n"
     table = propagate(graph_of(spec_file(text)))
     return table
 
@@ -99,6 +111,7 @@ ERRORS = [
     ("upsample: {scale_factor: 2, align_corners: true}", [1, 3, 8, 8], "SC106"),
     ("upsample: {scale_factor: 0.1}", [1, 3, 8, 8], "SC103"),
     ("prelu: 3", [1, 4, 8, 8], "SC106"),
+    ("channel_shuffle: 3", [1, 4, 8, 8], "SC104"),
 ]
 
 
@@ -114,6 +127,7 @@ def _torch_layer(torch, layer: str, shape: list[int]):
 
     ((name, args),) = yaml.safe_load(layer if ":" in layer else f"{layer}: null").items()
     nn = torch.nn
+    F = torch.nn.functional
     rank = len(shape) - 2
     c = shape[1]
     if not isinstance(args, dict):
@@ -150,6 +164,28 @@ def _torch_layer(torch, layer: str, shape: list[int]):
         return nn.ConstantPad2d(tuple(args["_"]), 0.0)
     if name == "prelu":
         return nn.PReLU(args["_"])
+    if name == "channel_scale":  # ConvNeXt's layer scale, as timm writes it
+        return lambda x: x.mul(nn.Parameter(torch.ones(c, device=x.device)).reshape(1, -1, 1, 1))
+    if name == "pad_same":  # timm's pad_same, as timm writes it
+        k, s = args.get("kernel_size"), args.get("stride", 1)
+        ks, ss = (v if isinstance(v, list) else [v] * rank for v in (k, s))
+        ds = [args.get("dilation", 1)] * rank
+
+        def same(i: int, k: int, s: int, d: int) -> int:
+            return max((math.ceil(i / s) - 1) * s + (k - 1) * d + 1 - i, 0)
+
+        def pad_same(x):
+            ih, iw = x.size()[-2:]
+            ph, pw = same(ih, ks[0], ss[0], ds[0]), same(iw, ks[1], ss[1], ds[1])
+            return F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2))
+
+        return pad_same
+    if name == "channel_shuffle":
+        return nn.ChannelShuffle(args["_"])
+    if name == "channel_slice":
+        return lambda x: x[:, args.get("start", 0) : args["stop"]]
+    if name == "channel_pad":
+        return lambda x: F.pad(x, (0, 0) * rank + (args["before"], args["after"]))
     raise AssertionError(name)
 
 

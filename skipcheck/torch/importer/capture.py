@@ -49,7 +49,12 @@ import skipcheck.torch.importer.mapping as mapping
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.torch.importer.mapping import Layer, layer
 from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
-from skipcheck.torch.importer.symbolic import SymbolicTracer
+from skipcheck.torch.importer.symbolic import (
+    SymbolicTracer,
+    size_max,
+    size_min,
+    sizes_in_max_min,
+)
 
 META = torch.device("meta")
 SYMBOLIC = "skipcheck_symbolic"  # node.meta: the value with symbolic sizes, where known
@@ -194,7 +199,7 @@ def trace(
     torch.jit.isinstance = isinstance_
     torch.as_tensor, torch.tensor = of_sizes("as_tensor"), of_sizes("tensor")
     try:
-        with _factories_of_sizes(tracer):
+        with _factories_of_sizes(tracer), sizes_in_max_min():
             graph = tracer.trace(model)
     except Exception as exc:
         raise _trace_failure(model, exc) from None
@@ -435,6 +440,12 @@ _INT_OPS: dict[Any, Any] = {
     operator.floordiv: operator.floordiv,
     operator.neg: operator.neg,
     operator.mod: operator.mod,
+    # TF 'SAME' padding's arithmetic (timm's pad_same)
+    operator.truediv: operator.truediv,
+    math.ceil: math.ceil,
+    math.floor: math.floor,
+    size_max: size_max,
+    size_min: size_min,
 }
 
 
@@ -468,6 +479,13 @@ def _fn_name(target: Any) -> str:
 _TOKENS = (
     "a token layout (ViT's patches, Swin's windows): a spec describes feature maps "
     "[N, C, *spatial], and no spec op states a token sequence's shape rule yet"
+)
+
+
+_CHANNELS_LAST = (
+    "reads a channels-last view (x.permute(0, 2, 3, 1)); a spec states there only what acts "
+    "on each position's channels (a LayerNorm over them, a Linear as a 1x1 conv, activations, "
+    "a per-channel scale), not a token layout"
 )
 
 
@@ -572,6 +590,33 @@ def _ratio(a: Any, b: Any) -> float | None:
     return None
 
 
+_NOT_SAME = (
+    "padding computed at run time from its own sizes by a rule other than TensorFlow's "
+    "'SAME' (max((ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0), half before)"
+)
+
+
+def _same_rule(pads: Mapping[int, int]) -> tuple[int, int] | None:
+    """The (dilated window, stride) whose TF 'SAME' padding is ``pads`` (size → total) at
+    every size given; None where no window up to 64 and stride up to 16 gives it."""
+    for stride in range(1, 17):
+        for window in range(1, 65):
+            if all(
+                max((-(-i // stride) - 1) * stride + window - i, 0) == p for i, p in pads.items()
+            ):
+                return window, stride
+    return None
+
+
+def _is_parameter(gm: Any, path: str) -> bool:
+    """Whether ``path`` is a learnable parameter (a buffer scales with values no spec counts)."""
+    try:
+        gm.get_parameter(path)
+    except AttributeError:
+        return False
+    return True
+
+
 def _a(node: Any) -> list[Any]:
     """An fx node's arguments, as the loose values they are."""
     return list(node.args)
@@ -602,6 +647,17 @@ class _Translator:
         self.channels_last_norm: dict[str, tuple[str, Layer]] = {}
         self.modules_of: dict[str, str] = {}  # a norm's node → the module owning its weights
         self.stacks: dict[str, list[str]] = {}  # torch.stack nodes → the tensors stacked
+        # a view of one parameter (gamma.reshape(1, -1, 1, 1), gamma[:, None, None]) → the
+        # parameter's path: read by the op that applies it (a layer scale's mul)
+        self.param_of: dict[str, str] = {}
+        # x.split(n, dim=1), x.chunk(k, dim=1) → (the tensor, each part's channels start..stop)
+        self.splits: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+        # ShuffleNet's channel shuffle on its way: x.view(N, g, C/g, H, W) (False), then
+        # .transpose(1, 2) (True) → (the tensor, g, transposed yet)
+        self.shuffling: dict[str, tuple[str, int, bool]] = {}
+        # a value computed in a channels-last view (after torchvision's Permute([0, 2, 3, 1])
+        # a LayerNorm, Linears, activations) → the step computing its channels-first equal
+        self.last_of: dict[str, str] = {}
 
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
@@ -617,10 +673,18 @@ class _Translator:
             if node.op == "output":
                 outputs = self.outputs(node)
                 continue
+            if self.channel_split(node):
+                continue  # read by the getitem that takes each part
             if not isinstance(self.values.get(node.name), torch.Tensor):
                 continue  # a size or a number: read by the steps that use it
             if node.op != "get_attr" and not any(
-                self.tensor(a) is not None or a.op == "get_attr" or a.name in self.stacks
+                self.tensor(a) is not None
+                or a.op == "get_attr"
+                or a.name in self.stacks
+                or a.name in self.param_of
+                or a.name in self.splits
+                or a.name in self.shuffling
+                or a.name in self.last_of
                 for a in node.all_input_nodes
             ):
                 self.sized.add(node.name)
@@ -647,6 +711,9 @@ class _Translator:
             and value.name not in self.sized
             and value.name not in self.params
             and value.name not in self.stacks
+            and value.name not in self.param_of
+            and value.name not in self.shuffling
+            and value.name not in self.last_of
         ):
             return self.alias.get(value.name, value.name)
         return None
@@ -688,6 +755,8 @@ class _Translator:
             # (F.conv2d(x, self.weight), F.batch_norm(..., self.weight)); anything else fails
             self.params.add(node.name)
             return None
+        if self.in_channels_last(node):
+            return self.channels_last_step(node)
         for a in node.all_input_nodes:
             view = a.name in self.channels_last or a.name in self.channels_last_norm
             expected = (node.target is F.layer_norm and a.name in self.channels_last) or (
@@ -742,6 +811,15 @@ class _Translator:
                 raise self.fail(node, name, "its input is not a tensor of the model")
             return Step(node.name, "layer", owner, name, (first,), list(layers))
 
+        if self.param_view(node):
+            return None
+        if self.shuffle_on_its_way(node, first):
+            return None
+        if args and isinstance(args[0], fx.Node) and args[0].name in self.shuffling:
+            return self.shuffled(node, name, owner)
+        sliced = self.channel_part(node, name, owner, first)
+        if sliced is not None:
+            return sliced
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
             self.passthrough(node, first, name)
             return None
@@ -756,11 +834,15 @@ class _Translator:
         functional = self.functional(node, name, owner, first)
         if functional is not None:
             return functional
-        if method == "permute":
+        if method == "permute" or target is torch.permute:
             return self.permute(node, name, owner, first)
         if method == "repeat":
             return single(self.tile(node, name))
+        scaled = self.channel_scale(node, name, owner)
+        if scaled is not None:
+            return scaled
         used = [a.target for a in node.all_input_nodes if a.name in self.params]
+        used += [self.param_of[a.name] for a in node.all_input_nodes if a.name in self.param_of]
         if used:
             raise self.fail(node, f"the tensor {used[0]}", "a parameter or buffer used as a value")
         binary = _binary(target, method)
@@ -801,6 +883,9 @@ class _Translator:
             p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
             return single(layer("dropout", p=float(p)))
         if target is F.pad:
+            same = self.pad_same(node, name, owner, first) or self.channel_pad(node, owner, first)
+            if same is not None:
+                return same
             if first is not None and not self.constant(_k(node).get("pad", _a(node)[1:2])):
                 return self.pad_to(node, name, owner, first)
             return single(self.pad(node, name))
@@ -894,6 +979,18 @@ class _Translator:
                     momentum=float(given("momentum", 6, 0.1)),
                     affine=weight is not None,
                     track_running_stats=stats is not None,
+                )
+            elif kind == "linear":  # timm's Linear: F.linear(x, self.weight, self.bias)
+                weight = self.param(given("weight", 1))
+                bias = self.param(given("bias", 2))
+                if weight is None:
+                    return None
+                module, w = weight
+                got = layer(
+                    "linear",
+                    in_features=int(w.shape[1]),
+                    out_features=int(w.shape[0]),
+                    bias=bias is not None,
                 )
             else:  # group_norm
                 weight = self.param(given("weight", 2))
@@ -1244,9 +1341,14 @@ class _Translator:
             return value
         raw = _a(value)
         if value.op == "call_function" and value.target is getattr and raw[1] == "shape":
+            if isinstance(raw[0], fx.Node) and raw[0].name in self.params:
+                return tuple(self.values[raw[0].name].shape)  # a weight's: fixed (pad_same's k)
             return sizes[self.tensor(raw[0]) or ""]
         if value.op == "call_method" and value.target == "size":
-            shape = sizes[self.tensor(raw[0]) or ""]
+            if isinstance(raw[0], fx.Node) and raw[0].name in self.params:
+                shape = tuple(self.values[raw[0].name].shape)  # a weight's: fixed
+            else:
+                shape = sizes[self.tensor(raw[0]) or ""]
             return shape[self.evaluate(raw[1], sizes)] if len(raw) > 1 else shape
         if value.op == "call_function" and value.target in _INT_OPS:
             return _INT_OPS[value.target](*(self.evaluate(a, sizes) for a in raw))
@@ -1394,3 +1496,516 @@ class _Translator:
                 "indexing that is not an equal crop of every spatial axis (x[..., m:-m])",
             )
         return layer("crop", margin=mapping.compact(margins))
+
+    # -- a module's own parameters used as values ---------------------------------------
+    def param_view(self, node: fx.Node) -> bool:
+        """A view of one parameter alone (``self.gamma.reshape(1, -1, 1, 1)``,
+        ``self.gamma[:, None, None]``, ``.view``, ``.unsqueeze``): remembered as that
+        parameter, for the op that applies it (``channel_scale``)."""
+        method = node.target if node.op == "call_method" else None
+        if method not in mapping.PARAM_VIEW_METHODS and node.target not in mapping.PARAM_VIEWS:
+            return False
+        sources: set[str] = set()
+        for a in node.all_input_nodes:
+            if a.name in self.params:
+                sources.add(str(a.target))
+            elif a.name in self.param_of:
+                sources.add(self.param_of[a.name])
+            elif isinstance(self.values.get(a.name), torch.Tensor):
+                return False  # a view of the model's tensor, or of something else
+        if len(sources) != 1:
+            return False
+        self.param_of[node.name] = sources.pop()
+        return True
+
+    def channel_scale(self, node: fx.Node, name: str, owner: str) -> Step | None:
+        """``x * gamma`` with ``gamma`` one parameter value per channel (ConvNeXt's layer
+        scale, in any of the ways models write it): ``channel_scale``, its parameters counted
+        as the module's that owns ``gamma``. None where it is not that."""
+        method = node.target if node.op == "call_method" else None
+        if _binary(node.target, method) != "mul" or len(_a(node)) != 2 or _k(node):
+            return None
+        args = _a(node)
+        for x_arg, p_arg in (args, args[::-1]):
+            x = self.tensor(x_arg)
+            if x is None or not isinstance(p_arg, fx.Node):
+                continue
+            if p_arg.name in self.params:
+                path = str(p_arg.target)
+            elif p_arg.name in self.param_of:
+                path = self.param_of[p_arg.name]
+            else:
+                continue
+            shape = self.shape(x)
+            held = self.gm.get_parameter(path) if _is_parameter(self.gm, path) else None
+            scale = tuple(int(d) for d in self.values[p_arg.name].shape)
+            aligned = (1,) * (len(shape) - len(scale)) + scale
+            per_channel = (
+                len(shape) > 1
+                and len(aligned) == len(shape)
+                and aligned[1] == shape[1]
+                and all(d == 1 for i, d in enumerate(aligned) if i != 1)
+            )
+            if held is None or not per_channel or held.numel() != shape[1]:
+                kind = "a parameter" if held is not None else "a buffer"
+                raise self.fail(
+                    node,
+                    f"the tensor {path}",
+                    f"{kind} of shape {list(scale)} multiplies a tensor of shape "
+                    f"{list(shape)}; a spec states only a scale of one learnable value per "
+                    "channel (channel_scale)",
+                )
+            step = Step(node.name, "layer", owner, name, (x,), [layer("channel_scale")])
+            step.module = path.rpartition(".")[0] or None
+            return step
+        return None
+
+    # -- the channels in parts -----------------------------------------------------------
+    def channel_split(self, node: fx.Node) -> bool:
+        """``x.split(n, dim=1)``, ``x.chunk(k, dim=1)`` (and ``torch.split``/``torch.chunk``) of a
+        tensor of the model: remembered with each part's channels, read by ``parts[i]``."""
+        method = node.target if node.op == "call_method" else None
+        if method not in mapping.SPLIT_METHODS and node.target not in mapping.SPLIT_FUNCTIONS:
+            return False
+        args = _a(node)
+        source = self.tensor(args[0]) if args else None
+        parts = self.values.get(node.name)
+        if source is None or not isinstance(parts, (tuple, list)):
+            return False
+        rank = len(self.shape(source))
+        dim = _k(node).get("dim", args[2] if len(args) > 2 else 0)
+        if not isinstance(dim, int) or dim % rank != 1:
+            return False  # a split of another axis: the generic refusal
+        ranges, start = [], 0
+        for part in parts:
+            stop = start + int(part.shape[1])
+            ranges.append((start, stop))
+            start = stop
+        self.splits[node.name] = (source, ranges)
+        return True
+
+    def channel_part(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step | None:
+        """A part of the channels as ``channel_slice``: ``parts[i]`` of a channel split,
+        ``x[:, a:b]`` and ``x.narrow(1, a, n)``. None where the node is none of these."""
+        args = _a(node)
+        picked: tuple[int, int] | None = None
+        source = first
+        if node.target is operator.getitem and isinstance(args[0], fx.Node):
+            if args[0].name in self.splits:
+                source, ranges = self.splits[args[0].name]
+                if not isinstance(args[1], int):
+                    raise self.fail(node, name, "a part of a channel split picked at run time")
+                picked = ranges[args[1]]
+            elif first is not None:
+                picked = self.channel_index(first, args[1])
+        elif (node.target == "narrow" or node.target is torch.narrow) and first is not None:
+            given = args[1:] + [None] * 3
+            dim = _k(node).get("dim", given[0])
+            if isinstance(dim, int) and dim % len(self.shape(first)) == 1:
+                at = _k(node).get("start", given[1])
+                if not self.constant([at, _k(node).get("length", given[2])]):
+                    raise self.fail(node, name, "a narrow computed at run time")
+                start = int(at) % self.shape(first)[1]
+                picked = (start, start + self.shape(node.name)[1])
+        if picked is None or source is None:
+            return None
+        if picked == (0, self.shape(source)[1]):
+            self.passthrough(node, source, name)
+            return None
+        got = layer("channel_slice", start=picked[0], stop=picked[1])
+        return Step(node.name, "layer", owner, name, (source,), [got])
+
+    def channel_index(self, first: str, index: Any) -> tuple[int, int] | None:
+        """``x[:, a:b]`` (every other axis whole): the channels a..b-1; None otherwise."""
+        items = list(index) if isinstance(index, tuple) else [index]
+        rank = len(self.shape(first))
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items = items[:at] + [slice(None)] * (rank - len(items) + 1) + items[at + 1 :]
+        items += [slice(None)] * (rank - len(items))
+        whole = slice(None)
+        if len(items) != rank or items[0] != whole or any(s != whole for s in items[2:]):
+            return None
+        picked = items[1]
+        if not isinstance(picked, slice) or picked == whole or picked.step not in (None, 1):
+            return None
+        bounds = [picked.start, picked.stop]
+        if not self.constant(bounds):
+            # read from the channels (``y[:, : y.shape[1] // 2]``): the same at every size
+            shape = self.shape(first)
+            tried = set()
+            for extra in (0, 3, 17):
+                sizes = {first: (*shape[:2], *(d + extra for d in shape[2:]))}
+                try:
+                    tried.add(tuple(self.evaluate(b, sizes) for b in bounds))
+                except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                    return None
+            if len(tried) != 1:
+                return None
+            bounds = list(tried.pop())
+        start, stop, _ = slice(*bounds).indices(self.shape(first)[1])
+        return (start, stop) if stop > start else None
+
+    # -- ShuffleNet's channel shuffle ----------------------------------------------------
+    def shuffle_on_its_way(self, node: fx.Node, first: str | None) -> bool:
+        """The first steps of a channel shuffle: ``x.view(N, g, C // g, *spatial)`` of a
+        tensor of the model, then ``.transpose(1, 2)`` (or ``.permute(0, 2, 1, ...)``) and
+        ``.contiguous()``; remembered until the view back makes it a ``channel_shuffle``."""
+        method = node.target if node.op == "call_method" else None
+        args = _a(node)
+        reshape = method in ("view", "reshape") or node.target is torch.reshape
+        if reshape and first is not None:
+            before, after = self.shape(first), self.shape(node.name)
+            if not (
+                len(after) == len(before) + 1 >= 4
+                and after[0] == before[0]
+                and after[1] * after[2] == before[1]
+                and after[3:] == before[2:]
+                and after[1] > 1
+            ):
+                return False
+            if not self.views_as(first, args[1:], lambda t: [t[0], after[1], after[2], *t[2:]]):
+                return False
+            self.shuffling[node.name] = (first, after[1], False)
+            return True
+        arg = args[0] if args else None
+        if not isinstance(arg, fx.Node) or arg.name not in self.shuffling:
+            return False
+        source, groups, swapped = self.shuffling[arg.name]
+        if method in mapping.PASS_METHODS:
+            self.shuffling[node.name] = (source, groups, swapped)
+            return True
+        dims = [d for d in args[1:]] + list(_k(node).values())
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            dims = list(dims[0])
+        rank = len(self.shape(arg.name))
+        transposes = (method == "transpose" or node.target is torch.transpose) and sorted(
+            d % rank for d in dims if isinstance(d, int)
+        ) == [1, 2]
+        permutes = (method == "permute" or node.target is torch.permute) and dims == [
+            0,
+            2,
+            1,
+            *range(3, rank),
+        ]
+        if (transposes or permutes) and not swapped:
+            self.shuffling[node.name] = (source, groups, True)
+            return True
+        return False
+
+    def shuffled(self, node: fx.Node, name: str, owner: str) -> Step:
+        """The view back to ``[N, C, *spatial]`` that ends a channel shuffle."""
+        source, groups, swapped = self.shuffling[_a(node)[0].name]
+        method = node.target if node.op == "call_method" else None
+        back = (method in ("view", "reshape") or node.target is torch.reshape) and swapped
+        if not back or self.shape(node.name) != self.shape(source):
+            raise self.fail(node, name, "a view of the channels as groups other than a shuffle")
+        if not self.views_as(source, _a(node)[1:], lambda t: list(t)):
+            raise self.fail(node, name, "a view back with sizes that hold at this size only")
+        return Step(
+            node.name, "layer", owner, name, (source,), [layer("channel_shuffle", groups=groups)]
+        )
+
+    def views_as(self, source: str, dims: list[Any], want: Any) -> bool:
+        """Whether the view sizes ``dims`` (read from ``source``'s sizes) are ``want(shape)``
+        at every shape tried, ``-1`` standing for the size that is left."""
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            dims = list(dims[0])
+        shape = self.shape(source)
+        for trial in range(1, 12):
+            tried = (*shape[:2], *(1 + (trial * 7 + 3 * a) % 29 for a in range(len(shape) - 2)))
+            try:
+                got = [self.evaluate(d, {source: tried}) for d in dims]
+            except (KeyError, IndexError, TypeError, ZeroDivisionError):
+                return False
+            expected = want(tried)
+            if len(got) != len(expected) or got.count(-1) > 1:
+                return False
+            if any(g != e and g != -1 for g, e in zip(got, expected, strict=True)):
+                return False
+        return True
+
+    # -- layers in a channels-last view (ConvNeXt's Permute → LayerNorm → Linear → Permute) --
+    def in_channels_last(self, node: fx.Node) -> bool:
+        """Whether the node computes in a channels-last view where the LayerNorm2d pattern
+        (``F.layer_norm`` of the view, permuted straight back) does not cover it."""
+        for a in node.all_input_nodes:
+            if a.name in self.last_of:
+                return True
+            if a.name in self.channels_last and node.target is not F.layer_norm:
+                return True
+            if a.name in self.channels_last_norm and node.target != "permute":
+                return True
+        return False
+
+    def channels_first_of(self, a: Any) -> str | None:
+        """The step whose channels-first value a channels-last value is (None: not one)."""
+        if not isinstance(a, fx.Node):
+            return None
+        if a.name in self.last_of:
+            return self.last_of[a.name]
+        if a.name in self.channels_last:
+            return self.channels_last[a.name]
+        if a.name in self.channels_last_norm:  # F.layer_norm of the view, read by a layer
+            source, norm = self.channels_last_norm[a.name]
+            step = Step(a.name, "layer", _owner(a), "LayerNorm2d", (source,), [norm])
+            step.module = self.modules_of.get(a.name) or None
+            self.steps.append(self.channels_first(a, step))
+            return a.name
+        return None
+
+    def channels_first(self, node: fx.Node, step: Step) -> Step:
+        """``step`` computes ``node``'s channels-last value: its shape is read channels first."""
+        self.values[node.name] = self.values[node.name].movedim(-1, 1)
+        self.last_of[node.name] = node.name
+        step.shape = self.shape(node.name)
+        frame = node.meta.get("skipcheck_frame")
+        if frame is not None:
+            file, line, function = frame
+            step.origin = origin_at(file, line, function, step.module or step.owner)
+        return step
+
+    def channels_last_step(self, node: fx.Node) -> Step | None:
+        """A layer on a channels-last view, as the layer it is on the channels: a LayerNorm
+        over the channels is ``channel_layernorm``, a Linear a 1x1 ``conv`` (the same weights
+        and bias), an activation or dropout itself, ``x * gamma`` a ``channel_scale``, the
+        add of two such values an ``add``; the permute back ends the view."""
+        target = node.target
+        method = target if node.op == "call_method" else None
+        name = str(target) if node.op == "call_module" else _fn_name(target)
+        owner = str(target) if node.op == "call_module" else _owner(node)
+        args = _a(node)
+        x = self.channels_first_of(args[0]) if args else None
+        if x is None:
+            raise self.fail(node, name, _CHANNELS_LAST)
+        rank = len(self.values[args[0].name].shape)
+        channels = self.shape(x)[1]
+        module: str | None = None
+        got: Layer | None = None
+        if method == "permute" or target is torch.permute:
+            dims = list(args[1:])
+            if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+                dims = list(dims[0])
+            if dims != [0, rank - 1, *range(1, rank - 1)]:
+                raise self.fail(node, name, _CHANNELS_LAST)
+            self.alias[node.name] = x  # back to channels first: the value itself
+            return None
+        if method in mapping.PASS_METHODS:
+            self.last_of[node.name] = x
+            return None
+        if node.op == "call_module":
+            sub = self.gm.get_submodule(str(target))
+            module = str(target)
+            name = type(sub).__name__
+            if name in mapping.EVAL_IDENTITIES:
+                self.last_of[node.name] = x
+                return None
+            got = self.channels_last_module(sub, channels)
+        elif target is F.linear or target is F.layer_norm:
+            got, module = self.channels_last_functional(node, channels)
+        elif target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
+            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
+            got = self.activation(node, op)
+        elif target is F.dropout:
+            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
+            got = layer("dropout", p=float(p))
+        else:
+            return self.channels_last_binary(node, name, owner, x, channels)
+        if got is None:
+            raise self.fail(node, name, _CHANNELS_LAST)
+        step = Step(node.name, "layer", owner, name, (x,), [got])
+        step.module = module or None
+        return self.channels_first(node, step)
+
+    def channels_last_module(self, sub: nn.Module, channels: int) -> Layer | None:
+        if isinstance(sub, nn.LayerNorm) and tuple(sub.normalized_shape) == (channels,):
+            return layer(
+                "channel_layernorm",
+                eps=float(sub.eps),
+                elementwise_affine=bool(sub.elementwise_affine),
+                bias=sub.bias is not None,
+            )
+        if isinstance(sub, nn.Linear):
+            return layer(
+                "conv",
+                in_channels=sub.in_features,
+                out_channels=sub.out_features,
+                kernel_size=1,
+                bias=sub.bias is not None,
+            )
+        got = mapping.module_layer(sub)
+        return got if got is not None and got[0] in mapping.ELEMENTWISE_OPS else None
+
+    def channels_last_functional(
+        self, node: fx.Node, channels: int
+    ) -> tuple[Layer | None, str | None]:
+        """``F.linear(x, self.weight, self.bias)`` and ``F.layer_norm(x, (C,), self.weight,
+        self.bias)`` on a channels-last view: a 1x1 conv, a channel_layernorm."""
+        args, kw = list(_a(node)) + [None] * 5, _k(node)
+        try:
+            if node.target is F.linear:
+                weight = self.param(kw.get("weight", args[1]))
+                bias = self.param(kw.get("bias", args[2]))
+                if weight is None:
+                    return None, None
+                w = weight[1]
+                got = layer(
+                    "conv",
+                    in_channels=int(w.shape[1]),
+                    out_channels=int(w.shape[0]),
+                    kernel_size=1,
+                    bias=bias is not None,
+                )
+                return got, weight[0]
+            shape = kw.get("normalized_shape", args[1])
+            weight = self.param(kw.get("weight", args[2]))
+            bias = self.param(kw.get("bias", args[3]))
+        except KeyError:
+            return None, None
+        if list(shape or []) != [channels]:
+            return None, None
+        eps = kw.get("eps", args[4] if args[4] is not None else 1e-5)
+        got = layer(
+            "channel_layernorm",
+            eps=float(eps),
+            elementwise_affine=weight is not None,
+            bias=bias is not None,
+        )
+        return got, (weight or bias or ("", None))[0]
+
+    def channels_last_binary(
+        self, node: fx.Node, name: str, owner: str, x: str, channels: int
+    ) -> Step | None:
+        """``x * gamma`` (gamma of shape [C]) and the add or mul of two channels-last values."""
+        method = node.target if node.op == "call_method" else None
+        binary = _binary(node.target, method)
+        args = _a(node)
+        if binary is None or len(args) != 2:
+            raise self.fail(node, name, _CHANNELS_LAST)
+        other = args[1]
+        if isinstance(other, fx.Node) and (
+            other.name in self.params or other.name in self.param_of
+        ):
+            path = self.param_of.get(other.name, str(other.target))
+            scale = tuple(int(d) for d in self.values[other.name].shape)
+            held = self.gm.get_parameter(path) if _is_parameter(self.gm, path) else None
+            if (
+                binary != "mul"
+                or held is None
+                or held.numel() != channels
+                or scale[-1:] != (channels,)
+            ):
+                raise self.fail(node, name, _CHANNELS_LAST)
+            step = Step(node.name, "layer", owner, name, (x,), [layer("channel_scale")])
+            step.module = path.rpartition(".")[0] or None
+            return self.channels_first(node, step)
+        y = self.channels_first_of(other)
+        if y is None or binary not in ("add", "mul") or self.shape(x) != self.shape(y):
+            raise self.fail(node, name, _CHANNELS_LAST)
+        return self.channels_first(node, Step(node.name, "merge", owner, name, (x, y), op=binary))
+
+    # -- TensorFlow's 'SAME' padding, computed at run time -------------------------------
+    def pad_same(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step | None:
+        """``F.pad(x, [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2])`` with ``ph = max((ceil(h /
+        s) - 1) * s + (k - 1) * d + 1 - h, 0)`` computed from ``x``'s own sizes (timm's
+        pad_same, before Conv2dSame and MaxPool2dSame): ``pad_same``. The amounts are computed
+        again from the traced graph at many sizes, and the window and stride are the ones that
+        rule gives at every size tried; None where the pad reads another tensor's sizes."""
+        pads = _k(node).get("pad", _a(node)[1] if len(_a(node)) > 1 else None)
+        if first is None or self.constant(pads) or not isinstance(pads, (list, tuple)):
+            return None
+        if set(self.shape_sources(pads)) != {first}:
+            return None
+        mode = _k(node).get("mode", _a(node)[2] if len(_a(node)) > 2 else "constant")
+        value = _k(node).get("value", _a(node)[3] if len(_a(node)) > 3 else 0.0)
+        shape = self.shape(first)
+        rank = len(shape) - 2
+        if mode != "constant" or len(pads) != 2 * rank or not self.constant(value):
+            raise self.fail(node, name, "padding computed at run time from its own sizes")
+        seen: list[dict[int, int]] = [{} for _ in range(rank)]
+        for trial in range(192):
+            # every size 1..96 on every axis, twice, beside different sizes of the others
+            sizes = [1 + (trial + (7 if trial < 96 else 31) * a) % 96 for a in range(rank)]
+            try:
+                got = [self.evaluate(p, {first: (*shape[:2], *sizes)}) for p in pads]
+            except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError):
+                raise self.fail(node, name, _NOT_SAME) from None
+            for a in range(rank):  # F.pad's pairs start at the last axis
+                lo, hi = got[2 * (rank - 1 - a)], got[2 * (rank - 1 - a) + 1]
+                total = lo + hi
+                if lo != total // 2 or seen[a].setdefault(sizes[a], total) != total:
+                    raise self.fail(node, name, _NOT_SAME)
+        params = self.window_of(node, seen)
+        if params is None:
+            fitted = [_same_rule(pairs) for pairs in seen]
+            if any(f is None for f in fitted):
+                raise self.fail(node, name, _NOT_SAME)
+            params = {
+                "kernel_size": [f[0] for f in fitted if f is not None],
+                "stride": [f[1] for f in fitted if f is not None],
+            }
+        if value:
+            if float(value) != float("-inf"):
+                raise self.fail(node, name, "'SAME' padding with a value other than 0 or -inf")
+            params["fill"] = "lowest"  # MaxPool2dSame's: never the max
+        return Step(node.name, "layer", owner, name, (first,), [layer("pad_same", **params)])
+
+    def channel_pad(self, node: fx.Node, owner: str, first: str | None) -> Step | None:
+        """``F.pad`` with a pair for the channel axis too (MONAI's ChannelPad: ``[0, 0, 0, 0,
+        p1, p2]``): zero channels, ``channel_pad``, after the spatial ``pad`` if any. None
+        where it pads only spatial axes (the batch axis padded is refused as before)."""
+        pads = _k(node).get("pad", _a(node)[1] if len(_a(node)) > 1 else None)
+        mode = _k(node).get("mode", _a(node)[2] if len(_a(node)) > 2 else "constant")
+        value = _k(node).get("value", _a(node)[3] if len(_a(node)) > 3 else None)
+        if first is None or not isinstance(pads, (list, tuple)) or not self.constant(pads):
+            return None
+        rank = len(self.shape(first)) - 2
+        if len(pads) not in (2 * rank + 2, 2 * rank + 4) or mode != "constant" or value:
+            return None
+        if len(pads) == 2 * rank + 4 and any(pads[2 * rank + 2 :]):
+            return None  # the batch axis padded
+        before, after = int(pads[2 * rank]), int(pads[2 * rank + 1])
+        if before < 0 or after < 0:
+            return None
+        spatial = [int(p) for p in pads[: 2 * rank]]
+        layers = [layer("pad", padding=spatial)] if any(spatial) else []
+        layers.append(layer("channel_pad", before=before, after=after))
+        return Step(node.name, "layer", owner, "F.pad", (first,), layers)
+
+    def window_of(self, node: fx.Node, seen: Sequence[Mapping[int, int]]) -> dict[str, Any] | None:
+        """The kernel, stride and dilation of the conv or pool the padding is for (its one
+        reader), where the 'SAME' rule with them is the padding at every size tried: the spec
+        then repeats the layer's own numbers. None otherwise (the fitted window is written)."""
+        if len(node.users) != 1:
+            return None
+        user = next(iter(node.users))
+        args, kw = list(_a(user)) + [None] * 6, _k(user)
+        rank = len(seen)
+        if (
+            user.target in mapping.FUNCTIONAL_LAYERS
+            and mapping.FUNCTIONAL_LAYERS[user.target] == "conv"
+        ):
+            weight = kw.get("weight", args[1])
+            if not isinstance(weight, fx.Node) or weight.name not in self.params:
+                return None
+            k: Any = tuple(int(v) for v in self.values[weight.name].shape[2:])
+            stride, dilation = kw.get("stride", args[3] or 1), kw.get("dilation", args[5] or 1)
+        elif user.target in (F.max_pool1d, F.max_pool2d, F.max_pool3d, F.avg_pool2d):
+            k = kw.get("kernel_size", args[1])
+            stride = kw.get("stride", args[2] or k)
+            dilation = kw.get("dilation", args[4] or 1) if user.target is not F.avg_pool2d else 1
+        else:
+            return None
+        if not self.constant([k, stride, dilation]):
+            return None
+        ks, ss, ds = (
+            list(v) if isinstance(v, (list, tuple)) else [v] * rank for v in (k, stride, dilation)
+        )
+        if not len(ks) == len(ss) == len(ds) == rank:
+            return None
+        for a in range(rank):
+            window = (int(ks[a]) - 1) * int(ds[a]) + 1
+            rule = ((-(-i // int(ss[a])) - 1) * int(ss[a]) + window - i for i in seen[a])
+            if any(max(r, 0) != p for r, p in zip(rule, seen[a].values(), strict=True)):
+                return None
+        return {"kernel_size": ks, "stride": ss, "dilation": ds}

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from skipcheck.ops import OPS
+from skipcheck.ops.activation import ACTIVATIONS, Softmax
 
 Layer = tuple[str, dict[str, Any]]
 
@@ -191,6 +192,7 @@ MODULES: dict[type, Callable[[Any], Layer | None]] = {
     nn.UpsamplingBilinear2d: lambda m: upsample(m.size, m.scale_factor, "bilinear", True),
     nn.PixelShuffle: _simple("pixel_shuffle", "upscale_factor"),
     nn.PixelUnshuffle: _simple("pixel_unshuffle", "downscale_factor"),
+    nn.ChannelShuffle: _simple("channel_shuffle", "groups"),
     nn.BatchNorm1d: _NORM["batchnorm"],
     nn.BatchNorm2d: _NORM["batchnorm"],
     nn.BatchNorm3d: _NORM["batchnorm"],
@@ -276,7 +278,8 @@ ACTIVATION_METHODS = {
 }
 # a tensor passed through unchanged in shape and meaning for a shape checker
 PASS_METHODS = {"contiguous", "clone", "detach", "float", "half", "double", "to", "type_as"}
-PASS_FUNCTIONS: set[Any] = {torch.clone}
+# torch.as_tensor of a tensor is that tensor (MONAI's HighResBlock: ``torch.as_tensor(self.chn_pad(x))``)
+PASS_FUNCTIONS: set[Any] = {torch.clone, torch.as_tensor}
 ADD = {operator.add, operator.iadd, torch.add}
 ADD_METHODS = {"add", "add_", "__add__", "__iadd__"}
 MUL = {operator.mul, operator.imul, torch.mul}
@@ -297,9 +300,21 @@ FUNCTIONAL_LAYERS: dict[Any, str] = {
     torch.conv1d: "conv",
     torch.conv2d: "conv",
     torch.conv3d: "conv",
+    F.linear: "linear",
     F.batch_norm: "batchnorm",
     F.group_norm: "groupnorm",
 }
 # what attention over tokens uses: refused with that reason (no spec op states tokens)
 TOKEN_METHODS = {"transpose", "permute", "matmul", "bmm", "unflatten", "softmax"}
 TOKEN_FUNCTIONS: set[Any] = {torch.matmul, torch.bmm, torch.transpose, torch.einsum}
+# views of a module's own parameter that keep its values (a layer scale's
+# ``self.gamma.reshape(1, -1, 1, 1)``, ``self.gamma[:, None, None]``): read by the op that
+# applies the parameter (``channel_scale``)
+PARAM_VIEW_METHODS = {"reshape", "view", "unsqueeze", "squeeze", "flatten", *PASS_METHODS}
+PARAM_VIEWS: set[Any] = {operator.getitem, torch.reshape, torch.unsqueeze, torch.squeeze}
+# a tensor in parts along the channels: each part a ``channel_slice``
+SPLIT_METHODS = {"split", "chunk", "tensor_split"}
+SPLIT_FUNCTIONS: set[Any] = {torch.split, torch.chunk, torch.tensor_split}
+# ops that act on each value alone (every activation but the softmaxes, which read an axis;
+# dropout, identity): the same on a channels-last view as on channels first
+ELEMENTWISE_OPS = {cls.name for cls in ACTIVATIONS if not issubclass(cls, Softmax)}

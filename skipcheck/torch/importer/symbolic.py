@@ -15,6 +15,8 @@ not kept: skipcheck derives those itself.
 
 from __future__ import annotations
 
+import builtins
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,6 +67,14 @@ class _Sym:
 
     def __int__(self) -> int:
         return int(self.tracer.concrete(self, int))
+
+    # math.ceil(ih / stride) (timm's pad_same): a graph node, as ``ih / stride`` is, not
+    # an int taken at the example size
+    def __ceil__(self) -> Any:
+        return self.tracer.create_proxy("call_function", math.ceil, (self,), {})
+
+    def __floor__(self) -> Any:
+        return self.tracer.create_proxy("call_function", math.floor, (self,), {})
 
 
 class _SymProxy(_Sym, fx.Proxy):
@@ -221,3 +231,50 @@ class _unpatched_modules:
 
     def __exit__(self, *exc: object) -> None:
         nn.Module.__call__, nn.Module.__getattr__ = self.saved  # type: ignore[method-assign]
+
+
+def size_max(*values: Any) -> Any:
+    """``max`` of sizes, symbolic where they are (no guard: both sides stay possible)."""
+    out = values[0]
+    for v in values[1:]:
+        if isinstance(out, torch.SymInt) or isinstance(v, torch.SymInt):
+            out = torch.sym_max(out, v)  # type: ignore[no-untyped-call]
+        elif v > out:
+            out = v
+    return out
+
+
+def size_min(*values: Any) -> Any:
+    """``min`` of sizes, symbolic where they are."""
+    out = values[0]
+    for v in values[1:]:
+        if isinstance(out, torch.SymInt) or isinstance(v, torch.SymInt):
+            out = torch.sym_min(out, v)  # type: ignore[no-untyped-call]
+        elif v < out:
+            out = v
+    return out
+
+
+class sizes_in_max_min:
+    """While tracing, ``max``/``min`` of a traced size (timm's pad_same: ``max(pad, 0)``) is a
+    graph node computed symbolically: Python's own would compare, and the comparison would
+    take one side at the example size with a guard the model never meant as a condition."""
+
+    def __enter__(self) -> None:
+        self.saved = builtins.max, builtins.min
+        builtins.max = _of_sizes(builtins.max, size_max)
+        builtins.min = _of_sizes(builtins.min, size_min)
+
+    def __exit__(self, *exc: object) -> None:
+        builtins.max, builtins.min = self.saved
+
+
+def _of_sizes(original: Any, symbolic: Any) -> Any:
+    def pick(*args: Any, **kwargs: Any) -> Any:
+        items = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+        if not kwargs and any(isinstance(v, _Sym) for v in items):
+            tracer = next(v.tracer for v in items if isinstance(v, _Sym))
+            return tracer.create_proxy("call_function", symbolic, tuple(items), {})
+        return original(*args, **kwargs)
+
+    return pick
