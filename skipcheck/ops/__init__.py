@@ -13,7 +13,6 @@ from skipcheck.ops.linear import (
     Flatten,
     Linear,
     Pad,
-    PadChannels,
     PadSame,
     Tile,
 )
@@ -58,7 +57,6 @@ _CLASSES: tuple[type[Op], ...] = (
     Pad,
     PadSame,
     Tile,
-    PadChannels,
     ChannelShuffle,
     ChannelSlice,
     ChannelPad,

@@ -1,5 +1,5 @@
-"""Reshaping and dense layers: flatten, linear, crop, pad, pad_same, tile, pad_channels, and
-the channel ops: channel_shuffle, channel_slice, channel_pad."""
+"""Reshaping and dense layers: flatten, linear, crop, pad, pad_same, tile, and the channel
+ops: channel_shuffle, channel_slice, channel_pad."""
 
 from __future__ import annotations
 
@@ -244,39 +244,6 @@ class Tile(Op):
         return TorchLayer("Tile", (node.params["repeats"],))
 
 
-class PadChannels(Op):
-    """``torch.cat([x, torch.zeros(N, out_channels - C, *x.shape[2:])], dim=1)``: ResNet's
-    parameter-free shortcut ("option A" of He et al.; MONAI's ``shortcut_type="A"``) after its
-    strided subsample."""
-
-    name = "pad_channels"
-    doc = (
-        "Zero channels appended up to `out_channels` (torch.cat([x, zeros], dim=1); ResNet's "
-        "parameter-free shortcut A); the sizes stay."
-    )
-    params = (Param("out_channels", "int", required=True, minimum=1),)
-    primary = "out_channels"
-    min_rank = 0
-    since = "1.1"
-
-    def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
-        x = inputs[0]
-        out = node.params["out_channels"]
-        if isinstance(x[1], int) and x[1] > out:
-            ctx.check(
-                [False],
-                OP_INPUT,
-                f"pad_channels to {out} channels, but the input has {x[1]} already "
-                "(padding adds channels, it cannot remove them)",
-                fatal=True,
-            )
-            return x
-        return (x[0], out, *x[2:])
-
-    def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
-        return TorchLayer("PadChannels", (node.params["out_channels"],))
-
-
 def same_pad(i: int, k: int, s: int, d: int) -> int:
     """TensorFlow's 'SAME' padding of a size ``i`` (both sides together): what brings a window
     of ``k`` (dilation ``d``) at stride ``s`` with no padding to ``ceil(i / s)`` outputs."""
@@ -407,7 +374,8 @@ class ChannelPad(Op):
     name = "channel_pad"
     doc = (
         "Zero channels added before and after (F.pad's pair for the channel axis; MONAI's "
-        "ChannelPad that matches a residual's channels): C + before + after channels."
+        "ChannelPad that matches a residual's channels; torch.cat([x, zeros], dim=1), ResNet's "
+        "parameter-free shortcut A): C + before + after channels."
     )
     params = (
         Param("before", "int", 0, minimum=0),

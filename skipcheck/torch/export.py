@@ -24,7 +24,6 @@ HELPERS = (
     "Merge",
     "Crop",
     "Tile",
-    "PadChannels",
     "ChannelLayerNorm",
     "ChannelScale",
     "ChannelSlice",

@@ -103,25 +103,6 @@ class Tile(nn.Module):
         return f"repeats={self.repeats}"
 
 
-class PadChannels(nn.Module):
-    """Zero channels appended up to ``out_channels`` (ResNet's parameter-free shortcut A)."""
-
-    def __init__(self, out_channels: int) -> None:
-        super().__init__()
-        self.out_channels = out_channels
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[1] > self.out_channels:
-            raise RuntimeError(
-                f"pad_channels to {self.out_channels} channels, but the input has {x.shape[1]}"
-            )
-        zeros = x.new_zeros(x.shape[0], self.out_channels - x.shape[1], *x.shape[2:])
-        return torch.cat([x, zeros], dim=1)
-
-    def extra_repr(self) -> str:
-        return f"out_channels={self.out_channels}"
-
-
 class ChannelLayerNorm(nn.LayerNorm):
     """LayerNorm over the channels at every position (ConvNeXt's channels-first LayerNorm)."""
 

@@ -51,8 +51,8 @@ CASES: list[tuple[str, Callable[[int, int], object]]] = [
     # (the layer as a spec writes it, torch built from (rank, input channels))
     ("tile: 3", lambda r, c: lambda x: x.repeat(1, 3, *[1] * r)),
     (
-        "pad_channels: 3",
-        lambda r, c: lambda x: torch.cat([x, x.new_zeros(x.shape[0], 3 - c, *x.shape[2:])], 1),
+        "channel_pad: 3",  # ResNet's shortcut A: zero channels appended
+        lambda r, c: lambda x: torch.cat([x, x.new_zeros(x.shape[0], 3, *x.shape[2:])], 1),
     ),
     ("pad: {padding: 2, mode: reflect}", lambda r, c: getattr(nn, f"ReflectionPad{r}d")(2)),
     ("pad: {padding: 2, mode: circular}", lambda r, c: getattr(nn, f"CircularPad{r}d")(2)),

@@ -1102,7 +1102,7 @@ class _Translator:
 
     def zero_channels(self, node: fx.Node, owner: str) -> Step | None:
         """``torch.cat([x, torch.zeros(N, k, *x.shape[2:])], dim=1)`` (ResNet's parameter-free
-        shortcut "A"): ``pad_channels`` to C + k, where the zeros have x's spatial size at
+        shortcut "A"): ``channel_pad`` with k channels after, where the zeros have x's spatial size at
         every input size. None for any other concatenation."""
         items = _a(node)[0] if _a(node) else _k(node).get("tensors")
         dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
@@ -1126,10 +1126,8 @@ class _Translator:
             return None
         if not all(_same_function(a, b) for a, b in zip(mine[2:], theirs[2:], strict=True)):
             return None
-        out = int(self.shape(x)[1]) + int(self.values[z.name].shape[1])
-        return Step(
-            node.name, "layer", owner, "torch.cat", (x,), [layer("pad_channels", out_channels=out)]
-        )
+        added = int(self.values[z.name].shape[1])
+        return Step(node.name, "layer", owner, "torch.cat", (x,), [layer("channel_pad", after=added)])
 
     def symbolic_shape(self, name: str) -> list[Any] | None:
         """The tensor's shape as the symbolic trace computed it (sympy), or None."""

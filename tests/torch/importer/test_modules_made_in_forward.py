@@ -12,7 +12,6 @@ torch = pytest.importorskip("torch")
 
 from torch import nn  # noqa: E402
 
-from skipcheck.check import check_spec  # noqa: E402
 from tests.torch.import_reference import (  # noqa: E402
     assert_outputs_match,
     imported,
@@ -61,16 +60,7 @@ def test_a_pool_made_in_forward_and_zero_channels_import_exactly() -> None:
     got = imported(ShortcutAResNet, shape)
     model = ShortcutAResNet().eval()
     assert got.parameters == sum(p.numel() for p in model.parameters())
-    assert "- pad_channels: {out_channels: " in got.text, got.text
+    assert "- channel_pad: {after: " in got.text, got.text
     assert "- avgpool: {kernel_size: 1, stride: 2}" in got.text, got.text
     assert spec_heights(got.text, 100) == torch_heights(model, shape, 100)
     assert_outputs_match(got.text, model, [(1, 3, h, 32) for h in (1, 2, 7, 32, 33)])
-
-
-def test_pad_channels_refuses_fewer_channels_than_it_has() -> None:
-    text = "skipcheck: 1.1\ninput: [1, 8, 4, 4]\nlayers:\n  - pad_channels: 4\n"
-    result = check_spec("<spec>", text=text)
-    assert [d.code for d in result.errors] == ["SC106"]
-    assert "pad_channels to 4 channels, but the input has 8" in result.errors[0].message
-    with pytest.raises(RuntimeError):
-        torch.cat([torch.zeros(1, 8, 4, 4), torch.zeros(1, 4 - 8, 4, 4)], 1)
