@@ -1127,7 +1127,9 @@ class _Translator:
         if not all(_same_function(a, b) for a, b in zip(mine[2:], theirs[2:], strict=True)):
             return None
         added = int(self.values[z.name].shape[1])
-        return Step(node.name, "layer", owner, "torch.cat", (x,), [layer("channel_pad", after=added)])
+        return Step(
+            node.name, "layer", owner, "torch.cat", (x,), [layer("channel_pad", after=added)]
+        )
 
     def symbolic_shape(self, name: str) -> list[Any] | None:
         """The tensor's shape as the symbolic trace computed it (sympy), or None."""
