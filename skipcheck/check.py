@@ -18,11 +18,12 @@ from typing import Any
 from skipcheck.config import Config, ConfigCache, Selection, judge
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import Graph
+from skipcheck.inputshape import InputShape
 from skipcheck.position import yaml_lines
 from skipcheck.result import FileResult
 from skipcheck.shapes.propagate import propagate
 from skipcheck.spec.lower import lower
-from skipcheck.spec.overrides import Overrides, parse_input
+from skipcheck.spec.overrides import Overrides
 from skipcheck.spec.yamltree import load_file, load_text
 
 
@@ -64,7 +65,7 @@ class Options:
         ``--extend-select`` / ``--ignore`` (SkipcheckError if bad)."""
         return cls(
             overrides=Overrides.parse(sets),
-            input_shape=parse_input(input) if input else None,
+            input_shape=InputShape.parse(input).dims if input else None,
             fixes=fixes,
             sweep=sweep,
             configs=ConfigCache(config, selection),
@@ -88,8 +89,8 @@ def _check(
     shape = options.input_shape
     try:
         config = options.configs.for_file(path)
-        if shape is None and config.input is not None:
-            shape = parse_input(config.input)
+        if shape is None and config.input_shape is not None:
+            shape = config.input_shape.dims
         if text is None:
             tree, text = load_file(path)
         elif trees is not None and text in trees:

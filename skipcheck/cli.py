@@ -804,11 +804,11 @@ def import_(
     """Write a spec for a PyTorch model, proven against the model on import."""
     import os
 
-    from skipcheck.spec.overrides import parse_input
+    from skipcheck.inputshape import InputShape
     from skipcheck.torch import import_command
 
-    shape = parse_input(input) if input is not None else None
-    if shape is not None and not all(isinstance(d, int) for d in shape):
+    shape = InputShape.parse(input).concrete() if input is not None else None
+    if input is not None and shape is None:
         raise SkipcheckError(f"--input for import is an example: numbers only, not {input!r}")
     source = model.rpartition(":")[0]
     from skipcheck.atomic import same_file
@@ -816,7 +816,7 @@ def import_(
     if output is not None and os.path.isfile(source) and same_file(output, source):
         raise SkipcheckError(f"refusing to overwrite the model's source {source} with the spec")
     imported = import_command(
-        model, None if shape is None else [int(d) for d in shape], args=args, opaque=opaque
+        model, None if shape is None else list(shape), args=args, opaque=opaque
     )
     for line in imported.report:
         typer.echo(f"  {visible(line)}", err=True)

@@ -33,6 +33,7 @@ from typing import Any
 from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputs import CONFIG_NAMES
+from skipcheck.inputshape import InputShape
 from skipcheck.position import Position
 
 KEYS = ("select", "ignore", "severity", "input", "files", "exclude")
@@ -48,9 +49,14 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
-    input: str | None = None
+    input_shape: InputShape | None = None  # read when the settings are
     files: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+
+    @property
+    def input(self) -> str | None:
+        """The ``input`` setting as written."""
+        return None if self.input_shape is None else str(self.input_shape)
 
     def wants(self, code: str) -> bool:
         if self.select and not code.startswith(self.select):
@@ -345,12 +351,16 @@ def _settings(table: Any, path: str) -> Config:
     value = table.get("input")
     if value is not None and not isinstance(value, str):
         raise _fail(f'{path}: input must be a string like "1x3x256x256"', "input")
+    try:
+        shape = None if value is None else InputShape.parse(value, f"{path}: input {value!r}")
+    except SkipcheckError as exc:
+        raise _fail(exc.message, "input") from None
     return Config(
         path=path,
         select=_codes(table.get("select"), path, "select"),
         ignore=_codes(table.get("ignore"), path, "ignore"),
         severity=overrides,
-        input=value,
+        input_shape=shape,
         # `files` names paths as seen from the config file, wherever the command runs
         files=tuple(
             os.path.relpath(os.path.join(os.path.dirname(os.path.abspath(path)), f))

@@ -16,6 +16,7 @@ from typing import Any
 
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import AXIS_NAMES, Graph, Node
+from skipcheck.inputshape import InputShape
 from skipcheck.ops import OPS
 from skipcheck.position import Position
 from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
@@ -25,7 +26,6 @@ from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import Work
 from skipcheck.shapes.table import Context, ShapeTable
-from skipcheck.spec.lower import MAX_INPUT_SIZE
 
 # where a symbolic run leaves the exact method it stops: what that leaves unchecked
 NOT_CHECKED = (
@@ -82,15 +82,10 @@ def input_symbols(
             f"{list(graph.input_dims)} has {len(graph.input_dims)}"
         )
     dims = tuple(override) if override is not None else graph.input_dims
-    if len(dims) < 2:
-        raise SkipcheckError("input needs at least [batch, channels]", graph.input_pos)
+    # the spec's input is judged where it is read; a shape given as text (--input, a
+    # config's input) where it is parsed; what reaches here from a caller, here
+    InputShape.of(dims, graph.input_pos if override is None else None)
     rank = len(dims) - 2
-    if rank > 3:
-        raise SkipcheckError(
-            f"input has {rank} spatial axes; 1 to 3 are supported", graph.input_pos
-        )
-    if not isinstance(dims[1], int):
-        raise SkipcheckError("the channel count of the input must be a number", graph.input_pos)
     defaults = list(AXIS_NAMES.get(rank, ()))
     spec = graph.input_dims
     if override is not None and len(spec) == len(dims):
@@ -102,9 +97,6 @@ def input_symbols(
     axis_vars: list[str] = []
     out: list[Any] = [dims[0], dims[1]]
     for k, d in enumerate(dims[2:]):
-        if isinstance(d, int) and not 1 <= d <= MAX_INPUT_SIZE:
-            # --input and a config's input obey the spec's own limit on input sizes
-            raise SkipcheckError(f"input size {d:,} is out of range (1 to {MAX_INPUT_SIZE:,})")
         if isinstance(d, str):
             var = d
         else:

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from skipcheck.errors import SkipcheckError
+from skipcheck.inputshape import InputShape
 from skipcheck.torch.importer.capture import META, CannotMap, Capture, Condition, capture
 from skipcheck.torch.importer.emit import emit
 from skipcheck.torch.importer.mapping import Layer
@@ -167,8 +168,7 @@ def import_model(
     opaque = dict(opaque or {})
     found = input_shape is None
     shape = example_input(model) if input_shape is None else tuple(int(d) for d in input_shape)
-    if len(shape) < 3:
-        raise SkipcheckError(f"--input needs batch, channels and a spatial size, not {list(shape)}")
+    InputShape.of(shape)  # a caller's shape, judged as --input's is
     model = model.to(META).eval()
     unknown = [p for p in opaque if not _has_module(model, p)]
     if unknown:
