@@ -117,22 +117,13 @@ def validate_command(
         return EXIT_CLEAN
     if output is None:
         return execute(run, None)
-    import io
-
-    from skipcheck.atomic import same_file, write_text_atomic
+    from skipcheck.atomic import Output
 
     # the report must never replace a spec, nor be read as one on the next run
-    for path in expand(files).files:
-        if same_file(path, output):
-            raise SkipcheckError(f"refusing to write the report over {path}, one of the inputs")
+    sink = Output.to(output, "the report", (("the spec", p) for p in expand(files).files))
     buffer = io.StringIO()  # written only once complete: never a truncated report
     code = execute(run, buffer)
-    try:
-        write_text_atomic(output, buffer.getvalue())
-    except OSError as exc:
-        raise SkipcheckError(
-            f"cannot write {output}: {exc.strerror or exc}; nothing was written"
-        ) from None
+    sink.write(buffer.getvalue())
     return code
 
 

@@ -21,6 +21,7 @@ from skipcheck.errors import SkipcheckError
 from skipcheck.terminal import visible
 
 if TYPE_CHECKING:
+    from skipcheck.atomic import Output
     from skipcheck.check import Options
 
 app = typer.Typer(
@@ -687,22 +688,15 @@ def export(
     stdin_filename: StdinFilenameOption = None,
 ) -> None:
     """Write the spec as standalone PyTorch code (it imports only torch)."""
-    from skipcheck.atomic import same_file, write_text_atomic
     from skipcheck.torch import export_command
 
-    if output is not None and same_file(output, spec):
-        raise SkipcheckError(f"refusing to overwrite the spec {spec} with the exported code")
+    sink = _output(output, "the exported code", [("the spec", spec)])
     result = _torch_spec(spec, stdin_filename, input, set_, config)
     source = export_command(result.graph, input_shape=result.input_shape)
-    if output is None:
+    if sink is None:
         typer.echo(source, nl=False)
     else:
-        try:
-            write_text_atomic(output, source)
-        except OSError as exc:
-            raise SkipcheckError(
-                f"cannot write {output}: {exc.strerror or exc}; nothing was written"
-            ) from None
+        sink.write(source)
         typer.echo(f"wrote {output}", err=True)
 
 
@@ -736,31 +730,31 @@ def draw(
     """Draw the architecture as SVG or an HTML page, broken merges in red."""
     import os
 
-    from skipcheck.atomic import same_file
     from skipcheck.draw import FORMATS
     from skipcheck.draw import draw as render
 
     fmt = "svg"
+    sink = _output(output, "the picture", [("the spec", spec)])
     if output is not None:
-        if same_file(output, spec):
-            raise SkipcheckError(f"refusing to overwrite the spec {spec} with the picture")
         suffix = os.path.splitext(output)[1].lower()
         if suffix not in FORMATS:
             raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
         fmt = FORMATS[suffix]
     spec, options = spec_options(spec, stdin_filename, set_, input, config)
     text, errors = render(spec, fmt, options, depth=depth, result=_checked(spec, options, args))
-    if output is None:
+    if sink is None:
         typer.echo(text, nl=False)
     else:
-        from skipcheck.atomic import write_text_atomic
-
-        try:
-            write_text_atomic(output, text)
-        except OSError as exc:
-            raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+        sink.write(text)
         typer.echo(f"wrote {output}", err=True)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_CLEAN)
+
+
+def _output(path: str | None, product: str, inputs: list[tuple[str, str]]) -> Output | None:
+    """Where ``-o`` writes ``product`` (None: stdout), refused when it names an input."""
+    from skipcheck.atomic import Output
+
+    return None if path is None else Output.to(path, product, inputs)
 
 
 @app.command("import")
@@ -802,7 +796,6 @@ def import_(
     ] = None,
 ) -> None:
     """Write a spec for a PyTorch model, proven against the model on import."""
-    import os
 
     from skipcheck.inputshape import InputShape
     from skipcheck.torch import import_command
@@ -810,11 +803,7 @@ def import_(
     shape = InputShape.parse(input).concrete() if input is not None else None
     if input is not None and shape is None:
         raise SkipcheckError(f"--input for import is an example: numbers only, not {input!r}")
-    source = model.rpartition(":")[0]
-    from skipcheck.atomic import same_file
-
-    if output is not None and os.path.isfile(source) and same_file(output, source):
-        raise SkipcheckError(f"refusing to overwrite the model's source {source} with the spec")
+    sink = _output(output, "the spec", [("the model's source", model.rpartition(":")[0])])
     imported = import_command(
         model, None if shape is None else list(shape), args=args, opaque=opaque
     )
@@ -822,15 +811,10 @@ def import_(
         typer.echo(f"  {visible(line)}", err=True)
     if imported.partial:
         typer.echo("warning: the spec is partial (layers marked OPAQUE)", err=True)
-    if output is None:
+    if sink is None:
         typer.echo(imported.text, nl=False)
         return
-    from skipcheck.atomic import write_text_atomic
-
-    try:
-        write_text_atomic(output, imported.text)
-    except OSError as exc:
-        raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+    sink.write(imported.text)
     typer.echo(f"wrote {output} ({imported.seconds:.1f} s)", err=True)
 
 

@@ -10,13 +10,11 @@ refused with the reason, never written.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import replace
 
-from skipcheck.atomic import ChangedSinceRead, write_text_atomic
+from skipcheck.atomic import write_failures, write_text_atomic
 from skipcheck.check import Options, check_spec
-from skipcheck.errors import SkipcheckError
 from skipcheck.fixes.model import Fix
 from skipcheck.fixes.prove import Baseline
 from skipcheck.result import FileResult
@@ -121,17 +119,7 @@ def write_spec(path: str, text: str, read: str) -> None:
             bom = fh.read(3) == BOM.encode("utf-8")
     except OSError:
         bom = False
-    try:
+    with write_failures(path, read=True):
         write_text_atomic(
             path, (BOM if bom and not text.startswith(BOM) else "") + text, expect=read
         )
-    except ChangedSinceRead:
-        raise SkipcheckError(
-            f"{path} changed since skipcheck read it (another `fix --apply` or an editor?); "
-            f"not writing, so that change is not lost: run the fix again on the file as it "
-            f"is now"
-        ) from None
-    except OSError as exc:
-        raise SkipcheckError(
-            f"cannot write {path}: {exc.strerror or exc}; {os.path.basename(path)} is unchanged"
-        ) from None
