@@ -102,8 +102,8 @@ def _check(
         graph = _lower(tree, path, options)
         table = propagate(graph, shape)
     except SkipcheckError as exc:
-        if exc.pos is None and not exc.message.startswith(f"{path}: "):
-            exc.message = f"{path}: {exc.message}"
+        if exc.pos is None:
+            exc = exc.within(path)
         return FileResult(path, error=exc, text=text or "", config=config, input_shape=shape)
     reported, silenced = judge(config, table.diagnostics, yaml_lines(text))
     result = FileResult(

@@ -282,12 +282,12 @@ def _parse(table: Any, path: str) -> Config:
     try:
         return _settings(table, path)
     except SkipcheckError as exc:
-        if exc.pos is None:
-            # a config error is reported once, at the line of the setting it is about
-            exc.pos = _line_of(path, exc.key if isinstance(exc, _SettingError) else None)
-            if exc.message.startswith(f"{path}: "):
-                exc.message = exc.message[len(path) + 2 :]
-        raise
+        if exc.pos is not None:
+            raise
+        # a config error is reported once, at the line of the setting it is about
+        where = _line_of(path, exc.key if isinstance(exc, _SettingError) else None)
+        message = exc.message.removeprefix(f"{path}: ")
+        raise SkipcheckError(message, where) from None
 
 
 def _line_of(path: str, key: str | None) -> Position:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from skipcheck import check  # check.check_spec looked up per call (tests replace it)
 from skipcheck.boundary import EXIT_CLEAN, EXIT_FINDINGS
-from skipcheck.check import Options, check_spec
+from skipcheck.check import Options
 from skipcheck.errors import SkipcheckError
 from skipcheck.report.fixes import FixReporter
 from skipcheck.result import FileResult
@@ -42,7 +43,7 @@ def check_spec_or_model(spec: str, options: Options, args: str | None = None) ->
 
         result: FileResult = check_model(spec, options, args=args)
         return result
-    return check_spec(spec, options)
+    return check.check_spec(spec, options)
 
 
 def fix_command(spec: str, options: Options, request: FixRequest) -> int:
@@ -100,7 +101,7 @@ def _apply_one(
         typer.echo(chosen.text, nl=False)
         return EXIT_FINDINGS if chosen.partial else EXIT_CLEAN
     write_spec(spec, chosen.text, result.text)
-    after = check_spec(spec, options)
+    after = check.check_spec(spec, options)
     return reporter.applied(spec, [(f"fix {number}", chosen)], after, _stored(spec, options))
 
 
@@ -117,7 +118,7 @@ def _apply_all(spec: str, options: Options, request: FixRequest, reporter: FixRe
         raise last.error
     if applied:
         write_spec(spec, applied[-1].text, read)
-    after = check_spec(spec, options) if applied else last
+    after = check.check_spec(spec, options) if applied else last
     steps = [(f"step {k}", f) for k, f in enumerate(applied, 1)]
     return reporter.applied(spec, steps, after, _stored(spec, options), left)
 
@@ -126,4 +127,4 @@ def _stored(spec: str, options: Options) -> FileResult | None:
     """The spec checked as the file says (its own params and input), when options differ."""
     from skipcheck.fixes.apply import as_stored, overridden
 
-    return check_spec(spec, as_stored(options)) if overridden(options) else None
+    return check.check_spec(spec, as_stored(options)) if overridden(options) else None

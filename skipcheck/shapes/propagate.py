@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from skipcheck.diagnostics import Diagnostic
 from skipcheck.errors import SkipcheckError
 from skipcheck.graph import AXIS_NAMES, Graph, Node
 from skipcheck.inputshape import InputShape
@@ -300,6 +301,12 @@ def _explain_nearest(table: ShapeTable) -> None:
         for d in table.diagnostics
     ):
         return  # a finding no input size fixes: the model runs for no size at all
-    for d in table.diagnostics:
-        if d.severity == "error" and any(d is f for f in table.at_size):
-            d.notes = d.notes + tuple(notes)
+    explained: dict[int, Diagnostic] = {
+        id(d): replace(d, notes=d.notes + tuple(notes))
+        for d in table.diagnostics
+        if d.severity == "error" and any(d is f for f in table.at_size)
+    }
+    # a finding is a value: the explained one takes the place of the one found, everywhere
+    table.diagnostics[:] = [explained.get(id(d), d) for d in table.diagnostics]
+    table.at_size[:] = [explained.get(id(d), d) for d in table.at_size]
+    table.raised[:] = [(n, explained.get(id(d), d)) for n, d in table.raised]

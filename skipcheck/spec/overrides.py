@@ -75,7 +75,7 @@ class Overrides:
         """Name the ``--set`` whose value sits where ``exc`` points."""
         item = self.placed.get(exc.pos) if exc.pos is not None else None
         if item is not None and not exc.message.startswith("--set"):
-            exc.message = f"--set {item.text}: {exc.message}"
+            return exc.within(f"--set {item.text}")
         return exc
 
 
