@@ -14,6 +14,11 @@ rest of skipcheck needs to know about a rule is declared there too, once:
 
 Code that names a rule imports it by name (``from skipcheck.rules import OP_INPUT``),
 never by a literal code.
+
+A rule module also owns its findings' wording, as ruff's violations do: a frozen class per
+kind of finding holds the facts (``MergeChannels(where, left, right, ...)``) and writes the
+message from them. The op that fires it passes facts, ``ctx.check(verdicts, MergeChannels(...))``;
+it never writes the sentence.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Protocol
 
 from skipcheck.errors import SkipcheckError
 from skipcheck.rules import (
@@ -36,6 +42,15 @@ from skipcheck.rules import (
     sc202_crop_asymmetric,
     sc301_declared_shape,
 )
+
+
+class Finding(Protocol):
+    """A finding's facts, as the rule module that words them declares them."""
+
+    @property
+    def code(self) -> str: ...
+
+    def message(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,15 @@ INPUT_REQUIREMENT = RULES[sc108_input_requirement.CODE]
 POOL_DROPS_INPUT = RULES[sc201_pool_drops_input.CODE]
 CROP_ASYMMETRIC = RULES[sc202_crop_asymmetric.CODE]
 DECLARED_SHAPE = RULES[sc301_declared_shape.CODE]
+
+# the findings, by what they say
+MergeChannels = sc101_merge_channels.MergeChannels
+MergeRank = sc102_merge_spatial.MergeRank
+GateOnBatch = sc102_merge_spatial.GateOnBatch
+BroadcastRank = sc102_merge_spatial.BroadcastRank
+MergeSpatial = sc102_merge_spatial.MergeSpatial
+CropTooSmall = sc105_crop_too_small.CropTooSmall
+CropAsymmetric = sc202_crop_asymmetric.CropAsymmetric
 
 
 def lookup(code_or_name: str) -> Rule:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from skipcheck.diagnostics import Diagnostic, Operand
 from skipcheck.graph import Graph, Node
 from skipcheck.position import Position
-from skipcheck.rules import Rule
+from skipcheck.rules import RULES, Finding, Rule
 from skipcheck.shapes.dims import AnyOf, Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 
@@ -171,21 +171,27 @@ class Context:
     def check(
         self,
         verdicts: Sequence[Verdict],
-        rule: Rule,
-        message: str | Callable[[], str],
+        finding: Finding | Rule,
+        message: str | Callable[[], str] = "",
         *,
         operands: Sequence[Source] = (),
         notes: Sequence[str] = (),
         fatal: bool = False,
         pos: Position | None = None,
     ) -> bool:
-        """Report ``message`` unless every verdict holds; returns whether they hold.
-        ``message`` may be a function that writes it, called only if a verdict fails.
+        """Report ``finding`` unless every verdict holds; returns whether they hold. Its
+        rule module writes the message from its facts, only if a verdict fails. (A rule
+        whose findings are not typed yet comes with its ``message``, or a function that
+        writes it.)
 
         A SizeSet verdict is recorded as a constraint on its symbol; it fails when
         the concrete input lies outside it, or (for a symbolic input) when no input
         size at all satisfies it.
         """
+        if isinstance(finding, Rule):
+            rule, words = finding, message
+        else:
+            rule, words = RULES[finding.code], finding.message
         kind = rule.kind
         failed_axes: list[tuple[str, ...]] = []
         coupled: list[Coupling] = []
@@ -240,7 +246,7 @@ class Context:
             code=rule.code,
             severity=rule.severity,
             pos=self.node.pos if pos is None else pos,
-            message=message if isinstance(message, str) else message(),
+            message=words if isinstance(words, str) else words(),
             node=self.node.label,
             operands=tuple(self._operand(o) for o in operands),
             notes=tuple(notes) + explain + self._block_note(),
