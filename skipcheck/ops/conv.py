@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one, stated_input, taken
-from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
+from skipcheck.rules import OP_INPUT, GroupsDivide
 from skipcheck.shapes.dims import at_least, divisible
 
 _COMMON = (
@@ -41,8 +41,7 @@ def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
     for what, c in (("input", c_in), ("output", c_out)):
         ctx.check(
             [divisible(c, groups)],
-            CHANNEL_DIVISIBILITY,
-            f"groups={groups} does not divide the {what} channels ({c}) of {node.where}",
+            GroupsDivide(node.where, groups, what, c),
         )
 
 

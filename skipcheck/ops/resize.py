@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.ops.sizes import out_at_least_one
-from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
+from skipcheck.rules import OP_INPUT, PixelShuffleChannels
 from skipcheck.shapes.dims import divisible, scale_floor
 
 if TYPE_CHECKING:
@@ -171,8 +171,7 @@ class PixelShuffle(Op):
             return x
         ctx.check(
             [divisible(x[1], r * r)],
-            CHANNEL_DIVISIBILITY,
-            f"pixel_shuffle with upscale_factor {r} needs channels divisible by {r * r}, but gets {x[1]}",
+            PixelShuffleChannels(r, x[1]),
             fatal=True,
         )
         return (x[0], x[1] // (r * r), x[2] * r, x[3] * r)

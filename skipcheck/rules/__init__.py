@@ -122,6 +122,15 @@ BroadcastRank = sc102_merge_spatial.BroadcastRank
 MergeSpatial = sc102_merge_spatial.MergeSpatial
 CropTooSmall = sc105_crop_too_small.CropTooSmall
 CropAsymmetric = sc202_crop_asymmetric.CropAsymmetric
+SizeBelowOne = sc103_size_below_one.SizeBelowOne
+GroupsDivide = sc104_channel_divisibility.GroupsDivide
+GroupNormChannels = sc104_channel_divisibility.GroupNormChannels
+PixelShuffleChannels = sc104_channel_divisibility.PixelShuffleChannels
+StatedInput = sc107_declared_channels.StatedInput
+InputRequirement = sc108_input_requirement.InputRequirement
+PoolDropsInput = sc201_pool_drops_input.PoolDropsInput
+DeclaredRank = sc301_declared_shape.DeclaredRank
+DeclaredShape = sc301_declared_shape.DeclaredShape
 
 
 def lookup(code_or_name: str) -> Rule:

@@ -20,7 +20,7 @@ from skipcheck.graph import AXIS_NAMES, Graph, Node
 from skipcheck.inputshape import InputShape
 from skipcheck.ops import OPS
 from skipcheck.position import Position
-from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES
+from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES, DeclaredRank, DeclaredShape
 from skipcheck.shapes import declared as decl
 from skipcheck.shapes.cost import BYTES_PER_VALUE
 from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
@@ -246,8 +246,7 @@ def check_declared(
     if verdicts is None:
         ctx.check(
             [False],
-            DECLARED_SHAPE,
-            f"{what} with {len(declared)} axes, but the model produces {ctx.table.show(actual)}",
+            DeclaredRank(what, len(declared), ctx.table.show(actual)),
             pos=pos,
         )
         return
@@ -263,8 +262,7 @@ def check_declared(
         )
     ctx.check(
         verdicts,
-        DECLARED_SHAPE,
-        f"{what} {shown}, but the model produces {ctx.table.show(actual)}",
+        DeclaredShape(what, shown, ctx.table.show(actual)),
         pos=pos,
         notes=notes,
     )
