@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one, stated_input, taken
-from skipcheck.rules import OP_INPUT, GroupsDivide
+from skipcheck.rules import GroupsDivide, OutputPadding, PaddingTooWide, SameNeedsStride
 from skipcheck.shapes.dims import at_least, divisible
 
 _COMMON = (
@@ -75,9 +75,7 @@ def pad_fits(ctx: Context, node: Node, x: Shape, mode: str, widest: Sequence[int
     need = [w + 1 if mode == "reflect" else w for w in widest]
     return ctx.check(
         [at_least(h, n) for h, n in zip(x[2:], need, strict=True) if n > 1],
-        OP_INPUT,
-        f"{mode} padding of {max(widest)} in {node.where} needs every size to be "
-        f"{'more than' if mode == 'reflect' else 'at least'} the padding, but the input is {ctx.table.show(x)}",
+        PaddingTooWide(mode, max(widest), node.where, ctx.table.show(x)),
         operands=[ctx.operand("input", node.inputs[0])],
         fatal=True,
     )
@@ -104,8 +102,7 @@ class Conv(Op):
         if padding == "same" and any(v != 1 for v in s):
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"padding='same' needs stride 1, but {node.where} has stride {node.params['stride']}",
+                SameNeedsStride(node.where, node.params["stride"]),
                 fatal=True,
             )
             return x
@@ -180,8 +177,7 @@ class ConvTranspose(Op):
             if op[axis] >= s[axis] and op[axis] >= d[axis]:
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"output_padding {op[axis]} must be smaller than the stride ({s[axis]}) or the dilation ({d[axis]})",
+                    OutputPadding(op[axis], s[axis], d[axis]),
                     fatal=True,
                 )
                 return x

@@ -11,7 +11,7 @@ from skipcheck.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.conv import pad_fits
 from skipcheck.ops.sizes import out_at_least_one, stated_input, taken
-from skipcheck.rules import OP_INPUT
+from skipcheck.rules import FlattenAxes, FlattenBatch, FlattenOrder, PadModePairs, PadPairs
 from skipcheck.shapes.dims import Opaque, concrete, guarded
 from skipcheck.shapes.periodic import Affine
 
@@ -55,9 +55,7 @@ class Flatten(Op):
         if not (-n <= start < n and -n <= end < n):
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"flatten start_dim {start}, end_dim {end}: {ctx.table.show(x)} has axes "
-                f"{-n} to {n - 1}",
+                FlattenAxes(start, end, ctx.table.show(x), n),
                 fatal=True,
             )
             return x
@@ -67,16 +65,12 @@ class Flatten(Op):
             # samples as channels (stricter than torch, see docs/torch.md)
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"flatten from start_dim 0 merges the batch axis of {ctx.table.show(x)} into "
-                "the features; start at 1 to keep the samples apart",
+                FlattenBatch(ctx.table.show(x)),
                 fatal=True,
             )
             return x
         if start > end:
-            ctx.check(
-                [False], OP_INPUT, f"flatten start_dim {start} is after end_dim {end}", fatal=True
-            )
+            ctx.check([False], FlattenOrder(start, end), fatal=True)
             return x
         return (*x[:start], product(x[start : end + 1], ctx.at), *x[end + 1 :])
 
@@ -169,9 +163,7 @@ class Pad(Op):
                 # the channels, which torch allows and skipcheck refuses (docs/torch.md)
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"padding needs pairs for at most {rank} spatial axes (torch order: last "
-                    f"axis first), got {len(p)} values",
+                    PadPairs(rank, len(p)),
                     fatal=True,
                 )
                 return x
@@ -184,11 +176,7 @@ class Pad(Op):
                 # replicate and circular pads take a pair for every spatial axis
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"pad mode {mode} in {node.where} needs a pair for each of the {rank} "
-                    f"spatial axes ({2 * rank} values, torch's order: last axis first), got "
-                    f'{len(p)}; torch: "Padding size {len(p)} is not supported for '
-                    f'{rank + 2}D input" (fewer pairs pad the last axes only in mode constant)',
+                    PadModePairs(mode, node.where, rank, len(p)),
                     fatal=True,
                 )
                 return x

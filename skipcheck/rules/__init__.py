@@ -131,6 +131,29 @@ InputRequirement = sc108_input_requirement.InputRequirement
 PoolDropsInput = sc201_pool_drops_input.PoolDropsInput
 DeclaredRank = sc301_declared_shape.DeclaredRank
 DeclaredShape = sc301_declared_shape.DeclaredShape
+NeedsSpatial = sc106_op_input.NeedsSpatial
+ValuesPerAxis = sc106_op_input.ValuesPerAxis
+PoolPadding = sc106_op_input.PoolPadding
+AvgPool3dKernel = sc106_op_input.AvgPool3dKernel
+OutputSizeUnset = sc106_op_input.OutputSizeUnset
+UpsampleSizeUnset = sc106_op_input.UpsampleSizeUnset
+UpsampleHow = sc106_op_input.UpsampleHow
+SingleValueGroups = sc106_op_input.SingleValueGroups
+ModeRank = sc106_op_input.ModeRank
+AlignCornersMode = sc106_op_input.AlignCornersMode
+ResizeToRank = sc106_op_input.ResizeToRank
+TwoDOnly = sc106_op_input.TwoDOnly
+UnshuffleSizes = sc106_op_input.UnshuffleSizes
+PaddingTooWide = sc106_op_input.PaddingTooWide
+SameNeedsStride = sc106_op_input.SameNeedsStride
+OutputPadding = sc106_op_input.OutputPadding
+NotAnAxis = sc106_op_input.NotAnAxis
+PReLUParameters = sc106_op_input.PReLUParameters
+FlattenAxes = sc106_op_input.FlattenAxes
+FlattenBatch = sc106_op_input.FlattenBatch
+FlattenOrder = sc106_op_input.FlattenOrder
+PadPairs = sc106_op_input.PadPairs
+PadModePairs = sc106_op_input.PadModePairs
 
 
 def lookup(code_or_name: str) -> Rule:

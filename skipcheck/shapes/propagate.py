@@ -20,7 +20,7 @@ from skipcheck.graph import AXIS_NAMES, Graph, Node
 from skipcheck.inputshape import InputShape
 from skipcheck.ops import OPS
 from skipcheck.position import Position
-from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES, DeclaredRank, DeclaredShape
+from skipcheck.rules import DECLARED_SHAPE, RULES, DeclaredRank, DeclaredShape, NeedsSpatial
 from skipcheck.shapes import declared as decl
 from skipcheck.shapes.cost import BYTES_PER_VALUE
 from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
@@ -140,8 +140,7 @@ def propagate(
         if len(inputs[0]) - 2 < op.min_rank:
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"{node.op} needs spatial axes, but its input is {table.show(inputs[0])}",
+                NeedsSpatial(node.op, table.show(inputs[0])),
                 fatal=True,
             )
             table.broken.add(node.id)

@@ -9,13 +9,13 @@ module; the engine (``shapes/propagate.py``) depends on the ops.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from skipcheck.diagnostics import Diagnostic, Operand
 from skipcheck.graph import Graph, Node
 from skipcheck.position import Position
-from skipcheck.rules import RULES, Finding, Rule
+from skipcheck.rules import RULES, Finding
 from skipcheck.shapes.dims import AnyOf, Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 
@@ -171,8 +171,7 @@ class Context:
     def check(
         self,
         verdicts: Sequence[Verdict],
-        finding: Finding | Rule,
-        message: str | Callable[[], str] = "",
+        finding: Finding,
         *,
         operands: Sequence[Source] = (),
         notes: Sequence[str] = (),
@@ -180,18 +179,13 @@ class Context:
         pos: Position | None = None,
     ) -> bool:
         """Report ``finding`` unless every verdict holds; returns whether they hold. Its
-        rule module writes the message from its facts, only if a verdict fails. (A rule
-        whose findings are not typed yet comes with its ``message``, or a function that
-        writes it.)
+        rule module writes the message from its facts, only if a verdict fails.
 
         A SizeSet verdict is recorded as a constraint on its symbol; it fails when
         the concrete input lies outside it, or (for a symbolic input) when no input
         size at all satisfies it.
         """
-        if isinstance(finding, Rule):
-            rule, words = finding, message
-        else:
-            rule, words = RULES[finding.code], finding.message
+        rule = RULES[finding.code]
         kind = rule.kind
         failed_axes: list[tuple[str, ...]] = []
         coupled: list[Coupling] = []
@@ -246,7 +240,7 @@ class Context:
             code=rule.code,
             severity=rule.severity,
             pos=self.node.pos if pos is None else pos,
-            message=words if isinstance(words, str) else words(),
+            message=finding.message(),
             node=self.node.label,
             operands=tuple(self._operand(o) for o in operands),
             notes=tuple(notes) + explain + self._block_note(),
