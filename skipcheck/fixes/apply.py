@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import replace
 
 from skipcheck.atomic import write_failures, write_text_atomic
-from skipcheck.check import Options, check_spec
+from skipcheck.check import CheckMemo, Options, check_spec
 from skipcheck.fixes.model import Fix
 from skipcheck.fixes.prove import Baseline
 from skipcheck.result import FileResult
@@ -32,19 +32,24 @@ def as_stored(options: Options) -> Options:
     return Options(configs=options.configs, text=options.text)
 
 
-def refusal(path: str, before: FileResult, fix: Fix, options: Options) -> str | None:
+def refusal(
+    path: str, before: FileResult, fix: Fix, options: Options, memo: CheckMemo | None = None
+) -> str | None:
     """Why ``fix`` must not be written, or None: at the file's own params and input it must
     add no error and, where its site has findings there too, remove at least one of them
-    (what stays is reported after writing, as for a partial fix)."""
+    (what stays is reported after writing, as for a partial fix). ``memo``: the checks of
+    earlier refusals (``--apply-all`` asks for each candidate of each round)."""
     if not overridden(options):
         return None
-    stored = check_spec(path, as_stored(options), text=before.text)
-    after = check_spec(path, as_stored(options), text=fix.text)
+    memo = memo or CheckMemo()
+    stored_options = as_stored(options)
+    stored = memo.check(path, stored_options, before.text)
+    after = memo.check(path, stored_options, fix.text)
     if stored.error is not None:
         return None  # the file does not load as stored either: the fix cannot make that worse
     if after.error is not None:
         return f"as stored, the fixed file does not load: {after.error}"
-    base = Baseline(stored, lambda text, params: check_spec(path, as_stored(options), text=text))
+    base = Baseline(stored, lambda text, params: memo.check(path, stored_options, text))
     moved = Counter(base.moved(d, fix.edits, fix.text) for d in stored.errors)
     found = Counter((d.code, d.pos.line, d.pos.col) for d in after.errors)
     added = [d for d in after.errors if (found - moved)[(d.code, d.pos.line, d.pos.col)]]
@@ -83,6 +88,7 @@ def apply_all(
     ``text``: the file's text as read (default: read it now)."""
     proving = replace(options, fixes=True)
     result = check_spec(path, proving, text=text)
+    memo = CheckMemo()  # the refusals re-check the stored file and the same candidates
     applied: list[Fix] = []
     for _ in range(MAX_ROUNDS):
         if result.error is not None or result.ok:
@@ -92,7 +98,7 @@ def apply_all(
                 f
                 for _, fixes in result.fixes
                 for f in fixes
-                if (unsafe or f.safe) and refusal(path, result, f, options) is None
+                if (unsafe or f.safe) and refusal(path, result, f, options, memo) is None
             ),
             None,
         )

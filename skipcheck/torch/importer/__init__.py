@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from skipcheck.check import CheckMemo
 from skipcheck.errors import SkipcheckError
 from skipcheck.inputshape import InputShape
 from skipcheck.torch.importer.capture import META, CannotMap, Capture, Condition, capture
@@ -409,6 +410,7 @@ class _Proof:
         self.model = model
         self.caught = caught
         self.rendered = rendered
+        self.memo = CheckMemo()  # the proof checks one spec at a few shapes, often twice
         self.path = path
         self.opaque = opaque
         self.steps = {s.id: s for s in caught.steps}
@@ -510,9 +512,9 @@ class _Proof:
         return None
 
     def check(self, shape: tuple[int, ...], text: str | None = None) -> Any:
-        from skipcheck.check import Options, check_spec
+        from skipcheck.check import Options
 
-        result = check_spec(self.path, Options(input_shape=shape), text=text or self.rendered.text)
+        result = self.memo.check(self.path, Options(input_shape=shape), text or self.rendered.text)
         if result.error is not None:
             # most often a value the model has and specs do not take (a conv with 0 output
             # channels): said as such, not as skipcheck's internal error
