@@ -1,4 +1,4 @@
-"""The gold corpus (tests/fixes/gold/) as figures: where the maintainers' fix ranks.
+"""The gold corpus (tests/check/fixes/gold/) as figures: where the maintainers' fix ranks.
 
     python bench/bench_fixes.py            # the table and the three figures
     python bench/bench_fixes.py --time     # also validate's CPU time on the shipped specs
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from skipcheck.check import Options, check_spec
-from tests.fixes.corpus import CASES, evaluate, load, title_errors
+from tests.check.fixes.corpus import CASES, evaluate, load, title_errors
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from skipcheck.check import Options, check_spec  # noqa: E402
-from skipcheck.shapes.valid import valid_sizes  # noqa: E402
+from skipcheck.check.valid import valid_sizes  # noqa: E402
 
 # depth 5: five poolings on the way down, five transposed convs on the way up
 UNET5 = (
@@ -76,7 +76,7 @@ def main() -> None:
     closed = median_ms(lambda: valid_sizes(check_spec("unet5.yaml", text=UNET5)), 21)
     print(f"closed form (propagate + solve, all axes): {closed:.1f} ms CPU (median of 21)")
     try:
-        from tests.shapes.torch_reference import brute_force
+        from tests.check.torch_reference import brute_force
     except ImportError:
         print("brute force: torch is not installed")
         return

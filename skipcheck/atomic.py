@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 
 
 class ChangedSinceRead(Exception):

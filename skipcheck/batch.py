@@ -11,13 +11,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
-from skipcheck.boundary import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from skipcheck.check import Options, check_spec
-from skipcheck.errors import SkipcheckError
+from skipcheck.check.result import FileResult
+from skipcheck.core.boundary import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from skipcheck.core.errors import SkipcheckError
 from skipcheck.inputs import STDIN, expand, read_stdin
 from skipcheck.report import Reporter, ReporterFactory, Tally, reporter_for
-from skipcheck.result import FileResult
-from skipcheck.spec.yamltree import MAX_BYTES
+from skipcheck.specfile.yamltree import MAX_BYTES
 from skipcheck.validate_options import ValidateArgs
 
 _SPEC_KEY = re.compile(r"^skipcheck\s*:", re.MULTILINE)
@@ -62,7 +62,7 @@ def validate_command(files: list[str], **given: Any) -> int:
     """``skipcheck validate`` from its parsed command line (the fields of ``ValidateArgs``):
     the exit code of the run. (The typer command and the start-up fast path in
     ``launch.py`` both call this.)"""
-    from skipcheck.config import Selection
+    from skipcheck.check.config import Selection
 
     args = ValidateArgs(files, **given)
     selection = Selection.parse(args.select, args.extend_select, args.ignore)
@@ -301,7 +301,7 @@ class Worker:
         global _WORKER
         _WORKER = self
         if self.check.fixes:
-            import skipcheck.fixes  # noqa: F401  # imported once here, not once per worker
+            import skipcheck.check.fixes  # noqa: F401  # imported once here, not once per worker
         jobs = min(jobs, len(tasks))
         # a few files per message: fewer round trips, while the order holds up little
         chunk = max(1, min(16, len(tasks) // (jobs * 8)))

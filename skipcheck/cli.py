@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
-from skipcheck import __version__
-from skipcheck.boundary import (
+from skipcheck.core.boundary import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     failure,
     run_process,
 )
-from skipcheck.errors import SkipcheckError
-from skipcheck.terminal import visible
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.terminal import visible
+from skipcheck.core.version import __version__
 from skipcheck.validate_options import ValidateArgs, options, row
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ _HINTS = get_type_hints(ValidateArgs)
 
 
 def boundary(command: F) -> F:
-    """The error boundary of every command (see ``skipcheck.boundary.failure``)."""
+    """The error boundary of every command (see ``skipcheck.core.boundary.failure``)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -226,7 +226,7 @@ def schema() -> None:
     """Print the JSON Schema of the spec format (for editors' YAML language server)."""
     import json
 
-    from skipcheck.spec.schema import spec_schema
+    from skipcheck.specfile.schema import spec_schema
 
     typer.echo(json.dumps(spec_schema(), indent=2))
 
@@ -400,9 +400,9 @@ def sizes(
     args: ArgsOption = None,
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
+    from skipcheck.check.valid import parse_bound, valid_sizes
     from skipcheck.fix_command import check_spec_or_model
     from skipcheck.report.sizes import SizesReporter
-    from skipcheck.shapes.valid import parse_bound, valid_sizes
 
     if output_format not in ("full", "json"):
         raise SkipcheckError(f"sizes prints full or json, not {output_format!r}")
@@ -591,7 +591,7 @@ def import_(
 ) -> None:
     """Write a spec for a PyTorch model, proven against the model on import."""
 
-    from skipcheck.inputshape import InputShape
+    from skipcheck.core.inputshape import InputShape
     from skipcheck.torch import import_command
 
     shape = InputShape.parse(input).concrete() if input is not None else None

@@ -9,11 +9,11 @@ import dataclasses
 from dataclasses import dataclass
 
 from skipcheck import check  # check.check_spec looked up per call (tests replace it)
-from skipcheck.boundary import EXIT_CLEAN, EXIT_FINDINGS
 from skipcheck.check import Options
-from skipcheck.errors import SkipcheckError
+from skipcheck.check.result import FileResult
+from skipcheck.core.boundary import EXIT_CLEAN, EXIT_FINDINGS
+from skipcheck.core.errors import SkipcheckError
 from skipcheck.report.fixes import FixReporter
-from skipcheck.result import FileResult
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def _apply_one(
 ) -> int:
     """``--apply N`` or ``--dry-run N``: choose fix N, refuse it if it does not hold for the
     file as stored, print it or write it and re-check the file."""
-    from skipcheck.fixes.apply import refusal, write_spec
+    from skipcheck.apply import refusal, write_spec
 
     number = 1 if request.number is None else request.number
     if result.ok:
@@ -107,8 +107,8 @@ def _apply_one(
 
 def _apply_all(spec: str, options: Options, request: FixRequest, reporter: FixReporter) -> int:
     """``--apply-all``: the top proven fix of each finding in turn, then one write."""
-    from skipcheck.fixes.apply import apply_all, write_spec
-    from skipcheck.spec.yamltree import read_file
+    from skipcheck.apply import apply_all, write_spec
+    from skipcheck.specfile.yamltree import read_file
 
     if request.number is not None:
         raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
@@ -125,6 +125,6 @@ def _apply_all(spec: str, options: Options, request: FixRequest, reporter: FixRe
 
 def _stored(spec: str, options: Options) -> FileResult | None:
     """The spec checked as the file says (its own params and input), when options differ."""
-    from skipcheck.fixes.apply import as_stored, overridden
+    from skipcheck.apply import as_stored, overridden
 
     return check.check_spec(spec, as_stored(options)) if overridden(options) else None

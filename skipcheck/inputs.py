@@ -8,8 +8,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from skipcheck.check.config import CONFIG_NAMES
+
 SPEC_SUFFIXES = (".yaml", ".yml")
-CONFIG_NAMES = (".skipcheck.yaml", ".skipcheck.yml")
 _GLOB_CHARS = frozenset("*?[")
 STDIN = "-"  # the argument that reads a spec from standard input
 
@@ -180,8 +181,8 @@ def _matches(names: list[str], pattern: list[str]) -> bool:
 
 def read_stdin(stream: TextIO | None = None) -> str:
     """The spec piped to ``-``: UTF-8 text, at most as large as a spec file may be."""
-    from skipcheck.errors import SkipcheckError
-    from skipcheck.spec.yamltree import MAX_BYTES
+    from skipcheck.core.errors import SkipcheckError
+    from skipcheck.specfile.yamltree import MAX_BYTES
 
     source = stream or sys.stdin
     binary = getattr(source, "buffer", None)

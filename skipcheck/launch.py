@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from skipcheck.boundary import failure, run_process
+from skipcheck.core.boundary import failure, run_process
 from skipcheck.validate_options import options
 
 # validate's options as the table declares them (typer reads the same table):

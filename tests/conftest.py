@@ -26,7 +26,7 @@ def spec_file(tmp_path: Path):
 # file keeps its fast tests in the subset; tests/test_fast_subset.py checks every entry
 # still names a test.
 SLOW = (
-    "tests/shapes/test_valid_torch.py::test_every_spec_matches_torch_over_1_to_1024",
+    "tests/check/test_valid_torch.py::test_every_spec_matches_torch_over_1_to_1024",
     "tests/torch/test_import_models.py::test_sizes_equal_brute_force_on_the_original",
     "tests/torch/test_import_models.py::test_parameters_equal_the_models",
     "tests/torch/test_import.py::test_milesial_unet_pads_to_the_skip",
@@ -42,18 +42,18 @@ SLOW = (
     "tests/torch/test_ops_oracle.py::test_negative_padding",
     "tests/torch/test_ops_oracle.py::test_adaptive_pool_output_sizes_with_nulls",
     "tests/torch/test_differential.py::test_meta_dryrun_agrees",
-    "tests/shapes/test_coupled.py::test_torch_agrees_on_a_grid_of_sizes",
-    "tests/shapes/test_valid_torch.py::test_random_architectures_match_torch",
+    "tests/engine/test_coupled.py::test_torch_agrees_on_a_grid_of_sizes",
+    "tests/check/test_valid_torch.py::test_random_architectures_match_torch",
     "tests/test_fuzz.py::test_mutants",
     "tests/test_batch.py::test_each_result_is_let_go_once_reported",
     "tests/whatif/test_whatif_cli.py::test_errors_exit_2",
     "tests/whatif/test_whatif_sweep.py::test_fast_input_sweep_matches_one_check_per_size",
-    "tests/spec/test_lower.py::test_a_hundred_thousand_layers_are_checked_and_a_million_refused",
-    "tests/spec/test_yamltree.py::test_loading_keeps_nothing_but_the_tree",
+    "tests/specfile/test_lower.py::test_a_hundred_thousand_layers_are_checked_and_a_million_refused",
+    "tests/specfile/test_yamltree.py::test_loading_keeps_nothing_but_the_tree",
     "tests/test_launch.py::test_validate_starts_without_typer_or_rich",
     "tests/test_launch.py::test_fast_path_ends_like_typer",
     "tests/draw/test_browser.py::",
-    "tests/fixes/test_corpus_torch.py::",
+    "tests/check/fixes/test_corpus_torch.py::",
     # the zoo tier needs constraints-zoo.txt's libraries (`pytest -m zoo`); `-m "not slow"`
     # replaces addopts' `-m 'not zoo'`, so it must leave the zoo out itself
     "tests/torch/zoo/test_zoo.py::",

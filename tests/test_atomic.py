@@ -187,7 +187,7 @@ def test_a_deleted_file_counts_as_changed(tmp_path):
 
 @pytest.mark.parametrize("how", [["--apply", "1"], ["--apply-all"]])
 def test_fix_apply_refuses_when_the_file_changed_after_it_was_read(tmp_path, monkeypatch, how):
-    import skipcheck.fixes.apply as apply
+    import skipcheck.apply as apply
 
     spec = tmp_path / "model.yaml"
     spec.write_text(RACE_SPEC)
@@ -220,7 +220,7 @@ FIX_1, FIX_3 = "in_channels: 3, out_channels: 8", "in_channels: 8, out_channels:
 # their fix: the race the issue saw in 49 of 50 rounds, every time
 GATED_FIX = """
 import os, sys, time
-import skipcheck.fixes.apply as apply
+import skipcheck.apply as apply
 from skipcheck.cli import main
 
 spec, number, gate = sys.argv[1:4]

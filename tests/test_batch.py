@@ -13,7 +13,7 @@ import pytest
 import skipcheck.batch
 from skipcheck.batch import Run, execute
 from skipcheck.check import Options
-from skipcheck.result import FileResult
+from skipcheck.check.result import FileResult
 from tests.conftest import SPECS
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from skipcheck.boundary import EXIT_ERROR, failure
+from skipcheck.core.boundary import EXIT_ERROR, failure
 from tests.conftest import ROOT
 
 

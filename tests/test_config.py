@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from skipcheck.check import check_spec
-from skipcheck.config import ConfigCache, find, load, suppressed
-from skipcheck.errors import SkipcheckError
+from skipcheck.check.config import ConfigCache, find, load, suppressed
+from skipcheck.core.errors import SkipcheckError
 from tests.conftest import SPECS
 
 BROKEN = (SPECS / "unet_add_broken.yaml").read_text()

@@ -53,6 +53,8 @@ COMMANDS = os.environ.get("SKIPCHECK_FUZZ_COMMANDS", "validate,sizes,fix,whatif,
 )
 IMPORTS = int(os.environ.get("SKIPCHECK_FUZZ_IMPORTS", "12"))
 SAVE = os.environ.get("SKIPCHECK_FUZZ_SAVE")  # a directory for failing inputs
+if SAVE:
+    Path(SAVE).mkdir(parents=True, exist_ok=True)  # a campaign's first chunk names a new one
 COUNT = [0]  # examples run by this process, for a campaign's tally
 PLACE: list[Path] = []  # the directory the examples write their spec to
 HARD_STOP_S = 10  # SIGALRM: a run this long is a hang

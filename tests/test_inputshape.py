@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from skipcheck.cli import app
-from skipcheck.errors import SkipcheckError
-from skipcheck.inputshape import MAX_INPUT_SIZE, InputShape
-from skipcheck.spec import lower
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.inputshape import MAX_INPUT_SIZE, InputShape
+from skipcheck.specfile import values as lower
 
 runner = CliRunner()
 

@@ -52,7 +52,7 @@ def test_the_wheel_holds_the_package_data(dist: Path) -> None:
     (wheel,) = dist.glob("skipcheck-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "skipcheck/py.typed" in names
-    assert "skipcheck/spec/schema.py" in names  # `skipcheck schema` builds it from the ops
+    assert "skipcheck/specfile/schema.py" in names  # `skipcheck schema` builds it from the ops
     # each rule's documentation is the docstring of its module
     rule_modules = {
         f"skipcheck/rules/{p.name}" for p in (ROOT / "skipcheck" / "rules").glob("sc*.py")

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from skipcheck.check import Options, check_spec
+from skipcheck.check.valid import valid_sizes
 from skipcheck.cli import app
 from skipcheck.rules import RULES
-from skipcheck.shapes.valid import valid_sizes
 from tests.conftest import SPECS
 
 runner = CliRunner()

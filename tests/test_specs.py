@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from skipcheck.check import graph_of
+from skipcheck.engine.propagate import propagate
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import propagate
 from tests.conftest import SPECS
 
 

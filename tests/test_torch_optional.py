@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import skipcheck
 from skipcheck.cli import app
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 from tests.conftest import SPECS
 
 UNET = str(SPECS / "unet_original.yaml")

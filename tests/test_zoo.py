@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from skipcheck.check import graph_of
+from skipcheck.engine.propagate import propagate
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import propagate
 from skipcheck.shapes.sizeset import SizeSet
 from skipcheck.shapes.table import ShapeTable
 from tests.conftest import ROOT, SPECS

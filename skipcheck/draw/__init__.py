@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from skipcheck.errors import SkipcheckError
-from skipcheck.result import FileResult
+from skipcheck.check.result import FileResult
+from skipcheck.core.errors import SkipcheckError
 
 if TYPE_CHECKING:
     from skipcheck.check import Options
-    from skipcheck.diagnostics import Diagnostic
+    from skipcheck.core.graph import Node
     from skipcheck.draw.layout import Layout
-    from skipcheck.graph import Node
+    from skipcheck.rules.diagnostics import Diagnostic
 
 FORMATS = {".svg": "svg", ".html": "html", ".htm": "html"}
 MAX_OPENED = 200  # a page opens at most this many boxes (each is a drawing of its own)

@@ -26,10 +26,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from skipcheck.diagnostics import Diagnostic
-from skipcheck.graph import Graph, Node
+from skipcheck.core.graph import Graph, Node
 from skipcheck.ops.merge import MERGE_OPS as MERGES
 from skipcheck.report.layers import levels as named_levels
+from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import Dim, concrete
 from skipcheck.shapes.periodic import Affine
 from skipcheck.shapes.table import ShapeTable

@@ -11,6 +11,18 @@ import re
 from html import escape
 
 from skipcheck.draw.layout import Box, Edge, Finding, Label, Layout, text_width
+from skipcheck.ops.merge import MERGES
+
+MERGE_NAMES = tuple(cls.name for cls in MERGES)
+# what each merge does, as the legend says it (tests/draw checks every merge op has words)
+MERGE_WORDS = {
+    "add": "summed",
+    "concat": "channels stacked",
+    "mul": "gated",
+    "sub": "subtracted",
+    "max": "elementwise maximum",
+    "mean": "averaged",
+}
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 PANEL_ROW = 36.0  # height of one finding in the list under the drawing
@@ -181,10 +193,9 @@ def _label(label: Label, severity: str | None = None) -> str:
 def _legend(layout: Layout, top: float, width: float) -> tuple[list[str], float]:
     """What the line styles and colours mean: flow, each merge kind drawn, the findings."""
     items: list[tuple[str, str]] = [("flow", "the running tensor")]
-    words = {"add": "add (summed)", "concat": "concat (channels stacked)", "mul": "mul (gated)"}
-    for merge in ("add", "concat", "mul"):
+    for merge in MERGE_NAMES:  # every merge op, in the order ops/merge.py lists them
         if merge in layout.merges:
-            items.append((f"skip {merge}", f"skip: {words[merge]}"))
+            items.append((f"skip {merge}", f"skip: {merge} ({MERGE_WORDS[merge]})"))
     items += [("error", "error"), ("warning", "warning")]
     if any(b.opens for b in layout.boxes):
         items.append(("open", "click a box to open it"))

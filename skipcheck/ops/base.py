@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Node
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.graph import Node
 from skipcheck.shapes.dims import Shape, Sizes
 
 if TYPE_CHECKING:

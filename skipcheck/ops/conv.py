@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from skipcheck.graph import Node
+from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one, stated_input, taken
 from skipcheck.rules import GroupsDivide, OutputPadding, PaddingTooWide, SameNeedsStride

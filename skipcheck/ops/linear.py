@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Node
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.conv import pad_fits
 from skipcheck.ops.sizes import out_at_least_one, stated_input, taken

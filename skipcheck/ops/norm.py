@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from skipcheck.graph import Node
+from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.ops.sizes import stated_input, taken
 from skipcheck.rules import GroupNormChannels, SingleValueGroups

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from skipcheck.graph import Node
+from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one
 from skipcheck.rules import AvgPool3dKernel, OutputSizeUnset, PoolPadding, ValuesPerAxis

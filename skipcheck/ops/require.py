@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from skipcheck.graph import Node
+from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.rules import InputRequirement
 from skipcheck.shapes.periodic import Affine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from skipcheck.graph import Node
+from skipcheck.core.graph import Node
 from skipcheck.ops.base import Shape
 from skipcheck.rules import PoolDropsInput, SizeBelowOne, StatedInput
 from skipcheck.shapes.dims import Opaque, at_least, equal, guarded

@@ -11,8 +11,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
-from skipcheck.errors import SkipcheckError
-from skipcheck.result import FileResult
+from skipcheck.check.result import FileResult
+from skipcheck.core.errors import SkipcheckError
 
 REPORTERS: dict[str, str] = {
     "concise": "skipcheck.report.concise:ConciseReporter",

@@ -10,11 +10,11 @@ from typing import Any, TextIO
 
 from rich.console import Console
 
-from skipcheck.boundary import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
-from skipcheck.fixes.site import Site
+from skipcheck.check.fixes.site import Site
+from skipcheck.check.result import FileResult
+from skipcheck.core.boundary import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from skipcheck.report.json import FORMAT_VERSION, diagnostic_record, fix_record
 from skipcheck.report.text import console, plain
-from skipcheck.result import FileResult
 
 
 @dataclass

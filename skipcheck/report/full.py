@@ -13,11 +13,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import ClassVar, TextIO
 
-from skipcheck.diagnostics import Diagnostic
+from skipcheck.check.result import FileResult
+from skipcheck.engine.cost import compact, megabytes, totals
 from skipcheck.report import Tally, plural
 from skipcheck.report.layers import LayerRow, layer_rows
-from skipcheck.result import FileResult
-from skipcheck.shapes.cost import compact, megabytes, totals
+from skipcheck.rules.diagnostics import Diagnostic
 
 MAX_SHOWN = 3  # fixes shown per finding site in the report
 MIN_NAME = 24  # a layer name is never shortened below this on a terminal

@@ -9,9 +9,9 @@ import sys
 from dataclasses import dataclass
 from typing import ClassVar, TextIO
 
+from skipcheck.check.result import FileResult
+from skipcheck.core.terminal import visible
 from skipcheck.report import Tally, error_location, plural
-from skipcheck.result import FileResult
-from skipcheck.terminal import visible
 
 
 def escape_data(text: str) -> str:

@@ -11,13 +11,13 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TextIO
 
-from skipcheck import __version__
-from skipcheck.diagnostics import Diagnostic
+from skipcheck.check.result import FileResult
+from skipcheck.core.version import __version__
+from skipcheck.engine.cost import totals
 from skipcheck.report import Tally, error_location
 from skipcheck.report.layers import LayerRow, layer_rows
-from skipcheck.result import FileResult
 from skipcheck.rules import RULES
-from skipcheck.shapes.cost import totals
+from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.sizeset import SizeSet
 
 FORMAT_VERSION = 2  # 2: fixes[] are objects (version 1 had their titles)
@@ -25,7 +25,7 @@ FORMAT_VERSION = 2  # 2: fixes[] are objects (version 1 had their titles)
 
 def edit_record(edit: Any, text: str) -> dict[str, Any]:
     """One text replacement of a fix: 1-based line/col of the replaced span, and the new text."""
-    from skipcheck.fixes.edit import line_col
+    from skipcheck.check.fixes.edit import line_col
 
     (l1, c1), (l2, c2) = line_col(text, edit.start), line_col(text, edit.end)
     return {"start": {"line": l1, "col": c1}, "end": {"line": l2, "col": c2}, "text": edit.new}

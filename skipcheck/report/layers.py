@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from skipcheck.graph import Graph, Node
-from skipcheck.result import FileResult
-from skipcheck.shapes.cost import activation_bytes
+from skipcheck.check.result import FileResult
+from skipcheck.core.graph import Graph, Node
+from skipcheck.engine.cost import activation_bytes
 from skipcheck.shapes.table import ShapeTable
 
 

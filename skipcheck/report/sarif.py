@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from skipcheck import __version__
+from skipcheck.check.result import FileResult
+from skipcheck.core.version import __version__
 from skipcheck.report import Tally, error_location
 from skipcheck.report.json import JsonReporter, edit_record
-from skipcheck.result import FileResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

@@ -7,9 +7,9 @@ from typing import Any, TextIO
 
 from rich.console import Console
 
+from skipcheck.check.valid import AxisSizes, Enumerated, Sizes, ValidSizes, ranges
+from skipcheck.core.terminal import visible
 from skipcheck.report.text import console, plain
-from skipcheck.shapes.valid import AxisSizes, Enumerated, Sizes, ValidSizes, ranges
-from skipcheck.terminal import visible
 
 AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 

@@ -11,7 +11,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from skipcheck.terminal import visible
+from skipcheck.core.terminal import visible
 
 
 def plain(text: str = "", style: str = "") -> Text:

@@ -10,7 +10,7 @@ rest of skipcheck needs to know about a rule is declared there too, once:
 * ``SIZE_FREE`` — no input size can make the finding go away (channel counts).
 * ``TORCH_RAISES`` — torch itself stops where the rule fires (the dry-run's referee);
   by default true for errors, false for warnings.
-* ``FIXES`` — the fix generators (``skipcheck.fixes.GENERATORS``) that may resolve it.
+* ``FIXES`` — the fix generators (``skipcheck.check.fixes.GENERATORS``) that may resolve it.
 
 Code that names a rule imports it by name (``from skipcheck.rules import OP_INPUT``),
 never by a literal code.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Protocol
 
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 from skipcheck.rules import (
     sc101_merge_channels,
     sc102_merge_spatial,

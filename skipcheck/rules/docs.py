@@ -12,7 +12,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 from skipcheck.rules import RULES, Rule
 
 _HEADINGS = re.compile(

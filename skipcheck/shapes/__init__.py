@@ -1,1 +1,1 @@
-"""Symbolic dimension arithmetic (pure functions, no torch), propagation, valid-size sets."""
+"""The arithmetic ops stand on: periodic-affine sizes, size sets, dims, and the op API."""

@@ -23,7 +23,7 @@ MAX_SET_MODULUS = 1 << 16
 class Work:
     """How much exact arithmetic has been done: residue classes written, in every set and
     size made (each operation costs about one per class of its result). A count, not a
-    time: proofs of fixes budget with it (``skipcheck.fixes.prove``), the same on every
+    time: proofs of fixes budget with it (``skipcheck.check.fixes.prove``), the same on every
     machine."""
 
     classes = 0

@@ -12,10 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from skipcheck.diagnostics import Diagnostic, Operand
-from skipcheck.graph import Graph, Node
-from skipcheck.position import Position
+from skipcheck.core.graph import Graph, Node
+from skipcheck.core.position import Position
 from skipcheck.rules import RULES, Finding
+from skipcheck.rules.diagnostics import Diagnostic, Operand
 from skipcheck.shapes.dims import AnyOf, Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 
@@ -56,7 +56,7 @@ class Coupling:
 
 
 @dataclass(frozen=True)
-class Source:
+class Side:
     """One side of a check, named cheaply: its shape and its provenance are written out
     (``Operand``) only when the check fails — most pass, and a provenance walks the graph."""
 
@@ -173,7 +173,7 @@ class Context:
         verdicts: Sequence[Verdict],
         finding: Finding,
         *,
-        operands: Sequence[Source] = (),
+        operands: Sequence[Side] = (),
         notes: Sequence[str] = (),
         fatal: bool = False,
         pos: Position | None = None,
@@ -284,12 +284,12 @@ class Context:
     def _domain(self, var: str) -> SizeSet:
         return self.table.domain.get(var) or SizeSet.everything(var)
 
-    def operand(self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0) -> Source:
+    def operand(self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0) -> Side:
         """One side of a merge: written out with its provenance (the size changes along
         spatial ``axis``) only if a check fails."""
-        return Source(role, node_id, shape, axis)
+        return Side(role, node_id, shape, axis)
 
-    def _operand(self, source: Source) -> Operand:
+    def _operand(self, source: Side) -> Operand:
         shape = self.table.shapes[source.node] if source.shape is None else source.shape
         return Operand(source.role, self.table.show(shape), self.origin(source.node, source.axis))
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 
 if TYPE_CHECKING:
-    from skipcheck.graph import Graph
-    from skipcheck.result import FileResult
+    from skipcheck.check.result import FileResult
+    from skipcheck.core.graph import Graph
     from skipcheck.torch.importer import Imported
 
 # skipcheck is not on the package index: the extra is installed from a checkout

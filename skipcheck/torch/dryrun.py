@@ -18,15 +18,15 @@ from typing import Any
 
 import torch
 
-from skipcheck.diagnostics import Diagnostic
-from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph, Node
+from skipcheck.check.result import FileResult
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.graph import Graph, Node
+from skipcheck.core.terminal import visible
 from skipcheck.ops import OPS
-from skipcheck.result import FileResult
 from skipcheck.rules import RULES
+from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import concrete
 from skipcheck.shapes.table import ShapeTable
-from skipcheck.terminal import visible
 from skipcheck.torch.model import Trace, concrete_input, confirm_on_cpu, refute, trace
 
 DEVICES = ("meta", "cpu", "cuda")

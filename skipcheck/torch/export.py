@@ -13,9 +13,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from skipcheck import __version__
-from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.graph import Graph
+from skipcheck.core.version import __version__
 from skipcheck.ops.base import TorchLayer
 from skipcheck.torch import layers
 from skipcheck.torch.model import buildable, concrete_input, module_path

@@ -20,8 +20,8 @@ import torch
 from torch import nn
 
 from skipcheck.check import Options, graph_of
-from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph, Node
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.graph import Graph, Node
 from skipcheck.ops import OPS
 from skipcheck.ops.base import TorchLayer
 from skipcheck.torch import layers

@@ -26,11 +26,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 
 if TYPE_CHECKING:
     from skipcheck.check import Options
-    from skipcheck.result import FileResult
+    from skipcheck.check.result import FileResult
     from skipcheck.torch.importer import Imported
     from skipcheck.torch.importer.origin import Origin
 
@@ -101,7 +101,7 @@ def check_model(
     findings told at the user's source lines and its fixes in PyTorch terms. A model that
     cannot be imported is the result's ``error`` (exit 2), as a spec that does not load."""
     from skipcheck.check import check_spec
-    from skipcheck.result import FileResult
+    from skipcheck.check.result import FileResult
 
     try:
         resolved = resolve(reference, args=args, input_shape=options.input_shape)
@@ -246,7 +246,7 @@ def _cls(name: str) -> str:
 # --- fixes in PyTorch terms -------------------------------------------------------------
 
 # (what a spec fix says, what to change in PyTorch): an explicit registry, one entry per
-# kind of fix (skipcheck/fixes/*), matched on the start of the fix's title.
+# kind of fix (skipcheck/check/fixes/*), matched on the start of the fix's title.
 _PYTORCH: tuple[tuple[str, str], ...] = (
     ("change the input to", "feed the model {rest} (resize, crop or pad your images to it)"),
     ("ceil_mode: true", "MaxPool(..., ceil_mode=True) {at}"),

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from skipcheck.check import Options, check_spec
-from skipcheck.diagnostics import Diagnostic
-from skipcheck.errors import SkipcheckError
-from skipcheck.result import FileResult
-from skipcheck.shapes.cost import StageCost, Totals, stage_costs, totals
+from skipcheck.check.result import FileResult
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.engine.cost import StageCost, Totals, stage_costs, totals
+from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.table import ShapeTable
-from skipcheck.spec.overrides import Overrides
+from skipcheck.specfile.overrides import Overrides
 
 FindingKey = tuple[str, int, int, str]
 

@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from skipcheck.diagnostics import Diagnostic
+from skipcheck.engine.cost import compact
 from skipcheck.report.text import plain
-from skipcheck.shapes.cost import compact
+from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.whatif.compare import Comparison
 from skipcheck.whatif.sweep import Sweep
 

@@ -19,18 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from skipcheck.check import Options, check_spec
-from skipcheck.config import Config, reported_severity
-from skipcheck.diagnostics import Diagnostic
-from skipcheck.errors import SkipcheckError
-from skipcheck.graph import Graph
-from skipcheck.result import FileResult
+from skipcheck.check.config import Config, reported_severity
+from skipcheck.check.result import FileResult
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.graph import Graph
+from skipcheck.engine.cost import totals
+from skipcheck.engine.propagate import input_symbols
 from skipcheck.rules import RULES
-from skipcheck.shapes.cost import totals
+from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import input_symbols
 from skipcheck.shapes.sizeset import SizeSet
-from skipcheck.spec.overrides import Overrides, parse_override
-from skipcheck.spec.yamltree import YMap, load_text
+from skipcheck.specfile.overrides import Overrides, parse_override
+from skipcheck.specfile.yamltree import YMap, load_text
 from skipcheck.whatif.compare import describe_sizes
 
 MAX_VALUES = 10_000

@@ -3,7 +3,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from skipcheck.draw import draw, load
+from skipcheck.draw import draw, load, svg
+from skipcheck.ops import MERGE_OPS
 from tests.conftest import SPECS
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -126,3 +127,18 @@ def test_names_with_characters_xml_forbids_still_parse(spec_file, name):
     for match in re.finditer(r"<svg .*?</svg>", page, re.S):
         ET.fromstring(match.group(0))
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", page)
+
+
+@pytest.mark.parametrize("merge", ["sub", "max", "mean"])
+def test_the_legend_names_every_merge_kind_drawn(spec_file, merge):
+    # the legend listed add, concat and mul only: a sub/max/mean skip had no entry
+    text = HOSTILE.replace("skipcheck: 1\n", "skipcheck: 1.1\n").replace("concat: e1", "add: e1")
+    text += f"      - {merge}: e1\n"
+    text, _ = draw(spec_file(text), "svg")
+    legend = _texts(ET.fromstring(text))
+    assert "skip: add (summed)" in legend
+    assert f"skip: {merge} ({svg.MERGE_WORDS[merge]})" in legend
+
+
+def test_every_merge_op_has_words_in_the_legend():
+    assert set(svg.MERGE_NAMES) == MERGE_OPS == set(svg.MERGE_WORDS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from skipcheck.check import graph_of
-from skipcheck.shapes.propagate import propagate
+from skipcheck.engine.propagate import propagate
 
 CASES = [
     # (layer yaml, input shape, expected output shape)

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from skipcheck.cli import app
-from skipcheck.terminal import visible
+from skipcheck.core.terminal import visible
 
 runner = CliRunner()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from skipcheck.check import graph_of
+from skipcheck.engine.propagate import propagate
 from skipcheck.rules import RULES
 from skipcheck.rules.docs import markdown, parse
-from skipcheck.shapes.propagate import propagate
 from tests.conftest import ROOT
 
 

@@ -47,7 +47,7 @@ def test_ops_pass_facts_not_messages() -> None:
     """No op (nor the engine) names a rule to report with a sentence of its own: every
     ``ctx.check`` gets a finding, constructed from a rule module's class."""
     constants = {name for name in vars(rules) if name.isupper() and name != "RULES"}
-    for path in [*(PACKAGE / "ops").glob("*.py"), PACKAGE / "shapes" / "propagate.py"]:
+    for path in [*(PACKAGE / "ops").glob("*.py"), PACKAGE / "engine" / "propagate.py"]:
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)

@@ -10,7 +10,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from skipcheck.check import check_spec
-from skipcheck.shapes.valid import valid_sizes
+from skipcheck.check.valid import valid_sizes
 from skipcheck.torch.importer import Imported, import_model, instantiate
 
 

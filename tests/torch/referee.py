@@ -7,9 +7,9 @@ from collections.abc import Callable
 import torch
 
 from skipcheck.check import graph_of
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.engine.propagate import propagate
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import propagate
 from skipcheck.torch.dryrun import DryRun, compare, errors_by_node
 from skipcheck.torch.model import Trace, concrete_input, trace
 

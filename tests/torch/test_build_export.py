@@ -11,8 +11,8 @@ import pytest
 
 import skipcheck
 from skipcheck.check import Options, graph_of
-from skipcheck.errors import SkipcheckError
-from skipcheck.shapes.propagate import propagate
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.engine.propagate import propagate
 from tests.conftest import SPECS
 
 torch = pytest.importorskip("torch")

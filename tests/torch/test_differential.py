@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skipcheck.check import check_spec, graph_of
-from skipcheck.shapes.propagate import propagate
+from skipcheck.engine.propagate import propagate
 from tests.torch.archs import architecture
 
 torch = pytest.importorskip("torch")

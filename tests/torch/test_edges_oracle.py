@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from skipcheck.check import graph_of
-from skipcheck.shapes.propagate import propagate
+from skipcheck.engine.propagate import propagate
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -85,7 +85,7 @@ def test_sizes_finds_where_a_stated_count_after_a_flatten_runs(op: str, stated: 
     # 2·H·4 = 40 at H = 5 only: `sizes` must find that, not "no size runs" (SC107 is
     # size-free for channels, not for a product of sizes) nor "every H"
     from skipcheck.check import check_spec
-    from skipcheck.shapes.valid import valid_sizes
+    from skipcheck.check.valid import valid_sizes
 
     layer = f"{op}: {{{stated}: 40{', out_features: 3' if op == 'linear' else ''}}}"
     text = f"skipcheck: 1.1\ninput: [1, 2, 4, 4]\nlayers:\n  - flatten\n  - {layer}\n"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from skipcheck.check import graph_of
-from skipcheck.shapes.propagate import propagate
+from skipcheck.engine.propagate import propagate
 
 torch = pytest.importorskip("torch")
 nn = torch.nn

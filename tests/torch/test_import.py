@@ -15,7 +15,7 @@ from torch import nn  # noqa: E402
 
 from skipcheck.check import check_spec  # noqa: E402
 from skipcheck.cli import app  # noqa: E402
-from skipcheck.errors import SkipcheckError  # noqa: E402
+from skipcheck.core.errors import SkipcheckError  # noqa: E402
 from skipcheck.torch.importer import CannotMap, import_model, instantiate  # noqa: E402
 from tests.torch import tv_models as tv  # noqa: E402
 from tests.torch.import_reference import assert_sizes_match, imported  # noqa: E402

@@ -56,7 +56,7 @@ def _raising_factory(width: int = 4) -> nn.Module:
 
 
 def test_a_factory_that_raises_shows_the_python_error_and_the_users_frame() -> None:
-    from skipcheck.errors import SkipcheckError
+    from skipcheck.core.errors import SkipcheckError
     from skipcheck.torch.importer import instantiate
 
     with pytest.raises(SkipcheckError) as caught:
@@ -84,7 +84,7 @@ def _cpp_error_factory() -> nn.Module:
 
 
 def test_a_cpp_backtrace_is_cut_to_the_python_message() -> None:
-    from skipcheck.errors import SkipcheckError
+    from skipcheck.core.errors import SkipcheckError
     from skipcheck.torch.importer import instantiate
 
     with pytest.raises(SkipcheckError) as caught:

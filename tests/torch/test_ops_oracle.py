@@ -14,8 +14,8 @@ import math
 import pytest
 
 from skipcheck.check import graph_of
+from skipcheck.engine.propagate import propagate
 from skipcheck.shapes.dims import concrete
-from skipcheck.shapes.propagate import propagate
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")

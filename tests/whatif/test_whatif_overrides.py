@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from skipcheck.check import Options, graph_of
-from skipcheck.errors import SkipcheckError
-from skipcheck.shapes.propagate import propagate
-from skipcheck.spec.overrides import Overrides
-from skipcheck.spec.yamltree import load_file
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.engine.propagate import propagate
+from skipcheck.specfile.overrides import Overrides
+from skipcheck.specfile.yamltree import load_file
 
 BROKEN = "specs/unet_add_broken.yaml"
 ORIGINAL = "specs/unet_original.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skipcheck.check import Options, check_spec, graph_of
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 from skipcheck.whatif.sweep import compact, parse_sweep, run_sweep
 
 ORIGINAL = "specs/unet_original.yaml"

@@ -18,8 +18,8 @@ import torch
 from torch import nn
 
 from skipcheck.check import CheckMemo
-from skipcheck.errors import SkipcheckError
-from skipcheck.inputshape import InputShape
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.inputshape import InputShape
 from skipcheck.torch.importer.capture import META, CannotMap, Capture, Condition, capture
 from skipcheck.torch.importer.emit import emit
 from skipcheck.torch.importer.mapping import Layer
@@ -60,7 +60,7 @@ def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
             raise SkipcheckError(
                 f"--opaque takes MODULE.PATH=LAYER (e.g. attn=identity), not {raw!r}"
             )
-        from skipcheck.spec.yamltree import load_text
+        from skipcheck.specfile.yamltree import load_text
 
         value = plain(load_text(rule, "--opaque"))
         params: dict[str, Any] = {}
@@ -357,7 +357,7 @@ def _requirements(
     conditions: Sequence[Condition], rank: int
 ) -> tuple[list[tuple[str, Condition]], list[Condition]]:
     """The conditions a spec states (``H % 32 == 0``) and those it cannot."""
-    from skipcheck.graph import AXIS_NAMES
+    from skipcheck.core.graph import AXIS_NAMES
 
     names = AXIS_NAMES.get(rank, ())
     stated: list[tuple[str, Condition]] = []
@@ -483,7 +483,7 @@ class _Proof:
         """Why the spec with blocks is not the same as the flat one, or None if it is: the
         same output shapes, parameter count and error codes at the four sizes, and the same
         valid sizes."""
-        from skipcheck.shapes.valid import valid_sizes
+        from skipcheck.check.valid import valid_sizes
 
         spatial = shape[2:]
         for dims in (

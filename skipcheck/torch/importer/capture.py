@@ -46,7 +46,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 import skipcheck.torch.importer.mapping as mapping
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 from skipcheck.torch.importer.mapping import Layer, layer
 from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
 from skipcheck.torch.importer.symbolic import SymbolicTracer

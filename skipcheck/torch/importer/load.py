@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from skipcheck.errors import SkipcheckError
+from skipcheck.core.errors import SkipcheckError
 
 
 def parse_args(text: str | None) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def parse_args(text: str | None) -> dict[str, Any]:
     """
     if text is None or not text.strip():
         return {}
-    from skipcheck.spec.yamltree import load_text
+    from skipcheck.specfile.yamltree import load_text
 
     value = plain(load_text(text, "--args"))
     if not isinstance(value, dict):

@@ -16,8 +16,8 @@ from typing import Any
 import torch
 
 from skipcheck.check import Options, check_spec
-from skipcheck.errors import SkipcheckError
-from skipcheck.shapes.valid import valid_sizes
+from skipcheck.check.valid import valid_sizes
+from skipcheck.core.errors import SkipcheckError
 from skipcheck.torch.importer import Imported, import_model, instantiate
 from tests.torch.import_reference import _Broadcasts
 from tests.torch.zoo.models import Entry

@@ -1,0 +1,309 @@
+"""Shape propagation over the Graph, exact and symbolic at once.
+
+Spatial sizes are Affine functions of the input-size symbols; the concrete
+input (when given) is just a point at which they are evaluated. Every check an
+op makes yields the exact set of input sizes where it passes; the verdict at
+the concrete input, the "fails unless ..." explanation and the valid-size
+engine all read those sets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.graph import AXIS_NAMES, Graph, Node
+from skipcheck.core.inputshape import InputShape
+from skipcheck.core.position import Position
+from skipcheck.engine import declared as decl
+from skipcheck.engine.cost import BYTES_PER_VALUE
+from skipcheck.ops import OPS
+from skipcheck.rules import DECLARED_SHAPE, RULES, DeclaredRank, DeclaredShape, NeedsSpatial
+from skipcheck.rules.diagnostics import Diagnostic
+from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
+from skipcheck.shapes.periodic import Affine, OutOfFragment
+from skipcheck.shapes.sizeset import Work
+from skipcheck.shapes.table import Context, ShapeTable
+
+# where a symbolic run leaves the exact method it stops: what that leaves unchecked
+NOT_CHECKED = (
+    "; this layer and those after it are not checked at a symbolic input "
+    "(give --input to check them at a size)"
+)
+
+
+def _outside_fragment(ctx: Context, op: Any, node: Node, inputs: list[Shape], why: str) -> Shape:
+    """Redo a shape rule at the concrete input when its symbolic sizes left the fragment.
+
+    The result keeps its values as Opaque sizes, so later checks compare them at the
+    given input and never mistake them for exact symbolic facts.
+    """
+    table = ctx.table
+    where = f"{node.where} (line {node.pos.line})"
+    concrete_inputs = [_at(s, table.at) for s in inputs]
+    if any(isinstance(d, (Affine, Opaque)) for s in concrete_inputs for d in s[2:]):
+        # a symbolic input gives no size to fall back on: stop here, without a finding, and
+        # say that nothing from here on was checked (not that it was, at some size)
+        table.inexact.append(f"{where}: {why}{NOT_CHECKED}")
+        ctx.node_failed = True
+        return inputs[0]
+    table.inexact.append(f"{where}: {why}")
+    # the checks of this rerun are at one size only: keep its findings, not its constraints
+    kept = len(table.constraints)
+    out = op.infer(ctx, node, concrete_inputs)
+    del table.constraints[kept:]
+    return tuple(
+        Opaque(f"{node.op} output", d) if k >= 2 and isinstance(d, int) else d
+        for k, d in enumerate(out)
+    )
+
+
+def _at(shape: Shape, at: dict[str, int]) -> Shape:
+    """The shape with every size known at the concrete input replaced by its value."""
+    out = []
+    for d in shape:
+        if type(d) is int or isinstance(d, str):
+            out.append(d)
+            continue
+        value = concrete(d, at)
+        out.append(d if value is None else value)
+    return tuple(out)
+
+
+def input_symbols(
+    graph: Graph, override: Sequence[int | str] | None = None, *, numbers: bool = False
+) -> tuple[Shape, dict[str, int], tuple[str, ...]]:
+    """The input shape as dims, the concrete sizes per symbol, and each axis's symbol."""
+    if override is not None and len(override) != len(graph.input_dims):
+        raise SkipcheckError(
+            f"--input has {len(override)} axes but the spec's input "
+            f"{list(graph.input_dims)} has {len(graph.input_dims)}"
+        )
+    dims = tuple(override) if override is not None else graph.input_dims
+    # the spec's input is judged where it is read; a shape given as text (--input, a
+    # config's input) where it is parsed; what reaches here from a caller, here
+    InputShape.of(dims, graph.input_pos if override is None else None)
+    rank = len(dims) - 2
+    defaults = list(AXIS_NAMES.get(rank, ()))
+    spec = graph.input_dims
+    if override is not None and len(spec) == len(dims):
+        # --input fixes sizes the spec wrote as symbols: keep the spec's names for them,
+        # so declared shapes like [N, 64, H/2, W/2] still read
+        defaults = [s if isinstance(s, str) else d for s, d in zip(spec[2:], defaults, strict=True)]
+    taken = {d for d in dims[2:] if isinstance(d, str)}
+    at: dict[str, int] = {}
+    axis_vars: list[str] = []
+    out: list[Any] = [dims[0], dims[1]]
+    for k, d in enumerate(dims[2:]):
+        if isinstance(d, str):
+            var = d
+        else:
+            var = defaults[k]
+            while var in taken:
+                var += "'"
+            taken.add(var)
+            at[var] = d
+        axis_vars.append(var)
+        out.append(d if numbers and isinstance(d, int) else Affine.symbol(var))
+    return tuple(out), at, tuple(axis_vars)
+
+
+def propagate(
+    graph: Graph, input_override: Sequence[int | str] | None = None, *, numbers: bool = False
+) -> ShapeTable:
+    """Infer every node's shape and parameter count; collect findings and constraints.
+
+    ``numbers``: fixed sizes stay plain numbers, so the run answers for that size alone
+    (no constraints), fast; the valid-size search runs it once per size.
+    """
+    work = Work.classes
+    shape, at, axis_vars = input_symbols(graph, input_override, numbers=numbers)
+    table = ShapeTable(graph, at, axis_vars)
+    table.shapes[0] = shape
+    table.counts[0] = 0
+    table.mult_adds[0] = 0
+    ctx = Context(table)
+    # each node's shape at the concrete input, made once: the parameter counts read them
+    at_input: dict[int, Shape] = {0: _at(shape, at)}
+    sizes_at: dict[int, Sizes | None] = {0: table.sizes_of(0)}  # and as torch sees them
+    for node in graph.nodes[1:]:
+        if table.broken and any(i in table.broken for i in node.inputs):
+            table.broken.add(node.id)  # no follow-on noise after a fatal finding
+            continue
+        ctx.node = node
+        ctx.node_failed = False
+        inputs = [table.shapes[i] for i in node.inputs]
+        op = OPS[node.op]
+        if len(inputs[0]) - 2 < op.min_rank:
+            ctx.check(
+                [False],
+                NeedsSpatial(node.op, table.show(inputs[0])),
+                fatal=True,
+            )
+            table.broken.add(node.id)
+            continue
+        try:
+            out = op.infer(ctx, node, inputs)
+        except OutOfFragment as exc:
+            out = _outside_fragment(ctx, op, node, inputs, str(exc))
+        if ctx.node_failed:
+            table.broken.add(node.id)
+            continue
+        table.shapes[node.id] = out
+        at_input[node.id] = concrete_out = _at(out, at)
+        table.counts[node.id] = op.count(node, [at_input[i] for i in node.inputs], concrete_out)
+        # the concrete shape is torch's sizes when every entry is a plain int already
+        fixed = all(type(v) is int for v in concrete_out)
+        sizes_at[node.id] = concrete_out if fixed else table.sizes_of(node.id)
+        if not numbers:  # the size-by-size search asks about shapes only
+            _within_torch(node, sizes_at[node.id])
+        sizes = [sizes_at[i] for i in (*node.inputs, node.id)]
+        table.mult_adds[node.id] = (
+            None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
+        )
+        for declared, pos, what in node.expects:
+            check_declared(ctx, declared, out, pos, f"{what} is declared")
+    ends = [(graph.out, graph.output, graph.output_pos or graph.input_pos, "the output")]
+    ends += [(o.node, o.shape, o.pos, f"output {o.name}") for o in graph.outputs]
+    for node_id, stated, pos, what in ends:
+        if stated is not None and node_id not in table.broken:
+            ctx.node = graph.nodes[node_id]
+            check_declared(ctx, stated, table.shapes[node_id], pos, f"{what} is declared")
+    if table.broken and table.at and not numbers:
+        _complete_constraints(table)
+    _explain_nearest(table)
+    table.diagnostics.sort(key=lambda d: d.sort_key())
+    table.arithmetic = Work.classes - work
+    return table
+
+
+TORCH_MAX_BYTES = 2**63 - 1  # a tensor's storage size in bytes is a signed 64-bit number
+
+
+def _within_torch(node: Node, sizes: Sizes | None) -> None:
+    """A tensor torch cannot hold ends the check (exit 2) at the layer that makes it:
+    torch stops there ("Storage size calculation overflowed"), and the costs after it
+    would be numbers past any float (999 stacked upsamples make sizes of 300 digits)."""
+    if sizes is None:
+        return
+    values = math.prod(sizes)
+    if values * BYTES_PER_VALUE <= TORCH_MAX_BYTES:
+        return
+    raise SkipcheckError(
+        f"{node.where} (line {node.pos.line}) makes a tensor of about 10^{len(str(values)) - 1} "
+        f'values, more than torch can hold (2^63 bytes); torch stops there with "Storage size '
+        f'calculation overflowed"',
+        node.pos,
+    )
+
+
+def _complete_constraints(table: ShapeTable) -> None:
+    """Take the size constraints and parameter counts from a symbolic run when a fatal
+    finding cut this one short.
+
+    Layers after the failure were skipped at the given size, so their conditions on the
+    input size and their parameters are missing; a run with symbolic sizes reaches them.
+    Its findings that no input size fixes (a channel mismatch) hold at the given size too:
+    they are kept, so that a spec is never said to run somewhere once its first failure is
+    fixed while a later layer fails everywhere. The others stand as found at the given size.
+    """
+    full = propagate(table.graph, [*table.shapes[0][:2], *table.axis_vars])
+    ran = {node_id for node_id, _ in table.raised}
+    first = min(ran, default=0)
+    for node_id, d in full.raised:
+        if node_id in table.broken and node_id not in ran and RULES[d.code].size_free:
+            where = table.graph.nodes[first].pos.line
+            note = (
+                f"found past line {where}, which fails first at this input size; "
+                "this fails at every input size"
+            )
+            kept = replace(d, notes=(*d.notes, note))
+            table.diagnostics.append(kept)
+            table.raised.append((node_id, kept))
+    table.symbolic = full  # `sizes` reads the same run instead of propagating again
+    table.constraints = full.constraints
+    table.couplings = full.couplings
+    table.domain = full.domain
+    table.unsatisfied = full.unsatisfied
+    # where the symbolic run left the exact method, its sets miss the layers past that point:
+    # the valid sizes are then not a closed form (never "runs every H ≥ 4096" for 17 pools)
+    reasons = (r.removesuffix(NOT_CHECKED) for r in full.inexact)
+    table.inexact.extend(r for r in reasons if r not in table.inexact)
+    # a layer's parameters do not depend on the input size: the layers this run never
+    # reached still belong to the model (densenet121 at 29×28 has 7,978,856, not 4,793,728)
+    for node_id, count in full.counts.items():
+        table.counts.setdefault(node_id, count)
+
+
+def check_declared(
+    ctx: Context, declared: tuple[Any, ...], actual: Shape, pos: Position, what: str
+) -> None:
+    verdicts = decl.compare(declared, actual, ctx.table)
+    if verdicts is None:
+        ctx.check(
+            [False],
+            DeclaredRank(what, len(declared), ctx.table.show(actual)),
+            pos=pos,
+        )
+        return
+    shown = "×".join(str(d) for d in declared)
+    free = [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
+    notes: tuple[str, ...] = ()
+    if free and any(v is False for v in verdicts):
+        # a bool at a symbolic input: a size past the exact method, compared at sample sizes
+        notes = (
+            "past the exact method (it mixes axes or its period is too long), so compared at "
+            f"sample sizes: it differs at every one tried ({', '.join(free)}: the first "
+            "sizes the layers allow)",
+        )
+    ctx.check(
+        verdicts,
+        DeclaredShape(what, shown, ctx.table.show(actual)),
+        pos=pos,
+        notes=notes,
+    )
+
+
+def _explain_nearest(table: ShapeTable) -> None:
+    """Add "nearest valid input" to findings at a concrete size that the symbols explain."""
+    grouped: dict[tuple[int, str, str], list[str]] = {}
+    if table.inexact:
+        return  # the sets miss what the exact method could not reach: no claim from them
+    for var, x in table.at.items():
+        valid = table.valid_sizes(var)
+        if x in valid or valid.is_empty():
+            continue
+        below, above = valid.nearest(x)
+        near = ", ".join(str(v) for v in (below, above) if v is not None)
+        grouped.setdefault((x, valid.describe().replace(var, "\0"), near), []).append(var)
+    if grouped:
+        # The input size itself is invalid and reported at the merges that break;
+        # declared sizes that miss only because of it would be follow-on noise.
+        table.diagnostics[:] = [
+            d
+            for d in table.diagnostics
+            if not (d.code == DECLARED_SHAPE.code and any(d is f for f in table.at_size))
+        ]
+    notes = []
+    for (x, desc, near), names in grouped.items():
+        subject = " = ".join(names)
+        notes.append(
+            f"the whole model runs for {desc.replace(chr(0), ', '.join(names))}; nearest to {subject} = {x}: {near}"
+        )
+    if not notes or any(
+        d.severity == "error" and RULES[d.code].size_free and not any(d is a for a in table.at_size)
+        for d in table.diagnostics
+    ):
+        return  # a finding no input size fixes: the model runs for no size at all
+    explained: dict[int, Diagnostic] = {
+        id(d): replace(d, notes=d.notes + tuple(notes))
+        for d in table.diagnostics
+        if d.severity == "error" and any(d is f for f in table.at_size)
+    }
+    # a finding is a value: the explained one takes the place of the one found, everywhere
+    table.diagnostics[:] = [explained.get(id(d), d) for d in table.diagnostics]
+    table.at_size[:] = [explained.get(id(d), d) for d in table.at_size]
+    table.raised[:] = [(n, explained.get(id(d), d)) for n, d in table.raised]

@@ -1,1 +1,0 @@
-"""YAML → Spec: safe loading with positions, schema checks, safe expressions, expansion."""

@@ -1,0 +1,1 @@
+"""The spec file: YAML with positions and spans, safe expressions, --set overrides, lowering."""

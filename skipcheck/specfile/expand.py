@@ -1,0 +1,505 @@
+"""Expanding a spec's layers into nodes: items and stages, block calls with scoped names,
+``repeat``, merges, residuals, side branches and ``resize_to``.
+
+Where the expansion stands — the running tensor, the params and arguments in force, the
+names in scope, the layer's dotted path and its stage — is one value, :class:`Where`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.graph import Node
+from skipcheck.core.position import Position
+from skipcheck.ops import MERGE_OPS, OPS
+from skipcheck.specfile.blocks import Block, Blocks, bind, call_arguments
+from skipcheck.specfile.values import (
+    BRANCH_KEYS,
+    IDENT,
+    LAYER_KEYS,
+    MAX_BLOCK_DEPTH,
+    MAX_NODES,
+    MAX_REPEAT,
+    Given,
+    Written,
+    construct,
+    declared,
+    did_you_mean,
+    integer,
+    join,
+    kind,
+    layer_list,
+    needs_11,
+    op_params,
+)
+from skipcheck.specfile.yamltree import YList, YMap, position_of
+
+ALIGNS = ("none", "center_crop", "pad", "interpolate")
+
+
+@dataclass
+class Scope:
+    """The names a layer may refer to: its own block's, then each enclosing one's."""
+
+    names: dict[str, int] = field(default_factory=dict)
+    parent: Scope | None = None
+
+    def find(self, name: str) -> int | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        return None
+
+    def visible(self) -> list[str]:
+        out: list[str] = []
+        scope: Scope | None = self
+        while scope is not None:
+            out.extend(scope.names)
+            scope = scope.parent
+        return out
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the expansion stands: the running tensor, the params and block arguments in
+    force, the names in scope, the dotted path of what is expanded, and its stage."""
+
+    current: int
+    env: Mapping[str, Any]
+    scope: Scope
+    path: str = ""
+    stage: str | None = None
+
+    # (built directly, not with dataclasses.replace: a layer makes several, and replace's
+    # field walk was a quarter of lowering a large spec)
+    def at(self, current: int) -> Where:
+        return Where(current, self.env, self.scope, self.path, self.stage)
+
+    def under(self, part: str) -> Where:
+        return Where(self.current, self.env, self.scope, join(self.path, part), self.stage)
+
+    def inside(self, part: str) -> Where:
+        """A nested list of layers (a body, a shortcut, a via): its own names, its own path."""
+        scope = Scope(parent=self.scope)
+        return Where(self.current, self.env, scope, join(self.path, part), self.stage)
+
+
+@dataclass
+class Expansion:
+    """The nodes built so far, and what every layer may look up while they are built."""
+
+    version: str
+    blocks: Blocks
+    declared_later: set[str]  # every name written anywhere: a forward reference is told so
+    nodes: list[Node] = field(default_factory=list)
+    globals: Scope = field(default_factory=Scope)
+    stages: list[tuple[str, int]] = field(default_factory=list)
+    block_stack: list[str] = field(default_factory=list)
+    call_stack: list[Position] = field(default_factory=list)
+
+    # -- lists and stages ---------------------------------------------------
+    def items(self, items: YList, where: Where, top: bool = False) -> int:
+        current = where.current
+        for k, item in enumerate(items):
+            pos = position_of(items, k)
+            if isinstance(item, YMap) and "stage" in item:
+                if not top:
+                    raise SkipcheckError(
+                        "a stage can only appear directly in a section list, not inside layers", pos
+                    )
+                current = self.stage(item, where.at(current))
+                continue
+            path = join(where.path, str(k))
+            current = self.layer(
+                item, pos, Where(current, where.env, where.scope, path, where.stage)
+            )
+        return current
+
+    def stage(self, item: YMap, where: Where) -> int:
+        for key in item:
+            if key not in ("stage", "layers", "expect", "description"):
+                raise SkipcheckError(
+                    f"unknown key {key!r} in a stage{did_you_mean(key, ('stage', 'layers', 'expect'))}",
+                    item.key_pos[key],
+                )
+        name = item["stage"]
+        pos = position_of(item, "stage")
+        if not isinstance(name, str) or not IDENT.match(name):
+            raise SkipcheckError(f"stage name must be a plain name, not {name!r}", pos)
+        if self.globals.find(name) is not None:
+            raise SkipcheckError(f"name {name!r} is used twice", pos)
+        if "layers" not in item:
+            raise SkipcheckError(f"stage {name!r} has no `layers:`", item.pos)
+        layers = layer_list(item["layers"], position_of(item, "layers"), f"stage {name}")
+        start = len(self.nodes)
+        current = self.items(layers, Where(where.current, where.env, self.globals, name, name))
+        if len(self.nodes) == start:
+            raise SkipcheckError(f"stage {name!r} has no layers", item.pos)
+        self.globals.names[name] = current
+        self.stages.append((name, current))
+        if self.nodes[current].name is None:
+            self.rename(current, name)
+        if "expect" in item:
+            self.expect(item, current, f"stage {name}")
+        return current
+
+    def expect(self, item: YMap, node: int, what: str) -> None:
+        """Attach the item's ``expect:`` shape to the node that produces it."""
+        pos = position_of(item, "expect")
+        found = self.nodes[node]
+        shape = declared(item["expect"], pos, "expect")
+        self.nodes[node] = replace(found, expects=(*found.expects, (shape, pos, what)))
+
+    def rename(self, node: int, name: str) -> None:
+        self.nodes[node] = replace(self.nodes[node], name=name)
+
+    # -- one layer ----------------------------------------------------------
+    def layer(self, item: Any, pos: Position, where: Where) -> int:
+        if isinstance(item, str):
+            return self.call(item, None, Written(pos, pos), where, None)
+        if not isinstance(item, YMap):
+            raise SkipcheckError(
+                f"a layer is `- op: {{...}}` or `- op`, not a {kind(item)}",
+                getattr(item, "pos", pos),
+            )
+        op = _op_key(item)
+        repeat = self.repeat(item, where.env)
+        name = item.get("name")
+        if name is not None and (not isinstance(name, str) or not IDENT.match(name)):
+            raise SkipcheckError(
+                f"name must be a plain name, not {name!r}", position_of(item, "name")
+            )
+        before = len(self.nodes)
+        current = where.current
+        written = Written(item.key_pos[op], position_of(item, op))
+        for i in range(repeat):
+            if i == 1 and not self.blocks.uses_index(item):
+                self.refuse_past_the_cap(item, repeat, len(self.nodes) - before)
+            env = {**where.env, "i": i} if "repeat" in item else where.env
+            path = f"{where.path}_{i}" if repeat > 1 else where.path
+            current = self.call(
+                op, item[op], written, Where(current, env, where.scope, path, where.stage), item
+            )
+        if name is not None:
+            if where.scope.find(name) is not None and where.scope is self.globals:
+                raise SkipcheckError(f"name {name!r} is used twice", position_of(item, "name"))
+            where.scope.names[name] = current
+            self.rename(current, name)
+        if "expect" in item and current != 0:
+            self.expect(item, current, self.nodes[current].label)
+        return current
+
+    def repeat(self, item: YMap, env: Mapping[str, Any]) -> int:
+        if "repeat" not in item:
+            return 1
+        pos = position_of(item, "repeat")
+        repeat = integer(item["repeat"], env, pos, "repeat", minimum=0)
+        if repeat > MAX_REPEAT:
+            raise SkipcheckError(f"repeat {repeat} is more than {MAX_REPEAT}", pos)
+        return repeat
+
+    def refuse_past_the_cap(self, item: YMap, repeat: int, added: int) -> None:
+        # every repeat adds what the first did: refuse a model past the cap now,
+        # not after building 200,000 layers of a block fan-out
+        if len(self.nodes) + added * (repeat - 1) > MAX_NODES:
+            raise SkipcheckError(
+                f"the model expands to more than {MAX_NODES:,} layers "
+                f"(repeat {repeat} of {added:,} layers at this point)",
+                position_of(item, "repeat"),
+            )
+
+    def call(self, op: str, args: Any, written: Written, where: Where, item: YMap | None) -> int:
+        pos = written.key
+        if op in self.blocks:
+            return self.block(self.blocks[op], args, written, where)
+        if op == "residual":
+            return self.residual(args, pos, where)
+        if op == "branch":
+            needs_11(self.version, "`branch:`", pos)
+            return self.branch(args, pos, where, item)
+        if op == "require":
+            raise SkipcheckError(
+                "`require` is a top-level list of conditions on the input, not a layer", pos
+            )
+        if op not in OPS:
+            known = [*OPS, *self.blocks.defined, "residual", "branch"]
+            raise SkipcheckError(f"unknown op or block {op!r}{did_you_mean(op, known)}", pos)
+        if OPS[op].since != "1":
+            needs_11(self.version, f"the op {op!r}", pos)
+        if op in MERGE_OPS:
+            return self.merge(op, args, written, where)
+        if op == "resize_to":
+            return self.resize_to(args, written, where)
+        given = op_params(OPS[op], op, args, written, where.env, self.version)
+        return self.add(op, given, (where.current,), pos, where.under(op))
+
+    def add(
+        self,
+        op: str,
+        given: Given,
+        inputs: tuple[int, ...],
+        pos: Position,
+        where: Where,
+        skips: tuple[str, ...] = (),
+    ) -> int:
+        """A node for ``op`` at ``where.path`` in ``where.stage``."""
+        if len(self.nodes) >= MAX_NODES:
+            raise SkipcheckError(
+                f"the model expands to more than {MAX_NODES:,} layers (a repeat too large?)", pos
+            )
+        node = Node(
+            len(self.nodes),
+            OPS[op].name,
+            given.params,
+            inputs,
+            pos,
+            where.path,
+            where.stage,
+            param_pos=given.positions,
+            skips=skips,
+            calls=tuple(self.call_stack),
+        )
+        self.nodes.append(node)
+        return node.id
+
+    # -- what a layer expands to ----------------------------------------------
+    def block(self, block: Block, args: Any, written: Written, where: Where) -> int:
+        pos = written.key
+        if block.name in self.block_stack:
+            chain = " → ".join(
+                [*self.block_stack[self.block_stack.index(block.name) :], block.name]
+            )
+            raise SkipcheckError(f"block recursion: {chain}", pos)
+        if len(self.block_stack) >= MAX_BLOCK_DEPTH:
+            raise SkipcheckError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep", pos)
+        args = call_arguments(block, args, written.value)
+        given = bind(block, args, where.env, written.value)
+        local = Scope(parent=where.scope)
+        if self.version != "1":
+            self.pass_tensors(args, given, local, where.scope, written.value)
+        self.block_stack.append(block.name)
+        self.call_stack.append(pos)
+        try:
+            path = join(where.path, block.name)
+            inner = Where(where.current, {**where.env, **given}, local, path, where.stage)
+            return self.items(block.layers, inner)
+        finally:
+            self.block_stack.pop()
+            self.call_stack.pop()
+
+    def pass_tensors(
+        self,
+        args: Mapping[str, Any],
+        given: Mapping[str, Any],
+        local: Scope,
+        outer: Scope,
+        vpos: Position,
+    ) -> None:
+        """Format 1.1: an argument that names an earlier tensor passes that tensor
+        (``- up_block: {ch: 64, skip: enc2}``); inside, ``concat: skip`` refers to it."""
+        for arg, value in given.items():
+            if isinstance(value, str) and arg in args:
+                found = 0 if value == "input" else outer.find(value)
+                if found is not None:
+                    local.names[arg] = found
+                elif value in self.declared_later:
+                    raise SkipcheckError(
+                        f"argument {arg}: {value!r} is defined later in the file; "
+                        "a block can only take an earlier tensor",
+                        position_of(args, arg) if isinstance(args, YMap) else vpos,
+                    )
+
+    def residual(self, args: Any, pos: Position, where: Where) -> int:
+        args = construct(
+            args, ("body", "shortcut", "merge"), "residual", "{body: [...], merge: add}", pos
+        )
+        if "body" not in args:
+            raise SkipcheckError("residual needs a `body:` list", pos)
+        where = where.under("residual")
+        body = layer_list(args["body"], position_of(args, "body"), "body")
+        out = self.items(body, where.inside("body"))
+        short = where.current
+        if args.get("shortcut") is not None:
+            sc = layer_list(args["shortcut"], position_of(args, "shortcut"), "shortcut")
+            short = self.items(sc, where.inside("shortcut"))
+        merge = args.get("merge", "add")
+        if not isinstance(merge, str) or merge not in MERGE_OPS:
+            raise SkipcheckError(
+                f"residual merge must be one of {', '.join(sorted(MERGE_OPS))}, not {merge!r}{did_you_mean(str(merge), MERGE_OPS)}",
+                position_of(args, "merge"),
+            )
+        # concat puts the shortcut first, torch.cat([shortcut, body]) as DenseNet and
+        # torchvision do, so their weights fit what follows; add and mul do not care
+        inputs = (short, out) if merge == "concat" else (out, short)
+        if OPS[merge].since != "1":
+            needs_11(self.version, f"merge: {merge}", position_of(args, "merge"))
+        given = Given({"align": "none", "residual": True}, {})
+        return self.add(merge, given, inputs, pos, where.under(merge))
+
+    def branch(self, args: Any, pos: Position, where: Where, item: YMap | None) -> int:
+        """A named side branch: layers from an earlier tensor; the running tensor goes on unchanged."""
+        args = construct(args, BRANCH_KEYS, "branch", "{name: aux, from: enc3, layers: [...]}", pos)
+        if item is not None:
+            for key in LAYER_KEYS:
+                if key in item:
+                    raise SkipcheckError(
+                        f"a branch takes `{key}` inside it ({{name: ..., from: ..., layers: [...]}}); "
+                        "the running tensor goes on unchanged",
+                        item.key_pos[key],
+                    )
+        name = args.get("name")
+        if not isinstance(name, str) or not IDENT.match(name):
+            raise SkipcheckError(
+                f"a branch needs `name:`, a plain name later layers refer to, not {name!r}",
+                position_of(args, "name") if "name" in args else pos,
+            )
+        if where.scope.find(name) is not None or name == "input":
+            raise SkipcheckError(f"name {name!r} is used twice", position_of(args, "name"))
+        start = where.current
+        if args.get("from") is not None:
+            start = self.reference(args["from"], position_of(args, "from"), where.scope)
+        if "layers" not in args:
+            raise SkipcheckError(f"branch {name!r} needs `layers:`", pos)
+        layers = layer_list(args["layers"], position_of(args, "layers"), f"branch {name}")
+        first = len(self.nodes)
+        end = self.items(layers, where.at(start).inside(name))
+        if len(self.nodes) == first:
+            raise SkipcheckError(f"branch {name!r} has no layers", position_of(args, "layers"))
+        for n in self.nodes[first:]:
+            if n.group is None:
+                self.nodes[n.id] = replace(n, group="branch")
+        where.scope.names[name] = end
+        self.rename(end, name)
+        if "expect" in args:
+            self.expect(args, end, f"branch {name}")
+        return where.current
+
+    def merge(self, op: str, args: Any, written: Written, where: Where) -> int:
+        given = _merge_args(op, args, written)
+        skip = given.params["skip"]
+        refs = skip if isinstance(skip, list) else [skip]
+        align = given.params.get("align", "none")
+        _check_align(align, len(refs), given.positions.get("align", written.key))
+        where = where.under(op)
+        inputs = [where.current]
+        for k, ref in enumerate(refs):
+            rpos = given.positions.get("skip", written.value)
+            if isinstance(skip, YList):
+                rpos = position_of(skip, k)
+            found = self.reference(ref, rpos, where.scope)
+            if given.params.get("via") is not None:
+                vpos = given.positions.get("via", written.key)
+                via = layer_list(given.params["via"], vpos, "via")
+                found = self.items(
+                    via, where.at(found).inside("via" if len(refs) == 1 else f"via{k}")
+                )
+                for n in self.nodes[-1:]:
+                    self.nodes[n.id] = replace(n, group="via")
+            inputs.append(found)
+        merged = Given({"align": align}, given.positions)
+        return self.add(
+            op, merged, tuple(inputs), written.key, where, skips=tuple(str(r) for r in refs)
+        )
+
+    def resize_to(self, args: Any, written: Written, where: Where) -> int:
+        """``resize_to: e1`` or ``{size_of: e1, mode: bilinear}``: a second input, for its size."""
+        op = OPS["resize_to"]
+        if isinstance(args, YMap):
+            rest = YMap({k: v for k, v in args.items() if k != "size_of"})
+            rest.key_pos = {k: p for k, p in args.key_pos.items() if k != "size_of"}
+            rest.value_pos = {k: p for k, p in args.value_pos.items() if k != "size_of"}
+            rest.pos = args.pos
+            ref, rpos = args.get("size_of"), position_of(args, "size_of")
+            given = op_params(op, "resize_to", rest, written, where.env, self.version)
+        else:
+            ref, rpos = args, written.value
+            given = op_params(op, "resize_to", None, written, where.env, self.version)
+        if not isinstance(ref, str):
+            raise SkipcheckError(
+                "resize_to needs the tensor whose size to take: `resize_to: enc1` or "
+                "`resize_to: {size_of: enc1, mode: bilinear}`",
+                rpos if ref is not None else written.value,
+            )
+        like = self.reference(ref, rpos, where.scope)
+        given.params["size_of"] = ref
+        return self.add(
+            "resize_to",
+            given,
+            (where.current, like),
+            written.key,
+            where.under("resize_to"),
+            skips=(ref,),
+        )
+
+    def reference(self, ref: Any, pos: Position, scope: Scope) -> int:
+        if not isinstance(ref, str):
+            raise SkipcheckError(f"skip must name an earlier stage or layer, not {ref!r}", pos)
+        found = scope.find(ref)
+        if found is not None:
+            return found
+        if ref == "input":
+            return 0
+        if ref in self.declared_later:
+            raise SkipcheckError(
+                f"{ref!r} is defined later in the file; a skip can only come from an earlier stage or layer",
+                pos,
+            )
+        visible = scope.visible()
+        raise SkipcheckError(
+            f"unknown name {ref!r}{did_you_mean(ref, visible)} (earlier names: {', '.join(visible[-8:]) or 'none'})",
+            pos,
+        )
+
+
+def _op_key(item: YMap) -> str:
+    """The one key of a layer item that names its op (the rest: name, repeat, expect)."""
+    keys = [k for k in item if k not in LAYER_KEYS]
+    if len(keys) != 1:
+        if not keys:
+            raise SkipcheckError(f"this layer names no op (only {', '.join(item)})", item.pos)
+        raise SkipcheckError(
+            f"one layer per list item: found {', '.join(keys)} together (write each as its own `- op:` item)",
+            item.key_pos[keys[1]],
+        )
+    return keys[0]
+
+
+def _merge_args(op: str, args: Any, written: Written) -> Given:
+    """A merge's ``skip``, ``via`` and ``align`` as written (``add: e1`` is the skip)."""
+    if not isinstance(args, YMap):
+        given: dict[str, Any] = {"skip": args}
+        ppos = {"skip": written.value}
+    else:
+        given = dict(args)
+        ppos = {k: position_of(args, k) for k in args}
+        for key in args:
+            if key not in ("skip", "via", "align"):
+                raise SkipcheckError(
+                    f"unknown key {key!r} in {op}{did_you_mean(key, ('skip', 'via', 'align'))}",
+                    args.key_pos[key],
+                )
+    if given.get("skip") is None:
+        raise SkipcheckError(
+            f"{op} needs a skip: `{op}: enc4` or `{op}: {{skip: enc4}}`", written.value
+        )
+    return Given(given, ppos)
+
+
+def _check_align(align: Any, skips: int, pos: Position) -> None:
+    if align in ("pad", "interpolate") and skips > 1:
+        # the running tensor takes one skip's size; which one would be a guess
+        raise SkipcheckError(
+            f"align: {align} brings the running tensor to one skip's size; "
+            f"give one skip, or merge the skips in two steps",
+            pos,
+        )
+    if align not in ALIGNS:
+        raise SkipcheckError(
+            f"align must be none, center_crop, pad or interpolate, not {align!r}{did_you_mean(str(align), ALIGNS)}",
+            pos,
+        )

@@ -1,0 +1,277 @@
+"""Safe YAML loading that keeps the line and column of every value, and where it ends.
+
+Only YAML's core types are accepted (no python tags, no custom tags). The
+composed node graph is converted with a budget, so alias bombs, recursive
+anchors, deep nesting and binary junk end in a SkipcheckError quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Any
+
+import yaml
+
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.position import Position, line_starts, offset_line_col
+
+try:  # libyaml is much faster; the pure-Python loader gives the same nodes.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 2_000_000
+MAX_NODES = 200_000
+MAX_DEPTH = 200
+MAX_SCALAR = 10_000
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL}
+_constructor = yaml.constructor.SafeConstructor()
+
+
+class YMap(dict[str, Any]):
+    """A mapping that remembers where it, each key and each value were written.
+
+    A tree loaded from text also knows where each ends (character offsets into the text:
+    ``end``, ``key_end``, ``value_end``) and whether it is written in flow style
+    (``{a: 1}``), so a fix edits exactly a value's characters without parsing again; a
+    tree that ``--set`` changed has positions only.
+    """
+
+    # no per-object __dict__: a spec has thousands
+    __slots__ = ("end", "flow", "key_end", "key_pos", "pos", "value_end", "value_pos")
+
+    pos: Position
+    key_pos: dict[str, Position]
+    value_pos: dict[str, Position]
+    end: int
+    key_end: dict[str, int]
+    value_end: dict[str, int]
+    flow: bool
+
+
+class YList(list[Any]):
+    """A sequence that remembers where it and each item were written (and, loaded from
+    text, where each ends: ``end``, ``item_end``)."""
+
+    __slots__ = ("end", "item_end", "item_pos", "pos")
+
+    pos: Position
+    item_pos: list[Position]
+    end: int
+    item_end: list[int]
+
+
+def position_of(container: YMap | YList, key: str | int) -> Position:
+    """Where ``container[key]`` was written (the container's position if unknown)."""
+    if isinstance(container, YMap) and isinstance(key, str):
+        return container.value_pos.get(key, container.pos)
+    if isinstance(container, YList) and isinstance(key, int) and 0 <= key < len(container.item_pos):
+        return container.item_pos[key]
+    return container.pos
+
+
+def load_text(text: str, file: str) -> Any:
+    """Parse YAML text into YMap / YList / scalars with positions."""
+    if len(text) > MAX_BYTES:
+        raise SkipcheckError(
+            f"file is {len(text):,} characters; specs are limited to {MAX_BYTES:,}"
+        )
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = _pos(file, mark, line_starts(text)) if mark is not None else None
+        raise SkipcheckError(f"invalid YAML: {exc.problem or exc.context}", pos) from None
+    except yaml.YAMLError as exc:
+        raise SkipcheckError(f"invalid YAML: {_first_line(str(exc))}") from None
+    except RecursionError:
+        raise SkipcheckError(f"YAML is nested too deeply (limit {MAX_DEPTH} levels)") from None
+    if node is None:
+        raise SkipcheckError("the file is empty: expected a mapping with `skipcheck: 1`")
+    converter = _Converter(file, line_starts(text))
+    converter.measure(node, 0)
+    converter.sizes.clear()
+    return converter.convert(node, 0)
+
+
+def load_file(path: str) -> tuple[Any, str]:
+    """Read and parse a spec file; returns (tree, text)."""
+    text = read_file(path)
+    return load_text(text, path), text
+
+
+def read_file(path: str) -> str:
+    """A spec file's text (UTF-8, a byte-order mark dropped), or a SkipcheckError."""
+    try:
+        # non-blocking open, then a regular-file check: a FIFO named like a spec would
+        # otherwise wait forever for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise SkipcheckError(f"{path} is not a regular file")
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise SkipcheckError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if b"\x00" in raw:
+        raise SkipcheckError(f"{path} is not a text file (it contains NUL bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SkipcheckError(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
+    return text
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "unreadable"
+
+
+def _pos(file: str, mark: Any, starts: list[int]) -> Position:
+    # the mark's own line counts NEL and U+2028 as breaks (YAML 1.1); its index does not lie
+    return Position(file, *offset_line_col(starts, mark.index))
+
+
+class _Converter:
+    def __init__(self, file: str, starts: list[int]) -> None:
+        self.file = file
+        self.starts = starts
+        self.sizes: dict[int, int] = {}
+        self.active: set[int] = set()
+        self.shared: set[int] = set()  # nodes an alias reaches a second time
+        self.done: dict[int, Any] = {}
+        self.positions: dict[int, Position] = {}  # by offset in the text
+
+    def measure(self, node: yaml.Node, depth: int) -> int:
+        """The size of the document with every alias expanded, computed in linear time.
+
+        Later stages walk the expanded tree, so an alias bomb is refused here,
+        before anything is built from it.
+        """
+        if depth > MAX_DEPTH:
+            raise SkipcheckError(
+                f"YAML is nested too deeply (limit {MAX_DEPTH} levels)", self.pos(node)
+            )
+        key = id(node)
+        if key in self.sizes:
+            self.shared.add(key)
+            return self.sizes[key]
+        if key in self.active:
+            raise SkipcheckError("recursive YAML alias: a value contains itself", self.pos(node))
+        self.active.add(key)
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self.measure(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self.measure(v, depth + 1) for _, v in node.value)
+        self.active.discard(key)
+        if size > MAX_NODES:
+            raise SkipcheckError(
+                f"the document expands to more than {MAX_NODES:,} values "
+                "(an alias bomb?); specs are far smaller",
+                self.pos(node),
+            )
+        self.sizes[key] = size
+        return size
+
+    def convert(self, node: yaml.Node, depth: int) -> Any:
+        # An alias is the same node object: convert it once and share the value.
+        key = id(node)
+        if key in self.done:
+            return self.done[key]
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = self.sequence(node, depth)
+        else:
+            assert isinstance(node, yaml.MappingNode)
+            value = self.mapping(node, depth)
+        if key in self.shared:
+            self.done[key] = value
+        elif not isinstance(node, yaml.ScalarNode):
+            # Converted and reached by nothing else: let its children's nodes (and their
+            # marks, several times the size of the values) go while the rest converts.
+            # Every node was made before the first is freed, so no id is reused by a node.
+            node.value = []
+        return value
+
+    def pos(self, node: yaml.Node) -> Position:
+        # a container's position is asked twice (as its parent's value and as itself)
+        index = node.start_mark.index
+        known = self.positions.get(index)
+        if known is None:
+            known = self.positions[index] = _pos(self.file, node.start_mark, self.starts)
+        return known
+
+    def check_tag(self, node: yaml.Node, allowed: set[str]) -> None:
+        if node.tag not in allowed:
+            raise SkipcheckError(
+                f"YAML tag {node.tag!r} is not allowed: specs use plain YAML values only",
+                self.pos(node),
+            )
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        self.check_tag(node, _SCALAR_TAGS)
+        if len(node.value) > MAX_SCALAR:
+            raise SkipcheckError(f"value is {len(node.value):,} characters long", self.pos(node))
+        if node.tag == _INT and len(node.value.lstrip("+-0")) > 30:
+            raise SkipcheckError(f"number {node.value[:20]}... is far too large", self.pos(node))
+        try:
+            # the tag's own constructor, not construct_object: that one remembers every node
+            # it has seen in the (module-wide) constructor, so nothing loaded would be freed
+            return _constructor.yaml_constructors[node.tag](_constructor, node)
+        except KeyError:
+            # SafeConstructor's bool looks the text up in its table: only an explicit
+            # ``!!bool`` tag can bring it text that is not there
+            raise SkipcheckError(
+                f"{node.value[:40]!r} is not a YAML bool: with the !!bool tag, write true or "
+                f"false (or leave the tag out)",
+                self.pos(node),
+            ) from None
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+            raise SkipcheckError(f"bad value {node.value[:40]!r}: {exc}", self.pos(node)) from None
+
+    def sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
+        self.check_tag(node, {_SEQ})
+        out = YList(self.convert(child, depth + 1) for child in node.value)
+        out.pos = self.pos(node)
+        out.item_pos = [self.pos(child) for child in node.value]
+        out.end = node.end_mark.index
+        out.item_end = [child.end_mark.index for child in node.value]
+        return out
+
+    def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
+        self.check_tag(node, {_MAP})
+        out = YMap()
+        out.pos = self.pos(node)
+        out.key_pos = {}
+        out.value_pos = {}
+        out.end = node.end_mark.index
+        out.key_end = {}
+        out.value_end = {}
+        out.flow = bool(node.flow_style)
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise SkipcheckError(
+                    "YAML merge keys (<<) are not supported in specs", self.pos(key_node)
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise SkipcheckError("mapping keys must be plain names", self.pos(key_node))
+            key = self.scalar(key_node)
+            if not isinstance(key, str):
+                key = str(key).lower() if isinstance(key, bool) else str(key)
+            if key in out:
+                raise SkipcheckError(f"duplicate key {key!r}", self.pos(key_node))
+            out[key] = self.convert(value_node, depth + 1)
+            out.key_pos[key] = self.pos(key_node)
+            out.value_pos[key] = self.pos(value_node)
+            out.key_end[key] = key_node.end_mark.index
+            out.value_end[key] = value_node.end_mark.index
+        return out

@@ -1,0 +1,103 @@
+"""Many broken merges cost linear work (issue 22, item 13): counted, never timed."""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from skipcheck.check import Options, check_spec
+
+# the modules themselves (the package exports a function named ``prove``)
+edit = importlib.import_module("skipcheck.check.fixes.edit")
+prove = importlib.import_module("skipcheck.check.fixes.prove")
+
+
+def broken_stages(n: int) -> str:
+    """``n`` stages, each adding the one before with the other channel count: n SC101."""
+    lines = ["skipcheck: 1", "input: [1, 3, 16, 16]", "encoder:"]
+    lines.append("  - {stage: s0, layers: [{conv: {out_channels: 8, kernel_size: 1}}]}")
+    for i in range(1, n + 1):
+        c = 16 if i % 2 else 8
+        lines.append(
+            f"  - {{stage: s{i}, layers: [{{conv: {{out_channels: {c}, kernel_size: 1}}}}, "
+            f"{{add: s{i - 1}}}]}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def counted(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, calls: Counter[str]) -> None:
+    real: Callable[..., Any] = getattr(module, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls[name] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+
+
+def work(n: int, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Whole-text operations while proving the fixes of n broken merges."""
+    calls: Counter[str] = Counter()
+    with monkeypatch.context() as m:
+        counted(m, edit, "line_starts", calls)  # a pass over the whole text
+        counted(m, prove, "line_starts", calls)
+        counted(m, prove, "apply_edits", calls)  # a copy of the whole text
+        result = check_spec("many.yaml", Options(fixes=True), text=broken_stages(n))
+    assert len(result.errors) == n
+    return calls
+
+
+def test_whole_text_work_does_not_grow_with_the_broken_merges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    small, large = work(40, monkeypatch), work(160, monkeypatch)
+    # the proofs stop at their budget; past it a site costs no pass over the text
+    assert large["apply_edits"] <= small["apply_edits"] + 2, (small, large)
+    assert large["line_starts"] <= small["line_starts"] + 2, (small, large)
+
+
+FAN_OUT = """\
+skipcheck: 1
+input: [1, 3, 8, 8]
+blocks:
+  b0:
+    layers:
+      - {relu, repeat: 100}
+  b1:
+    layers:
+      - {b0: {}, repeat: 100}
+layers:
+  - {b1: {}, repeat: %s}
+"""
+
+
+def test_a_fan_out_past_the_layer_cap_is_refused_after_one_repeat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from skipcheck.core.errors import SkipcheckError
+    from skipcheck.core.graph import Node
+
+    built: Counter[str] = Counter()
+    real = Node.__init__
+
+    def counting(self: Node, *args: Any, **kwargs: Any) -> None:
+        built["nodes"] += 1
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Node, "__init__", counting)
+    error = check_spec("fan.yaml", text=FAN_OUT % 100).error
+    assert isinstance(error, SkipcheckError) and "more than 200,000 layers" in str(error)
+    assert error.pos is not None and error.pos.line == 11  # the outer repeat
+    assert built["nodes"] <= 10_001 + 100  # one repeat of 10,000 layers, not 200,000
+
+
+def test_a_repeat_whose_layers_read_the_index_is_expanded_in_full() -> None:
+    # the first repeat has 1,000 layers, every other one has 1: 1,999 in all, well in the cap
+    text = FAN_OUT.replace("{b0: {}, repeat: 100}", "{relu, repeat: 1 + 999 // (i * 999 + 1)}")
+    result = check_spec("fan.yaml", text=text % 1000)
+    assert result.error is None and result.graph is not None
+    assert len(result.graph.nodes) == 1 + 1000 + 999

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from skipcheck.specfile.expr import ExprError, evaluate
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "value"),
+    [
+        ("base * 2", {"base": 64}, 128),
+        ("base * 2 ** i", {"base": 64, "i": 3}, 512),
+        ("(c + 1) // 2", {"c": 5}, 3),
+        ("min(a, b)", {"a": 3, "b": 2}, 2),
+        ("max(a, 8) - 1", {"a": 3}, 7),
+        ("base / 2", {"base": 64}, 32),
+        ("base / 3", {"base": 64}, 64 / 3),
+        ("-x + 1", {"x": 4}, -3),
+        ("7 % 4", {}, 3),
+    ],
+)
+def test_arithmetic(text: str, env: dict[str, int], value: float) -> None:
+    assert evaluate(text, env) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("__import__('os')", "unknown function"),
+        ("bsae * 2", "did you mean 'base'"),
+        ("2 ** 2 ** 100", "too large"),
+        ("9" * 40, "too large"),
+        ("a.b", "not allowed"),
+        ("lambda: 1", "not allowed"),
+        ("[1, 2]", "not allowed"),
+        ("1 / 0", "division by zero"),
+        ("(" * 300 + "1" + ")" * 300, "characters long"),
+        ("base *", "cannot read"),
+        ("'text'", "not a number"),
+    ],
+)
+def test_rejections(text: str, message: str) -> None:
+    with pytest.raises(ExprError) as info:
+        evaluate(text, {"base": 1, "a": 1})
+    assert message in str(info.value)

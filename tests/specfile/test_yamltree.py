@@ -1,0 +1,94 @@
+"""Hostile and malformed YAML ends in a SkipcheckError with a position, quickly."""
+
+from __future__ import annotations
+
+import pytest
+
+from skipcheck.core.errors import SkipcheckError
+from skipcheck.specfile.yamltree import YList, YMap, load_text
+
+BOMB = "\n".join(
+    ["a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]"]
+    + [f"{chr(98 + k)}: &{chr(98 + k)} [{', '.join(['*' + chr(97 + k)] * 9)}]" for k in range(8)]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BOMB, "alias bomb"),
+        ("&a [*a]", "recursive YAML alias"),
+        ("&a {x: *a}", "recursive YAML alias"),
+        ("[" * 5000 + "]" * 5000, "invalid YAML"),
+        ("- " * 300 + "1", "nested too deeply"),
+        ("x: !!python/object/apply:os.system [ls]", "not allowed"),
+        ("x: !custom 3", "not allowed"),
+        ("x: 1" + "0" * 100, "far too large"),
+        ("\x01\x02binary junk", "invalid YAML"),
+        ("x: y: z", "invalid YAML"),
+        ("a: 1\na: 2", "duplicate key"),
+        ("<<: {a: 1}", "merge keys"),
+        ("", "empty"),
+    ],
+)
+def test_hostile_yaml_is_refused(text: str, message: str) -> None:
+    with pytest.raises(SkipcheckError) as info:
+        load_text(text, "evil.yaml")
+    assert message in str(info.value)
+
+
+def test_positions_are_kept() -> None:
+    tree = load_text("a: 1\nb:\n  - x\n  - {c: 2}\n", "f.yaml")
+    assert isinstance(tree, YMap) and isinstance(tree["b"], YList)
+    assert (tree.key_pos["b"].line, tree.key_pos["b"].col) == (2, 1)
+    assert (tree["b"].item_pos[1].line, tree["b"].item_pos[1].col) == (4, 5)
+    assert tree["b"][1].value_pos["c"].col == 9
+
+
+def test_aliases_share_one_value() -> None:
+    tree = load_text("a: &x {k: 1}\nb: *x\n", "f.yaml")
+    assert tree["a"] == tree["b"] == {"k": 1}
+
+
+def test_loading_keeps_nothing_but_the_tree() -> None:
+    """A run loads a thousand specs: nothing of one load may stay behind for the next."""
+    import gc
+    import tracemalloc
+
+    text = "layers:\n" + "  - conv: {out_channels: 8, kernel_size: 3, padding: 1}\n" * 2000
+    load_text(text, "big.yaml")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(5):
+            load_text(text, "big.yaml")
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 100_000  # one tree of this text is over 1 MB
+
+
+def test_an_anchor_used_twice_is_the_same_value_with_positions() -> None:
+    tree = load_text(
+        "a: &conv {out_channels: 8, kernel_size: 3}\nb: *conv\nc: [*conv, *conv]\n", "x.yaml"
+    )
+    assert tree["a"] is tree["b"] is tree["c"][0] is tree["c"][1]
+    assert tree["b"].key_pos["kernel_size"].line == 1
+
+
+def test_every_value_knows_where_it_ends() -> None:
+    text = "name: 'u-net'   # quoted\nblock:\n  args: [ch, pad=0]\n  flow: {a: 1}\nend: 3"
+    tree = load_text(text, "x.yaml")
+    assert isinstance(tree, YMap) and not tree.flow
+    assert text[: tree.key_end["name"]].endswith("name")
+    assert text[: tree.value_end["name"]].endswith("'u-net'")  # the quotes are the value's
+    block = tree["block"]
+    assert isinstance(block, YMap)
+    args = block["args"]
+    assert isinstance(args, YList)
+    assert [text[:e].rsplit("[", 1)[-1].split(", ")[-1] for e in args.item_end] == ["ch", "pad=0"]
+    assert text[: args.end].endswith("[ch, pad=0]")
+    assert block["flow"].flow and text[: block["flow"].end].endswith("{a: 1}")
+    assert tree.value_end["end"] == len(text)
