@@ -10,16 +10,14 @@ refused with the reason, never written.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import replace
 
-from skipcheck.atomic import ChangedSinceRead, write_text_atomic
-from skipcheck.check import Options, check_spec
+from skipcheck.atomic import write_failures, write_text_atomic
+from skipcheck.check import CheckMemo, Options, check_spec
 from skipcheck.check.fixes.model import Fix
 from skipcheck.check.fixes.prove import Baseline
 from skipcheck.check.result import FileResult
-from skipcheck.core.errors import SkipcheckError
 
 BOM = "\ufeff"
 MAX_ROUNDS = 100  # each applied fix removes a finding and adds none: far more than enough
@@ -34,19 +32,24 @@ def as_stored(options: Options) -> Options:
     return Options(configs=options.configs, text=options.text)
 
 
-def refusal(path: str, before: FileResult, fix: Fix, options: Options) -> str | None:
+def refusal(
+    path: str, before: FileResult, fix: Fix, options: Options, memo: CheckMemo | None = None
+) -> str | None:
     """Why ``fix`` must not be written, or None: at the file's own params and input it must
     add no error and, where its site has findings there too, remove at least one of them
-    (what stays is reported after writing, as for a partial fix)."""
+    (what stays is reported after writing, as for a partial fix). ``memo``: the checks of
+    earlier refusals (``--apply-all`` asks for each candidate of each round)."""
     if not overridden(options):
         return None
-    stored = check_spec(path, as_stored(options), text=before.text)
-    after = check_spec(path, as_stored(options), text=fix.text)
+    memo = memo or CheckMemo()
+    stored_options = as_stored(options)
+    stored = memo.check(path, stored_options, before.text)
+    after = memo.check(path, stored_options, fix.text)
     if stored.error is not None:
         return None  # the file does not load as stored either: the fix cannot make that worse
     if after.error is not None:
         return f"as stored, the fixed file does not load: {after.error}"
-    base = Baseline(stored, lambda text, params: check_spec(path, as_stored(options), text=text))
+    base = Baseline(stored, lambda text, params: memo.check(path, stored_options, text))
     moved = Counter(base.moved(d, fix.edits, fix.text) for d in stored.errors)
     found = Counter((d.code, d.pos.line, d.pos.col) for d in after.errors)
     added = [d for d in after.errors if (found - moved)[(d.code, d.pos.line, d.pos.col)]]
@@ -85,6 +88,7 @@ def apply_all(
     ``text``: the file's text as read (default: read it now)."""
     proving = replace(options, fixes=True)
     result = check_spec(path, proving, text=text)
+    memo = CheckMemo()  # the refusals re-check the stored file and the same candidates
     applied: list[Fix] = []
     for _ in range(MAX_ROUNDS):
         if result.error is not None or result.ok:
@@ -94,7 +98,7 @@ def apply_all(
                 f
                 for _, fixes in result.fixes
                 for f in fixes
-                if (unsafe or f.safe) and refusal(path, result, f, options) is None
+                if (unsafe or f.safe) and refusal(path, result, f, options, memo) is None
             ),
             None,
         )
@@ -121,17 +125,7 @@ def write_spec(path: str, text: str, read: str) -> None:
             bom = fh.read(3) == BOM.encode("utf-8")
     except OSError:
         bom = False
-    try:
+    with write_failures(path, read=True):
         write_text_atomic(
             path, (BOM if bom and not text.startswith(BOM) else "") + text, expect=read
         )
-    except ChangedSinceRead:
-        raise SkipcheckError(
-            f"{path} changed since skipcheck read it (another `fix --apply` or an editor?); "
-            f"not writing, so that change is not lost: run the fix again on the file as it "
-            f"is now"
-        ) from None
-    except OSError as exc:
-        raise SkipcheckError(
-            f"cannot write {path}: {exc.strerror or exc}; {os.path.basename(path)} is unchanged"
-        ) from None

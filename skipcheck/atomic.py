@@ -1,4 +1,11 @@
-"""Write a file so that readers see the old text or the new one, never half of it."""
+"""Every file skipcheck writes goes through here: a report (``validate -o``), a fixed spec
+(``fix --apply``), exported code, a picture, an imported spec.
+
+``Output`` is where a command writes: it refuses, before any work, a path that names one of
+the command's inputs, and writes at the end so that readers see the old text or the new
+one, never half of it; a device or a FIFO is written in place. Every failure is one
+``SkipcheckError`` that says what happened to the file ("nothing was written").
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,10 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from skipcheck.core.errors import SkipcheckError
 
 
 class ChangedSinceRead(Exception):
@@ -122,3 +132,47 @@ def same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file a command writes, ``product`` naming what it holds in messages ("the report").
+
+    >>> out = Output.to("unet.svg", "the picture", [("the spec", "unet.yaml")])
+    >>> out.write("<svg/>")  # doctest: +SKIP
+    """
+
+    path: str
+    product: str
+
+    @classmethod
+    def to(cls, path: str, product: str, inputs: Iterable[tuple[str, str]] = ()) -> Output:
+        """Where to write, refused when it is one of ``inputs`` (what each is, its path):
+        the output must never replace a spec, nor be read as one on the next run."""
+        for what, source in inputs:
+            if same_file(path, source):
+                raise SkipcheckError(f"refusing to overwrite {what} {source} with {product}")
+        return cls(path, product)
+
+    def write(self, text: str) -> None:
+        """Write the whole text in one step (SkipcheckError if it cannot be written)."""
+        with write_failures(self.path):
+            write_text_atomic(self.path, text)
+
+
+@contextlib.contextmanager
+def write_failures(path: str, *, read: bool = False) -> Iterator[None]:
+    """A failed write of ``path`` inside the block, said as one SkipcheckError. ``read``:
+    the write replaces a file the command read (a fix written into its spec), which a
+    failure leaves unchanged."""
+    try:
+        yield
+    except ChangedSinceRead:
+        raise SkipcheckError(
+            f"{path} changed since skipcheck read it (another `fix --apply` or an editor?); "
+            f"not writing, so that change is not lost: run the fix again on the file as it "
+            f"is now"
+        ) from None
+    except OSError as exc:
+        kept = f"{os.path.basename(path)} is unchanged" if read else "nothing was written"
+        raise SkipcheckError(f"cannot write {path}: {exc.strerror or exc}; {kept}") from None

@@ -18,6 +18,7 @@ from skipcheck.core.errors import SkipcheckError
 from skipcheck.inputs import STDIN, expand, read_stdin
 from skipcheck.report import Reporter, ReporterFactory, Tally, reporter_for
 from skipcheck.specfile.yamltree import MAX_BYTES
+from skipcheck.validate_options import ValidateArgs
 
 _SPEC_KEY = re.compile(r"^skipcheck\s*:", re.MULTILINE)
 NOT_A_SPEC = "not a skipcheck spec (no `skipcheck:` key)"
@@ -57,82 +58,51 @@ class Plan:
     models: set[str] = field(default_factory=set)  # PyTorch model references among files
 
 
-def validate_command(
-    files: list[str],
-    *,
-    input: str | None = None,
-    sets: list[str] | None = None,
-    quiet: int = 0,
-    silent: bool = False,
-    table: bool = False,
-    specs_only: bool = False,
-    jobs: int | None = None,
-    output_format: str | None = None,
-    output: str | None = None,
-    config: str | None = None,
-    exit_zero: bool = False,
-    select: list[str] | None = None,
-    extend_select: list[str] | None = None,
-    ignore: list[str] | None = None,
-    depth: int | None = None,
-    statistics: bool = False,
-    no_fixes: bool = False,
-    list_settings: bool = False,
-    list_files: bool = False,
-    stdin_filename: str | None = None,
-    args: str | None = None,
-) -> int:
-    """``skipcheck validate`` from its parsed command line: the exit code of the run.
-    (The typer command and the start-up fast path in ``launch.py`` both call this.)"""
+def validate_command(files: list[str], **given: Any) -> int:
+    """``skipcheck validate`` from its parsed command line (the fields of ``ValidateArgs``):
+    the exit code of the run. (The typer command and the start-up fast path in
+    ``launch.py`` both call this.)"""
     from skipcheck.check.config import Selection
 
-    selection = Selection.parse(select, extend_select, ignore)
+    args = ValidateArgs(files, **given)
+    selection = Selection.parse(args.select, args.extend_select, args.ignore)
     options = Options.parse(
-        sets,
-        input,
-        config,
-        fixes=not (statistics or no_fixes),
+        args.sets,
+        args.input,
+        args.config,
+        fixes=not (args.statistics or args.no_fixes),
         sweep=False,
         selection=selection,
     )
     names = files
-    if stdin_filename is not None and "-" not in names:
+    if args.stdin_filename is not None and "-" not in names:
         names = [*names, "-"]  # a name for stdin means stdin is read (ruff's way)
     run = Run(
         names,
         options,
-        output_format,
-        2 if silent else min(int(quiet), 2),
-        exit_zero,
-        depth=depth,
-        statistics=statistics,
-        stdin_filename=stdin_filename,
-        table=table,
-        specs_only=specs_only,
-        jobs=available_cores() if jobs is None else jobs,
-        args=args,
+        args.output_format,
+        2 if args.silent else min(int(args.quiet), 2),
+        args.exit_zero,
+        depth=args.depth,
+        statistics=args.statistics,
+        stdin_filename=args.stdin_filename,
+        table=args.table,
+        specs_only=args.specs_only,
+        jobs=available_cores() if args.jobs is None else args.jobs,
+        args=args.args,
     )
-    if list_settings or list_files:  # --show-settings, --show-files
-        (show_settings if list_settings else show_files)(run, sys.stdout)
+    if args.list_settings or args.list_files:  # --show-settings, --show-files
+        (show_settings if args.list_settings else show_files)(run, sys.stdout)
         return EXIT_CLEAN
-    if output is None:
+    if args.output is None:
         return execute(run, None)
-    import io
-
-    from skipcheck.atomic import same_file, write_text_atomic
+    from skipcheck.atomic import Output
 
     # the report must never replace a spec, nor be read as one on the next run
-    for path in expand(files).files:
-        if same_file(path, output):
-            raise SkipcheckError(f"refusing to write the report over {path}, one of the inputs")
+    sink = Output.to(args.output, "the report", (("the spec", p) for p in expand(files).files))
     buffer = io.StringIO()  # written only once complete: never a truncated report
     code = execute(run, buffer)
-    try:
-        write_text_atomic(output, buffer.getvalue())
-    except OSError as exc:
-        raise SkipcheckError(
-            f"cannot write {output}: {exc.strerror or exc}; nothing was written"
-        ) from None
+    sink.write(buffer.getvalue())
     return code
 
 

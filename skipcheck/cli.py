@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
@@ -19,8 +20,10 @@ from skipcheck.core.boundary import (
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.terminal import visible
 from skipcheck.core.version import __version__
+from skipcheck.validate_options import ValidateArgs, options, row
 
 if TYPE_CHECKING:
+    from skipcheck.atomic import Output
     from skipcheck.check import Options
 
 app = typer.Typer(
@@ -33,6 +36,7 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+_HINTS = get_type_hints(ValidateArgs)
 
 
 def boundary(command: F) -> F:
@@ -65,56 +69,33 @@ def _main(
     """skipcheck: shapes, skip connections and valid input sizes of architecture specs."""
 
 
-SET_HELP = (
-    "Override a value (repeatable): a param (base=48), the input (input=1x3x500x500), "
-    "or any value by path (d2.add=e3, 'decoder.d2.layers[1]={concat: e2}'). Values are YAML."
-)
-
-# the options most commands share, declared once
-InputOption = Annotated[
-    str | None,
-    typer.Option("--input", "-i", help="Input shape, e.g. 1x3x256x256 (or 1x3xHxW for symbols)."),
-]
-SetOption = Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)]
-ConfigOption = Annotated[
-    str | None,
-    typer.Option(
-        "--config",
-        help="Settings file (pyproject.toml or .skipcheck.yaml) for every spec "
-        "(default: the nearest one above each spec).",
-    ),
-]
-ArgsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--args",
-        help="For a PyTorch model given in place of a spec (model.py:Net, pkg.module:factory): "
-        "the factory's arguments as YAML, '{in_channels: 1}'.",
-    ),
-]
+def _typer_option(keyword: str) -> Any:
+    """validate's option ``keyword`` as typer declares it, from the table."""
+    meta = row(keyword).metadata
+    if meta["kind"] == "argument":
+        return typer.Argument(help=meta["help"], show_default=meta["show_default"])
+    extra: dict[str, Any] = {"count": True} if meta["kind"] == "count" else {}
+    if meta["min"] is not None:
+        extra["min"] = meta["min"]
+    if not meta["show_default"]:
+        extra["show_default"] = False
+    if meta["complete"] == "format":
+        extra["autocompletion"] = _complete_format
+    return typer.Option(*meta["flags"], help=meta["help"], **extra)
 
 
-def _checked(spec: str, options: Any, args: str | None = None) -> Any:
-    """A spec file checked, or a PyTorch model reference imported into a spec held in memory
-    and checked (torch is imported only then)."""
-    from skipcheck.torch.reference import is_model_reference
+def _complete_format(incomplete: str) -> list[str]:
+    from skipcheck.report import REPORTERS
 
-    if is_model_reference(spec):
-        from skipcheck.torch.reference import check_model
-
-        return check_model(spec, options, args=args)
-    from skipcheck.check import check_spec
-
-    return check_spec(spec, options)
+    return [name for name in REPORTERS if name.startswith(incomplete)]
 
 
-StdinFilenameOption = Annotated[
-    str | None,
-    typer.Option(
-        "--stdin-filename",
-        help="The name of the spec read from `-` (stdin), for messages and its config.",
-    ),
-]
+# the options most commands share, declared once (in validate's table)
+InputOption = Annotated[str | None, _typer_option("input")]
+SetOption = Annotated[list[str] | None, _typer_option("sets")]
+ConfigOption = Annotated[str | None, _typer_option("config")]
+ArgsOption = Annotated[str | None, _typer_option("args")]
+StdinFilenameOption = Annotated[str | None, _typer_option("stdin_filename")]
 
 
 def spec_argument(arg: str, stdin_filename: str | None) -> tuple[str, str | None]:
@@ -147,126 +128,9 @@ def spec_options(
     return name, dataclasses.replace(options, text=text)
 
 
-def _complete_format(incomplete: str) -> list[str]:
-    from skipcheck.report import REPORTERS
-
-    return [name for name in REPORTERS if name.startswith(incomplete)]
-
-
 @app.command()
 @boundary
-def validate(
-    files: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Spec files, directories (searched for *.yaml, *.yml) or globs; "
-            "default: `files` from the config.",
-            show_default=False,
-        ),
-    ] = None,
-    input: InputOption = None,
-    set_: SetOption = None,
-    quiet: Annotated[
-        int,
-        typer.Option(
-            "--quiet",
-            "-q",
-            count=True,
-            help="-q: one line per finding, and the summary; -qq: nothing, only the exit code.",
-        ),
-    ] = 0,
-    silent: Annotated[
-        bool, typer.Option("--silent", help="Print nothing; only the exit code tells (as -qq).")
-    ] = False,
-    table: Annotated[
-        bool,
-        typer.Option(
-            "--table",
-            help="Show each file's layer table and valid sizes even when checking several.",
-        ),
-    ] = False,
-    specs_only: Annotated[
-        bool,
-        typer.Option(
-            "--specs-only",
-            help="Skip named YAML files without a `skipcheck:` key, silently (for hooks that "
-            "pass every staged *.yaml).",
-        ),
-    ] = False,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=1,
-            help="Check files in N processes side by side (default: the available cores); "
-            "the output keeps the order of the files.",
-            show_default=False,
-        ),
-    ] = None,
-    output_format: Annotated[
-        str | None,
-        typer.Option(
-            "--output-format",
-            help="concise, full, json, github or sarif "
-            "(default: github under GitHub Actions, else full).",
-            show_default=False,
-            autocompletion=_complete_format,
-        ),
-    ] = None,
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
-    ] = None,
-    config: ConfigOption = None,
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
-    ] = False,
-    select: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--select",
-            help="Report only these codes or prefixes (SC1,SC301); replaces the config's select.",
-        ),
-    ] = None,
-    extend_select: Annotated[
-        list[str] | None,
-        typer.Option("--extend-select", help="Add codes or prefixes to the selection."),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--ignore", help="Never report these codes or prefixes (added to the config's)."
-        ),
-    ] = None,
-    depth: Annotated[
-        int | None,
-        typer.Option(
-            "--depth",
-            min=1,
-            help="Collapse the layer table below this level (1: one row per stage).",
-        ),
-    ] = None,
-    statistics: Annotated[
-        bool, typer.Option("--statistics", help="Count findings per rule instead of listing them.")
-    ] = False,
-    no_fixes: Annotated[
-        bool,
-        typer.Option(
-            "--no-fixes",
-            help="Do not prove fixes for the findings (faster over a large repository; "
-            "`skipcheck fix` still finds them).",
-        ),
-    ] = False,
-    show_settings: Annotated[
-        bool,
-        typer.Option("--show-settings", help="Print the settings the first file gets, and exit."),
-    ] = False,
-    show_files: Annotated[
-        bool, typer.Option("--show-files", help="Print the files that would be checked, and exit.")
-    ] = False,
-    stdin_filename: StdinFilenameOption = None,
-    args: ArgsOption = None,
-) -> None:
+def validate(**given: Any) -> None:
     """Propagate shapes through specs and report every broken skip connection.
 
     The report scales with the run: one spec named on the command line gets its layer
@@ -274,34 +138,24 @@ def validate(
     and one summary (--table adds the tables); -q prints one line per finding; -qq or
     --silent prints nothing. `-` reads a spec from stdin; model.py:Net or
     pkg.module:factory checks a PyTorch model."""
-    from skipcheck.batch import validate_command
+    from skipcheck import batch
 
-    raise typer.Exit(
-        validate_command(
-            files or [],
-            input=input,
-            sets=set_,
-            quiet=quiet,
-            silent=silent,
-            table=table,
-            specs_only=specs_only,
-            jobs=jobs,
-            output_format=output_format,
-            output=output,
-            config=config,
-            exit_zero=exit_zero,
-            select=select,
-            extend_select=extend_select,
-            ignore=ignore,
-            depth=depth,
-            statistics=statistics,
-            no_fixes=no_fixes,
-            list_settings=show_settings,
-            list_files=show_files,
-            stdin_filename=stdin_filename,
-            args=args,
+    files = given.pop("files")
+    raise typer.Exit(batch.validate_command(files or [], **given))
+
+
+# typer reads validate's parameters from this signature: one per row of the table
+validate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter(
+            option.name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=option.default,
+            annotation=Annotated[_HINTS[option.name], _typer_option(option.name)],
         )
-    )
+        for option in options()
+    ]
+)
 
 
 @app.command()
@@ -505,80 +359,17 @@ def fix(
     args: ArgsOption = None,
 ) -> None:
     """List proven fixes for every finding, with diffs; --apply N writes one in place."""
-    from skipcheck.apply import apply_all as apply_each
-    from skipcheck.apply import refusal, write_spec
-    from skipcheck.check import check_spec
-    from skipcheck.report.fixes import FixReporter
+    from skipcheck.fix_command import FixRequest, fix_command
 
     if output_format not in ("full", "json"):
         raise SkipcheckError(f"fix prints full or json, not {output_format!r}")
     if sum((apply, apply_all, dry_run)) > 1:
         raise SkipcheckError("choose one of --apply, --apply-all and --dry-run")
     spec, options = spec_options(spec, stdin_filename, set_, input, config)
-    if options.text is not None and (apply or apply_all):
-        raise SkipcheckError(
-            "a spec read from stdin has no file to write the fix into: "
-            "--dry-run prints the fixed spec"
-        )
-    reporter = FixReporter(as_json=output_format == "json")
-    if apply or apply_all or dry_run:
-        from skipcheck.torch.reference import is_model_reference
-
-        if is_model_reference(spec):
-            raise SkipcheckError(
-                f"{spec} is PyTorch code, not a spec file: there is nothing to write a fix "
-                f"into. `skipcheck fix {spec}` says what to change in the code"
-            )
-    if apply_all:
-        if number is not None:
-            raise SkipcheckError("--apply-all applies every proven fix; it takes no number")
-        from skipcheck.specfile.yamltree import read_file
-
-        read = read_file(spec)
-        applied, last, left = apply_each(spec, options, read, unsafe=unsafe_fixes)
-        if last.error is not None:
-            raise last.error
-        if applied:
-            write_spec(spec, applied[-1].text, read)
-        after = check_spec(spec, options) if applied else last
-        steps = [(f"step {k}", f) for k, f in enumerate(applied, 1)]
-        raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options), left))
-    if unsafe_fixes:
-        raise SkipcheckError("--unsafe-fixes goes with --apply-all")
-    result = _checked(spec, dataclasses.replace(options, fixes=True), args)
-    if result.error is not None:
-        raise result.error
-    fixes = [f for _, site_fixes in result.fixes for f in site_fixes]
-    if not apply and not dry_run:
-        if number is not None:
-            raise SkipcheckError("a fix number goes with --apply or --dry-run")
-        reporter.listing(result)
-        raise typer.Exit(EXIT_CLEAN if result.ok else EXIT_FINDINGS)
-    number = 1 if number is None else number
-    if result.ok:
-        reporter.applied(spec, [], result, None)
-        raise typer.Exit(EXIT_CLEAN)
-    if not 1 <= number <= len(fixes):
-        raise SkipcheckError(f"there is no fix {number}: {spec} has {len(fixes)} proven fix(es)")
-    chosen = fixes[number - 1]
-    why = refusal(spec, result, chosen, options)
-    if why is not None:
-        raise SkipcheckError(f"not writing fix {number} ({chosen.title}): {why}")
-    if dry_run:
-        typer.echo(chosen.text, nl=False)
-        raise typer.Exit(EXIT_FINDINGS if chosen.partial else EXIT_CLEAN)
-    write_spec(spec, chosen.text, result.text)
-    after = check_spec(spec, options)
-    steps = [(f"fix {number}", chosen)]
-    raise typer.Exit(reporter.applied(spec, steps, after, _stored(spec, options)))
-
-
-def _stored(spec: str, options: Any) -> Any:
-    """The spec checked as the file says (its own params and input), when options differ."""
-    from skipcheck.apply import as_stored, overridden
-    from skipcheck.check import check_spec
-
-    return check_spec(spec, as_stored(options)) if overridden(options) else None
+    asked = FixRequest(
+        number, apply, apply_all, dry_run, unsafe_fixes, output_format == "json", args
+    )
+    raise typer.Exit(fix_command(spec, options, asked))
 
 
 @app.command()
@@ -610,13 +401,14 @@ def sizes(
 ) -> None:
     """The exact input sizes a spec takes, per spatial axis, and which layers decide them."""
     from skipcheck.check.valid import parse_bound, valid_sizes
+    from skipcheck.fix_command import check_spec_or_model
     from skipcheck.report.sizes import SizesReporter
 
     if output_format not in ("full", "json"):
         raise SkipcheckError(f"sizes prints full or json, not {output_format!r}")
     listing = parse_bound(range_) if range_ else None
     file, options = spec_options(file, stdin_filename, set_, input, config)
-    result = _checked(file, options, args)
+    result = check_spec_or_model(file, options, args)
     if result.error is not None:
         raise result.error
     report = valid_sizes(result, near=near, bound=parse_bound(bound))
@@ -687,22 +479,15 @@ def export(
     stdin_filename: StdinFilenameOption = None,
 ) -> None:
     """Write the spec as standalone PyTorch code (it imports only torch)."""
-    from skipcheck.atomic import same_file, write_text_atomic
     from skipcheck.torch import export_command
 
-    if output is not None and same_file(output, spec):
-        raise SkipcheckError(f"refusing to overwrite the spec {spec} with the exported code")
+    sink = _output(output, "the exported code", [("the spec", spec)])
     result = _torch_spec(spec, stdin_filename, input, set_, config)
     source = export_command(result.graph, input_shape=result.input_shape)
-    if output is None:
+    if sink is None:
         typer.echo(source, nl=False)
     else:
-        try:
-            write_text_atomic(output, source)
-        except OSError as exc:
-            raise SkipcheckError(
-                f"cannot write {output}: {exc.strerror or exc}; nothing was written"
-            ) from None
+        sink.write(source)
         typer.echo(f"wrote {output}", err=True)
 
 
@@ -736,31 +521,34 @@ def draw(
     """Draw the architecture as SVG or an HTML page, broken merges in red."""
     import os
 
-    from skipcheck.atomic import same_file
     from skipcheck.draw import FORMATS
     from skipcheck.draw import draw as render
 
     fmt = "svg"
+    sink = _output(output, "the picture", [("the spec", spec)])
     if output is not None:
-        if same_file(output, spec):
-            raise SkipcheckError(f"refusing to overwrite the spec {spec} with the picture")
         suffix = os.path.splitext(output)[1].lower()
         if suffix not in FORMATS:
             raise SkipcheckError(f"cannot tell the format of {output}: name it .svg or .html")
         fmt = FORMATS[suffix]
     spec, options = spec_options(spec, stdin_filename, set_, input, config)
-    text, errors = render(spec, fmt, options, depth=depth, result=_checked(spec, options, args))
-    if output is None:
+    from skipcheck.fix_command import check_spec_or_model
+
+    checked = check_spec_or_model(spec, options, args)
+    text, errors = render(spec, fmt, options, depth=depth, result=checked)
+    if sink is None:
         typer.echo(text, nl=False)
     else:
-        from skipcheck.atomic import write_text_atomic
-
-        try:
-            write_text_atomic(output, text)
-        except OSError as exc:
-            raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+        sink.write(text)
         typer.echo(f"wrote {output}", err=True)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_CLEAN)
+
+
+def _output(path: str | None, product: str, inputs: list[tuple[str, str]]) -> Output | None:
+    """Where ``-o`` writes ``product`` (None: stdout), refused when it names an input."""
+    from skipcheck.atomic import Output
+
+    return None if path is None else Output.to(path, product, inputs)
 
 
 @app.command("import")
@@ -802,35 +590,25 @@ def import_(
     ] = None,
 ) -> None:
     """Write a spec for a PyTorch model, proven against the model on import."""
-    import os
 
-    from skipcheck.specfile.overrides import parse_input
+    from skipcheck.core.inputshape import InputShape
     from skipcheck.torch import import_command
 
-    shape = parse_input(input) if input is not None else None
-    if shape is not None and not all(isinstance(d, int) for d in shape):
+    shape = InputShape.parse(input).concrete() if input is not None else None
+    if input is not None and shape is None:
         raise SkipcheckError(f"--input for import is an example: numbers only, not {input!r}")
-    source = model.rpartition(":")[0]
-    from skipcheck.atomic import same_file
-
-    if output is not None and os.path.isfile(source) and same_file(output, source):
-        raise SkipcheckError(f"refusing to overwrite the model's source {source} with the spec")
+    sink = _output(output, "the spec", [("the model's source", model.rpartition(":")[0])])
     imported = import_command(
-        model, None if shape is None else [int(d) for d in shape], args=args, opaque=opaque
+        model, None if shape is None else list(shape), args=args, opaque=opaque
     )
     for line in imported.report:
         typer.echo(f"  {visible(line)}", err=True)
     if imported.partial:
         typer.echo("warning: the spec is partial (layers marked OPAQUE)", err=True)
-    if output is None:
+    if sink is None:
         typer.echo(imported.text, nl=False)
         return
-    from skipcheck.atomic import write_text_atomic
-
-    try:
-        write_text_atomic(output, imported.text)
-    except OSError as exc:
-        raise SkipcheckError(f"cannot write {output}: {exc.strerror or exc}") from None
+    sink.write(imported.text)
     typer.echo(f"wrote {output} ({imported.seconds:.1f} s)", err=True)
 
 

@@ -18,38 +18,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from skipcheck.core.boundary import failure, run_process
+from skipcheck.validate_options import options
 
-# validate's options as typer declares them in cli.py: flag → (keyword, takes a value).
-# --depth is typer's alone (it checks the number); so are -h and --help.
+# validate's options as the table declares them (typer reads the same table):
+# flag → (keyword, takes a value). --depth is typer's alone (it checks the number); so are
+# -h and --help.
 OPTIONS: dict[str, tuple[str, bool]] = {
-    "--input": ("input", True),
-    "-i": ("input", True),
-    "--set": ("sets", True),
-    "--quiet": ("quiet", False),
-    "-q": ("quiet", False),
-    "--output-format": ("output_format", True),
-    "--output": ("output", True),
-    "-o": ("output", True),
-    "--config": ("config", True),
-    "--exit-zero": ("exit_zero", False),
-    "--select": ("select", True),
-    "--extend-select": ("extend_select", True),
-    "--ignore": ("ignore", True),
-    "--statistics": ("statistics", False),
-    "--no-fixes": ("no_fixes", False),
-    "--show-settings": ("list_settings", False),
-    "--show-files": ("list_files", False),
-    "--stdin-filename": ("stdin_filename", True),
-    "--silent": ("silent", False),
-    "--table": ("table", False),
-    "--specs-only": ("specs_only", False),
-    "--jobs": ("jobs", True),
-    "-j": ("jobs", True),
-    "--args": ("args", True),
+    flag: (row.name, row.metadata["kind"] not in ("flag", "count"))
+    for row in options()
+    if row.metadata["kind"] != "argument" and row.metadata["fast"]
+    for flag in row.metadata["flags"]
 }
-REPEATABLE = {"sets", "select", "extend_select", "ignore"}
-COUNTED = {"quiet"}  # -q, -qq: typer counts them
-NUMBERS = {"jobs"}  # a whole number ≥ 1; anything else is typer's to refuse
+REPEATABLE = {row.name for row in options() if row.metadata["kind"] == "values"}
+COUNTED = {row.name for row in options() if row.metadata["kind"] == "count"}  # -q, -qq
+NUMBERS = {row.name for row in options() if row.metadata["kind"] == "number"}  # ≥ 1, else typer's
 
 
 def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any] | None:
@@ -58,10 +40,8 @@ def plain_validate(argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any
     if not argv or argv[0] != "validate" or "_SKIPCHECK_COMPLETE" in env or os.name == "nt":
         # (click expands globs itself on Windows; completion is typer's)
         return None
-    args: dict[str, Any] = {"files": [], "depth": None}
-    for key, takes_value in OPTIONS.values():
-        args[key] = None if takes_value else False
-    args["quiet"] = 0
+    args: dict[str, Any] = {row.name: row.default for row in options()}
+    args["files"] = []
     rest = list(argv[1:])
     while rest:
         token = rest.pop(0)

@@ -269,3 +269,33 @@ def test_two_concurrent_applies_never_lose_an_update(tmp_path):
         else:
             assert proc.returncode == 2, out
             assert "changed since skipcheck read it" in out
+
+
+SPEC_TEXT = "skipcheck: 1\ninput: [1, 3, 8, 8]\nlayers: [relu]\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "product"),
+    [(["validate"], "the report"), (["draw"], "the picture")],
+)
+def test_every_writer_refuses_its_input_and_says_nothing_was_written(
+    tmp_path, monkeypatch, command, product
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text(SPEC_TEXT)
+    over = runner.invoke(app, [*command, "a.yaml", "-o", "a.yaml"])
+    assert over.exit_code == 2
+    assert f"refusing to overwrite the spec a.yaml with {product}" in over.output
+    assert (tmp_path / "a.yaml").read_text() == SPEC_TEXT
+    out = "no-such-dir/out.svg"
+    failed = runner.invoke(app, [*command, "a.yaml", "-o", out])
+    assert failed.exit_code == 2
+    assert f"cannot write {out}: No such file or directory; nothing was written" in failed.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+def test_export_refuses_its_input_and_says_nothing_was_written(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    test_every_writer_refuses_its_input_and_says_nothing_was_written(
+        tmp_path, monkeypatch, ["export"], "the exported code"
+    )

@@ -19,10 +19,11 @@ from skipcheck.check.config import Config, ConfigCache, Selection, judge
 from skipcheck.check.result import FileResult
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Graph
+from skipcheck.core.inputshape import InputShape
 from skipcheck.core.position import yaml_lines
 from skipcheck.engine.propagate import propagate
 from skipcheck.specfile.lower import lower
-from skipcheck.specfile.overrides import Overrides, parse_input
+from skipcheck.specfile.overrides import Overrides
 from skipcheck.specfile.yamltree import load_file, load_text
 
 
@@ -64,7 +65,7 @@ class Options:
         ``--extend-select`` / ``--ignore`` (SkipcheckError if bad)."""
         return cls(
             overrides=Overrides.parse(sets),
-            input_shape=parse_input(input) if input else None,
+            input_shape=InputShape.parse(input).dims if input else None,
             fixes=fixes,
             sweep=sweep,
             configs=ConfigCache(config, selection),
@@ -78,18 +79,51 @@ def check_spec(path: str, options: Options | None = None, *, text: str | None = 
     return _check(path, options, options.text if text is None else text, None)
 
 
-def _check(
-    path: str, options: Options, text: str | None, trees: dict[str, Any] | None
-) -> FileResult:
-    """``check_spec``; ``trees`` keeps the parsed tree of each text it has seen (nothing
-    changes a tree once loaded), for the proofs of fixes, which check one candidate text
-    at several params."""
+class CheckMemo:
+    """``check_spec`` for callers that check the same texts again — the proofs of fixes,
+    ``--apply-all``'s refusals, the importer's proof: each (path, text, options) is checked
+    once, and each text parsed once (nothing changes a tree once loaded; a proof checks one
+    candidate text at several params). One memo serves one command's options and config:
+    it keys on the options' values, not on the settings files they find.
+
+    >>> memo = CheckMemo()
+    >>> memo.check("model.yaml", Options(), text) is memo.check("model.yaml", Options(), text)  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self) -> None:
+        self.trees: dict[str, Any] = {}
+        self._results: dict[tuple[str, str, tuple[Any, ...]], FileResult] = {}
+
+    def check(self, path: str, options: Options, text: str) -> FileResult:
+        key = (path, text, _values(options))
+        found = self._results.get(key)
+        if found is None:
+            found = self._results[key] = _check(path, options, text, self)
+        return found
+
+
+def _values(options: Options) -> tuple[Any, ...]:
+    """What of ``options`` decides a check's result (the config lookup aside)."""
+    return (
+        tuple(o.text for o in options.overrides.items),
+        options.input_shape,
+        tuple(sorted((options.params or {}).items())),
+        options.fixes,
+        options.sweep,
+        options.first_fix,
+    )
+
+
+def _check(path: str, options: Options, text: str | None, memo: CheckMemo | None) -> FileResult:
+    """``check_spec``, parsing each text once when a ``memo`` is kept."""
+    trees = None if memo is None else memo.trees
     config: Config | None = None
     shape = options.input_shape
     try:
         config = options.configs.for_file(path)
-        if shape is None and config.input is not None:
-            shape = parse_input(config.input)
+        if shape is None and config.input_shape is not None:
+            shape = config.input_shape.dims
         if text is None:
             tree, text = load_file(path)
         elif trees is not None and text in trees:
@@ -101,8 +135,8 @@ def _check(
         graph = _lower(tree, path, options)
         table = propagate(graph, shape)
     except SkipcheckError as exc:
-        if exc.pos is None and not exc.message.startswith(f"{path}: "):
-            exc.message = f"{path}: {exc.message}"
+        if exc.pos is None:
+            exc = exc.within(path)
         return FileResult(path, error=exc, text=text or "", config=config, input_shape=shape)
     reported, silenced = judge(config, table.diagnostics, yaml_lines(text))
     result = FileResult(
@@ -144,11 +178,11 @@ def _with_fixes(result: FileResult, options: Options, tree: Any) -> FileResult:
     with the same options and config as the original."""
     from skipcheck.check.fixes import suggest
 
-    trees: dict[str, Any] = {}
+    memo = CheckMemo()
 
     def recheck(text: str, params: Mapping[str, int] | None) -> FileResult:
         swept = replace(options, params={**(options.params or {}), **params}) if params else options
-        return _check(result.path, swept, text, trees)
+        return memo.check(result.path, swept, text)
 
     found = suggest(result, recheck, sweep=options.sweep, first_only=options.first_fix, tree=tree)
     by_finding = {id(d): fixes for site, fixes in found for d in site.diagnostics}

@@ -31,6 +31,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.inputshape import InputShape
 from skipcheck.core.position import Position
 from skipcheck.rules.diagnostics import Diagnostic
 
@@ -49,9 +50,14 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
-    input: str | None = None
+    input_shape: InputShape | None = None  # read when the settings are
     files: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+
+    @property
+    def input(self) -> str | None:
+        """The ``input`` setting as written."""
+        return None if self.input_shape is None else str(self.input_shape)
 
     def wants(self, code: str) -> bool:
         if self.select and not code.startswith(self.select):
@@ -277,12 +283,12 @@ def _parse(table: Any, path: str) -> Config:
     try:
         return _settings(table, path)
     except SkipcheckError as exc:
-        if exc.pos is None:
-            # a config error is reported once, at the line of the setting it is about
-            exc.pos = _line_of(path, exc.key if isinstance(exc, _SettingError) else None)
-            if exc.message.startswith(f"{path}: "):
-                exc.message = exc.message[len(path) + 2 :]
-        raise
+        if exc.pos is not None:
+            raise
+        # a config error is reported once, at the line of the setting it is about
+        where = _line_of(path, exc.key if isinstance(exc, _SettingError) else None)
+        message = exc.message.removeprefix(f"{path}: ")
+        raise SkipcheckError(message, where) from None
 
 
 def _line_of(path: str, key: str | None) -> Position:
@@ -346,12 +352,16 @@ def _settings(table: Any, path: str) -> Config:
     value = table.get("input")
     if value is not None and not isinstance(value, str):
         raise _fail(f'{path}: input must be a string like "1x3x256x256"', "input")
+    try:
+        shape = None if value is None else InputShape.parse(value, f"{path}: input {value!r}")
+    except SkipcheckError as exc:
+        raise _fail(exc.message, "input") from None
     return Config(
         path=path,
         select=_codes(table.get("select"), path, "select"),
         ignore=_codes(table.get("ignore"), path, "ignore"),
         severity=overrides,
-        input=value,
+        input_shape=shape,
         # `files` names paths as seen from the config file, wherever the command runs
         files=tuple(
             os.path.relpath(os.path.join(os.path.dirname(os.path.abspath(path)), f))

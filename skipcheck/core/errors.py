@@ -16,6 +16,18 @@ class SkipcheckError(Exception):
         self.message = message
         self.pos = pos
 
+    def within(self, context: str) -> SkipcheckError:
+        """The same error told within ``context`` (the file, the ``--set`` that caused it):
+        a new error, to raise ``from None`` where this one was caught; this one is left as
+        it was raised. A message that already starts with the context keeps it once.
+
+        >>> str(SkipcheckError("no layers").within("unet.yaml"))
+        'unet.yaml: no layers'
+        """
+        if self.message.startswith(f"{context}: "):
+            return SkipcheckError(self.message, self.pos)
+        return SkipcheckError(f"{context}: {self.message}", self.pos)
+
     def __str__(self) -> str:
         if self.pos is None:
             return self.message

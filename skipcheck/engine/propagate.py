@@ -17,17 +17,24 @@ from typing import Any
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import AXIS_NAMES, Graph, Node
+from skipcheck.core.inputshape import MAX_INPUT_SIZE, InputShape
 from skipcheck.core.position import Position
 from skipcheck.engine import declared as decl
 from skipcheck.engine.cost import BYTES_PER_VALUE
 from skipcheck.ops import OPS
-from skipcheck.rules import DECLARED_SHAPE, OP_INPUT, RULES, RUNS_UNPROVEN
+from skipcheck.rules import (
+    DECLARED_SHAPE,
+    RULES,
+    DeclaredRank,
+    DeclaredShape,
+    NeedsSpatial,
+    RunsUnproven,
+)
 from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet, Work
 from skipcheck.shapes.table import Context, ShapeTable
-from skipcheck.specfile.values import MAX_INPUT_SIZE
 
 # where a symbolic run leaves the exact method it stops: what that leaves unchecked
 NOT_CHECKED = (
@@ -86,15 +93,10 @@ def input_symbols(
             f"{list(graph.input_dims)} has {len(graph.input_dims)}"
         )
     dims = tuple(override) if override is not None else graph.input_dims
-    if len(dims) < 2:
-        raise SkipcheckError("input needs at least [batch, channels]", graph.input_pos)
+    # the spec's input is judged where it is read; a shape given as text (--input, a
+    # config's input) where it is parsed; what reaches here from a caller, here
+    InputShape.of(dims, graph.input_pos if override is None else None)
     rank = len(dims) - 2
-    if rank > 3:
-        raise SkipcheckError(
-            f"input has {rank} spatial axes; 1 to 3 are supported", graph.input_pos
-        )
-    if not isinstance(dims[1], int):
-        raise SkipcheckError("the channel count of the input must be a number", graph.input_pos)
     defaults = list(AXIS_NAMES.get(rank, ()))
     spec = graph.input_dims
     if override is not None and len(spec) == len(dims):
@@ -106,9 +108,6 @@ def input_symbols(
     axis_vars: list[str] = []
     out: list[Any] = [dims[0], dims[1]]
     for k, d in enumerate(dims[2:]):
-        if isinstance(d, int) and not 1 <= d <= MAX_INPUT_SIZE:
-            # --input and a config's input obey the spec's own limit on input sizes
-            raise SkipcheckError(f"input size {d:,} is out of range (1 to {MAX_INPUT_SIZE:,})")
         if isinstance(d, str):
             var = d
         else:
@@ -157,8 +156,7 @@ def propagate(
         if len(inputs[0]) - 2 < op.min_rank:
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"{node.op} needs spatial axes, but its input is {table.show(inputs[0])}",
+                NeedsSpatial(node.op, table.show(inputs[0])),
                 fatal=True,
             )
             table.broken.add(node.id)
@@ -351,13 +349,7 @@ def _unproven(
     ctx.node = stop
     ctx.check(
         [False],
-        RUNS_UNPROVEN,
-        f"{stop.op} is past the exact method at a symbolic input size, and "
-        + (
-            f"none of the {tried} sizes tried runs the whole model"
-            if tried
-            else "no size was tried"
-        ),
+        RunsUnproven(stop.op, tried),
         notes=notes,
     )
     table.diagnostics.sort(key=lambda d: d.sort_key())
@@ -430,8 +422,7 @@ def check_declared(
     if verdicts is None:
         ctx.check(
             [False],
-            DECLARED_SHAPE,
-            f"{what} with {len(declared)} axes, but the model produces {ctx.table.show(actual)}",
+            DeclaredRank(what, len(declared), ctx.table.show(actual)),
             pos=pos,
         )
         return
@@ -447,8 +438,7 @@ def check_declared(
         )
     ctx.check(
         verdicts,
-        DECLARED_SHAPE,
-        f"{what} {shown}, but the model produces {ctx.table.show(actual)}",
+        DeclaredShape(what, shown, ctx.table.show(actual)),
         pos=pos,
         notes=notes,
     )
@@ -485,6 +475,12 @@ def _explain_nearest(table: ShapeTable) -> None:
         for d in table.diagnostics
     ):
         return  # a finding no input size fixes: the model runs for no size at all
-    for d in table.diagnostics:
-        if d.severity == "error" and any(d is f for f in table.at_size):
-            d.notes = d.notes + tuple(notes)
+    explained: dict[int, Diagnostic] = {
+        id(d): replace(d, notes=d.notes + tuple(notes))
+        for d in table.diagnostics
+        if d.severity == "error" and any(d is f for f in table.at_size)
+    }
+    # a finding is a value: the explained one takes the place of the one found, everywhere
+    table.diagnostics[:] = [explained.get(id(d), d) for d in table.diagnostics]
+    table.at_size[:] = [explained.get(id(d), d) for d in table.at_size]
+    table.raised[:] = [(n, explained.get(id(d), d)) for n, d in table.raised]

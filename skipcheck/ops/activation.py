@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
-from skipcheck.rules import OP_INPUT
+from skipcheck.rules import NotAnAxis, PReLUParameters
 from skipcheck.shapes.dims import concrete
 
 if TYPE_CHECKING:
@@ -59,9 +59,7 @@ class Softmax(Elementwise):
         x, dim = inputs[0], node.params["dim"]
         ctx.check(
             [-len(x) <= dim < len(x)],
-            OP_INPUT,
-            f"{self.name} dim={dim} is not an axis of {ctx.table.show(x)} "
-            f"(torch takes {-len(x)} to {len(x) - 1})",
+            NotAnAxis(self.name, dim, ctx.table.show(x), len(x)),
             fatal=True,
         )
         return x
@@ -119,8 +117,7 @@ class PReLU(Elementwise):
         known = c if isinstance(c, int) else concrete(c, ctx.at)
         ctx.check(
             [True if n == 1 else (None if not isinstance(known, int) else n == known)],
-            OP_INPUT,
-            f"PReLU with num_parameters={n} needs 1 or the channel count ({c})",
+            PReLUParameters(n, c),
             fatal=True,
         )
         return inputs[0]

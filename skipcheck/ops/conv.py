@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one, stated_input, taken
-from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
+from skipcheck.rules import GroupsDivide, OutputPadding, PaddingTooWide, SameNeedsStride
 from skipcheck.shapes.dims import at_least, divisible
 
 _COMMON = (
@@ -41,8 +41,7 @@ def check_groups(ctx: Context, node: Node, c_in: Any) -> None:
     for what, c in (("input", c_in), ("output", c_out)):
         ctx.check(
             [divisible(c, groups)],
-            CHANNEL_DIVISIBILITY,
-            f"groups={groups} does not divide the {what} channels ({c}) of {node.where}",
+            GroupsDivide(node.where, groups, what, c),
         )
 
 
@@ -76,9 +75,7 @@ def pad_fits(ctx: Context, node: Node, x: Shape, mode: str, widest: Sequence[int
     need = [w + 1 if mode == "reflect" else w for w in widest]
     return ctx.check(
         [at_least(h, n) for h, n in zip(x[2:], need, strict=True) if n > 1],
-        OP_INPUT,
-        f"{mode} padding of {max(widest)} in {node.where} needs every size to be "
-        f"{'more than' if mode == 'reflect' else 'at least'} the padding, but the input is {ctx.table.show(x)}",
+        PaddingTooWide(mode, max(widest), node.where, ctx.table.show(x)),
         operands=[ctx.operand("input", node.inputs[0])],
         fatal=True,
     )
@@ -105,8 +102,7 @@ class Conv(Op):
         if padding == "same" and any(v != 1 for v in s):
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"padding='same' needs stride 1, but {node.where} has stride {node.params['stride']}",
+                SameNeedsStride(node.where, node.params["stride"]),
                 fatal=True,
             )
             return x
@@ -181,8 +177,7 @@ class ConvTranspose(Op):
             if op[axis] >= s[axis] and op[axis] >= d[axis]:
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"output_padding {op[axis]} must be smaller than the stride ({s[axis]}) or the dilation ({d[axis]})",
+                    OutputPadding(op[axis], s[axis], d[axis]),
                     fatal=True,
                 )
                 return x

@@ -12,7 +12,15 @@ from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.conv import pad_fits
 from skipcheck.ops.sizes import out_at_least_one, stated_input, taken
-from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
+from skipcheck.rules import (
+    ChannelSliceRange,
+    FlattenAxes,
+    FlattenBatch,
+    FlattenOrder,
+    PadModePairs,
+    PadPairs,
+    ShuffleGroups,
+)
 from skipcheck.shapes.dims import Opaque, concrete, divisible, guarded
 from skipcheck.shapes.periodic import Affine
 from skipcheck.shapes.sizeset import OutOfFragment
@@ -57,9 +65,7 @@ class Flatten(Op):
         if not (-n <= start < n and -n <= end < n):
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"flatten start_dim {start}, end_dim {end}: {ctx.table.show(x)} has axes "
-                f"{-n} to {n - 1}",
+                FlattenAxes(start, end, ctx.table.show(x), n),
                 fatal=True,
             )
             return x
@@ -69,16 +75,12 @@ class Flatten(Op):
             # samples as channels (stricter than torch, see docs/torch.md)
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"flatten from start_dim 0 merges the batch axis of {ctx.table.show(x)} into "
-                "the features; start at 1 to keep the samples apart",
+                FlattenBatch(ctx.table.show(x)),
                 fatal=True,
             )
             return x
         if start > end:
-            ctx.check(
-                [False], OP_INPUT, f"flatten start_dim {start} is after end_dim {end}", fatal=True
-            )
+            ctx.check([False], FlattenOrder(start, end), fatal=True)
             return x
         return (*x[:start], product(x[start : end + 1], ctx.at), *x[end + 1 :])
 
@@ -171,9 +173,7 @@ class Pad(Op):
                 # the channels, which torch allows and skipcheck refuses (docs/torch.md)
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"padding needs pairs for at most {rank} spatial axes (torch order: last "
-                    f"axis first), got {len(p)} values",
+                    PadPairs(rank, len(p)),
                     fatal=True,
                 )
                 return x
@@ -186,11 +186,7 @@ class Pad(Op):
                 # replicate and circular pads take a pair for every spatial axis
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"pad mode {mode} in {node.where} needs a pair for each of the {rank} "
-                    f"spatial axes ({2 * rank} values, torch's order: last axis first), got "
-                    f'{len(p)}; torch: "Padding size {len(p)} is not supported for '
-                    f'{rank + 2}D input" (fewer pairs pad the last axes only in mode constant)',
+                    PadModePairs(mode, node.where, rank, len(p)),
                     fatal=True,
                 )
                 return x
@@ -317,12 +313,7 @@ class ChannelShuffle(Op):
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         c, g = inputs[0][1], node.params["groups"]
-        ctx.check(
-            [divisible(c, g)],
-            CHANNEL_DIVISIBILITY,
-            f"channel_shuffle with groups={g} needs channels divisible by {g}, but {node.where} "
-            f"gets {c} channels",
-        )
+        ctx.check([divisible(c, g)], ShuffleGroups(node.where, g, c))
         return inputs[0]
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:
@@ -355,8 +346,7 @@ class ChannelSlice(Op):
         c = x[1] if isinstance(x[1], int) else concrete(x[1], ctx.at)
         ctx.check(
             [None if not isinstance(c, int) else c >= stop],
-            OP_INPUT,
-            f"channel_slice {node.where} takes channels {start}..{stop - 1} but gets {x[1]} channels",
+            ChannelSliceRange(node.where, start, stop, x[1]),
             fatal=True,
         )
         return (x[0], stop - start, *x[2:])

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
-from skipcheck.rules import CROP_ASYMMETRIC, CROP_TOO_SMALL, MERGE_CHANNELS, MERGE_SPATIAL
+from skipcheck.rules import (
+    BroadcastRank,
+    CropAsymmetric,
+    CropTooSmall,
+    GateOnBatch,
+    MergeChannels,
+    MergeRank,
+    MergeSpatial,
+)
 from skipcheck.shapes.dims import (
     Opaque,
     Verdict,
@@ -58,8 +66,7 @@ class Merge(Op):
             if len(skip) != len(run):
                 ctx.check(
                     [False],
-                    MERGE_SPATIAL,
-                    f"{node.op} merges tensors of different rank: {ctx.table.show(run)} and {ctx.table.show(skip)}",
+                    MergeRank(node.op, ctx.table.show(run), ctx.table.show(skip)),
                     operands=[ctx.operand(roles[0], node.inputs[0]), ctx.operand(role, skip_id)],
                 )
                 continue
@@ -108,14 +115,17 @@ class Merge(Op):
             if isinstance(shorter[0], str):
                 # a symbolic batch lands on another axis of the longer tensor: whether torch
                 # runs depends on the batch size, and no later layer can carry N as a size
+                axis = rank - len(shorter)
                 ctx.check(
                     [False],
-                    MERGE_SPATIAL,
-                    f"{node.where} multiplies {ctx.table.show(shorter)} by "
-                    f"{ctx.table.show(longer)}: torch lines them up from the last axis, which "
-                    f"puts the batch axis {shorter[0]} against axis {rank - len(shorter)} of size "
-                    f"{ctx.table.show((longer[rank - len(shorter)],))}, so it runs or fails "
-                    "by the batch size; keep the gate's rank (global_avgpool without flatten)",
+                    GateOnBatch(
+                        node.where,
+                        ctx.table.show(shorter),
+                        ctx.table.show(longer),
+                        shorter[0],
+                        axis,
+                        ctx.table.show((longer[axis],)),
+                    ),
                     operands=[
                         ctx.operand(roles[0], node.inputs[0], acc),
                         ctx.operand(role, skip_id),
@@ -133,26 +143,9 @@ class Merge(Op):
                     ok = None if cr is None or cx is None else cr == cx or 1 in (cr, cx)
                 verdicts.append(ok)
             shown_a, shown_b = ctx.table.show(acc), ctx.table.show(skip)
-
-            def message(
-                a: Shape = a, b: Shape = b, left: str = shown_a, right: str = shown_b
-            ) -> str:
-                clash = [
-                    f"axis {k}: {ctx.table.show((r,))} vs {ctx.table.show((x,))}"
-                    for k, (r, x) in enumerate(zip(a, b, strict=True))
-                    if ctx.table.show((r,)) != ctx.table.show((x,)) and 1 not in (r, x)
-                ]
-                return (
-                    f"{node.where} multiplies tensors of different rank, {left} and {right}: "
-                    f"torch lines them up from the last axis ({ctx.table.show(a)} by "
-                    f"{ctx.table.show(b)}), and each axis pair must be equal or 1"
-                    + (f" ({'; '.join(clash)})" if clash else "")
-                )
-
             ctx.check(
                 verdicts,
-                MERGE_SPATIAL,
-                message,
+                BroadcastRank(node.where, shown_a, shown_b, a, b, ctx.table.show),
                 operands=[ctx.operand(roles[0], node.inputs[0], acc), ctx.operand(role, skip_id)],
             )
             acc = tuple(_broadcast(r, x, ctx) for r, x in zip(a, b, strict=True))
@@ -178,8 +171,7 @@ class Merge(Op):
         ok = c1 == c2 or (self.broadcast and 1 in (c1, c2))
         ctx.check(
             [ok],
-            MERGE_CHANNELS,
-            lambda: f"{node.where} merges {c1} channels with {c2} channels ({a[0]} vs {b[0]})",
+            MergeChannels(node.where, c1, c2, a[0], b[0]),
             operands=[ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)],
         )
 
@@ -216,12 +208,9 @@ class Merge(Op):
                 at_least(guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at), 0)
                 for s, r in zip(skip[2:], run[2:], strict=False)
             ]
-            what = "crop the skip to" if align == "center_crop" else "pad the running tensor to"
             fits = ctx.check(
                 verdicts,
-                CROP_TOO_SMALL,
-                f"{node.where} cannot {what} the other size: the skip ({ctx.table.show(skip)}) "
-                f"is smaller than the running tensor ({ctx.table.show(run)})",
+                CropTooSmall(node.where, align, ctx.table.show(skip), ctx.table.show(run)),
                 operands=operands,
             )
             if align == "pad":
@@ -235,9 +224,7 @@ class Merge(Op):
                 cropped = ctx.table.show((*skip[:2], *run[2:]))
                 ctx.check(
                     [divisible(m, 2) for m in margins],
-                    CROP_ASYMMETRIC,
-                    f"center crop in {node.where} ({ctx.table.show(skip)} → {cropped}) has an odd margin: "
-                    "one side loses a row more than the other",
+                    CropAsymmetric(node.where, ctx.table.show(skip), cropped),
                     operands=operands,
                 )
             return
@@ -256,16 +243,8 @@ class Merge(Op):
                 )
             verdicts.append(ok)
 
-        def message() -> str:  # written only if the check fails
-            diffs = []
-            for word, r, s in zip(words, run[2:], skip[2:], strict=False):
-                rv, sv = ctx.table.show((r,)), ctx.table.show((s,))
-                if rv != sv:
-                    diffs.append(f"{word} {rv} vs {sv}")
-            detail = f" ({'; '.join(diffs)})" if diffs else ""
-            return f"{node.where} merges tensors of different spatial size{detail}"
-
-        ctx.check(verdicts, MERGE_SPATIAL, message, operands=operands)
+        axes = tuple(zip(words, run[2:], skip[2:], strict=False))
+        ctx.check(verdicts, MergeSpatial(node.where, axes, ctx.table.show), operands=operands)
 
 
 def _either(verdicts: list[Verdict]) -> Verdict:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.ops.sizes import stated_input, taken
-from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
+from skipcheck.rules import GroupNormChannels, SingleValueGroups
 from skipcheck.shapes.dims import AnyOf, Opaque, Verdict, at_least, concrete, divisible
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet
@@ -51,9 +51,7 @@ def single_values(ctx: Context, node: Node, x: Shape, groups: int | None) -> Non
             verdict = True if big else (False if groups is not None else None)
     ctx.check(
         [verdict],
-        OP_INPUT,
-        f"{node.op} {node.label} normalises groups of a single value in {ctx.table.show(x)}; "
-        "torch refuses that",
+        SingleValueGroups(node.op, node.label, ctx.table.show(x)),
         fatal=True,
     )
 
@@ -157,8 +155,7 @@ class GroupNorm(Op):
         c, g = inputs[0][1], node.params["num_groups"]
         ctx.check(
             [divisible(c, g)],
-            CHANNEL_DIVISIBILITY,
-            f"GroupNorm({g}) needs channels divisible by {g}, but {node.where} gets {c} channels",
+            GroupNormChannels(node.where, g, c),
         )
         # torch's own test (F.group_norm): N·C/g values times the spatial positions
         n, channels = _known(inputs[0][0], ctx), _known(c, ctx)

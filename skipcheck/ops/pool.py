@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, per_axis
 from skipcheck.ops.sizes import drops_tail, out_at_least_one
-from skipcheck.rules import OP_INPUT
+from skipcheck.rules import AvgPool3dKernel, OutputSizeUnset, PoolPadding, ValuesPerAxis
 from skipcheck.shapes.dims import at_least, guarded, pool_ceil_fix
 
 if TYPE_CHECKING:
@@ -43,8 +43,7 @@ class _Pool(Op):
             if p[axis] > limit:
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"{node.op} padding {p[axis]} is more than half the kernel ({k[axis]}); torch refuses it",
+                    PoolPadding(node.op, p[axis], k[axis]),
                     fatal=True,
                 )
                 return x
@@ -53,9 +52,7 @@ class _Pool(Op):
             and rank == 3
             and not ctx.check(
                 [at_least(h, k[a]) for a, h in enumerate(x[2:])],
-                OP_INPUT,
-                f"avgpool on a 3D input needs every size ≥ its kernel {list(k)} (torch's avg_pool3d "
-                f"ignores the padding here), but gets {ctx.table.show(x)}",
+                AvgPool3dKernel(list(k), ctx.table.show(x)),
                 operands=[ctx.operand("input", node.inputs[0])],
                 fatal=True,
             )
@@ -131,17 +128,14 @@ class AdaptivePool(Op):
             # a null on a 1D input, is a TypeError there
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"{node.op} output_size {str(size).replace('None', 'null')} leaves the size unset; torch takes null "
-                "only for single axes of a 2D or 3D input ([null, 7])",
+                OutputSizeUnset(node.op, str(size).replace("None", "null")),
                 fatal=True,
             )
             return x
         if len(sizes) != len(x) - 2:
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"output_size has {len(sizes)} values for {len(x) - 2} spatial axes",
+                ValuesPerAxis("output_size", len(sizes), len(x) - 2),
                 fatal=True,
             )
             return x

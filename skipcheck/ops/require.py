@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
-from skipcheck.rules import INPUT_REQUIREMENT
+from skipcheck.rules import InputRequirement
 from skipcheck.shapes.periodic import Affine
 from skipcheck.shapes.sizeset import SizeSet
 
@@ -104,13 +104,9 @@ class Require(Op):
             verdict = size_set(d.var, p["test"], p["value"], p["modulus"])
         else:
             verdict = None  # a size the input does not state as one symbol: not decided
-        source = f" ({p['source']})" if p["source"] else ""
         ctx.check(
             [verdict],
-            INPUT_REQUIREMENT,
-            lambda: (
-                f"the model requires {p['condition']}{source}; the input gives {ctx.table.show(x)}"
-            ),
+            InputRequirement(p["condition"], p["source"] or "", x, ctx.table.show),
         )
         return x
 

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.ops.sizes import out_at_least_one
-from skipcheck.rules import CHANNEL_DIVISIBILITY, OP_INPUT
+from skipcheck.rules import (
+    AlignCornersMode,
+    ModeRank,
+    PixelShuffleChannels,
+    ResizeToRank,
+    TwoDOnly,
+    UnshuffleSizes,
+    UpsampleHow,
+    UpsampleSizeUnset,
+    ValuesPerAxis,
+)
 from skipcheck.shapes.dims import divisible, scale_floor
 
 if TYPE_CHECKING:
@@ -26,16 +36,14 @@ def _mode_fits(ctx: Context, node: Node, x: Shape) -> bool:
     if need is not None and need != rank:
         ctx.check(
             [False],
-            OP_INPUT,
-            f"mode {mode!r} works on {need}D inputs, but this input is {rank}D ({ctx.table.show(x)})",
+            ModeRank(mode, need, rank, ctx.table.show(x)),
             fatal=True,
         )
         return False
     if node.params["align_corners"] is not None and need is None:
         ctx.check(
             [False],
-            OP_INPUT,
-            f"align_corners can only be set with linear, bilinear, bicubic or trilinear, not {mode!r}",
+            AlignCornersMode(mode),
             fatal=True,
         )
         return False
@@ -61,9 +69,7 @@ class Upsample(Op):
         if not _mode_fits(ctx, node, x):
             return x
         if (p["size"] is None) == (p["scale_factor"] is None):
-            ctx.check(
-                [False], OP_INPUT, "upsample needs exactly one of size or scale_factor", fatal=True
-            )
+            ctx.check([False], UpsampleHow(), fatal=True)
             return x
         if p["size"] is not None:
             size = p["size"]
@@ -71,8 +77,7 @@ class Upsample(Op):
             if len(sizes) != rank:
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"size has {len(sizes)} values for {rank} spatial axes",
+                    ValuesPerAxis("size", len(sizes), rank),
                     fatal=True,
                 )
                 return x
@@ -80,8 +85,7 @@ class Upsample(Op):
                 # nn.Upsample takes no "keep this axis" (TypeError), unlike adaptive pools
                 ctx.check(
                     [False],
-                    OP_INPUT,
-                    f"upsample size {str(size).replace('None', 'null')} leaves an axis unset (null); torch needs a size for each",
+                    UpsampleSizeUnset(str(size).replace("None", "null")),
                     fatal=True,
                 )
                 return x
@@ -91,8 +95,7 @@ class Upsample(Op):
         if len(factors) != rank:
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"scale_factor has {len(factors)} values for {rank} spatial axes",
+                ValuesPerAxis("scale_factor", len(factors), rank),
                 fatal=True,
             )
             return x
@@ -132,9 +135,7 @@ class ResizeTo(Op):
         if len(like) != len(x):
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"resize_to takes the size of a tensor of another rank: "
-                f"{ctx.table.show(x)} to {ctx.table.show(like)}",
+                ResizeToRank(ctx.table.show(x), ctx.table.show(like)),
                 fatal=True,
             )
             return x
@@ -164,15 +165,13 @@ class PixelShuffle(Op):
         if len(x) != 4:
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"pixel_shuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}",
+                TwoDOnly("pixel_shuffle", ctx.table.show(x)),
                 fatal=True,
             )
             return x
         ctx.check(
             [divisible(x[1], r * r)],
-            CHANNEL_DIVISIBILITY,
-            f"pixel_shuffle with upscale_factor {r} needs channels divisible by {r * r}, but gets {x[1]}",
+            PixelShuffleChannels(r, x[1]),
             fatal=True,
         )
         return (x[0], x[1] // (r * r), x[2] * r, x[3] * r)
@@ -196,15 +195,13 @@ class PixelUnshuffle(Op):
         if len(x) != 4:
             ctx.check(
                 [False],
-                OP_INPUT,
-                f"pixel_unshuffle works on 2D inputs (N×C×H×W), not {ctx.table.show(x)}",
+                TwoDOnly("pixel_unshuffle", ctx.table.show(x)),
                 fatal=True,
             )
             return x
         ctx.check(
             [divisible(x[2], r), divisible(x[3], r)],
-            OP_INPUT,
-            f"pixel_unshuffle with downscale_factor {r} needs height and width divisible by {r}, but gets {ctx.table.show(x)}",
+            UnshuffleSizes(r, ctx.table.show(x)),
             operands=[ctx.operand("input", node.inputs[0])],
             fatal=True,
         )

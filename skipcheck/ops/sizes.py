@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Shape
-from skipcheck.rules import DECLARED_CHANNELS, POOL_DROPS_INPUT, SIZE_BELOW_ONE
+from skipcheck.rules import PoolDropsInput, SizeBelowOne, StatedInput
 from skipcheck.shapes.dims import Opaque, at_least, equal, guarded
 
 if TYPE_CHECKING:
@@ -18,11 +18,7 @@ def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
     """SC103, fatal: every spatial output size is >= 1."""
     return ctx.check(
         [at_least(o, 1) for o in out[2:]],
-        SIZE_BELOW_ONE,
-        # written only if it fails: every conv and pool asks, and almost all pass
-        lambda: (
-            f"{node.where} turns {ctx.table.show(x)} into {ctx.table.show(out)}: a size drops below 1"
-        ),
+        SizeBelowOne(node.where, x, out, ctx.table.show),
         operands=[ctx.operand("input", node.inputs[0])],
         fatal=True,
     )
@@ -49,10 +45,7 @@ def drops_tail(
     if verdicts:
         ctx.check(
             verdicts,
-            POOL_DROPS_INPUT,
-            lambda: (
-                f"{node.where} on {ctx.table.show(x)} silently drops the last row(s)/column(s) of its input"
-            ),
+            PoolDropsInput(node.where, x, ctx.table.show),
             operands=[ctx.operand("input", node.inputs[0])],
         )
 
@@ -64,7 +57,6 @@ def stated_input(ctx: Context, node: Node, key: str, received: Any) -> None:
         return
     src = ctx.table.graph.nodes[node.inputs[0]]
     origin = f"{src.where} at line {src.pos.line}" if src.id else "the input"
-    unit = "features" if key == "in_features" else "channels"
     verdict = equal(received, stated)
     shown = ctx.table.show((received,))
     at_size = verdict is None and isinstance(received, Opaque) and received.value is not None
@@ -78,9 +70,7 @@ def stated_input(ctx: Context, node: Node, key: str, received: Any) -> None:
         ctx.table.inexact.append(f"{ctx.where()}: a size left the exact fragment")
     holds = ctx.check(
         [verdict],
-        DECLARED_CHANNELS,
-        f"{node.where} (line {node.pos.line}) takes {stated} {unit} ({key}: {stated}) "
-        f"but receives {shown}, from {origin}",
+        StatedInput(node.where, node.pos.line, key, stated, shown, origin),
         operands=[ctx.operand("input", node.inputs[0])],
         pos=node.param_pos.get(key, node.pos),
     )

@@ -14,6 +14,11 @@ rest of skipcheck needs to know about a rule is declared there too, once:
 
 Code that names a rule imports it by name (``from skipcheck.rules import OP_INPUT``),
 never by a literal code.
+
+A rule module also owns its findings' wording, as ruff's violations do: a frozen class per
+kind of finding holds the facts (``MergeChannels(where, left, right, ...)``) and writes the
+message from them. The op that fires it passes facts, ``ctx.check(verdicts, MergeChannels(...))``;
+it never writes the sentence.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Protocol
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.rules import (
@@ -37,6 +43,15 @@ from skipcheck.rules import (
     sc202_crop_asymmetric,
     sc301_declared_shape,
 )
+
+
+class Finding(Protocol):
+    """A finding's facts, as the rule module that words them declares them."""
+
+    @property
+    def code(self) -> str: ...
+
+    def message(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,50 @@ RUNS_UNPROVEN = RULES[sc109_runs_unproven.CODE]
 POOL_DROPS_INPUT = RULES[sc201_pool_drops_input.CODE]
 CROP_ASYMMETRIC = RULES[sc202_crop_asymmetric.CODE]
 DECLARED_SHAPE = RULES[sc301_declared_shape.CODE]
+
+# the findings, by what they say
+MergeChannels = sc101_merge_channels.MergeChannels
+MergeRank = sc102_merge_spatial.MergeRank
+GateOnBatch = sc102_merge_spatial.GateOnBatch
+BroadcastRank = sc102_merge_spatial.BroadcastRank
+MergeSpatial = sc102_merge_spatial.MergeSpatial
+CropTooSmall = sc105_crop_too_small.CropTooSmall
+CropAsymmetric = sc202_crop_asymmetric.CropAsymmetric
+SizeBelowOne = sc103_size_below_one.SizeBelowOne
+GroupsDivide = sc104_channel_divisibility.GroupsDivide
+GroupNormChannels = sc104_channel_divisibility.GroupNormChannels
+PixelShuffleChannels = sc104_channel_divisibility.PixelShuffleChannels
+ShuffleGroups = sc104_channel_divisibility.ShuffleGroups
+RunsUnproven = sc109_runs_unproven.RunsUnproven
+ChannelSliceRange = sc106_op_input.ChannelSliceRange
+StatedInput = sc107_declared_channels.StatedInput
+InputRequirement = sc108_input_requirement.InputRequirement
+PoolDropsInput = sc201_pool_drops_input.PoolDropsInput
+DeclaredRank = sc301_declared_shape.DeclaredRank
+DeclaredShape = sc301_declared_shape.DeclaredShape
+NeedsSpatial = sc106_op_input.NeedsSpatial
+ValuesPerAxis = sc106_op_input.ValuesPerAxis
+PoolPadding = sc106_op_input.PoolPadding
+AvgPool3dKernel = sc106_op_input.AvgPool3dKernel
+OutputSizeUnset = sc106_op_input.OutputSizeUnset
+UpsampleSizeUnset = sc106_op_input.UpsampleSizeUnset
+UpsampleHow = sc106_op_input.UpsampleHow
+SingleValueGroups = sc106_op_input.SingleValueGroups
+ModeRank = sc106_op_input.ModeRank
+AlignCornersMode = sc106_op_input.AlignCornersMode
+ResizeToRank = sc106_op_input.ResizeToRank
+TwoDOnly = sc106_op_input.TwoDOnly
+UnshuffleSizes = sc106_op_input.UnshuffleSizes
+PaddingTooWide = sc106_op_input.PaddingTooWide
+SameNeedsStride = sc106_op_input.SameNeedsStride
+OutputPadding = sc106_op_input.OutputPadding
+NotAnAxis = sc106_op_input.NotAnAxis
+PReLUParameters = sc106_op_input.PReLUParameters
+FlattenAxes = sc106_op_input.FlattenAxes
+FlattenBatch = sc106_op_input.FlattenBatch
+FlattenOrder = sc106_op_input.FlattenOrder
+PadPairs = sc106_op_input.PadPairs
+PadModePairs = sc106_op_input.PadModePairs
 
 
 def lookup(code_or_name: str) -> Rule:

@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from skipcheck.core.position import Position
+
+
+class ProvenFix(Protocol):
+    """What a finding carries of a fix proven for it (``skipcheck.fixes.Fix`` is one; it is
+    made above the engine that makes findings, so it is named here by what it offers)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...  # the whole file after the edit
+
+    @property
+    def safe(self) -> bool: ...
+
+    @property
+    def partial(self) -> bool: ...
+
+    @property
+    def applicability(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -17,9 +37,10 @@ class Operand:
     origin: str  # "e2 (line 14): 255 → 127 (maxpool, line 14)"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Diagnostic:
-    """One finding, pinned to a line of the YAML."""
+    """One finding, pinned to a line of the YAML: a value, made whole (its notes, its fixes)
+    where it is made; a later step that adds to it makes a new one."""
 
     code: str
     severity: str  # "error" | "warning"
@@ -28,9 +49,7 @@ class Diagnostic:
     node: str | None = None
     operands: tuple[Operand, ...] = ()
     notes: tuple[str, ...] = ()
-    fixes: tuple[
-        Any, ...
-    ] = ()  # proven fixes (skipcheck.check.fixes.Fix), shared by a site's findings
+    fixes: tuple[ProvenFix, ...] = ()  # shared by a site's findings
 
     @property
     def rule(self) -> str:

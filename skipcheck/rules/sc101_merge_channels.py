@@ -33,9 +33,31 @@ the next conv then sees 192 channels):
           - add: {skip: e1, via: [{conv: {out_channels: 128, kernel_size: 1}}]}
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 CODE = "SC101"
 NAME = "merge-channels"
 SEVERITY = "error"
 SUMMARY = "add/mul merge of tensors with different channel counts"
 SIZE_FREE = True
 FIXES = ("channels", "blocks", "shortcut")
+
+
+@dataclass(frozen=True)
+class MergeChannels:
+    """``where`` merges ``left`` channels (the ``left_role`` tensor) with ``right``."""
+
+    where: str
+    left: object  # a channel count: a number, or a symbol
+    right: object
+    left_role: str  # "running tensor", "skip e2"
+    right_role: str
+    code = CODE
+
+    def message(self) -> str:
+        return (
+            f"{self.where} merges {self.left} channels with {self.right} channels "
+            f"({self.left_role} vs {self.right_role})"
+        )

@@ -21,9 +21,75 @@ fewer groups:
     layers: [{conv: {out_channels: base, kernel_size: 3}}, {groupnorm: {num_groups: 32}}]
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 CODE = "SC104"
 NAME = "channel-divisibility"
 SEVERITY = "error"
 SUMMARY = "groups / num_groups / upscale factor do not divide the channels"
 SIZE_FREE = True
 FIXES = ("options",)
+
+
+@dataclass(frozen=True)
+class GroupsDivide:
+    """A grouped conv ``where`` whose ``groups`` do not divide its ``what`` (input or
+    output) ``channels``."""
+
+    where: str
+    groups: int
+    what: str
+    channels: object
+    code = CODE
+
+    def message(self) -> str:
+        return (
+            f"groups={self.groups} does not divide the {self.what} channels ({self.channels}) "
+            f"of {self.where}"
+        )
+
+
+@dataclass(frozen=True)
+class GroupNormChannels:
+    """A GroupNorm ``where`` of ``groups`` groups that gets ``channels`` channels."""
+
+    where: str
+    groups: int
+    channels: object
+    code = CODE
+
+    def message(self) -> str:
+        g = self.groups
+        return f"GroupNorm({g}) needs channels divisible by {g}, but {self.where} gets {self.channels} channels"
+
+
+@dataclass(frozen=True)
+class PixelShuffleChannels:
+    """A pixel shuffle by ``factor`` that gets ``channels`` channels (it needs factor²)."""
+
+    factor: int
+    channels: object
+    code = CODE
+
+    def message(self) -> str:
+        r = self.factor
+        return f"pixel_shuffle with upscale_factor {r} needs channels divisible by {r * r}, but gets {self.channels}"
+
+
+@dataclass(frozen=True)
+class ShuffleGroups:
+    """A channel shuffle ``where`` by ``groups`` groups that gets ``channels`` channels."""
+
+    where: str
+    groups: int
+    channels: object
+    code = CODE
+
+    def message(self) -> str:
+        g = self.groups
+        return (
+            f"channel_shuffle with groups={g} needs channels divisible by {g}, but {self.where} "
+            f"gets {self.channels} channels"
+        )

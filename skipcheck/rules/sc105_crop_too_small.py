@@ -32,8 +32,31 @@ tensor instead, or change the padding so that the skip is the larger:
           - concat: {skip: e1, align: interpolate}
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 CODE = "SC105"
 NAME = "crop-too-small"
 SEVERITY = "error"
 SUMMARY = "center_crop of a smaller skip, or pad of a larger tensor"
 FIXES = ("input_size", "align", "padding")
+
+
+@dataclass(frozen=True)
+class CropTooSmall:
+    """``where`` cannot crop the skip to (``center_crop``), or pad the running tensor to
+    (``pad``), the other's size: the skip is the smaller."""
+
+    where: str
+    align: str  # "center_crop" or "pad"
+    skip: str  # the shapes, as shown
+    running: str
+    code = CODE
+
+    def message(self) -> str:
+        what = "crop the skip to" if self.align == "center_crop" else "pad the running tensor to"
+        return (
+            f"{self.where} cannot {what} the other size: the skip ({self.skip}) "
+            f"is smaller than the running tensor ({self.running})"
+        )

@@ -29,9 +29,34 @@ Use instead: concatenate, as the stated 64 channels expect (or state 32):
       - conv: {in_channels: 64, out_channels: 32, kernel_size: 3, padding: 1}
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 CODE = "SC107"
 NAME = "declared-channels"
 SEVERITY = "error"
 SUMMARY = "a layer's stated in_channels / num_features / in_features differ from its input"
 SIZE_FREE = True
 FIXES = ("declared",)
+
+
+@dataclass(frozen=True)
+class StatedInput:
+    """``where`` states it takes ``stated`` channels or features (``key``) but receives
+    ``received`` from ``origin``."""
+
+    where: str
+    line: int
+    key: str  # in_channels, num_features, in_features
+    stated: object
+    received: str  # as shown: "32", "4,096 (C·H·W at the given input)"
+    origin: str  # "e2 at line 14", "the input"
+    code = CODE
+
+    def message(self) -> str:
+        unit = "features" if self.key == "in_features" else "channels"
+        return (
+            f"{self.where} (line {self.line}) takes {self.stated} {unit} "
+            f"({self.key}: {self.stated}) but receives {self.received}, from {self.origin}"
+        )

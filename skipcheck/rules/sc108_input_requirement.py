@@ -30,8 +30,30 @@ Use instead: a size the model accepts (``skipcheck sizes`` lists them):
       - conv: {out_channels: 16, kernel_size: 3, padding: 1}
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 CODE = "SC108"
 NAME = "input-requirement"
 SEVERITY = "error"
 SUMMARY = "the input size breaks a condition the spec's `require:` states"
 FIXES = ("input_size",)
+
+
+@dataclass(frozen=True)
+class InputRequirement:
+    """The model's own ``condition`` on its input (written at ``source``), which the input
+    ``x`` breaks."""
+
+    condition: str  # "H % 32 == 0"
+    source: str  # where the model checks it, or ""
+    x: tuple[Any, ...]
+    show: Callable[[tuple[Any, ...]], str] = field(compare=False, repr=False)
+    code = CODE
+
+    def message(self) -> str:
+        source = f" ({self.source})" if self.source else ""
+        return f"the model requires {self.condition}{source}; the input gives {self.show(self.x)}"

@@ -26,9 +26,28 @@ layer is checked at that size, or fewer downsamplings:
     layers: [{maxpool: 3}, {maxpool: 5}, {maxpool: 7}, {maxpool: 11}]
 """
 
+from dataclasses import dataclass
+
 CODE = "SC109"
 NAME = "runs-unproven"
 SEVERITY = "error"
 SUMMARY = "past the exact method, no input size tried runs the whole model"
 TORCH_RAISES = False  # a statement of what is not known, not a place where torch stops
 FIXES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunsUnproven:
+    """The layer ``op`` where the exact method stopped at a symbolic input; ``tried`` sizes
+    were run one by one and none ran the whole model (0: none could be tried)."""
+
+    op: str
+    tried: int
+    code = CODE
+
+    def message(self) -> str:
+        return f"{self.op} is past the exact method at a symbolic input size, and " + (
+            f"none of the {self.tried} sizes tried runs the whole model"
+            if self.tried
+            else "no size was tried"
+        )

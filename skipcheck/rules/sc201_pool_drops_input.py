@@ -19,8 +19,27 @@ ones), or ``ceil_mode: true`` where a partial window is wanted:
     layers: [{maxpool: 2}]
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 CODE = "SC201"
 NAME = "pool-drops-input"
 SEVERITY = "warning"
 SUMMARY = "a pool or strided conv silently drops the input's last rows"
 FIXES = ("input_size",)
+
+
+@dataclass(frozen=True)
+class PoolDropsInput:
+    """``where`` on shape ``x`` leaves the last rows or columns of its input unread."""
+
+    where: str
+    x: tuple[Any, ...]
+    show: Callable[[tuple[Any, ...]], str] = field(compare=False, repr=False)
+    code = CODE
+
+    def message(self) -> str:
+        return f"{self.where} on {self.show(self.x)} silently drops the last row(s)/column(s) of its input"

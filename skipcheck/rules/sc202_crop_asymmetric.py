@@ -33,8 +33,28 @@ as clean); here 22 gives 22 → 11 → 9 → 18, a margin of 4:
           - concat: {skip: e1, align: center_crop}
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 CODE = "SC202"
 NAME = "crop-asymmetric"
 SEVERITY = "warning"
 SUMMARY = "a center crop with an odd margin is off-center"
 FIXES = ("input_size",)
+
+
+@dataclass(frozen=True)
+class CropAsymmetric:
+    """A center crop in ``where`` from ``skip`` to ``cropped`` with an odd margin."""
+
+    where: str
+    skip: str  # the shapes, as shown
+    cropped: str
+    code = CODE
+
+    def message(self) -> str:
+        return (
+            f"center crop in {self.where} ({self.skip} → {self.cropped}) has an odd margin: "
+            "one side loses a row more than the other"
+        )

@@ -20,6 +20,10 @@ sizes may use the input's symbols and arithmetic (``[N, 2, H/2, W/2]``):
     layers: [{conv: {out_channels: 2, kernel_size: 1}}]
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 CODE = "SC301"
 NAME = "declared-shape"
 SEVERITY = "error"
@@ -28,3 +32,30 @@ TORCH_RAISES = False  # a declared shape is the author's claim, not torch's rule
 FIXES = ("input_size", "declared")
 # A declaration does not decide where the model runs, only where it matches the intent.
 KIND = "declared"
+
+
+@dataclass(frozen=True)
+class DeclaredRank:
+    """``what`` (the declared output, an ``expect``) has ``axes`` axes; the model's tensor
+    is ``actual``."""
+
+    what: str
+    axes: int
+    actual: str  # as shown
+    code = CODE
+
+    def message(self) -> str:
+        return f"{self.what} with {self.axes} axes, but the model produces {self.actual}"
+
+
+@dataclass(frozen=True)
+class DeclaredShape:
+    """``what`` says ``declared``; the model produces ``actual``."""
+
+    what: str
+    declared: str  # as written: N×64×H/2×W/2
+    actual: str  # as shown
+    code = CODE
+
+    def message(self) -> str:
+        return f"{self.what} {self.declared}, but the model produces {self.actual}"

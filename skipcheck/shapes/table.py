@@ -9,12 +9,12 @@ module; the engine (``shapes/propagate.py``) depends on the ops.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from skipcheck.core.graph import Graph, Node
 from skipcheck.core.position import Position
-from skipcheck.rules import Rule
+from skipcheck.rules import RULES, Finding
 from skipcheck.rules.diagnostics import Diagnostic, Operand
 from skipcheck.shapes.dims import AnyOf, Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
@@ -174,21 +174,21 @@ class Context:
     def check(
         self,
         verdicts: Sequence[Verdict],
-        rule: Rule,
-        message: str | Callable[[], str],
+        finding: Finding,
         *,
         operands: Sequence[Side] = (),
         notes: Sequence[str] = (),
         fatal: bool = False,
         pos: Position | None = None,
     ) -> bool:
-        """Report ``message`` unless every verdict holds; returns whether they hold.
-        ``message`` may be a function that writes it, called only if a verdict fails.
+        """Report ``finding`` unless every verdict holds; returns whether they hold. Its
+        rule module writes the message from its facts, only if a verdict fails.
 
         A SizeSet verdict is recorded as a constraint on its symbol; it fails when
         the concrete input lies outside it, or (for a symbolic input) when no input
         size at all satisfies it.
         """
+        rule = RULES[finding.code]
         kind = rule.kind
         failed_axes: list[tuple[str, ...]] = []
         coupled: list[Coupling] = []
@@ -245,7 +245,7 @@ class Context:
             code=rule.code,
             severity=rule.severity,
             pos=self.node.pos if pos is None else pos,
-            message=message if isinstance(message, str) else message(),
+            message=finding.message(),
             node=self.node.label,
             operands=tuple(self._operand(o) for o in operands),
             notes=tuple(notes) + explain + self._block_note(),

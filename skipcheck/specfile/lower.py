@@ -12,12 +12,12 @@ from typing import Any
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import AXIS_NAMES, Graph, Node, Output
+from skipcheck.core.inputshape import MAX_INPUT_SIZE, InputShape
 from skipcheck.core.position import Position
 from skipcheck.specfile.blocks import Blocks
 from skipcheck.specfile.expand import Expansion, Where
 from skipcheck.specfile.values import (
     IDENT,
-    MAX_INPUT_SIZE,
     SECTIONS,
     TOP_KEYS,
     Given,
@@ -240,30 +240,14 @@ def _outputs(expansion: Expansion, tree: YMap) -> list[Output]:
 
 
 def input_shape(value: Any, pos: Position) -> tuple[Any, ...]:
+    """The spec's ``input:``, judged as every other source of an input shape is."""
     if not isinstance(value, list) or not value:
         raise SkipcheckError("input must be a list like [N, 3, H, W] or [1, 3, 256, 256]", pos)
-    dims: list[Any] = []
-    for k, d in enumerate(value):
-        dpos = position_of(value, k) if isinstance(value, YList) else pos
-        if isinstance(d, bool) or not isinstance(d, (int, str)):
-            raise SkipcheckError(
-                f"input sizes are whole numbers or symbols like H, not {d!r}", dpos
-            )
-        if isinstance(d, str) and not IDENT.match(d):
-            raise SkipcheckError(f"input symbol {d!r} must be a plain name like H", dpos)
-        if isinstance(d, int) and not 1 <= d <= MAX_INPUT_SIZE:
-            raise SkipcheckError(f"input size {d} is out of range (1 to {MAX_INPUT_SIZE:,})", dpos)
-        dims.append(d)
-    if len(dims) < 3:
-        raise SkipcheckError(
-            f"input {dims} needs batch, channels and at least one spatial size", pos
-        )
-    if isinstance(dims[1], str):
-        raise SkipcheckError(
-            "the input's channel count must be a number",
-            position_of(value, 1) if isinstance(value, YList) else pos,
-        )
-    return tuple(dims)
+
+    def at(k: int) -> Position:
+        return position_of(value, k) if isinstance(value, YList) else pos
+
+    return InputShape.of(value, pos, at).dims
 
 
 def params(tree: YMap, overrides: Mapping[str, Any]) -> dict[str, Any]:

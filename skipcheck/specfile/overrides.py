@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.inputshape import InputShape
 from skipcheck.core.position import Position
 from skipcheck.ops import MERGE_OPS, OPS
 from skipcheck.specfile.values import LAYER_KEYS, SECTIONS, TOP_KEYS, did_you_mean
@@ -56,7 +57,7 @@ class Applied:
         """Name the ``--set`` whose value sits where ``exc`` points."""
         item = self.placed.get(exc.pos) if exc.pos is not None else None
         if item is not None and not exc.message.startswith("--set"):
-            exc.message = f"--set {item.text}: {exc.message}"
+            return exc.within(f"--set {item.text}")
         return exc
 
 
@@ -90,23 +91,6 @@ class Overrides:
         return Applied(tree, placed)
 
 
-def parse_input(text: str) -> tuple[int | str, ...]:
-    """``1x3x256x256`` (or ``N,3,H,W``) → a shape, for ``--input`` and ``--set input=``."""
-    parts = [p for p in text.replace(",", "x").replace("×", "x").split("x") if p.strip()]
-    if len(parts) < 3:
-        raise SkipcheckError(f"--input {text!r}: expected something like 1x3x256x256")
-    dims: list[int | str] = []
-    for p in parts:
-        p = p.strip()
-        if p.isdigit() and int(p) > 0:
-            dims.append(int(p))
-        elif p.isidentifier():
-            dims.append(p)
-        else:
-            raise SkipcheckError(f"--input {text!r}: {p!r} is not a positive size or a symbol")
-    return tuple(dims)
-
-
 def parse_override(text: str) -> Override:
     path, sep, raw = text.partition("=")
     path = path.strip()
@@ -116,11 +100,7 @@ def parse_override(text: str) -> Override:
         )
     segments = parse_path(path, text)
     if segments == ("input",) and _looks_like_shape(raw):
-        try:
-            value: Any = YList(parse_input(raw))
-        except SkipcheckError as exc:
-            reason = exc.message.split(": ", 1)[-1]
-            raise SkipcheckError(f"--set {text}: {reason}") from None
+        value: Any = YList(InputShape.parse(raw, f"--set {text}").dims)
     else:
         try:
             value = load_text(raw, "--set") if raw.strip() else None

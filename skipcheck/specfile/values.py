@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.inputshape import MAX_INPUT_SIZE
 from skipcheck.core.position import Position
 from skipcheck.ops.base import Op, Param
 from skipcheck.specfile.expr import ExprError, evaluate
@@ -38,7 +39,6 @@ MAX_NODES = 200_000
 MAX_REPEAT = 1_000
 MAX_BLOCK_DEPTH = 32
 MAX_CHANNELS = 1 << 24
-MAX_INPUT_SIZE = MAX_CHANNELS * 64  # spatial sizes, written or declared
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

@@ -156,9 +156,8 @@ def check_model(
     try:
         resolved = resolve(reference, args=args, input_shape=options.input_shape)
     except SkipcheckError as exc:
-        if not exc.message.startswith(reference):
-            exc.message = f"{reference}: {exc.message}"
-        return FileResult(reference, error=exc)
+        told = exc if exc.message.startswith(reference) else exc.within(reference)
+        return FileResult(reference, error=told)
     result = check_spec(reference, options, text=resolved.text)
     if result.error is not None:
         return result

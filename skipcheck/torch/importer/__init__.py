@@ -17,7 +17,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from skipcheck.check import CheckMemo
 from skipcheck.core.errors import SkipcheckError
+from skipcheck.core.inputshape import InputShape
 from skipcheck.torch.importer.capture import META, CannotMap, Capture, Condition, capture
 from skipcheck.torch.importer.emit import emit
 from skipcheck.torch.importer.mapping import Layer
@@ -167,8 +169,7 @@ def import_model(
     opaque = dict(opaque or {})
     found = input_shape is None
     shape = example_input(model) if input_shape is None else tuple(int(d) for d in input_shape)
-    if len(shape) < 3:
-        raise SkipcheckError(f"--input needs batch, channels and a spatial size, not {list(shape)}")
+    InputShape.of(shape)  # a caller's shape, judged as --input's is
     model = model.to(META).eval()
     unknown = [p for p in opaque if not _has_module(model, p)]
     if unknown:
@@ -409,6 +410,7 @@ class _Proof:
         self.model = model
         self.caught = caught
         self.rendered = rendered
+        self.memo = CheckMemo()  # the proof checks one spec at a few shapes, often twice
         self.path = path
         self.opaque = opaque
         self.steps = {s.id: s for s in caught.steps}
@@ -510,9 +512,9 @@ class _Proof:
         return None
 
     def check(self, shape: tuple[int, ...], text: str | None = None) -> Any:
-        from skipcheck.check import Options, check_spec
+        from skipcheck.check import Options
 
-        result = check_spec(self.path, Options(input_shape=shape), text=text or self.rendered.text)
+        result = self.memo.check(self.path, Options(input_shape=shape), text or self.rendered.text)
         if result.error is not None:
             # most often a value the model has and specs do not take (a conv with 0 output
             # channels): said as such, not as skipcheck's internal error
