@@ -991,7 +991,7 @@ class Tile(nn.Module):
         self.repeats = repeats
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.repeat(1, self.repeats, *[1] * (x.dim() - 2))
+        return x.repeat(1, self.repeats, ONES)
 ''',
     "ChannelLayerNorm": '''
 class ChannelLayerNorm(nn.LayerNorm):
@@ -1073,7 +1073,7 @@ def export_source(
         "import torch",
         "import torch.nn.functional as F",
         "from torch import nn",
-        *(f"\n{HELPERS[h].rstrip()}" for h in HELPERS if h in writer.helpers),
+        *(f"\n{_helper(h, writer)}" for h in HELPERS if h in writer.helpers),
         *(f"\n\n{text}" for _, text in writer.classes),
         "\n\n" + "\n".join(model),
         "",
@@ -1088,6 +1088,17 @@ def export_source(
     if "F." not in code.split("from torch import nn", 1)[1]:
         code = code.replace("import torch.nn.functional as F\n", "", 1)
     return format_code(code)
+
+
+def _helper(name: str, writer: Writer) -> str:
+    text = HELPERS[name].rstrip()
+    if name == "Tile":
+        # the rank written out (`x.repeat(1, r, 1, 1)`): repeats that are numbers, which
+        # is what `skipcheck import` reads as a tile
+        ranks = {len(writer.seen.shapes[i]) for i, s in writer.seen.specs.items() if s.cls == "Tile"}
+        ones = ", ".join(["1"] * (ranks.pop() - 2)) if len(ranks) == 1 else "*[1] * (x.dim() - 2)"
+        text = text.replace("ONES", ones)
+    return text
 
 
 def _var_of(body: Body, node_id: int, writer: Writer) -> str:
