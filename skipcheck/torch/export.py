@@ -32,8 +32,8 @@ from skipcheck.ops.base import TorchLayer
 from skipcheck.position import Position
 from skipcheck.spec.yamltree import YList, YMap, load_text, read_file
 from skipcheck.torch import layers
-from skipcheck.torch.export_format import format_code
 from skipcheck.torch.export_expr import Poly, Value, identifier, lift, py_literal
+from skipcheck.torch.export_format import format_code
 from skipcheck.torch.model import Trace, buildable, concrete_input
 
 # names the generated code defines or reads itself: a spec name that equals one is renamed
@@ -144,9 +144,13 @@ def read_item(group: list[Node], depth: int, blocks: Mapping[str, Any]) -> Item:
             raise SkipcheckError(f"cannot export: unexpected merge at {group[0].path}")
         return Item("layer", group, parts={"via": read_list(via, depth + 3, blocks)}, merge=own[0])
     if head in blocks and not own:
-        return Item("block", group, name=head, parts={"layers": read_list(group, depth + 2, blocks)})
+        return Item(
+            "block", group, name=head, parts={"layers": read_list(group, depth + 2, blocks)}
+        )
     if not own:
-        return Item("branch", group, name=head, parts={"layers": read_list(group, depth + 2, blocks)})
+        return Item(
+            "branch", group, name=head, parts={"layers": read_list(group, depth + 2, blocks)}
+        )
     raise SkipcheckError(f"cannot export: unexpected layer path {group[0].path}")
 
 
@@ -226,7 +230,14 @@ class Scope:
     local_defs: dict[str, Value] = field(default_factory=dict)
 
     def trial(self) -> Scope:
-        return Scope(self.env, self.rename, dict(self.channels), set(), list(self.locals), dict(self.local_defs))
+        return Scope(
+            self.env,
+            self.rename,
+            dict(self.channels),
+            set(),
+            list(self.locals),
+            dict(self.local_defs),
+        )
 
     def accept(self, trial: Scope) -> None:
         self.channels.update(trial.channels)
@@ -309,6 +320,11 @@ class Writer:
                 self.readers.setdefault(i, []).append(node.id)
         self.results = {i for _, i in graph.results}
         self.helpers: set[str] = set()
+        self.top = ""  # the model's class name
+        self.params: dict[str, Any] = {}  # the spec's params that are one number each
+        self.param_names: dict[str, str] = {}  # a param → its name in the code
+        self.last_vars: dict[int, str] = {}  # the variables of the last list written
+        self.depth = 0  # block calls around the list being written
 
     # -- numbers ----------------------------------------------------------------------
     def channels_of(self, node_id: int) -> int | None:
@@ -339,16 +355,20 @@ class Writer:
 
         def render(name: str, value: Any) -> str:
             chan = scope.channels.get(node.inputs[0]) if node.inputs else None
-            if name in CHANNEL_ARGS and name not in stated and chan is not None:
-                if chan.value == value:
-                    return self.use(chan, scope)
+            if name in CHANNEL_ARGS and name not in stated and chan and chan.value == value:
+                return self.use(chan, scope)
             found = self.lifted(node, name, value, scope)
             if found is not None:
                 return self.use(found, scope)
-            if name == "normalized_shape" and isinstance(value, tuple) and chan is not None:
-                if value[:1] == (chan.value,):  # LayerNorm over C, H, W: C as computed
-                    rest = [_literal(v) for v in value[1:]]
-                    return f"({', '.join([self.use(chan, scope), *rest])}{',' * (not rest)})"
+            # LayerNorm over C, H, W: C as computed, the sizes as numbers
+            if (
+                name == "normalized_shape"
+                and isinstance(value, tuple)
+                and chan is not None
+                and value[:1] == (chan.value,)
+            ):
+                rest = [_literal(v) for v in value[1:]]
+                return f"({', '.join([self.use(chan, scope), *rest])}{',' * (not rest)})"
             return _literal(value)
 
         parts = [render(names[k] if k < len(names) else "", v) for k, v in enumerate(spec.args)]
@@ -442,7 +462,10 @@ class Writer:
         extra = _ordered(i for n in nodes for i in n.inputs if i not in ids and i != spot.entry)
         inputs = [spot.entry, *extra]
         last = _running(spot.items)
-        outputs = [last, *(i for i in _ordered(n.id for n in nodes) if i in spot.wanted and i != last)]
+        outputs = [
+            last,
+            *(i for i in _ordered(n.id for n in nodes) if i in spot.wanted and i != last),
+        ]
         if block is None and len(inputs) == 1 and len(outputs) == 1:
             trial = scope.trial()
             body = self.body(spot, trial, outputs, {})
@@ -506,7 +529,9 @@ class Writer:
         if missing:
             raise SkipcheckError(f"cannot export {hint}: {', '.join(sorted(missing))} unknown")
         doc = (
-            f"Block {block.name} of the spec." if block is not None else f"Stage {hint} of the spec."
+            f"Block {block.name} of the spec."
+            if block is not None
+            else f"Stage {hint} of the spec."
         )
         text = _class_text(
             "{name}",
@@ -517,8 +542,10 @@ class Writer:
             len(outputs),
             inner.locals,
         )
-        name = self.by_text.get(text)
-        if name is None:
+        known = self.by_text.get(text)
+        if known is not None:
+            name = known
+        else:
             taken_classes = {n for n, _ in self.classes}
             name = identifier(
                 class_name(block.name if block is not None else hint),
@@ -529,20 +556,16 @@ class Writer:
         call: list[str] = []
         for a in args:
             if a in defaults and a not in written:
-                continue
+                continue  # the block's default: left to the class, as a person calls it
             source = self.use(passed[a], scope)
-            call.append(f"{a}={source}" if a in defaults or call and call[-1].count("=") else source)
+            # after a default left out, the arguments are named
+            call.append(f"{a}={source}" if a in defaults else source)
         # the outputs' channels, in the caller's terms
         for out in outputs:
             chan = inner.channels.get(out)
             if chan is not None:
                 scope.channels[out] = scope.named(inner.expand(chan).substitute(passed))
         return Built(f"{name}({', '.join(call)})", inputs, outputs)
-
-    top = ""
-    last_vars: dict[int, str] = {}  # noqa: RUF012 - the variables of the last list written
-    params: dict[str, Any] = {}  # noqa: RUF012 - set per export
-    param_names: dict[str, str] = {}  # noqa: RUF012
 
     def block_arguments(
         self,
@@ -577,11 +600,8 @@ class Writer:
                 value = _evaluate(default, inner.env)
                 if value is None:
                     continue
-                found = lift(default, inner.env, inner.rename, value)
-                if found is None:
-                    found = Value.of(value)
-                else:
-                    found = found.substitute(passed)
+                lifted = lift(default, inner.env, inner.rename, value)
+                found = Value.of(value) if lifted is None else lifted.substitute(passed)
             inner.env[arg] = value
             inner.rename[arg] = code
             passed[code] = found
@@ -589,8 +609,6 @@ class Writer:
             plain = _literal_default(default) if default is not None else None
             if plain is not None:
                 defaults[code] = plain
-
-    depth = 0  # block calls around the list being written
 
     def body(self, spot: Spot, scope: Scope, outputs: list[int], names: dict[int, str]) -> Body:
         """The submodules and forward lines of one list; ``names``: the tensor arguments."""
@@ -655,11 +673,13 @@ class Writer:
         if item.kind == "layer":
             merge = item.merge
             assert merge is not None
-            sources = [var[i] if i in var else "" for i in merge.inputs]
+            sources = [var.get(i, "") for i in merge.inputs]
             via_items = item.parts.get("via") or []
             if via_items:
                 via_nodes = {n.id for n in item.nodes if n is not merge}
-                start = next(i for n in item.nodes if n is not merge for i in n.inputs if i not in via_nodes)
+                start = next(
+                    i for n in item.nodes if n is not merge for i in n.inputs if i not in via_nodes
+                )
                 built = self.module(Spot(via_items, start, set()), scope, "via")
                 attr = out.attr(_via_name(via_items), built.make)
                 call = f"self.{attr}({', '.join(var[i] for i in built.inputs)})"
@@ -675,7 +695,15 @@ class Writer:
             for part in ("body", "shortcut"):
                 if not item.parts[part]:
                     continue
-                built = self.module(Spot(item.parts[part], merge.inputs[0] if False else self._entry(item, part), set()), scope, part)
+                built = self.module(
+                    Spot(
+                        item.parts[part],
+                        merge.inputs[0] if False else self._entry(item, part),
+                        set(),
+                    ),
+                    scope,
+                    part,
+                )
                 attr = out.attr(part, built.make)
                 calls[built.outputs[0]] = f"self.{attr}({', '.join(var[i] for i in built.inputs)})"
             sources = [calls.get(i) or var[i] for i in merge.inputs]
@@ -707,7 +735,12 @@ class Writer:
             var[built.outputs[0]] = self.tensor_name(built.outputs[0], out.names)
             targets[0] = var[built.outputs[0]]
         args = ", ".join(var[i] for i in built.inputs)
-        if built.inputs != [start] or len(built.outputs) > 1 or targets[0] != "x" or var[start] != "x":
+        if (
+            built.inputs != [start]
+            or len(built.outputs) > 1
+            or targets[0] != "x"
+            or var[start] != "x"
+        ):
             out.chain = False
         out.lines.append(f"{', '.join(targets)} = self.{attr}({args})")
 
@@ -738,7 +771,9 @@ class Writer:
             else:
                 self.depth += 1
                 try:
-                    built = self.module(Spot(copy.parts["layers"], before, set()), trial, copy.name, block=copy)
+                    built = self.module(
+                        Spot(copy.parts["layers"], before, set()), trial, copy.name, block=copy
+                    )
                 finally:
                     self.depth -= 1
                 if built.inputs != [before] or len(built.outputs) != 1:
@@ -747,16 +782,26 @@ class Writer:
                 before = built.outputs[0]
         if len(set(makes)) != 1 or before != _running([item]):
             return False
-        if any(r not in {n.id for n in item.nodes} for n in item.nodes[:-1] for r in self.readers.get(n.id, [])):
+        if any(
+            r not in {n.id for n in item.nodes}
+            for n in item.nodes[:-1]
+            for r in self.readers.get(n.id, [])
+        ):
             return False
         count: Value = Value.of(len(copies))
-        where = node.calls[self.depth] if first.kind == "block" and self.depth < len(node.calls) else node.pos
+        where = (
+            node.calls[self.depth]
+            if first.kind == "block" and self.depth < len(node.calls)
+            else node.pos
+        )
         mapping = self.source.item(where)
         if mapping is not None and "repeat" in mapping:
             count = lift(mapping["repeat"], scope.env, scope.rename, len(copies)) or count
         scope.accept(trial)
         name = first.name if first.kind == "block" else ATTR.get(node.op, node.op)
-        attr = out.attr(f"{name}s", f"nn.Sequential(*[{makes[0]} for _ in range({self.use(count, scope)})])")
+        attr = out.attr(
+            f"{name}s", f"nn.Sequential(*[{makes[0]} for _ in range({self.use(count, scope)})])"
+        )
         out.lines.append(f"{self.target(before, var)} = self.{attr}(x)")
         if var[before] != "x":
             out.chain = False
@@ -866,19 +911,34 @@ def _class_text(
     returns: int,
     local_lines: list[tuple[str, str]],
 ) -> str:
-    sig = ", ".join(["self", *(f"{a}: int" + (f" = {d}" if d is not None else "") for a, d in args)])
-    head = [f"class {name}(nn.{'Sequential' if body.chain else 'Module'}):", f"    {py_literal(doc)}", ""]
+    sig = ", ".join(
+        ["self", *(f"{a}: int" + (f" = {d}" if d is not None else "") for a, d in args)]
+    )
+    head = [
+        f"class {name}(nn.{'Sequential' if body.chain else 'Module'}):",
+        f"    {py_literal(doc)}",
+        "",
+    ]
     head.append(f"    def __init__({sig}) -> None:")
     head += [f"        {n} = {v}" for n, v in local_lines]
     if body.chain:
         return "\n".join(
-            [*head, "        super().__init__(", *(f"            {m}," for _, m in body.attrs), "        )"]
+            [
+                *head,
+                "        super().__init__(",
+                *(f"            {m}," for _, m in body.attrs),
+                "        )",
+            ]
         )
     lines = [*head, "        super().__init__()"]
     lines += [f"        self.{a} = {m}" for a, m in body.attrs]
     tensor_args = ", ".join(f"{t}: torch.Tensor" for t in ["x", *tensors])
     ret = "torch.Tensor" if returns == 1 else f"tuple[{', '.join(['torch.Tensor'] * returns)}]"
-    lines += ["", f"    def forward(self, {tensor_args}) -> {ret}:", *(f"        {s}" for s in body.lines)]
+    lines += [
+        "",
+        f"    def forward(self, {tensor_args}) -> {ret}:",
+        *(f"        {s}" for s in body.lines),
+    ]
     return "\n".join(lines)
 
 
@@ -1035,9 +1095,13 @@ def export_source(
     results = [i for _, i in graph.results]
     body = writer.body(Spot(items, 0, set(results)), scope, results, {})
     if graph.outputs:
-        body.lines[-1] = "return {" + ", ".join(
-            f"{py_literal(o.name)}: {_var_of(body, o.node, writer)}" for o in graph.outputs
-        ) + "}"
+        body.lines[-1] = (
+            "return {"
+            + ", ".join(
+                f"{py_literal(o.name)}: {writer.last_vars.get(o.node, 'x')}" for o in graph.outputs
+            )
+            + "}"
+        )
     outs = (
         ", ".join(f"{o.name} {_show(seen.shapes[o.node])}" for o in graph.outputs)
         if graph.outputs
@@ -1049,7 +1113,13 @@ def export_source(
         "Standalone: needs only torch.\n"
     )
     signature = ", ".join(
-        ["self", *(f"{code}: {type(writer.params[n]).__name__} = {py_literal(writer.params[n])}" for n, code in writer.param_names.items())]
+        [
+            "self",
+            *(
+                f"{code}: {type(writer.params[n]).__name__} = {py_literal(writer.params[n])}"
+                for n, code in writer.param_names.items()
+            ),
+        ]
     )
     returns = "dict[str, torch.Tensor]" if graph.outputs else "torch.Tensor"
     model = [
@@ -1064,7 +1134,11 @@ def export_source(
         f"    def forward(self, x: torch.Tensor) -> {returns}:",
         *(f"        {line}" for line in body.lines),
     ]
-    show = "{k: tuple(v.shape) for k, v in model(x).items()}" if graph.outputs else "tuple(model(x).shape)"
+    show = (
+        "{k: tuple(v.shape) for k, v in model(x).items()}"
+        if graph.outputs
+        else "tuple(model(x).shape)"
+    )
     parts = [
         py_literal(doc),
         "",
@@ -1095,16 +1169,13 @@ def _helper(name: str, writer: Writer) -> str:
     if name == "Tile":
         # the rank written out (`x.repeat(1, r, 1, 1)`): repeats that are numbers, which
         # is what `skipcheck import` reads as a tile
-        ranks = {len(writer.seen.shapes[i]) for i, s in writer.seen.specs.items() if s.cls == "Tile"}
+        ranks = {
+            len(writer.seen.shapes[i]) for i, s in writer.seen.specs.items() if s.cls == "Tile"
+        }
         ones = ", ".join(["1"] * (ranks.pop() - 2)) if len(ranks) == 1 else "*[1] * (x.dim() - 2)"
         text = text.replace("ONES", ones)
     return text
 
 
-def _var_of(body: Body, node_id: int, writer: Writer) -> str:
-    return writer.last_vars.get(node_id, "x")
-
-
 def _show(shape: Sequence[Any]) -> str:
     return "×".join(str(d) for d in shape)
-

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -243,7 +244,7 @@ def render_literal(value: Any) -> str:
             return f"[{inner}]"
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if value is None or isinstance(value, (bool, int, float, str)):
-        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"cannot export the number {value!r}")
         return repr(value)
     raise ValueError(f"cannot export a value of type {type(value).__name__}")
@@ -326,4 +327,3 @@ def lift(
         return Value(to_poly(tree), value)
     used = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)) - BUILTINS
     return Value(None, value, ast.unparse(tree), used)
-
