@@ -17,6 +17,7 @@ the expressions come from the spec's YAML text, found by the positions the graph
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -228,6 +229,11 @@ class Scope:
     # long channel expressions get a local name in __init__ (DenseNet's growing sums)
     locals: list[tuple[str, str]] = field(default_factory=list)
     local_defs: dict[str, Value] = field(default_factory=dict)
+    # a stage's class: each number computed from the spec's params is a constructor
+    # argument of its own (source → argument), so stages alike share one class (U-Net's `Up`)
+    slots: dict[str, str] | None = None
+    slot_values: dict[str, Value] = field(default_factory=dict)
+    slot_names: set[str] = field(default_factory=set)  # the caller's names
 
     def trial(self) -> Scope:
         return Scope(
@@ -237,6 +243,9 @@ class Scope:
             set(),
             list(self.locals),
             dict(self.local_defs),
+            None if self.slots is None else dict(self.slots),
+            dict(self.slot_values),
+            self.slot_names,
         )
 
     def accept(self, trial: Scope) -> None:
@@ -244,6 +253,24 @@ class Scope:
         self.used |= trial.used
         self.locals[:] = trial.locals
         self.local_defs.update(trial.local_defs)
+        if self.slots is not None and trial.slots is not None:
+            self.slots.update(trial.slots)
+            self.slot_values.update(trial.slot_values)
+
+    def slot(self, value: Value, name: str) -> Value:
+        """``value`` as an argument of the stage's class, where it reads the caller's names."""
+        if self.slots is None or value.poly is None or not value.names() & self.slot_names:
+            return value
+        key = value.source()
+        if key not in self.slots:
+            taken = set(self.slots.values())
+            base = identifier(name, lambda n: n in RESERVED)
+            arg, k = base, 2
+            while arg in taken:
+                arg, k = f"{base}{k}", k + 1
+            self.slots[key] = arg
+            self.slot_values[arg] = value
+        return Value(Poly.atom(self.slots[key]), value.value)
 
     def named(self, value: Value) -> Value:
         """``value``, or a local variable for it where its source is long."""
@@ -262,6 +289,39 @@ class Scope:
             polys.update(self.local_defs)
             value = value.substitute(polys)
         return value
+
+
+NAME, DOC = "\x00NAME\x00", "\x00DOC\x00"  # filled in once every use of a class is known
+
+
+def _token(k: int) -> str:
+    return f"\x00C{k}\x00"
+
+
+@dataclass
+class ClassDef:
+    """One class of the file: its text (name and docstring to fill in), the block it writes
+    (None: a stage, a residual's body, a via, a branch) and the names of its uses."""
+
+    text: str
+    block: str | None
+    uses: list[str] = field(default_factory=list)
+
+    def name(self) -> str:
+        if self.block is not None:
+            return class_name(self.block)
+        # character by character on purpose: stage names, not paths
+        common = os.path.commonprefix(self.uses).rstrip("_0123456789")  # noqa: RUF071
+        # dec4 … dec1 share `Dec`; a class of one stage is named after it
+        return class_name(common if len(set(self.uses)) > 1 and common else self.uses[0])
+
+    def doc(self) -> str:
+        if self.block is not None:
+            return f"Block {self.block} of the spec."
+        uses = list(dict.fromkeys(self.uses))
+        if len(uses) == 1:
+            return f"Stage {uses[0]} of the spec."
+        return f"Stages {', '.join(uses[:-1])} and {uses[-1]} of the spec."
 
 
 @dataclass
@@ -312,8 +372,8 @@ class Writer:
         self.graph = graph
         self.seen = seen
         self.source = source
-        self.classes: list[tuple[str, str]] = []  # (name, source)
-        self.by_text: dict[str, str] = {}  # a class's text with its name left out → its name
+        self.classes: list[ClassDef] = []  # in the order a reader needs them
+        self.by_text: dict[str, int] = {}  # a class's text (name and docstring left out)
         self.readers: dict[int, list[int]] = {}
         for node in graph.nodes:
             for i in node.inputs:
@@ -325,6 +385,7 @@ class Writer:
         self.param_names: dict[str, str] = {}  # a param → its name in the code
         self.last_vars: dict[int, str] = {}  # the variables of the last list written
         self.depth = 0  # block calls around the list being written
+        self.class_names: list[str] = []  # each class's name, once all are known
 
     # -- numbers ----------------------------------------------------------------------
     def channels_of(self, node_id: int) -> int | None:
@@ -343,7 +404,7 @@ class Writer:
         value = tuple(found.value) if isinstance(found.value, list) else found.value
         if value != expected or type(value) is not type(expected):
             return None
-        return found
+        return scope.slot(found, key)
 
     def layer_call(self, node: Node, scope: Scope) -> str:
         """``nn.Conv2d(in_channels, base * 2, 3, padding=1)``: the spec's expressions, checked."""
@@ -440,6 +501,17 @@ class Writer:
         scope.channels[node.id] = scope.named(got)
 
     # -- names of tensors -------------------------------------------------------------
+    def tensor_arg(self, block: Item, node_id: int) -> str:
+        """The block's argument that passes the tensor ``node_id`` (format 1.1), or ``skip``."""
+        calls = block.nodes[0].calls
+        call = self.source.item(calls[self.depth - 1] if 0 < self.depth <= len(calls) else None)
+        raw = call.get(block.name) if call is not None else None
+        if isinstance(raw, YMap):
+            for arg, text in raw.items():
+                if isinstance(text, str) and self.graph.names.get(text) == node_id:
+                    return arg
+        return "skip"
+
     def tensor_name(self, node_id: int, taken: set[str]) -> str:
         node = self.graph.nodes[node_id]
         base = node.name or (node.stage if node.id == self._stage_end(node) else None)
@@ -495,6 +567,15 @@ class Writer:
         order: list[str] = []
         if block is not None:
             self.block_arguments(block, scope, inner, passed, defaults, written, order)
+        else:
+            # a stage (or a residual's body, a via, a branch): it sees what its caller sees,
+            # and each number it computes from those names is an argument of its own
+            inner.env, inner.rename = dict(scope.env), dict(scope.rename)
+            inner.slots, inner.slot_names = {}, set(scope.rename.values())
+            for name, value in scope.env.items():
+                code = scope.rename.get(name)
+                if code is not None:
+                    passed.setdefault(code, Value(Poly.atom(code), value))
         # the spec's params keep their names in every class
         for name, value in self.params.items():
             if name not in inner.env:
@@ -509,7 +590,14 @@ class Writer:
             inner.channels[spot.entry] = Value(Poly.atom("in_channels"), entry_chan.value)
             passed["in_channels"] = entry_chan
         for i in inputs[1:]:
-            name = self.tensor_name(i, taken)
+            # a block names its tensor arguments; elsewhere a tensor from outside is a skip
+            name = identifier(
+                self.tensor_arg(block, i) if block is not None else "skip",
+                lambda n, taken=taken: n in RESERVED or n in taken,  # type: ignore[misc]
+            )
+            if name in taken:
+                name = f"skip{len(taken) + 1}"
+            taken.add(name)
             tensors.append(name)
             chan = scope.channels.get(i)
             if chan is not None:
@@ -523,19 +611,17 @@ class Writer:
             args.append("in_channels")
         args += [a for a in order if a not in defaults]
         args += [f"{t}_channels" for t in tensors if f"{t}_channels" in used]
+        passed.update(inner.slot_values)
+        args += [a for a in inner.slot_values if a in used and a not in args]
         args += sorted(u for u in used if u not in args and u not in defaults and u in passed)
         args += [a for a in order if a in defaults]
         missing = used - set(args) - set(passed) - set(inner.local_defs)
         if missing:
             raise SkipcheckError(f"cannot export {hint}: {', '.join(sorted(missing))} unknown")
-        doc = (
-            f"Block {block.name} of the spec."
-            if block is not None
-            else f"Stage {hint} of the spec."
-        )
+        # the class's name and docstring wait for all its uses: stages alike share one
         text = _class_text(
-            "{name}",
-            doc,
+            NAME,
+            DOC,
             [(a, defaults.get(a)) for a in args],
             body,
             tensors,
@@ -543,16 +629,11 @@ class Writer:
             inner.locals,
         )
         known = self.by_text.get(text)
-        if known is not None:
-            name = known
-        else:
-            taken_classes = {n for n, _ in self.classes}
-            name = identifier(
-                class_name(block.name if block is not None else hint),
-                lambda n: n in RESERVED or n in taken_classes or n == self.top,
-            )
-            self.by_text[text] = name
-            self.classes.append((name, text.replace("{name}", name, 1)))
+        if known is None:
+            known = self.by_text[text] = len(self.classes)
+            self.classes.append(ClassDef(text, block.name if block is not None else None))
+        self.classes[known].uses.append(hint)
+        name = _token(known)
         call: list[str] = []
         for a in args:
             if a in defaults and a not in written:
@@ -595,6 +676,7 @@ class Writer:
                 if value is None:
                     continue  # a tensor argument (a name the block reads), or not a number
                 found = lift(text, scope.env, scope.rename, value) or Value.of(value)
+                found = scope.slot(found, code)
                 written.add(code)
             else:
                 value = _evaluate(default, inner.env)
@@ -916,7 +998,7 @@ def _class_text(
     )
     head = [
         f"class {name}(nn.{'Sequential' if body.chain else 'Module'}):",
-        f"    {py_literal(doc)}",
+        f"    {doc}",
         "",
     ]
     head.append(f"    def __init__({sig}) -> None:")
@@ -1148,7 +1230,7 @@ def export_source(
         "import torch.nn.functional as F",
         "from torch import nn",
         *(f"\n{_helper(h, writer)}" for h in HELPERS if h in writer.helpers),
-        *(f"\n\n{text}" for _, text in writer.classes),
+        *(f"\n\n{text}" for text in _class_texts(writer, cls)),
         "\n\n" + "\n".join(model),
         "",
         "",
@@ -1158,10 +1240,34 @@ def export_source(
         f"    print({show})",
         "",
     ]
-    code = "\n".join(parts)
+    code = _named("\n".join(parts), writer)
     if "F." not in code.split("from torch import nn", 1)[1]:
         code = code.replace("import torch.nn.functional as F\n", "", 1)
     return format_code(code)
+
+
+def _class_texts(writer: Writer, model: str) -> list[str]:
+    """Every class's text, named (a second variant of a block is ``ConvBn2``)."""
+    taken = set(RESERVED) | {model}
+    names: list[str] = []
+    for c in writer.classes:
+        base = identifier(c.name(), lambda n: n in RESERVED)
+        name, k = base, 2
+        while name in taken:
+            name, k = f"{base}{k}", k + 1
+        taken.add(name)
+        names.append(name)
+    writer.class_names = names
+    return [
+        c.text.replace(NAME, name, 1).replace(DOC, py_literal(c.doc()), 1)
+        for c, name in zip(writer.classes, names, strict=True)
+    ]
+
+
+def _named(code: str, writer: Writer) -> str:
+    for k, name in enumerate(writer.class_names):
+        code = code.replace(_token(k), name)
+    return code
 
 
 def _helper(name: str, writer: Writer) -> str:
