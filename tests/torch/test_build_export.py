@@ -194,7 +194,7 @@ def test_exported_code_reads_like_a_model() -> None:
     source = export_source(graph_of(UNET))
     assert "class UnetOriginal(nn.Module):" in source
     assert "self.enc1 = DoubleConv(1, base)" in source
-    assert "x = torch.cat([x, center_crop(enc4, x)], 1)" in source
+    assert "x = torch.cat([x, center_crop(skip, x)], 1)" in source
     assert "31,030,658 parameters" in source
     compile(source, "exported.py", "exec")
 

@@ -132,7 +132,12 @@ def test_unet_reads_like_hand_written_code(tmp_path: Path) -> None:
     assert "def __init__(self, in_channels: int, ch: int) -> None:" in source
     assert "nn.Conv2d(in_channels, ch, 3)," in source
     assert "self.enc2 = nn.Sequential(nn.MaxPool2d(2), DoubleConv(base, base * 2))" in source
-    assert "x = torch.cat([x, center_crop(enc4, x)], 1)" in source
+    # the four decoder stages are one class, as a person writes a U-Net's `Up`
+    assert source.count("class Dec(nn.Module):") == 1
+    assert "self.dec4 = Dec(base * 16, base * 8, base * 8)" in source
+    assert "self.dec1 = Dec(base * 2, base, base)" in source
+    assert "x = torch.cat([x, center_crop(skip, x)], 1)" in source
+    assert "x = self.dec4(x, enc4)" in source
     assert "self.head = nn.Conv2d(base, classes, 1)" in source
     assert "get_submodule" not in source and "put(" not in source
     keys = list(model_class(load(tmp_path / "unet_original.py"))().state_dict())
