@@ -1206,7 +1206,7 @@ def export_source(
     returns = "dict[str, torch.Tensor]" if graph.outputs else "torch.Tensor"
     model = [
         f"class {cls}(nn.Module):",
-        f"    {py_literal(graph.name + ', as the spec writes it.')}",
+        f"    {docstring(graph.name + ', as the spec writes it.')}",
         "",
         f"    def __init__({signature}) -> None:",
         "        super().__init__()",
@@ -1222,7 +1222,7 @@ def export_source(
         else "tuple(model(x).shape)"
     )
     parts = [
-        py_literal(doc),
+        docstring(doc),
         "",
         "from __future__ import annotations",
         "",
@@ -1246,6 +1246,15 @@ def export_source(
     return format_code(code)
 
 
+def docstring(text: str) -> str:
+    """A docstring as a person writes it (triple quotes) where the text is plain; the
+    spec's free text otherwise goes through repr, so nothing in it can end the string."""
+    plain = all(c.isprintable() or c == "\n" for c in text) and not set(text) & set("\"\\'")
+    if plain and not text.endswith(" "):
+        return f'"""{text}"""'
+    return py_literal(text)
+
+
 def _class_texts(writer: Writer, model: str) -> list[str]:
     """Every class's text, named (a second variant of a block is ``ConvBn2``)."""
     taken = set(RESERVED) | {model}
@@ -1259,7 +1268,7 @@ def _class_texts(writer: Writer, model: str) -> list[str]:
         names.append(name)
     writer.class_names = names
     return [
-        c.text.replace(NAME, name, 1).replace(DOC, py_literal(c.doc()), 1)
+        c.text.replace(NAME, name, 1).replace(DOC, docstring(c.doc()), 1)
         for c, name in zip(writer.classes, names, strict=True)
     ]
 
