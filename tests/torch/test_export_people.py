@@ -4,7 +4,6 @@ mypy and `skipcheck import`, on every shipped spec."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -20,6 +19,7 @@ torch = pytest.importorskip("torch")
 
 import skipcheck  # noqa: E402
 from skipcheck.torch.export import export_source  # noqa: E402
+from tests.torch.test_build_export import load_module  # noqa: E402
 
 # specs whose input is symbolic export at a size that runs
 SIZES = {"unet_padded": (1, 3, 64, 64), "unet_stated_channels": (1, 3, 64, 64)}
@@ -41,13 +41,7 @@ def export(stem: str, folder: Path) -> Path:
 
 
 def load(path: Path) -> Any:
-    name = f"exported_{path.stem}_{abs(hash(str(path)))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(path, f"exported_{path.stem}_{abs(hash(str(path)))}")
 
 
 def model_class(module: Any) -> Any:
