@@ -762,9 +762,9 @@ class Writer:
                 start = next(
                     i for n in item.nodes if n is not merge for i in n.inputs if i not in via_nodes
                 )
-                built = self.module(Spot(via_items, start, set()), scope, "via")
+                built = self.module(Spot(via_items, start, wanted), scope, "via")
                 attr = out.attr(_via_name(via_items), built.make)
-                call = f"self.{attr}({', '.join(var[i] for i in built.inputs)})"
+                call = self.call_of(attr, built, var, out)
                 sources = [call if i == built.outputs[0] else var[i] for i in merge.inputs]
             self.out_channels(merge, scope)
             out.lines.append(f"{self.target(merge.id, var)} = {self.merge(merge, sources, out)}")
@@ -777,17 +777,10 @@ class Writer:
             for part in ("body", "shortcut"):
                 if not item.parts[part]:
                     continue
-                built = self.module(
-                    Spot(
-                        item.parts[part],
-                        merge.inputs[0] if False else self._entry(item, part),
-                        set(),
-                    ),
-                    scope,
-                    part,
-                )
+                entry = self._entry(item, part)
+                built = self.module(Spot(item.parts[part], entry, wanted), scope, part)
                 attr = out.attr(part, built.make)
-                calls[built.outputs[0]] = f"self.{attr}({', '.join(var[i] for i in built.inputs)})"
+                calls[built.outputs[0]] = self.call_of(attr, built, var, out)
             sources = [calls.get(i) or var[i] for i in merge.inputs]
             self.out_channels(merge, scope)
             out.lines.append(f"{self.target(merge.id, var)} = {self.merge(merge, sources, out)}")
@@ -888,6 +881,17 @@ class Writer:
         if var[before] != "x":
             out.chain = False
         return True
+
+    def call_of(self, attr: str, built: Built, var: dict[int, str], out: Body) -> str:
+        """``self.body(x)`` to use in a merge; where the part also hands back a value read
+        later (a named layer inside it), the call is a statement of its own first."""
+        call = f"self.{attr}({', '.join(var[i] for i in built.inputs)})"
+        if len(built.outputs) == 1:
+            return call
+        names = [self.tensor_name(o, out.names) for o in built.outputs]
+        var.update(zip(built.outputs[1:], names[1:], strict=True))
+        out.lines.append(f"{', '.join(names)} = {call}")
+        return names[0]
 
     def _entry(self, item: Item, part: str) -> int:
         nodes = [n for sub in item.parts[part] for n in sub.nodes]
@@ -1158,7 +1162,19 @@ def export_source(
     """
     shape = concrete_input(graph, input_shape)
     seen = buildable(graph, shape, "cannot export: torch fails at")
-    source = load_source(graph, text)
+    try:
+        return write(graph, seen, load_source(graph, text), shape)
+    except (KeyError, IndexError, StopIteration, AssertionError, TypeError, ValueError) as exc:
+        # a structure the writer does not know yet: exit 2 with what to report, never a
+        # traceback (the spec itself is valid: torch built it above)
+        raise SkipcheckError(
+            f"cannot export {graph.name!r} as classes yet ({type(exc).__name__}: {exc}); "
+            "`skipcheck.build` builds it — please report the spec (docs/reporting.md)"
+        ) from None
+
+
+def write(graph: Graph, seen: Trace, source: Source, shape: tuple[int, ...]) -> str:
+    """The file's text: helpers, classes, the model, a ``__main__`` that runs it."""
     writer = Writer(graph, seen, source)
     cls = class_name(graph.name)
     writer.top = cls
