@@ -1,9 +1,10 @@
 """Lines of the exported code laid out as ``ruff format`` lays them out (88 columns).
 
 The exporter writes each statement on one line; a line too long is split at its first
-bracket that closes at the end of the line, one item a line with a trailing comma — the
-"magic trailing comma" layout that ruff format keeps as it is — and each item in turn
-where it is still too long. No formatter is needed where the code is read.
+bracket that closes at the end of the line: its content on one line of its own where it
+fits (ruff's first choice), else one item a line with a trailing comma — the "magic
+trailing comma" layout that ruff format keeps as it is — and each item in turn where it is
+still too long. No formatter is needed where the code is read.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def split_line(line: str) -> list[str]:
     items = _split_items(line[start + 1 : end])
     if not items:
         return [line]
+    # ruff's first choice: the bracket's content on one line of its own, where it fits
+    inner = f"{indent}    {', '.join(items)}"
+    if len(inner) <= WIDTH and len(line[: start + 1]) <= WIDTH:
+        return [line[: start + 1], inner, f"{indent}{line[end:]}"]
     lines = [line[: start + 1]]
     for item in items:
         lines += split_line(f"{indent}    {item},")
