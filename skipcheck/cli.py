@@ -693,7 +693,7 @@ def export(
     if output is not None and same_file(output, spec):
         raise SkipcheckError(f"refusing to overwrite the spec {spec} with the exported code")
     result = _torch_spec(spec, stdin_filename, input, set_, config)
-    source = export_command(result.graph, input_shape=result.input_shape)
+    source = export_command(result.graph, input_shape=result.input_shape, text=result.text)
     if output is None:
         typer.echo(source, nl=False)
     else:

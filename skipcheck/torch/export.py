@@ -206,7 +206,8 @@ def _key(pos: Position) -> tuple[int, int]:
 
 
 def load_source(graph: Graph, text: str | None) -> Source:
-    """The spec's YAML, where it can be read again (a spec from stdin exports its numbers)."""
+    """The spec's YAML (``skipcheck export`` passes the text it checked; the API reads the
+    file again). Where there is none, the code has the numbers instead of the expressions."""
     try:
         if text is None:
             text = read_file(graph.file)
@@ -911,9 +912,12 @@ class Writer:
     def layer(self, node: Node, scope: Scope, out: Body, var: dict[int, str]) -> None:
         args = [var[i] for i in node.inputs]
         if node.op == "require":
+            # the model's own check on its input, as a person writes it (and as
+            # `skipcheck import` reads it back: `if h % 32 != 0: raise`)
             out.lines += self.require(node, args[0])
-            var[node.id] = var[node.inputs[0]] if var.get(node.id, "x") == "x" else var[node.id]
-            out.lines.append(f"{var[node.id]} = {args[0]}") if var[node.id] != args[0] else None
+            if node.id in var and var[node.id] != args[0]:
+                out.lines.append(f"{var[node.id]} = {args[0]}")
+            var.setdefault(node.id, args[0])
             out.chain = False
             return
         if node.op == "resize_to":
@@ -938,13 +942,14 @@ class Writer:
     def require(self, node: Node, tensor: str) -> list[str]:
         p = node.params
         size = f"{tensor}.shape[{2 + int(p['axis'])}]"
+        fails = {"%==": "!=", "%!=": "==", "==": "!=", "!=": "==", ">=": "<", "<=": ">"}
         test = str(p["test"])
-        if test not in ("==", "!=", ">=", "<=", ">", "<"):
+        if test not in fails:
             raise SkipcheckError(f"cannot export the condition {p['condition']!r}")
-        lhs = f"{size} % {int(p['modulus'])}" if p.get("modulus") else size
+        lhs = f"{size} % {int(p['modulus'])}" if test.startswith("%") else size
         message = f"the spec requires {p['condition']}"
         return [
-            f"if not {lhs} {test} {int(p['value'])}:",
+            f"if {lhs} {fails[test]} {int(p['value'])}:",
             f"    raise ValueError({py_literal(message)})",
         ]
 

@@ -286,3 +286,40 @@ def test_import_of_the_export_is_the_same_spec(exported: dict[str, Path], stem: 
     original, again = round_trip(exported[stem], stem)
     shape = input_of(stem)
     assert profile(again, shape) == profile(original, shape)
+
+
+REQUIRE = """
+skipcheck: 1.1
+name: req
+input: [1, 3, 64, 64]
+require:
+  - H % 32 == 0
+  - {condition: "W >= 32", source: "model.py:3"}
+params: {base: 8}
+layers:
+  - {stage: s, layers: [{conv: {out_channels: base, kernel_size: 3, padding: 1}}, {maxpool: 2}]}
+  - {conv: {out_channels: 2, kernel_size: 1}}
+"""
+
+
+@pytest.mark.slow
+def test_require_is_the_models_own_check_and_imports_back(tmp_path: Path) -> None:
+    from skipcheck.torch.importer import import_model, instantiate
+    from skipcheck.torch.importer.load import load_factory
+
+    spec = tmp_path / "req.yaml"
+    spec.write_text(REQUIRE)
+    path = tmp_path / "req.py"
+    path.write_text(export_source(graph_of(str(spec))))
+    source = path.read_text()
+    assert (
+        'if x.shape[2] % 32 != 0:\n            raise ValueError("the spec requires H % 32 == 0")'
+        in (source)
+    )
+    model = model_class(load(path))()
+    with pytest.raises(ValueError, match="H % 32 == 0"):
+        model(torch.zeros(1, 3, 48, 64))
+    got = import_model(
+        instantiate(load_factory(f"{path}:Req"), {}), (1, 3, 64, 64), name="req", source=str(path)
+    )
+    assert profile(got.text, (1, 3, 64, 64)) == profile(REQUIRE, (1, 3, 64, 64))
