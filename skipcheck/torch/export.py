@@ -80,7 +80,7 @@ def class_name(name: str) -> str:
 class Item:
     """One entry of a layer list: a layer, a block call, a residual, a merge, a branch."""
 
-    kind: str  # layer | block | residual | branch | repeat
+    kind: str  # layer | block | residual | branch | repeat | stage
     nodes: list[Node]
     name: str = ""  # the block's or the branch's name
     parts: dict[str, list[Item]] = field(default_factory=dict)  # body, shortcut, via, layers
