@@ -483,7 +483,7 @@ def export(
 
     sink = _output(output, "the exported code", [("the spec", spec)])
     result = _torch_spec(spec, stdin_filename, input, set_, config)
-    source = export_command(result.graph, input_shape=result.input_shape)
+    source = export_command(result.graph, input_shape=result.input_shape, text=result.text)
     if sink is None:
         typer.echo(source, nl=False)
     else:

@@ -56,12 +56,15 @@ def dryrun_command(
     return report(run), run.exit_code
 
 
-def export_command(graph: Graph, *, input_shape: Sequence[int | str] | None = None) -> str:
-    """``skipcheck export``: the standalone PyTorch source for a lowered spec."""
+def export_command(
+    graph: Graph, *, input_shape: Sequence[int | str] | None = None, text: str | None = None
+) -> str:
+    """``skipcheck export``: the PyTorch source for a lowered spec; ``text``, the spec's YAML,
+    gives the code its expressions."""
     require_torch()
     from skipcheck.torch.export import export_source
 
-    return export_source(graph, input_shape)
+    return export_source(graph, input_shape, text)
 
 
 def import_command(
