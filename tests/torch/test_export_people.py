@@ -162,8 +162,8 @@ def test_exports_pass_ruff_and_mypy(exported: dict[str, Path]) -> None:
     folder = next(iter(exported.values())).parent
     env = {**os.environ, "NO_COLOR": "1"}
     for command in (
-        ["ruff", "check", "--isolated", "."],
-        ["ruff", "format", "--isolated", "--check", "."],
+        [sys.executable, "-m", "ruff", "check", "--isolated", "."],
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--check", "."],
         [sys.executable, "-m", "mypy", "--cache-dir", str(folder / ".mypy"), "."],
     ):
         done = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env)
