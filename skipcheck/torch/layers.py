@@ -123,8 +123,9 @@ class ChannelScale(nn.Module):
 
 
 class PadSame(nn.Module):
-    """TensorFlow's 'SAME' padding, from the size at run time (timm's pad_same): a window of
-    ``kernel_size`` (``dilation``) at ``stride`` with no padding then gives ceil(size / stride)."""
+    """TensorFlow's 'SAME' padding, from the size at run time (timm's pad_same): a
+    window of ``kernel_size`` (``dilation``) at ``stride`` with no padding then gives
+    ceil(size / stride)."""
 
     def __init__(
         self,
@@ -140,7 +141,8 @@ class PadSame(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pads: list[int] = []
-        for axis in reversed(range(x.dim() - 2)):  # F.pad's order starts at the last axis
+        # F.pad's order starts at the last axis
+        for axis in reversed(range(x.dim() - 2)):
             i, s = x.shape[2 + axis], self.stride[axis]
             k, d = self.kernel_size[axis], self.dilation[axis]
             pad = max((-(-i // s) - 1) * s + (k - 1) * d + 1 - i, 0)
@@ -152,7 +154,7 @@ class PadSame(nn.Module):
 
 
 class ChannelSlice(nn.Module):
-    """The channels ``start..stop-1`` (``x[:, start:stop]``; a part of a channel split)."""
+    """The channels ``start..stop-1`` (``x[:, start:stop]``: part of a split)."""
 
     def __init__(self, start: int, stop: int) -> None:
         super().__init__()
@@ -160,9 +162,8 @@ class ChannelSlice(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[1] < self.stop:
-            raise RuntimeError(
-                f"channel_slice takes channels {self.start}..{self.stop - 1} of {x.shape[1]}"
-            )
+            span = f"{self.start}..{self.stop - 1}"
+            raise RuntimeError(f"channel_slice takes channels {span} of {x.shape[1]}")
         return x[:, self.start : self.stop]
 
     def extra_repr(self) -> str:
@@ -186,7 +187,7 @@ class ChannelPad(nn.Module):
 class ResizeTo(nn.Module):
     """``F.interpolate(x, size=like.shape[2:])``: the spatial size of another tensor."""
 
-    def __init__(self, mode: str = "nearest", align_corners: bool | None = None) -> None:
+    def __init__(self, mode: str = "nearest", align_corners: bool | None = None):
         super().__init__()
         self.mode = mode
         self.align_corners = align_corners
@@ -197,8 +198,8 @@ class ResizeTo(nn.Module):
                 f"resize_to takes the size of a tensor of another rank: "
                 f"{tuple(x.shape)} to {tuple(like.shape)}"
             )
-        size = tuple(like.shape[2:])
-        return F.interpolate(x, size=size, mode=self.mode, align_corners=self.align_corners)
+        size, corners = tuple(like.shape[2:]), self.align_corners
+        return F.interpolate(x, size=size, mode=self.mode, align_corners=corners)
 
     def extra_repr(self) -> str:
         return f"mode={self.mode!r}, align_corners={self.align_corners}"

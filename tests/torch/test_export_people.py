@@ -323,3 +323,39 @@ def test_require_is_the_models_own_check_and_imports_back(tmp_path: Path) -> Non
         instantiate(load_factory(f"{path}:Req"), {}), (1, 3, 64, 64), name="req", source=str(path)
     )
     assert profile(got.text, (1, 3, 64, 64)) == profile(REQUIRE, (1, 3, 64, 64))
+
+
+# skipcheck's own layers (torch has no class for them) are copied into the export: the copy
+# must pass default ruff and mypy too, and compute what build computes
+OWN_LAYERS = """skipcheck: 1.1
+input: [1, 8, 33, 33]
+layers:
+  - pad_same: {kernel_size: 3, stride: 2}
+  - conv: {out_channels: 16, kernel_size: 3, stride: 2}
+  - channel_scale
+  - channel_shuffle: 4
+  - channel_slice: {start: 4, stop: 12}
+  - channel_pad: {before: 1, after: 3}
+"""
+
+
+def test_skipchecks_own_layers_export_clean_and_compute_what_build_computes(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "own_layers.yaml"
+    spec.write_text(OWN_LAYERS)
+    path = tmp_path / "own_layers.py"
+    path.write_text(export_source(graph_of(str(spec))))
+    for command in (
+        [sys.executable, "-m", "ruff", "check", "--isolated", path.name],
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--check", path.name],
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / ".mypy"), path.name],
+    ):
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
+    built = skipcheck.build(str(spec)).eval()
+    mine = model_class(load(path))().eval()
+    mine.load_state_dict(dict(zip(mine.state_dict(), built.state_dict().values(), strict=True)))
+    x = torch.randn(1, 8, 33, 33)
+    assert torch.equal(mine(x), built(x))
+    assert tuple(mine(x).shape) == (1, 12, 17, 17)
