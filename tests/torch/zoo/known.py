@@ -13,7 +13,7 @@ KNOWN: dict[str, str] = {
         "cannot be mapped: einops 'n c h w -> n h w c' in swinViT (SwinTransformer): a token layout (ViT's patches, Swin's windows)"
     ),
     "smp Unet (tu-convnext_atto)": (
-        "cannot be mapped: F.interpolate in decoder.blocks.3 (UnetDecoderBlock): a size computed at run time that is not another tensor's spatial size."
+        "cannot be mapped: F.interpolate in decoder.blocks.3 (UnetDecoderBlock): a size computed at run time ("  # then the expression, in the trace's symbols
     ),
     "smp MAnet (resnet18)": (
         "cannot be mapped: Tensor.transpose in decoder.center (PABBlock): a token layout (ViT's patches, Swin's windows): a spec describes feature maps [N, C, *spatial], and no spec op states a token sequence's shape rule yet."
