@@ -49,6 +49,8 @@ import skipcheck.torch.importer.mapping as mapping
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.torch.importer.mapping import Layer, layer
 from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
+from skipcheck.torch.importer import rearrange
+from skipcheck.torch.importer.rearrange import PATTERN, functional_rearranges, is_rearrange
 from skipcheck.torch.importer.symbolic import (
     SymbolicTracer,
     size_max,
@@ -146,9 +148,22 @@ class _Tracer(SymbolicTracer):
             proxy.node.meta[SYMBOLIC] = value
         return proxy
 
+    def rank_of(self, proxy: fx.Proxy) -> int | None:
+        value = self.values.get(proxy.node)
+        return len(value.shape) if isinstance(value, torch.Tensor) else None
+
     def call_module(
         self, m: nn.Module, forward: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
+        if is_rearrange(m) and len(args) == 1 and not kwargs and isinstance(args[0], fx.Proxy):
+            # einops' Rearrange that is a flatten or a permute: that torch op, recorded in
+            # the layer's own scope (its path names the step); any other pattern runs einops
+            rank = self.rank_of(args[0])
+            if rank is not None and rearrange.equivalent(str(m.pattern), rank) is not None:
+                pattern = str(m.pattern)
+                return super().call_module(
+                    m, lambda x: rearrange.apply(x, pattern, rank), args, kwargs
+                )
         try:
             self.path_of_module(m)
         except NameError:
@@ -199,7 +214,11 @@ def trace(
     torch.jit.isinstance = isinstance_
     torch.as_tensor, torch.tensor = of_sizes("as_tensor"), of_sizes("tensor")
     try:
-        with _factories_of_sizes(tracer), sizes_in_max_min():
+        with (
+            _factories_of_sizes(tracer),
+            sizes_in_max_min(),
+            functional_rearranges(tracer.rank_of),
+        ):
             graph = tracer.trace(model)
     except Exception as exc:
         raise _trace_failure(model, exc) from None
@@ -720,6 +739,8 @@ class _Translator:
 
     def fail(self, node: fx.Node, what: str, why: str) -> CannotMap:
         owner = node.target if node.op == "call_module" else _owner(node)
+        if PATTERN in node.meta:  # traced from an einops rearrange: named as the user wrote it
+            what = f"einops {node.meta[PATTERN]!r}"
         return cannot_map(str(owner), self.modules.get(str(owner), "?"), what, why)
 
     def constant(self, value: Any) -> bool:
@@ -800,6 +821,8 @@ class _Translator:
     def function_step(self, node: fx.Node) -> Step | None:
         target = node.target
         name = _fn_name(target)
+        if PATTERN in node.meta:  # a flatten or permute traced from einops: the user's words
+            name = f"einops {node.meta[PATTERN]!r}"
         method = target if node.op == "call_method" else None
         args = list(_a(node))
         tensors = [self.tensor(a) for a in args]
