@@ -47,9 +47,9 @@ from torch import fx, nn
 
 import skipcheck.torch.importer.mapping as mapping
 from skipcheck.core.errors import SkipcheckError
+from skipcheck.torch.importer import rearrange
 from skipcheck.torch.importer.mapping import Layer, layer
 from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
-from skipcheck.torch.importer import rearrange
 from skipcheck.torch.importer.rearrange import PATTERN, functional_rearranges, is_rearrange
 from skipcheck.torch.importer.symbolic import (
     SymbolicTracer,

@@ -35,10 +35,7 @@ class _Classifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.pool(self.conv(x))
-        if self.functional:
-            x = einops.rearrange(x, "b c h w -> b (c h w)")
-        else:
-            x = self.flat(x)
+        x = einops.rearrange(x, "b c h w -> b (c h w)") if self.functional else self.flat(x)
         return self.fc(x)
 
 
@@ -62,15 +59,9 @@ class _Block(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.down(x)
         y = self.dw(x)
-        if self.functional:
-            y = einops.rearrange(y, "b c h w -> b h w c")
-        else:
-            y = self.last(y)
+        y = einops.rearrange(y, "b c h w -> b h w c") if self.functional else self.last(y)
         y = self.back(self.act(self.up(self.norm(y))))
-        if self.functional:
-            y = einops.rearrange(y, "b h w c -> b c h w")
-        else:
-            y = self.first(y)
+        y = einops.rearrange(y, "b h w c -> b c h w") if self.functional else self.first(y)
         return x + y
 
 
