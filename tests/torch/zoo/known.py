@@ -10,7 +10,9 @@ KNOWN: dict[str, str] = {
         "cannot be mapped: einops 'b h (qkv l d) -> qkv b l h d' in vit.blocks.0.attn.input_rearrange (Rearrange): a token layout (ViT's patches, Swin's windows)"
     ),
     "monai SwinUNETR": (
-        "cannot be mapped: einops 'n c h w -> n h w c' in swinViT (SwinTransformer): a token layout (ViT's patches, Swin's windows)"
+        # its channels-last LayerNorms (einops 'n c h w -> n h w c') import now; the trace
+        # stops where the shifted windows' attention mask is written into a tensor
+        "cannot be mapped: forward at swin_unetr.py:1061 in swinViT.layers1.0 (BasicLayer): tracing stopped with TypeError: '_SymProxy' object does not support item assignment"
     ),
     "smp Unet (tu-convnext_atto)": (
         "cannot be mapped: F.interpolate in decoder.blocks.3 (UnetDecoderBlock): a size computed at run time ("  # then the expression, in the trace's symbols
