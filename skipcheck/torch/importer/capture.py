@@ -161,9 +161,7 @@ class _Tracer(SymbolicTracer):
             rank = self.rank_of(args[0])
             if rank is not None and rearrange.equivalent(str(m.pattern), rank) is not None:
                 pattern = str(m.pattern)
-                return super().call_module(
-                    m, lambda x: rearrange.apply(x, pattern, rank), args, kwargs
-                )
+                forward = lambda x: rearrange.apply(x, pattern, rank)  # noqa: E731
         try:
             self.path_of_module(m)
         except NameError:

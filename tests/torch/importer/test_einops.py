@@ -170,3 +170,19 @@ def test_which_patterns_are_a_torch_op(
     pattern: str, rank: int, want: tuple[str, list[int]] | None
 ) -> None:
     assert equivalent(pattern, rank) == want
+
+
+def test_a_rearrange_made_in_forward_is_the_op_its_pattern_is() -> None:
+    """``Rearrange(...)(x)`` made inside forward: not the model's module, traced through."""
+
+    class Head(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, stride=2)
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(8, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(Rearrange("b c h w -> b (c h w)")(self.pool(self.conv(x))))
+
+    assert "      - flatten" in _referee(Head(), (1, 3, 16, 16))
