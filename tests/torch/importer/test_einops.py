@@ -186,3 +186,22 @@ def test_a_rearrange_made_in_forward_is_the_op_its_pattern_is() -> None:
             return self.fc(Rearrange("b c h w -> b (c h w)")(self.pool(self.conv(x))))
 
     assert "      - flatten" in _referee(Head(), (1, 3, 16, 16))
+
+
+def test_swinunetrs_proj_out_is_a_channel_layernorm_without_weights() -> None:
+    """MONAI SwinUNETR's ``proj_out``: ``rearrange`` to channels-last, ``F.layer_norm(x,
+    [ch])`` with no weights, ``rearrange`` back."""
+    import torch.nn.functional as F
+
+    class ProjOut(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, stride=2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = einops.rearrange(self.conv(x), "n c h w -> n h w c")
+            x = F.layer_norm(x, [8])
+            return einops.rearrange(x, "n h w c -> n c h w")
+
+    text = _referee(ProjOut(), (1, 3, 15, 15))
+    assert "channel_layernorm: {elementwise_affine: false, bias: false}" in text, text
