@@ -17,9 +17,9 @@ from skipcheck.rules import (
     FlattenAxes,
     FlattenBatch,
     FlattenOrder,
+    GroupedChannels,
     PadModePairs,
     PadPairs,
-    ShuffleGroups,
 )
 from skipcheck.shapes.dims import Opaque, concrete, divisible, guarded
 from skipcheck.shapes.periodic import Affine
@@ -313,7 +313,9 @@ class ChannelShuffle(Op):
 
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         c, g = inputs[0][1], node.params["groups"]
-        ctx.check([divisible(c, g)], ShuffleGroups(node.where, g, c))
+        ctx.check(
+            [divisible(c, g)], GroupedChannels(f"channel_shuffle with groups={g}", node.where, g, c)
+        )
         return inputs[0]
 
     def torch_layer(self, node: Node, inputs: Sequence[Sizes]) -> TorchLayer:

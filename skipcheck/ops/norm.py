@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer
 from skipcheck.ops.sizes import stated_input, taken
-from skipcheck.rules import GroupNormChannels, SingleValueGroups
+from skipcheck.rules import GroupedChannels, SingleValueGroups
 from skipcheck.shapes.dims import AnyOf, Opaque, Verdict, at_least, concrete, divisible
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet
@@ -155,7 +155,7 @@ class GroupNorm(Op):
         c, g = inputs[0][1], node.params["num_groups"]
         ctx.check(
             [divisible(c, g)],
-            GroupNormChannels(node.where, g, c),
+            GroupedChannels(f"GroupNorm({g})", node.where, g, c),
         )
         # torch's own test (F.group_norm): N·C/g values times the spatial positions
         n, channels = _known(inputs[0][0], ctx), _known(c, ctx)

@@ -52,9 +52,11 @@ class GroupsDivide:
 
 
 @dataclass(frozen=True)
-class GroupNormChannels:
-    """A GroupNorm ``where`` of ``groups`` groups that gets ``channels`` channels."""
+class GroupedChannels:
+    """A layer that splits its channels into ``groups`` groups (a GroupNorm, a channel
+    shuffle), written as the report names it (``layer``), that gets ``channels`` channels."""
 
+    layer: str
     where: str
     groups: int
     channels: object
@@ -62,7 +64,10 @@ class GroupNormChannels:
 
     def message(self) -> str:
         g = self.groups
-        return f"GroupNorm({g}) needs channels divisible by {g}, but {self.where} gets {self.channels} channels"
+        return (
+            f"{self.layer} needs channels divisible by {g}, but {self.where} "
+            f"gets {self.channels} channels"
+        )
 
 
 @dataclass(frozen=True)
@@ -76,20 +81,3 @@ class PixelShuffleChannels:
     def message(self) -> str:
         r = self.factor
         return f"pixel_shuffle with upscale_factor {r} needs channels divisible by {r * r}, but gets {self.channels}"
-
-
-@dataclass(frozen=True)
-class ShuffleGroups:
-    """A channel shuffle ``where`` by ``groups`` groups that gets ``channels`` channels."""
-
-    where: str
-    groups: int
-    channels: object
-    code = CODE
-
-    def message(self) -> str:
-        g = self.groups
-        return (
-            f"channel_shuffle with groups={g} needs channels divisible by {g}, but {self.where} "
-            f"gets {self.channels} channels"
-        )
