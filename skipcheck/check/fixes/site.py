@@ -53,6 +53,9 @@ class FileFacts:
     consumers: dict[int, list[int]] = field(default_factory=dict)  # node -> its readers
     params_for: dict[str, set[str]] = field(default_factory=dict)  # kind -> params written
     failing_paths: list[str] | None = None  # the paths of the layers that carry findings
+    # node -> every node its output depends on (itself included): asked once per layer on a
+    # merge's paths by the mends, a walk of the whole graph each time was quadratic
+    ancestors: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,7 +101,11 @@ class Site:
         c = shape[1] if shape is not None else None
         return c if isinstance(c, int) else None
 
-    def ancestors(self, node_id: int) -> set[int]:
+    def ancestors(self, node_id: int) -> frozenset[int]:
+        """The node and every node its output depends on."""
+        known = self.facts.ancestors.get(node_id)
+        if known is not None:
+            return known
         seen: set[int] = set()
         stack = [node_id]
         while stack:
@@ -107,13 +114,14 @@ class Site:
                 continue
             seen.add(n)
             stack.extend(self.graph.nodes[n].inputs)
-        return seen
+        found = self.facts.ancestors[node_id] = frozenset(seen)
+        return found
 
     def path_nodes(self, merge: Node) -> list[Node]:
         """Nodes that feed some input of the merge but not all of them, in order."""
         sets = [self.ancestors(i) for i in merge.inputs]
-        either = set().union(*sets)
-        both = set.intersection(*sets)
+        either = frozenset().union(*sets)
+        both = sets[0].intersection(*sets[1:])
         return [self.graph.nodes[i] for i in sorted(either - both)]
 
     @property
