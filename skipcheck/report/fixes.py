@@ -42,7 +42,7 @@ class FixReporter:
         for site, fixes in found:
             for d in site.diagnostics:
                 c.print(plain(f"{d.pos}: {d.severity} {d.code} {d.message}", style="bold"))
-            if not fixes:
+            if not fixes or site.untried:
                 c.print(plain(f"  {no_fix(site)}", style="yellow"))
             for fix in fixes:
                 number += 1
@@ -149,6 +149,12 @@ def listing_document(result: FileResult) -> dict[str, Any]:
         "status": "ok" if result.ok else "findings",
         "findings": [_finding(d, result.text) for d in result.errors],
         "fixes": fixes,
+        # candidates the proof budget left unproven, per site (never listed as fixes)
+        "not_tried": [
+            {"rule": sorted(site.codes), "line": site.diagnostics[0].pos.line, "candidates": n}
+            for site, _ in result.fixes
+            if (n := site.untried)
+        ],
     }
 
 
@@ -179,10 +185,12 @@ def _finding(d: Any, text: str) -> dict[str, Any]:
 
 
 def no_fix(site: Site) -> str:
-    """Why a site shows no fix: none holds, or the file's proof budget ran out first."""
-    if site.cut:
+    """Why a site shows no fix (or not every fix): none holds, or the file's proof budget
+    ran out before some candidates were re-checked — they are never shown unproven."""
+    if site.untried:
+        n = site.untried
         return (
-            "not all fixes were tried: this file's proof budget ran out (fix the sites above, "
-            "then run again)"
+            f"{n} candidate fix{'es' * (n != 1)} not tried: this file's proof budget ran out "
+            f"before {'they were' if n != 1 else 'it was'} re-checked"
         )
     return "no fix could be proven for this finding"

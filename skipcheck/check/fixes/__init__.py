@@ -315,7 +315,9 @@ def suggest(
     )
     out = []
     for site in found:
+        before = base.untried
         fixes = tuple(prove_site(base, site, first_only))
+        site.untried = base.untried - before
         site.cut = base.exhausted
         out.append((site, fixes))
     return tuple(out)

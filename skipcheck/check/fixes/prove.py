@@ -53,6 +53,7 @@ class Baseline:
         default_factory=dict
     )
     edits_checked: set[frozenset[Edit]] = field(default_factory=set)  # candidates re-checked
+    untried: int = 0  # candidates not re-checked because the budget had run out
     _last_starts: tuple[str, list[int]] | None = None
 
     @cached_property
@@ -198,6 +199,7 @@ def _key(d: Diagnostic) -> Key:
 def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix | None:
     """The candidate as a Fix if it removes (part of) ``target`` and adds no error; else None."""
     if not base.worth_checking(cand.edits):
+        base.untried += 1
         return None
     try:
         new_text = apply_edits(base.text, cand.edits)
@@ -206,7 +208,9 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
     if new_text == base.text:
         return None
     checked = base.check(new_text)
-    if checked is not None:
+    if checked is None:
+        base.untried += 1
+    else:
         base.edits_checked.add(frozenset(cand.edits))
     if checked is None or checked.error is not None or checked.table is None:
         return None

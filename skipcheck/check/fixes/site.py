@@ -69,6 +69,7 @@ class Site:
     nodes: list[Node]
     input_given: bool  # --input overrides the file's input: editing `input:` would prove nothing
     cut: bool = False  # the file's proof budget ran out before every candidate here was tried
+    untried: int = 0  # candidates here that the budget left unproven (none is ever shown)
     file_errors: list[Diagnostic] = field(default_factory=list)  # of every site of the file
     facts: FileFacts = field(default_factory=FileFacts, repr=False)
 

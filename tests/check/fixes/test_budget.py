@@ -85,3 +85,25 @@ def test_long_periods_cost_their_arithmetic(tmp_path) -> None:
     assert result.table is not None and result.table.arithmetic > 105 * 6
     findings = 2 * (len(result.diagnostics) + len(result.silenced))
     assert work(result) >= len(result.table.shapes) + findings + 4
+
+
+def test_sites_past_the_budget_say_how_many_candidates_were_not_tried(tmp_path) -> None:
+    # a candidate left unproven is never offered: the site counts it, and the listing and
+    # its JSON say so (issue 22, item 13)
+    from skipcheck.report.fixes import listing_document, no_fix
+
+    path = tmp_path / "many.yaml"
+    path.write_text(BROKEN.replace(LINE, LINE * 50, 1))
+    result = check_spec(str(path), Options(fixes=True, sweep=False))
+    first, last = result.fixes[0][0], result.fixes[-1][0]
+    assert first.untried == 0 and no_fix(first) == "no fix could be proven for this finding"
+    assert last.untried > 0
+    assert no_fix(last).startswith(f"{last.untried} candidate fix")
+    assert "proof budget ran out" in no_fix(last)
+    listed = listing_document(result)["not_tried"]
+    assert sum(entry["candidates"] for entry in listed) == sum(s.untried for s, _ in result.fixes)
+    assert listed[-1] == {
+        "rule": sorted(last.codes),
+        "line": last.diagnostics[0].pos.line,
+        "candidates": last.untried,
+    }
