@@ -23,7 +23,7 @@ from skipcheck.check.result import FileResult
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Graph
 from skipcheck.engine.propagate import propagate
-from skipcheck.rules import OP_INPUT, RULES
+from skipcheck.rules import OP_INPUT, RULES, RUNS_UNPROVEN
 from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import Opaque, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
@@ -43,36 +43,54 @@ class Enumerated:
     lo: int
     hi: int
     found: tuple[int, ...]
+    # a size past ``hi`` where the model was found to run (validate's search past the exact
+    # method), with the other axes' sizes it ran with: known at that point only
+    beyond: int | None = None
+    beside: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def _known(self) -> tuple[int, ...]:
+        return self.found if self.beyond is None else (*self.found, self.beyond)
 
     def __contains__(self, x: object) -> bool:
         if not isinstance(x, int):
             return False
-        k = bisect.bisect_left(self.found, x)
-        return k < len(self.found) and self.found[k] == x
+        k = bisect.bisect_left(self._known, x)
+        return k < len(self._known) and self._known[k] == x
 
     def is_empty(self) -> bool:
-        return not self.found
+        return not self._known
 
     def smallest(self) -> int | None:
+        # a size found past the search is not the smallest: the sizes between were not tried
         return self.found[0] if self.found else None
 
     def members(self, lo: int, hi: int) -> Iterator[int]:
-        return (x for x in self.found if lo <= x <= hi)
+        return (x for x in self._known if lo <= x <= hi)
 
     def nearest(self, x: int) -> tuple[int | None, int | None]:
         """The nearest members at or below and at or above x, within the bound."""
-        k = bisect.bisect_right(self.found, x)
-        below = self.found[k - 1] if k else None
-        j = bisect.bisect_left(self.found, x)
-        above = self.found[j] if j < len(self.found) else None
+        known = self._known
+        k = bisect.bisect_right(known, x)
+        below = known[k - 1] if k else None
+        j = bisect.bisect_left(known, x)
+        above = known[j] if j < len(known) else None
         return below, above
 
     def describe(self) -> str:
         if not self.found:
-            return f"no {self.var} in {self.lo}..{self.hi}"
-        if len(self.found) == self.hi - self.lo + 1:
-            return f"every {self.var} in {self.lo}..{self.hi}"
-        return f"{self.var} ∈ {{{ranges(self.found)}}} (searched {self.lo}..{self.hi})"
+            text = f"no {self.var} in {self.lo}..{self.hi}"
+        elif len(self.found) == self.hi - self.lo + 1:
+            text = f"every {self.var} in {self.lo}..{self.hi}"
+        else:
+            text = f"{self.var} ∈ {{{ranges(self.found)}}} (searched {self.lo}..{self.hi})"
+        if self.beyond is None:
+            return text
+        beside = "".join(f", {v} = {x:,}" for v, x in self.beside)
+        return (
+            f"{text}; and {self.var} = {self.beyond:,}{beside} (found past the exact method: "
+            "checked at that size only)"
+        )
 
 
 Sizes = SizeSet | Enumerated
@@ -404,6 +422,14 @@ def valid_sizes(
     )
     pins = _pins(table, result.where)
     reasons = _inexact(table, pins, result.where)
+    # validate's search past the exact method found no size that runs: what it tried
+    reasons += [
+        f"validate's search past the exact method found no size that runs: {n}"
+        for d in result.diagnostics
+        if d.code == RUNS_UNPROVEN.code
+        for n in d.notes
+        if n.startswith("tried ")
+    ]
     if table.broken and table.at:
         # A layer that fails at the spec's size hides every later layer's constraints;
         # propagating with symbolic sizes reaches them all.
@@ -436,6 +462,7 @@ def valid_sizes(
         fixed: tuple[tuple[str, int], ...] = ()
         if reasons:
             runs, clean, fixed = _enumerate(table, var, pins, bound, reasons)
+            runs, clean = _witnessed(table, var, runs, clean)
         spatial: tuple[Sizes | None, Sizes | None] = (None, None)
         if size_free:
             # no size runs: say so in the sets themselves, so that every reader of them
@@ -458,6 +485,22 @@ def valid_sizes(
     return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings))
 
 
+def _witnessed(
+    table: ShapeTable, var: str, runs: Enumerated, clean: Enumerated
+) -> tuple[Enumerated, Enumerated]:
+    """The sets found one by one, with the size validate's search past the exact method
+    found the whole model to run at (``ShapeTable.witness``) where it lies past the search:
+    ``sizes`` and ``validate`` tell the same truth, and no more than it."""
+    x = table.witness.get(var)
+    if x is None or x <= runs.hi or x in runs:
+        return runs, clean
+    beside = tuple((v, y) for v, y in table.witness.items() if v != var)
+    runs = replace(runs, beyond=x, beside=beside)
+    if table.witness_clean:
+        clean = replace(clean, beyond=x, beside=beside)
+    return runs, clean
+
+
 def _enumerate(
     table: ShapeTable, var: str, pins: list[_Pin], bound: tuple[int, int], reasons: list[str]
 ) -> tuple[Enumerated, Enumerated, tuple[tuple[str, int], ...]]:
@@ -469,7 +512,12 @@ def _enumerate(
     )
     runs, clean = [], []
     work = 0
+    # past the exact method, the layers before it still decide exactly: a size outside what
+    # they allow fails there (17 halvings: no H below 4,096 runs), and needs no run
+    domain = table.domain.get(var) if table.unchecked is not None else None
     for x in range(lo, hi + 1):
+        if domain is not None and x not in domain:
+            continue
         if work > MAX_WORK // len(set(table.axis_vars)):  # one budget for all the axes
             # a fixed amount of work, not a clock: the same answer on every machine
             reasons.append(

@@ -301,6 +301,12 @@ def _probe(table: ShapeTable, ctx: Context) -> None:
         too_big = _too_big(run)
         if not failing and too_big is None:
             _witness(table, run, point, stop)
+            table.witness = dict(point)
+            # clean as `skipcheck sizes` judges a size: no finding a size causes (warnings)
+            table.witness_clean = not any(
+                not RULES[d.code].size_free and RULES[d.code].kind != "declared"
+                for d in run.diagnostics
+            )
             return
         last = (point, failing[0] if failing else None, too_big)
     _unproven(table, ctx, stop, tries, tried, last)

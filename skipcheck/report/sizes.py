@@ -163,14 +163,34 @@ class SizesReporter:
             )
             return
         if not failing:
-            self.console.print(
-                plain("✓ the model runs at the size(s) asked about", style="bold green")
-            )
+            self.console.print(plain(f"✓ the model runs {_where(report)}", style="bold green"))
             return
         what = ", ".join(
             f"{a.var} = {a.value}" if a.value is not None else _anywhere(a) for a in failing
         )
         self.console.print(plain(f"✗ the model does not run at {what}", style="bold red"))
+
+
+def _where(report: ValidSizes) -> str:
+    """Where a model that runs was seen to: at the sizes asked about, or — where the sets hold
+    no size and validate's search past the exact method found one — at that size only."""
+    asked = "at the size(s) asked about"
+    past: dict[str, int] = {}
+    for a in report.axes:
+        if a.value is not None:
+            continue
+        if not isinstance(a.runs, Enumerated) or a.runs.beyond is None or a.runs.found:
+            return asked
+        past[a.var] = a.runs.beyond
+    if not past:
+        return asked
+    values = set(past.values())
+    at = (
+        " = ".join([*past, f"{next(iter(values)):,}"])
+        if len(values) == 1
+        else ", ".join(f"{v} = {x:,}" for v, x in past.items())
+    )
+    return f"at {at} (found past the exact method; checked at that size only)"
 
 
 def _anywhere(a: AxisSizes) -> str:
@@ -251,6 +271,14 @@ def sizes_document(report: ValidSizes, listing: tuple[int, int] | None = None) -
                 for s in a.deciding()
             ],
         }
+        if isinstance(a.runs, Enumerated) and a.runs.beyond is not None:
+            # validate's search past the exact method found the model to run at this point:
+            # known there only (the sets above say nothing between their range and it)
+            record["past_the_method"] = {
+                "runs_at": a.runs.beyond,
+                "clean": isinstance(a.clean, Enumerated) and a.clean.beyond is not None,
+                "with": dict(a.runs.beside),
+            }
         if a.spatial_runs is not None and a.spatial_clean is not None:
             # no size runs (see size_free): what the spatial layers alone would take
             record["spatially"] = {

@@ -86,6 +86,10 @@ class ShapeTable:
     # the first node where a check at a symbolic input size was left undecided (past the exact
     # method): from there on only a size tried one by one can say whether the model runs
     unchecked: int | None = None
+    # past that node, the sizes tried one by one where the whole model runs (one per free
+    # symbol; empty where none was found or none was needed), and whether it ran clean there
+    witness: dict[str, int] = field(default_factory=dict)
+    witness_clean: bool = False
     # running intersection of the `runs` conditions some size still meets: a condition that
     # would leave no size is reported and left out, so the layers after it are judged at the
     # sizes the earlier layers allow, as at a given size (no false errors after a failure)

@@ -4,9 +4,11 @@ chains of pools, torch on the meta device where it is installed, brute force whe
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -156,3 +158,55 @@ def test_mixed_designs_agree_with_torch(spec_file, body: str) -> None:
     # brute force over the first sizes the layers before the stop allow: a pass is never
     # missing where one of the sizes tried runs, and never claimed where none does
     assert (code == 0) == any(reference.runs([1, 3, x])[0] for x in tried)
+
+
+def sizes_json(spec_file, text: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    result = runner.invoke(app, ["sizes", spec_file(text), "--output-format", "json", *extra])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, json.loads(result.output)
+
+
+@pytest.mark.parametrize(
+    "kernels",
+    [(2,) * 17, (2,) * 13, (2,) * 22, PRIMES[:15], PRIMES[:6], (3,) * 8],
+    ids=["17-halvings", "13-halvings", "22-halvings", "15-primes", "6-primes", "8-threes"],
+)
+def test_sizes_and_validate_tell_the_same_truth_past_the_method(
+    spec_file, kernels: tuple[int, ...]
+) -> None:
+    # `validate` passed 17 stacked pools ("checked at H = W = 131,072 only") while `sizes`
+    # said "no H in 1..91" and exited 1: both now say what is known, with one exit code
+    text = pools(kernels)
+    v_code, v_out = validate(spec_file, text)
+    s_code, doc = sizes_json(spec_file, text, "--range", "1..1024")
+    plain = runner.invoke(app, ["sizes", spec_file(text)])
+    assert s_code == v_code == plain.exit_code == (0 if runs_somewhere(kernels) else 1), v_out
+    assert doc["ok"] == (s_code == 0)
+    witness = WITNESS.search(v_out)
+    for axis in doc["axes"]:
+        # the floor-arithmetic referee: the sizes listed in 1..1024 are exactly those that run
+        assert axis["listing"]["runs"] == [x for x in range(1, 1025) if runs_at(kernels, x)]
+        past = axis.get("past_the_method")
+        if witness is None:
+            assert past is None
+            continue
+        # what validate found, and no more: that size runs, it is not called the smallest,
+        # and why the closed form stops is said
+        x = int(witness.group(1).replace(",", ""))
+        assert (
+            runs_at(kernels, x)
+            and past["runs_at"] == x
+            and past["with"] == {v: x for v in "HW" if v != axis["symbol"]}
+        )
+        # clean: no pool drops a row or column there (torch floors, so a remainder is lost)
+        assert past["clean"] == (x % math.prod(kernels) == 0)
+        assert axis["runs"].endswith("(found past the exact method: checked at that size only)")
+        assert axis["listing"]["runs"] == [] and "smallest" not in plain.output
+        assert any("the period of" in why for why in doc["inexact_because"])
+        assert f"✓ the model runs at H = W = {x:,} (found past the exact method" in plain.output
+    if "SC109" in v_out:
+        assert s_code == 1 and any(
+            why.startswith("validate's search past the exact method found no size that runs")
+            for why in doc["inexact_because"]
+        )
+        assert "✗ the model does not run at any H in 1..1024" in plain.output

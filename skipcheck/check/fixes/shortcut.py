@@ -63,7 +63,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
         )
 
 
-def _body(site: Site, merge: Node) -> set[int]:
+def _body(site: Site, merge: Node) -> frozenset[int]:
     """The nodes of a residual's body (on the body's path, not the shortcut's)."""
     body, short = merge.inputs
     return site.ancestors(body) - site.ancestors(short)
