@@ -115,14 +115,9 @@ def long_path(n: int) -> str:
     )
 
 
-def test_proving_a_merge_behind_a_long_path_reads_each_layer_a_bounded_number_of_times(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # a fuzz mutant of 12,781 layers took 17 s CPU to validate (0.5 s without fixes): the
-    # mends asked for the ancestors of a merge's side once per layer on its path, a walk of
-    # the whole graph each time. Every read of a layer of the graph is counted here — the
-    # lowering, the check, the candidates and every proof's re-check — and must stay within
-    # a constant times the layers (one site; the re-checks are bounded by the budget)
+def layer_reads(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Any]:
+    """Every read of a layer of the graph while checking ``text`` and proving its fixes —
+    the lowering, the check, the candidates and every proof's re-check — and the result."""
     import dataclasses
 
     import skipcheck.check as check
@@ -144,10 +139,32 @@ def test_proving_a_merge_behind_a_long_path_reads_each_layer_a_bounded_number_of
         graph = real(*args)
         return dataclasses.replace(graph, nodes=Nodes(graph.nodes))
 
-    monkeypatch.setattr(check, "lower", lower)
-    result = check_spec("long.yaml", Options(fixes=True), text=long_path(2000))
+    with monkeypatch.context() as m:
+        m.setattr(check, "lower", lower)
+        result = check_spec("many.yaml", Options(fixes=True), text=text)
+    return reads["layers"], result
+
+
+def test_proving_a_merge_behind_a_long_path_reads_each_layer_a_bounded_number_of_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a fuzz mutant of 12,781 layers took 17 s CPU to validate (0.5 s without fixes): the
+    # mends asked for the ancestors of a merge's side once per layer on its path, a walk of
+    # the whole graph each time. One site, so the re-checks are bounded by the budget
+    reads, result = layer_reads(long_path(2000), monkeypatch)
     assert result.graph is not None and len(result.graph.nodes) == 2004
     assert [d.code for d in result.errors] == ["SC102"]
     assert result.fixes and result.fixes[0][1]  # the pool's mends are proven
     # 19 reads a layer here; the walk per layer on the path made it 2,023
-    assert reads["layers"] <= 60 * len(result.graph.nodes), reads
+    assert reads <= 60 * len(result.graph.nodes), reads
+
+
+def test_the_layers_read_grow_linearly_with_the_broken_merges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # N stages each with a broken add: the layers feeding each merge's sides were walked back
+    # to the input at every site (N sites × N layers); now only back to where its paths fork
+    small, _ = layer_reads(broken_stages(300), monkeypatch)
+    large, result = layer_reads(broken_stages(1200), monkeypatch)
+    assert len(result.errors) == 1200
+    assert large <= 5 * small, (small, large)  # 4× the merges: 16× where it was quadratic

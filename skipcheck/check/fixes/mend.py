@@ -48,8 +48,8 @@ def candidates(site: Site) -> Iterator[Candidate]:
         for node in reversed(site.path_nodes(merge)):
             if node.op not in _SIZED or made >= MAX_CANDIDATES:
                 continue
-            side = next((s for s in sides if node.id in site.ancestors(s)), None)
-            if side is None:
+            side = site.side_of(node.id, merge)
+            if side is None or side not in sides:
                 continue
             wanted = _needed(site, node, side, sides[side])
             if wanted is None:

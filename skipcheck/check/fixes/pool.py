@@ -13,7 +13,7 @@ from skipcheck.core.graph import Node
 def candidates(site: Site) -> Iterator[Candidate]:
     for merge in site.failing_merges()[:1]:
         found: dict[tuple[int, int], tuple[Node, Edit]] = {}
-        for node_id in sorted(site.ancestors(merge.id)):
+        for node_id in sorted(site.pools_above(merge.id)):
             node = site.graph.nodes[node_id]
             if node.op not in ("maxpool", "avgpool") or node.params.get("ceil_mode"):
                 continue

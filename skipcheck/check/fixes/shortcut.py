@@ -65,8 +65,8 @@ def candidates(site: Site) -> Iterator[Candidate]:
 
 def _body(site: Site, merge: Node) -> frozenset[int]:
     """The nodes of a residual's body (on the body's path, not the shortcut's)."""
-    body, short = merge.inputs
-    return site.ancestors(body) - site.ancestors(short)
+    body = merge.inputs[0]
+    return frozenset(n for n in site.sides(merge) if site.side_of(n, merge) == body)
 
 
 def _stride(site: Site, merge: Node, stride: int) -> Value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import heapq
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,9 +54,9 @@ class FileFacts:
     consumers: dict[int, list[int]] = field(default_factory=dict)  # node -> its readers
     params_for: dict[str, set[str]] = field(default_factory=dict)  # kind -> params written
     failing_paths: list[str] | None = None  # the paths of the layers that carry findings
-    # node -> every node its output depends on (itself included): asked once per layer on a
-    # merge's paths by the mends, a walk of the whole graph each time was quadratic
-    ancestors: dict[int, frozenset[int]] = field(default_factory=dict)
+    # merge -> the layers that feed some of its inputs but not all, with which (``sides``)
+    sides: dict[int, dict[int, int]] = field(default_factory=dict)
+    pools: list[frozenset[int]] = field(default_factory=list)  # node -> the pools before it
 
 
 @dataclass
@@ -102,28 +103,64 @@ class Site:
         c = shape[1] if shape is not None else None
         return c if isinstance(c, int) else None
 
-    def ancestors(self, node_id: int) -> frozenset[int]:
-        """The node and every node its output depends on."""
-        known = self.facts.ancestors.get(node_id)
+    def sides(self, merge: Node) -> dict[int, int]:
+        """The layers that feed some inputs of the merge but not all of them, each with the
+        inputs it feeds as bits (bit k: ``merge.inputs[k]``).
+
+        Found walking back from the inputs, the latest layer first (a layer's inputs come
+        before it), and stopping once every layer left to visit feeds all of them: the work
+        is the layers between the merge and where its paths fork, not the whole model (a
+        walk of every ancestor per site was quadratic in a spec with many broken merges)."""
+        known = self.facts.sides.get(merge.id)
         if known is not None:
             return known
-        seen: set[int] = set()
-        stack = [node_id]
-        while stack:
-            n = stack.pop()
-            if n in seen:
-                continue
-            seen.add(n)
-            stack.extend(self.graph.nodes[n].inputs)
-        found = self.facts.ancestors[node_id] = frozenset(seen)
+        full = (1 << len(merge.inputs)) - 1
+        reach: dict[int, int] = {}
+        heap: list[int] = []  # negated ids: the latest layer first
+        partial = 0  # layers waiting in the heap that do not feed every input yet
+
+        def reached(node_id: int, bits: int) -> None:
+            nonlocal partial
+            before = reach.get(node_id)
+            if before is None:
+                heapq.heappush(heap, -node_id)
+                partial += bits != full
+                reach[node_id] = bits
+            elif before | bits != before:
+                partial -= before != full and before | bits == full
+                reach[node_id] = before | bits
+
+        for k, i in enumerate(merge.inputs):
+            reached(i, 1 << k)
+        while heap and partial:
+            n = -heapq.heappop(heap)
+            bits = reach[n]
+            partial -= bits != full
+            for i in self.graph.nodes[n].inputs:
+                reached(i, bits)
+        found = self.facts.sides[merge.id] = {n: b for n, b in reach.items() if b != full}
         return found
+
+    def side_of(self, node_id: int, merge: Node) -> int | None:
+        """The one input of the merge that the layer feeds (None: none, or several)."""
+        bits = self.sides(merge).get(node_id, 0)
+        if bits == 0 or bits & (bits - 1):
+            return None
+        return merge.inputs[bits.bit_length() - 1]
 
     def path_nodes(self, merge: Node) -> list[Node]:
         """Nodes that feed some input of the merge but not all of them, in order."""
-        sets = [self.ancestors(i) for i in merge.inputs]
-        either = frozenset().union(*sets)
-        both = sets[0].intersection(*sets[1:])
-        return [self.graph.nodes[i] for i in sorted(either - both)]
+        return [self.graph.nodes[i] for i in sorted(self.sides(merge))]
+
+    def pools_above(self, node_id: int) -> frozenset[int]:
+        """The pooling layers the node's output depends on (itself included)."""
+        pools = self.facts.pools
+        if not pools:
+            # one pass for the file, in order: a layer reads only layers before it
+            for n in self.graph.nodes:
+                above = frozenset().union(*(pools[i] for i in n.inputs))
+                pools.append(above | {n.id} if n.op in ("maxpool", "avgpool") else above)
+        return pools[node_id]
 
     @property
     def consumers(self) -> dict[int, list[int]]:
@@ -139,17 +176,19 @@ class Site:
         """Whether every path from ``layer`` leads into ``merge`` through one of its inputs
         only: the layer's output serves that side of the merge and nothing else (a lateral,
         a branch's last conv), not also the other side or other layers (a trunk)."""
-        sides = [self.ancestors(i) for i in merge.inputs]
-        if sum(layer.id in s for s in sides) != 1:
+        side = self.side_of(layer.id, merge)
+        if side is None:
             return False
-        side = next(s for s in sides if layer.id in s)
+        bit = self.sides(merge)[layer.id]
         stack, seen = [layer.id], set()
         while stack:
             n = stack.pop()
             for c in self.consumers.get(n, []):
                 if c == merge.id or c in seen:
                     continue
-                if c not in side:
+                # a layer after this one that feeds its side of the merge: never one that
+                # feeds every side (this one would too)
+                if not self.sides(merge).get(c, 0) & bit:
                     return False
                 seen.add(c)
                 stack.append(c)

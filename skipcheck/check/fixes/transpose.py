@@ -20,9 +20,8 @@ def candidates(site: Site) -> Iterator[Candidate]:
         short = [s - r for s, r in zip(skip, run, strict=False)]
         if not any(short) or min(short) < 0:
             continue
-        skip_side = site.ancestors(merge.inputs[1])
         for node in site.path_nodes(merge):
-            if node.op != "conv_transpose" or node.id in skip_side:
+            if node.op != "conv_transpose" or site.sides(merge)[node.id] & 2:  # feeds the skip
                 continue
             try:
                 stride = per_axis(node, "stride", rank)
