@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent)
-    parser.add_argument("--sizes", default="250,1000,2000,19000")
+    parser.add_argument("--sizes", default="250,1000,2000,3000,19000")
     args = parser.parse_args()
     compile_package()
     with tempfile.TemporaryDirectory() as tmp:
