@@ -158,7 +158,11 @@ class Site:
         if not pools:
             # one pass for the file, in order: a layer reads only layers before it
             for n in self.graph.nodes:
-                above = frozenset().union(*(pools[i] for i in n.inputs))
+                above = (
+                    pools[n.inputs[0]]
+                    if len(n.inputs) == 1
+                    else frozenset().union(*(pools[i] for i in n.inputs))
+                )
                 pools.append(above | {n.id} if n.op in ("maxpool", "avgpool") else above)
         return pools[node_id]
 
