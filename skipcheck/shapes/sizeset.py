@@ -171,7 +171,12 @@ class SizeSet:
         return True
 
     def is_empty(self) -> bool:
-        return all(iv is None for iv in self.intervals)
+        # asked of every condition a layer records, often of the same set: computed once
+        cached: bool | None = self.__dict__.get("_empty")
+        if cached is None:
+            cached = all(iv is None for iv in self.intervals)
+            object.__setattr__(self, "_empty", cached)
+        return cached
 
     def is_everything(self) -> bool:
         return self.simplify().intervals == ((1, None),) and self.simplify().modulus == 1
