@@ -39,7 +39,7 @@ _RESOLVED: dict[str, str] = {}  # a plain scalar's text → its implicit tag
 RESOLVED_SIZE = 1 << 14  # entries; emptied when full
 
 
-class _PositionedLoader(_Loader):  # type: ignore[misc,valid-type]
+class _PositionedLoader(_Loader):
     """The safe loader, with a plain scalar's tag remembered by its text: the tag follows
     from the text alone (the safe loader has no path resolvers), and the same words
     (``relu``, ``3``, ``out_channels``) recur all through a spec and across specs, each
@@ -51,9 +51,9 @@ class _PositionedLoader(_Loader):  # type: ignore[misc,valid-type]
             if tag is None:
                 if len(_RESOLVED) >= RESOLVED_SIZE:
                     _RESOLVED.clear()
-                tag = _RESOLVED[value] = super().resolve(kind, value, implicit)
+                tag = _RESOLVED[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
             return tag
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 class YMap(dict[str, Any]):
