@@ -75,11 +75,16 @@ def _at(shape: Shape, at: dict[str, int]) -> Shape:
     """The shape with every size known at the concrete input replaced by its value."""
     out = []
     for d in shape:
-        if type(d) is int or isinstance(d, str):
+        kind = type(d)
+        if kind is int or kind is str:
             out.append(d)
-            continue
-        value = concrete(d, at)
-        out.append(d if value is None else value)
+        elif kind is Affine:  # concrete()'s own case, here without the calls (every layer)
+            x = at.get(d.var)
+            value = None if x is None else d.at(x)
+            out.append(value if type(value) is int else d)  # a fraction: no size yet
+        else:
+            value = concrete(d, at)
+            out.append(d if value is None else value)
     return tuple(out)
 
 

@@ -29,6 +29,10 @@ class Work:
     classes = 0
 
 
+_AND: dict[tuple[int, int], tuple[SizeSet, SizeSet, SizeSet]] = {}  # see SizeSet.__and__
+AND_SIZE = 1 << 14  # entries; emptied when full
+
+
 class OutOfFragment(Exception):
     """The size is no longer periodic-affine within the modulus cap."""
 
@@ -88,6 +92,21 @@ class SizeSet:
             return self
         if self.covers_all():
             return other
+        # The sets a network asks about are mostly the same objects (the size arithmetic
+        # hands out one object per result), file after file: remember each intersection by
+        # its operands' identity. The entry holds both operands, so no id is reused while
+        # it stands.
+        key = (id(self), id(other))
+        known = _AND.get(key)
+        if known is not None:
+            return known[2]
+        result = self._intersect(other)
+        if len(_AND) >= AND_SIZE:
+            _AND.clear()
+        _AND[key] = (self, other, result)
+        return result
+
+    def _intersect(self, other: SizeSet) -> SizeSet:
         m = math.lcm(self.modulus, other.modulus)
         a, b = self.lift(m), other.lift(m)
         out: list[Interval | None] = []
@@ -152,7 +171,12 @@ class SizeSet:
         return True
 
     def is_empty(self) -> bool:
-        return all(iv is None for iv in self.intervals)
+        # asked of every condition a layer records, often of the same set: computed once
+        cached: bool | None = self.__dict__.get("_empty")
+        if cached is None:
+            cached = all(iv is None for iv in self.intervals)
+            object.__setattr__(self, "_empty", cached)
+        return cached
 
     def is_everything(self) -> bool:
         return self.simplify().intervals == ((1, None),) and self.simplify().modulus == 1

@@ -171,9 +171,16 @@ class Context:
         # each node's last size changes, newest first: computed once per node, on demand
         self._steps: dict[int, dict[int, tuple[str, ...]]] = {}  # per spatial axis
         self._narrowed: set[tuple[str, int, tuple[object, ...]]] = set()
+        self._where_of: Node | None = None
+        self._where = ""
 
     def where(self) -> str:
-        return f"{self.node.where} (line {self.node.pos.line})"
+        # every condition a layer records names it: the text is made once per layer
+        node = self.node
+        if self._where_of is not node:
+            self._where_of = node
+            self._where = f"{node.where} (line {node.pos.line})"
+        return self._where
 
     def check(
         self,
@@ -197,6 +204,8 @@ class Context:
         failed_axes: list[tuple[str, ...]] = []
         coupled: list[Coupling] = []
         for verdict in verdicts:
+            if verdict is True:  # most checks pass: nothing to record
+                continue
             if verdict is None:
                 self.table.inexact.append(f"{self.where()}: a size left the exact fragment")
                 self._undecided(None)

@@ -35,6 +35,25 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL}
 _constructor = yaml.constructor.SafeConstructor()
+_RESOLVED: dict[str, str] = {}  # a plain scalar's text → its implicit tag
+RESOLVED_SIZE = 1 << 14  # entries; emptied when full
+
+
+class _PositionedLoader(_Loader):
+    """The safe loader, with a plain scalar's tag remembered by its text: the tag follows
+    from the text alone (the safe loader has no path resolvers), and the same words
+    (``relu``, ``3``, ``out_channels``) recur all through a spec and across specs, each
+    otherwise matched against the resolver's patterns in Python."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                if len(_RESOLVED) >= RESOLVED_SIZE:
+                    _RESOLVED.clear()
+                tag = _RESOLVED[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 class YMap(dict[str, Any]):
@@ -86,7 +105,7 @@ def load_text(text: str, file: str) -> Any:
             f"file is {len(text):,} characters; specs are limited to {MAX_BYTES:,}"
         )
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_PositionedLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _pos(file, mark, line_starts(text)) if mark is not None else None
@@ -165,13 +184,19 @@ class _Converter:
             return self.sizes[key]
         if key in self.active:
             raise SkipcheckError("recursive YAML alias: a value contains itself", self.pos(node))
-        self.active.add(key)
         size = 1
-        if isinstance(node, yaml.SequenceNode):
-            size += sum(self.measure(child, depth + 1) for child in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            size += sum(self.measure(v, depth + 1) for _, v in node.value)
-        self.active.discard(key)
+        kind = type(node)
+        if kind is not yaml.ScalarNode:  # a scalar holds nothing: no walk, no cycle
+            self.active.add(key)
+            depth += 1
+            measure = self.measure
+            if kind is yaml.SequenceNode:
+                for child in node.value:
+                    size += measure(child, depth)
+            elif kind is yaml.MappingNode:
+                for _, child in node.value:
+                    size += measure(child, depth)
+            self.active.discard(key)
         if size > MAX_NODES:
             raise SkipcheckError(
                 f"the document expands to more than {MAX_NODES:,} values "
@@ -218,11 +243,17 @@ class _Converter:
             )
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _STR and len(text) <= MAX_SCALAR:
+            return text  # what SafeConstructor's str gives: the text as written
         self.check_tag(node, _SCALAR_TAGS)
-        if len(node.value) > MAX_SCALAR:
-            raise SkipcheckError(f"value is {len(node.value):,} characters long", self.pos(node))
-        if node.tag == _INT and len(node.value.lstrip("+-0")) > 30:
-            raise SkipcheckError(f"number {node.value[:20]}... is far too large", self.pos(node))
+        if len(text) > MAX_SCALAR:
+            raise SkipcheckError(f"value is {len(text):,} characters long", self.pos(node))
+        if tag == _INT:
+            if len(text.lstrip("+-0")) > 30:
+                raise SkipcheckError(f"number {text[:20]}... is far too large", self.pos(node))
+            if text.isdigit() and text.isascii() and (text[0] != "0" or text == "0"):
+                return int(text)  # a plain decimal (no sign, _, base prefix, octal 0 or 1:30)
         try:
             # the tag's own constructor, not construct_object: that one remembers every node
             # it has seen in the (module-wide) constructor, so nothing loaded would be freed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.specfile.yamltree import YList, YMap, load_text
@@ -92,3 +93,25 @@ def test_every_value_knows_where_it_ends() -> None:
     assert text[: args.end].endswith("[ch, pad=0]")
     assert block["flow"].flow and text[: block["flow"].end].endswith("{a: 1}")
     assert tree.value_end["end"] == len(text)
+
+
+# every way YAML 1.1 writes a scalar that a spec might hold: the loader's shortcuts for plain
+# strings and decimals (and its remembered tags) must read each as PyYAML's safe_load does
+SCALARS = [
+    "0", "7", "012", "0o17", "0x1f", "0b101", "1_000", "+5", "-3", "1:30", "190:20:30",
+    "1.5", "1e3", ".inf", "-.Inf", ".nan", "true", "False", "yes", "off", "null", "~", "''",
+    "relu", "base * 2", "'3'", '"012"', "0.", "00", "٣", "²", "3 ", "1__0",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", SCALARS)
+def test_scalars_read_as_pyyaml_reads_them(text: str) -> None:
+    doc = f"a: {text}\nb: [{text}]\n"
+    expected = yaml.safe_load(doc)
+    for _ in range(2):  # the second load reads the remembered tags
+        tree = load_text(doc, "s.yaml")
+        for got, want in ((tree["a"], expected["a"]), (tree["b"][0], expected["b"][0])):
+            if want != want:  # NaN
+                assert got != got
+                continue
+            assert got == want and type(got) is type(want), (text, got, want)
