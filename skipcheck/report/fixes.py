@@ -41,7 +41,9 @@ class FixReporter:
         number = 0
         for site, fixes in found:
             for d in site.diagnostics:
-                c.print(plain(f"{d.pos}: {d.severity} {d.code} {d.message}", style="bold"))
+                c.print(
+                    plain(f"{result.place(d)}: {d.severity} {d.code} {d.message}", style="bold")
+                )
             if not fixes:
                 c.print(plain(f"  {no_fix(site)}", style="yellow"))
             for fix in fixes:

@@ -56,7 +56,7 @@ def diagnostic_record(
 ) -> dict[str, Any]:
     # a model reference's finding is at the model's own source line, not the in-memory spec's
     file, line, col = (
-        result.located(d.pos.line, d.pos.col)
+        result.located_finding(d)
         if result is not None and result.code
         else (d.pos.file, d.pos.line, d.pos.col)
     )

@@ -31,6 +31,7 @@ from skipcheck.core.errors import SkipcheckError
 if TYPE_CHECKING:
     from skipcheck.check import Options
     from skipcheck.check.result import CodeLine, FileResult
+    from skipcheck.rules.diagnostics import Diagnostic
     from skipcheck.torch.importer import Imported
     from skipcheck.torch.importer.origin import Origin
 
@@ -68,6 +69,8 @@ class Resolved:
     model: Any  # the nn.Module, on the meta device
     origins: dict[int, Origin] = field(default_factory=dict)
     definition: CodeLine | None = None  # the model's class or factory, for lines no code made
+    # a block's line in one use: (the block's line, the call's line) → that use's origin
+    use_origins: dict[tuple[int, int], Origin] = field(default_factory=dict)
 
 
 def resolve(
@@ -91,24 +94,41 @@ def resolve(
     with quiet_torch_logs():
         imported = import_model(model, example, name=name, source=reference, path=reference)
     return Resolved(
-        reference, imported.text, imported, model, dict(imported.origins), _definition(factory)
+        reference,
+        imported.text,
+        imported,
+        model,
+        dict(imported.origins),
+        _definition(factory),
+        dict(imported.use_origins),
     )
 
 
 def _definition(factory: Any) -> CodeLine | None:
-    """Where the model's class or factory is defined (``net.py:5 in Net``)."""
+    """Where the model's class or factory is defined (``net.py:5 in Net``). A class loaded
+    from a file path is in no module of ``sys.modules``, so ``inspect`` cannot place it: its
+    own functions' code says which file, and the ``class`` statement which line."""
     import inspect
+    import linecache
 
     from skipcheck.check.result import CodeLine
 
+    name = getattr(factory, "__qualname__", str(factory))
+    file: str | None = None
+    line = 0
     try:
         file = inspect.getsourcefile(factory)
-        _, line = inspect.getsourcelines(factory)
+        line = inspect.getsourcelines(factory)[1]
     except (OSError, TypeError):
+        if isinstance(factory, type):
+            own = [v for v in vars(factory).values() if inspect.isfunction(v)]
+            file = own[0].__code__.co_filename if own else None
+            pattern = re.compile(rf"^\s*class {re.escape(factory.__name__)}\b")
+            lines = linecache.getlines(file) if file else []
+            line = next((k + 1 for k, text in enumerate(lines) if pattern.match(text)), 0)
+    if file is None or line < 1:
         return None
-    if file is None:
-        return None
-    return CodeLine(_shown(file), max(line, 1), getattr(factory, "__qualname__", str(factory)))
+    return CodeLine(_shown(file), line, name, _source_line(file, line))
 
 
 class quiet_torch_logs:
@@ -163,9 +183,7 @@ def check_model(
         return result
     if not result.diagnostics:
         # clean: still told at the model's own lines (`sizes` names them)
-        return dataclasses.replace(
-            result, code=code_lines(resolved.origins), definition=resolved.definition
-        )
+        return told_in_code(result, resolved, resolved.origins)
     crash = None
     shape = result.input_shape
     if result.errors and shape is not None and all(isinstance(d, int) for d in shape):
@@ -189,7 +207,14 @@ def run_at(model: Any, shape: Sequence[int]) -> Crash | None:
 def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> FileResult:
     """The result with each finding told in the user's code: its source line and module; the
     error where torch stops (the one made at the line torch raised at, else the first) also
-    gets torch's own message; fixes say what to change in the PyTorch code."""
+    gets torch's own message; the spec's lines it names become the model's; fixes say what
+    to change in the PyTorch code."""
+    base = told_in_code(result, resolved, resolved.origins)
+
+    def origin_of(d: Diagnostic) -> Origin | None:
+        key = (d.pos.line, base.call_of(d))
+        return resolved.use_origins.get(key) or resolved.origins.get(d.pos.line)
+
     errors = [d for d in result.diagnostics if d.severity == "error"]
     stops = None
     if crash is not None and errors:
@@ -198,19 +223,22 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
             d
             for d in errors
             if at is not None
-            and (o := resolved.origins.get(d.pos.line)) is not None
+            and (o := origin_of(d)) is not None
             and (o.file, o.line) == (at.file, at.line)
         ]
         stops = (same or errors)[0]
     diagnostics = []
+    crashed: dict[int, Origin] = {}
+    fixes_told: dict[int, tuple[Any, ...]] = {}  # a site's findings share one list of fixes
     for d in result.diagnostics:
-        notes = list(d.notes)
+        notes = [retold(note, base) for note in d.notes]
         known: Mapping[int, Origin] = resolved.origins
-        origin = known.get(d.pos.line)
+        origin = origin_of(d)
         if d is stops and crash is not None:
             if crash.where is not None:
                 origin = crash.where
                 known = {**known, d.pos.line: crash.where}
+                crashed[d.pos.line] = crash.where
             if origin is not None:
                 notes.append(f"in your code: {origin}")
             notes.append(f"module: {crash.module or 'the model itself'}{_cls(crash.module_class)}")
@@ -221,8 +249,20 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
             module = _module_of(result.lines, d.pos.line, origin)
             if module is not None:
                 notes.append(f"module: {module}")
-        fixes = tuple(_in_pytorch(f, result.lines, known, d.pos.line) for f in d.fixes)
-        diagnostics.append(dataclasses.replace(d, notes=tuple(notes), fixes=fixes))
+        if id(d.fixes) not in fixes_told:
+            fixes_told[id(d.fixes)] = tuple(
+                _in_pytorch(f, result.lines, known, d.pos.line) for f in d.fixes
+            )
+        operands = tuple(dataclasses.replace(o, origin=retold(o.origin, base)) for o in d.operands)
+        diagnostics.append(
+            dataclasses.replace(
+                d,
+                message=retold(d.message, base),
+                operands=operands,
+                notes=tuple(notes),
+                fixes=fixes_told[id(d.fixes)],
+            )
+        )
     sites = tuple(
         (
             site,
@@ -233,23 +273,58 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
         )
         for site, fixes in result.fixes
     )
-    told = dict(resolved.origins)
-    if stops is not None and crash is not None and crash.where is not None:
-        told[stops.pos.line] = crash.where  # json and sarif point where torch stops, too
+    # json and sarif point where torch stops, too
+    told = told_in_code(result, resolved, {**resolved.origins, **crashed})
+    return dataclasses.replace(told, diagnostics=tuple(diagnostics), fixes=sites)
+
+
+def told_in_code(
+    result: FileResult, resolved: Resolved, origins: Mapping[int, Origin]
+) -> FileResult:
+    """The result with the model's source lines behind its spec lines."""
+    in_use = {key: _code_line(o) for key, o in resolved.use_origins.items()}
     return dataclasses.replace(
         result,
-        diagnostics=tuple(diagnostics),
-        fixes=sites,
-        code=code_lines(told),
+        code=code_lines(origins),
+        code_in_use=in_use,
         definition=resolved.definition,
     )
 
 
+_SPEC_LINES = re.compile(r"\b(?P<word>lines?) (?P<lines>\d+(?:(?:, | and )\d+)*)\b")
+
+
+def retold(text: str, result: FileResult) -> str:
+    """Spec lines named in a sentence (``maxpool, line 28``; ``at lines 22, 28``) as the
+    model's own (``maxpool, model.py:60``); a line no code made stays as it is."""
+
+    def swap(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group("lines"))]
+        found = [result.code.get(n) for n in numbers]
+        if any(c is None for c in found):
+            return match.group(0)
+        return ", ".join(dict.fromkeys(c.short for c in found if c is not None))
+
+    return _SPEC_LINES.sub(swap, text) if result.code else text
+
+
 def code_lines(origins: Mapping[int, Origin]) -> dict[int, CodeLine]:
     """Each spec line's line of the model's source, as the result carries it."""
+    return {line: _code_line(o) for line, o in origins.items()}
+
+
+def _code_line(origin: Origin) -> CodeLine:
     from skipcheck.check.result import CodeLine
 
-    return {line: CodeLine(_shown(o.file), o.line, o.function) for line, o in origins.items()}
+    text = _source_line(origin.file, origin.line)
+    return CodeLine(_shown(origin.file), origin.line, origin.function, text, origin.module)
+
+
+def _source_line(file: str, line: int) -> str:
+    """The line as written (indentation kept), for a report's gutter."""
+    import linecache
+
+    return linecache.getline(file, line).rstrip()
 
 
 def _shown(file: str) -> str:
