@@ -4,6 +4,7 @@ fixes — or the error that stopped it. Built by ``skipcheck.check.check_spec`` 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from skipcheck.check.config import Config
     from skipcheck.check.fixes.model import Fix
     from skipcheck.check.fixes.site import Site
+
+
+_SPEC_LINES = re.compile(r"\blines? (?P<lines>\d+(?:(?:, | and )\d+)*)\b")
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,20 @@ class FileResult:
         """A finding's line inside a sentence: ``line 51``, or the model's own ``model.py:66``."""
         code = self.code_of(d)
         return code.short if code is not None else f"line {d.pos.line}"
+
+    def retold(self, text: str) -> str:
+        """Spec lines named in a sentence (``maxpool, line 28``; ``at lines 22, 28``) as a model
+        reference's own (``maxpool, model.py:60``); a line no code made stays as it is."""
+        if not self.code:
+            return text
+
+        def swap(match: re.Match[str]) -> str:
+            found = [self.code.get(int(n)) for n in re.findall(r"\d+", match.group("lines"))]
+            if any(c is None for c in found):
+                return match.group(0)
+            return ", ".join(dict.fromkeys(c.short for c in found if c is not None))
+
+        return _SPEC_LINES.sub(swap, text)
 
     @cached_property
     def _nodes(self) -> dict[str, Node]:

@@ -52,7 +52,9 @@ class FixReporter:
                 c.print(plain(f"  fix {number} ({kind}): {fix.title}", style="green"))
                 for line in fix.consequences():
                     c.print(plain(f"      {line}", style="dim"))
-                for line in fix.diff.splitlines():
+                # a model reference: the change is said in its code; the spec held in memory
+                # (and its diff) is nothing the user has
+                for line in fix.diff.splitlines() if not result.code else ():
                     style = (
                         "red" if line.startswith("-") else "green" if line.startswith("+") else ""
                     )
@@ -62,6 +64,16 @@ class FixReporter:
             c.print()
         total = sum(len(f) for _, f in found)
         safe = sum(f.safe for _, fixes in found for f in fixes)
+        if result.code:
+            c.print(
+                plain(
+                    f"{total} proven fix(es) for {len(found)} finding site(s), each the change to "
+                    f"make in your code (`skipcheck import {result.path} -o model.yaml` writes "
+                    "a spec that `skipcheck fix --apply` edits)",
+                    style="bold",
+                )
+            )
+            return
         c.print(
             plain(
                 f"{total} proven fix(es) ({safe} safe, {total - safe} unsafe) for {len(found)} "

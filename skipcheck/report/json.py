@@ -45,6 +45,8 @@ def fix_record(fix: Any, text: str) -> dict[str, Any]:
         if text
         else [],
         "in_spec_terms": fix.in_terms,
+        # a model reference: the change as made in the PyTorch code (null for a spec file)
+        "pytorch": getattr(fix, "pytorch", "") or None,
         "proven_for": list(fix.proven_for),
         "holds_only_at": fix.at if fix.fails_at else None,
         "breaks_at": list(fix.fails_at),

@@ -71,6 +71,7 @@ class Resolved:
     definition: CodeLine | None = None  # the model's class or factory, for lines no code made
     # a block's line in one use: (the block's line, the call's line) → that use's origin
     use_origins: dict[tuple[int, int], Origin] = field(default_factory=dict)
+    made: dict[str, Origin] = field(default_factory=dict)  # module path → where it was built
 
 
 def resolve(
@@ -81,11 +82,15 @@ def resolve(
     from skipcheck.torch import require_torch
 
     require_torch()
+    from skipcheck.torch.fix_in_code import constructions
     from skipcheck.torch.importer import import_model, instantiate
     from skipcheck.torch.importer.load import load_factory, parse_args
 
     factory = load_factory(reference)
-    model = instantiate(factory, parse_args(args)).to("meta").eval()
+    with constructions() as built:
+        model = instantiate(factory, parse_args(args))
+    made = {name: built[id(m)] for name, m in model.named_modules() if id(m) in built}
+    model = model.to("meta").eval()
     asked = _numbers(input_shape) if input_shape is not None else None
     # at the size asked for where the model runs there (a model's structure may depend on
     # it); else at a size the importer finds, and the spec is checked at the one asked for
@@ -101,6 +106,7 @@ def resolve(
         dict(imported.origins),
         _definition(factory),
         dict(imported.use_origins),
+        made,
     )
 
 
@@ -227,17 +233,25 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
             and (o.file, o.line) == (at.file, at.line)
         ]
         stops = (same or errors)[0]
+    from skipcheck.torch.fix_in_code import ModelFacts
+
+    facts = ModelFacts(base, resolved.origins, resolved.use_origins, resolved.model, resolved.made)
+    told_fixes: dict[int, Any] = {}
+
+    def in_code(fix: Any) -> Any:
+        """A fix as the change to make in the code; each once (a site's findings share them)."""
+        if id(fix) not in told_fixes:
+            told_fixes[id(fix)] = _in_code(fix, facts, base)
+        return told_fixes[id(fix)]
+
     diagnostics = []
     crashed: dict[int, Origin] = {}
-    fixes_told: dict[int, tuple[Any, ...]] = {}  # a site's findings share one list of fixes
     for d in result.diagnostics:
-        notes = [retold(note, base) for note in d.notes]
-        known: Mapping[int, Origin] = resolved.origins
+        notes = [base.retold(note) for note in d.notes]
         origin = origin_of(d)
         if d is stops and crash is not None:
             if crash.where is not None:
                 origin = crash.where
-                known = {**known, d.pos.line: crash.where}
                 crashed[d.pos.line] = crash.where
             if origin is not None:
                 notes.append(f"in your code: {origin}")
@@ -249,30 +263,17 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
             module = _module_of(result.lines, d.pos.line, origin)
             if module is not None:
                 notes.append(f"module: {module}")
-        if id(d.fixes) not in fixes_told:
-            fixes_told[id(d.fixes)] = tuple(
-                _in_pytorch(f, result.lines, known, d.pos.line) for f in d.fixes
-            )
-        operands = tuple(dataclasses.replace(o, origin=retold(o.origin, base)) for o in d.operands)
+        operands = tuple(dataclasses.replace(o, origin=base.retold(o.origin)) for o in d.operands)
         diagnostics.append(
             dataclasses.replace(
                 d,
-                message=retold(d.message, base),
+                message=base.retold(d.message),
                 operands=operands,
                 notes=tuple(notes),
-                fixes=fixes_told[id(d.fixes)],
+                fixes=tuple(in_code(f) for f in d.fixes),
             )
         )
-    sites = tuple(
-        (
-            site,
-            tuple(
-                _in_pytorch(f, result.lines, resolved.origins, site.diagnostics[0].pos.line)
-                for f in fixes
-            ),
-        )
-        for site, fixes in result.fixes
-    )
+    sites = tuple((site, tuple(in_code(f) for f in fixes)) for site, fixes in result.fixes)
     # json and sarif point where torch stops, too
     told = told_in_code(result, resolved, {**resolved.origins, **crashed})
     return dataclasses.replace(told, diagnostics=tuple(diagnostics), fixes=sites)
@@ -289,23 +290,6 @@ def told_in_code(
         code_in_use=in_use,
         definition=resolved.definition,
     )
-
-
-_SPEC_LINES = re.compile(r"\b(?P<word>lines?) (?P<lines>\d+(?:(?:, | and )\d+)*)\b")
-
-
-def retold(text: str, result: FileResult) -> str:
-    """Spec lines named in a sentence (``maxpool, line 28``; ``at lines 22, 28``) as the
-    model's own (``maxpool, model.py:60``); a line no code made stays as it is."""
-
-    def swap(match: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.findall(r"\d+", match.group("lines"))]
-        found = [result.code.get(n) for n in numbers]
-        if any(c is None for c in found):
-            return match.group(0)
-        return ", ".join(dict.fromkeys(c.short for c in found if c is not None))
-
-    return _SPEC_LINES.sub(swap, text) if result.code else text
 
 
 def code_lines(origins: Mapping[int, Origin]) -> dict[int, CodeLine]:
@@ -396,84 +380,14 @@ def _cls(name: str) -> str:
     return f" ({name})" if name else ""
 
 
-# --- fixes in PyTorch terms -------------------------------------------------------------
+def _in_code(fix: Any, facts: Any, told: FileResult) -> Any:
+    """A proven fix in PyTorch terms, its consequences at the model's own lines."""
+    from skipcheck.torch.fix_in_code import in_code
 
-# (what a spec fix says, what to change in PyTorch): an explicit registry, one entry per
-# kind of fix (skipcheck/check/fixes/*), matched on the start of the fix's title.
-_PYTORCH: tuple[tuple[str, str], ...] = (
-    ("change the input to", "feed the model {rest} (resize, crop or pad your images to it)"),
-    ("ceil_mode: true", "MaxPool(..., ceil_mode=True) {at}"),
-    ("output_padding:", "ConvTranspose(..., output_padding={value}) {at}"),
-    ("padding:", "Conv(..., padding={value}) {at}"),
-    (
-        "center-crop the skip",
-        "crop the skip to the other tensor's size, centred, before the merge {at} "
-        "(skip[..., dy:dy + h, dx:dx + w])",
-    ),
-    (
-        "zero-pad the running tensor",
-        "F.pad the upsampled tensor to the skip's size before the merge {at} "
-        "(milesial's U-Net does: diff // 2 each side)",
-    ),
-    (
-        "interpolate the running tensor",
-        "F.interpolate(x, size=skip.shape[2:]) before the merge {at}",
-    ),
-    ("use concat instead of", "torch.cat([x, skip], dim=1) instead of the sum {at}"),
-    ("project the skip with a 1x1 conv", "a 1x1 Conv on the skip before the merge {at}"),
-    ("projection shortcut", "a 1x1 Conv (with stride) on the block's shortcut {at}"),
-)
-_LINES = re.compile(r"\bat lines? (?P<lines>\d+(?:(?:, | and )\d+)*)")
-_VALUE = re.compile(r"^[\w ]+: (?P<value>[^ ]+)")
-
-
-def in_pytorch(
-    title: str, lines: Sequence[str], origins: Mapping[int, Origin], line: int = 0
-) -> str | None:
-    """A spec fix's title as the change to make in the PyTorch code, or None where no entry
-    of the registry states it. ``line``: the finding's, for a fix whose title names none.
-
-    >>> in_pytorch("output_padding: 1 on the conv_transpose at line 3", ["a", "b", "- conv_transpose  # up.0 (ConvTranspose2d)"], {})
-    'in your PyTorch code: ConvTranspose(..., output_padding=1) in up.0 (ConvTranspose2d)'
-    """
-    said = []
-    for part in title.split(" + "):
-        for prefix, change in _PYTORCH:
-            if part.startswith(prefix):
-                value = _VALUE.match(part)
-                said.append(
-                    change.format(
-                        rest=part[len(prefix) :].strip(),
-                        value=value.group("value") if value else "?",
-                        at=_at(part, lines, origins, line),
-                    ).strip()
-                )
-                break
-        else:
-            return None
-    return "in your PyTorch code: " + re.sub(r"\s+", " ", "; and ".join(said))
-
-
-def _at(title: str, lines: Sequence[str], origins: Mapping[int, Origin], default: int) -> str:
-    """Where the fix's spec lines come from: the user's source line (and module), else the
-    module path; a title that names no line is about the finding's own line."""
-    match = _LINES.search(title)
-    numbers = re.findall(r"\d+", match.group("lines")) if match else [default] if default else []
-    places = []
-    for number in numbers:
-        line = int(number)
-        origin = origins.get(line)
-        module = _module_of(lines, line, origin)
-        if origin is not None:
-            places.append(f"at {origin}" + (f" (module {origin.module})" if origin.module else ""))
-        elif module is not None:
-            places.append(f"in {module}")
-    return ", ".join(dict.fromkeys(places))
-
-
-def _in_pytorch(fix: Any, lines: Sequence[str], origins: Mapping[int, Origin], line: int) -> Any:
-    """The fix with its title in PyTorch terms (the spec's wording kept in brackets)."""
-    said = in_pytorch(fix.title, lines, origins, line)
-    if said is None:
-        return fix
-    return dataclasses.replace(fix, title=f"{said} [spec: {fix.title}]")
+    said = in_code(fix, facts)
+    return dataclasses.replace(
+        said,
+        behaviour=told.retold(said.behaviour),
+        new_warnings=tuple(told.retold(w) for w in said.new_warnings),
+        remaining=tuple(told.retold(r) for r in said.remaining),
+    )
