@@ -213,6 +213,9 @@ def _set(change: Change, facts: ModelFacts) -> str | None:
     for (what, where), paths in clauses.items():
         modules = f" for {', '.join(dict.fromkeys(paths))}" if paths else ""
         said.append(f"{what}{modules}, {where}")
+    if change.name == "out_channels":
+        # torch does not infer widths: what reads the layer is built for its old width
+        said.append(f"each layer it feeds takes {value} input channels")
     return "; ".join(said)
 
 
