@@ -148,12 +148,14 @@ def listing_document(result: FileResult) -> dict[str, Any]:
         for fix in site_fixes:
             number += 1
             record = fix_record(fix, result.text)
+            # a model reference: the model's own line, as its findings'
+            _, line, col = result.located_finding(site.diagnostics[0])
             fixes.append(
                 {
                     "number": number,
                     "rule": sorted(site.codes),
-                    "line": site.diagnostics[0].pos.line,
-                    "col": site.diagnostics[0].pos.col,
+                    "line": line,
+                    "col": col,
                     **record,
                 }
             )
@@ -161,7 +163,7 @@ def listing_document(result: FileResult) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "path": result.path,
         "status": "ok" if result.ok else "findings",
-        "findings": [_finding(d, result.text) for d in result.errors],
+        "findings": [_finding(d, result.text, result) for d in result.errors],
         "fixes": fixes,
     }
 
@@ -186,8 +188,8 @@ def applied_document(
     return doc
 
 
-def _finding(d: Any, text: str) -> dict[str, Any]:
-    record = diagnostic_record(d, text)
+def _finding(d: Any, text: str, result: FileResult | None = None) -> dict[str, Any]:
+    record = diagnostic_record(d, text, result)
     record.pop("fixes")  # listed once, numbered, under "fixes"
     return record
 

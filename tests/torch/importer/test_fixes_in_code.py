@@ -102,7 +102,16 @@ def fixes_of(tmp_path: Path, source: str, size: int) -> list[dict[str, Any]]:
         app, ["fix", "model.py:Net", "--input", f"1x3x{size}x{size}", "--output-format", "json"]
     )
     assert result.exit_code == 1, result.output
-    fixes: list[dict[str, Any]] = json.loads(result.output)["fixes"]
+    doc = json.loads(result.output)
+    fixes: list[dict[str, Any]] = doc["fixes"]
+    # the findings and each fix's line are the model's own, as `validate --output-format json`
+    assert all(f["file"] == "model.py" for f in doc["findings"]), doc["findings"]
+    merge = next(
+        k
+        for k, t in enumerate(source.splitlines(), 1)
+        if "x = torch.cat(" in t or "x = x + skip" in t
+    )
+    assert {f["line"] for f in fixes} == {merge}, [f["line"] for f in fixes]
     assert fixes and all(f["pytorch"] for f in fixes), fixes
     assert all(f["title"].startswith("in your PyTorch code: ") for f in fixes)
     return fixes
