@@ -60,7 +60,8 @@ def fix_command(spec: str, options: Options, request: FixRequest) -> int:
         if is_model_reference(spec):
             raise SkipcheckError(
                 f"{spec} is PyTorch code, not a spec file: there is nothing to write a fix "
-                f"into. `skipcheck fix {spec}` says what to change in the code"
+                f"into. `skipcheck fix {spec}` says what to change in the code; "
+                f"`skipcheck import {spec} -o model.yaml` writes a spec this command can edit"
             )
     if request.apply_all:
         return _apply_all(spec, options, request, reporter)

@@ -4,13 +4,14 @@ fixes — or the error that stopped it. Built by ``skipcheck.check.check_spec`` 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from skipcheck.core.errors import SkipcheckError
-from skipcheck.core.graph import Graph
+from skipcheck.core.graph import Graph, Node
 from skipcheck.core.position import yaml_lines
 from skipcheck.rules import RULES
 from skipcheck.rules.diagnostics import Diagnostic
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from skipcheck.check.fixes.site import Site
 
 
+_SPEC_LINES = re.compile(r"\blines? (?P<lines>\d+(?:(?:, | and )\d+)*)\b")
+
+
 @dataclass(frozen=True)
 class CodeLine:
     """A line of a model's own source: where a line of the spec imported from it comes from
@@ -30,10 +34,22 @@ class CodeLine:
     file: str  # as Python loaded it; relative to the working directory where it lies below it
     line: int
     function: str  # ``Net.forward``
+    text: str = ""  # the source line as written (its indentation kept), "" where unreadable
+    module: str | None = None  # the module path that ran it ('' the model itself)
 
     def __str__(self) -> str:
         """``net.py:14 in Net.forward``."""
         return f"{os.path.basename(self.file)}:{self.line} in {self.function}"
+
+    @property
+    def col(self) -> int:
+        """The 1-based column where the statement starts (after its indentation)."""
+        return len(self.text) - len(self.text.lstrip()) + 1 if self.text.strip() else 1
+
+    @property
+    def short(self) -> str:
+        """``net.py:14``: for a table's line column and inside a sentence."""
+        return f"{os.path.basename(self.file)}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -56,20 +72,85 @@ class FileResult:
     # definition (for a line no code made, the input); empty for a spec file
     code: Mapping[int, CodeLine] = field(default_factory=dict)
     definition: CodeLine | None = None
+    # a block's line in one use: (the block's line, the line that calls it) → that use's code
+    code_in_use: Mapping[tuple[int, int], CodeLine] = field(default_factory=dict)
 
-    def located(self, line: int, col: int) -> tuple[str, int, int]:
+    def located(self, line: int, col: int, call: int = 0) -> tuple[str, int, int]:
         """Where a finding at a spec line is, for a machine (json, sarif): the spec's file and
-        position, or, for a model reference, the model's own source line."""
-        code = self.code.get(line) or self.definition
+        position, or, for a model reference, the model's own source line (``call``: the line
+        of the block call, for a line inside a block)."""
+        code = self.code_at(line, call)
         if code is None:
             return self.path, line, col
-        return code.file, code.line, 1
+        return code.file, code.line, code.col
+
+    def code_at(self, line: int, call: int = 0) -> CodeLine | None:
+        """A model reference's source line behind a spec line (in the use of a block that
+        ``call`` makes, where given; the model's definition for a line no code made); None
+        for a spec file."""
+        if not self.code and self.definition is None:
+            return None
+        return self.code_in_use.get((line, call)) or self.code.get(line) or self.definition
+
+    def call_of(self, d: Diagnostic) -> int:
+        """The line of the outermost block call that made a finding's layer (0: none)."""
+        node = self._nodes.get(d.node or "")
+        return node.calls[0].line if node is not None and node.calls else 0
+
+    def code_of(self, d: Diagnostic) -> CodeLine | None:
+        """The model's source line behind a finding (None for a spec file)."""
+        return self.code_at(d.pos.line, self.call_of(d))
+
+    def located_finding(self, d: Diagnostic) -> tuple[str, int, int]:
+        """``located`` for a finding: in a block, at the use that made it."""
+        return self.located(d.pos.line, d.pos.col, self.call_of(d))
+
+    def place(self, d: Diagnostic) -> str:
+        """Where a finding is, as a person's tools read it (``path:line:col``): the spec's
+        position, or for a model reference the model's own ``model.py:66:13``."""
+        if self.code_of(d) is None:
+            return str(d.pos)
+        file, line, col = self.located_finding(d)
+        return f"{file}:{line}:{col}"
+
+    def at_line(self, d: Diagnostic) -> str:
+        """A finding's line inside a sentence: ``line 51``, or the model's own ``model.py:66``."""
+        code = self.code_of(d)
+        return code.short if code is not None else f"line {d.pos.line}"
+
+    def retold(self, text: str) -> str:
+        """Spec lines named in a sentence (``maxpool, line 28``; ``at lines 22, 28``) as a model
+        reference's own (``maxpool, model.py:60``); a line no code made stays as it is."""
+        if not self.code:
+            return text
+
+        def swap(match: re.Match[str]) -> str:
+            found = [self.code.get(int(n)) for n in re.findall(r"\d+", match.group("lines"))]
+            if any(c is None for c in found):
+                return match.group(0)
+            return ", ".join(dict.fromkeys(c.short for c in found if c is not None))
+
+        return _SPEC_LINES.sub(swap, text)
+
+    @cached_property
+    def _nodes(self) -> dict[str, Node]:
+        if not self.code_in_use or self.graph is None:
+            return {}
+        found: dict[str, Node] = {}
+        for n in self.graph.nodes:
+            found.setdefault(n.label, n)  # a finding names its node by its label
+        return found
 
     def where(self, line: int) -> str:
         """A spec line as told to a person: ``line 7``, or for a model reference the model's own
         ``net.py:14 in Net.forward``."""
         code = self.code.get(line)
         return f"at {code}" if code is not None else f"line {line}"
+
+    def line_label(self, line: int, call: int = 0) -> str:
+        """A spec line in a table's line column: ``7``, or the model's own ``net.py:14``."""
+        code = self.code_at(line, call) if self.code else None
+        return code.short if code is not None else str(line)
 
     @cached_property
     def lines(self) -> list[str]:

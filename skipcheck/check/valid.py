@@ -240,6 +240,7 @@ class ValidSizes:
     bound: tuple[int, int]
     # conditions no axis meets alone ("H ≥ 32 or W ≥ 32"): the per-axis sets assume them
     couplings: tuple[Coupling, ...] = ()
+    places: tuple[str, ...] = ()  # where each of ``size_free`` is, as told (a model's own line)
 
     @property
     def at(self) -> dict[str, int]:
@@ -482,7 +483,10 @@ def valid_sizes(
                 *spatial,
             )
         )
-    return ValidSizes(graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings))
+    places = tuple(result.place(d) for d in size_free)
+    return ValidSizes(
+        graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings), places
+    )
 
 
 def _witnessed(

@@ -46,7 +46,10 @@ def picture(
     from skipcheck.draw.layout import layout
 
     assert result.graph is not None and result.table is not None  # load raised otherwise
-    return layout(result.graph, result.table, result.diagnostics, depth, focus, members, numbered)
+    at = result.at_line if result.code else None  # a model reference: the model's own lines
+    return layout(
+        result.graph, result.table, result.diagnostics, depth, focus, members, numbered, at
+    )
 
 
 def opened(result: FileResult, main: Layout) -> list[tuple[str, str, Layout]]:

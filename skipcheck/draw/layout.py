@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from skipcheck.core.graph import Graph, Node
@@ -141,6 +141,7 @@ class Finding:
     shapes: tuple[str, ...]
     message: str  # the full text for the tooltip
     marker: tuple[float, float]  # where its numbered marker sits on the drawing
+    at: str = ""  # its line as told: ``line 51``, or a model reference's ``model.py:66``
 
 
 @dataclass
@@ -416,6 +417,7 @@ def layout(
     focus: str | None = None,
     members: Sequence[int] | None = None,
     numbered: Sequence[tuple[int, Diagnostic, Node]] | None = None,
+    at: Callable[[Diagnostic], str] | None = None,
 ) -> Layout:
     """Position every box, edge, text and finding marker of ``graph`` at ``depth``.
 
@@ -441,7 +443,7 @@ def layout(
     _skip_edges(result, graph, units, owner, free)
     if numbered is None:
         numbered = number_findings(graph, diagnostics)
-    _place_findings(result, numbered, owner, units, free)
+    _place_findings(result, numbered, owner, units, free, at)
     _fit_canvas(result)
     return result
 
@@ -783,8 +785,10 @@ def _place_findings(
     owner: dict[int, int],
     units: list[_Unit],
     free: _Free,
+    at: Callable[[Diagnostic], str] | None = None,
 ) -> None:
-    """Colour the boxes and skips the findings sit on, place their numbered markers."""
+    """Colour the boxes and skips the findings sit on, place their numbered markers
+    (``at``: how a finding's line is told, where not ``line N``)."""
     rank = {"error": 2, "warning": 1}
     worst: dict[int, str] = {}
     into: dict[str, list[int]] = {}  # a merge (as its tooltips name it) → the skips into it
@@ -807,8 +811,9 @@ def _place_findings(
                 diag.pos.line,
                 node.where,
                 tuple(o.shape for o in diag.operands),
-                _full_message(diag),
+                _full_message(diag, told := at(diag) if at else f"line {diag.pos.line}"),
                 marker,
+                told,
             )
         )
         if diag.severity == "error" and node.op in MERGES:
@@ -841,8 +846,8 @@ def _colour_skips(result: Layout, into: dict[str, list[int]], node: Node, diag: 
             )
 
 
-def _full_message(diag: Diagnostic) -> str:
-    lines = [f"{diag.code} {diag.severity} at line {diag.pos.line}: {diag.message}"]
+def _full_message(diag: Diagnostic, at: str) -> str:
+    lines = [f"{diag.code} {diag.severity} at {at}: {diag.message}"]
     lines += [f"{o.role}: {o.shape} — {o.origin}" for o in diag.operands]
     lines += [f"note: {n}" for n in diag.notes]
     return "\n".join(lines)

@@ -231,7 +231,7 @@ def _legend(layout: Layout, top: float, width: float) -> tuple[list[str], float]
 
 def _finding_texts(f: Finding) -> tuple[str, str]:
     vs = " vs ".join(f.shapes)
-    return f"{f.code} {f.severity} line {f.line} · {f.where}", vs or _first_line(f)
+    return f"{f.code} {f.severity} {f.at or f'line {f.line}'} · {f.where}", vs or _first_line(f)
 
 
 def _findings(
@@ -265,7 +265,7 @@ def _finding(f: Finding, y: float, listed: bool) -> str:
             f'<circle cx="39" cy="{_num(y - 4)}" r="9"/>',
             f'<text x="39" y="{_num(y)}" text-anchor="middle">{f.number}</text>',
             f'<text x="56" y="{_num(y)}"><tspan class="code">{_esc(f.code)} '
-            f"{_esc(f.severity)}</tspan> line {f.line} · {_esc(f.where)}</text>",
+            f"{_esc(f.severity)}</tspan> {_esc(f.at or f'line {f.line}')} · {_esc(f.where)}</text>",
             f'<text class="detail" x="56" y="{_num(y + 15)}">{_esc(detail)}</text>',
         ]
     parts.append("</g>")
@@ -282,7 +282,7 @@ def render_html(layout: Layout, opened: list[tuple[str, str, Layout]] | None = N
     ``:target`` rule: no script)."""
     items = "\n".join(
         f'<li class="{_esc(f.severity)}"><b>{f.number}. {_esc(f.code)} {_esc(f.severity)}</b> '
-        f"line {f.line} · {_esc(f.where)}<pre>{_esc(f.message)}</pre></li>"
+        f"{_esc(f.at or f'line {f.line}')} · {_esc(f.where)}<pre>{_esc(f.message)}</pre></li>"
         for f in layout.findings
     )
     findings = f"<ol>{items}</ol>" if items else "<p>No findings: every merge fits.</p>"

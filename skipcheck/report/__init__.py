@@ -13,6 +13,7 @@ from typing import Any, Protocol, TextIO
 
 from skipcheck.check.result import FileResult
 from skipcheck.core.errors import SkipcheckError
+from skipcheck.rules.diagnostics import Diagnostic
 
 REPORTERS: dict[str, str] = {
     "concise": "skipcheck.report.concise:ConciseReporter",
@@ -114,6 +115,15 @@ def error_location(result: FileResult) -> tuple[int, int, str]:
     if exc.pos is None or exc.pos.line < 1:
         return 1, 1, message
     return exc.pos.line, max(exc.pos.col, 1), message
+
+
+def module_of(result: FileResult, d: Diagnostic) -> str:
+    """`` (module ups.0)`` after a one-line finding of a model reference: the module path its
+    source line ran (the spec's names in the message are made from it); "" for a spec file."""
+    code = result.code_of(d)
+    if code is None or code.module is None:
+        return ""
+    return f" (module {code.module})" if code.module else " (in the model's own forward)"
 
 
 def plural(n: int, word: str) -> str:

@@ -9,7 +9,7 @@ from typing import ClassVar, TextIO
 
 from skipcheck.check.result import FileResult
 from skipcheck.core.terminal import visible
-from skipcheck.report import Tally, error_location, plural
+from skipcheck.report import Tally, error_location, module_of, plural
 
 
 @dataclass
@@ -29,7 +29,9 @@ class ConciseReporter:
             return
         for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
             # the severity as the config makes it: a rule raised to error reads as one
-            self.write(f"{d.pos}: {d.severity} {d.code} {d.message}")
+            self.write(
+                f"{result.place(d)}: {d.severity} {d.code} {d.message}{module_of(result, d)}"
+            )
 
     def summary(self, tally: Tally) -> None:
         if self.quiet and not (tally.errors or tally.warnings or tally.failed):

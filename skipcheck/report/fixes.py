@@ -41,7 +41,9 @@ class FixReporter:
         number = 0
         for site, fixes in found:
             for d in site.diagnostics:
-                c.print(plain(f"{d.pos}: {d.severity} {d.code} {d.message}", style="bold"))
+                c.print(
+                    plain(f"{result.place(d)}: {d.severity} {d.code} {d.message}", style="bold")
+                )
             if not fixes or site.untried:
                 c.print(plain(f"  {no_fix(site)}", style="yellow"))
             for fix in fixes:
@@ -50,7 +52,9 @@ class FixReporter:
                 c.print(plain(f"  fix {number} ({kind}): {fix.title}", style="green"))
                 for line in fix.consequences():
                     c.print(plain(f"      {line}", style="dim"))
-                for line in fix.diff.splitlines():
+                # a model reference: the change is said in its code; the spec held in memory
+                # (and its diff) is nothing the user has
+                for line in fix.diff.splitlines() if not result.code else ():
                     style = (
                         "red" if line.startswith("-") else "green" if line.startswith("+") else ""
                     )
@@ -60,6 +64,16 @@ class FixReporter:
             c.print()
         total = sum(len(f) for _, f in found)
         safe = sum(f.safe for _, fixes in found for f in fixes)
+        if result.code:
+            c.print(
+                plain(
+                    f"{total} proven fix(es) for {len(found)} finding site(s), each the change to "
+                    f"make in your code (`skipcheck import {result.path} -o model.yaml` writes "
+                    "a spec that `skipcheck fix --apply` edits)",
+                    style="bold",
+                )
+            )
+            return
         c.print(
             plain(
                 f"{total} proven fix(es) ({safe} safe, {total - safe} unsafe) for {len(found)} "
@@ -134,12 +148,14 @@ def listing_document(result: FileResult) -> dict[str, Any]:
         for fix in site_fixes:
             number += 1
             record = fix_record(fix, result.text)
+            # a model reference: the model's own line, as its findings'
+            _, line, col = result.located_finding(site.diagnostics[0])
             fixes.append(
                 {
                     "number": number,
                     "rule": sorted(site.codes),
-                    "line": site.diagnostics[0].pos.line,
-                    "col": site.diagnostics[0].pos.col,
+                    "line": line,
+                    "col": col,
                     **record,
                 }
             )
@@ -147,7 +163,7 @@ def listing_document(result: FileResult) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "path": result.path,
         "status": "ok" if result.ok else "findings",
-        "findings": [_finding(d, result.text) for d in result.errors],
+        "findings": [_finding(d, result.text, result) for d in result.errors],
         "fixes": fixes,
         # candidates the proof budget left unproven, per site (never listed as fixes)
         "not_tried": [
@@ -178,8 +194,8 @@ def applied_document(
     return doc
 
 
-def _finding(d: Any, text: str) -> dict[str, Any]:
-    record = diagnostic_record(d, text)
+def _finding(d: Any, text: str, result: FileResult | None = None) -> dict[str, Any]:
+    record = diagnostic_record(d, text, result)
     record.pop("fixes")  # listed once, numbered, under "fixes"
     return record
 

@@ -106,7 +106,7 @@ class FullReporter:
         for k, diag in enumerate(diags):
             # findings at one merge share one list of fixes: show it once, after the last of them
             later = diags[k + 1] if k + 1 < len(diags) else None
-            self.finding(diag, result.lines, later is None or later.fixes is not diag.fixes)
+            self.finding(diag, result, later is None or later.fixes is not diag.fixes)
         if not self.quiet:
             for line in result.size_lines():
                 self.print(line, "dim" if result.ok else "")
@@ -127,7 +127,8 @@ class FullReporter:
         width = self.width
         names = [c[0] for c in cells]
         widths = [max([len(h), *(len(c[k]) for c in cells)]) for k, h in enumerate(head)]
-        lines = [str(r.line) for r in rows]
+        # a model reference: the model's own file:line, where the spec in memory says nothing
+        lines = [result.line_label(r.line, r.used_at) for r in rows]
         line_width = max([4, *(len(x) for x in lines)])
         if width is not None:
             # fit a terminal by shortening names in the middle, never by wrapping
@@ -165,18 +166,26 @@ class FullReporter:
             f"params {megabytes(t.param_bytes)} · input {megabytes(t.input_bytes)}"
         )
 
-    def finding(self, diag: Diagnostic, lines: list[str], show_fixes: bool = True) -> None:
+    def finding(self, diag: Diagnostic, result: FileResult, show_fixes: bool = True) -> None:
         head = (
-            self.paint(f"{diag.pos}: ", "bold")
+            self.paint(f"{printable(result.place(diag))}: ", "bold")
             + self.paint(f"{diag.severity} {diag.code}", _STYLE.get(diag.severity, ""))
             + f" {printable(diag.message)}"
         )
         self.out.write(head + "\n")
-        if 0 < diag.pos.line <= len(lines):
-            gutter = f"{diag.pos.line:>5} │ "
-            source = printable(lines[diag.pos.line - 1].rstrip())
-            self.out.write(self.paint(gutter, "dim") + source + "\n")
-            self.print(" " * (len(gutter) - 2) + "│ " + " " * (diag.pos.col - 1) + "^", "dim")
+        # the line it is at: the spec's, or for a model reference the model's own source
+        code = result.code_of(diag)
+        lines = result.lines
+        shown: tuple[int, str, int] | None = None
+        if code is not None:
+            shown = (code.line, code.text, code.col) if code.text else None
+        elif 0 < diag.pos.line <= len(lines):
+            shown = (diag.pos.line, lines[diag.pos.line - 1], diag.pos.col)
+        if shown is not None:
+            number, text, col = shown
+            gutter = f"{number:>5} │ "
+            self.out.write(self.paint(gutter, "dim") + printable(text.rstrip()) + "\n")
+            self.print(" " * (len(gutter) - 2) + "│ " + " " * (col - 1) + "^", "dim")
         width = max((len(o.role) for o in diag.operands), default=0)
         for o in diag.operands:
             self.out.write(

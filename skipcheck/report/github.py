@@ -11,7 +11,7 @@ from typing import ClassVar, TextIO
 
 from skipcheck.check.result import FileResult
 from skipcheck.core.terminal import visible
-from skipcheck.report import Tally, error_location, plural
+from skipcheck.report import Tally, error_location, module_of, plural
 
 
 def escape_data(text: str) -> str:
@@ -49,7 +49,11 @@ class GithubReporter:
         for d in sorted(result.diagnostics, key=lambda d: d.sort_key()):
             level = "error" if d.severity == "error" else "warning"
             title = f"{d.code} {d.rule}"
-            self.write(annotation(level, path, d.pos.line, d.pos.col, title, d.message))
+            # a model reference is annotated on the model's own source line
+            file, line, col = result.located_finding(d)
+            file = file.replace("\\", "/")
+            message = d.message + module_of(result, d)
+            self.write(annotation(level, file, line, col, title, message))
 
     def summary(self, tally: Tally) -> None:
         parts = [plural(tally.errors, "error"), plural(tally.warnings, "warning")]

@@ -45,6 +45,8 @@ def fix_record(fix: Any, text: str) -> dict[str, Any]:
         if text
         else [],
         "in_spec_terms": fix.in_terms,
+        # a model reference: the change as made in the PyTorch code (null for a spec file)
+        "pytorch": getattr(fix, "pytorch", "") or None,
         "proven_for": list(fix.proven_for),
         "holds_only_at": fix.at if fix.fails_at else None,
         "breaks_at": list(fix.fails_at),
@@ -56,7 +58,7 @@ def diagnostic_record(
 ) -> dict[str, Any]:
     # a model reference's finding is at the model's own source line, not the in-memory spec's
     file, line, col = (
-        result.located(d.pos.line, d.pos.col)
+        result.located_finding(d)
         if result is not None and result.code
         else (d.pos.file, d.pos.line, d.pos.col)
     )

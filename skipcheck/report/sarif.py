@@ -99,9 +99,10 @@ def file_entries(result: FileResult, index: dict[str, int]) -> list[tuple[str, d
             "ruleIndex": index[d.code],
             "level": "error" if d.severity == "error" else "warning",
             "message": {"text": text},
-            "locations": [_location(*result.located(d.pos.line, d.pos.col))],
+            "locations": [_location(*result.located_finding(d))],
         }
-        if d.fixes:
+        if d.fixes and not result.code:
+            # a model reference's fixes are said in its text: there is no spec file to edit
             finding["fixes"] = [_fix(f, result.path, result.text) for f in d.fixes]
         entries.append(("result", finding))
     return entries

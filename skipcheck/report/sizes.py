@@ -56,8 +56,9 @@ class SizesReporter:
                     style="bold red",
                 )
             )
-            for d in report.size_free:
-                c.print(plain(f"  {d.pos}: {d.code} {d.message}", style="red"))
+            places = report.places or tuple(str(d.pos) for d in report.size_free)
+            for d, place in zip(report.size_free, places, strict=True):
+                c.print(plain(f"  {place}: {d.code} {d.message}", style="red"))
         for group in groups:
             c.print()
             self.axis(group, rank, listing, spatial_only=bool(report.size_free))

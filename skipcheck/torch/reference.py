@@ -31,6 +31,7 @@ from skipcheck.core.errors import SkipcheckError
 if TYPE_CHECKING:
     from skipcheck.check import Options
     from skipcheck.check.result import CodeLine, FileResult
+    from skipcheck.rules.diagnostics import Diagnostic
     from skipcheck.torch.importer import Imported
     from skipcheck.torch.importer.origin import Origin
 
@@ -68,6 +69,9 @@ class Resolved:
     model: Any  # the nn.Module, on the meta device
     origins: dict[int, Origin] = field(default_factory=dict)
     definition: CodeLine | None = None  # the model's class or factory, for lines no code made
+    # a block's line in one use: (the block's line, the call's line) → that use's origin
+    use_origins: dict[tuple[int, int], Origin] = field(default_factory=dict)
+    made: dict[str, Origin] = field(default_factory=dict)  # module path → where it was built
 
 
 def resolve(
@@ -78,11 +82,15 @@ def resolve(
     from skipcheck.torch import require_torch
 
     require_torch()
+    from skipcheck.torch.fix_in_code import constructions
     from skipcheck.torch.importer import import_model, instantiate
     from skipcheck.torch.importer.load import load_factory, parse_args
 
     factory = load_factory(reference)
-    model = instantiate(factory, parse_args(args)).to("meta").eval()
+    with constructions() as built:
+        model = instantiate(factory, parse_args(args))
+    made = {name: built[id(m)] for name, m in model.named_modules() if id(m) in built}
+    model = model.to("meta").eval()
     asked = _numbers(input_shape) if input_shape is not None else None
     # at the size asked for where the model runs there (a model's structure may depend on
     # it); else at a size the importer finds, and the spec is checked at the one asked for
@@ -91,24 +99,42 @@ def resolve(
     with quiet_torch_logs():
         imported = import_model(model, example, name=name, source=reference, path=reference)
     return Resolved(
-        reference, imported.text, imported, model, dict(imported.origins), _definition(factory)
+        reference,
+        imported.text,
+        imported,
+        model,
+        dict(imported.origins),
+        _definition(factory),
+        dict(imported.use_origins),
+        made,
     )
 
 
 def _definition(factory: Any) -> CodeLine | None:
-    """Where the model's class or factory is defined (``net.py:5 in Net``)."""
+    """Where the model's class or factory is defined (``net.py:5 in Net``). A class loaded
+    from a file path is in no module of ``sys.modules``, so ``inspect`` cannot place it: its
+    own functions' code says which file, and the ``class`` statement which line."""
     import inspect
+    import linecache
 
     from skipcheck.check.result import CodeLine
 
+    name = getattr(factory, "__qualname__", str(factory))
+    file: str | None = None
+    line = 0
     try:
         file = inspect.getsourcefile(factory)
-        _, line = inspect.getsourcelines(factory)
+        line = inspect.getsourcelines(factory)[1]
     except (OSError, TypeError):
+        if isinstance(factory, type):
+            own = [v for v in vars(factory).values() if inspect.isfunction(v)]
+            file = own[0].__code__.co_filename if own else None
+            pattern = re.compile(rf"^\s*class {re.escape(factory.__name__)}\b")
+            lines = linecache.getlines(file) if file else []
+            line = next((k + 1 for k, text in enumerate(lines) if pattern.match(text)), 0)
+    if file is None or line < 1:
         return None
-    if file is None:
-        return None
-    return CodeLine(_shown(file), max(line, 1), getattr(factory, "__qualname__", str(factory)))
+    return CodeLine(_shown(file), line, name, _source_line(file, line))
 
 
 class quiet_torch_logs:
@@ -163,9 +189,7 @@ def check_model(
         return result
     if not result.diagnostics:
         # clean: still told at the model's own lines (`sizes` names them)
-        return dataclasses.replace(
-            result, code=code_lines(resolved.origins), definition=resolved.definition
-        )
+        return told_in_code(result, resolved, resolved.origins)
     crash = None
     shape = result.input_shape
     if result.errors and shape is not None and all(isinstance(d, int) for d in shape):
@@ -189,7 +213,14 @@ def run_at(model: Any, shape: Sequence[int]) -> Crash | None:
 def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> FileResult:
     """The result with each finding told in the user's code: its source line and module; the
     error where torch stops (the one made at the line torch raised at, else the first) also
-    gets torch's own message; fixes say what to change in the PyTorch code."""
+    gets torch's own message; the spec's lines it names become the model's; fixes say what
+    to change in the PyTorch code."""
+    base = told_in_code(result, resolved, resolved.origins)
+
+    def origin_of(d: Diagnostic) -> Origin | None:
+        key = (d.pos.line, base.call_of(d))
+        return resolved.use_origins.get(key) or resolved.origins.get(d.pos.line)
+
     errors = [d for d in result.diagnostics if d.severity == "error"]
     stops = None
     if crash is not None and errors:
@@ -198,19 +229,30 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
             d
             for d in errors
             if at is not None
-            and (o := resolved.origins.get(d.pos.line)) is not None
+            and (o := origin_of(d)) is not None
             and (o.file, o.line) == (at.file, at.line)
         ]
         stops = (same or errors)[0]
+    from skipcheck.torch.fix_in_code import ModelFacts
+
+    facts = ModelFacts(base, resolved.origins, resolved.use_origins, resolved.model, resolved.made)
+    told_fixes: dict[int, Any] = {}
+
+    def in_code(fix: Any) -> Any:
+        """A fix as the change to make in the code; each once (a site's findings share them)."""
+        if id(fix) not in told_fixes:
+            told_fixes[id(fix)] = _in_code(fix, facts, base)
+        return told_fixes[id(fix)]
+
     diagnostics = []
+    crashed: dict[int, Origin] = {}
     for d in result.diagnostics:
-        notes = list(d.notes)
-        known: Mapping[int, Origin] = resolved.origins
-        origin = known.get(d.pos.line)
+        notes = [base.retold(note) for note in d.notes]
+        origin = origin_of(d)
         if d is stops and crash is not None:
             if crash.where is not None:
                 origin = crash.where
-                known = {**known, d.pos.line: crash.where}
+                crashed[d.pos.line] = crash.where
             if origin is not None:
                 notes.append(f"in your code: {origin}")
             notes.append(f"module: {crash.module or 'the model itself'}{_cls(crash.module_class)}")
@@ -221,35 +263,52 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
             module = _module_of(result.lines, d.pos.line, origin)
             if module is not None:
                 notes.append(f"module: {module}")
-        fixes = tuple(_in_pytorch(f, result.lines, known, d.pos.line) for f in d.fixes)
-        diagnostics.append(dataclasses.replace(d, notes=tuple(notes), fixes=fixes))
-    sites = tuple(
-        (
-            site,
-            tuple(
-                _in_pytorch(f, result.lines, resolved.origins, site.diagnostics[0].pos.line)
-                for f in fixes
-            ),
+        operands = tuple(dataclasses.replace(o, origin=base.retold(o.origin)) for o in d.operands)
+        diagnostics.append(
+            dataclasses.replace(
+                d,
+                message=base.retold(d.message),
+                operands=operands,
+                notes=tuple(notes),
+                fixes=tuple(in_code(f) for f in d.fixes),
+            )
         )
-        for site, fixes in result.fixes
-    )
-    told = dict(resolved.origins)
-    if stops is not None and crash is not None and crash.where is not None:
-        told[stops.pos.line] = crash.where  # json and sarif point where torch stops, too
+    sites = tuple((site, tuple(in_code(f) for f in fixes)) for site, fixes in result.fixes)
+    # json and sarif point where torch stops, too
+    told = told_in_code(result, resolved, {**resolved.origins, **crashed})
+    return dataclasses.replace(told, diagnostics=tuple(diagnostics), fixes=sites)
+
+
+def told_in_code(
+    result: FileResult, resolved: Resolved, origins: Mapping[int, Origin]
+) -> FileResult:
+    """The result with the model's source lines behind its spec lines."""
+    in_use = {key: _code_line(o) for key, o in resolved.use_origins.items()}
     return dataclasses.replace(
         result,
-        diagnostics=tuple(diagnostics),
-        fixes=sites,
-        code=code_lines(told),
+        code=code_lines(origins),
+        code_in_use=in_use,
         definition=resolved.definition,
     )
 
 
 def code_lines(origins: Mapping[int, Origin]) -> dict[int, CodeLine]:
     """Each spec line's line of the model's source, as the result carries it."""
+    return {line: _code_line(o) for line, o in origins.items()}
+
+
+def _code_line(origin: Origin) -> CodeLine:
     from skipcheck.check.result import CodeLine
 
-    return {line: CodeLine(_shown(o.file), o.line, o.function) for line, o in origins.items()}
+    text = _source_line(origin.file, origin.line)
+    return CodeLine(_shown(origin.file), origin.line, origin.function, text, origin.module)
+
+
+def _source_line(file: str, line: int) -> str:
+    """The line as written (indentation kept), for a report's gutter."""
+    import linecache
+
+    return linecache.getline(file, line).rstrip()
 
 
 def _shown(file: str) -> str:
@@ -321,84 +380,14 @@ def _cls(name: str) -> str:
     return f" ({name})" if name else ""
 
 
-# --- fixes in PyTorch terms -------------------------------------------------------------
+def _in_code(fix: Any, facts: Any, told: FileResult) -> Any:
+    """A proven fix in PyTorch terms, its consequences at the model's own lines."""
+    from skipcheck.torch.fix_in_code import in_code
 
-# (what a spec fix says, what to change in PyTorch): an explicit registry, one entry per
-# kind of fix (skipcheck/check/fixes/*), matched on the start of the fix's title.
-_PYTORCH: tuple[tuple[str, str], ...] = (
-    ("change the input to", "feed the model {rest} (resize, crop or pad your images to it)"),
-    ("ceil_mode: true", "MaxPool(..., ceil_mode=True) {at}"),
-    ("output_padding:", "ConvTranspose(..., output_padding={value}) {at}"),
-    ("padding:", "Conv(..., padding={value}) {at}"),
-    (
-        "center-crop the skip",
-        "crop the skip to the other tensor's size, centred, before the merge {at} "
-        "(skip[..., dy:dy + h, dx:dx + w])",
-    ),
-    (
-        "zero-pad the running tensor",
-        "F.pad the upsampled tensor to the skip's size before the merge {at} "
-        "(milesial's U-Net does: diff // 2 each side)",
-    ),
-    (
-        "interpolate the running tensor",
-        "F.interpolate(x, size=skip.shape[2:]) before the merge {at}",
-    ),
-    ("use concat instead of", "torch.cat([x, skip], dim=1) instead of the sum {at}"),
-    ("project the skip with a 1x1 conv", "a 1x1 Conv on the skip before the merge {at}"),
-    ("projection shortcut", "a 1x1 Conv (with stride) on the block's shortcut {at}"),
-)
-_LINES = re.compile(r"\bat lines? (?P<lines>\d+(?:(?:, | and )\d+)*)")
-_VALUE = re.compile(r"^[\w ]+: (?P<value>[^ ]+)")
-
-
-def in_pytorch(
-    title: str, lines: Sequence[str], origins: Mapping[int, Origin], line: int = 0
-) -> str | None:
-    """A spec fix's title as the change to make in the PyTorch code, or None where no entry
-    of the registry states it. ``line``: the finding's, for a fix whose title names none.
-
-    >>> in_pytorch("output_padding: 1 on the conv_transpose at line 3", ["a", "b", "- conv_transpose  # up.0 (ConvTranspose2d)"], {})
-    'in your PyTorch code: ConvTranspose(..., output_padding=1) in up.0 (ConvTranspose2d)'
-    """
-    said = []
-    for part in title.split(" + "):
-        for prefix, change in _PYTORCH:
-            if part.startswith(prefix):
-                value = _VALUE.match(part)
-                said.append(
-                    change.format(
-                        rest=part[len(prefix) :].strip(),
-                        value=value.group("value") if value else "?",
-                        at=_at(part, lines, origins, line),
-                    ).strip()
-                )
-                break
-        else:
-            return None
-    return "in your PyTorch code: " + re.sub(r"\s+", " ", "; and ".join(said))
-
-
-def _at(title: str, lines: Sequence[str], origins: Mapping[int, Origin], default: int) -> str:
-    """Where the fix's spec lines come from: the user's source line (and module), else the
-    module path; a title that names no line is about the finding's own line."""
-    match = _LINES.search(title)
-    numbers = re.findall(r"\d+", match.group("lines")) if match else [default] if default else []
-    places = []
-    for number in numbers:
-        line = int(number)
-        origin = origins.get(line)
-        module = _module_of(lines, line, origin)
-        if origin is not None:
-            places.append(f"at {origin}" + (f" (module {origin.module})" if origin.module else ""))
-        elif module is not None:
-            places.append(f"in {module}")
-    return ", ".join(dict.fromkeys(places))
-
-
-def _in_pytorch(fix: Any, lines: Sequence[str], origins: Mapping[int, Origin], line: int) -> Any:
-    """The fix with its title in PyTorch terms (the spec's wording kept in brackets)."""
-    said = in_pytorch(fix.title, lines, origins, line)
-    if said is None:
-        return fix
-    return dataclasses.replace(fix, title=f"{said} [spec: {fix.title}]")
+    said = in_code(fix, facts)
+    return dataclasses.replace(
+        said,
+        behaviour=told.retold(said.behaviour),
+        new_warnings=tuple(told.retold(w) for w in said.new_warnings),
+        remaining=tuple(told.retold(r) for r in said.remaining),
+    )

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from skipcheck.cli import app
-from skipcheck.torch.reference import in_pytorch, is_model_reference
+from skipcheck.torch.reference import is_model_reference
 from tests.conftest import ROOT, SPECS
 
 torch = pytest.importorskip("torch")
@@ -73,12 +73,19 @@ def test_the_crashing_unet_is_told_at_the_users_line_with_the_valid_and_nearest_
 def test_fixes_say_what_to_change_in_the_pytorch_code() -> None:
     result = runner.invoke(app, ["fix", UNET, "--input", "1x3x250x250"])
     assert result.exit_code == 1, result.output
-    up = inspect.getsourcelines(unets)[0].index("            x = up(x)\n") + 1
+    source = inspect.getsourcelines(unets)[0]
+    made = next(k for k, text in enumerate(source, 1) if "nn.ConvTranspose2d(w[i + 1]" in text)
     assert (
-        f"in your PyTorch code: ConvTranspose(..., output_padding=1) at unets.py:{up} in "
-        "UNet.forward: x = up(x) (module ups.0)" in result.output
+        "in your PyTorch code: nn.ConvTranspose2d(..., output_padding=1) for ups.0, made at "
+        f"unets.py:{made} in UNet.__init__ (`nn.ConvTranspose2d(w[i + 1], w[i], kernel_size=2, "
+        "stride=2)`)" in result.output
+    ), result.output
+    pool = next(k for k, text in enumerate(source, 1) if "self.pool = nn.MaxPool2d(2)" in text)
+    assert (
+        "in your PyTorch code: nn.MaxPool2d(..., ceil_mode=True) for pool, made at "
+        f"unets.py:{pool} in UNet.__init__" in result.output
     )
-    assert "in your PyTorch code: MaxPool(..., ceil_mode=True) at unets.py:" in result.output
+    assert "--- a/" not in result.output  # no diff of the spec held in memory
     applied = runner.invoke(app, ["fix", UNET, "--input", "1x3x250x250", "--apply"])
     assert applied.exit_code == 2
     assert "is PyTorch code, not a spec file" in applied.output
@@ -157,10 +164,3 @@ def test_validate_on_yaml_does_not_import_torch() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip().endswith("NO TORCH"), out.stdout + out.stderr
-
-
-def test_a_fix_no_entry_states_keeps_its_spec_wording() -> None:
-    assert (
-        in_pytorch("declare output: [1, 2, 64, 64] at line 3 (what the model produces)", [], {})
-        is None
-    )

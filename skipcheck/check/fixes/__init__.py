@@ -277,6 +277,7 @@ def _pair(chan: Candidate, space: Candidate) -> Candidate:
         or c1.behaviour,
         in_terms=c1.in_terms or c2.in_terms,
         mends=c1.mends and c2.mends,
+        changes=c2.changes + c1.changes,
     )
 
 

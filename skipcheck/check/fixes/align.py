@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from skipcheck.check.fixes.edit import EditError
-from skipcheck.check.fixes.model import RANK_ALIGN, Candidate
+from skipcheck.check.fixes.model import RANK_ALIGN, Candidate, Change
 from skipcheck.check.fixes.site import Site, axes_text
 
 
@@ -57,6 +57,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 weight=_weight(merge.op, align),
                 changes_behaviour=True,
                 behaviour=behaviour,
+                changes=(Change("align", (merge.label,), align),),
             )
 
 

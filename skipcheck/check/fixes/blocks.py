@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from skipcheck.check.fixes.edit import Edit, EditError, Spot, apply_edits
-from skipcheck.check.fixes.model import RANK_BLOCK, Candidate
+from skipcheck.check.fixes.model import RANK_BLOCK, Candidate, Change
 from skipcheck.check.fixes.site import Site
 from skipcheck.core.position import Position, offset_line_col
 from skipcheck.ops import OPS
@@ -48,6 +48,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                     behaviour=f"the use at line {call.line} becomes the file's own {other}; "
                     f"the other uses of {block} stay as they are",
                     mends=True,
+                    changes=(Change("block", (merge.label,), other, block),),
                 )
 
 
@@ -108,6 +109,7 @@ def _variant(site: Site, cand: Candidate, block: str, calls: list[Position]) -> 
         in_terms=cand.in_terms,
         mends=cand.mends,
         weight=cand.weight,
+        changes=cand.changes,
     )
 
 

@@ -12,6 +12,7 @@ from skipcheck.check.fixes.model import (
     RANK_PROJECTION,
     RANK_WIDTH,
     Candidate,
+    Change,
 )
 from skipcheck.check.fixes.site import Site, Value
 from skipcheck.core.graph import Node
@@ -50,6 +51,7 @@ def _concat(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
         rank=RANK_MERGE_KIND,
         changes_behaviour=True,
         behaviour=f"concat keeps both tensors side by side: {grows}",
+        changes=(Change("merge_op", (merge.label,), "concat", merge.op, (c_run, c_skip)),),
     )
 
 
@@ -71,6 +73,7 @@ def _projection(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Ca
         changes_behaviour=True,
         behaviour=f"a new 1x1 conv ({c_skip}→{c_run}) learns how the skip is mixed in",
         in_terms=spelled != str(c_run),
+        changes=(Change("projection", (merge.label,), numbers=(c_skip, c_run)),),
     )
 
 
@@ -110,6 +113,7 @@ def _widths(site: Site, merge: Node, c_run: int, c_skip: int) -> Iterator[Candid
             in_terms=edit != literal,
             mends=not overrides,
             tag=f"c{target}",
+            changes=(Change("set", (layer.label,), "out_channels", str(target)),),
         )
 
 

@@ -13,7 +13,13 @@ import re
 from collections.abc import Iterator
 
 from skipcheck.check.fixes.edit import EditError
-from skipcheck.check.fixes.model import RANK_DECLARATION, RANK_MEND, RANK_MERGE_KIND, Candidate
+from skipcheck.check.fixes.model import (
+    RANK_DECLARATION,
+    RANK_MEND,
+    RANK_MERGE_KIND,
+    Candidate,
+    Change,
+)
 from skipcheck.check.fixes.site import Site, Value
 from skipcheck.engine import declared
 from skipcheck.ops.merge import MERGE_OPS
@@ -133,6 +139,15 @@ def _stated_channels(site: Site, d: Diagnostic) -> Iterator[Candidate]:
                 changes_behaviour=True,
                 behaviour="concat keeps both tensors side by side, as the layer after "
                 "it was built for",
+                changes=(
+                    Change(
+                        "merge_op",
+                        (source.label,),
+                        "concat",
+                        source.op,
+                        (widths[0] or 0, widths[1] or 0),
+                    ),
+                ),
             )
     # the layer that sets the width may be the wrong one (a transition's compression)
     layer = site.channel_source(node.inputs[0])
@@ -153,6 +168,7 @@ def _stated_channels(site: Site, d: Diagnostic) -> Iterator[Candidate]:
                 behaviour=f"{layer.where} and every layer it feeds change width",
                 mends=True,
                 tag=f"c{stated}",
+                changes=(Change("set", (layer.label,), "out_channels", str(stated)),),
             )
     width = site.width(node.inputs[0])
     if width is None:
@@ -170,4 +186,5 @@ def _stated_channels(site: Site, d: Diagnostic) -> Iterator[Candidate]:
         changes_behaviour=True,
         behaviour=f"the {node.op}'s weights are shaped for {width.number} input channels "
         f"instead of {stated} — keep it only if {stated} was the mistake",
+        changes=(Change("set", (node.label,), key, str(width.number)),),
     )

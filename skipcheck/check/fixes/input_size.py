@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from skipcheck.check.fixes.edit import Edit, Spot
-from skipcheck.check.fixes.model import RANK_INPUT, Candidate
+from skipcheck.check.fixes.model import RANK_INPUT, Candidate, Change
 from skipcheck.check.fixes.site import Site
 from skipcheck.rules import RULES
 from skipcheck.specfile.yamltree import YList
@@ -47,6 +47,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 changes_behaviour=False,
                 behaviour="the architecture is unchanged; the data (crops, tiles, resize) must match",
                 weight=int(kind == kinds[-1]),
+                changes=(Change("input", value=text),),
             )
 
 

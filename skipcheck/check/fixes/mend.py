@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 from skipcheck.check.fixes.edit import Edit, EditError, line_col
-from skipcheck.check.fixes.model import RANK_MEND, Candidate
+from skipcheck.check.fixes.model import RANK_MEND, Candidate, Change
 from skipcheck.check.fixes.site import Site, Value
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Node
@@ -82,6 +82,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                     mends=True,
                     tag=f"{name.split('_')[0]}{value}".replace(".", "_"),
                     weight=_weight(site, merge, node, name, value),
+                    changes=(Change("set", (node.label,), name, value),),
                 )
 
 

@@ -25,6 +25,26 @@ RANK_INPUT = 90  # the data must change, not the model: last
 
 
 @dataclass(frozen=True)
+class Change:
+    """What a fix changes in the model, as data: a spec file reads the fix's title and diff,
+    a model reference (no file to edit) states it in PyTorch terms from this. ``nodes`` are
+    the labels of the layers it edits, or of the merge it changes.
+
+    kinds: ``set`` (``name: value`` on each layer), ``align`` (the merge aligns by ``name``:
+    center_crop, pad, interpolate), ``merge_op`` (the merge becomes ``name``, was ``value``;
+    ``numbers``: the two widths), ``projection`` (a 1x1 conv on the skip; ``numbers``: its
+    channels in and out), ``shortcut`` (a residual's projection; ``numbers``: channels in,
+    out, stride; ``value`` "batchnorm" when it normalises), ``input`` (``value``: the shape),
+    ``block`` (call block ``name`` instead of ``value``)."""
+
+    kind: str
+    nodes: tuple[str, ...] = ()
+    name: str = ""
+    value: str = ""
+    numbers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A proposed change, not yet proven."""
 
@@ -41,6 +61,7 @@ class Candidate:
     mends: bool = False
     tag: str = ""  # names a block variant made from this edit (``basic_proj``)
     weight: int = 0  # among mends alike, the smaller written value first (stride 1 before 4)
+    changes: tuple[Change, ...] = ()  # what it changes, as data
 
 
 @dataclass
@@ -78,6 +99,9 @@ class Fix:
     weight: int = 0
     mended_elsewhere: int = 0  # findings at other sites that the edit removes too
     clears_file: bool = False  # the edit removes every error of a file with other sites
+    changes: tuple[Change, ...] = ()  # what it changes, as data (the candidate's)
+    # a model reference: the change as it is made in the PyTorch code ("" for a spec file)
+    pytorch: str = ""
 
     @cached_property
     def diff(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from skipcheck.check.fixes.edit import EditError
-from skipcheck.check.fixes.model import RANK_LAYER_OPTION, Candidate
+from skipcheck.check.fixes.model import RANK_LAYER_OPTION, Candidate, Change
 from skipcheck.check.fixes.site import Site
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Node
@@ -48,6 +48,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
             mends=True,
             changes_behaviour=name != "padding" or node.op != "conv",
             behaviour=_behaviour(node, name),
+            changes=(Change("set", (node.label,), name, value),),
         )
 
 

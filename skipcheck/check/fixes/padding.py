@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from skipcheck.check.fixes.edit import Edit, EditError
-from skipcheck.check.fixes.model import RANK_PADDING, Candidate
+from skipcheck.check.fixes.model import RANK_PADDING, Candidate, Change
 from skipcheck.check.fixes.site import Site
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Node
@@ -43,6 +43,7 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 mends=True,
                 changes_behaviour=True,
                 behaviour="the convs see zero-padded borders instead of shrinking the map",
+                changes=tuple(Change("set", (n.label,), "padding", v) for n, _, v in group),
             )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from skipcheck.check.fixes.edit import Edit, EditError
-from skipcheck.check.fixes.model import RANK_LAYER_OPTION, Candidate
+from skipcheck.check.fixes.model import RANK_LAYER_OPTION, Candidate, Change
 from skipcheck.check.fixes.site import Site
 from skipcheck.core.graph import Node
 
@@ -38,4 +38,5 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 mends=True,
                 changes_behaviour=True,
                 behaviour="the pool keeps a border window it used to drop",
+                changes=(Change("set", tuple(n.label for n, _ in group), "ceil_mode", "true"),),
             )

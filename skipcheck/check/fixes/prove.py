@@ -259,6 +259,7 @@ def prove(base: Baseline, target: Sequence[Diagnostic], cand: Candidate) -> Fix 
         closes_sizes=_closes(base.table, table),
         new_warnings=warnings,
         in_terms=cand.in_terms,
+        changes=cand.changes,
         proven_for=proven_for,
         fails_at=fails_at,
         at=_at(base, fails_at),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from skipcheck.check.fixes.edit import EditError
-from skipcheck.check.fixes.model import RANK_PROJECTION, Candidate
+from skipcheck.check.fixes.model import RANK_PROJECTION, Candidate, Change
 from skipcheck.check.fixes.site import Site, Value
 from skipcheck.core.graph import Node
 from skipcheck.specfile.yamltree import YMap
@@ -60,6 +60,14 @@ def candidates(site: Site) -> Iterator[Candidate]:
             + (" in every use of the block" if uses > 1 else ""),
             in_terms=width != str(c_body) or step != str(stride),
             tag="proj",
+            changes=(
+                Change(
+                    "shortcut",
+                    (merge.label,),
+                    value="batchnorm" if norm else "",
+                    numbers=(c_in, c_body, stride),
+                ),
+            ),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from skipcheck.check.fixes.edit import EditError
-from skipcheck.check.fixes.model import RANK_LAYER_OPTION, Candidate
+from skipcheck.check.fixes.model import RANK_LAYER_OPTION, Candidate, Change
 from skipcheck.check.fixes.site import Site
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.ops.base import per_axis
@@ -47,4 +47,5 @@ def candidates(site: Site) -> Iterator[Candidate]:
                 mends=True,
                 changes_behaviour=True,
                 behaviour="the transposed conv emits one more row/column at the far border",
+                changes=(Change("set", (node.label,), "output_padding", value),),
             )

@@ -40,6 +40,9 @@ class Imported:
     seconds: float = 0.0
     # 1-based line of ``text`` (a layer, a merge) → the line of the model's source behind it
     origins: dict[int, Origin] = field(default_factory=dict)
+    # a block's line used by a call: (the block's line, the call's line) → that use's line of
+    # the model's source (``origins`` has the first use's)
+    use_origins: dict[tuple[int, int], Origin] = field(default_factory=dict)
 
 
 def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
@@ -267,10 +270,11 @@ def _import_at(
             "the spec cannot state"
         )
     text, where = rendered.text, rendered.lines
+    uses: dict[tuple[int, int], str] = {}
     if rendered.folded is not None:
         same = proof.same_as_folded(rendered.folded, shape)
         if same is None:
-            text, where = rendered.folded, rendered.folded_lines
+            text, where, uses = rendered.folded, rendered.folded_lines, rendered.folded_uses
             report.append(
                 "blocks: repeated modules folded; the same shapes, parameters, findings and sizes"
             )
@@ -286,7 +290,9 @@ def _import_at(
         for k, (_, c) in enumerate(requires):
             if c.origin is not None:
                 origins[first + k] = c.origin
-    return Imported(text, partial, parameters, report, time.perf_counter() - started, origins)
+    in_use = {key: origin for key, step in uses.items() if (origin := steps[step].origin)}
+    seconds = time.perf_counter() - started
+    return Imported(text, partial, parameters, report, seconds, origins, in_use)
 
 
 def _branches(

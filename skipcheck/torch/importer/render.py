@@ -180,6 +180,9 @@ class Rendered:
     stage_names: list[str]
     folded: str | None = None  # the same spec with repeated modules as blocks, if any
     folded_lines: dict[int, str] = field(default_factory=dict)  # the same, for ``folded``
+    # ``folded``: (a block's line, the line that calls it) → the step that use writes there
+    # (``folded_lines`` has the first use's: one module; a finding is at one use)
+    folded_uses: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 class Arg(str):
@@ -381,9 +384,9 @@ def render(
             said = f"  # the model's output {label}" if label else ""
             tail.append(f"  - {w.ref(value)}{_comment(said)}")
     w.lines += tail
-    folded, folded_lines = _fold(w, written, modules or {}, top, tail)
+    folded, folded_lines, uses = _fold(w, written, modules or {}, top, tail)
     return Rendered(
-        "\n".join(w.lines) + "\n", w.where, [x.name for x in written], folded, folded_lines
+        "\n".join(w.lines) + "\n", w.where, [x.name for x in written], folded, folded_lines, uses
     )
 
 
@@ -434,10 +437,11 @@ def _fold(
     modules: Mapping[str, str],
     top: list[str],
     tail: list[str],
-) -> tuple[str | None, dict[int, str]]:
+) -> tuple[str | None, dict[int, str], dict[tuple[int, int], str]]:
     """Stages of one module class written alike, but for numbers and the tensors they read,
     become one block with those as arguments (and which step each line writes: a block's
-    line, its first use's step). None when no two stages fold."""
+    line, its first use's step; and each use's step, by the block's line and the line of
+    the call). None when no two stages fold."""
     groups: dict[tuple[str, str], list[tuple[_Written, list[Any]]]] = {}
     for x in written:
         if any(line.lstrip().startswith("name:") for line in x.lines):
@@ -452,6 +456,7 @@ def _fold(
     block_where: dict[int, str] = {}  # line within ``blocks`` → step
     calls: dict[str, str] = {}
     call_where: dict[str, str] = {}  # stage → the step of the block call's line
+    use_where: dict[str, dict[int, str]] = {}  # stage → line within ``blocks`` → its step
     used = set(w.used)
     for (cls, _), members in groups.items():
         if len(members) < 2:
@@ -473,18 +478,23 @@ def _fold(
         blocks.append(f"  {block}:")
         blocks.append(f"    args: {scalar([Arg(n) for n in names])}")
         blocks.append("    layers:")
-        block_where.update({len(blocks) + k: step for k, step in where.items()})
+        start = len(blocks)
+        block_where.update({start + k: step for k, step in where.items()})
         blocks += [line[2:] for line in template]
         for x, slots in members:
+            _, _, own = _rewrite(w, x, {i: a for i, a in args.items()})
+            use_where[x.name] = {start + k: step for k, step in own.items()}
             given = {n: slots[i][1] for i, n in args.items()}
             values = {n: (Arg(v) if isinstance(v, str) else v) for n, v in given.items()}
             calls[x.name] = f"      - {block}: {scalar(values)}" if values else f"      - {block}"
             if x.last is not None:
                 call_where[x.name] = x.last
     if not calls:
-        return None, {}
+        return None, {}, {}
     out = [*top, "blocks:"]
-    lines = {len(out) + k: step for k, step in block_where.items()}
+    offset = len(out)
+    lines = {offset + k: step for k, step in block_where.items()}
+    uses: dict[tuple[int, int], str] = {}
     out += blocks
     if not any(x.section for x in written):
         out.append("layers:")
@@ -494,13 +504,16 @@ def _fold(
         out.append(f"  - stage: {x.name}")
         out.append("    layers:")
         if x.name in calls:
+            call = len(out) + 1
             if x.name in call_where:
-                lines[len(out) + 1] = call_where[x.name]
+                lines[call] = call_where[x.name]
+            for k, step in use_where.get(x.name, {}).items():
+                uses[(offset + k, call)] = step
             out.append(calls[x.name])
         else:
             lines.update({len(out) + k: step for k, step in x.where.items()})
             out += x.lines
-    return "\n".join(out + tail) + "\n", lines
+    return "\n".join(out + tail) + "\n", lines, uses
 
 
 def _template(w: _Writer, x: _Written) -> tuple[str, list[tuple[str, Any]]]:
