@@ -166,3 +166,54 @@ class LevelHeadsFPN(nn.Module):
         else:
             y = levels[0] + levels[1] + levels[2]
         return F.interpolate(self.final(y), scale_factor=4.0, mode="bilinear")
+
+
+class DroppingEncoder(nn.Module):
+    """smp's EfficientNetEncoder: ``forward`` runs every block and keeps the features up to
+    its ``depth`` (``features[: depth + 1]``); the blocks past it run and their value is
+    dropped. Unpadded 3x3 convs, so the dropped blocks decide which sizes run. ``head``:
+    ``'last'`` reads the deepest kept feature only (smp's PSPNet, DeepLabV3), ``'unet'`` is a
+    U-Net decoder over every kept feature (smp's Unet with ``encoder_depth`` below 5)."""
+
+    def __init__(self, depth: int = 2, head: str = "last") -> None:
+        super().__init__()
+        self.depth, self.head_kind = depth, head
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(8, 8, 3, stride=2), nn.BatchNorm2d(8), nn.ReLU())
+            for _ in range(5)
+        )
+        ups = depth if head == "unet" else 0
+        self.ups = nn.ModuleList(nn.Conv2d(16, 8, 3, padding=1) for _ in range(ups))
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        features = [x]
+        for block in self.blocks:
+            x = block(x)
+            features.append(x)
+        features = features[: self.depth + 1]
+        y = features[-1]
+        if self.head_kind == "unet":
+            for up, skip in zip(self.ups, reversed(features[:-1]), strict=True):
+                y = F.interpolate(y, size=skip.shape[2:])
+                y = up(torch.cat([y, skip], dim=1))
+        return self.head(y)
+
+
+class DroppedSide(nn.Module):
+    """A residual block whose shortcut's value is also fed to a layer whose value the model
+    drops (a leftover auxiliary head): the dropped step starts inside a side path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Conv2d(3, 8, 3, padding=1)
+        self.shortcut = nn.Conv2d(3, 8, 1)
+        self.aux = nn.Sequential(nn.Conv2d(8, 4, 5, stride=4), nn.Conv2d(4, 4, 5))
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = self.shortcut(x)
+        self.aux(s)  # computed, never used
+        return self.head(self.body(x) + s)
