@@ -839,8 +839,8 @@ class _Translator:
         if args and isinstance(args[0], fx.Node) and args[0].name in self.shuffling:
             return self.shuffled(node, name, owner)
         sliced = self.channel_part(node, name, owner, first)
-        if sliced is not None:
-            return sliced
+        if sliced is not None or node.name in self.alias:
+            return sliced  # a part of the channels, or all of them (the value passes)
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
             self.passthrough(node, first, name)
             return None
@@ -1631,6 +1631,8 @@ class _Translator:
         if picked is None or source is None:
             return None
         if picked == (0, self.shape(source)[1]):
+            # every channel (GhostNet's ``out[:, :self.out_chs, :, :]`` where the primary and
+            # cheap convs already make exactly out_chs): the value passes through
             self.passthrough(node, source, name)
             return None
         got = layer("channel_slice", start=picked[0], stop=picked[1])
