@@ -10,6 +10,7 @@ A spec that does not pass is never written.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -465,6 +466,17 @@ class _Proof:
         mapped_model = model_total - opaque_model - unused_total
         mapped_spec = spec_total - opaque_spec
         if mapped_model != mapped_spec:
+            shared = self.shared()
+            if shared:
+                path, times = shared[0]
+                cls = self.caught.modules.get(path, "?")
+                raise CannotMap(
+                    f"cannot be mapped: {path} ({cls}) is called {times} times with the same "
+                    "weights: a spec layer holds its own parameters, and format 1.1 cannot "
+                    "share them between layers (docs/spec.md, 'Not yet expressible'), so the "
+                    f"spec would count them {times} times ({mapped_spec:,} parameters, the "
+                    f"model {mapped_model:,})"
+                )
             raise SkipcheckError(
                 f"round trip failed: the spec counts {mapped_spec:,} parameters, the model "
                 f"{mapped_model:,} in the same layers; the import would be wrong, so nothing is written"
@@ -478,6 +490,17 @@ class _Proof:
             line + (" — equal" if spec_total == model_total else " — mapped layers equal")
         )
         return int(spec_total)
+
+    def shared(self) -> list[tuple[str, int]]:
+        """The modules with parameters that more than one written step calls: (path, times)."""
+        times = Counter(
+            s.module for s in self.caught.steps if s.module is not None and s.id in self.placed
+        )
+        return [
+            (path, n)
+            for path, n in times.items()
+            if n > 1 and any(True for _ in self.model.get_submodule(path).parameters())
+        ]
 
     def same_as_folded(self, folded: str, shape: tuple[int, ...]) -> str | None:
         """Why the spec with blocks is not the same as the flat one, or None if it is: the

@@ -47,7 +47,7 @@ from torch import fx, nn
 
 import skipcheck.torch.importer.mapping as mapping
 from skipcheck.core.errors import SkipcheckError
-from skipcheck.torch.importer import rearrange
+from skipcheck.torch.importer import gates, rearrange
 from skipcheck.torch.importer.mapping import Layer, layer
 from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
 from skipcheck.torch.importer.rearrange import PATTERN, functional_rearranges, is_rearrange
@@ -679,6 +679,8 @@ class _Translator:
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
         seen_input = False
+        # squeeze-and-excitation on a (N, C) vector: its steps are read on the 1x1 map
+        self.gates = gates.Regions(self.gm, self.values, self.spatial_ones)
         for node in self.gm.graph.nodes:
             if node.op == "placeholder":
                 if not seen_input:
@@ -774,6 +776,10 @@ class _Translator:
             # (F.conv2d(x, self.weight), F.batch_norm(..., self.weight)); anything else fails
             self.params.add(node.name)
             return None
+        if node.name in self.gates.starts or any(
+            a.name in self.gates.rank for a in node.all_input_nodes
+        ):
+            return self.vector_step(node)
         if self.in_channels_last(node):
             return self.channels_last_step(node)
         for a in node.all_input_nodes:
@@ -843,6 +849,11 @@ class _Translator:
             return sliced  # a part of the channels, or all of them (the value passes)
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
             self.passthrough(node, first, name)
+            return None
+        if method in ("expand", "expand_as") and first is not None and self.broadcasts(first, node):
+            # a gate's (N, C, 1, 1) expanded to the map it multiplies (``x * y.expand_as(x)``):
+            # the spec's mul broadcasts the gate itself
+            self.alias[node.name] = first
             return None
         if getattr(target, "__name__", "") in ("stochastic_depth", "drop_path"):
             training = _k(node).get("training", args[3] if len(args) > 3 else False)
@@ -1926,6 +1937,85 @@ class _Translator:
         if y is None or binary not in ("add", "mul") or self.shape(x) != self.shape(y):
             raise self.fail(node, name, _CHANNELS_LAST)
         return self.channels_first(node, Step(node.name, "merge", owner, name, (x, y), op=binary))
+
+    # -- squeeze-and-excitation on a (N, C) vector (gates.py) ----------------------------
+    def spatial_ones(self, name: str) -> bool:
+        """Whether the tensor's spatial sizes are 1 at every input size (the symbolic trace's
+        sizes are the constant 1, not an expression that is 1 at the example)."""
+        shape = self.symbolic_shape(name)
+        return shape is not None and len(shape) > 2 and all(d == 1 for d in shape[2:])
+
+    def vector_step(self, node: fx.Node) -> Step | None:
+        """A step of a channel gate computed on the (N, C) squeeze of a 1x1 map, as the spec
+        layer it is on the map: the squeeze and the view back are the map itself, a mean over
+        the spatial axes a ``global_avgpool``, a Linear a 1x1 ``conv`` (the same weights), a
+        LayerNorm over the channels ``channel_layernorm``, a BatchNorm1d ``batchnorm``, an
+        activation or dropout itself, the add or mul of two vectors a merge."""
+        target = node.target
+        method = target if node.op == "call_method" else None
+        name = str(target) if node.op == "call_module" else _fn_name(target)
+        owner = str(target) if node.op == "call_module" else _owner(node)
+        args = _a(node)
+        x = next((t for t in (self.tensor(a) for a in args) if t is not None), None)
+        if node.op == "call_module":
+            name = type(self.gm.get_submodule(str(target))).__name__
+        if x is None or (node.name not in self.gates.rank and node.name not in self.gates.exits):
+            raise self.fail(node, name, gates.WHY)
+        if gates.reshapes(node) or (node.name in self.gates.starts and node.op == "call_module"):
+            self.alias[node.name] = x  # a view of the 1x1 map: the map itself
+            return None
+        channels = self.shape(x)[1]
+        module: str | None = None
+        got: Layer | None = None
+        if node.name in self.gates.starts:  # x.mean((2, 3)) without keepdim
+            got = layer("global_avgpool")
+        elif node.op == "call_module":
+            sub = self.gm.get_submodule(str(target))
+            module = str(target)
+            if isinstance(sub, nn.BatchNorm1d):
+                got = mapping.module_layer(sub)
+            else:
+                got = self.channels_last_module(sub, channels)
+        elif target is F.linear or target is F.layer_norm:
+            got, module = self.channels_last_functional(node, channels)
+        elif target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
+            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
+            got = self.activation(node, op)
+        elif target is F.dropout:
+            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
+            got = layer("dropout", p=float(p))
+        else:
+            binary = _binary(target, method)
+            both = [t for t in (self.tensor(a) for a in args[:2]) if t is not None]
+            if binary is None or binary == "max":
+                raise self.fail(node, name, gates.WHY)
+            if len(both) == 1:
+                self.alias[node.name] = x  # with a number (x + 3): the shape passes
+                return None
+            step = Step(node.name, "merge", owner, name, tuple(both), op=binary)
+            return self.as_map(node, step)
+        if got is None:
+            raise self.fail(node, name, gates.WHY)
+        step = Step(node.name, "layer", owner, name, (x,), [got])
+        step.module = module or None
+        return self.as_map(node, step)
+
+    def broadcasts(self, first: str, node: fx.Node) -> bool:
+        """An expand that only stretches size-1 spatial axes (batch and channels kept)."""
+        before, after = self.shape(first), self.shape(node.name)
+        return (
+            len(before) == len(after) > 2
+            and before[:2] == after[:2]
+            and all(d == 1 for d in before[2:])
+            and (first in self.gates.rank or self.spatial_ones(first))  # a gate's: 1x1 by making
+        )
+
+    def as_map(self, node: fx.Node, step: Step) -> Step:
+        """``step`` computes a vector of a gate: its value read as the 1x1 map's shape."""
+        value = self.values[node.name]
+        extra = self.gates.rank[node.name] - value.dim()
+        self.values[node.name] = value.reshape(*value.shape, *([1] * extra))
+        return step
 
     # -- TensorFlow's 'SAME' padding, computed at run time -------------------------------
     def pad_same(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step | None:
