@@ -906,6 +906,13 @@ class _Translator:
             and args[0].name in self.stacks
         ):
             return self.stacked_sum(node, name, owner)
+        if (
+            (method == "mean" or target is torch.mean)
+            and args
+            and isinstance(args[0], fx.Node)
+            and args[0].name in self.stacks
+        ):
+            return self.stacked_sum(node, name, owner, "mean")
         if target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
             op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
             return single(self.activation(node, op))
@@ -1122,15 +1129,18 @@ class _Translator:
             raise self.fail(node, name, "a stack other than of feature maps on a new first axis")
         self.stacks[node.name] = [t for t in tensors if t is not None]
 
-    def stacked_sum(self, node: fx.Node, name: str, owner: str) -> Step:
-        """``torch.stack([a, b, c]).sum(dim=0)``: the add of the tensors (one merge)."""
+    def stacked_sum(self, node: fx.Node, name: str, owner: str, op: str = "add") -> Step:
+        """``torch.stack([a, b, c]).sum(dim=0)``: the add of the tensors (one merge);
+        ``torch.mean(torch.stack(maps, dim=0), dim=0)`` (MONAI's RegistrationExtractionBlock):
+        their ``mean``."""
         dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else None)
         names = self.stacks[_a(node)[0].name]
-        if dim not in (0, [0], (0,)) or len(names) < 2:
-            raise self.fail(node, name, "a sum over another axis than the stacked one")
+        what = "sum" if op == "add" else op
+        if dim not in (0, [0], (0,)) or len(names) < 2 or _k(node).get("keepdim"):
+            raise self.fail(node, name, f"a {what} over another axis than the stacked one")
         if len({self.shape(t) for t in names}) != 1:
-            raise self.fail(node, name, "a sum of stacked tensors of different shapes")
-        return Step(node.name, "merge", owner, "torch.stack(...).sum", tuple(names), op="add")
+            raise self.fail(node, name, f"a {what} of stacked tensors of different shapes")
+        return Step(node.name, "merge", owner, f"torch.stack(...).{what}", tuple(names), op=op)
 
     def zero_channels(self, node: fx.Node, owner: str) -> Step | None:
         """``torch.cat([x, torch.zeros(N, k, *x.shape[2:])], dim=1)`` (ResNet's parameter-free

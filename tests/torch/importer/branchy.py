@@ -137,7 +137,8 @@ class _SegBlock(nn.Sequential):
 class LevelHeadsFPN(nn.Module):
     """An FPN (top-down path with 1x1 laterals) whose every level gets its own segmentation
     head, upsampled to a quarter of the input and then summed (``merge='add'``, smp's
-    default, as torch.stack(...).sum(0) or a plain sum) or concatenated (``merge='cat'``)."""
+    default, as torch.stack(...).sum(0) or a plain sum), concatenated (``merge='cat'``) or
+    averaged (``merge='mean'``, ``torch.mean(torch.stack(levels, dim=0), dim=0)``)."""
 
     def __init__(self, merge: str = "add", stacked: bool = False) -> None:
         super().__init__()
@@ -161,6 +162,8 @@ class LevelHeadsFPN(nn.Module):
         levels = [head(p) for head, p in zip(self.heads, (p4, p3, p2), strict=True)]
         if self.merge == "cat":
             y = torch.cat(levels, dim=1)
+        elif self.merge == "mean":  # MONAI's RegistrationExtractionBlock
+            y = torch.mean(torch.stack(levels, dim=0), dim=0)
         elif self.stacked:
             y = torch.stack(levels).sum(dim=0)
         else:
