@@ -485,7 +485,12 @@ class _Proof:
         if opaque_model or opaque_spec:
             line += f" (OPAQUE layers: model {opaque_model:,}, spec {opaque_spec:,})"
         if unused:
-            line += f" ({unused_total:,} in modules whose output reaches no output: {', '.join(unused[:4])})"
+            traced = {s.module for s in self.caught.steps if s.module is not None}
+            dropped = any(any(n == c or n.startswith(c + ".") for c in traced) for n in unused)
+            # forward never calls them (an encoder's stages past the depth it breaks at), or,
+            # where no layout could hold them, it calls them and drops their value
+            what = "whose value the model drops, not written" if dropped else "forward never calls"
+            line += f" ({unused_total:,} in modules {what}: {', '.join(unused[:4])})"
         report.append(
             line + (" — equal" if spec_total == model_total else " — mapped layers equal")
         )

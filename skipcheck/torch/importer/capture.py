@@ -338,17 +338,50 @@ def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
             probe = _probe(truth, tracer.shape[axis]) if truth else None
             got = _condition(axis, truth) if truth else None
             if got is None:
-                out.append(
-                    Condition(
-                        axis, "", 0, origin=origin, text=str(expr), probe=probe, truth=tuple(truth)
+                parts = _residues(axis, truth) if truth else []
+                for part in parts:
+                    # one `%!=` per residue the guard excludes: each its own truth and probe
+                    if part in seen:
+                        continue
+                    seen.add(part)
+                    one = [x % part[3] != part[2] for x in range(1, _PROBE + 1)]
+                    at = _probe(one, tracer.shape[axis])
+                    out.append(Condition(*part, origin=origin, probe=at, truth=tuple(one)))
+                if not parts:
+                    out.append(
+                        Condition(
+                            axis,
+                            "",
+                            0,
+                            origin=origin,
+                            text=str(expr),
+                            probe=probe,
+                            truth=tuple(truth),
+                        )
                     )
-                )
                 continue
             if got in seen:
                 continue
             seen.add(got)
             out.append(Condition(*got, origin=origin, probe=probe, truth=tuple(truth)))
     return out
+
+
+def _residues(axis: int, truth: Sequence[bool]) -> list[tuple[int, str, int, int]]:
+    """A guard true on a set of residue classes of a period up to 64 (MONAI RegUNet's
+    ``(h // 2) % 2 == 0`` on a downsampled size: H % 4 in {0, 1}) as one ``%!=`` condition
+    per residue it excludes, at most four; empty for anything else."""
+    for m in range(2, 65):
+        if all(truth[k] == truth[k + m] for k in range(_PROBE - m)):
+            missing = [
+                r
+                for r in range(m)
+                if not any(truth[x - 1] for x in range(1, _PROBE + 1) if x % m == r)
+            ]
+            if 0 < len(missing) <= 4 and len(missing) < m:
+                return [(axis, "%!=", r, m) for r in missing]
+            return []
+    return []
 
 
 def _probe(truth: Sequence[bool], example: int) -> int | None:
@@ -1129,17 +1162,21 @@ class _Translator:
             raise self.fail(node, name, "a stack other than of feature maps on a new first axis")
         self.stacks[node.name] = [t for t in tensors if t is not None]
 
-    def stacked_sum(self, node: fx.Node, name: str, owner: str, op: str = "add") -> Step:
+    def stacked_sum(self, node: fx.Node, name: str, owner: str, op: str = "add") -> Step | None:
         """``torch.stack([a, b, c]).sum(dim=0)``: the add of the tensors (one merge);
         ``torch.mean(torch.stack(maps, dim=0), dim=0)`` (MONAI's RegistrationExtractionBlock):
         their ``mean``."""
         dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else None)
         names = self.stacks[_a(node)[0].name]
         what = "sum" if op == "add" else op
-        if dim not in (0, [0], (0,)) or len(names) < 2 or _k(node).get("keepdim"):
+        if dim not in (0, [0], (0,)) or not names or _k(node).get("keepdim"):
             raise self.fail(node, name, f"a {what} over another axis than the stacked one")
         if len({self.shape(t) for t in names}) != 1:
             raise self.fail(node, name, f"a {what} of stacked tensors of different shapes")
+        if len(names) == 1:
+            # one map stacked (RegUNet extracting one level): its sum or mean is the map
+            self.passthrough(node, names[0], name)
+            return None
         return Step(node.name, "merge", owner, f"torch.stack(...).{what}", tuple(names), op=op)
 
     def zero_channels(self, node: fx.Node, owner: str) -> Step | None:

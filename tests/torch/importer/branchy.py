@@ -220,3 +220,17 @@ class DroppedSide(nn.Module):
         s = self.shortcut(x)
         self.aux(s)  # computed, never used
         return self.head(self.body(x) + s)
+
+
+class OneLevelMean(nn.Module):
+    """MONAI's RegUNet with one extract level: ``torch.mean(torch.stack([m], dim=0), dim=0)``
+    of a single map, resized to the input, is that map."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.out = nn.Conv2d(8, 2, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        maps = [F.interpolate(self.out(self.down(x)), size=x.shape[2:])]
+        return torch.mean(torch.stack(maps, dim=0), dim=0)

@@ -227,6 +227,15 @@ ZOO: tuple[Entry, ...] = (
         False,
     ),
     Entry(
+        "monai RegUNet",  # a mean of stacked maps; even sizes checked again after halving
+        "monai",
+        _monai(
+            "RegUNet", spatial_dims=2, in_channels=1, num_channel_initial=8, depth=3, out_channels=2
+        ),
+        GRAY,
+        True,
+    ),
+    Entry(
         "monai SEResNet50",  # squeeze-and-excitation on a (N, C) vector: 1x1 convs
         "monai",
         _monai("SEResNet50", spatial_dims=2, in_channels=3, num_classes=10),
