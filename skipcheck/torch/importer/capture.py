@@ -697,6 +697,7 @@ class _Translator:
         self.channels_last_norm: dict[str, tuple[str, Layer]] = {}
         self.modules_of: dict[str, str] = {}  # a norm's node → the module owning its weights
         self.stacks: dict[str, list[str]] = {}  # torch.stack nodes → the tensors stacked
+        self.stack_axis: dict[str, int] = {}  # torch.stack nodes → the new axis
         # a view of one parameter (gamma.reshape(1, -1, 1, 1), gamma[:, None, None]) → the
         # parameter's path: read by the op that applies it (a layer scale's mul)
         self.param_of: dict[str, str] = {}
@@ -1154,13 +1155,42 @@ class _Translator:
         return layer(op, **params)
 
     def stack(self, node: fx.Node, name: str) -> None:
-        """``torch.stack(features)``: only as the start of ``.sum(dim=0)`` (smp's FPN merge)."""
+        """``torch.stack(features)``: only as the start of a sum or mean over the new axis
+        (smp's FPN merge). The parts of a channel split may be stacked whole (MONAI's
+        AdditiveUpSampleBlock: ``torch.stack(x.split(C // 2, dim=1), dim=-1)``): each part is a
+        ``channel_slice``."""
         items = _a(node)[0] if _a(node) else _k(node).get("tensors")
         dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
-        tensors = [self.tensor(t) for t in items] if isinstance(items, (list, tuple)) else [None]
-        if dim != 0 or any(t is None for t in tensors):
-            raise self.fail(node, name, "a stack other than of feature maps on a new first axis")
+        if isinstance(items, fx.Node) and items.name in self.splits:
+            tensors: list[str | None] = list(self.split_parts(items, _owner(node)))
+        elif isinstance(items, (list, tuple)):
+            tensors = [self.tensor(t) for t in items]
+        else:
+            tensors = [None]
+        rank = len(self.values[node.name].shape)
+        if not isinstance(dim, int) or any(t is None for t in tensors):
+            raise self.fail(node, name, "a stack other than of feature maps")
         self.stacks[node.name] = [t for t in tensors if t is not None]
+        self.stack_axis[node.name] = dim % rank
+
+    def split_parts(self, split: fx.Node, owner: str) -> list[str]:
+        """Each part of a channel split as a ``channel_slice`` step of its own (named after
+        the split: the parts have no node of the graph)."""
+        source, ranges = self.splits[split.name]
+        parts = []
+        for k, (start, stop) in enumerate(ranges):
+            name = f"{split.name}:part{k}"  # ':' is in no fx node's name: no clash
+            self.values[name] = self.values[source][:, start:stop]
+            got = layer("channel_slice", start=start, stop=stop)
+            step = Step(name, "layer", owner, "Tensor.split", (source,), [got])
+            step.shape = self.shape(name)
+            frame = split.meta.get("skipcheck_frame")
+            if frame is not None:
+                file, line, function = frame
+                step.origin = origin_at(file, line, function, owner)
+            self.steps.append(step)
+            parts.append(name)
+        return parts
 
     def stacked_sum(self, node: fx.Node, name: str, owner: str, op: str = "add") -> Step | None:
         """``torch.stack([a, b, c]).sum(dim=0)``: the add of the tensors (one merge);
@@ -1169,7 +1199,11 @@ class _Translator:
         dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else None)
         names = self.stacks[_a(node)[0].name]
         what = "sum" if op == "add" else op
-        if dim not in (0, [0], (0,)) or not names or _k(node).get("keepdim"):
+        axis = self.stack_axis[_a(node)[0].name]
+        rank = len(self.values[_a(node)[0].name].shape)
+        dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
+        over = [d % rank for d in dims if isinstance(d, int)]
+        if over != [axis] or not names or _k(node).get("keepdim"):
             raise self.fail(node, name, f"a {what} over another axis than the stacked one")
         if len({self.shape(t) for t in names}) != 1:
             raise self.fail(node, name, f"a {what} of stacked tensors of different shapes")

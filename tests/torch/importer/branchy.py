@@ -234,3 +234,28 @@ class OneLevelMean(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         maps = [F.interpolate(self.out(self.down(x)), size=x.shape[2:])]
         return torch.mean(torch.stack(maps, dim=0), dim=0)
+
+
+class AdditiveUp(nn.Module):
+    """MONAI LocalNet's AdditiveUpSampleBlock: a transposed conv, plus the input resized to
+    twice its size with its two channel halves summed
+    (``torch.sum(torch.stack(x.split(C // 2, dim=1), dim=-1), dim=-1)``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2), nn.Conv2d(16, 16, 3, stride=2))
+        # two blocks, as LocalNet's decoder has: their splits' parts must not clash
+        self.deconvs = nn.ModuleList(
+            [nn.ConvTranspose2d(16, 8, 2, 2), nn.ConvTranspose2d(8, 4, 2, 2)]
+        )
+        self.head = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.down(x)
+        for deconv in self.deconvs:
+            size = [s * 2 for s in x.shape[2:]]
+            resized = F.interpolate(x, size)
+            halves = resized.split(split_size=resized.shape[1] // 2, dim=1)
+            resized = torch.sum(torch.stack(halves, dim=-1), dim=-1)
+            x = deconv(x) + resized
+        return self.head(x)

@@ -236,6 +236,20 @@ ZOO: tuple[Entry, ...] = (
         True,
     ),
     Entry(
+        "monai LocalNet",  # its upsampling sums the two channel halves of the resized map
+        "monai",
+        _monai(
+            "LocalNet",
+            spatial_dims=2,
+            in_channels=1,
+            num_channel_initial=8,
+            extract_levels=(0, 1, 2, 3),
+            out_channels=2,
+        ),
+        GRAY,
+        True,
+    ),
+    Entry(
         "monai SEResNet50",  # squeeze-and-excitation on a (N, C) vector: 1x1 convs
         "monai",
         _monai("SEResNet50", spatial_dims=2, in_channels=3, num_classes=10),
