@@ -363,16 +363,22 @@ def _requirements(
     names = AXIS_NAMES.get(rank, ())
     stated: list[tuple[str, Condition]] = []
     unstated: list[Condition] = []
+    seen: set[str] = set()
     for c in conditions:
-        if not c.test or c.axis - 2 >= len(names):
+        if c.axis - 2 >= len(names) or not (c.test or c.parts):
             unstated.append(c)
             continue
         axis = names[c.axis - 2]
-        if c.test.startswith("%"):
-            text = f"{axis} % {c.modulus} {c.test[1:]} {c.value}"
-        else:
-            text = f"{axis} {c.test} {c.value}"
-        stated.append((text, c))
+        # a guard true on several residues (RegUNet: H % 4 in {0, 1}): one line per residue
+        # it excludes, together exactly the guard
+        for _, test, value, modulus in c.parts or [(c.axis, c.test, c.value, c.modulus)]:
+            if test.startswith("%"):
+                text = f"{axis} % {modulus} {test[1:]} {value}"
+            else:
+                text = f"{axis} {test} {value}"
+            if text not in seen:
+                seen.add(text)
+                stated.append((text, c))
     return stated, unstated
 
 

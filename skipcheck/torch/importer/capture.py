@@ -101,6 +101,9 @@ class Condition:
     text: str = ""
     probe: int | None = None  # a size of this axis where the guard fails (None: none in 1..512)
     truth: tuple[bool, ...] = field(default=(), compare=False, repr=False)  # at sizes 1..512
+    # a guard true on several residues of a period (no ``test``): the `%!=` conditions that
+    # state it together, one per residue excluded, as (axis, test, value, modulus)
+    parts: tuple[tuple[int, str, int, int], ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -338,27 +341,21 @@ def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
             probe = _probe(truth, tracer.shape[axis]) if truth else None
             got = _condition(axis, truth) if truth else None
             if got is None:
-                parts = _residues(axis, truth) if truth else []
-                for part in parts:
-                    # one `%!=` per residue the guard excludes: each its own truth and probe
-                    if part in seen:
-                        continue
-                    seen.add(part)
-                    one = [x % part[3] != part[2] for x in range(1, _PROBE + 1)]
-                    at = _probe(one, tracer.shape[axis])
-                    out.append(Condition(*part, origin=origin, probe=at, truth=tuple(one)))
-                if not parts:
-                    out.append(
-                        Condition(
-                            axis,
-                            "",
-                            0,
-                            origin=origin,
-                            text=str(expr),
-                            probe=probe,
-                            truth=tuple(truth),
-                        )
+                # a set of residues: the spec states it as one `%!=` per residue excluded,
+                # where the guard turns out to be a requirement (``_requirements``)
+                parts = tuple(_residues(axis, truth)) if truth else ()
+                out.append(
+                    Condition(
+                        axis,
+                        "",
+                        0,
+                        origin=origin,
+                        text=str(expr),
+                        probe=probe,
+                        truth=tuple(truth),
+                        parts=parts,
                     )
+                )
                 continue
             if got in seen:
                 continue
@@ -1916,21 +1913,33 @@ class _Translator:
                 self.last_of[node.name] = x
                 return None
             got = self.channels_last_module(sub, channels)
-        elif target is F.linear or target is F.layer_norm:
-            got, module = self.channels_last_functional(node, channels)
-        elif target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
-            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
-            got = self.activation(node, op)
-        elif target is F.dropout:
-            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
-            got = layer("dropout", p=float(p))
         else:
-            return self.channels_last_binary(node, name, owner, x, channels)
+            found = self.on_channels(node, channels)
+            if found is None:
+                return self.channels_last_binary(node, name, owner, x, channels)
+            got, module = found
         if got is None:
             raise self.fail(node, name, _CHANNELS_LAST)
         step = Step(node.name, "layer", owner, name, (x,), [got])
         step.module = module or None
         return self.channels_first(node, step)
+
+    def on_channels(self, node: fx.Node, channels: int) -> tuple[Layer | None, str | None] | None:
+        """A function acting on each position's channels — ``F.linear`` and ``F.layer_norm``
+        with a module's own weights, an activation, dropout — as (its layer, the module whose
+        weights it uses), in a channels-last view or on a gate's vector; None for another."""
+        target = node.target
+        method = target if node.op == "call_method" else None
+        if target is F.linear or target is F.layer_norm:
+            return self.channels_last_functional(node, channels)
+        if target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
+            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
+            return self.activation(node, op), None
+        if target is F.dropout:
+            args = _a(node)
+            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
+            return layer("dropout", p=float(p)), None
+        return None
 
     def channels_last_module(self, sub: nn.Module, channels: int) -> Layer | None:
         if isinstance(sub, nn.LayerNorm) and tuple(sub.normalized_shape) == (channels,):
@@ -2057,14 +2066,8 @@ class _Translator:
                 got = mapping.module_layer(sub)
             else:
                 got = self.channels_last_module(sub, channels)
-        elif target is F.linear or target is F.layer_norm:
-            got, module = self.channels_last_functional(node, channels)
-        elif target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
-            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
-            got = self.activation(node, op)
-        elif target is F.dropout:
-            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
-            got = layer("dropout", p=float(p))
+        elif (found := self.on_channels(node, channels)) is not None:
+            got, module = found
         else:
             binary = _binary(target, method)
             both = [t for t in (self.tensor(a) for a in args[:2]) if t is not None]

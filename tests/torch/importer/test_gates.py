@@ -183,15 +183,23 @@ def test_a_gate_on_the_vector_is_1x1_layers_on_the_pooled_map(
     assert "- mul:" in text or "mul: " in text
 
 
-class SE3d(nn.Module):
+class _Pooled(nn.Module):
+    """A conv, a pool to 1x1 and the layers on its vector (``fc``): the models below."""
+
+    def __init__(self, conv: nn.Module, fc: nn.Module, pool: nn.Module | None = None) -> None:
+        super().__init__()
+        self.args = ()
+        self.conv = conv
+        self.pool = pool if pool is not None else nn.AdaptiveAvgPool2d(1)
+        self.fc = fc
+
+
+class SE3d(_Pooled):
     """MONAI's ChannelSELayer with spatial_dims=3: the map is (N, C, 1, 1, 1)."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.args = ()
-        self.conv = nn.Conv3d(1, 8, 3)
-        self.pool = nn.AdaptiveAvgPool3d(1)
-        self.fc = nn.Sequential(nn.Linear(8, 2), nn.ReLU(), nn.Linear(2, 8), nn.Sigmoid())
+        fc = nn.Sequential(nn.Linear(8, 2), nn.ReLU(), nn.Linear(2, 8), nn.Sigmoid())
+        super().__init__(nn.Conv3d(1, 8, 3), fc, nn.AdaptiveAvgPool3d(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv(x)
@@ -205,15 +213,11 @@ def test_a_3d_gate() -> None:
     assert text.count("kernel_size: 1") == 2
 
 
-class Classifier(nn.Module):
+class Classifier(_Pooled):
     """pool → flatten → Linear, an (N, K) output: not a gate, still flatten and linear."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.args = ()
-        self.conv = nn.Conv2d(3, 8, 3)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(8, 4)
+        super().__init__(nn.Conv2d(3, 8, 3), nn.Linear(8, 4))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.pool(self.conv(x)).view(x.size(0), -1))
@@ -224,14 +228,12 @@ def test_a_classifier_head_is_still_flatten_and_linear() -> None:
     assert "- flatten" in text and "- linear: {in_features: 8, out_features: 4}" in text
 
 
-class SoftmaxGate(nn.Module):
+class SoftmaxGate(_Pooled):
     """A gate whose vector goes through a softmax over its last axis: that axis is the
     channels only while the vector is (N, C), not on the 1x1 map."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(3, 8, 3)
-        self.fc = nn.Linear(8, 8)
+        super().__init__(nn.Conv2d(3, 8, 3), nn.Linear(8, 8))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv(x)
@@ -239,13 +241,11 @@ class SoftmaxGate(nn.Module):
         return x * y[:, :, None, None]
 
 
-class GateOfOneChannel(nn.Module):
+class GateOfOneChannel(_Pooled):
     """A vector indexed to one channel before the view back: not a step on the channels."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(3, 8, 3)
-        self.fc = nn.Linear(8, 8)
+        super().__init__(nn.Conv2d(3, 8, 3), nn.Linear(8, 8))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv(x)
