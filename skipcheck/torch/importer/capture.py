@@ -965,6 +965,11 @@ class _Translator:
             if not self.constant([start, end]):
                 raise self.fail(node, name, "flatten over axes computed at run time")
             return single(layer("flatten", start_dim=start, end_dim=end))
+        if (method in ("view", "reshape") or target is torch.reshape) and self.same_view(
+            first, node
+        ):
+            self.passthrough(node, first, name)  # MONAI's Reshape of a Linear's (N, K) to itself
+            return None
         if method in ("view", "reshape") or target is torch.reshape:
             return single(self.reshape(node, name, first))
         if target in (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d):
@@ -1482,6 +1487,18 @@ class _Translator:
         if len(after) == 3 and len(before) > 3:  # [N, C, H, W] → [N, C, H·W]: tokens
             raise self.fail(node, name, _TOKENS)
         raise self.fail(node, name, "a reshape other than flattening all but the batch")
+
+    def same_view(self, first: str | None, node: fx.Node) -> bool:
+        """A view of a Linear's ``(N, K)`` output as ``(N, K)``: the same at every input size,
+        since K is the layer's and no other axis is left."""
+        if (
+            first is None
+            or self.shape(first) != self.shape(node.name)
+            or len(self.shape(first)) != 2
+        ):
+            return False
+        made = next((s for s in reversed(self.steps) if s.id == first), None)
+        return made is not None and made.kind == "layer" and made.layers[-1][0] == "linear"
 
     def flattens(self, first: str, dims: list[Any]) -> bool:
         rank = len(self.shape(first))

@@ -228,6 +228,23 @@ def test_a_classifier_head_is_still_flatten_and_linear() -> None:
     assert "- flatten" in text and "- linear: {in_features: 8, out_features: 4}" in text
 
 
+class ReshapedClassifier(_Pooled):
+    """MONAI's Classifier: its last Linear's (N, K), reshaped by ``Reshape`` to (N, K)."""
+
+    def __init__(self) -> None:
+        super().__init__(nn.Conv2d(3, 8, 3), nn.Linear(8, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.fc(self.pool(self.conv(x)).flatten(1))
+        shape = [4]
+        return y.reshape([y.shape[0], *shape])
+
+
+def test_a_linears_output_viewed_as_itself_is_that_output() -> None:
+    text = _referee(ReshapedClassifier(), (1, 3, 16, 16))
+    assert "reshape" not in text.lower()
+
+
 class SoftmaxGate(_Pooled):
     """A gate whose vector goes through a softmax over its last axis: that axis is the
     channels only while the vector is (N, C), not on the 1x1 map."""

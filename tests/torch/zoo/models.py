@@ -250,6 +250,15 @@ ZOO: tuple[Entry, ...] = (
         True,
     ),
     Entry(
+        "monai Classifier",  # its Reshape of the last Linear's (N, K) to (N, K)
+        "monai",
+        _monai(
+            "Classifier", in_shape=(1, 64, 64), classes=3, channels=(4, 8, 16), strides=(2, 2, 2)
+        ),
+        GRAY,
+        False,
+    ),
+    Entry(
         "monai SEResNet50",  # squeeze-and-excitation on a (N, C) vector: 1x1 convs
         "monai",
         _monai("SEResNet50", spatial_dims=2, in_channels=3, num_classes=10),
