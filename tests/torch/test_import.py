@@ -56,8 +56,11 @@ def test_fpn_interpolates_to_the_laterals_size() -> None:
     got = imported(tv.ResNetFPNSegmentation, (1, 3, 224, 224))
     # F.interpolate(last_inner, size=inner_lateral.shape[-2:]) + inner_lateral
     assert got.text.count("align: interpolate") == 3
-    # torchvision's FPN computes the layer blocks of every level; the head reads one
-    assert "in modules whose output reaches no output: fpn.layer_blocks.1" in got.report[0]
+    # torchvision's FPN computes the layer blocks of every level and the head reads one: the
+    # others are branches nothing reads, since torch runs them (their parameters count)
+    assert got.report[0] == "parameters: spec 11,386,050 · model 11,386,050 — equal"
+    assert got.text.count("- branch:  # the model drops this value; torch computes it") == 3
+    assert "# fpn.layer_blocks.1 (Conv2d)" in got.text
 
 
 @pytest.mark.parametrize(

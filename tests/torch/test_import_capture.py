@@ -246,6 +246,29 @@ class _MinimumSize(nn.Module):
         return self.stem(x)
 
 
+class _EvenAfterHalving(nn.Module):
+    """MONAI RegUNet's RegistrationDownSampleBlock: ``if i % 2 != 0: raise`` on the input and
+    again on the halved map, so H % 4 is 0 or 1 — a set of residues, one `%!=` per residue
+    excluded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 3, padding=1)
+        self.down = nn.Conv2d(4, 4, 2, stride=2)
+
+    @staticmethod
+    def _even(x: torch.Tensor) -> None:
+        for i in x.shape[2:]:
+            if i % 2 != 0:
+                raise ValueError("expecting x spatial dimensions be even")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._even(x)
+        x = self.down(self.stem(x))
+        self._even(x)
+        return x
+
+
 PATTERNS = {
     "divisible_check": (_DivisibleBy16, ["H % 16 == 0", "W % 16 == 0"]),
     "len_shape": (_LenShape, []),
@@ -254,6 +277,10 @@ PATTERNS = {
     "as_tensor_check": (_AsTensorCheck, ["H % 8 == 0", "W % 8 == 0"]),
     "size_compare": (_SizeCompare, ["H % 2 == 0", "W % 2 == 0"]),
     "minimum_size": (_MinimumSize, ["H >= 24", "W >= 24"]),
+    "even_after_halving": (
+        _EvenAfterHalving,
+        ["H % 2 == 0", "W % 2 == 0", "H % 4 != 2", "H % 4 != 3", "W % 4 != 2", "W % 4 != 3"],
+    ),
 }
 
 

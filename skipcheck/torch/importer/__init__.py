@@ -10,6 +10,7 @@ A spec that does not pass is never written.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -368,16 +369,22 @@ def _requirements(
     names = AXIS_NAMES.get(rank, ())
     stated: list[tuple[str, Condition]] = []
     unstated: list[Condition] = []
+    seen: set[str] = set()
     for c in conditions:
-        if not c.test or c.axis - 2 >= len(names):
+        if c.axis - 2 >= len(names) or not (c.test or c.parts):
             unstated.append(c)
             continue
         axis = names[c.axis - 2]
-        if c.test.startswith("%"):
-            text = f"{axis} % {c.modulus} {c.test[1:]} {c.value}"
-        else:
-            text = f"{axis} {c.test} {c.value}"
-        stated.append((text, c))
+        # a guard true on several residues (RegUNet: H % 4 in {0, 1}): one line per residue
+        # it excludes, together exactly the guard
+        for _, test, value, modulus in c.parts or [(c.axis, c.test, c.value, c.modulus)]:
+            if test.startswith("%"):
+                text = f"{axis} % {modulus} {test[1:]} {value}"
+            else:
+                text = f"{axis} {test} {value}"
+            if text not in seen:
+                seen.add(text)
+                stated.append((text, c))
     return stated, unstated
 
 
@@ -471,6 +478,17 @@ class _Proof:
         mapped_model = model_total - opaque_model - unused_total
         mapped_spec = spec_total - opaque_spec
         if mapped_model != mapped_spec:
+            shared = self.shared()
+            if shared:
+                path, times = shared[0]
+                cls = self.caught.modules.get(path, "?")
+                raise CannotMap(
+                    f"cannot be mapped: {path} ({cls}) is called {times} times with the same "
+                    "weights: a spec layer holds its own parameters, and format 1.1 cannot "
+                    "share them between layers (docs/spec.md, 'Not yet expressible'), so the "
+                    f"spec would count them {times} times ({mapped_spec:,} parameters, the "
+                    f"model {mapped_model:,})"
+                )
             raise SkipcheckError(
                 f"round trip failed: the spec counts {mapped_spec:,} parameters, the model "
                 f"{mapped_model:,} in the same layers; the import would be wrong, so nothing is written"
@@ -479,11 +497,27 @@ class _Proof:
         if opaque_model or opaque_spec:
             line += f" (OPAQUE layers: model {opaque_model:,}, spec {opaque_spec:,})"
         if unused:
-            line += f" ({unused_total:,} in modules whose output reaches no output: {', '.join(unused[:4])})"
+            traced = {s.module for s in self.caught.steps if s.module is not None}
+            dropped = any(any(n == c or n.startswith(c + ".") for c in traced) for n in unused)
+            # forward never calls them (an encoder's stages past the depth it breaks at), or,
+            # where no layout could hold them, it calls them and drops their value
+            what = "whose value the model drops, not written" if dropped else "forward never calls"
+            line += f" ({unused_total:,} in modules {what}: {', '.join(unused[:4])})"
         report.append(
             line + (" — equal" if spec_total == model_total else " — mapped layers equal")
         )
         return int(spec_total)
+
+    def shared(self) -> list[tuple[str, int]]:
+        """The modules with parameters that more than one written step calls: (path, times)."""
+        times = Counter(
+            s.module for s in self.caught.steps if s.module is not None and s.id in self.placed
+        )
+        return [
+            (path, n)
+            for path, n in times.items()
+            if n > 1 and any(True for _ in self.model.get_submodule(path).parameters())
+        ]
 
     def same_as_folded(self, folded: str, shape: tuple[int, ...]) -> str | None:
         """Why the spec with blocks is not the same as the flat one, or None if it is: the

@@ -47,7 +47,7 @@ from torch import fx, nn
 
 import skipcheck.torch.importer.mapping as mapping
 from skipcheck.core.errors import SkipcheckError
-from skipcheck.torch.importer import rearrange
+from skipcheck.torch.importer import gates, rearrange
 from skipcheck.torch.importer.mapping import Layer, layer
 from skipcheck.torch.importer.origin import Origin, origin_at, user_frame
 from skipcheck.torch.importer.rearrange import PATTERN, functional_rearranges, is_rearrange
@@ -101,6 +101,9 @@ class Condition:
     text: str = ""
     probe: int | None = None  # a size of this axis where the guard fails (None: none in 1..512)
     truth: tuple[bool, ...] = field(default=(), compare=False, repr=False)  # at sizes 1..512
+    # a guard true on several residues of a period (no ``test``): the `%!=` conditions that
+    # state it together, one per residue excluded, as (axis, test, value, modulus)
+    parts: tuple[tuple[int, str, int, int], ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -338,9 +341,19 @@ def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
             probe = _probe(truth, tracer.shape[axis]) if truth else None
             got = _condition(axis, truth) if truth else None
             if got is None:
+                # a set of residues: the spec states it as one `%!=` per residue excluded,
+                # where the guard turns out to be a requirement (``_requirements``)
+                parts = tuple(_residues(axis, truth)) if truth else ()
                 out.append(
                     Condition(
-                        axis, "", 0, origin=origin, text=str(expr), probe=probe, truth=tuple(truth)
+                        axis,
+                        "",
+                        0,
+                        origin=origin,
+                        text=str(expr),
+                        probe=probe,
+                        truth=tuple(truth),
+                        parts=parts,
                     )
                 )
                 continue
@@ -349,6 +362,23 @@ def conditions(tracer: SymbolicTracer, model: nn.Module) -> list[Condition]:
             seen.add(got)
             out.append(Condition(*got, origin=origin, probe=probe, truth=tuple(truth)))
     return out
+
+
+def _residues(axis: int, truth: Sequence[bool]) -> list[tuple[int, str, int, int]]:
+    """A guard true on a set of residue classes of a period up to 64 (MONAI RegUNet's
+    ``(h // 2) % 2 == 0`` on a downsampled size: H % 4 in {0, 1}) as one ``%!=`` condition
+    per residue it excludes, at most four; empty for anything else."""
+    for m in range(2, 65):
+        if all(truth[k] == truth[k + m] for k in range(_PROBE - m)):
+            missing = [
+                r
+                for r in range(m)
+                if not any(truth[x - 1] for x in range(1, _PROBE + 1) if x % m == r)
+            ]
+            if 0 < len(missing) <= 4 and len(missing) < m:
+                return [(axis, "%!=", r, m) for r in missing]
+            return []
+    return []
 
 
 def _probe(truth: Sequence[bool], example: int) -> int | None:
@@ -664,6 +694,7 @@ class _Translator:
         self.channels_last_norm: dict[str, tuple[str, Layer]] = {}
         self.modules_of: dict[str, str] = {}  # a norm's node → the module owning its weights
         self.stacks: dict[str, list[str]] = {}  # torch.stack nodes → the tensors stacked
+        self.stack_axis: dict[str, int] = {}  # torch.stack nodes → the new axis
         # a view of one parameter (gamma.reshape(1, -1, 1, 1), gamma[:, None, None]) → the
         # parameter's path: read by the op that applies it (a layer scale's mul)
         self.param_of: dict[str, str] = {}
@@ -679,6 +710,8 @@ class _Translator:
     def run(self) -> Capture:
         outputs: list[tuple[str, str]] = []
         seen_input = False
+        # squeeze-and-excitation on a (N, C) vector: its steps are read on the 1x1 map
+        self.gates = gates.Regions(self.gm, self.values, self.spatial_ones)
         for node in self.gm.graph.nodes:
             if node.op == "placeholder":
                 if not seen_input:
@@ -774,6 +807,10 @@ class _Translator:
             # (F.conv2d(x, self.weight), F.batch_norm(..., self.weight)); anything else fails
             self.params.add(node.name)
             return None
+        if node.name in self.gates.starts or any(
+            a.name in self.gates.rank for a in node.all_input_nodes
+        ):
+            return self.vector_step(node)
         if self.in_channels_last(node):
             return self.channels_last_step(node)
         for a in node.all_input_nodes:
@@ -839,10 +876,15 @@ class _Translator:
         if args and isinstance(args[0], fx.Node) and args[0].name in self.shuffling:
             return self.shuffled(node, name, owner)
         sliced = self.channel_part(node, name, owner, first)
-        if sliced is not None:
-            return sliced
+        if sliced is not None or node.name in self.alias:
+            return sliced  # a part of the channels, or all of them (the value passes)
         if method in mapping.PASS_METHODS or target in mapping.PASS_FUNCTIONS:
             self.passthrough(node, first, name)
+            return None
+        if method in ("expand", "expand_as") and first is not None and self.broadcasts(first, node):
+            # a gate's (N, C, 1, 1) expanded to the map it multiplies (``x * y.expand_as(x)``):
+            # the spec's mul broadcasts the gate itself
+            self.alias[node.name] = first
             return None
         if getattr(target, "__name__", "") in ("stochastic_depth", "drop_path"):
             training = _k(node).get("training", args[3] if len(args) > 3 else False)
@@ -895,6 +937,13 @@ class _Translator:
             and args[0].name in self.stacks
         ):
             return self.stacked_sum(node, name, owner)
+        if (
+            (method == "mean" or target is torch.mean)
+            and args
+            and isinstance(args[0], fx.Node)
+            and args[0].name in self.stacks
+        ):
+            return self.stacked_sum(node, name, owner, "mean")
         if target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
             op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
             return single(self.activation(node, op))
@@ -916,6 +965,11 @@ class _Translator:
             if not self.constant([start, end]):
                 raise self.fail(node, name, "flatten over axes computed at run time")
             return single(layer("flatten", start_dim=start, end_dim=end))
+        if (method in ("view", "reshape") or target is torch.reshape) and self.same_view(
+            first, node
+        ):
+            self.passthrough(node, first, name)  # MONAI's Reshape of a Linear's (N, K) to itself
+            return None
         if method in ("view", "reshape") or target is torch.reshape:
             return single(self.reshape(node, name, first))
         if target in (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d):
@@ -1103,23 +1157,63 @@ class _Translator:
         return layer(op, **params)
 
     def stack(self, node: fx.Node, name: str) -> None:
-        """``torch.stack(features)``: only as the start of ``.sum(dim=0)`` (smp's FPN merge)."""
+        """``torch.stack(features)``: only as the start of a sum or mean over the new axis
+        (smp's FPN merge). The parts of a channel split may be stacked whole (MONAI's
+        AdditiveUpSampleBlock: ``torch.stack(x.split(C // 2, dim=1), dim=-1)``): each part is a
+        ``channel_slice``."""
         items = _a(node)[0] if _a(node) else _k(node).get("tensors")
         dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else 0)
-        tensors = [self.tensor(t) for t in items] if isinstance(items, (list, tuple)) else [None]
-        if dim != 0 or any(t is None for t in tensors):
-            raise self.fail(node, name, "a stack other than of feature maps on a new first axis")
+        if isinstance(items, fx.Node) and items.name in self.splits:
+            tensors: list[str | None] = list(self.split_parts(items, _owner(node)))
+        elif isinstance(items, (list, tuple)):
+            tensors = [self.tensor(t) for t in items]
+        else:
+            tensors = [None]
+        rank = len(self.values[node.name].shape)
+        if not isinstance(dim, int) or any(t is None for t in tensors):
+            raise self.fail(node, name, "a stack other than of feature maps")
         self.stacks[node.name] = [t for t in tensors if t is not None]
+        self.stack_axis[node.name] = dim % rank
 
-    def stacked_sum(self, node: fx.Node, name: str, owner: str) -> Step:
-        """``torch.stack([a, b, c]).sum(dim=0)``: the add of the tensors (one merge)."""
+    def split_parts(self, split: fx.Node, owner: str) -> list[str]:
+        """Each part of a channel split as a ``channel_slice`` step of its own (named after
+        the split: the parts have no node of the graph)."""
+        source, ranges = self.splits[split.name]
+        parts = []
+        for k, (start, stop) in enumerate(ranges):
+            name = f"{split.name}:part{k}"  # ':' is in no fx node's name: no clash
+            self.values[name] = self.values[source][:, start:stop]
+            got = layer("channel_slice", start=start, stop=stop)
+            step = Step(name, "layer", owner, "Tensor.split", (source,), [got])
+            step.shape = self.shape(name)
+            frame = split.meta.get("skipcheck_frame")
+            if frame is not None:
+                file, line, function = frame
+                step.origin = origin_at(file, line, function, owner)
+            self.steps.append(step)
+            parts.append(name)
+        return parts
+
+    def stacked_sum(self, node: fx.Node, name: str, owner: str, op: str = "add") -> Step | None:
+        """``torch.stack([a, b, c]).sum(dim=0)``: the add of the tensors (one merge);
+        ``torch.mean(torch.stack(maps, dim=0), dim=0)`` (MONAI's RegistrationExtractionBlock):
+        their ``mean``."""
         dim = _k(node).get("dim", _a(node)[1] if len(_a(node)) > 1 else None)
         names = self.stacks[_a(node)[0].name]
-        if dim not in (0, [0], (0,)) or len(names) < 2:
-            raise self.fail(node, name, "a sum over another axis than the stacked one")
+        what = "sum" if op == "add" else op
+        axis = self.stack_axis[_a(node)[0].name]
+        rank = len(self.values[_a(node)[0].name].shape)
+        dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
+        over = [d % rank for d in dims if isinstance(d, int)]
+        if over != [axis] or not names or _k(node).get("keepdim"):
+            raise self.fail(node, name, f"a {what} over another axis than the stacked one")
         if len({self.shape(t) for t in names}) != 1:
-            raise self.fail(node, name, "a sum of stacked tensors of different shapes")
-        return Step(node.name, "merge", owner, "torch.stack(...).sum", tuple(names), op="add")
+            raise self.fail(node, name, f"a {what} of stacked tensors of different shapes")
+        if len(names) == 1:
+            # one map stacked (RegUNet extracting one level): its sum or mean is the map
+            self.passthrough(node, names[0], name)
+            return None
+        return Step(node.name, "merge", owner, f"torch.stack(...).{what}", tuple(names), op=op)
 
     def zero_channels(self, node: fx.Node, owner: str) -> Step | None:
         """``torch.cat([x, torch.zeros(N, k, *x.shape[2:])], dim=1)`` (ResNet's parameter-free
@@ -1394,6 +1488,18 @@ class _Translator:
             raise self.fail(node, name, _TOKENS)
         raise self.fail(node, name, "a reshape other than flattening all but the batch")
 
+    def same_view(self, first: str | None, node: fx.Node) -> bool:
+        """A view of a Linear's ``(N, K)`` output as ``(N, K)``: the same at every input size,
+        since K is the layer's and no other axis is left."""
+        if (
+            first is None
+            or self.shape(first) != self.shape(node.name)
+            or len(self.shape(first)) != 2
+        ):
+            return False
+        made = next((s for s in reversed(self.steps) if s.id == first), None)
+        return made is not None and made.kind == "layer" and made.layers[-1][0] == "linear"
+
     def flattens(self, first: str, dims: list[Any]) -> bool:
         rank = len(self.shape(first))
         for trial in range(1, 20):
@@ -1631,6 +1737,8 @@ class _Translator:
         if picked is None or source is None:
             return None
         if picked == (0, self.shape(source)[1]):
+            # every channel (GhostNet's ``out[:, :self.out_chs, :, :]`` where the primary and
+            # cheap convs already make exactly out_chs): the value passes through
             self.passthrough(node, source, name)
             return None
         got = layer("channel_slice", start=picked[0], stop=picked[1])
@@ -1822,21 +1930,33 @@ class _Translator:
                 self.last_of[node.name] = x
                 return None
             got = self.channels_last_module(sub, channels)
-        elif target is F.linear or target is F.layer_norm:
-            got, module = self.channels_last_functional(node, channels)
-        elif target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
-            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
-            got = self.activation(node, op)
-        elif target is F.dropout:
-            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
-            got = layer("dropout", p=float(p))
         else:
-            return self.channels_last_binary(node, name, owner, x, channels)
+            found = self.on_channels(node, channels)
+            if found is None:
+                return self.channels_last_binary(node, name, owner, x, channels)
+            got, module = found
         if got is None:
             raise self.fail(node, name, _CHANNELS_LAST)
         step = Step(node.name, "layer", owner, name, (x,), [got])
         step.module = module or None
         return self.channels_first(node, step)
+
+    def on_channels(self, node: fx.Node, channels: int) -> tuple[Layer | None, str | None] | None:
+        """A function acting on each position's channels — ``F.linear`` and ``F.layer_norm``
+        with a module's own weights, an activation, dropout — as (its layer, the module whose
+        weights it uses), in a channels-last view or on a gate's vector; None for another."""
+        target = node.target
+        method = target if node.op == "call_method" else None
+        if target is F.linear or target is F.layer_norm:
+            return self.channels_last_functional(node, channels)
+        if target in mapping.ACTIVATION_FUNCTIONS or method in mapping.ACTIVATION_METHODS:
+            op = mapping.ACTIVATION_FUNCTIONS.get(target) or mapping.ACTIVATION_METHODS[str(method)]
+            return self.activation(node, op), None
+        if target is F.dropout:
+            args = _a(node)
+            p = _k(node).get("p", args[1] if len(args) > 1 else 0.5)
+            return layer("dropout", p=float(p)), None
+        return None
 
     def channels_last_module(self, sub: nn.Module, channels: int) -> Layer | None:
         if isinstance(sub, nn.LayerNorm) and tuple(sub.normalized_shape) == (channels,):
@@ -1924,6 +2044,79 @@ class _Translator:
         if y is None or binary not in ("add", "mul") or self.shape(x) != self.shape(y):
             raise self.fail(node, name, _CHANNELS_LAST)
         return self.channels_first(node, Step(node.name, "merge", owner, name, (x, y), op=binary))
+
+    # -- squeeze-and-excitation on a (N, C) vector (gates.py) ----------------------------
+    def spatial_ones(self, name: str) -> bool:
+        """Whether the tensor's spatial sizes are 1 at every input size (the symbolic trace's
+        sizes are the constant 1, not an expression that is 1 at the example)."""
+        shape = self.symbolic_shape(name)
+        return shape is not None and len(shape) > 2 and all(d == 1 for d in shape[2:])
+
+    def vector_step(self, node: fx.Node) -> Step | None:
+        """A step of a channel gate computed on the (N, C) squeeze of a 1x1 map, as the spec
+        layer it is on the map: the squeeze and the view back are the map itself, a mean over
+        the spatial axes a ``global_avgpool``, a Linear a 1x1 ``conv`` (the same weights), a
+        LayerNorm over the channels ``channel_layernorm``, a BatchNorm1d ``batchnorm``, an
+        activation or dropout itself, the add or mul of two vectors a merge."""
+        target = node.target
+        method = target if node.op == "call_method" else None
+        name = str(target) if node.op == "call_module" else _fn_name(target)
+        owner = str(target) if node.op == "call_module" else _owner(node)
+        args = _a(node)
+        x = next((t for t in (self.tensor(a) for a in args) if t is not None), None)
+        if node.op == "call_module":
+            name = type(self.gm.get_submodule(str(target))).__name__
+        if x is None or (node.name not in self.gates.rank and node.name not in self.gates.exits):
+            raise self.fail(node, name, gates.WHY)
+        if gates.reshapes(node) or (node.name in self.gates.starts and node.op == "call_module"):
+            self.alias[node.name] = x  # a view of the 1x1 map: the map itself
+            return None
+        channels = self.shape(x)[1]
+        module: str | None = None
+        got: Layer | None = None
+        if node.name in self.gates.starts:  # x.mean((2, 3)) without keepdim
+            got = layer("global_avgpool")
+        elif node.op == "call_module":
+            sub = self.gm.get_submodule(str(target))
+            module = str(target)
+            if isinstance(sub, nn.BatchNorm1d):
+                got = mapping.module_layer(sub)
+            else:
+                got = self.channels_last_module(sub, channels)
+        elif (found := self.on_channels(node, channels)) is not None:
+            got, module = found
+        else:
+            binary = _binary(target, method)
+            both = [t for t in (self.tensor(a) for a in args[:2]) if t is not None]
+            if binary is None or binary == "max":
+                raise self.fail(node, name, gates.WHY)
+            if len(both) == 1:
+                self.alias[node.name] = x  # with a number (x + 3): the shape passes
+                return None
+            step = Step(node.name, "merge", owner, name, tuple(both), op=binary)
+            return self.as_map(node, step)
+        if got is None:
+            raise self.fail(node, name, gates.WHY)
+        step = Step(node.name, "layer", owner, name, (x,), [got])
+        step.module = module or None
+        return self.as_map(node, step)
+
+    def broadcasts(self, first: str, node: fx.Node) -> bool:
+        """An expand that only stretches size-1 spatial axes (batch and channels kept)."""
+        before, after = self.shape(first), self.shape(node.name)
+        return (
+            len(before) == len(after) > 2
+            and before[:2] == after[:2]
+            and all(d == 1 for d in before[2:])
+            and (first in self.gates.rank or self.spatial_ones(first))  # a gate's: 1x1 by making
+        )
+
+    def as_map(self, node: fx.Node, step: Step) -> Step:
+        """``step`` computes a vector of a gate: its value read as the 1x1 map's shape."""
+        value = self.values[node.name]
+        extra = self.gates.rank[node.name] - value.dim()
+        self.values[node.name] = value.reshape(*value.shape, *([1] * extra))
+        return step
 
     # -- TensorFlow's 'SAME' padding, computed at run time -------------------------------
     def pad_same(self, node: fx.Node, name: str, owner: str, first: str | None) -> Step | None:

@@ -20,7 +20,7 @@ twice. Every value is then visible to every later layer, so any DAG of spec laye
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from skipcheck.torch.importer.capture import CannotMap, Capture, Step
 from skipcheck.torch.importer.mapping import Layer
@@ -75,6 +75,7 @@ class Emitted:
     placed: set[str]  # the steps written; the others' values reach no output
     outputs: list[tuple[str, str]]  # (the model's label, step id)
     main: bool  # one output, the running tensor at the end: no `outputs:` needed
+    dropped: frozenset[str] = frozenset()  # written, though their value reaches no output
 
 
 class _Branch:
@@ -107,7 +108,7 @@ _NESTING = (
 
 
 def emit(capture: Capture, pads_align: bool = False) -> Emitted:
-    """Place every live step; CannotMap where the format cannot say it.
+    """Place every step torch runs; CannotMap where the format cannot say it.
 
     ``pads_align``: a constant pad right before a merge, by exactly what brings the running
     tensor to the skip's size, is the merge's ``align: pad`` — used only for a trace on the
@@ -115,38 +116,51 @@ def emit(capture: Capture, pads_align: bool = False) -> Emitted:
     where the proof then checks the spec against torch on both sides.
 
     Side paths are nested (``via``, branches inside branches) where that says the model; where
-    a side path starts from a value another side path computes, flat (:func:`_flat`)."""
-    try:
-        return _emit(capture, pads_align, flat=False)
-    except CannotMap as nested:
-        if not any(why in str(nested) for why in _NESTING):
-            raise
-    try:
-        # what torch computes and the model then drops (MONAI BasicUNet++'s deep-supervision
-        # heads when deep_supervision is off) as branches no one reads: torch runs them, so
-        # their parameters and their conditions on the size are the model's
-        return _emit(capture, pads_align, flat=True, dropped=True)
-    except CannotMap:
-        return _emit(capture, pads_align, flat=True)
+    a side path starts from a value another side path computes, flat (:func:`_flat`).
+
+    Steps torch runs whose value the model then drops (smp's EfficientNet encoder runs every
+    block and keeps the features up to its depth; MONAI BasicUNet++'s deep-supervision heads
+    when deep_supervision is off) are written as branches nothing reads: torch runs them, so
+    their parameters and their conditions on the size are the model's. Only where no layout
+    can hold them is the spec written without them (the proof then names their modules)."""
+    live = _live({s.id: s for s in capture.steps}, [o for _, o in capture.outputs])
+    dropped = any(s.id not in live and s.kind != "input" for s in capture.steps)
+    attempts = [(False, True), (True, True)] if dropped else []
+    attempts += [(False, False), (True, False)]
+    for k, (flat, with_dropped) in enumerate(attempts):
+        try:
+            return _emit(capture, pads_align, flat=flat, dropped=with_dropped)
+        except CannotMap as exc:
+            last = k == len(attempts) - 1
+            nested_only = not flat and not with_dropped
+            if last or (nested_only and not any(why in str(exc) for why in _NESTING)):
+                raise
+    raise AssertionError("unreachable: the last attempt raises")
 
 
 def _emit(capture: Capture, pads_align: bool, flat: bool, dropped: bool = False) -> Emitted:
-    steps = {s.id: s for s in capture.steps}
+    # a copy per layout: `_unaligned` rewrites resizes by who reads them, which differs
+    # between the layouts tried
+    every = [replace(s, layers=list(s.layers)) for s in capture.steps]
+    steps = {s.id: s for s in every}
     outputs = [o for _, o in capture.outputs]
     live = _live(steps, outputs)
     reaching = set(live)  # the steps whose value reaches an output
-    if dropped:
-        live = {s.id for s in capture.steps}
-    order = [s for s in capture.steps if s.id in live and s.kind != "input"]
-    _unaligned(steps, order, outputs)
+    order = [s for s in every if s.id in live and s.kind != "input"]
+    dead = [s for s in every if s.id not in live and s.kind != "input"]
+    _unaligned(steps, order + dead if dropped else order, outputs)
+    if dropped and flat:
+        order = [s for s in every if s.kind != "input"]
     emitter = _Emitter(steps, order, outputs)
     emitter.pads_align = pads_align
-    top = _Branch(capture.steps[0].id, None)
+    top = _Branch(every[0].id, None)
     if flat:
         emitter.flat = True
-        _flat(emitter, top, capture.steps[0].id, reaching)
+        _flat(emitter, top, every[0].id, reaching)
     else:
         emitter.run(top, order)
+        if dropped:
+            _dropped(emitter, top, dead)
     for value in outputs:
         if steps[value].kind == "resize":
             raise emitter.stop(steps[value], "is an output interpolated to another's size")
@@ -154,7 +168,16 @@ def _emit(capture: Capture, pads_align: bool, flat: bool, dropped: bool = False)
     if not main:
         for value in outputs:
             emitter.output(top, value)
-    return Emitted(top.items, emitter.referenced, steps, set(emitter.done), capture.outputs, main)
+    written = set(emitter.done)
+    return Emitted(
+        top.items,
+        emitter.referenced,
+        steps,
+        written,
+        capture.outputs,
+        main,
+        frozenset(written - reaching),
+    )
 
 
 def _unaligned(steps: dict[str, Step], order: list[Step], outputs: list[str]) -> None:
@@ -485,6 +508,48 @@ def _flat(emitter: _Emitter, top: _Branch, start: str, reaching: set[str]) -> No
             break
         main.add(nxt)
         v = nxt
+    _chains(emitter, top, order, main, crops, uses)
+
+
+def _dropped(emitter: _Emitter, top: _Branch, dead: list[Step]) -> None:
+    """The steps whose value reaches no output, after the nested layout placed the others:
+    chains of them as top-level branches nothing reads, each written right after the last
+    value it reads (smp's EfficientNet encoder's blocks past its depth follow the block whose
+    feature the decoder reads). A chain that starts inside a side path cannot be written here
+    (CannotMap: the flat layout is tried instead)."""
+    steps = emitter.steps
+    emitter.order = emitter.order + dead
+    for s in dead:
+        emitter.readers.setdefault(s.id, [])
+        emitter.height[s.id] = 0  # a dropped value: no path to an output
+        for i in dict.fromkeys(s.inputs):
+            emitter.readers.setdefault(i, []).append(s.id)
+    uses: dict[str, set[str]] = {s.id: set() for s in steps.values()}
+    for s in emitter.order:
+        for i in s.inputs:
+            uses[i].add(s.id)
+        for _, params in s.layers:
+            if params.get("size_of") is not None:
+                uses[str(params["size_of"])].add(s.id)
+    for value in emitter.outputs:
+        uses[value].add("<output>")
+    placed = {s.id for s in emitter.order if s.id in emitter.done}
+    _chains(emitter, top, dead, placed, set(), uses, after=True)
+
+
+def _chains(
+    emitter: _Emitter,
+    top: _Branch,
+    order: list[Step],
+    main: set[str],
+    crops: set[str],
+    uses: dict[str, set[str]],
+    after: bool = False,
+) -> None:
+    """``order``'s steps off the ``main`` path as top-level named branches, one per chain of
+    steps that each continue the one before. Each is appended where its last step is
+    computed, or with ``after``, inserted after the last top-level item it reads."""
+    steps = emitter.steps
     chains: dict[str, _Chain] = {}  # step → its chain
     continued: set[str] = set()
     for s in order:
@@ -520,7 +585,19 @@ def _flat(emitter: _Emitter, top: _Branch, start: str, reaching: set[str]) -> No
             )
         if steps[s.id].kind == "resize":
             raise emitter.stop(s, "interpolates to another tensor's size without merging with it")
-        top.items.append(Item(s, branch_from=root, branch=sub.items))
+        item = Item(s, branch_from=root, branch=sub.items)
+        if after:
+            inside = {c.id for c in chain.steps}
+            read = {root} | {
+                v
+                for c in chain.steps
+                for v in [*c.inputs, *(str(p["size_of"]) for _, p in c.layers if "size_of" in p)]
+                if v not in inside
+            }
+            at = max((k + 1 for k, it in enumerate(top.items) if it.step.id in read), default=0)
+            top.items.insert(at, item)
+        else:
+            top.items.append(item)
         top.values.add(s.id)
         emitter.referenced.add(s.id)
         if steps[root].kind != "input":

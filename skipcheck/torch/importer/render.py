@@ -291,7 +291,12 @@ class _Writer:
         name = self.names.get(step.id) or self.unique(_label(step))
         self.names[step.id] = name
         self.where[len(self.lines) + 1] = step.id
-        self.lines.append(f"{indent}- branch:")
+        # a value torch computes and the model then drops: kept for its parameters and its
+        # conditions on the size, and said so, since nothing reads it
+        dropped = "  # the model drops this value; torch computes it"
+        self.lines.append(
+            f"{indent}- branch:" + (dropped if step.id in self.emitted.dropped else "")
+        )
         self.lines.append(f"{indent}    name: {name}")
         self.lines.append(f"{indent}    from: {self.refer(str(item.branch_from))}")
         self.lines.append(f"{indent}    layers:")

@@ -137,7 +137,8 @@ class _SegBlock(nn.Sequential):
 class LevelHeadsFPN(nn.Module):
     """An FPN (top-down path with 1x1 laterals) whose every level gets its own segmentation
     head, upsampled to a quarter of the input and then summed (``merge='add'``, smp's
-    default, as torch.stack(...).sum(0) or a plain sum) or concatenated (``merge='cat'``)."""
+    default, as torch.stack(...).sum(0) or a plain sum), concatenated (``merge='cat'``) or
+    averaged (``merge='mean'``, ``torch.mean(torch.stack(levels, dim=0), dim=0)``)."""
 
     def __init__(self, merge: str = "add", stacked: bool = False) -> None:
         super().__init__()
@@ -161,8 +162,100 @@ class LevelHeadsFPN(nn.Module):
         levels = [head(p) for head, p in zip(self.heads, (p4, p3, p2), strict=True)]
         if self.merge == "cat":
             y = torch.cat(levels, dim=1)
+        elif self.merge == "mean":  # MONAI's RegistrationExtractionBlock
+            y = torch.mean(torch.stack(levels, dim=0), dim=0)
         elif self.stacked:
             y = torch.stack(levels).sum(dim=0)
         else:
             y = levels[0] + levels[1] + levels[2]
         return F.interpolate(self.final(y), scale_factor=4.0, mode="bilinear")
+
+
+class DroppingEncoder(nn.Module):
+    """smp's EfficientNetEncoder: ``forward`` runs every block and keeps the features up to
+    its ``depth`` (``features[: depth + 1]``); the blocks past it run and their value is
+    dropped. Unpadded 3x3 convs, so the dropped blocks decide which sizes run. ``head``:
+    ``'last'`` reads the deepest kept feature only (smp's PSPNet, DeepLabV3), ``'unet'`` is a
+    U-Net decoder over every kept feature (smp's Unet with ``encoder_depth`` below 5)."""
+
+    def __init__(self, depth: int = 2, head: str = "last") -> None:
+        super().__init__()
+        self.depth, self.head_kind = depth, head
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(8, 8, 3, stride=2), nn.BatchNorm2d(8), nn.ReLU())
+            for _ in range(5)
+        )
+        ups = depth if head == "unet" else 0
+        self.ups = nn.ModuleList(nn.Conv2d(16, 8, 3, padding=1) for _ in range(ups))
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        features = [x]
+        for block in self.blocks:
+            x = block(x)
+            features.append(x)
+        features = features[: self.depth + 1]
+        y = features[-1]
+        if self.head_kind == "unet":
+            for up, skip in zip(self.ups, reversed(features[:-1]), strict=True):
+                y = F.interpolate(y, size=skip.shape[2:])
+                y = up(torch.cat([y, skip], dim=1))
+        return self.head(y)
+
+
+class DroppedSide(nn.Module):
+    """A residual block whose shortcut's value is also fed to a layer whose value the model
+    drops (a leftover auxiliary head): the dropped step starts inside a side path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Conv2d(3, 8, 3, padding=1)
+        self.shortcut = nn.Conv2d(3, 8, 1)
+        self.aux = nn.Sequential(nn.Conv2d(8, 4, 5, stride=4), nn.Conv2d(4, 4, 5))
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = self.shortcut(x)
+        self.aux(s)  # computed, never used
+        return self.head(self.body(x) + s)
+
+
+class OneLevelMean(nn.Module):
+    """MONAI's RegUNet with one extract level: ``torch.mean(torch.stack([m], dim=0), dim=0)``
+    of a single map, resized to the input, is that map."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.out = nn.Conv2d(8, 2, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        maps = [F.interpolate(self.out(self.down(x)), size=x.shape[2:])]
+        return torch.mean(torch.stack(maps, dim=0), dim=0)
+
+
+class AdditiveUp(nn.Module):
+    """MONAI LocalNet's AdditiveUpSampleBlock: a transposed conv, plus the input resized to
+    twice its size with its two channel halves summed
+    (``torch.sum(torch.stack(x.split(C // 2, dim=1), dim=-1), dim=-1)``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2), nn.Conv2d(16, 16, 3, stride=2))
+        # two blocks, as LocalNet's decoder has: their splits' parts must not clash
+        self.deconvs = nn.ModuleList(
+            [nn.ConvTranspose2d(16, 8, 2, 2), nn.ConvTranspose2d(8, 4, 2, 2)]
+        )
+        self.head = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.down(x)
+        for deconv in self.deconvs:
+            size = [s * 2 for s in x.shape[2:]]
+            resized = F.interpolate(x, size)
+            halves = resized.split(split_size=resized.shape[1] // 2, dim=1)
+            resized = torch.sum(torch.stack(halves, dim=-1), dim=-1)
+            x = deconv(x) + resized
+        return self.head(x)

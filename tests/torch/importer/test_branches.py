@@ -35,6 +35,13 @@ CASES = [
     pytest.param(branchy.LevelHeadsFPN, {}, id="fpn-heads-summed"),
     pytest.param(branchy.LevelHeadsFPN, {"stacked": True}, id="fpn-heads-stack-sum"),
     pytest.param(branchy.LevelHeadsFPN, {"merge": "cat"}, id="fpn-heads-concatenated"),
+    pytest.param(branchy.LevelHeadsFPN, {"merge": "mean"}, id="fpn-heads-stack-mean"),
+    pytest.param(branchy.OneLevelMean, {}, id="stack-mean-of-one-map"),
+    pytest.param(branchy.AdditiveUp, {}, id="stack-sum-of-channel-halves"),
+    # steps torch runs whose value the model drops: their parameters and sizes are the model's
+    pytest.param(branchy.DroppingEncoder, {}, id="dropped-encoder-tail"),
+    pytest.param(branchy.DroppingEncoder, {"depth": 3, "head": "unet"}, id="dropped-unet-depth-3"),
+    pytest.param(branchy.DroppedSide, {}, id="dropped-from-a-side-path"),
 ]
 
 

@@ -437,6 +437,49 @@ def test_channel_splits_and_shuffles_are_channel_slice_and_channel_shuffle() -> 
     assert "channel_slice: {start: 4, stop: 8}" in text
 
 
+class _GhostModule(nn.Module):
+    """timm's GhostModule: a primary conv, a cheap depthwise conv on its output, both
+    concatenated and cut to ``out_chs`` with ``out[:, :self.out_chs, :, :]`` — every channel
+    where ``out_chs`` is even, all but the last where it is odd."""
+
+    def __init__(self, cin: int, out_chs: int) -> None:
+        super().__init__()
+        self.out_chs = out_chs
+        init = math.ceil(out_chs / 2)
+        self.primary_conv = nn.Sequential(nn.Conv2d(cin, init, 1, bias=False), nn.ReLU())
+        self.cheap_operation = nn.Sequential(
+            nn.Conv2d(init, init, 3, padding=1, groups=init, bias=False), nn.ReLU()
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x1 = self.primary_conv(x)
+        x2 = self.cheap_operation(x1)
+        out = torch.cat([x1, x2], dim=1)
+        return out[:, : self.out_chs, :, :]
+
+
+class _GhostNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2)
+        self.ghost1 = _GhostModule(8, 8)  # every channel: the value itself
+        self.ghost2 = _GhostModule(8, 7)  # 8 made, 7 kept: a channel slice
+        self.tail = nn.Sequential(nn.Conv2d(2, 4, 3, stride=2), nn.Conv2d(4, 2, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = self.stem(x)
+        return self.tail(s[:, 1:3, ...] + self.ghost2(self.ghost1(s))[:, 5:, :, :])
+
+
+def test_channel_slices_written_with_whole_spatial_slices_are_channel_slices() -> None:
+    # `out[:, :c, :, :]` and `x[:, a:b, ...]` index the channels only
+    text = _referee(_GhostNet(), (1, 3, 32, 32))
+    assert "channel_slice: {stop: 7}  # ghost2" in text
+    assert "channel_slice: {start: 5, stop: 7}" in text
+    assert "channel_slice: {start: 1, stop: 3}" in text
+    assert "# ghost1 (operator.getitem)" not in text  # all 8 of 8 channels: nothing to write
+
+
 class _TokenView(nn.Module):
     """A view of the channels as groups, used as such: not a shuffle."""
 

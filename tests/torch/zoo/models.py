@@ -226,6 +226,45 @@ ZOO: tuple[Entry, ...] = (
         GRAY,
         False,
     ),
+    Entry(
+        "monai RegUNet",  # a mean of stacked maps; even sizes checked again after halving
+        "monai",
+        _monai(
+            "RegUNet", spatial_dims=2, in_channels=1, num_channel_initial=8, depth=3, out_channels=2
+        ),
+        GRAY,
+        True,
+    ),
+    Entry(
+        "monai LocalNet",  # its upsampling sums the two channel halves of the resized map
+        "monai",
+        _monai(
+            "LocalNet",
+            spatial_dims=2,
+            in_channels=1,
+            num_channel_initial=8,
+            extract_levels=(0, 1, 2, 3),
+            out_channels=2,
+        ),
+        GRAY,
+        True,
+    ),
+    Entry(
+        "monai Classifier",  # its Reshape of the last Linear's (N, K) to (N, K)
+        "monai",
+        _monai(
+            "Classifier", in_shape=(1, 64, 64), classes=3, channels=(4, 8, 16), strides=(2, 2, 2)
+        ),
+        GRAY,
+        False,
+    ),
+    Entry(
+        "monai SEResNet50",  # squeeze-and-excitation on a (N, C) vector: 1x1 convs
+        "monai",
+        _monai("SEResNet50", spatial_dims=2, in_channels=3, num_classes=10),
+        (1, 3, 224, 224),
+        False,
+    ),
     # segmentation_models_pytorch: its architectures, several encoder families
     Entry("smp Unet (resnet18)", "smp", _smp("Unet", "resnet18"), RGB, True),
     Entry("smp Unet (mobilenet_v2)", "smp", _smp("Unet", "mobilenet_v2"), RGB, True),
@@ -241,6 +280,15 @@ ZOO: tuple[Entry, ...] = (
     Entry("smp PAN (resnet18)", "smp", _smp("PAN", "resnet18"), (1, 3, 128, 128), True),
     Entry("smp MAnet (resnet18)", "smp", _smp("MAnet", "resnet18"), RGB, True),
     Entry("smp DeepLabV3 (resnet18)", "smp", _smp("DeepLabV3", "resnet18"), RGB, False),
+    # its encoder runs every block and keeps the features up to depth 3: the blocks past it
+    # run, their value dropped (branches nothing reads)
+    Entry(
+        "smp PSPNet (efficientnet-b0)",
+        "smp",
+        _smp("PSPNet", "efficientnet-b0"),
+        (1, 3, 128, 128),
+        False,
+    ),
     Entry("smp DeepLabV3Plus (resnet18)", "smp", _smp("DeepLabV3Plus", "resnet18"), RGB, True),
     Entry("smp UPerNet (resnet18)", "smp", _smp("UPerNet", "resnet18"), RGB, True),
     Entry("smp Segformer (mit_b0)", "smp", _smp("Segformer", "mit_b0"), RGB, True),
@@ -285,6 +333,7 @@ ZOO: tuple[Entry, ...] = (
     Entry("timm regnetx_002", "timm", _timm("regnetx_002"), RGB, False),
     Entry("timm mobilenetv3_small_050", "timm", _timm("mobilenetv3_small_050"), RGB, False),
     Entry("timm cspresnet50", "timm", _timm("cspresnet50"), RGB, False),
+    Entry("timm ghostnet_050", "timm", _timm("ghostnet_050"), (1, 3, 224, 224), False),
     Entry(
         "timm tf_efficientnet_b0 (same padding)", "timm", _timm("tf_efficientnet_b0"), RGB, False
     ),
