@@ -203,7 +203,7 @@ class FullReporter:
                 more = len(diag.fixes) - MAX_SHOWN
                 self.print(
                     f"      … {more} more proven fix{'es' * (more != 1)}: "
-                    f"skipcheck fix {diag.pos.file}",
+                    f"skipcheck fix {diag.pos.file}{_input_option(result)}",
                     "green",
                 )
         self.print()
@@ -231,6 +231,14 @@ class FullReporter:
         verdict = "✗" if errors or failed else "✓"
         files = plural(tally.files, "file")
         self.print(f"{verdict} {', '.join(parts)} in {files}{extra}", style)
+
+
+def _input_option(result: FileResult) -> str:
+    """`` --input NxCxHxW`` where the file was checked at an input the command line gave (a
+    model reference always is), so the suggested ``skipcheck fix`` sees the same model."""
+    if not result.code or result.input_shape is None:
+        return ""
+    return " --input " + "x".join(str(n) for n in result.input_shape)
 
 
 def _cells(row: LayerRow, concrete: bool) -> tuple[str, ...]:

@@ -6,8 +6,10 @@ with the output shape the fix claims."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -119,10 +121,15 @@ def fixes_of(tmp_path: Path, source: str, size: int) -> list[dict[str, Any]]:
 
 def run(source: str, size: int) -> tuple[int, ...]:
     """The model of ``source``, built and run on the CPU at ``size`` (torch raises if not)."""
-    namespace: dict[str, Any] = {"__name__": "referee"}
-    exec(compile(source, "model.py", "exec"), namespace)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location("referee_model", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)  # the referee imports the edited file as Python does
     with torch.no_grad():
-        return tuple(namespace["Net"]().eval()(torch.zeros(1, 3, size, size)).shape)
+        return tuple(module.Net().eval()(torch.zeros(1, 3, size, size)).shape)
 
 
 _SET = re.compile(

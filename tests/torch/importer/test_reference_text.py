@@ -5,6 +5,7 @@ line torch itself stops at."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import textwrap
@@ -59,9 +60,11 @@ def line_of(code: str) -> int:
 
 def torch_stops_at(path: Path, size: int) -> int:
     """Where torch itself (CPU) raises in the model's file at ``size``."""
-    namespace: dict[str, object] = {"__name__": "m"}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)  # the referee builds it
-    net = namespace["Net"]()  # type: ignore[operator]
+    spec = importlib.util.spec_from_file_location("referee_model", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # the referee imports the user's file as Python does
+    net = module.Net()
     with torch.no_grad(), pytest.raises(RuntimeError) as err:
         net(torch.zeros(1, 3, size, size))
     frames = traceback.extract_tb(err.value.__traceback__)
@@ -124,3 +127,20 @@ def test_fix_and_draw_list_findings_at_the_models_line(model: Path, tmp_path: Pa
     listed = page.read_text()
     assert f"model.py:{cat} · " in listed, listed[-2000:]
     assert f"SC102 error at model.py:{cat}:" in listed
+
+
+def test_the_more_fixes_hint_is_a_command_that_runs_on_the_same_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`… 3 more proven fixes: skipcheck fix model.py:UNet --input 1x3x250x250`: without the
+    input a model reference cannot be checked, so the hint carries the one it was given."""
+    monkeypatch.chdir(tmp_path)
+    source = Path(__file__).parents[1] / "zoo" / "unets.py"
+    (tmp_path / "model.py").write_text(source.read_text())
+    result = runner.invoke(app, ["validate", "model.py:UNet", "--input", "1x3x250x250"])
+    assert result.exit_code == 1, result.output
+    hints = re.findall(r"more proven fix(?:es)?: (skipcheck fix .*)", result.output)
+    assert hints and set(hints) == {"skipcheck fix model.py:UNet --input 1x3x250x250"}, hints
+    follow = runner.invoke(app, hints[0].split()[1:])
+    assert follow.exit_code == 1, follow.output
+    assert "fix 4" in follow.output  # the fixes the report left out are listed there
