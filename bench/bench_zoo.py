@@ -3,7 +3,7 @@ takes it, whether the parameter count and the valid heights equal torch's (brute
 1..256 on the meta device), the import's CPU seconds beside one torch.export of the same model
 with dynamic H and W, and what torch.export's guards said about the sizes.
 
-    python bench/bench_zoo.py [--runs N] [--no-brute] [--only SUBSTRING] [--markdown]
+    python bench/bench_zoo.py [--runs N] [--no-brute] [--only SUBSTRING] [--markdown] [--beyond]
 
 Needs the zoo's environment (constraints-zoo.txt: torch 2.14.1, torchvision, timm, smp, MONAI);
 a library that is not installed is left out and said so.
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from tests.torch.zoo.models import ZOO, Entry  # noqa: E402
+from tests.torch.zoo.models import BEYOND, ZOO, Entry  # noqa: E402
 from tests.torch.zoo.referee import Row, build, failure, referee, try_import  # noqa: E402
 
 EXPORT_LIMIT = 120  # wall seconds for one torch.export before it counts as "timed out"
@@ -90,6 +90,9 @@ def main() -> None:
     parser.add_argument("--no-export", action="store_true", help="skip torch.export")
     parser.add_argument("--only", default="", help="models whose name contains this")
     parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    parser.add_argument(
+        "--beyond", action="store_true", help="the models beyond the zoo (models.BEYOND) instead"
+    )
     opts = parser.parse_args()
     torch.set_num_threads(1)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -99,7 +102,7 @@ def main() -> None:
     print(f"{columns} | the import's require: | torch.export's guards")
     rows: list[tuple[Row, float, float, str]] = []
     missing: set[str] = set()
-    for entry in ZOO:
+    for entry in BEYOND if opts.beyond else ZOO:
         if opts.only and opts.only not in entry.name:
             continue
         if not entry.available():
