@@ -108,7 +108,10 @@ def main() -> None:
         if not entry.available():
             missing.add(entry.library)
             continue
-        row = referee(entry, brute=not opts.no_brute)
+        try:
+            row = referee(entry, brute=not opts.no_brute)
+        except RuntimeError as exc:  # torch itself cannot run the model where the referee does
+            row = Row(entry, refused=f"cannot build: torch raised {exc}")
         if row.refused.startswith("cannot build"):
             rows.append((row, 0.0, 0.0, ""))
             _print_row(row, 0.0, 0.0, "", opts.markdown)
