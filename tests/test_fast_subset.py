@@ -13,5 +13,9 @@ def test_every_slow_entry_names_a_test() -> None:
         path, _, name = entry.partition("::")
         source = ROOT / path
         assert source.is_file(), entry
+        name, _, param = name.partition("[")
+        text = source.read_text()
         if name:
-            assert re.search(rf"^def {re.escape(name)}\(", source.read_text(), re.M), entry
+            assert re.search(rf"^def {re.escape(name)}\(", text, re.M), entry
+        if param:  # one parameter set, by the id its pytest.param gives it
+            assert f'id="{param.removesuffix("]")}"' in text, entry

@@ -117,8 +117,9 @@ def _generated(site: Site) -> list[tuple[str, Candidate]]:
 
 def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix]:
     """Prove each candidate; where channels and sizes both break, also prove the best pairs.
-    ``first_only``: stop at the first fix that mends the whole site — a pair is then tried
-    as soon as one partial fix of each kind is proven."""
+    ``first_only``: stop at the first proven fix, whole or partial — all that a report
+    counting the errors with a fix needs (each error of a site has the site's fixes), and
+    a pair or a better fix costs more re-checks than the rest of the file."""
     proven: list[tuple[Candidate, Fix]] = []
     seen: set[str] = set()
     fixes: list[Fix] = []
@@ -132,29 +133,13 @@ def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix
         fixes.append(fix)
         return fix
 
-    partly: set[str] = set()  # generators with a partial fix proven (first_only)
-    for name, cand in _generated(site):
-        if name in partly:
-            continue  # its other candidates mend the same part: one of them is enough
+    for _, cand in _generated(site):
         fix = attempt(cand)
         if fix is None:
             continue
-        proven.append((cand, fix))
-        if first_only and not fix.partial:
-            return [fix]
         if first_only:
-            partly.add(name)
-            # the other kind's partial fixes, proven so far: one pair may mend it all
-            kind = _fixes_channels(fix, site)
-            others = [
-                p for p in proven[:-1] if p[1].partial and _fixes_channels(p[1], site) != kind
-            ]
-            for other, _ in _ranked(others)[:MAX_COMBINED]:
-                pair = attempt(_pair(cand, other) if kind else _pair(other, cand))
-                if pair is not None and not pair.partial:
-                    return [pair]
-    if first_only:
-        return fixes[:1]  # no fix mends it all: the first partial one, if any
+            return [fix]
+        proven.append((cand, fix))
     # local before global: an edit of a shared block that changes its unbroken uses is also
     # written as a copy of the block that only the broken uses call (an edit that is local
     # already, or that was not proven, needs no copy)
@@ -301,7 +286,7 @@ def suggest(
 ) -> tuple[tuple[Site, tuple[Fix, ...]], ...]:
     """Proven fixes for every error site of a checked spec, in file order; ``sweep``
     also re-proves each at every param's ½× and 2× (``proven_for`` / ``fails_at``);
-    ``first_only`` stops at each site's first fix that mends it all. ``tree`` is the
+    ``first_only`` stops at each site's first proven fix. ``tree`` is the
     spec's text as loaded, so that edits find their values without parsing it again."""
     if result.graph is None or result.table is None:
         return ()

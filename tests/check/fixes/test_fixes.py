@@ -183,3 +183,17 @@ def test_a_mend_after_which_no_size_runs_ranks_after_those_that_leave_some(
         assert not whole or not whole[0].closes_sizes
         closing += sum(flags)
     assert closing >= 1  # the case is there: a mend that leaves no size
+
+
+@pytest.mark.parametrize("spec", BROKEN, ids=lambda p: p.stem)
+def test_first_fix_only_marks_the_errors_every_fix_proven_would(spec: Path) -> None:
+    """The concise format proves until each site has one fix: the errors it counts as
+    having a fix are those that proving every candidate finds a fix for, and each fix it
+    keeps is one of those."""
+    every = check_spec(str(spec), Options(fixes=True, sweep=False))
+    first = check_spec(str(spec), Options(fixes=True, sweep=False, first_fix=True))
+    assert [d.message for d in first.errors] == [d.message for d in every.errors]
+    assert [bool(d.fixes) for d in first.errors] == [bool(d.fixes) for d in every.errors]
+    for d_first, d_every in zip(first.errors, every.errors, strict=True):
+        assert len(d_first.fixes) <= 1
+        assert {f.text for f in d_first.fixes} <= {f.text for f in d_every.fixes}
