@@ -88,13 +88,22 @@ SLOW = (
     # TF 'SAME' padding held against torch at every height (pad_same's import stays in
     # test_import_capture, its rule in tests/ops), an export linted by a cold mypy and one
     # exported in two fresh processes (the other export tests of the module stay), and the
-    # deepest U-Net++ variants (unet++, its 4-level and deep-supervision ones stay)
+    # U-Net++ and level-head FPN variants beyond the plainest of each (unet++, fpn-heads-summed
+    # and the dropped-branch ones stay), and the more-fixes hint run twice on a traced model
+    # (the module's other reference-text tests stay)
     "tests/torch/importer/test_values.py::test_tf_same_padding_is_pad_same_and_its_sizes_are_torchs",
     "tests/torch/test_export_people.py::test_skipchecks_own_layers_export_clean_and_compute_what_build_computes",
     "tests/torch/test_export_people.py::test_export_is_the_same_text_in_every_run",
     "tests/torch/importer/test_branches.py::test_imports_exactly[unet++-smp-style]",
     "tests/torch/importer/test_branches.py::test_imports_exactly[unet++-smp-order]",
     "tests/torch/importer/test_branches.py::test_imports_exactly[unet++-dense-skip-first]",
+    "tests/torch/importer/test_branches.py::test_imports_exactly[unet++-4-levels]",
+    "tests/torch/importer/test_branches.py::test_imports_exactly[unet++-4-deep]",
+    "tests/torch/importer/test_branches.py::test_imports_exactly[unet++-deep-supervision]",
+    "tests/torch/importer/test_branches.py::test_imports_exactly[fpn-heads-stack-sum]",
+    "tests/torch/importer/test_branches.py::test_imports_exactly[fpn-heads-stack-mean]",
+    "tests/torch/importer/test_branches.py::test_imports_exactly[fpn-heads-concatenated]",
+    "tests/torch/importer/test_reference_text.py::test_the_more_fixes_hint_is_a_command_that_runs_on_the_same_model",
 )
 
 
