@@ -437,9 +437,8 @@ def check_declared(
             pos=pos,
         )
         return
-    shown = "×".join(str(d) for d in declared)
-    free = [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
     notes: tuple[str, ...] = ()
+    free = [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
     if free and any(v is False for v in verdicts):
         # a bool at a symbolic input: a size past the exact method, compared at sample sizes
         notes = (
@@ -449,7 +448,7 @@ def check_declared(
         )
     ctx.check(
         verdicts,
-        DeclaredShape(what, shown, ctx.table.show(actual)),
+        DeclaredShape(what, declared, actual, ctx.table.show),
         pos=pos,
         notes=notes,
     )

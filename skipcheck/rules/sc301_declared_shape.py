@@ -22,7 +22,9 @@ sizes may use the input's symbols and arithmetic (``[N, 2, H/2, W/2]``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 CODE = "SC301"
 NAME = "declared-shape"
@@ -50,12 +52,15 @@ class DeclaredRank:
 
 @dataclass(frozen=True)
 class DeclaredShape:
-    """``what`` says ``declared``; the model produces ``actual``."""
+    """``what`` says ``declared`` (each size as written); the model produces ``actual``."""
 
     what: str
-    declared: str  # as written: N×64×H/2×W/2
-    actual: str  # as shown
+    declared: tuple[Any, ...]  # as written: (N, 64, H/2, W/2)
+    actual: tuple[Any, ...]
+    show: Callable[[tuple[Any, ...]], str] = field(compare=False, repr=False)
     code = CODE
 
     def message(self) -> str:
-        return f"{self.what} {self.declared}, but the model produces {self.actual}"
+        # written only if it fails: every declared shape is compared, and almost all hold
+        declared = "×".join(str(d) for d in self.declared)
+        return f"{self.what} {declared}, but the model produces {self.show(self.actual)}"
