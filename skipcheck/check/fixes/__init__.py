@@ -101,18 +101,18 @@ def candidates(site: Site) -> list[Candidate]:
     return [cand for _, cand in _generated(site)]
 
 
-def _generated(site: Site) -> list[tuple[str, Candidate]]:
-    """The candidates with the name of the generator that proposed each."""
+def _generated(site: Site) -> Iterator[tuple[str, Candidate]]:
+    """The candidates with the name of the generator that proposed each, made as they are
+    asked for: a report that wants one fix per site stops at the first that proves."""
     wanted = {name for code in site.codes for name in RULES[code].fixes}
-    out: list[tuple[str, Candidate]] = []
     for name, generate in GENERATORS.items():
         if name not in wanted:
             continue
         try:
-            out.extend((name, cand) for cand in generate(site))
+            for cand in generate(site):
+                yield name, cand
         except EditError:
             continue  # this generator cannot write its edit in this file's layout
-    return out
 
 
 def prove_site(base: Baseline, site: Site, first_only: bool = False) -> list[Fix]:
