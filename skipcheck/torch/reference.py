@@ -72,6 +72,10 @@ class Resolved:
     # a block's line in one use: (the block's line, the call's line) → that use's origin
     use_origins: dict[tuple[int, int], Origin] = field(default_factory=dict)
     made: dict[str, Origin] = field(default_factory=dict)  # module path → where it was built
+    # where no line of the user's code calls a layer's module (torch's own forward ran it):
+    # the line that constructed the module, per spec line and per use of a block's line
+    built: dict[int, Origin] = field(default_factory=dict)
+    use_built: dict[tuple[int, int], Origin] = field(default_factory=dict)
 
 
 def resolve(
@@ -98,6 +102,20 @@ def resolve(
     name = reference.rpartition(":")[2]
     with quiet_torch_logs():
         imported = import_model(model, example, name=name, source=reference, path=reference)
+
+    def built_at(module: str) -> Origin | None:
+        return dataclasses.replace(made[module], module=module) if module in made else None
+
+    built = {
+        line: o
+        for line, module in imported.modules.items()
+        if line not in imported.origins and (o := built_at(module)) is not None
+    }
+    use_built = {
+        key: o
+        for key, module in imported.use_modules.items()
+        if key not in imported.use_origins and (o := built_at(module)) is not None
+    }
     return Resolved(
         reference,
         imported.text,
@@ -107,6 +125,8 @@ def resolve(
         _definition(factory),
         dict(imported.use_origins),
         made,
+        built,
+        use_built,
     )
 
 
@@ -282,13 +302,15 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
 def told_in_code(
     result: FileResult, resolved: Resolved, origins: Mapping[int, Origin]
 ) -> FileResult:
-    """The result with the model's source lines behind its spec lines."""
-    in_use = {key: _code_line(o) for key, o in resolved.use_origins.items()}
+    """The result with the model's source lines behind its spec lines: each layer's call in
+    the user's code, else the line that constructed its module."""
+    uses = {**resolved.use_built, **resolved.use_origins}
     return dataclasses.replace(
         result,
-        code=code_lines(origins),
-        code_in_use=in_use,
+        code=code_lines({**resolved.built, **origins}),
+        code_in_use={key: _code_line(o) for key, o in uses.items()},
         definition=resolved.definition,
+        from_model=True,
     )
 
 
@@ -387,6 +409,8 @@ def _in_code(fix: Any, facts: Any, told: FileResult) -> Any:
     said = in_code(fix, facts)
     return dataclasses.replace(
         said,
+        title=told.retold(said.title),
+        description=told.retold(said.description),
         behaviour=told.retold(said.behaviour),
         new_warnings=tuple(told.retold(w) for w in said.new_warnings),
         remaining=tuple(told.retold(r) for r in said.remaining),
