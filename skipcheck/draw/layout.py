@@ -712,8 +712,7 @@ def _skip_edges(
                 result.merges.append(kind)
         keys = tuple(sorted({f"{m.where} (line {m.pos.line}):" for m, _ in merges}))
         tooltip = "\n".join(
-            f"{m.where} ({told(m)}): {graph.nodes[s].label} → {m.label}"
-            for m, s in merges[:20]
+            f"{m.where} ({told(m)}): {graph.nodes[s].label} → {m.label}" for m, s in merges[:20]
         ) + (f"\n… and {len(merges) - 20} more" if len(merges) > 20 else "")
         between = result.boxes[min(source, target) + 1 : max(source, target)]
         if result.kind == "u" and target > source:

@@ -78,8 +78,7 @@ def diagnostic_record(
         "operands": [{"role": o.role, "shape": o.shape, "origin": o.origin} for o in d.operands],
         "notes": list(d.notes),
         "fixes": [
-            fix_record(f, text, in_memory=result is not None and result.from_model)
-            for f in d.fixes
+            fix_record(f, text, in_memory=result is not None and result.from_model) for f in d.fixes
         ],
     }
 

@@ -9,8 +9,8 @@ from rich.console import Console
 
 from skipcheck.check.valid import AxisSizes, Enumerated, Sizes, ValidSizes, ranges
 from skipcheck.core.terminal import visible
-from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.report.text import console, plain
+from skipcheck.rules.diagnostics import Diagnostic
 
 AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
