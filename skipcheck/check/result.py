@@ -128,12 +128,13 @@ class FileResult:
 
     def retold(self, text: str) -> str:
         """Spec lines named in a sentence (``maxpool, line 28``; ``at lines 22, 28``) as a model
-        reference's own (``maxpool, model.py:60``); a line no code made stays as it is."""
-        if not self.code:
+        reference's own (``maxpool, model.py:60``; the model's definition for a line no code
+        made, as ``at_line``)."""
+        if not self.from_model:
             return text
 
         def swap(match: re.Match[str]) -> str:
-            found = [self.code.get(int(n)) for n in re.findall(r"\d+", match.group("lines"))]
+            found = [self.code_at(int(n)) for n in re.findall(r"\d+", match.group("lines"))]
             if any(c is None for c in found):
                 return match.group(0)
             return ", ".join(dict.fromkeys(c.short for c in found if c is not None))

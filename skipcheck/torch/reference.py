@@ -255,7 +255,14 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
         stops = (same or errors)[0]
     from skipcheck.torch.fix_in_code import ModelFacts
 
-    facts = ModelFacts(base, resolved.origins, resolved.use_origins, resolved.model, resolved.made)
+    # a layer torch's own forward runs is changed where its module is constructed
+    facts = ModelFacts(
+        base,
+        {**resolved.built, **resolved.origins},
+        {**resolved.use_built, **resolved.use_origins},
+        resolved.model,
+        resolved.made,
+    )
     told_fixes: dict[int, Any] = {}
 
     def in_code(fix: Any) -> Any:

@@ -186,14 +186,19 @@ def _same_file(shown: str, net: Path) -> bool:
     return (path if path.is_absolute() else ROOT / path).resolve() == net.resolve()
 
 
-def _module_call_lines(net: Path, name: str) -> list[int]:
-    """The referee for module layers: the line of net.py that calls each leaf module, in the
-    order torch (CPU, real numbers, at a size where every model here runs) runs them."""
-    spec = importlib.util.spec_from_file_location("referee_net", net)
+def _built(net: Path, name: str) -> Any:
+    """The model ``name`` of net.py, built by torch on the CPU: the referee's own copy."""
+    spec = importlib.util.spec_from_file_location(f"referee_{name}", net)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    model = getattr(module, name)().eval()
+    return getattr(module, name)()
+
+
+def _module_call_lines(net: Path, name: str) -> list[int]:
+    """The referee for module layers: the line of net.py that calls each leaf module, in the
+    order torch (CPU, real numbers, at a size where every model here runs) runs them."""
+    model = _built(net, name).eval()
     lines: list[int] = []
 
     def record(module: torch.nn.Module, args: Any) -> None:
@@ -254,6 +259,20 @@ def test_a_layer_torchs_own_forward_runs_is_at_its_construction_or_marked_absent
     assert [row.split()[-1] for row in rows] == ["net.py:50", "net.py:51", "—"], table
 
 
+def test_a_fix_to_a_layer_torchs_own_forward_runs_is_said_where_its_module_is_made(
+    net: Path,
+) -> None:
+    result = runner.invoke(app, ["validate", f"{net}:stack", "--input", "1x5x64x64"])
+    assert result.exit_code == 1, result.output
+    said = "nn.Conv2d(..., in_channels=5) for 0, made at net.py:50 in stack"
+    assert said in result.output, result.output
+    # torch, the referee: the model made so runs at that input
+    model = _built(net, "stack")
+    model[0] = torch.nn.Conv2d(5, 8, 3, padding=1)
+    with torch.no_grad():
+        assert model(torch.zeros(1, 5, 64, 64)).shape == (1, 8, 32, 32)
+
+
 def test_sizes_json_names_the_models_line_of_an_error_no_size_fixes(net: Path) -> None:
     # 4 channels into a conv built for 3: no input size runs
     result = runner.invoke(
@@ -311,15 +330,18 @@ def _fields(doc: Any) -> Iterator[tuple[str, Any]]:
     ],
     ids=" ".join,
 )
-@pytest.mark.parametrize("shape", ["1x3x63x63", "1x4x64x64"])
+@pytest.mark.parametrize(
+    ("model", "shape"),
+    [("BrokenUNet", "1x3x63x63"), ("BrokenUNet", "1x4x64x64"), ("stack", "1x4x63x63")],
+)
 def test_no_output_of_a_model_reference_names_a_line_of_the_spec_in_memory(
-    net: Path, command: list[str], shape: str
+    net: Path, command: list[str], model: str, shape: str
 ) -> None:
     """Every line number a model reference's output carries is a line of the model's file
     (or null); no sentence says ``line 20`` of a spec the user never sees."""
     lines = _source(net)
     name, *options = command
-    result = runner.invoke(app, [name, f"{net}:BrokenUNet", "--input", shape, *options])
+    result = runner.invoke(app, [name, f"{net}:{model}", "--input", shape, *options])
     assert result.exit_code == 1, result.output
     assert not _SPEC_LINE.search(result.output), result.output
     if "json" not in options and "sarif" not in options:
