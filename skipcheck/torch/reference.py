@@ -206,7 +206,7 @@ def check_model(
         return FileResult(reference, error=told)
     result = check_spec(reference, options, text=resolved.text)
     if result.error is not None:
-        return result
+        return _error_in_code(result, resolved)
     if not result.diagnostics:
         # clean: still told at the model's own lines (`sizes` names them)
         return told_in_code(result, resolved, resolved.origins)
@@ -215,6 +215,19 @@ def check_model(
     if result.errors and shape is not None and all(isinstance(d, int) for d in shape):
         crash = run_at(resolved.model, _numbers(shape))
     return explain(result, resolved, crash)
+
+
+def _error_in_code(result: FileResult, resolved: Resolved) -> FileResult:
+    """An error at a line of the spec held in memory (a ``--set`` that does not fit) told
+    without that line, which the user never sees: at the model's own line where its code made
+    the layer, else with no position (json's ``1:1``)."""
+    error = result.error
+    if error is None or error.pos is None:
+        return result
+    code = code_lines({**resolved.built, **resolved.origins}).get(error.pos.line)
+    at = f" (the layer at {code})" if code is not None else ""
+    told = SkipcheckError(error.message + at).within(resolved.reference)
+    return dataclasses.replace(result, error=told)
 
 
 def run_at(model: Any, shape: Sequence[int]) -> Crash | None:

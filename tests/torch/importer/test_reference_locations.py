@@ -355,3 +355,19 @@ def test_no_output_of_a_model_reference_names_a_line_of_the_spec_in_memory(
     assert all(f is None or _same_file(f, net) for k, f in _fields(doc) if k == "file"), doc
     # no edit, and no diff, of a spec the user does not have
     assert not [v for k, v in _fields(doc) if k in {"edits", "artifactChanges", "diff"} and v]
+
+
+def test_an_error_at_a_line_of_the_spec_in_memory_is_told_at_the_models(net: Path) -> None:
+    """A ``--set`` that does not fit stops the check at a line of the spec held in memory: the
+    error names the model's line of that layer, and carries no position of that spec."""
+    reference = f"{net}:BrokenUNet"
+    set_ = "stem.layers[0].conv.kernel_size=x"
+    args = ["validate", reference, "--input", "1x3x64x64", "--set", set_]
+    result = runner.invoke(app, [*args, "--output-format", "json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.output)["files"][0]["error"]
+    assert (error["line"], error["col"]) == (1, 1)  # unknown: no line of the spec in memory
+    (line,) = re.findall(r"the layer at net\.py:(\d+) in BrokenUNet\.forward", error["message"])
+    assert "self.stem(" in _source(net)[int(line) - 1]
+    text = runner.invoke(app, args).output
+    assert text.startswith(f"{reference}: --set {set_}"), text
