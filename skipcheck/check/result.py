@@ -74,6 +74,9 @@ class FileResult:
     definition: CodeLine | None = None
     # a block's line in one use: (the block's line, the line that calls it) → that use's code
     code_in_use: Mapping[tuple[int, int], CodeLine] = field(default_factory=dict)
+    # a model reference (even one where no line of the spec has code behind it): its spec is
+    # held in memory, so no report names that spec's lines
+    from_model: bool = False
 
     def located(self, line: int, col: int, call: int = 0) -> tuple[str, int, int]:
         """Where a finding at a spec line is, for a machine (json, sarif): the spec's file and
@@ -88,9 +91,15 @@ class FileResult:
         """A model reference's source line behind a spec line (in the use of a block that
         ``call`` makes, where given; the model's definition for a line no code made); None
         for a spec file."""
-        if not self.code and self.definition is None:
+        if not self.from_model:
             return None
-        return self.code_in_use.get((line, call)) or self.code.get(line) or self.definition
+        return self.layer_code(line, call) or self.definition
+
+    def layer_code(self, line: int, call: int = 0) -> CodeLine | None:
+        """The model's own line that made the layer at a spec line — its call in ``forward``,
+        else where its module was constructed — without the model's definition to fall back
+        on: None where no line of the user's code made it (or for a spec file)."""
+        return self.code_in_use.get((line, call)) or self.code.get(line)
 
     def call_of(self, d: Diagnostic) -> int:
         """The line of the outermost block call that made a finding's layer (0: none)."""
@@ -115,17 +124,17 @@ class FileResult:
 
     def at_line(self, d: Diagnostic) -> str:
         """A finding's line inside a sentence: ``line 51``, or the model's own ``model.py:66``."""
-        code = self.code_of(d)
-        return code.short if code is not None else f"line {d.pos.line}"
+        return self.told_line(d.pos.line, self.call_of(d))
 
     def retold(self, text: str) -> str:
         """Spec lines named in a sentence (``maxpool, line 28``; ``at lines 22, 28``) as a model
-        reference's own (``maxpool, model.py:60``); a line no code made stays as it is."""
-        if not self.code:
+        reference's own (``maxpool, model.py:60``; the model's definition for a line no code
+        made, as ``at_line``)."""
+        if not self.from_model:
             return text
 
         def swap(match: re.Match[str]) -> str:
-            found = [self.code.get(int(n)) for n in re.findall(r"\d+", match.group("lines"))]
+            found = [self.code_at(int(n)) for n in re.findall(r"\d+", match.group("lines"))]
             if any(c is None for c in found):
                 return match.group(0)
             return ", ".join(dict.fromkeys(c.short for c in found if c is not None))
@@ -144,13 +153,18 @@ class FileResult:
     def where(self, line: int) -> str:
         """A spec line as told to a person: ``line 7``, or for a model reference the model's own
         ``net.py:14 in Net.forward``."""
-        code = self.code.get(line)
-        return f"at {code}" if code is not None else f"line {line}"
+        code = self.code_at(line)
+        if code is not None:
+            return f"at {code}"
+        return "at no line of your code" if self.from_model else f"line {line}"
 
-    def line_label(self, line: int, call: int = 0) -> str:
-        """A spec line in a table's line column: ``7``, or the model's own ``net.py:14``."""
-        code = self.code_at(line, call) if self.code else None
-        return code.short if code is not None else str(line)
+    def told_line(self, line: int, call: int = 0) -> str:
+        """A spec line inside a sentence or a tooltip: ``line 7``, or the model's own
+        ``net.py:14`` (its definition where no line of its code made the layer)."""
+        code = self.code_at(line, call)
+        if code is not None:
+            return code.short
+        return "no line of your code" if self.from_model else f"line {line}"
 
     @cached_property
     def lines(self) -> list[str]:
@@ -190,7 +204,7 @@ class FileResult:
             if RULES[d.code].size_free and (d.code, d.pos, d.message) not in caused
         ]
         if size_free:
-            where = ", ".join(dict.fromkeys(f"{d.code} at line {d.pos.line}" for d in size_free))
+            where = ", ".join(dict.fromkeys(f"{d.code} at {self.at_line(d)}" for d in size_free))
             verb = "fails" if len(size_free) == 1 else "fail"
             lines = [f"valid input sizes: none — {where} {verb} at every input size"]
             return lines + [f"  spatially: {line[19:]}" for line in self._size_lines(table)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from skipcheck.check.result import FileResult
+from skipcheck.check.result import CodeLine, FileResult
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Graph
 from skipcheck.engine.propagate import propagate
@@ -241,6 +241,8 @@ class ValidSizes:
     # conditions no axis meets alone ("H ≥ 32 or W ≥ 32"): the per-axis sets assume them
     couplings: tuple[Coupling, ...] = ()
     places: tuple[str, ...] = ()  # where each of ``size_free`` is, as told (a model's own line)
+    # a model reference: the model's own line behind each of ``size_free`` (empty for a spec)
+    code: tuple[CodeLine | None, ...] = ()
 
     @property
     def at(self) -> dict[str, int]:
@@ -484,8 +486,9 @@ def valid_sizes(
             )
         )
     places = tuple(result.place(d) for d in size_free)
+    code = tuple(result.code_of(d) for d in size_free) if result.from_model else ()
     return ValidSizes(
-        graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings), places
+        graph, tuple(axes), size_free, tuple(reasons), bound, tuple(table.couplings), places, code
     )
 
 

@@ -46,10 +46,14 @@ def picture(
     from skipcheck.draw.layout import layout
 
     assert result.graph is not None and result.table is not None  # load raised otherwise
-    at = result.at_line if result.code else None  # a model reference: the model's own lines
-    return layout(
-        result.graph, result.table, result.diagnostics, depth, focus, members, numbered, at
-    )
+    args = (result.graph, result.table, result.diagnostics, depth, focus, members, numbered)
+    if not result.from_model:
+        return layout(*args)
+
+    def told(node: Node) -> str:  # a model reference: the model's own lines, not the spec's
+        return result.told_line(node.pos.line, node.calls[0].line if node.calls else 0)
+
+    return layout(*args, result.at_line, told)
 
 
 def opened(result: FileResult, main: Layout) -> list[tuple[str, str, Layout]]:

@@ -418,8 +418,12 @@ def layout(
     members: Sequence[int] | None = None,
     numbered: Sequence[tuple[int, Diagnostic, Node]] | None = None,
     at: Callable[[Diagnostic], str] | None = None,
+    told: Callable[[Node], str] | None = None,
 ) -> Layout:
     """Position every box, edge, text and finding marker of ``graph`` at ``depth``.
+
+    ``at`` and ``told`` say how a finding's and a layer's line is told in tooltips, where
+    not ``line N`` (a model reference: the model's own ``model.py:66``).
 
     ``focus`` (a box key at ``depth - 1``) draws only that box's inside: a stage opened
     (``members``: its nodes, ``numbered``: the findings numbered, where the caller has
@@ -430,17 +434,18 @@ def layout(
     u_shape = focus is None and bool(long_skips(graph, table))
     title = graph.name if focus is None else f"{graph.name} · {focus}"
     result = Layout(title, graph.file, "u" if u_shape else "chain", depth=depth)
+    told = told or _spec_line
     if u_shape:
-        _u_boxes(result, graph, table, units)
+        _u_boxes(result, graph, table, units, told)
     else:
-        _chain_boxes(result, graph, table, units)
+        _chain_boxes(result, graph, table, units, told)
     free = _Free(result.width)
     for box in result.boxes:
         free.take(_box_rect(box), "box")
     for label in result.labels:
         free.take(label.extent())
     _flow(result, units, graph, free)
-    _skip_edges(result, graph, units, owner, free)
+    _skip_edges(result, graph, units, owner, free, told)
     if numbered is None:
         numbered = number_findings(graph, diagnostics)
     _place_findings(result, numbered, owner, units, free, at)
@@ -448,7 +453,13 @@ def layout(
     return result
 
 
-def _describe(graph: Graph, table: ShapeTable, unit: _Unit) -> tuple[str, str, str]:
+def _spec_line(node: Node) -> str:
+    return f"line {node.pos.line}"
+
+
+def _describe(
+    graph: Graph, table: ShapeTable, unit: _Unit, told: Callable[[Node], str]
+) -> tuple[str, str, str]:
     """(shape, detail, tooltip) of a unit's box."""
     shape = _shape_text(table, unit.nodes[-1])
     inside = set(unit.nodes)
@@ -468,7 +479,7 @@ def _describe(graph: Graph, table: ShapeTable, unit: _Unit) -> tuple[str, str, s
             graph.nodes[unit.nodes[0]].op if unit.title != graph.nodes[unit.nodes[0]].op else ""
         )
     first = graph.nodes[unit.nodes[0]]
-    where = f"line {first.pos.line}" if unit.nodes[0] else "the input"
+    where = told(first) if unit.nodes[0] else "the input"
     tooltip = f"{unit.key}: {len(unit.nodes)} layer(s), out {shape} ({where})"
     return shape, detail, tooltip
 
@@ -560,13 +571,19 @@ def _same_size(table: ShapeTable, a: int, b: int) -> bool:
     return abs(math.log2(_size(table, a)[1] / _size(table, b)[1])) < 0.9
 
 
-def _u_boxes(result: Layout, graph: Graph, table: ShapeTable, units: list[_Unit]) -> None:
+def _u_boxes(
+    result: Layout,
+    graph: Graph,
+    table: ShapeTable,
+    units: list[_Unit],
+    told: Callable[[Node], str],
+) -> None:
     levels = _u_levels(graph, table, units)
     sizes = [_box_size(*_size(table, u.nodes[-1])) for u in units]
     level_h = max(h for _, h in sizes) + LEVEL_GAP
     x = MARGIN
     for unit, level, size in zip(units, levels, sizes, strict=True):
-        texts = _describe(graph, table, unit)
+        texts = _describe(graph, table, unit, told)
         pitch = _pitch(unit, texts, size[0])
         cy = TOP + 20 + level * level_h + level_h / 2 - LEVEL_GAP / 4
         _add_box(result, unit, x + pitch / 2, cy, size, texts, title_above=True)
@@ -579,13 +596,19 @@ def _u_boxes(result: Layout, graph: Graph, table: ShapeTable, units: list[_Unit]
 ARC_ROOM = 60.0  # above a row: the arcs of its skips
 
 
-def _chain_boxes(result: Layout, graph: Graph, table: ShapeTable, units: list[_Unit]) -> None:
+def _chain_boxes(
+    result: Layout,
+    graph: Graph,
+    table: ShapeTable,
+    units: list[_Unit],
+    told: Callable[[Node], str],
+) -> None:
     sizes = [_box_size(*_size(table, u.nodes[-1])) for u in units]
     tallest = max(h for _, h in sizes)
     row_h = ARC_ROOM + tallest + 64
     x, row = MARGIN, 0
     for unit, size in zip(units, sizes, strict=True):
-        texts = _describe(graph, table, unit)
+        texts = _describe(graph, table, unit, told)
         pitch = _pitch(unit, texts, size[0])
         if x + pitch > ROW_WIDTH and x > MARGIN:
             x, row = MARGIN, row + 1
@@ -656,7 +679,12 @@ def _place(
 
 
 def _skip_edges(
-    result: Layout, graph: Graph, units: list[_Unit], owner: dict[int, int], free: _Free
+    result: Layout,
+    graph: Graph,
+    units: list[_Unit],
+    owner: dict[int, int],
+    free: _Free,
+    told: Callable[[Node], str],
 ) -> None:
     """Skips between two boxes, bundled: every merge from box A into box B is one edge."""
     bundles: dict[tuple[int, int], list[tuple[Node, int]]] = {}
@@ -684,8 +712,7 @@ def _skip_edges(
                 result.merges.append(kind)
         keys = tuple(sorted({f"{m.where} (line {m.pos.line}):" for m, _ in merges}))
         tooltip = "\n".join(
-            f"{m.where} (line {m.pos.line}): {graph.nodes[s].label} → {m.label}"
-            for m, s in merges[:20]
+            f"{m.where} ({told(m)}): {graph.nodes[s].label} → {m.label}" for m, s in merges[:20]
         ) + (f"\n… and {len(merges) - 20} more" if len(merges) > 20 else "")
         between = result.boxes[min(source, target) + 1 : max(source, target)]
         if result.kind == "u" and target > source:

@@ -42,7 +42,10 @@ class FixReporter:
         for site, fixes in found:
             for d in site.diagnostics:
                 c.print(
-                    plain(f"{result.place(d)}: {d.severity} {d.code} {d.message}", style="bold")
+                    plain(
+                        f"{result.place(d)}: {d.severity} {d.code} {result.retold(d.message)}",
+                        style="bold",
+                    )
                 )
             if not fixes or site.untried:
                 c.print(plain(f"  {no_fix(site)}", style="yellow"))
@@ -54,7 +57,7 @@ class FixReporter:
                     c.print(plain(f"      {line}", style="dim"))
                 # a model reference: the change is said in its code; the spec held in memory
                 # (and its diff) is nothing the user has
-                for line in fix.diff.splitlines() if not result.code else ():
+                for line in fix.diff.splitlines() if not result.from_model else ():
                     style = (
                         "red" if line.startswith("-") else "green" if line.startswith("+") else ""
                     )
@@ -64,7 +67,7 @@ class FixReporter:
             c.print()
         total = sum(len(f) for _, f in found)
         safe = sum(f.safe for _, fixes in found for f in fixes)
-        if result.code:
+        if result.from_model:
             c.print(
                 plain(
                     f"{total} proven fix(es) for {len(found)} finding site(s), each the change to "
@@ -147,7 +150,7 @@ def listing_document(result: FileResult) -> dict[str, Any]:
     for site, site_fixes in result.fixes:
         for fix in site_fixes:
             number += 1
-            record = fix_record(fix, result.text)
+            record = fix_record(fix, result.text, in_memory=result.from_model)
             # a model reference: the model's own line, as its findings'
             _, line, col = result.located_finding(site.diagnostics[0])
             fixes.append(
@@ -167,7 +170,11 @@ def listing_document(result: FileResult) -> dict[str, Any]:
         "fixes": fixes,
         # candidates the proof budget left unproven, per site (never listed as fixes)
         "not_tried": [
-            {"rule": sorted(site.codes), "line": site.diagnostics[0].pos.line, "candidates": n}
+            {
+                "rule": sorted(site.codes),
+                "line": result.located_finding(site.diagnostics[0])[1],
+                "candidates": n,
+            }
             for site, _ in result.fixes
             if (n := site.untried)
         ],

@@ -16,7 +16,7 @@ from typing import ClassVar, TextIO
 from skipcheck.check.result import FileResult
 from skipcheck.engine.cost import compact, megabytes, totals
 from skipcheck.report import Tally, plural
-from skipcheck.report.layers import LayerRow, layer_rows
+from skipcheck.report.layers import LayerRow, layer_rows, line_label
 from skipcheck.rules.diagnostics import Diagnostic
 
 MAX_SHOWN = 3  # fixes shown per finding site in the report
@@ -128,7 +128,7 @@ class FullReporter:
         names = [c[0] for c in cells]
         widths = [max([len(h), *(len(c[k]) for c in cells)]) for k, h in enumerate(head)]
         # a model reference: the model's own file:line, where the spec in memory says nothing
-        lines = [result.line_label(r.line, r.used_at) for r in rows]
+        lines = [line_label(result, r) for r in rows]
         line_width = max([4, *(len(x) for x in lines)])
         if width is not None:
             # fit a terminal by shortening names in the middle, never by wrapping
@@ -236,7 +236,7 @@ class FullReporter:
 def _input_option(result: FileResult) -> str:
     """`` --input NxCxHxW`` where the file was checked at an input the command line gave (a
     model reference always is), so the suggested ``skipcheck fix`` sees the same model."""
-    if not result.code or result.input_shape is None:
+    if not result.from_model or result.input_shape is None:
         return ""
     return " --input " + "x".join(str(n) for n in result.input_shape)
 

@@ -15,7 +15,7 @@ from skipcheck.check.result import FileResult
 from skipcheck.core.version import __version__
 from skipcheck.engine.cost import totals
 from skipcheck.report import Tally, error_location
-from skipcheck.report.layers import LayerRow, layer_rows
+from skipcheck.report.layers import LayerRow, layer_rows, source_line
 from skipcheck.rules import RULES
 from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.sizeset import SizeSet
@@ -31,8 +31,12 @@ def edit_record(edit: Any, text: str) -> dict[str, Any]:
     return {"start": {"line": l1, "col": c1}, "end": {"line": l2, "col": c2}, "text": edit.new}
 
 
-def fix_record(fix: Any, text: str) -> dict[str, Any]:
-    """A proven fix as data: what it does, what it changes, and the exact edits."""
+def fix_record(fix: Any, text: str, *, in_memory: bool = False) -> dict[str, Any]:
+    """A proven fix as data: what it does, what it changes, and the exact edits (none, and no
+    diff, for a spec held ``in_memory``: a model reference's, whose lines the user never sees;
+    ``pytorch`` says the change in the model's code)."""
+    if in_memory:
+        text = ""
     return {
         "title": fix.title,
         "description": fix.description,
@@ -40,7 +44,7 @@ def fix_record(fix: Any, text: str) -> dict[str, Any]:
         "applicability": fix.applicability,
         "changes_model": fix.changes_behaviour,
         "consequences": fix.consequences(),
-        "diff": fix.diff,
+        "diff": "" if in_memory else fix.diff,
         "edits": [edit_record(e, text) for e in sorted(fix.edits, key=lambda e: e.start)]
         if text
         else [],
@@ -59,7 +63,7 @@ def diagnostic_record(
     # a model reference's finding is at the model's own source line, not the in-memory spec's
     file, line, col = (
         result.located_finding(d)
-        if result is not None and result.code
+        if result is not None and result.from_model
         else (d.pos.file, d.pos.line, d.pos.col)
     )
     return {
@@ -73,13 +77,15 @@ def diagnostic_record(
         "node": d.node,
         "operands": [{"role": o.role, "shape": o.shape, "origin": o.origin} for o in d.operands],
         "notes": list(d.notes),
-        "fixes": [fix_record(f, text) for f in d.fixes],
+        "fixes": [
+            fix_record(f, text, in_memory=result is not None and result.from_model) for f in d.fixes
+        ],
     }
 
 
-def layer_record(row: LayerRow) -> dict[str, Any]:
+def layer_record(row: LayerRow, result: FileResult) -> dict[str, Any]:
     """One row of the layer table; counts are None where the input is symbolic."""
-    return {
+    record: dict[str, Any] = {
         "path": row.path,
         "name": row.name,
         "op": row.op,
@@ -91,6 +97,13 @@ def layer_record(row: LayerRow) -> dict[str, Any]:
         "memory_bytes": row.memory,
         "line": row.line,
     }
+    if result.from_model:
+        # the spec's line is in memory only: the model's own file and line, or null for both
+        # where no line of the user's code made the layer
+        code = source_line(result, row)
+        record["file"] = code.file if code is not None else None
+        record["line"] = code.line if code is not None else None
+    return record
 
 
 def totals_record(result: FileResult) -> dict[str, Any]:
@@ -159,7 +172,7 @@ def file_record(result: FileResult) -> dict[str, Any]:
             for d in sorted(result.diagnostics, key=lambda d: d.sort_key())
         ],
         "input_shape": result.table.shape_of(0),
-        "layers": [layer_record(row) for row in layer_rows(result)],
+        "layers": [layer_record(row, result) for row in layer_rows(result)],
         "totals": totals_record(result),
         "valid_sizes": valid_sizes_record(result),
     }

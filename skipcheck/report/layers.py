@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from skipcheck.check.result import FileResult
+from skipcheck.check.result import CodeLine, FileResult
 from skipcheck.core.graph import Graph, Node
 from skipcheck.engine.cost import activation_bytes
 from skipcheck.shapes.table import ShapeTable
@@ -31,6 +31,24 @@ class LayerRow:
     lines: tuple[int, ...]  # every line the row stands for (to colour findings)
     layers: int = 1
     used_at: int = 0  # a block's layer: the line of the outermost block call
+
+
+def source_line(result: FileResult, row: LayerRow) -> CodeLine | None:
+    """A model reference's own line behind a row (the spec's lines are nothing its user has):
+    the first layer's call in the model's code, else the line that constructed its module;
+    the input's, the model's definition; None where no line of the user's code made it."""
+    if row.op == "input":
+        return result.definition
+    return result.layer_code(row.lines[0], row.used_at)
+
+
+def line_label(result: FileResult, row: LayerRow) -> str:
+    """A row's line column: the spec's ``7``, or a model reference's own ``net.py:14`` (``—``
+    where no line of the user's code made the layer)."""
+    if not result.from_model:
+        return str(row.line)
+    code = source_line(result, row)
+    return code.short if code is not None else "—"
 
 
 def levels(path: str) -> list[str]:

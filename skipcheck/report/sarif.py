@@ -101,7 +101,7 @@ def file_entries(result: FileResult, index: dict[str, int]) -> list[tuple[str, d
             "message": {"text": text},
             "locations": [_location(*result.located_finding(d))],
         }
-        if d.fixes and not result.code:
+        if d.fixes and not result.from_model:
             # a model reference's fixes are said in its text: there is no spec file to edit
             finding["fixes"] = [_fix(f, result.path, result.text) for f in d.fixes]
         entries.append(("result", finding))

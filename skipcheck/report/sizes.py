@@ -10,6 +10,7 @@ from rich.console import Console
 from skipcheck.check.valid import AxisSizes, Enumerated, Sizes, ValidSizes, ranges
 from skipcheck.core.terminal import visible
 from skipcheck.report.text import console, plain
+from skipcheck.rules.diagnostics import Diagnostic
 
 AXIS_WORDS = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
@@ -148,9 +149,7 @@ class SizesReporter:
 
     def verdict(self, report: ValidSizes) -> None:
         if report.size_free:
-            codes = ", ".join(
-                dict.fromkeys(f"{d.code} at line {d.pos.line}" for d in report.size_free)
-            )
+            codes = ", ".join(dict.fromkeys(f"{d.code} at {at}" for d, at in _lines(report)))
             self.console.print(
                 plain(f"✗ the model runs at no input size: {codes}", style="bold red")
             )
@@ -308,8 +307,30 @@ def sizes_document(report: ValidSizes, listing: tuple[int, int] | None = None) -
         "exact": report.exact,
         "inexact_because": list(report.inexact),
         "axes": axes,
-        "size_free": [
-            {"code": d.code, "line": d.pos.line, "col": d.pos.col, "message": d.message}
-            for d in report.size_free
-        ],
+        "size_free": [_size_free(report, k, d) for k, d in enumerate(report.size_free)],
     }
+
+
+def _lines(report: ValidSizes) -> list[tuple[Diagnostic, str]]:
+    """Each error no size fixes with its line as told: ``line 9``, or the model's own."""
+    if not report.code:
+        return [(d, f"line {d.pos.line}") for d in report.size_free]
+    return [
+        (d, code.short if code is not None else "no line of your code")
+        for d, code in zip(report.size_free, report.code, strict=True)
+    ]
+
+
+def _size_free(report: ValidSizes, k: int, d: Diagnostic) -> dict[str, Any]:
+    """One error no size fixes: at the spec's line, or a model reference's own file and line
+    (the spec is held in memory), null where no line of the user's code made it."""
+    record: dict[str, Any] = {"code": d.code, "line": d.pos.line, "col": d.pos.col}
+    if report.code:
+        code = report.code[k]
+        record = {
+            "code": d.code,
+            "file": code.file if code is not None else None,
+            "line": code.line if code is not None else None,
+            "col": code.col if code is not None else None,
+        }
+    return {**record, "message": d.message}

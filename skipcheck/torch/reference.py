@@ -72,6 +72,10 @@ class Resolved:
     # a block's line in one use: (the block's line, the call's line) → that use's origin
     use_origins: dict[tuple[int, int], Origin] = field(default_factory=dict)
     made: dict[str, Origin] = field(default_factory=dict)  # module path → where it was built
+    # where no line of the user's code calls a layer's module (torch's own forward ran it):
+    # the line that constructed the module, per spec line and per use of a block's line
+    built: dict[int, Origin] = field(default_factory=dict)
+    use_built: dict[tuple[int, int], Origin] = field(default_factory=dict)
 
 
 def resolve(
@@ -98,6 +102,20 @@ def resolve(
     name = reference.rpartition(":")[2]
     with quiet_torch_logs():
         imported = import_model(model, example, name=name, source=reference, path=reference)
+
+    def built_at(module: str) -> Origin | None:
+        return dataclasses.replace(made[module], module=module) if module in made else None
+
+    built = {
+        line: o
+        for line, module in imported.modules.items()
+        if line not in imported.origins and (o := built_at(module)) is not None
+    }
+    use_built = {
+        key: o
+        for key, module in imported.use_modules.items()
+        if key not in imported.use_origins and (o := built_at(module)) is not None
+    }
     return Resolved(
         reference,
         imported.text,
@@ -107,6 +125,8 @@ def resolve(
         _definition(factory),
         dict(imported.use_origins),
         made,
+        built,
+        use_built,
     )
 
 
@@ -186,7 +206,7 @@ def check_model(
         return FileResult(reference, error=told)
     result = check_spec(reference, options, text=resolved.text)
     if result.error is not None:
-        return result
+        return _error_in_code(result, resolved)
     if not result.diagnostics:
         # clean: still told at the model's own lines (`sizes` names them)
         return told_in_code(result, resolved, resolved.origins)
@@ -195,6 +215,19 @@ def check_model(
     if result.errors and shape is not None and all(isinstance(d, int) for d in shape):
         crash = run_at(resolved.model, _numbers(shape))
     return explain(result, resolved, crash)
+
+
+def _error_in_code(result: FileResult, resolved: Resolved) -> FileResult:
+    """An error at a line of the spec held in memory (a ``--set`` that does not fit) told
+    without that line, which the user never sees: at the model's own line where its code made
+    the layer, else with no position (json's ``1:1``)."""
+    error = result.error
+    if error is None or error.pos is None:
+        return result
+    code = code_lines({**resolved.built, **resolved.origins}).get(error.pos.line)
+    at = f" (the layer at {code})" if code is not None else ""
+    told = SkipcheckError(error.message + at).within(resolved.reference)
+    return dataclasses.replace(result, error=told)
 
 
 def run_at(model: Any, shape: Sequence[int]) -> Crash | None:
@@ -235,7 +268,14 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
         stops = (same or errors)[0]
     from skipcheck.torch.fix_in_code import ModelFacts
 
-    facts = ModelFacts(base, resolved.origins, resolved.use_origins, resolved.model, resolved.made)
+    # a layer torch's own forward runs is changed where its module is constructed
+    facts = ModelFacts(
+        base,
+        {**resolved.built, **resolved.origins},
+        {**resolved.use_built, **resolved.use_origins},
+        resolved.model,
+        resolved.made,
+    )
     told_fixes: dict[int, Any] = {}
 
     def in_code(fix: Any) -> Any:
@@ -282,13 +322,15 @@ def explain(result: FileResult, resolved: Resolved, crash: Crash | None) -> File
 def told_in_code(
     result: FileResult, resolved: Resolved, origins: Mapping[int, Origin]
 ) -> FileResult:
-    """The result with the model's source lines behind its spec lines."""
-    in_use = {key: _code_line(o) for key, o in resolved.use_origins.items()}
+    """The result with the model's source lines behind its spec lines: each layer's call in
+    the user's code, else the line that constructed its module."""
+    uses = {**resolved.use_built, **resolved.use_origins}
     return dataclasses.replace(
         result,
-        code=code_lines(origins),
-        code_in_use=in_use,
+        code=code_lines({**resolved.built, **origins}),
+        code_in_use={key: _code_line(o) for key, o in uses.items()},
         definition=resolved.definition,
+        from_model=True,
     )
 
 
@@ -387,6 +429,8 @@ def _in_code(fix: Any, facts: Any, told: FileResult) -> Any:
     said = in_code(fix, facts)
     return dataclasses.replace(
         said,
+        title=told.retold(said.title),
+        description=told.retold(said.description),
         behaviour=told.retold(said.behaviour),
         new_warnings=tuple(told.retold(w) for w in said.new_warnings),
         remaining=tuple(told.retold(r) for r in said.remaining),

@@ -44,6 +44,11 @@ class Imported:
     # a block's line used by a call: (the block's line, the call's line) → that use's line of
     # the model's source (``origins`` has the first use's)
     use_origins: dict[tuple[int, int], Origin] = field(default_factory=dict)
+    # the module (its path) a layer at a line calls, as ``origins`` and ``use_origins`` key
+    # them: where its call has no line of the user's (an ``nn.Sequential`` a factory returns,
+    # run by torch's own forward), the line that constructed the module still places it
+    modules: dict[int, str] = field(default_factory=dict)
+    use_modules: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def parse_opaque(values: Sequence[str] | None) -> dict[str, Layer]:
@@ -292,8 +297,12 @@ def _import_at(
             if c.origin is not None:
                 origins[first + k] = c.origin
     in_use = {key: origin for key, step in uses.items() if (origin := steps[step].origin)}
+    modules = {line: module for line, step in where.items() if (module := steps[step].module)}
+    use_modules = {key: module for key, step in uses.items() if (module := steps[step].module)}
     seconds = time.perf_counter() - started
-    return Imported(text, partial, parameters, report, seconds, origins, in_use)
+    return Imported(
+        text, partial, parameters, report, seconds, origins, in_use, modules, use_modules
+    )
 
 
 def _branches(

@@ -60,13 +60,21 @@ def is_machinery(filename: str) -> bool:
 
 
 def user_frame(frame: FrameType | None) -> tuple[str, int, str] | None:
-    """(file, line, qualified function) of the innermost frame outside torch and skipcheck."""
+    """(file, line, qualified function) of the innermost frame outside torch and skipcheck
+    that skipcheck itself called into: the model's code. A frame further out than all of
+    skipcheck's is whoever called skipcheck (a script, a test's CliRunner, typer), never the
+    model — a layer torch's own forward runs (an ``nn.Sequential``) has no such frame."""
     dirs = _torch_dirs()
+    found: tuple[str, int, str] | None = None
     while frame is not None:
         name = frame.f_code.co_filename
-        if not name.startswith("<") and not os.path.abspath(name).startswith(dirs):
+        path = os.path.abspath(name)
+        if path.startswith(_MACHINERY):
+            if found is not None:
+                return found
+        elif found is None and not name.startswith("<") and not path.startswith(dirs):
             qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
-            return name, frame.f_lineno, str(qualname)
+            found = name, frame.f_lineno, str(qualname)
         frame = frame.f_back
     return None
 
