@@ -176,14 +176,19 @@ def propagate(
         table.shapes[node.id] = out
         at_input[node.id] = concrete_out = _at(out, at)
         table.counts[node.id] = op.count(node, [at_input[i] for i in node.inputs], concrete_out)
-        # the concrete shape is torch's sizes when every entry is a plain int already
-        fixed = all(type(v) is int for v in concrete_out)
-        sizes_at[node.id] = concrete_out if fixed else table.sizes_of(node.id)
-        if not numbers:  # the size-by-size search asks about shapes only
-            _within_torch(node, sizes_at[node.id])
-        sizes = [sizes_at[i] for i in (*node.inputs, node.id)]
+        # torch's sizes: the concrete shape when every entry is a plain int (what _at left
+        # otherwise — a symbol, a fraction, an unknown — has no value at this input)
+        made: Sizes | None = concrete_out
+        for v in concrete_out:
+            if type(v) is not int:
+                made = None
+                break
+        sizes_at[node.id] = made
+        if not numbers and made is not None:  # the size-by-size search asks about shapes only
+            _within_torch(node, made)
+        taken = [sizes_at[i] for i in node.inputs]
         table.mult_adds[node.id] = (
-            None if None in sizes else op.mult_adds(node, sizes[:-1], sizes[-1])  # type: ignore[arg-type]
+            None if made is None or None in taken else op.mult_adds(node, taken, made)  # type: ignore[arg-type]
         )
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
