@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Node
@@ -64,19 +64,18 @@ class Scope:
         return out
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(NamedTuple):
     """Where the expansion stands: the running tensor, the params and block arguments in
     force, the names in scope, the dotted path of what is expanded, and its stage."""
 
+    # (a named tuple, not a frozen dataclass: a layer makes several, and a frozen
+    # dataclass's field-by-field __init__ was a tenth of lowering)
     current: int
     env: Mapping[str, Any]
     scope: Scope
     path: str = ""
     stage: str | None = None
 
-    # (built directly, not with dataclasses.replace: a layer makes several, and replace's
-    # field walk was a quarter of lowering a large spec)
     def at(self, current: int) -> Where:
         return Where(current, self.env, self.scope, self.path, self.stage)
 
@@ -101,12 +100,14 @@ class Expansion:
     stages: list[tuple[str, int]] = field(default_factory=list)
     block_stack: list[str] = field(default_factory=list)
     call_stack: list[Position] = field(default_factory=list)
+    calls: tuple[Position, ...] = ()  # call_stack as every node made now records it
 
     # -- lists and stages ---------------------------------------------------
     def items(self, items: YList, where: Where, top: bool = False) -> int:
         current = where.current
+        item_pos, known = items.item_pos, len(items.item_pos)
         for k, item in enumerate(items):
-            pos = position_of(items, k)
+            pos = item_pos[k] if k < known else items.pos  # position_of(items, k)
             if isinstance(item, YMap) and "stage" in item:
                 if not top:
                     raise SkipcheckError(
@@ -262,7 +263,7 @@ class Expansion:
             where.stage,
             param_pos=given.positions,
             skips=skips,
-            calls=tuple(self.call_stack),
+            calls=self.calls,
         )
         self.nodes.append(node)
         return node.id
@@ -284,6 +285,7 @@ class Expansion:
             self.pass_tensors(args, given, local, where.scope, written.value)
         self.block_stack.append(block.name)
         self.call_stack.append(pos)
+        self.calls = tuple(self.call_stack)
         try:
             path = join(where.path, block.name)
             inner = Where(where.current, {**where.env, **given}, local, path, where.stage)
@@ -291,6 +293,7 @@ class Expansion:
         finally:
             self.block_stack.pop()
             self.call_stack.pop()
+            self.calls = tuple(self.call_stack)
 
     def pass_tensors(
         self,

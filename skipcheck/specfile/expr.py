@@ -96,7 +96,40 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     """
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression is {len(text)} characters long (limit {MAX_LENGTH})")
-    return _Walker(env).visit(_parse(text))
+    tree, names = _parse(text), _names(text)
+    # A value depends on the text and on the names it reads, each with its type (1, 1.0
+    # and True are equal keys, not equal operands); a repeated block asks the same again
+    # and again. Only values that came out are kept, never an error.
+    key: list[Any] = [text]
+    for name in names:
+        if name not in env:
+            return _Walker(env).visit(tree)  # an unknown name: the walker says so
+        value = env[name]
+        key += (type(value), value)
+    try:
+        return _VALUES[tuple(key)]
+    except KeyError:
+        pass
+    except TypeError:  # a value that cannot be a key (a list): not kept
+        return _Walker(env).visit(tree)
+    result = _Walker(env).visit(tree)
+    if len(_VALUES) >= VALUES_SIZE:
+        _VALUES.clear()
+    _VALUES[tuple(key)] = result
+    return result
+
+
+_VALUES: dict[tuple[Any, ...], Any] = {}  # (text, type, value, ...) → the result
+VALUES_SIZE = 1 << 14  # entries; emptied when full
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[str, ...]:
+    """The names an expression reads (not the functions it calls), each once."""
+    tree = _parse(text)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    found = (n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called)
+    return tuple(dict.fromkeys(found))
 
 
 @functools.lru_cache(maxsize=4096)
