@@ -7,6 +7,7 @@ names in scope, the layer's dotted path and its stage — is one value, :class:`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -101,6 +102,11 @@ class Expansion:
     block_stack: list[str] = field(default_factory=list)
     call_stack: list[Position] = field(default_factory=list)
     calls: tuple[Position, ...] = ()  # call_stack as every node made now records it
+    # Expansion.op_params: the words each params mapping holds, and the params read
+    # (each kept with the mapping it was read from, so that an id is never taken for
+    # another mapping's)
+    reads: dict[int, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
+    kept: dict[tuple[Any, ...], tuple[Any, Given]] = field(default_factory=dict)
 
     # -- lists and stages ---------------------------------------------------
     def items(self, items: YList, where: Where, top: bool = False) -> int:
@@ -168,6 +174,11 @@ class Expansion:
                 f"a layer is `- op: {{...}}` or `- op`, not a {kind(item)}",
                 getattr(item, "pos", pos),
             )
+        if len(item) == 1:  # most layers: an op and its params, written once
+            op = next(iter(item))
+            if op not in LAYER_KEYS:
+                written = Written(item.key_pos[op], item.value_pos.get(op, item.pos))
+                return self.call(op, item[op], written, where, item)
         op = _op_key(item)
         repeat = self.repeat(item, where.env)
         name = item.get("name")
@@ -216,8 +227,9 @@ class Expansion:
 
     def call(self, op: str, args: Any, written: Written, where: Where, item: YMap | None) -> int:
         pos = written.key
-        if op in self.blocks:
-            return self.block(self.blocks[op], args, written, where)
+        block = self.blocks.defined.get(op)
+        if block is not None:
+            return self.block(block, args, written, where)
         if op == "residual":
             return self.residual(args, pos, where)
         if op == "branch":
@@ -236,8 +248,32 @@ class Expansion:
             return self.merge(op, args, written, where)
         if op == "resize_to":
             return self.resize_to(args, written, where)
-        given = op_params(OPS[op], op, args, written, where.env, self.version)
-        return self.add(op, given, (where.current,), pos, where.under(op))
+        given = self.op_params(op, args, written, where.env)
+        return self.add(op, given, (where.current,), pos, where, part=op)
+
+    def op_params(self, op: str, args: Any, written: Written, env: Mapping[str, Any]) -> Given:
+        """``op_params`` of a layer, kept for the same written params and the same values
+        of every name their text may read: a block's layers are read again at each call,
+        a repeat's at each repeat, mostly with the same values."""
+        if args is not None and not isinstance(args, YMap):
+            return op_params(OPS[op], op, args, written, env, self.version)
+        key = _key((op, id(args)), self.words(args), env)
+        try:
+            kept = self.kept.get(key)
+        except TypeError:  # a value that cannot be a key (a list): read afresh
+            return op_params(OPS[op], op, args, written, env, self.version)
+        if kept is None or kept[0] is not args:
+            given = op_params(OPS[op], op, args, written, env, self.version)
+            kept = self.kept[key] = (args, given)
+        # fresh dicts for each node: nothing may change one node's params through another
+        return Given(dict(kept[1].params), dict(kept[1].positions))
+
+    def words(self, written: YMap | None) -> tuple[str, ...]:
+        """``_words`` of a mapping the spec wrote, found once per mapping."""
+        found = self.reads.get(id(written))
+        if found is None or found[0] is not written:
+            found = self.reads[id(written)] = (written, tuple(_words(written)))
+        return found[1]
 
     def add(
         self,
@@ -247,8 +283,9 @@ class Expansion:
         pos: Position,
         where: Where,
         skips: tuple[str, ...] = (),
+        part: str | None = None,
     ) -> int:
-        """A node for ``op`` at ``where.path`` in ``where.stage``."""
+        """A node for ``op`` at ``where.path`` (and ``part`` under it) in ``where.stage``."""
         if len(self.nodes) >= MAX_NODES:
             raise SkipcheckError(
                 f"the model expands to more than {MAX_NODES:,} layers (a repeat too large?)", pos
@@ -259,7 +296,7 @@ class Expansion:
             given.params,
             inputs,
             pos,
-            where.path,
+            where.path if part is None else join(where.path, part),
             where.stage,
             param_pos=given.positions,
             skips=skips,
@@ -457,6 +494,34 @@ class Expansion:
             f"unknown name {ref!r}{did_you_mean(ref, visible)} (earlier names: {', '.join(visible[-8:]) or 'none'})",
             pos,
         )
+
+
+_ABSENT = object()  # a name the environment does not hold
+
+
+def _key(head: tuple[Any, ...], words: tuple[str, ...], env: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What reading spec text depends on: ``head`` (what is read) and the value of each
+    word in its text. (It cannot be a dict key where one of those values is a list.)"""
+    key = list(head)
+    for name in words:
+        value = env.get(name, _ABSENT)
+        # 3, 3.0 and True are equal keys, and so are 0.0 and -0.0: not equal values
+        key += (type(value), value.hex() if type(value) is float else value)
+    return tuple(key)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _words(value: Any) -> frozenset[str]:
+    """Every word in the text of a value: each name an expression in it may read."""
+    if isinstance(value, str):
+        return frozenset(_WORD.findall(value))
+    if isinstance(value, dict):
+        return frozenset().union(*map(_words, value.values()))
+    if isinstance(value, list):
+        return frozenset().union(*map(_words, value))
+    return frozenset()
 
 
 def _op_key(item: YMap) -> str:

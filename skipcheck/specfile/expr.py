@@ -98,14 +98,15 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
         raise ExprError(f"expression is {len(text)} characters long (limit {MAX_LENGTH})")
     tree, names = _parse(text), _names(text)
     # A value depends on the text and on the names it reads, each with its type (1, 1.0
-    # and True are equal keys, not equal operands); a repeated block asks the same again
+    # and True are equal keys, not equal operands; 0.0 and -0.0 are told apart by their
+    # hex); a repeated block asks the same again
     # and again. Only values that came out are kept, never an error.
     key: list[Any] = [text]
     for name in names:
         if name not in env:
             return _Walker(env).visit(tree)  # an unknown name: the walker says so
         value = env[name]
-        key += (type(value), value)
+        key += (type(value), value.hex() if type(value) is float else value)
     try:
         return _VALUES[tuple(key)]
     except KeyError:

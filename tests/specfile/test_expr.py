@@ -57,3 +57,8 @@ def test_a_kept_value_is_told_apart_by_the_types_it_read() -> None:
     for _ in range(2):  # an error is never kept: said again, in full
         with pytest.raises(ExprError, match="unknown name 'y'"):
             evaluate("y + 1", {"x": 1})
+
+
+def test_a_kept_value_tells_zero_from_minus_zero() -> None:
+    assert str(evaluate("x * 1", {"x": 0.0})) == "0.0"
+    assert str(evaluate("x * 1", {"x": -0.0})) == "-0.0"
