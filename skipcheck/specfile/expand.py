@@ -7,8 +7,9 @@ names in scope, the layer's dotted path and its stage — is one value, :class:`
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -95,7 +96,9 @@ class Expansion:
 
     version: str
     blocks: Blocks
-    declared_later: set[str]  # every name written anywhere: a forward reference is told so
+    # every name written anywhere, so that a forward reference is told so: found only
+    # where a name is not found (a walk of the whole spec that a good spec never needs)
+    names_written: Callable[[], set[str]]
     nodes: list[Node] = field(default_factory=list)
     globals: Scope = field(default_factory=Scope)
     stages: list[tuple[str, int]] = field(default_factory=list)
@@ -107,6 +110,10 @@ class Expansion:
     # another mapping's)
     reads: dict[int, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
     kept: dict[tuple[Any, ...], tuple[Any, Given]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def declared_later(self) -> set[str]:
+        return self.names_written()
 
     # -- lists and stages ---------------------------------------------------
     def items(self, items: YList, where: Where, top: bool = False) -> int:
@@ -163,7 +170,7 @@ class Expansion:
         self.nodes[node] = replace(found, expects=(*found.expects, (shape, pos, what)))
 
     def rename(self, node: int, name: str) -> None:
-        self.nodes[node] = replace(self.nodes[node], name=name)
+        self.nodes[node] = _named(self.nodes[node], name)
 
     # -- one layer ----------------------------------------------------------
     def layer(self, item: Any, pos: Position, where: Where) -> int:
@@ -494,6 +501,26 @@ class Expansion:
             f"unknown name {ref!r}{did_you_mean(ref, visible)} (earlier names: {', '.join(visible[-8:]) or 'none'})",
             pos,
         )
+
+
+def _named(n: Node, name: str) -> Node:
+    """``replace(n, name=name)``, field by field: a spec names thousands of layers, and
+    replace's walk of the fields cost more than the node itself."""
+    return Node(
+        n.id,
+        n.op,
+        n.params,
+        n.inputs,
+        n.pos,
+        n.path,
+        n.stage,
+        name,
+        n.param_pos,
+        n.skips,
+        n.expects,
+        n.group,
+        n.calls,
+    )
 
 
 _ABSENT = object()  # a name the environment does not hold

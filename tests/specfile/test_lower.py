@@ -239,3 +239,32 @@ def test_a_block_called_again_reads_its_params_again_for_each_call() -> None:
     assert [repr(n.params["p"]) for n in drops] == ["0.5", "0.0", "-0.0", "1", "0.5"]
     assert len({id(n.params) for n in graph.nodes}) == len(graph.nodes)
     assert len({id(n.param_pos) for n in convs}) == len(convs)
+
+
+def test_naming_a_node_keeps_every_other_field() -> None:
+    """``_named`` copies a node field by field: a field added to Node must be copied too."""
+    from dataclasses import fields, replace
+
+    from skipcheck.core.graph import Node
+    from skipcheck.core.position import Position
+    from skipcheck.specfile.expand import _named
+
+    pos = Position("f.yaml", 3, 5)
+    values = {
+        "id": 7,
+        "op": "conv",
+        "params": {"out_channels": 8},
+        "inputs": (6,),
+        "pos": pos,
+        "path": "enc.0.conv",
+        "stage": "enc",
+        "name": "before",
+        "param_pos": {"out_channels": pos},
+        "skips": ("e1",),
+        "expects": (((1, 8), pos, "enc"),),
+        "group": "via",
+        "calls": (pos,),
+    }
+    assert set(values) == {f.name for f in fields(Node)}
+    node = Node(**values)
+    assert _named(node, "after") == replace(node, name="after")
