@@ -68,6 +68,14 @@ class _PositionedLoader(_Loader):
             return tag
         return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
+    # libyaml's composer calls these around every node, for path resolvers: the safe
+    # loader has none (and resolve above looks at the text alone)
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
 
 class YMap(dict[str, Any]):
     """A mapping that remembers where it, each key and each value were written.
