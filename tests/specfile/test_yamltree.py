@@ -120,26 +120,13 @@ def test_scalars_read_as_pyyaml_reads_them(text: str) -> None:
 def _layout(value: object) -> object:
     """A loaded value with every position and end it remembers, to compare two loads."""
     if isinstance(value, YMap):
-        return (
-            "map",
-            value.pos,
-            value.end,
-            value.flow,
-            [
-                (k, value.key_pos[k], value.value_pos[k], value.key_end[k], value.value_end[k])
-                for k in value
-            ],
-            [_layout(v) for v in value.values()],
-        )
+        keys = [(k, value.key_pos[k], value.value_pos[k], value.key_end[k]) for k in value]
+        ends = [value.value_end[k] for k in value]
+        inner = [_layout(v) for v in value.values()]
+        return ("map", value.pos, value.end, value.flow, keys, ends, inner)
     if isinstance(value, YList):
-        return (
-            "list",
-            value.pos,
-            value.end,
-            value.item_pos,
-            value.item_end,
-            [_layout(v) for v in value],
-        )
+        spans = list(zip(value.item_pos, value.item_end, strict=True))
+        return ("list", value.pos, value.end, spans, [_layout(v) for v in value])
     return (type(value).__name__, value)
 
 
