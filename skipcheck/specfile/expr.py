@@ -99,20 +99,20 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     tree, names = _parse(text), _names(text)
     # A value depends on the text and on the names it reads, each with its type (1, 1.0
     # and True are equal keys, not equal operands; 0.0 and -0.0 are told apart by their
-    # hex); a repeated block asks the same again
-    # and again. Only values that came out are kept, never an error.
+    # hex); a repeated block asks the same again and again. Only values that came out of
+    # plain numbers and words are kept, never an error: arithmetic on the engine's
+    # symbols (an Affine) is counted as work where it is done, so it is always done.
     key: list[Any] = [text]
     for name in names:
-        if name not in env:
-            return _Walker(env).visit(tree)  # an unknown name: the walker says so
-        value = env[name]
-        key += (type(value), value.hex() if type(value) is float else value)
+        value = env.get(name, _ABSENT)
+        kind = type(value)
+        if kind not in _PLAIN:  # an unknown name (the walker says so), a list, a symbol
+            return _Walker(env).visit(tree)
+        key += (kind, value.hex() if kind is float else value)
     try:
         return _VALUES[tuple(key)]
     except KeyError:
         pass
-    except TypeError:  # a value that cannot be a key (a list): not kept
-        return _Walker(env).visit(tree)
     result = _Walker(env).visit(tree)
     if len(_VALUES) >= VALUES_SIZE:
         _VALUES.clear()
@@ -120,6 +120,8 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     return result
 
 
+_ABSENT = object()
+_PLAIN = frozenset({int, float, bool, str, type(None)})  # values kept values may read
 _VALUES: dict[tuple[Any, ...], Any] = {}  # (text, type, value, ...) → the result
 VALUES_SIZE = 1 << 14  # entries; emptied when full
 

@@ -62,3 +62,15 @@ def test_a_kept_value_is_told_apart_by_the_types_it_read() -> None:
 def test_a_kept_value_tells_zero_from_minus_zero() -> None:
     assert str(evaluate("x * 1", {"x": 0.0})) == "0.0"
     assert str(evaluate("x * 1", {"x": -0.0})) == "-0.0"
+
+
+def test_arithmetic_on_the_engines_symbols_is_never_kept() -> None:
+    """The engine evaluates declared shapes over its symbols (``Affine``), whose arithmetic
+    is counted as work where it is done: only values of plain numbers and words are kept."""
+    from skipcheck.shapes.periodic import Affine
+    from skipcheck.specfile import expr
+
+    before = len(expr._VALUES)
+    got = evaluate("H // 2 + base", {"H": Affine.symbol("H"), "base": 3})
+    assert str(got) == "⌊H/2⌋ + 3"
+    assert len(expr._VALUES) == before
