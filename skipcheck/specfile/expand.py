@@ -7,9 +7,11 @@ names in scope, the layer's dotted path and its stage — is one value, :class:`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Node
@@ -64,19 +66,18 @@ class Scope:
         return out
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(NamedTuple):
     """Where the expansion stands: the running tensor, the params and block arguments in
     force, the names in scope, the dotted path of what is expanded, and its stage."""
 
+    # (a named tuple, not a frozen dataclass: a layer makes several, and a frozen
+    # dataclass's field-by-field __init__ was a tenth of lowering)
     current: int
     env: Mapping[str, Any]
     scope: Scope
     path: str = ""
     stage: str | None = None
 
-    # (built directly, not with dataclasses.replace: a layer makes several, and replace's
-    # field walk was a quarter of lowering a large spec)
     def at(self, current: int) -> Where:
         return Where(current, self.env, self.scope, self.path, self.stage)
 
@@ -95,18 +96,31 @@ class Expansion:
 
     version: str
     blocks: Blocks
-    declared_later: set[str]  # every name written anywhere: a forward reference is told so
+    # every name written anywhere, so that a forward reference is told so: found only
+    # where a name is not found (a walk of the whole spec that a good spec never needs)
+    names_written: Callable[[], set[str]]
     nodes: list[Node] = field(default_factory=list)
     globals: Scope = field(default_factory=Scope)
     stages: list[tuple[str, int]] = field(default_factory=list)
     block_stack: list[str] = field(default_factory=list)
     call_stack: list[Position] = field(default_factory=list)
+    calls: tuple[Position, ...] = ()  # call_stack as every node made now records it
+    # Expansion.op_params: the words each params mapping holds, and the params read
+    # (each kept with the mapping it was read from, so that an id is never taken for
+    # another mapping's)
+    reads: dict[int, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
+    kept: dict[tuple[Any, ...], tuple[Any, Given]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def declared_later(self) -> set[str]:
+        return self.names_written()
 
     # -- lists and stages ---------------------------------------------------
     def items(self, items: YList, where: Where, top: bool = False) -> int:
         current = where.current
+        item_pos, known = items.item_pos, len(items.item_pos)
         for k, item in enumerate(items):
-            pos = position_of(items, k)
+            pos = item_pos[k] if k < known else items.pos  # position_of(items, k)
             if isinstance(item, YMap) and "stage" in item:
                 if not top:
                     raise SkipcheckError(
@@ -156,7 +170,7 @@ class Expansion:
         self.nodes[node] = replace(found, expects=(*found.expects, (shape, pos, what)))
 
     def rename(self, node: int, name: str) -> None:
-        self.nodes[node] = replace(self.nodes[node], name=name)
+        self.nodes[node] = _named(self.nodes[node], name)
 
     # -- one layer ----------------------------------------------------------
     def layer(self, item: Any, pos: Position, where: Where) -> int:
@@ -167,6 +181,11 @@ class Expansion:
                 f"a layer is `- op: {{...}}` or `- op`, not a {kind(item)}",
                 getattr(item, "pos", pos),
             )
+        if len(item) == 1:  # most layers: an op and its params, written once
+            op = next(iter(item))
+            if op not in LAYER_KEYS:
+                written = Written(item.key_pos[op], item.value_pos.get(op, item.pos))
+                return self.call(op, item[op], written, where, item)
         op = _op_key(item)
         repeat = self.repeat(item, where.env)
         name = item.get("name")
@@ -215,8 +234,9 @@ class Expansion:
 
     def call(self, op: str, args: Any, written: Written, where: Where, item: YMap | None) -> int:
         pos = written.key
-        if op in self.blocks:
-            return self.block(self.blocks[op], args, written, where)
+        block = self.blocks.defined.get(op)
+        if block is not None:
+            return self.block(block, args, written, where)
         if op == "residual":
             return self.residual(args, pos, where)
         if op == "branch":
@@ -235,8 +255,32 @@ class Expansion:
             return self.merge(op, args, written, where)
         if op == "resize_to":
             return self.resize_to(args, written, where)
-        given = op_params(OPS[op], op, args, written, where.env, self.version)
-        return self.add(op, given, (where.current,), pos, where.under(op))
+        given = self.op_params(op, args, written, where.env)
+        return self.add(op, given, (where.current,), pos, where, part=op)
+
+    def op_params(self, op: str, args: Any, written: Written, env: Mapping[str, Any]) -> Given:
+        """``op_params`` of a layer, kept for the same written params and the same values
+        of every name their text may read: a block's layers are read again at each call,
+        a repeat's at each repeat, mostly with the same values."""
+        if args is not None and not isinstance(args, YMap):
+            return op_params(OPS[op], op, args, written, env, self.version)
+        key = _key((op, id(args)), self.words(args), env)
+        try:
+            kept = self.kept.get(key)
+        except TypeError:  # a value that cannot be a key (a list): read afresh
+            return op_params(OPS[op], op, args, written, env, self.version)
+        if kept is None or kept[0] is not args:
+            given = op_params(OPS[op], op, args, written, env, self.version)
+            kept = self.kept[key] = (args, given)
+        # fresh dicts for each node: nothing may change one node's params through another
+        return Given(dict(kept[1].params), dict(kept[1].positions))
+
+    def words(self, written: YMap | None) -> tuple[str, ...]:
+        """``_words`` of a mapping the spec wrote, found once per mapping."""
+        found = self.reads.get(id(written))
+        if found is None or found[0] is not written:
+            found = self.reads[id(written)] = (written, tuple(_words(written)))
+        return found[1]
 
     def add(
         self,
@@ -246,8 +290,9 @@ class Expansion:
         pos: Position,
         where: Where,
         skips: tuple[str, ...] = (),
+        part: str | None = None,
     ) -> int:
-        """A node for ``op`` at ``where.path`` in ``where.stage``."""
+        """A node for ``op`` at ``where.path`` (and ``part`` under it) in ``where.stage``."""
         if len(self.nodes) >= MAX_NODES:
             raise SkipcheckError(
                 f"the model expands to more than {MAX_NODES:,} layers (a repeat too large?)", pos
@@ -258,11 +303,11 @@ class Expansion:
             given.params,
             inputs,
             pos,
-            where.path,
+            where.path if part is None else join(where.path, part),
             where.stage,
             param_pos=given.positions,
             skips=skips,
-            calls=tuple(self.call_stack),
+            calls=self.calls,
         )
         self.nodes.append(node)
         return node.id
@@ -284,6 +329,7 @@ class Expansion:
             self.pass_tensors(args, given, local, where.scope, written.value)
         self.block_stack.append(block.name)
         self.call_stack.append(pos)
+        self.calls = tuple(self.call_stack)
         try:
             path = join(where.path, block.name)
             inner = Where(where.current, {**where.env, **given}, local, path, where.stage)
@@ -291,6 +337,7 @@ class Expansion:
         finally:
             self.block_stack.pop()
             self.call_stack.pop()
+            self.calls = tuple(self.call_stack)
 
     def pass_tensors(
         self,
@@ -454,6 +501,54 @@ class Expansion:
             f"unknown name {ref!r}{did_you_mean(ref, visible)} (earlier names: {', '.join(visible[-8:]) or 'none'})",
             pos,
         )
+
+
+def _named(n: Node, name: str) -> Node:
+    """``replace(n, name=name)``, field by field: a spec names thousands of layers, and
+    replace's walk of the fields cost more than the node itself."""
+    return Node(
+        n.id,
+        n.op,
+        n.params,
+        n.inputs,
+        n.pos,
+        n.path,
+        n.stage,
+        name,
+        n.param_pos,
+        n.skips,
+        n.expects,
+        n.group,
+        n.calls,
+    )
+
+
+_ABSENT = object()  # a name the environment does not hold
+
+
+def _key(head: tuple[Any, ...], words: tuple[str, ...], env: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What reading spec text depends on: ``head`` (what is read) and the value of each
+    word in its text. (It cannot be a dict key where one of those values is a list.)"""
+    key = list(head)
+    for name in words:
+        value = env.get(name, _ABSENT)
+        # 3, 3.0 and True are equal keys, and so are 0.0 and -0.0: not equal values
+        key += (type(value), value.hex() if type(value) is float else value)
+    return tuple(key)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _words(value: Any) -> frozenset[str]:
+    """Every word in the text of a value: each name an expression in it may read."""
+    if isinstance(value, str):
+        return frozenset(_WORD.findall(value))
+    if isinstance(value, dict):
+        return frozenset().union(*map(_words, value.values()))
+    if isinstance(value, list):
+        return frozenset().union(*map(_words, value))
+    return frozenset()
 
 
 def _op_key(item: YMap) -> str:

@@ -96,7 +96,43 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     """
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression is {len(text)} characters long (limit {MAX_LENGTH})")
-    return _Walker(env).visit(_parse(text))
+    tree, names = _parse(text), _names(text)
+    # A value depends on the text and on the names it reads, each with its type (1, 1.0
+    # and True are equal keys, not equal operands; 0.0 and -0.0 are told apart by their
+    # hex); a repeated block asks the same again and again. Only values that came out of
+    # plain numbers and words are kept, never an error: arithmetic on the engine's
+    # symbols (an Affine) is counted as work where it is done, so it is always done.
+    key: list[Any] = [text]
+    for name in names:
+        value = env.get(name, _ABSENT)
+        kind = type(value)
+        if kind not in _PLAIN:  # an unknown name (the walker says so), a list, a symbol
+            return _Walker(env).visit(tree)
+        key += (kind, value.hex() if kind is float else value)
+    try:
+        return _VALUES[tuple(key)]
+    except KeyError:
+        pass
+    result = _Walker(env).visit(tree)
+    if len(_VALUES) >= VALUES_SIZE:
+        _VALUES.clear()
+    _VALUES[tuple(key)] = result
+    return result
+
+
+_ABSENT = object()
+_PLAIN = frozenset({int, float, bool, str, type(None)})  # values kept values may read
+_VALUES: dict[tuple[Any, ...], Any] = {}  # (text, type, value, ...) → the result
+VALUES_SIZE = 1 << 14  # entries; emptied when full
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[str, ...]:
+    """The names an expression reads (not the functions it calls), each once."""
+    tree = _parse(text)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    found = (n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called)
+    return tuple(dict.fromkeys(found))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -53,7 +53,7 @@ def lower(tree: Any, file: str, params_override: Mapping[str, Any] | None = None
     input_dims = input_shape(tree["input"], position_of(tree, "input"))
     env = params(tree, dict(params_override or {}))
     blocks = Blocks.read(tree.get("blocks"), tree.pos)
-    expansion = Expansion(version, blocks, _names_written(tree))
+    expansion = Expansion(version, blocks, lambda: _names_written(tree))
     expansion.nodes.append(
         Node(0, "input", {}, (), position_of(tree, "input"), "input", name="input")
     )

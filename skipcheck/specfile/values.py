@@ -6,8 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.inputshape import MAX_INPUT_SIZE
@@ -39,19 +38,19 @@ MAX_NODES = 200_000
 MAX_REPEAT = 1_000
 MAX_BLOCK_DEPTH = 32
 MAX_CHANNELS = 1 << 24
+FAR = 2**62  # a number written beyond this is refused as far too large
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@dataclass(frozen=True)
-class Written:
+# (named tuples, not frozen dataclasses: every layer makes one of each)
+class Written(NamedTuple):
     """Where a layer was written: its op (or block) name, and the value after it."""
 
     key: Position
     value: Position
 
 
-@dataclass(frozen=True)
-class Given:
+class Given(NamedTuple):
     """An op's parameters, read and converted, with where each was written."""
 
     params: dict[str, Any]
@@ -95,6 +94,7 @@ def op_params(
         pass
     elif isinstance(args, YMap):
         known = op.by_name()
+        value_pos = args.value_pos
         for key in args:
             if key not in known:
                 hint = did_you_mean(key, list(known))
@@ -104,7 +104,7 @@ def op_params(
                     args.key_pos[key],
                 )
             given[key] = args[key]
-            ppos[key] = position_of(args, key)
+            ppos[key] = value_pos.get(key, args.pos)  # position_of(args, key)
             if key in DECLARED_INPUT and version == "1":
                 raise SkipcheckError(
                     f"{name}'s {key} is inferred from the input in format 1; "
@@ -122,16 +122,24 @@ def op_params(
         )
     params: dict[str, Any] = {}
     for p in op.params:
-        if p.name in given:
-            params[p.name] = convert(p, given[p.name], env, ppos[p.name], name)
+        key = p.name
+        if key in given:
+            params[key] = convert(p, given[key], env, ppos[key], name)
         elif p.required:
-            raise SkipcheckError(f"{name} needs {p.name}", written.key)
+            raise SkipcheckError(f"{name} needs {key}", written.key)
         else:
-            params[p.name] = p.default
+            params[key] = p.default
     return Given(params, ppos)
 
 
 def convert(p: Param, value: Any, env: Mapping[str, Any], pos: Position, op: str) -> Any:
+    if (
+        p.kind == "int"
+        and type(value) is int
+        and -MAX_CHANNELS <= value <= MAX_CHANNELS
+        and (p.minimum is None or value >= p.minimum)
+    ):
+        return value  # what integer() lets through unchanged
     what = f"{op} {p.name}"
     if p.kind == "int":
         return integer(value, env, pos, what, p.minimum)
@@ -187,10 +195,12 @@ def convert(p: Param, value: Any, env: Mapping[str, Any], pos: Position, op: str
 
 
 def number(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> int | float:
+    if type(value) is int and -FAR <= value <= FAR:
+        return value  # most numbers a spec writes (a bool's type is bool, not int)
     if isinstance(value, bool):
         raise SkipcheckError(f"{what} must be a number, not {value}", pos)
     if isinstance(value, (int, float)):
-        if isinstance(value, int) and abs(value) > 2**62:
+        if isinstance(value, int) and abs(value) > FAR:
             raise SkipcheckError(f"{what} = {value} is far too large", pos)
         if (isinstance(value, float) and value != value) or value in (
             float("inf"),
@@ -228,6 +238,12 @@ def positive(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> in
 def integer(
     value: Any, env: Mapping[str, Any], pos: Position, what: str, minimum: int | None = None
 ) -> int:
+    if (
+        type(value) is int
+        and -MAX_CHANNELS <= value <= MAX_CHANNELS
+        and (minimum is None or value >= minimum)
+    ):
+        return value  # what the checks below let through unchanged
     v = number(value, env, pos, what)
     if isinstance(v, float):
         if not v.is_integer():

@@ -8,7 +8,9 @@ anchors, deep nesting and binary junk end in a SkipcheckError quickly.
 from __future__ import annotations
 
 import os
+import re
 import stat
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -25,6 +27,9 @@ MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
 MAX_DEPTH = 200
 MAX_SCALAR = 10_000
+# A text up to this long is converted in one walk that keeps its nodes until the end (a
+# few MB at most); a longer one in two walks that let each node go once converted.
+ONE_WALK_CHARS = 100_000
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -33,7 +38,15 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL}
+_SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL})
+_SEQ_TAGS = frozenset({_SEQ})
+_MAP_TAGS = frozenset({_MAP})
+# libyaml breaks lines at these too (YAML 1.1) and counts a byte-order mark in its
+# columns: a text with none of them has the marks' own line and column
+# an anchor's name has at least one of these (YAML 1.1's, libyaml's and PyYAML's):
+# "Long & Darrell" in a description names none
+_ANCHOR = re.compile(r"&[0-9A-Za-z_-]")
+_ODD_BREAKS = ("\x85", "\u2028", "\u2029", "\ufeff")
 _constructor = yaml.constructor.SafeConstructor()
 _RESOLVED: dict[str, str] = {}  # a plain scalar's text → its implicit tag
 RESOLVED_SIZE = 1 << 14  # entries; emptied when full
@@ -54,6 +67,14 @@ class _PositionedLoader(_Loader):
                 tag = _RESOLVED[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
             return tag
         return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
+    # libyaml's composer calls these around every node, for path resolvers: the safe
+    # loader has none (and resolve above looks at the text alone)
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 class YMap(dict[str, Any]):
@@ -116,10 +137,19 @@ def load_text(text: str, file: str) -> Any:
         raise SkipcheckError(f"YAML is nested too deeply (limit {MAX_DEPTH} levels)") from None
     if node is None:
         raise SkipcheckError("the file is empty: expected a mapping with `skipcheck: 1`")
-    converter = _Converter(file, line_starts(text))
+    converter = _Converter(file, text)
+    if len(text) <= ONE_WALK_CHARS and not _ANCHOR.search(text):
+        # No anchor, so no alias: every node is reached once, and one walk both measures
+        # and converts. Anything it cannot vouch for (a nesting or a size past the limits,
+        # a value it refuses) the two walks below decide, on the same nodes, so every
+        # message stays theirs.
+        try:
+            return converter.walk(node, 0, converter.at(node.start_mark))
+        except (SkipcheckError, _Unsure):
+            converter = _Converter(file, text)
     converter.measure(node, 0)
     converter.sizes.clear()
-    return converter.convert(node, 0)
+    return converter.convert(node, 0, converter.at(node.start_mark))
 
 
 def load_file(path: str) -> tuple[Any, str]:
@@ -158,15 +188,31 @@ def _pos(file: str, mark: Any, starts: list[int]) -> Position:
     return Position(file, *offset_line_col(starts, mark.index))
 
 
+class _Unsure(Exception):
+    """The one walk met what only the two walks may judge (nesting, size)."""
+
+
 class _Converter:
-    def __init__(self, file: str, starts: list[int]) -> None:
+    def __init__(self, file: str, text: str) -> None:
         self.file = file
-        self.starts = starts
+        self.text = text
         self.sizes: dict[int, int] = {}
         self.active: set[int] = set()
         self.shared: set[int] = set()  # nodes an alias reaches a second time
         self.done: dict[int, Any] = {}
-        self.positions: dict[int, Position] = {}  # by offset in the text
+        self.count = 0  # nodes the one walk has converted
+        # libyaml's line and column where they are this file's, else the offset's
+        self.marks_agree = text.isascii() or not any(c in text for c in _ODD_BREAKS)
+        self.starts: list[int] = [] if self.marks_agree else line_starts(text)
+
+    def at(self, mark: Any) -> Position:
+        """Where a node starts, given its start mark."""
+        if self.marks_agree:
+            return Position(self.file, mark.line + 1, mark.column + 1)
+        return _pos(self.file, mark, self.starts)
+
+    def pos(self, node: yaml.Node) -> Position:
+        return self.at(node.start_mark)
 
     def measure(self, node: yaml.Node, depth: int) -> int:
         """The size of the document with every alias expanded, computed in linear time.
@@ -206,36 +252,42 @@ class _Converter:
         self.sizes[key] = size
         return size
 
-    def convert(self, node: yaml.Node, depth: int) -> Any:
+    def convert(self, node: yaml.Node, depth: int, pos: Position) -> Any:
+        """A measured node's value (``pos``: where it starts)."""
         # An alias is the same node object: convert it once and share the value.
         key = id(node)
         if key in self.done:
             return self.done[key]
         if isinstance(node, yaml.ScalarNode):
-            value = self.scalar(node)
-        elif isinstance(node, yaml.SequenceNode):
-            value = self.sequence(node, depth)
+            # nothing to let go; an alias of a scalar converts it again, to an equal value
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            value: Any = self.sequence(node, depth, pos, self.convert)
         else:
             assert isinstance(node, yaml.MappingNode)
-            value = self.mapping(node, depth)
+            value = self.mapping(node, depth, pos, self.convert)
         if key in self.shared:
             self.done[key] = value
-        elif not isinstance(node, yaml.ScalarNode):
+        else:
             # Converted and reached by nothing else: let its children's nodes (and their
             # marks, several times the size of the values) go while the rest converts.
             # Every node was made before the first is freed, so no id is reused by a node.
             node.value = []
         return value
 
-    def pos(self, node: yaml.Node) -> Position:
-        # a container's position is asked twice (as its parent's value and as itself)
-        index = node.start_mark.index
-        known = self.positions.get(index)
-        if known is None:
-            known = self.positions[index] = _pos(self.file, node.start_mark, self.starts)
-        return known
+    def walk(self, node: yaml.Node, depth: int, pos: Position) -> Any:
+        """A node's value, measured as it is converted: only for a document without aliases."""
+        self.count += 1
+        if depth > MAX_DEPTH or self.count > MAX_NODES:
+            raise _Unsure
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return self.sequence(node, depth, pos, self.walk)
+        assert isinstance(node, yaml.MappingNode)
+        return self.mapping(node, depth, pos, self.walk)
 
-    def check_tag(self, node: yaml.Node, allowed: set[str]) -> None:
+    def check_tag(self, node: yaml.Node, allowed: frozenset[str]) -> None:
         if node.tag not in allowed:
             raise SkipcheckError(
                 f"YAML tag {node.tag!r} is not allowed: specs use plain YAML values only",
@@ -269,40 +321,49 @@ class _Converter:
         except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
             raise SkipcheckError(f"bad value {node.value[:40]!r}: {exc}", self.pos(node)) from None
 
-    def sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
-        self.check_tag(node, {_SEQ})
-        out = YList(self.convert(child, depth + 1) for child in node.value)
-        out.pos = self.pos(node)
-        out.item_pos = [self.pos(child) for child in node.value]
+    def sequence(self, node: yaml.SequenceNode, depth: int, pos: Position, child: _Child) -> YList:
+        self.check_tag(node, _SEQ_TAGS)
+        at, items = self.at, node.value
+        item_pos = [at(item.start_mark) for item in items]
+        depth += 1
+        out = YList([child(item, depth, p) for item, p in zip(items, item_pos, strict=True)])
+        out.pos = pos
+        out.item_pos = item_pos
         out.end = node.end_mark.index
-        out.item_end = [child.end_mark.index for child in node.value]
+        out.item_end = [item.end_mark.index for item in items]
         return out
 
-    def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
-        self.check_tag(node, {_MAP})
+    def mapping(self, node: yaml.MappingNode, depth: int, pos: Position, child: _Child) -> YMap:
+        self.check_tag(node, _MAP_TAGS)
         out = YMap()
-        out.pos = self.pos(node)
-        out.key_pos = {}
-        out.value_pos = {}
+        out.pos = pos
+        out.key_pos = key_pos = {}
+        out.value_pos = value_pos = {}
         out.end = node.end_mark.index
-        out.key_end = {}
-        out.value_end = {}
+        out.key_end = key_end = {}
+        out.value_end = value_end = {}
         out.flow = bool(node.flow_style)
+        at, scalar = self.at, self.scalar
+        depth += 1
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise SkipcheckError(
                     "YAML merge keys (<<) are not supported in specs", self.pos(key_node)
                 )
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not yaml.ScalarNode:
                 raise SkipcheckError("mapping keys must be plain names", self.pos(key_node))
-            key = self.scalar(key_node)
-            if not isinstance(key, str):
+            key = scalar(key_node)
+            if type(key) is not str:
                 key = str(key).lower() if isinstance(key, bool) else str(key)
             if key in out:
                 raise SkipcheckError(f"duplicate key {key!r}", self.pos(key_node))
-            out[key] = self.convert(value_node, depth + 1)
-            out.key_pos[key] = self.pos(key_node)
-            out.value_pos[key] = self.pos(value_node)
-            out.key_end[key] = key_node.end_mark.index
-            out.value_end[key] = value_node.end_mark.index
+            value_at = at(value_node.start_mark)
+            out[key] = child(value_node, depth, value_at)
+            key_pos[key] = at(key_node.start_mark)
+            value_pos[key] = value_at
+            key_end[key] = key_node.end_mark.index
+            value_end[key] = value_node.end_mark.index
         return out
+
+
+_Child = Callable[[yaml.Node, int, Position], Any]

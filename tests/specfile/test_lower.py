@@ -208,3 +208,63 @@ def test_a_hundred_thousand_layers_are_checked_and_a_million_refused(spec_file) 
     refused = check_spec(spec_file(head + "layers:\n" + "  - {hundred: {}, repeat: 1000}\n" * 3))
     assert refused.error is not None
     assert "more than 200,000 layers" in refused.error.message
+
+
+def test_a_block_called_again_reads_its_params_again_for_each_call() -> None:
+    """Params read once are kept for a call with the same values: each call still gets
+    its own values, with their own types, in a dict of its own."""
+    text = textwrap.dedent(
+        """\
+        skipcheck: 1
+        input: [1, 3, 64, 64]
+        params: {zero: 0.0, minus: -0.0, one: 1, half: 0.5}
+        blocks:
+          unit:
+            args: [ch, p]
+            layers:
+              - conv: {out_channels: ch, kernel_size: 3, padding: 1}
+              - dropout: {p: p}
+        layers:
+          - unit: {ch: 8, p: half}
+          - unit: {ch: 16, p: zero}
+          - unit: {ch: 8, p: minus}
+          - unit: {ch: 8, p: one}
+          - unit: {ch: 8, p: half}
+        """
+    )
+    graph = graph_of("blocks.yaml", text=text)
+    convs = [n for n in graph.nodes if n.op == "conv"]
+    drops = [n for n in graph.nodes if n.op == "dropout"]
+    assert [n.params["out_channels"] for n in convs] == [8, 16, 8, 8, 8]
+    assert [repr(n.params["p"]) for n in drops] == ["0.5", "0.0", "-0.0", "1", "0.5"]
+    assert len({id(n.params) for n in graph.nodes}) == len(graph.nodes)
+    assert len({id(n.param_pos) for n in convs}) == len(convs)
+
+
+def test_naming_a_node_keeps_every_other_field() -> None:
+    """``_named`` copies a node field by field: a field added to Node must be copied too."""
+    from dataclasses import fields, replace
+
+    from skipcheck.core.graph import Node
+    from skipcheck.core.position import Position
+    from skipcheck.specfile.expand import _named
+
+    pos = Position("f.yaml", 3, 5)
+    values = {
+        "id": 7,
+        "op": "conv",
+        "params": {"out_channels": 8},
+        "inputs": (6,),
+        "pos": pos,
+        "path": "enc.0.conv",
+        "stage": "enc",
+        "name": "before",
+        "param_pos": {"out_channels": pos},
+        "skips": ("e1",),
+        "expects": (((1, 8), pos, "enc"),),
+        "group": "via",
+        "calls": (pos,),
+    }
+    assert set(values) == {f.name for f in fields(Node)}
+    node = Node(**values)
+    assert _named(node, "after") == replace(node, name="after")

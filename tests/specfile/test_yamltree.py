@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from skipcheck.core.errors import SkipcheckError
-from skipcheck.specfile.yamltree import YList, YMap, load_text
+from skipcheck.specfile.yamltree import YList, YMap, load_text, read_file
 
 BOMB = "\n".join(
     ["a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]"]
@@ -115,3 +115,75 @@ def test_scalars_read_as_pyyaml_reads_them(text: str) -> None:
                 assert got != got
                 continue
             assert got == want and type(got) is type(want), (text, got, want)
+
+
+def _layout(value: object) -> object:
+    """A loaded value with every position and end it remembers, to compare two loads."""
+    if isinstance(value, YMap):
+        keys = [(k, value.key_pos[k], value.value_pos[k], value.key_end[k]) for k in value]
+        ends = [value.value_end[k] for k in value]
+        inner = [_layout(v) for v in value.values()]
+        return ("map", value.pos, value.end, value.flow, keys, ends, inner)
+    if isinstance(value, YList):
+        spans = list(zip(value.item_pos, value.item_end, strict=True))
+        return ("list", value.pos, value.end, spans, [_layout(v) for v in value])
+    return (type(value).__name__, value)
+
+
+ODD_TEXTS = [
+    "a: 1\r\nb: [x, y]\r\n",
+    "a: 1\rb: {c: 2}\r",
+    "a: '😀 é'\nb: [😀x, y]\n",
+    "a: 'x\u2028y'\nb: [1, 2]\n",
+    "\ufeffa: 1\nb: [1, 2]\n",
+    'a: "x\x85y"\nb: [1, 2]\n',
+    "a: |\n  xx\r\n  yy\rb: 1\n",
+    "a: Long & Darrell\nb: {c: [1, 2.5, true, null, '3']}\n",
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
+def test_one_walk_and_two_walks_agree_on_odd_texts(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _layout(load_text(text, "f.yaml")) == _two_walks(text, monkeypatch)
+
+
+def test_one_walk_and_two_walks_agree_on_every_shipped_spec(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The one walk (libyaml's lines and columns) gives what the two walks (each offset
+    looked up in the text's lines) give, on every spec and fixture the project ships."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    paths = sorted([*(root / "specs").glob("*.yaml"), *(root / "tests").rglob("*.yaml")])
+    compared = 0
+    for path in paths:
+        text = read_file(str(path))
+        try:
+            one = _layout(load_text(text, str(path)))
+        except SkipcheckError as exc:
+            one = str(exc)
+        with monkeypatch.context() as patch:
+            try:
+                two = _two_walks(text, patch, str(path))
+            except SkipcheckError as exc:
+                two = str(exc)
+        assert one == two, path
+        compared += 1
+    assert compared > 50
+
+
+def _two_walks(text: str, patch: pytest.MonkeyPatch, file: str = "f.yaml") -> object:
+    """What the loader gives with one walk ruled out and every position found by offset."""
+    import skipcheck.specfile.yamltree as yamltree
+    from skipcheck.core.position import line_starts
+
+    patch.setattr(yamltree, "ONE_WALK_CHARS", -1)
+    patch.setattr(
+        yamltree._Converter,
+        "at",
+        lambda self, mark: yamltree._pos(self.file, mark, line_starts(self.text)),
+    )
+    return _layout(load_text(text, file))
