@@ -27,6 +27,10 @@ MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
 MAX_DEPTH = 200
 MAX_SCALAR = 10_000
+# every value takes two characters at least (`1,` in a flow list, `-` and a break in a block
+# one): a shorter text cannot hold more than MAX_NODES of them, and is not counted first
+MIN_CHARS_PER_VALUE = 2
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 # A text up to this long is converted in one walk that keeps its nodes until the end (a
 # few MB at most); a longer one in two walks that let each node go once converted.
 ONE_WALK_CHARS = 100_000
@@ -125,6 +129,8 @@ def load_text(text: str, file: str) -> Any:
         raise SkipcheckError(
             f"file is {len(text):,} characters; specs are limited to {MAX_BYTES:,}"
         )
+    if len(text) > MIN_CHARS_PER_VALUE * MAX_NODES:
+        _count_values(text, file)
     try:
         node = yaml.compose(text, Loader=_PositionedLoader)
     except yaml.MarkedYAMLError as exc:
@@ -150,6 +156,55 @@ def load_text(text: str, file: str) -> Any:
     converter.measure(node, 0)
     converter.sizes.clear()
     return converter.convert(node, 0, converter.at(node.start_mark))
+
+
+def _count_values(text: str, file: str) -> None:
+    """Refuse a text with more values than a spec may hold before it is composed: composing
+    2 MB of ``[1, 1, …]`` takes libyaml over a second, counting its first 200,000 events a
+    tenth of that. Values are counted as ``_Converter.measure`` counts them (a mapping's
+    values, not its keys; an alias once, its expansion is measured later), so a text refused
+    here is one the measure would refuse too. A text that does not parse is left to compose,
+    which says where."""
+    loader = _Loader(text)
+    # per open collection: None for a sequence; for a mapping, whether its next node is a key
+    open_: list[bool | None] = []
+    in_key = 0  # depth inside a collection written as a key (never counted, later refused)
+    count = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None:
+                return
+            kind = type(event)
+            if kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                open_.pop()
+                in_key = max(0, in_key - 1) if in_key else 0
+                continue
+            if kind not in _NODE_EVENTS:
+                continue  # the stream's and documents' own events
+            is_key = False
+            if open_ and open_[-1] is not None:
+                is_key = open_[-1]
+                open_[-1] = not is_key
+            if in_key:
+                in_key += kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent
+            elif is_key:
+                in_key = int(kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent)
+            else:
+                count += 1
+                if count > MAX_NODES:
+                    raise SkipcheckError(
+                        f"the document holds more than {MAX_NODES:,} values; specs are far smaller",
+                        _pos(file, event.start_mark, line_starts(text)),
+                    )
+            if kind is yaml.SequenceStartEvent:
+                open_.append(None)
+            elif kind is yaml.MappingStartEvent:
+                open_.append(True)
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
 
 
 def load_file(path: str) -> tuple[Any, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import yaml
 
@@ -187,3 +189,110 @@ def _two_walks(text: str, patch: pytest.MonkeyPatch, file: str = "f.yaml") -> ob
         lambda self, mark: yamltree._pos(self.file, mark, line_starts(self.text)),
     )
     return _layout(load_text(text, file))
+
+
+def _values(node: yaml.Node) -> int:
+    """The values of a composed document as the limit counts them (an independent count
+    for the tests below): every node but a mapping's keys."""
+    if isinstance(node, yaml.SequenceNode):
+        return 1 + sum(_values(child) for child in node.value)
+    if isinstance(node, yaml.MappingNode):
+        return 1 + sum(_values(value) for _, value in node.value)
+    return 1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "x: [" + ", ".join(["1"] * n) + "]",  # a flow list: two characters a value
+        lambda n: "x:\n" + "- 1\n" * n,
+        lambda n: "{" + ", ".join(f"k{i}: v" for i in range(n)) + "}",  # keys do not count
+        lambda n: "{" + ", ".join(f"k{i}" for i in range(n)) + "}",  # null values do
+        lambda n: "- [" + "]\n- [".join(", ".join(["a", "b"]) for _ in range(n // 3)) + "]",
+        lambda n: "a: &a [1, 2]\nb: [" + ", ".join(["*a"] * (n // 3)) + "]",  # an alias: its size
+    ],
+)
+@pytest.mark.parametrize("n", [997, 998, 999, 1000, 1001, 1500])
+def test_a_text_past_the_value_limit_is_refused_before_it_is_composed(
+    make: Callable[[int], str], n: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit is the same whether the text is counted before composing (texts longer than
+    two characters a value) or measured after: refused exactly where its values (counted
+    here on PyYAML's own nodes, an alias by what it expands to) pass the limit."""
+    from skipcheck.specfile import yamltree
+
+    text = make(n)
+    monkeypatch.setattr(yamltree, "MAX_NODES", 1000)
+    counted: list[str] = []
+    real = yamltree._count_values
+
+    def count(text: str, file: str) -> None:
+        counted.append(text)
+        real(text, file)
+
+    monkeypatch.setattr(yamltree, "_count_values", count)
+    # PyYAML composes an alias as the very node it names: counted by what it expands to
+    if _values(yaml.compose(text, Loader=yaml.SafeLoader)) > 1000:
+        with pytest.raises(SkipcheckError, match=r"more than 1,000 values"):
+            load_text(text, "big.yaml")
+    else:
+        load_text(text, "big.yaml")
+    assert counted == ([text] if len(text) > 2000 else [])
+
+
+def test_the_counted_refusal_says_where_the_first_value_past_the_limit_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from skipcheck.specfile import yamltree
+
+    monkeypatch.setattr(yamltree, "MAX_NODES", 1000)
+    text = "skipcheck: 1\nlayers:\n" + "  - relu\n" * 1200
+    with pytest.raises(SkipcheckError) as info:
+        load_text(text, "big.yaml")
+    # root, 1, the list: the 998th item is the 1,001st value, on line 2 + 998
+    assert info.value.pos is not None
+    assert (info.value.pos.line, info.value.pos.col) == (1000, 5)
+
+
+def test_line_starts_are_yamls_on_any_mix_of_breaks() -> None:
+    """One pass over the text gives what walking it break by break gives (\\r\\n is one
+    break; NEL and U+2028 are not YAML 1.2 breaks)."""
+    import random
+
+    from skipcheck.core.position import line_starts
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        text = "".join(
+            rng.choice(["a", "\r", "\n", "\r\n", "\u2028", "\x85", "b c"])
+            for _ in range(rng.randint(0, 30))
+        )
+        want = [0]
+        k = 0
+        while k < len(text):
+            if text.startswith("\r\n", k):
+                k += 2
+                want.append(k)
+            elif text[k] in "\r\n":
+                k += 1
+                want.append(k)
+            else:
+                k += 1
+        assert line_starts(text) == want, repr(text)
+
+
+def test_two_megabytes_of_values_are_refused_without_composing_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Composing 2 MB of ``[1, 1, …]`` took libyaml over a second before the limit could say
+    no; the count before it stops at the 200,001st value (a tenth of that)."""
+    from skipcheck.specfile import yamltree
+
+    def compose(*args: object, **kwargs: object) -> None:
+        raise AssertionError("composed a text the count should have refused")
+
+    monkeypatch.setattr(yamltree.yaml, "compose", compose)
+    text = "skipcheck: 1\nx: [" + "1, " * 650_000 + "1]\n"
+    assert len(text) <= yamltree.MAX_BYTES
+    with pytest.raises(SkipcheckError, match="more than 200,000 values"):
+        load_text(text, "big.yaml")
