@@ -150,13 +150,16 @@ def propagate(
     # each node's shape at the concrete input, made once: the parameter counts read them
     at_input: dict[int, Shape] = {0: _at(shape, at)}
     sizes_at: dict[int, Sizes | None] = {0: table.sizes_of(0)}  # and as torch sees them
+    shapes, counts, mult_adds, broken = table.shapes, table.counts, table.mult_adds, table.broken
     for node in graph.nodes[1:]:
-        if table.broken and any(i in table.broken for i in node.inputs):
-            table.broken.add(node.id)  # no follow-on noise after a fatal finding
+        ids = node.inputs
+        if broken and any(i in broken for i in ids):
+            broken.add(node.id)  # no follow-on noise after a fatal finding
             continue
         ctx.node = node
         ctx.node_failed = False
-        inputs = [table.shapes[i] for i in node.inputs]
+        first = ids[0]
+        inputs = [shapes[first]] if len(ids) == 1 else [shapes[i] for i in ids]
         op = OPS[node.op]
         if len(inputs[0]) - 2 < op.min_rank:
             ctx.check(
@@ -164,30 +167,42 @@ def propagate(
                 NeedsSpatial(node.op, table.show(inputs[0])),
                 fatal=True,
             )
-            table.broken.add(node.id)
+            broken.add(node.id)
             continue
         try:
             out = op.infer(ctx, node, inputs)
         except OutOfFragment as exc:
             out = _outside_fragment(ctx, op, node, inputs, str(exc))
         if ctx.node_failed:
-            table.broken.add(node.id)
+            broken.add(node.id)
             continue
-        table.shapes[node.id] = out
-        at_input[node.id] = concrete_out = _at(out, at)
-        table.counts[node.id] = op.count(node, [at_input[i] for i in node.inputs], concrete_out)
-        # torch's sizes: the concrete shape when every entry is a plain int (what _at left
-        # otherwise — a symbol, a fraction, an unknown — has no value at this input)
-        made: Sizes | None = concrete_out
-        for v in concrete_out:
-            if type(v) is not int:
-                made = None
-                break
+        shapes[node.id] = out
+        made: Sizes | None
+        if out is inputs[0]:
+            # a layer that hands its input on (norms, activations: half of most models):
+            # its concrete shape and torch's sizes are its input's, already made
+            concrete_out = at_input[first]
+            made = sizes_at[first]
+        else:
+            concrete_out = _at(out, at)
+            # torch's sizes: the concrete shape when every entry is a plain int (what _at
+            # left otherwise — a symbol, a fraction, an unknown — has no value here)
+            made = concrete_out
+            for v in concrete_out:
+                if type(v) is not int:
+                    made = None
+                    break
+        at_input[node.id] = concrete_out
         sizes_at[node.id] = made
+        if len(ids) == 1:
+            counts[node.id] = op.count(node, [at_input[first]], concrete_out)
+            taken = [sizes_at[first]]
+        else:
+            counts[node.id] = op.count(node, [at_input[i] for i in ids], concrete_out)
+            taken = [sizes_at[i] for i in ids]
         if not numbers and made is not None:  # the size-by-size search asks about shapes only
             _within_torch(node, made)
-        taken = [sizes_at[i] for i in node.inputs]
-        table.mult_adds[node.id] = (
+        mult_adds[node.id] = (
             None if made is None or None in taken else op.mult_adds(node, taken, made)  # type: ignore[arg-type]
         )
         for declared, pos, what in node.expects:
