@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from skipcheck.core.graph import Graph, Node
 from skipcheck.core.position import Position
@@ -20,11 +21,12 @@ from skipcheck.shapes.dims import AnyOf, Shape, Sizes, Verdict, concrete, show
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 
 
-@dataclass(frozen=True)
-class Constraint:
+class Constraint(NamedTuple):
     """A condition on one input-size symbol that some node imposes.
 
     kind ``runs``: torch fails outside it; ``clean``: nothing is silently lost inside it.
+    (A named tuple, not a frozen dataclass: every layer records one or two, and a tuple
+    is made in a third of the time.)
     """
 
     node: int
@@ -55,8 +57,7 @@ class Coupling:
         return " or ".join(s.describe().removeprefix("every ") for s in self.sets)
 
 
-@dataclass(frozen=True)
-class Side:
+class Side(NamedTuple):
     """One side of a check, named cheaply: its shape and its provenance are written out
     (``Operand``) only when the check fails — most pass, and a provenance walks the graph."""
 
@@ -203,48 +204,51 @@ class Context:
         kind = rule.kind
         failed_axes: list[tuple[str, ...]] = []
         coupled: list[Coupling] = []
+        table, at = self.table, self.at
         for verdict in verdicts:
             if verdict is True:  # most checks pass: nothing to record
                 continue
-            if verdict is None:
-                self.table.inexact.append(f"{self.where()}: a size left the exact fragment")
-                self._undecided(None)
+            if type(verdict) is not SizeSet:
+                if verdict is None:
+                    table.inexact.append(f"{self.where()}: a size left the exact fragment")
+                    self._undecided(None)
+                elif isinstance(verdict, bool):
+                    if not verdict:
+                        failed_axes.append(())
+                elif isinstance(verdict, AnyOf):
+                    coupling = Coupling(self.node.id, rule.code, kind, verdict.sets, self.where())
+                    table.couplings.append(coupling)
+                    holds = coupling.holds(at)
+                    if holds is False:
+                        coupled.append(coupling)
+                    elif holds is None and all(s.is_empty() for s in verdict.sets):
+                        failed_axes.append(())
                 continue
-            if isinstance(verdict, bool):
-                if not verdict:
-                    failed_axes.append(())
-                continue
-            if isinstance(verdict, AnyOf):
-                coupling = Coupling(self.node.id, rule.code, kind, verdict.sets, self.where())
-                self.table.couplings.append(coupling)
-                holds = coupling.holds(self.at)
-                if holds is False:
-                    coupled.append(coupling)
-                elif holds is None and all(s.is_empty() for s in verdict.sets):
-                    failed_axes.append(())
-                continue
+            # a SizeSet (every spatial check): written out here, as it runs on every layer
             var = verdict.var
+            x = at.get(var)
             try:
-                domain = self._domain(var)
+                domain = table.domain.get(var) or SizeSet.everything(var)
                 # a symbolic input fails only where no size the earlier layers allow passes
                 nowhere = (
                     self._narrow(domain, verdict) if kind == "runs" else (domain & verdict)
                 ).is_empty()
-                nowhere = var not in self.at and (verdict.is_empty() or nowhere)
+                nowhere = x is None and (verdict.is_empty() or nowhere)
             except OutOfFragment as exc:
                 # its period and the others' are too fine together: at the given size only
-                self.table.inexact.append(f"{self.where()}: {exc}")
+                table.inexact.append(f"{self.where()}: {exc}")
                 self._undecided(var)
-                if var in self.at and self.at[var] not in verdict:
-                    failed_axes.append((var, str(self.at[var]), verdict.describe()))
+                if x is not None and x not in verdict:
+                    failed_axes.append((var, str(x), verdict.describe()))
                 continue
-            self.table.constraints.append(
-                Constraint(self.node.id, rule.code, kind, verdict, self.where())
-            )
-            if var in self.at:
-                if self.at[var] not in verdict:
+            node = self.node
+            if self._where_of is not node:
+                self.where()
+            table.constraints.append(Constraint(node.id, rule.code, kind, verdict, self._where))
+            if x is not None:
+                if x not in verdict:
                     needs = "" if verdict.is_empty() else verdict.describe()
-                    failed_axes.append((var, str(self.at[var]), needs))
+                    failed_axes.append((var, str(x), needs))
             elif nowhere:
                 failed_axes.append((var, "", ""))
         if not failed_axes and not coupled:
@@ -304,9 +308,6 @@ class Context:
         self.table.domain[verdict.var] = both
         self._narrowed.add(key)  # only once the intersection stayed inside the caps
         return both
-
-    def _domain(self, var: str) -> SizeSet:
-        return self.table.domain.get(var) or SizeSet.everything(var)
 
     def operand(self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0) -> Side:
         """One side of a merge: written out with its provenance (the size changes along
