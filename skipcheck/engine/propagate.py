@@ -80,8 +80,15 @@ def _at(shape: Shape, at: dict[str, int]) -> Shape:
             out.append(d)
         elif kind is Affine:  # concrete()'s own case, here without the calls (every layer)
             x = at.get(d.var)
-            value = None if x is None else d.at(x)
-            out.append(value if type(value) is int else d)  # a fraction: no size yet
+            if x is None:
+                out.append(d)
+            elif d.den == 1:  # Affine.at for a size a layer made: a·q + b on x's class
+                q, r = divmod(x, d.modulus)
+                a, b = d.pieces[r]
+                out.append(a * q + b)
+            else:
+                value = d.at(x)
+                out.append(value if type(value) is int else d)  # a fraction: no size yet
         else:
             value = concrete(d, at)
             out.append(d if value is None else value)

@@ -82,11 +82,12 @@ class Affine:
     def __hash__(self) -> int:
         # computed once: an Affine is a key of the operation memo, and hashing its
         # pieces each time would cost what the memo saves
-        cached: int | None = self.__dict__.get("_hash")
-        if cached is None:
+        try:
+            return self._hash  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:
             cached = hash((self.var, self.modulus, self.pieces, self.den))
             object.__setattr__(self, "_hash", cached)
-        return cached
+            return cached
 
     @staticmethod
     def symbol(var: str) -> Affine:
