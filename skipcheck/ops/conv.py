@@ -58,6 +58,8 @@ def padding_fits(
     ``same`` splits ``dilation·(kernel-1)`` with the smaller half first, as torch does.
     """
     mode = node.params.get("padding_mode", "zeros")
+    if mode not in ("reflect", "circular"):
+        return True  # as pad_fits answers, without reading the padding (every conv asks)
     rank = len(x) - 2
     if padding == "same":
         widest = [d[a] * (k[a] - 1) - d[a] * (k[a] - 1) // 2 for a in range(rank)]
@@ -95,7 +97,9 @@ class Conv(Op):
     def infer(self, ctx: Context, node: Node, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
         rank = len(x) - 2
-        k, s, d = (per_axis(node, key, rank) for key in ("kernel_size", "stride", "dilation"))
+        k = per_axis(node, "kernel_size", rank)
+        s = per_axis(node, "stride", rank)
+        d = per_axis(node, "dilation", rank)
         stated_input(ctx, node, "in_channels", x[1])
         check_groups(ctx, node, taken(node, "in_channels", x[1]))
         padding = node.params["padding"]
@@ -110,13 +114,14 @@ class Conv(Op):
         pads = (0,) * rank if padding in ("same", "valid") else per_axis(node, "padding", rank)
         # the padded size less the dilated kernel: one addition of a number to the size (a
         # symbolic size costs an exact operation per addition, and every conv asks this)
-        spans = (
-            []
-            if padding == "same"
-            else [h + (2 * pads[a] - d[a] * (k[a] - 1) - 1) for a, h in enumerate(x[2:])]
-        )
-        for axis, h in enumerate(x[2:]):
-            out.append(h if padding == "same" else spans[axis] // s[axis] + 1)
+        spans: list[Any] = []
+        if padding == "same":
+            out += x[2:]
+        else:
+            for a in range(rank):
+                spans.append(x[2 + a] + (2 * pads[a] - d[a] * (k[a] - 1) - 1))
+            for a in range(rank):
+                out.append(spans[a] // s[a] + 1)
         result = tuple(out)
         if not padding_fits(ctx, node, x, padding, k, d):
             return x

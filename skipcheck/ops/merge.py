@@ -34,6 +34,7 @@ from skipcheck.shapes.dims import (
     guarded,
 )
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
+from skipcheck.shapes.table import Side
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -171,8 +172,8 @@ class Merge(Op):
         ok = c1 == c2 or (self.broadcast and 1 in (c1, c2))
         ctx.check(
             [ok],
-            MergeChannels(node.where, c1, c2, a[0], b[0]),
-            operands=[ctx.operand(a[0], a[1], run), ctx.operand(b[0], b[1], skip)],
+            MergeChannels(ctx.what(), c1, c2, a[0], b[0]),
+            operands=[Side(a[0], a[1], run), Side(b[0], b[1], skip)],
         )
 
     def check_spatial(
@@ -187,7 +188,7 @@ class Merge(Op):
         out: list[Any],
     ) -> None:
         rank = len(run) - 2
-        words = AXIS_WORDS.get(rank, tuple(f"axis {i}" for i in range(rank)))
+        words = AXIS_WORDS.get(rank) or tuple(f"axis {i}" for i in range(rank))
         # the size chain follows the first axis that disagrees (W when only W does); sizes
         # that are one value are shown alike without writing them out (most merges match)
         axis = next(
@@ -198,7 +199,7 @@ class Merge(Op):
             ),
             0,
         )
-        operands = [ctx.operand(a[0], a[1], run, axis), ctx.operand(b[0], b[1], skip, axis)]
+        operands = [Side(a[0], a[1], run, axis), Side(b[0], b[1], skip, axis)]
         if align == "interpolate":
             out[:] = list(skip[2:])
             return
@@ -244,7 +245,7 @@ class Merge(Op):
             verdicts.append(ok)
 
         axes = tuple(zip(words, run[2:], skip[2:], strict=False))
-        ctx.check(verdicts, MergeSpatial(node.where, axes, ctx.table.show), operands=operands)
+        ctx.check(verdicts, MergeSpatial(ctx.what(), axes, ctx.table.show), operands=operands)
 
 
 def _either(verdicts: list[Verdict]) -> Verdict:

@@ -9,6 +9,8 @@ from skipcheck.core.graph import Node
 from skipcheck.ops.base import Shape
 from skipcheck.rules import PoolDropsInput, SizeBelowOne, StatedInput
 from skipcheck.shapes.dims import Opaque, at_least, equal, guarded
+from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.table import Side
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -16,10 +18,12 @@ if TYPE_CHECKING:
 
 def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
     """SC103, fatal: every spatial output size is >= 1."""
+    # at_least's own case for a symbolic size, without the dispatch (every conv and pool)
+    verdicts = [o.where_at_least(1) if type(o) is Affine else at_least(o, 1) for o in out[2:]]
     return ctx.check(
-        [at_least(o, 1) for o in out[2:]],
-        SizeBelowOne(node.where, x, out, ctx.table.show),
-        operands=[ctx.operand("input", node.inputs[0])],
+        verdicts,
+        SizeBelowOne(ctx.what(), x, out, ctx.table.show),
+        operands=[Side("input", node.inputs[0])],
         fatal=True,
     )
 
@@ -45,8 +49,8 @@ def drops_tail(
     if verdicts:
         ctx.check(
             verdicts,
-            PoolDropsInput(node.where, x, ctx.table.show),
-            operands=[ctx.operand("input", node.inputs[0])],
+            PoolDropsInput(ctx.what(), x, ctx.table.show),
+            operands=[Side("input", node.inputs[0])],
         )
 
 

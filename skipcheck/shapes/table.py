@@ -173,6 +173,7 @@ class Context:
         self._steps: dict[int, dict[int, tuple[str, ...]]] = {}  # per spatial axis
         self._narrowed: set[tuple[str, int, tuple[object, ...]]] = set()
         self._where_of: Node | None = None
+        self._what = ""
         self._where = ""
 
     def where(self) -> str:
@@ -180,8 +181,16 @@ class Context:
         node = self.node
         if self._where_of is not node:
             self._where_of = node
-            self._where = f"{node.where} (line {node.pos.line})"
+            self._what = node.where
+            self._where = f"{self._what} (line {node.pos.line})"
         return self._where
+
+    def what(self) -> str:
+        """``node.where`` of the layer being checked (``maxpool in enc2``), made once per
+        layer: the findings its checks build name it, though most are never written."""
+        if self._where_of is not self.node:
+            self.where()
+        return self._what
 
     def check(
         self,
