@@ -32,6 +32,7 @@ from skipcheck.shapes.dims import (
     equal,
     formula_text,
     guarded,
+    show,
 )
 from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 from skipcheck.shapes.table import Side
@@ -195,7 +196,7 @@ class Merge(Op):
             (
                 k
                 for k, (r, s) in enumerate(zip(run[2:], skip[2:], strict=False))
-                if not (r is s or r == s or ctx.table.show((r,)) == ctx.table.show((s,)))
+                if not (r is s or r == s or show(r, ctx.at) == show(s, ctx.at))
             ),
             0,
         )

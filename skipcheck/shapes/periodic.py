@@ -79,6 +79,19 @@ class Affine:
     def __post_init__(self) -> None:
         Work.classes += self.modulus
 
+    def __eq__(self, other: object) -> bool:
+        # the dataclass's own comparison, without its two tuples: the operation memo
+        # compares a key's sizes whenever an equal size was made anew
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        o: Affine = other
+        return self is o or (
+            self.pieces == o.pieces
+            and self.var == o.var
+            and self.modulus == o.modulus
+            and self.den == o.den
+        )
+
     def __hash__(self) -> int:
         # computed once: an Affine is a key of the operation memo, and hashing its
         # pieces each time would cost what the memo saves
