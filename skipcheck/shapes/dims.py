@@ -165,7 +165,7 @@ def divisible(a: Dim, d: int) -> Verdict:
 
 def guarded(fn: Any, *dims: Dim, text: str, at: dict[str, int]) -> Dim:
     """Apply a size rule; where it leaves the exact fragment, keep the concrete value."""
-    if any(isinstance(d, Opaque) for d in dims):
+    if Opaque in map(type, dims):  # any Opaque, without a generator (every strided layer)
         # Opaque arithmetic drops the value when it meets an Affine; the concrete
         # values of both are known here, so compute with them
         values = [concrete(d, at) for d in dims]

@@ -239,9 +239,12 @@ class Context:
             try:
                 domain = table.domain.get(var) or SizeSet.everything(var)
                 # a symbolic input fails only where no size the earlier layers allow passes
-                nowhere = (
-                    self._narrow(domain, verdict) if kind == "runs" else (domain & verdict)
-                ).is_empty()
+                if kind != "runs":
+                    nowhere = (domain & verdict).is_empty()
+                elif (var, verdict.modulus, verdict.intervals) in self._narrowed:
+                    nowhere = domain.is_empty()  # _narrow's first answer, without the call
+                else:
+                    nowhere = self._narrow(domain, verdict).is_empty()
                 nowhere = x is None and (verdict.is_empty() or nowhere)
             except OutOfFragment as exc:
                 # its period and the others' are too fine together: at the given size only
@@ -255,7 +258,10 @@ class Context:
                 self.where()
             table.constraints.append(Constraint(node.id, rule.code, kind, verdict, self._where))
             if x is not None:
-                if x not in verdict:
+                # SizeSet.__contains__ for the given size, without the call (every check)
+                q, r = divmod(x, verdict.modulus)
+                iv = verdict.intervals[r]
+                if x < 1 or iv is None or q < iv[0] or (iv[1] is not None and q > iv[1]):
                     needs = "" if verdict.is_empty() else verdict.describe()
                     failed_axes.append((var, str(x), needs))
             elif nowhere:
