@@ -148,11 +148,12 @@ class Affine:
 
     def simplify(self) -> Affine:
         """The smallest modulus that writes the same function (computed once per size)."""
-        cached: Affine | None = self.__dict__.get("_simple")
-        if cached is None:
+        try:
+            return self._simple  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:
             cached = self._simplest()
             object.__setattr__(self, "_simple", cached)
-        return cached
+            return cached
 
     def _simplest(self) -> Affine:
         n = self.modulus

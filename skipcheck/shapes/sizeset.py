@@ -79,12 +79,13 @@ class SizeSet:
     def covers_all(self) -> bool:
         """Whether every x >= 1 is a member, read off the intervals as written (a set
         written otherwise gets the exact answer from ``is_everything``)."""
-        cached: bool | None = self.__dict__.get("_all")
-        if cached is None:
+        try:
+            return self._all  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:  # once per set (an attribute read costs less than a lookup)
             first, *rest = self.intervals
             cached = first == (1, None) and all(iv == (0, None) for iv in rest)
             object.__setattr__(self, "_all", cached)
-        return cached
+            return cached
 
     def __and__(self, other: SizeSet) -> SizeSet:
         # most constraints restrict nothing: skip the lift and the simplify then
@@ -172,11 +173,12 @@ class SizeSet:
 
     def is_empty(self) -> bool:
         # asked of every condition a layer records, often of the same set: computed once
-        cached: bool | None = self.__dict__.get("_empty")
-        if cached is None:
+        try:
+            return self._empty  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:
             cached = all(iv is None for iv in self.intervals)
             object.__setattr__(self, "_empty", cached)
-        return cached
+            return cached
 
     def is_everything(self) -> bool:
         return self.simplify().intervals == ((1, None),) and self.simplify().modulus == 1
@@ -199,11 +201,12 @@ class SizeSet:
 
     def simplify(self) -> SizeSet:
         """The same set over the smallest modulus found (computed once per set)."""
-        cached: SizeSet | None = self.__dict__.get("_simple")
-        if cached is None:
+        try:
+            return self._simple  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:
             cached = self._simplest()
             object.__setattr__(self, "_simple", cached)
-        return cached
+            return cached
 
     def _simplest(self) -> SizeSet:
         n = self.modulus
