@@ -63,17 +63,23 @@ class SizeSet:
             raise OutOfFragment(f"the period of {self.var} would exceed {MAX_SET_MODULUS}")
         k = modulus // self.modulus
         out: list[Interval | None] = []
-        for r2 in range(modulus):
-            j, r = divmod(r2, self.modulus)
-            iv = self.intervals[r]
-            if iv is None:
-                out.append(None)
-                continue
-            lo, hi = iv
-            # q_old = k*q_new + j
-            nlo = max(-(-(lo - j) // k), 1 if r2 == 0 else 0)
-            nhi = None if hi is None else (hi - j) // k
-            out.append(None if nhi is not None and nhi < nlo else (nlo, nhi))
+        append = out.append
+        floor = 1  # x = M*q + r >= 1: q >= 1 in class 0 only
+        # class r2 = j*M_old + r of the new modulus, in order (plain loops: no divmod, no max)
+        for j in range(k):
+            for iv in self.intervals:
+                if iv is None:
+                    append(None)
+                    floor = 0
+                    continue
+                lo, hi = iv
+                # q_old = k*q_new + j
+                nlo = -(-(lo - j) // k)
+                if nlo < floor:
+                    nlo = floor
+                floor = 0
+                nhi = None if hi is None else (hi - j) // k
+                append(None if nhi is not None and nhi < nlo else (nlo, nhi))
         return SizeSet(self.var, modulus, tuple(out))
 
     def covers_all(self) -> bool:
@@ -115,9 +121,9 @@ class SizeSet:
             if x is None or y is None:
                 out.append(None)
                 continue
-            lo = max(x[0], y[0])
-            his = [h for h in (x[1], y[1]) if h is not None]
-            hi = min(his) if his else None
+            (xlo, xhi), (ylo, yhi) = x, y
+            lo = xlo if xlo >= ylo else ylo
+            hi = yhi if xhi is None else (xhi if yhi is None or xhi <= yhi else yhi)
             out.append(None if hi is not None and hi < lo else (lo, hi))
         result = tuple(out)
         # one side inside the other (a chain of convs, each asking a little more than the
@@ -229,21 +235,30 @@ class SizeSet:
     def _coarsen(self, m: int) -> SizeSet | None:
         """The same set written mod m, if that is exact."""
         out: list[Interval | None] = []
+        n, intervals = self.modulus, self.intervals
         for s in range(m):
-            lows, highs, members = [], [], []
-            for r in range(s, self.modulus, m):
-                iv = self.intervals[r]
-                members.append(iv)
-                if iv is not None:
-                    lows.append(iv[0] * self.modulus + r)
-                    highs.append(None if iv[1] is None else iv[1] * self.modulus + r)
-            if not lows:
+            # the least and greatest member over the classes r ≡ s (mod m); None: unbounded
+            xlo: int | None = None
+            xhi: int | None = None
+            unbounded = False
+            for r in range(s, n, m):
+                iv = intervals[r]
+                if iv is None:
+                    continue
+                lo = iv[0] * n + r
+                if xlo is None or lo < xlo:
+                    xlo = lo
+                if iv[1] is None:
+                    unbounded = True
+                else:
+                    hi = iv[1] * n + r
+                    if xhi is None or hi > xhi:
+                        xhi = hi
+            if xlo is None:
                 out.append(None)
                 continue
-            xlo = min(lows)
-            xhi = None if None in highs else max(h for h in highs if h is not None)
             qlo = (xlo - s) // m
-            qhi = None if xhi is None else (xhi - s) // m
+            qhi = None if unbounded or xhi is None else (xhi - s) // m
             out.append((qlo, qhi))
         candidate = SizeSet(self.var, m, tuple(out))
         return candidate if candidate.lift(self.modulus).intervals == self.intervals else None
