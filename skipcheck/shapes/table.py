@@ -240,12 +240,13 @@ class Context:
                 domain = table.domain.get(var) or SizeSet.everything(var)
                 # a symbolic input fails only where no size the earlier layers allow passes
                 if kind != "runs":
-                    nowhere = (domain & verdict).is_empty()
+                    both = domain & verdict
                 elif (var, verdict.modulus, verdict.intervals) in self._narrowed:
-                    nowhere = domain.is_empty()  # _narrow's first answer, without the call
+                    both = domain  # _narrow's first answer, without the call
                 else:
-                    nowhere = self._narrow(domain, verdict).is_empty()
-                nowhere = x is None and (verdict.is_empty() or nowhere)
+                    both = self._narrow(domain, verdict)
+                # asked only at a symbolic size: a given size is judged by membership below
+                nowhere = x is None and (verdict.is_empty() or both.is_empty())
             except OutOfFragment as exc:
                 # its period and the others' are too fine together: at the given size only
                 table.inexact.append(f"{self.where()}: {exc}")
