@@ -207,9 +207,10 @@ def propagate(
         else:
             counts[node.id] = op.count(node, [at_input[i] for i in ids], concrete_out)
             taken = [sizes_at[i] for i in ids]
-        if not numbers and made is not None:  # the size-by-size search asks about shapes only
-            if math.prod(made) * BYTES_PER_VALUE > TORCH_MAX_BYTES:
-                _within_torch(node, made)
+        # a tensor torch cannot hold ends the check (the size-by-size search asks about
+        # shapes only); the product is taken here, the message made only past the limit
+        if not numbers and made is not None and math.prod(made) * BYTES_PER_VALUE > TORCH_MAX_BYTES:
+            _within_torch(node, made)
         mult_adds[node.id] = (
             None if made is None or None in taken else op.mult_adds(node, taken, made)  # type: ignore[arg-type]
         )
