@@ -209,8 +209,10 @@ def propagate(
             taken = [sizes_at[i] for i in ids]
         # a tensor torch cannot hold ends the check (the size-by-size search asks about
         # shapes only); the product is taken here, the message made only past the limit
-        if not numbers and made is not None and math.prod(made) * BYTES_PER_VALUE > TORCH_MAX_BYTES:
-            _within_torch(node, made)
+        if not numbers and made is not None:
+            values = math.prod(made)
+            if values * BYTES_PER_VALUE > TORCH_MAX_BYTES:
+                raise _unholdable(node, values)
         mult_adds[node.id] = (
             None if made is None or None in taken else op.mult_adds(node, taken, made)  # type: ignore[arg-type]
         )
@@ -235,16 +237,11 @@ def propagate(
 TORCH_MAX_BYTES = 2**63 - 1  # a tensor's storage size in bytes is a signed 64-bit number
 
 
-def _within_torch(node: Node, sizes: Sizes | None) -> None:
+def _unholdable(node: Node, values: int) -> SkipcheckError:
     """A tensor torch cannot hold ends the check (exit 2) at the layer that makes it:
     torch stops there ("Storage size calculation overflowed"), and the costs after it
     would be numbers past any float (999 stacked upsamples make sizes of 300 digits)."""
-    if sizes is None:
-        return
-    values = math.prod(sizes)
-    if values * BYTES_PER_VALUE <= TORCH_MAX_BYTES:
-        return
-    raise SkipcheckError(
+    return SkipcheckError(
         f"{node.where} (line {node.pos.line}) makes a tensor of about 10^{len(str(values)) - 1} "
         f'values, more than torch can hold (2^63 bytes); torch stops there with "Storage size '
         f'calculation overflowed"',

@@ -11,6 +11,7 @@ from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, pe
 from skipcheck.ops.sizes import drops_tail, out_at_least_one, stated_input, taken
 from skipcheck.rules import GroupsDivide, OutputPadding, PaddingTooWide, SameNeedsStride
 from skipcheck.shapes.dims import at_least, divisible
+from skipcheck.shapes.table import Side
 
 _COMMON = (
     Param("out_channels", "int", required=True, minimum=1),
@@ -78,7 +79,7 @@ def pad_fits(ctx: Context, node: Node, x: Shape, mode: str, widest: Sequence[int
     return ctx.check(
         [at_least(h, n) for h, n in zip(x[2:], need, strict=True) if n > 1],
         PaddingTooWide(mode, max(widest), node.where, ctx.table.show(x)),
-        operands=[ctx.operand("input", node.inputs[0])],
+        operands=[Side("input", node.inputs[0])],
         fatal=True,
     )
 

@@ -69,7 +69,7 @@ class Merge(Op):
                 ctx.check(
                     [False],
                     MergeRank(node.op, ctx.table.show(run), ctx.table.show(skip)),
-                    operands=[ctx.operand(roles[0], node.inputs[0]), ctx.operand(role, skip_id)],
+                    operands=[Side(roles[0], node.inputs[0]), Side(role, skip_id)],
                 )
                 continue
             channels.append(skip[1])
@@ -129,8 +129,8 @@ class Merge(Op):
                         ctx.table.show((longer[axis],)),
                     ),
                     operands=[
-                        ctx.operand(roles[0], node.inputs[0], acc),
-                        ctx.operand(role, skip_id),
+                        Side(roles[0], node.inputs[0], acc),
+                        Side(role, skip_id),
                     ],
                     fatal=True,
                 )
@@ -148,7 +148,7 @@ class Merge(Op):
             ctx.check(
                 verdicts,
                 BroadcastRank(node.where, shown_a, shown_b, a, b, ctx.table.show),
-                operands=[ctx.operand(roles[0], node.inputs[0], acc), ctx.operand(role, skip_id)],
+                operands=[Side(roles[0], node.inputs[0], acc), Side(role, skip_id)],
             )
             acc = tuple(_broadcast(r, x, ctx) for r, x in zip(a, b, strict=True))
         return acc

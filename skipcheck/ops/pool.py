@@ -10,6 +10,7 @@ from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, pe
 from skipcheck.ops.sizes import drops_tail, out_at_least_one
 from skipcheck.rules import AvgPool3dKernel, OutputSizeUnset, PoolPadding, ValuesPerAxis
 from skipcheck.shapes.dims import at_least, guarded, pool_ceil_fix
+from skipcheck.shapes.table import Side
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -53,7 +54,7 @@ class _Pool(Op):
             and not ctx.check(
                 [at_least(h, k[a]) for a, h in enumerate(x[2:])],
                 AvgPool3dKernel(list(k), ctx.table.show(x)),
-                operands=[ctx.operand("input", node.inputs[0])],
+                operands=[Side("input", node.inputs[0])],
                 fatal=True,
             )
         ):

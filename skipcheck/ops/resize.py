@@ -20,6 +20,7 @@ from skipcheck.rules import (
     ValuesPerAxis,
 )
 from skipcheck.shapes.dims import divisible, scale_floor
+from skipcheck.shapes.table import Side
 
 if TYPE_CHECKING:
     from skipcheck.shapes.table import Context
@@ -202,7 +203,7 @@ class PixelUnshuffle(Op):
         ctx.check(
             [divisible(x[2], r), divisible(x[3], r)],
             UnshuffleSizes(r, ctx.table.show(x)),
-            operands=[ctx.operand("input", node.inputs[0])],
+            operands=[Side("input", node.inputs[0])],
             fatal=True,
         )
         return (x[0], x[1] * r * r, x[2] // r, x[3] // r)

@@ -75,7 +75,7 @@ def stated_input(ctx: Context, node: Node, key: str, received: Any) -> None:
     holds = ctx.check(
         [verdict],
         StatedInput(node.where, node.pos.line, key, stated, shown, origin),
-        operands=[ctx.operand("input", node.inputs[0])],
+        operands=[Side("input", node.inputs[0])],
         pos=node.param_pos.get(key, node.pos),
     )
     if at_size and not holds:

@@ -325,11 +325,6 @@ class Context:
         self._narrowed.add(key)  # only once the intersection stayed inside the caps
         return both
 
-    def operand(self, role: str, node_id: int, shape: Shape | None = None, axis: int = 0) -> Side:
-        """One side of a merge: written out with its provenance (the size changes along
-        spatial ``axis``) only if a check fails."""
-        return Side(role, node_id, shape, axis)
-
     def _operand(self, source: Side) -> Operand:
         shape = self.table.shapes[source.node] if source.shape is None else source.shape
         return Operand(source.role, self.table.show(shape), self.origin(source.node, source.axis))

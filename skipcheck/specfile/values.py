@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.inputshape import MAX_INPUT_SIZE
@@ -133,13 +133,8 @@ def op_params(
 
 
 def convert(p: Param, value: Any, env: Mapping[str, Any], pos: Position, op: str) -> Any:
-    if (
-        p.kind == "int"
-        and type(value) is int
-        and -MAX_CHANNELS <= value <= MAX_CHANNELS
-        and (p.minimum is None or value >= p.minimum)
-    ):
-        return value  # what integer() lets through unchanged
+    if p.kind == "int" and _plain_int(value, p.minimum):
+        return value  # what integer() lets through unchanged, without naming the param
     what = f"{op} {p.name}"
     if p.kind == "int":
         return integer(value, env, pos, what, p.minimum)
@@ -235,14 +230,19 @@ def positive(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> in
     return v
 
 
-def integer(
-    value: Any, env: Mapping[str, Any], pos: Position, what: str, minimum: int | None = None
-) -> int:
-    if (
+def _plain_int(value: Any, minimum: int | None) -> TypeGuard[int]:
+    """An int (not a bool) that ``integer``'s checks let through as it is."""
+    return (
         type(value) is int
         and -MAX_CHANNELS <= value <= MAX_CHANNELS
         and (minimum is None or value >= minimum)
-    ):
+    )
+
+
+def integer(
+    value: Any, env: Mapping[str, Any], pos: Position, what: str, minimum: int | None = None
+) -> int:
+    if _plain_int(value, minimum):
         return value  # what the checks below let through unchanged
     v = number(value, env, pos, what)
     if isinstance(v, float):

@@ -45,11 +45,11 @@ _MAP = "tag:yaml.org,2002:map"
 _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL})
 _SEQ_TAGS = frozenset({_SEQ})
 _MAP_TAGS = frozenset({_MAP})
-# libyaml breaks lines at these too (YAML 1.1) and counts a byte-order mark in its
-# columns: a text with none of them has the marks' own line and column
 # an anchor's name has at least one of these (YAML 1.1's, libyaml's and PyYAML's):
 # "Long & Darrell" in a description names none
 _ANCHOR = re.compile(r"&[0-9A-Za-z_-]")
+# libyaml breaks lines at these too (YAML 1.1) and counts a byte-order mark in its
+# columns: a text with none of them has the marks' own line and column
 _ODD_BREAKS = ("\x85", "\u2028", "\u2029", "\ufeff")
 _constructor = yaml.constructor.SafeConstructor()
 _RESOLVED: dict[str, str] = {}  # a plain scalar's text → its implicit tag
@@ -178,7 +178,8 @@ def _count_values(text: str, file: str) -> None:
             kind = type(event)
             if kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
                 open_.pop()
-                in_key = max(0, in_key - 1) if in_key else 0
+                if in_key:
+                    in_key -= 1
                 continue
             if kind not in _NODE_EVENTS:
                 continue  # the stream's and documents' own events
