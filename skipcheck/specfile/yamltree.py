@@ -7,6 +7,7 @@ anchors, deep nesting and binary junk end in a SkipcheckError quickly.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import stat
@@ -62,23 +63,27 @@ class _PositionedLoader(_Loader):
     (``relu``, ``3``, ``out_channels``) recur all through a spec and across specs, each
     otherwise matched against the resolver's patterns in Python."""
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # libyaml's composer calls these around every node, for path resolvers: the safe
+        # loader has none (and resolve below looks at the text alone). C functions whose
+        # answer is ignored, operator.is_(parent, index) and bool(), spare it two Python
+        # calls per node.
+        self.descend_resolver = operator.is_  # type: ignore[method-assign,assignment]
+        self.ascend_resolver = bool  # type: ignore[method-assign,assignment]
+
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            tag = _RESOLVED.get(value)
-            if tag is None:
-                if len(_RESOLVED) >= RESOLVED_SIZE:
-                    _RESOLVED.clear()
-                tag = _RESOLVED[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-
-    # libyaml's composer calls these around every node, for path resolvers: the safe
-    # loader has none (and resolve above looks at the text alone)
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
+        # what the safe loader's resolver answers, with no path resolvers to ask
+        if kind is not yaml.ScalarNode:
+            return _SEQ if kind is yaml.SequenceNode else _MAP
+        if not implicit[0]:
+            return _STR  # quoted, or a block scalar
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            if len(_RESOLVED) >= RESOLVED_SIZE:
+                _RESOLVED.clear()
+            tag = _RESOLVED[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return tag
 
 
 class YMap(dict[str, Any]):
