@@ -53,6 +53,8 @@ _ANCHOR = re.compile(r"&[0-9A-Za-z_-]")
 # columns: a text with none of them has the marks' own line and column
 _ODD_BREAKS = ("\x85", "\u2028", "\u2029", "\ufeff")
 _constructor = yaml.constructor.SafeConstructor()
+# Position's own constructor is Python code; tuple's makes the same named tuple in C
+_new = tuple.__new__
 _RESOLVED: dict[str, str] = {}  # a plain scalar's text → its implicit tag
 RESOLVED_SIZE = 1 << 14  # entries; emptied when full
 
@@ -261,7 +263,7 @@ class _Converter:
         self.active: set[int] = set()
         self.shared: set[int] = set()  # nodes an alias reaches a second time
         self.done: dict[int, Any] = {}
-        self.count = 0  # nodes the one walk has converted
+        self.count = 1  # values the one walk has met (the root, then each collection's items)
         # libyaml's line and column where they are this file's, else the offset's
         self.marks_agree = text.isascii() or not any(c in text for c in _ODD_BREAKS)
         self.starts: list[int] = [] if self.marks_agree else line_starts(text)
@@ -269,7 +271,7 @@ class _Converter:
     def at(self, mark: Any) -> Position:
         """Where a node starts, given its start mark."""
         if self.marks_agree:
-            return Position(self.file, mark.line + 1, mark.column + 1)
+            return _new(Position, (self.file, mark.line + 1, mark.column + 1))
         return _pos(self.file, mark, self.starts)
 
     def pos(self, node: yaml.Node) -> Position:
@@ -337,15 +339,19 @@ class _Converter:
         return value
 
     def walk(self, node: yaml.Node, depth: int, pos: Position) -> Any:
-        """A node's value, measured as it is converted: only for a document without aliases."""
-        self.count += 1
-        if depth > MAX_DEPTH or self.count > MAX_NODES:
-            raise _Unsure
-        if isinstance(node, yaml.ScalarNode):
+        """A node's value, measured as it is converted: only for a document without aliases.
+
+        The root and collections come here; the items of a collection are counted with it,
+        and its scalars converted in place.
+        """
+        if type(node) is yaml.ScalarNode:
             return self.scalar(node)
-        if isinstance(node, yaml.SequenceNode):
+        self.count += len(node.value)
+        if depth >= MAX_DEPTH or self.count > MAX_NODES:
+            raise _Unsure  # its items would be nested too deeply, or the values too many
+        if type(node) is yaml.SequenceNode:
             return self.sequence(node, depth, pos, self.walk)
-        assert isinstance(node, yaml.MappingNode)
+        assert type(node) is yaml.MappingNode
         return self.mapping(node, depth, pos, self.walk)
 
     def check_tag(self, node: yaml.Node, allowed: frozenset[str]) -> None:
@@ -359,7 +365,8 @@ class _Converter:
         tag, text = node.tag, node.value
         if tag == _STR and len(text) <= MAX_SCALAR:
             return text  # what SafeConstructor's str gives: the text as written
-        self.check_tag(node, _SCALAR_TAGS)
+        if tag not in _SCALAR_TAGS:
+            self.check_tag(node, _SCALAR_TAGS)
         if len(text) > MAX_SCALAR:
             raise SkipcheckError(f"value is {len(text):,} characters long", self.pos(node))
         if tag == _INT:
@@ -382,20 +389,51 @@ class _Converter:
         except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
             raise SkipcheckError(f"bad value {node.value[:40]!r}: {exc}", self.pos(node)) from None
 
+    def key(self, node: yaml.Node) -> str:
+        """A mapping key that is not a plain string: its text, or a SkipcheckError."""
+        if node.tag == "tag:yaml.org,2002:merge":
+            raise SkipcheckError("YAML merge keys (<<) are not supported in specs", self.pos(node))
+        if type(node) is not yaml.ScalarNode:
+            raise SkipcheckError("mapping keys must be plain names", self.pos(node))
+        key = self.scalar(node)
+        if type(key) is not str:
+            key = str(key).lower() if isinstance(key, bool) else str(key)
+        return key
+
+    # The two loops below run for every value of every spec: a scalar item is converted
+    # in place (most are strings, taken as they are), and where libyaml's marks agree with
+    # the file's lines (``at``) a position is a tuple built right there, not a call.
+
     def sequence(self, node: yaml.SequenceNode, depth: int, pos: Position, child: _Child) -> YList:
-        self.check_tag(node, _SEQ_TAGS)
-        at, items = self.at, node.value
-        item_pos = [at(item.start_mark) for item in items]
-        depth += 1
-        out = YList([child(item, depth, p) for item, p in zip(items, item_pos, strict=True)])
+        if node.tag != _SEQ:
+            self.check_tag(node, _SEQ_TAGS)
+        file, agree, at, scalar = self.file, self.marks_agree, self.at, self.scalar
+        out = YList()
         out.pos = pos
+        item_pos: list[Position] = []
+        item_end: list[int] = []
         out.item_pos = item_pos
         out.end = node.end_mark.index
-        out.item_end = [item.end_mark.index for item in items]
+        out.item_end = item_end
+        append, append_pos, append_end = out.append, item_pos.append, item_end.append
+        depth += 1
+        for item in node.value:
+            mark = item.start_mark
+            item_at = _new(Position, (file, mark.line + 1, mark.column + 1)) if agree else at(mark)
+            if type(item) is yaml.ScalarNode:
+                value = item.value
+                if item.tag != _STR or len(value) > MAX_SCALAR:
+                    value = scalar(item)
+            else:
+                value = child(item, depth, item_at)
+            append(value)
+            append_pos(item_at)
+            append_end(item.end_mark.index)
         return out
 
     def mapping(self, node: yaml.MappingNode, depth: int, pos: Position, child: _Child) -> YMap:
-        self.check_tag(node, _MAP_TAGS)
+        if node.tag != _MAP:
+            self.check_tag(node, _MAP_TAGS)
         out = YMap()
         out.pos = pos
         out.key_pos = key_pos = {}
@@ -404,23 +442,32 @@ class _Converter:
         out.key_end = key_end = {}
         out.value_end = value_end = {}
         out.flow = bool(node.flow_style)
-        at, scalar = self.at, self.scalar
+        file, agree, at, scalar = self.file, self.marks_agree, self.at, self.scalar
         depth += 1
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise SkipcheckError(
-                    "YAML merge keys (<<) are not supported in specs", self.pos(key_node)
-                )
-            if type(key_node) is not yaml.ScalarNode:
-                raise SkipcheckError("mapping keys must be plain names", self.pos(key_node))
-            key = scalar(key_node)
-            if type(key) is not str:
-                key = str(key).lower() if isinstance(key, bool) else str(key)
+            key = key_node.value
+            if (
+                type(key_node) is not yaml.ScalarNode
+                or key_node.tag != _STR
+                or len(key) > MAX_SCALAR
+            ):
+                key = self.key(key_node)
             if key in out:
                 raise SkipcheckError(f"duplicate key {key!r}", self.pos(key_node))
-            value_at = at(value_node.start_mark)
-            out[key] = child(value_node, depth, value_at)
-            key_pos[key] = at(key_node.start_mark)
+            key_mark, value_mark = key_node.start_mark, value_node.start_mark
+            if agree:
+                key_at = _new(Position, (file, key_mark.line + 1, key_mark.column + 1))
+                value_at = _new(Position, (file, value_mark.line + 1, value_mark.column + 1))
+            else:
+                key_at, value_at = at(key_mark), at(value_mark)
+            if type(value_node) is yaml.ScalarNode:
+                value = value_node.value
+                if value_node.tag != _STR or len(value) > MAX_SCALAR:
+                    value = scalar(value_node)
+            else:
+                value = child(value_node, depth, value_at)
+            out[key] = value
+            key_pos[key] = key_at
             value_pos[key] = value_at
             key_end[key] = key_node.end_mark.index
             value_end[key] = value_node.end_mark.index
