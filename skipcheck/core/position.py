@@ -12,8 +12,10 @@ class Position(NamedTuple):
     """A 1-based line and column in a YAML file.
 
     A named tuple: a spec makes a few per value, and a tuple is built in C, several times
-    faster than a frozen dataclass's ``__init__``. It is as immutable, and compares, orders
-    and hashes field by field as that dataclass did.
+    faster than a frozen dataclass's ``__init__`` (the loader calls ``tuple.__new__``
+    itself, skipping even the named tuple's Python ``__new__``). It is as immutable, and
+    compares, orders and hashes field by field as that dataclass did; it also equals a
+    plain tuple of the same three values, which nothing here builds.
     """
 
     file: str

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from skipcheck.core.errors import SkipcheckError
-from skipcheck.specfile.yamltree import YList, YMap, load_text, read_file
+from skipcheck.specfile.yamltree import MAX_DEPTH, YList, YMap, load_text, read_file
 
 BOMB = "\n".join(
     ["a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]"]
@@ -38,6 +38,30 @@ def test_hostile_yaml_is_refused(text: str, message: str) -> None:
     with pytest.raises(SkipcheckError) as info:
         load_text(text, "evil.yaml")
     assert message in str(info.value)
+
+
+NESTINGS: list[tuple[Callable[[int], str], int]] = [
+    # (a text nesting values n levels below its root, its deepest value's depth)
+    (lambda n: "[" * n + "1" + "]" * n, 0),
+    (lambda n: "[" * n + "]" * n, -1),  # the innermost list is empty
+    (lambda n: "{a: " * n + "1" + "}" * n, 0),
+    (lambda n: "{a: " * (n - 1) + "{}" + "}" * (n - 1), -1),
+    (lambda n: "".join("  " * k + "-\n" for k in range(n)) + "  " * n + "1\n", 0),
+]
+
+
+@pytest.mark.parametrize(("make", "below"), NESTINGS)
+@pytest.mark.parametrize("n", [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 2])
+def test_the_depth_limit_is_exact(make: Callable[[int], str], below: int, n: int) -> None:
+    """A value MAX_DEPTH levels below the root loads; one a level deeper is refused (the
+    one walk counts a collection's items with it, so the last level is the one to get
+    right)."""
+    text = make(n)
+    if n + below <= MAX_DEPTH:
+        assert load_text(text, "f.yaml") is not None
+    else:
+        with pytest.raises(SkipcheckError, match="nested too deeply"):
+            load_text(text, "f.yaml")
 
 
 def test_positions_are_kept() -> None:
@@ -182,12 +206,14 @@ def _two_walks(text: str, patch: pytest.MonkeyPatch, file: str = "f.yaml") -> ob
     import skipcheck.specfile.yamltree as yamltree
     from skipcheck.core.position import line_starts
 
+    init = yamltree._Converter.__init__
+
+    def by_offsets(self: yamltree._Converter, file: str, text: str) -> None:
+        init(self, file, text)
+        self.marks_agree, self.starts = False, line_starts(text)  # never the marks' own
+
     patch.setattr(yamltree, "ONE_WALK_CHARS", -1)
-    patch.setattr(
-        yamltree._Converter,
-        "at",
-        lambda self, mark: yamltree._pos(self.file, mark, line_starts(self.text)),
-    )
+    patch.setattr(yamltree._Converter, "__init__", by_offsets)
     return _layout(load_text(text, file))
 
 
