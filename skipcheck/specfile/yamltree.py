@@ -380,16 +380,20 @@ class _Converter:
         tag, text = node.tag, node.value
         if tag == _STR and len(text) <= MAX_SCALAR:
             return text  # what SafeConstructor's str gives: the text as written
-        if tag == _INT and len(text) <= 30 and text.isdigit() and text.isascii():
-            if text[0] != "0" or text == "0":
-                return int(text)  # a plain decimal (no sign, _, base prefix, octal 0 or 1:30)
+        if (
+            tag == _INT
+            and len(text) <= 30
+            and text.isdigit()
+            and text.isascii()
+            and (text[0] != "0" or text == "0")
+        ):
+            return int(text)  # a plain decimal (no sign, _, base prefix, octal 0 or 1:30)
         if tag not in _SCALAR_TAGS:
             self.check_tag(node, _SCALAR_TAGS)
         if len(text) > MAX_SCALAR:
             raise SkipcheckError(f"value is {len(text):,} characters long", self.pos(node))
-        if tag == _INT:
-            if len(text.lstrip("+-0")) > 30:
-                raise SkipcheckError(f"number {text[:20]}... is far too large", self.pos(node))
+        if tag == _INT and len(text.lstrip("+-0")) > 30:
+            raise SkipcheckError(f"number {text[:20]}... is far too large", self.pos(node))
         try:
             # the tag's own constructor, not construct_object: that one remembers every node
             # it has seen in the (module-wide) constructor, so nothing loaded would be freed
