@@ -53,6 +53,7 @@ SLOW = (
     "tests/test_launch.py::test_validate_starts_without_typer_or_rich",
     "tests/test_launch.py::test_fast_path_ends_like_typer",
     "tests/draw/test_browser.py::",
+    "tests/engine/test_reuse.py::test_fixes_of_the_fix_corpus_are_those_proven_whole",
     # the fast subset's slowest, each with a faster sibling on the same module (issue 24,
     # item 8): MONAI's BasicUNet (the align: pad import is test_import_capture's
     # test_a_pad_chosen_by_the_sizes_is_align_pad_proven_on_both_sides), the gold corpus's

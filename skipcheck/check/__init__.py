@@ -22,6 +22,7 @@ from skipcheck.core.graph import Graph
 from skipcheck.core.inputshape import InputShape
 from skipcheck.core.position import yaml_lines
 from skipcheck.engine.propagate import propagate
+from skipcheck.shapes.table import ShapeTable
 from skipcheck.specfile.lower import lower
 from skipcheck.specfile.overrides import Overrides
 from skipcheck.specfile.yamltree import load_file, load_text
@@ -91,8 +92,11 @@ class CheckMemo:
     True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, base: ShapeTable | None = None) -> None:
         self.trees: dict[str, Any] = {}
+        # the model as written, checked: a candidate's layers before its first edit come
+        # out as they did there, and are taken over instead of propagated again
+        self.base = base
         self._results: dict[tuple[str, str, tuple[Any, ...]], FileResult] = {}
 
     def check(self, path: str, options: Options, text: str) -> FileResult:
@@ -133,7 +137,7 @@ def _check(path: str, options: Options, text: str | None, memo: CheckMemo | None
             if trees is not None:
                 trees[text] = tree
         graph = _lower(tree, path, options)
-        table = propagate(graph, shape)
+        table = propagate(graph, shape, reuse=None if memo is None else memo.base)
     except SkipcheckError as exc:
         if exc.pos is None:
             exc = exc.within(path)
@@ -178,7 +182,7 @@ def _with_fixes(result: FileResult, options: Options, tree: Any) -> FileResult:
     with the same options and config as the original."""
     from skipcheck.check.fixes import suggest
 
-    memo = CheckMemo()
+    memo = CheckMemo(result.table)
 
     def recheck(text: str, params: Mapping[str, int] | None) -> FileResult:
         swept = replace(options, params={**(options.params or {}), **params}) if params else options

@@ -12,8 +12,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import AXIS_NAMES, Graph, Node
@@ -34,7 +34,9 @@ from skipcheck.rules.diagnostics import Diagnostic
 from skipcheck.shapes.dims import Opaque, Shape, Sizes, concrete
 from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.sizeset import SizeSet, Work
-from skipcheck.shapes.table import Context, ShapeTable
+from skipcheck.shapes.table import Constraint, Context, Coupling, Narrowing, ShapeTable
+
+T = TypeVar("T")
 
 # where a symbolic run leaves the exact method it stops: what that leaves unchecked
 NOT_CHECKED = (
@@ -139,13 +141,16 @@ def propagate(
     *,
     numbers: bool = False,
     probe: bool = True,
+    reuse: ShapeTable | None = None,
 ) -> ShapeTable:
     """Infer every node's shape and parameter count; collect findings and constraints.
 
     ``numbers``: fixed sizes stay plain numbers, so the run answers for that size alone
     (no constraints), fast; the valid-size search runs it once per size. ``probe``: where a
     symbolic input leaves the exact method, try sizes one by one for one that runs (off for
-    the symbolic runs that only fill in a concrete one's constraints).
+    the symbolic runs that only fill in a concrete one's constraints). ``reuse``: the table
+    of an earlier run over a graph that may begin with the same layers (a fix's re-check
+    and the model as written): what it found for those layers is taken over, not redone.
     """
     work = Work.classes
     shape, at, axis_vars = input_symbols(graph, input_override, numbers=numbers)
@@ -157,8 +162,15 @@ def propagate(
     # each node's shape at the concrete input, made once: the parameter counts read them
     at_input: dict[int, Shape] = {0: _at(shape, at)}
     sizes_at: dict[int, Sizes | None] = {0: table.sizes_of(0)}  # and as torch sees them
+    spent = [0]  # the arithmetic done before each layer (index: its id)
+    start = 1
+    earlier = reuse.loop if reuse is not None else None
+    if earlier is not None and earlier.fits(table, numbers):
+        start = earlier.first_change(graph)
+        work = Work.classes - earlier.restore(table, ctx, at_input, sizes_at, spent, start)
     shapes, counts, mult_adds, broken = table.shapes, table.counts, table.mult_adds, table.broken
-    for node in graph.nodes[1:]:
+    for node in graph.nodes[start:]:
+        spent.append(Work.classes - work)
         ids = node.inputs
         if broken and any(i in broken for i in ids):
             broken.add(node.id)  # no follow-on noise after a fatal finding
@@ -218,6 +230,7 @@ def propagate(
         )
         for declared, pos, what in node.expects:
             check_declared(ctx, declared, out, pos, f"{what} is declared")
+    table.loop = Loop.after(table, numbers, at_input, sizes_at, spent, Work.classes - work)
     ends = [(graph.out, graph.output, graph.output_pos or graph.input_pos, "the output")]
     ends += [(o.node, o.shape, o.pos, f"output {o.name}") for o in graph.outputs]
     for node_id, stated, pos, what in ends:
@@ -232,6 +245,133 @@ def propagate(
     table.diagnostics.sort(key=lambda d: d.sort_key())
     table.arithmetic = Work.classes - work
     return table
+
+
+@dataclass(frozen=True)
+class Loop:
+    """What a run's pass over the layers left, before anything after it (declared outputs,
+    the symbolic completion, the probe, the notes) changed it: a later run over a graph
+    that begins with the same layers takes this over up to its first changed layer.
+
+    Each thing a layer adds carries the layer's id (a finding in ``raised``, a constraint,
+    a coupling, a narrowing of the domain), so the state before any layer is the part of
+    this one that the layers before it made.
+    """
+
+    graph: Graph
+    numbers: bool
+    at: dict[str, int]
+    axis_vars: tuple[str, ...]
+    shapes: dict[int, Shape]
+    counts: dict[int, int | None]
+    mult_adds: dict[int, int | None]
+    at_input: dict[int, Shape]
+    sizes_at: dict[int, Sizes | None]
+    broken: frozenset[int]
+    raised: tuple[tuple[int, Diagnostic], ...]
+    at_size: tuple[Diagnostic, ...]
+    constraints: tuple[Constraint, ...]
+    couplings: tuple[Coupling, ...]
+    narrowed: tuple[Narrowing, ...]
+    unchecked: int | None
+    spent: tuple[int, ...]  # the arithmetic done before each layer, and at the end
+    total: int
+
+    @classmethod
+    def after(
+        cls,
+        table: ShapeTable,
+        numbers: bool,
+        at_input: dict[int, Shape],
+        sizes_at: dict[int, Sizes | None],
+        spent: list[int],
+        total: int,
+    ) -> Loop | None:
+        if table.inexact:
+            # a reason a layer left the exact method names no layer id: such a run is not
+            # taken over (they are rare; a re-check of one runs whole)
+            return None
+        return cls(
+            table.graph,
+            numbers,
+            dict(table.at),
+            table.axis_vars,
+            dict(table.shapes),
+            dict(table.counts),  # (the symbolic completion adds the layers it reached)
+            dict(table.mult_adds),
+            at_input,
+            sizes_at,
+            frozenset(table.broken),
+            tuple(table.raised),  # (the notes replace findings in these lists)
+            tuple(table.at_size),
+            tuple(table.constraints),
+            tuple(table.couplings),
+            tuple(table.narrowed),
+            table.unchecked,
+            tuple(spent),
+            total,
+        )
+
+    def fits(self, table: ShapeTable, numbers: bool) -> bool:
+        """Whether a run of ``table``'s graph starts as this one did: the same input, the
+        same params (declared sizes read them), the same kind of run."""
+        old, new = self.graph, table.graph
+        return (
+            numbers == self.numbers
+            and table.at == self.at
+            and table.axis_vars == self.axis_vars
+            and table.shapes[0] == self.shapes[0]
+            and new.input_dims == old.input_dims
+            and new.params == old.params
+        )
+
+    def first_change(self, graph: Graph) -> int:
+        """The id of the first layer of ``graph`` that differs from this run's graph (its
+        op, params, inputs, position, declared shapes, …): the layers before it are the
+        same layers on the same input, and come out the same."""
+        old, new = self.graph.nodes, graph.nodes
+        end = min(len(old), len(new))
+        first = 1
+        while first < end and old[first] == new[first]:
+            first += 1
+        return first
+
+    def restore(
+        self,
+        table: ShapeTable,
+        ctx: Context,
+        at_input: dict[int, Shape],
+        sizes_at: dict[int, Sizes | None],
+        spent: list[int],
+        first: int,
+    ) -> int:
+        """Fill ``table`` (and the loop's own state) with what the layers before ``first``
+        made; the arithmetic they took."""
+        table.shapes.update(_before(self.shapes, first))
+        table.counts.update(_before(self.counts, first))
+        table.mult_adds.update(_before(self.mult_adds, first))
+        at_input.update(_before(self.at_input, first))
+        sizes_at.update(_before(self.sizes_at, first))
+        table.broken.update(k for k in self.broken if k < first)
+        raised = [(k, d) for k, d in self.raised if k < first]
+        table.raised.extend(raised)
+        table.diagnostics.extend(d for _, d in raised)
+        kept = {id(d) for _, d in raised}
+        table.at_size.extend(d for d in self.at_size if id(d) in kept)
+        table.constraints.extend(c for c in self.constraints if c.node < first)
+        table.couplings.extend(c for c in self.couplings if c.node < first)
+        for narrowing in self.narrowed:
+            if narrowing.node < first:
+                ctx.replay(narrowing)
+                table.narrowed.append(narrowing)
+        if self.unchecked is not None and self.unchecked < first:
+            table.unchecked = self.unchecked
+        spent[:] = self.spent[:first]
+        return self.spent[first] if first < len(self.spent) else self.total
+
+
+def _before(by_layer: dict[int, T], first: int) -> dict[int, T]:
+    return {k: v for k, v in by_layer.items() if k < first}
 
 
 TORCH_MAX_BYTES = 2**63 - 1  # a tensor's storage size in bytes is a signed 64-bit number

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from skipcheck.core.graph import Graph, Node
 from skipcheck.core.position import Position
@@ -57,6 +57,17 @@ class Coupling:
         return " or ".join(s.describe().removeprefix("every ") for s in self.sets)
 
 
+class Narrowing(NamedTuple):
+    """A layer's condition that narrowed the running domain of its symbol (``sizes``), or
+    that no size the domain allows meets (``sizes`` None): the log a later run replays to
+    stand where this one stood before any layer (``propagate.Loop``)."""
+
+    node: int
+    var: str
+    sizes: SizeSet | None
+    key: tuple[str, int, tuple[object, ...]]
+
+
 class Side(NamedTuple):
     """One side of a check, named cheaply: its shape and its provenance are written out
     (``Operand``) only when the check fails — most pass, and a provenance walks the graph."""
@@ -99,6 +110,10 @@ class ShapeTable:
     at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
     raised: list[tuple[int, Diagnostic]] = field(default_factory=list)  # each finding's node
     arithmetic: int = 0  # exact arithmetic done, in residue classes (sizeset.Work), runs included
+    narrowed: list[Narrowing] = field(default_factory=list)  # the domain's changes, in order
+    # the pass over the layers as it ended (a propagate.Loop, None where it cannot be taken
+    # over): a re-check of an edited model starts from it at the first changed layer
+    loop: Any = None
 
     def show(self, shape: Shape) -> str:
         """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that
@@ -320,10 +335,20 @@ class Context:
         if both.is_empty():
             # not remembered: the same condition again (a block used twice) fails again
             self.table.unsatisfied.add(verdict.var)
+            self.table.narrowed.append(Narrowing(self.node.id, verdict.var, None, key))
             return both
         self.table.domain[verdict.var] = both
         self._narrowed.add(key)  # only once the intersection stayed inside the caps
+        self.table.narrowed.append(Narrowing(self.node.id, verdict.var, both, key))
         return both
+
+    def replay(self, narrowing: Narrowing) -> None:
+        """Narrow the domain as an earlier run's layer did (``_narrow``'s effect)."""
+        if narrowing.sizes is None:
+            self.table.unsatisfied.add(narrowing.var)
+            return
+        self.table.domain[narrowing.var] = narrowing.sizes
+        self._narrowed.add(narrowing.key)
 
     def _operand(self, source: Side) -> Operand:
         shape = self.table.shapes[source.node] if source.shape is None else source.shape
