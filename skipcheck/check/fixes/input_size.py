@@ -13,6 +13,7 @@ from skipcheck.check.fixes.edit import Edit, Spot
 from skipcheck.check.fixes.model import RANK_INPUT, Candidate, Change
 from skipcheck.check.fixes.site import Site
 from skipcheck.rules import RULES
+from skipcheck.shapes.sizeset import OutOfFragment, SizeSet
 from skipcheck.specfile.yamltree import YList
 
 
@@ -30,17 +31,26 @@ def candidates(site: Site) -> Iterator[Candidate]:
     # an error, a size where nothing is lost either (a multiple of the model's stride, as
     # detectors pad their inputs) comes before a nearer one that merely runs
     kinds = ("clean",) if any(RULES[c].kind == "clean" for c in site.codes) else ("clean", "runs")
-    sizes = {kind: _nearest(site, kind) for kind in kinds}
+    sizes: dict[str, dict[str, tuple[int | None, int | None]]] = {}
+    narrowed = False  # the declared shapes moved a choice: the title says so (the note
+    # beside the finding names the nearest sizes that run)
+    for kind in kinds:
+        sizes[kind], moved = _nearest(site, kind)
+        narrowed = narrowed or moved
     for side, word in ((0, "below"), (1, "above")):
         found = {kind: _dims(site, items, choices, side) for kind, choices in sizes.items()}
         for kind, dims in found.items():
             if dims is None or (kind == "clean" and len(kinds) > 1 and dims == found["runs"]):
                 continue  # the nearest size that runs loses nothing: one candidate
             edits, text = dims
-            what = f"size {word} where no layer drops a row" if kind != kinds[-1] else ""
+            held = " the declared shapes hold" if narrowed else ""
+            if kind != kinds[-1]:
+                what = f"size {word} where no layer drops a row{' and' if held else ''}{held}"
+            else:
+                what = f"valid size {word}{' where' if held else ''}{held}"
             old = "×".join(str(d) for d in site.graph.input_dims)
             yield Candidate(
-                title=f"change the input to {text} (nearest {what or f'valid size {word}'})",
+                title=f"change the input to {text} (nearest {what})",
                 description=f"Feed {text} instead of {old}: the architecture stays as written.",
                 edits=edits,
                 rank=RANK_INPUT + side,
@@ -51,14 +61,41 @@ def candidates(site: Site) -> Iterator[Candidate]:
             )
 
 
-def _nearest(site: Site, kind: str) -> dict[str, tuple[int | None, int | None]]:
-    """Per axis that fails at its size, the nearest sizes below and above of ``kind``."""
+def _nearest(site: Site, kind: str) -> tuple[dict[str, tuple[int | None, int | None]], bool]:
+    """Per axis that fails at its size, the nearest sizes below and above of ``kind`` where
+    the declared sizes hold too (each ``expect:`` that some such size meets): a size that
+    breaks a declaration is no fix — its proof would meet the mismatch — while the size the
+    declarations name often is (they were written for the input the spec meant). And
+    whether a declaration moved a choice."""
     choices = {}
+    moved = False
     for var, x in site.table.at.items():
         valid = site.table.valid_sizes(var, kind)
-        if x not in valid and not valid.is_empty():
-            choices[var] = valid.nearest(x)
-    return choices
+        if x in valid or valid.is_empty():
+            continue
+        choices[var] = _declared_within(site, var, valid).nearest(x)
+        moved = moved or choices[var] != valid.nearest(x)
+    return choices, moved
+
+
+def _declared_within(site: Site, var: str, valid: SizeSet) -> SizeSet:
+    """``valid`` narrowed by each declared size's set on ``var`` that leaves it some size."""
+    seen: set[tuple[int, tuple[object, ...]]] = set()
+    for c in site.table.constraints:
+        sizes = c.sizes
+        if c.kind != "declared" or sizes.var != var:
+            continue
+        key = (sizes.modulus, sizes.intervals)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            both = valid & sizes
+        except OutOfFragment:
+            continue  # too fine to join exactly: the proof decides
+        if not both.is_empty():
+            valid = both
+    return valid
 
 
 def _dims(
