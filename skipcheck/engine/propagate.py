@@ -464,8 +464,10 @@ def check_declared(
         )
         return
     notes: tuple[str, ...] = ()
-    free = [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
-    if free and any(v is False for v in verdicts):
+    # the free symbols are listed only for a size that differs (almost every one holds)
+    if any(v is False for v in verdicts) and (
+        free := [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
+    ):
         # a bool at a symbolic input: a size past the exact method, compared at sample sizes
         notes = (
             "past the exact method (it mixes axes or its period is too long), so compared at "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from skipcheck.core.graph import Graph, Node
 from skipcheck.core.position import Position
@@ -99,6 +99,8 @@ class ShapeTable:
     at_size: list[Diagnostic] = field(default_factory=list)  # findings the given input size causes
     raised: list[tuple[int, Diagnostic]] = field(default_factory=list)  # each finding's node
     arithmetic: int = 0  # exact arithmetic done, in residue classes (sizeset.Work), runs included
+    # each declared size's text as a value, and the arithmetic it took (engine/declared.resolve)
+    resolved: dict[Any, tuple[Any, int]] = field(default_factory=dict)
 
     def show(self, shape: Shape) -> str:
         """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that
