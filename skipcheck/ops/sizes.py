@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Shape
 from skipcheck.rules import PoolDropsInput, SizeBelowOne, StatedInput
-from skipcheck.shapes.dims import Opaque, at_least, equal, guarded
-from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.dims import Opaque, Verdict, at_least, equal, guarded
+from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.table import Side
 
 if TYPE_CHECKING:
@@ -38,10 +38,17 @@ def drops_tail(
     A kernel smaller than its stride (a 1x1 stride-2 projection) skips input by design,
     so its tail is not worth a warning.
     """
-    verdicts = []
+    verdicts: list[Verdict] = []
     for span, stride, pad, kernel in spans:
         if stride == 1 or kernel < stride:
             continue
+        if type(span) is Affine:
+            try:
+                # what the general rule below answers for a symbolic size, remembered
+                verdicts.append(span.where_tail_read((stride, pad)))
+                continue
+            except OutOfFragment:
+                pass  # past the exact method: the rule below keeps the size at the input
         slack = guarded(
             lambda v, s=stride, p=pad: p - (v - (v // s) * s), span, text="slack", at=ctx.at
         )

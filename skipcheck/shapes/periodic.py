@@ -213,14 +213,19 @@ class Affine:
         # about half the time of a generator, and every size a layer makes is built so
         return Affine(self.var, self.modulus, tuple([(-a, -b) for a, b in self.pieces]), self.den)
 
+    # subtraction and products remembered too: a merge's crop margin (skip - run) and a
+    # window's tail (v - (v // s)·s) ask the same of the same sizes on every layer
+    @_memoized
     def __sub__(self, other: object) -> Affine:
         if isinstance(other, (Affine, int, Fraction)):
             return self + (-other)
         return NotImplemented
 
+    @_memoized
     def __rsub__(self, other: object) -> Affine:
         return (-self) + other
 
+    @_memoized
     def __mul__(self, other: object) -> Affine:
         if isinstance(other, int):
             if other == 1:
@@ -309,6 +314,14 @@ class Affine:
             intervals.append((q, q) if rem == 0 and q >= lo else None)
         result = SizeSet(diff.var, diff.modulus, tuple(intervals))
         return SizeSet.everything(diff.var) if result.covers_all() else result
+
+    @_memoized
+    def where_tail_read(self, stride_pad: tuple[int, int]) -> SizeSet:
+        """Exactly the x >= 1 where windows of ``stride`` over ``self + 1`` positions leave
+        at most ``pad`` positions unread (``self mod stride <= pad``): a strided layer's
+        tail, asked once per size (every strided conv and pool asks)."""
+        stride, pad = stride_pad
+        return (pad - (self - (self // stride) * stride)).where_at_least(0)
 
     def where_divisible(self, d: int) -> SizeSet:
         """Exactly the x >= 1 where f(x) is a multiple of d."""
