@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -30,6 +31,10 @@ Number = int | Fraction
 R = TypeVar("R")
 _MEMO: dict[tuple[Any, ...], Any] = {}
 MEMO_SIZE = 1 << 16  # entries; emptied when full
+# The same results by the size's identity, for a number operand (most operations): no hash
+# of the size's pieces and no comparison of them. Each entry holds its size, so no id is
+# reused while it stands.
+_BY_ID: dict[tuple[str, int, int], tuple[Any, Any]] = {}
 
 
 def _memoized(method: Callable[[Affine, Any], R]) -> Callable[[Affine, Any], R]:
@@ -41,18 +46,26 @@ def _memoized(method: Callable[[Affine, Any], R]) -> Callable[[Affine, Any], R]:
 
     @functools.wraps(method)
     def run(self: Affine, other: Any) -> R:
+        number = type(other) is int
+        if number:
+            known = _BY_ID.get((name, id(self), other))
+            if known is not None:
+                return known[1]  # type: ignore[no-any-return]
         key = (name, self, type(other), other)
         try:
-            return _MEMO[key]  # type: ignore[no-any-return]
+            result = _MEMO[key]
         except KeyError:
-            pass
+            result = method(self, other)
+            if len(_MEMO) >= MEMO_SIZE:
+                _MEMO.clear()
+            _MEMO[key] = result
         except TypeError:  # an unhashable operand: nothing to remember it by
             return method(self, other)
-        result = method(self, other)
-        if len(_MEMO) >= MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[key] = result
-        return result
+        if number:
+            if len(_BY_ID) >= MEMO_SIZE:
+                _BY_ID.clear()
+            _BY_ID[(name, id(self), other)] = (self, result)
+        return result  # type: ignore[no-any-return]
 
     return run
 
@@ -281,8 +294,19 @@ class Affine:
     def where_at_least(self, bound: int) -> SizeSet:
         """Exactly the x >= 1 with f(x) >= bound."""
         target = bound * self.den
+        pieces = self.pieces
+        # No slope below zero: each class is smallest at its first member (q = 1 in class 0,
+        # else q = 0). Most sizes are at least the bound there, everywhere: the answer without
+        # a loop over the classes — counted as the classes it would write.
+        if (
+            min(pieces)[0] >= 0
+            and sum(pieces[0]) >= target
+            and (len(pieces) == 1 or min(pieces[1:], key=_offset)[1] >= target)
+        ):
+            Work.classes += self.modulus
+            return SizeSet.everything(self.var)
         intervals: list[tuple[int, int | None] | None] = []
-        for r, (a, b) in enumerate(self.pieces):
+        for r, (a, b) in enumerate(pieces):
             lo = 1 if r == 0 else 0  # x = M*q + r >= 1
             hi: int | None = None
             if a > 0:
@@ -395,6 +419,9 @@ def _linear(name: str, a: Fraction, b: Fraction) -> str:
 def _num(v: Fraction | int) -> str:
     v = Fraction(v)
     return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+
+
+_offset = operator.itemgetter(1)  # a piece's b
 
 
 def _divisors(n: int) -> Iterator[int]:
