@@ -463,19 +463,20 @@ def check_declared(
             pos=pos,
         )
         return
+    failed = ctx.record(verdicts, DeclaredShape.code)
+    if failed is None:
+        return  # almost every declared shape holds: its finding is made only where one differs
     notes: tuple[str, ...] = ()
-    # the free symbols are listed only for a size that differs (almost every one holds)
-    if any(v is False for v in verdicts) and (
-        free := [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
-    ):
+    free = [v for v in dict.fromkeys(ctx.table.axis_vars) if v not in ctx.table.at]
+    if free and any(v is False for v in verdicts):
         # a bool at a symbolic input: a size past the exact method, compared at sample sizes
         notes = (
             "past the exact method (it mixes axes or its period is too long), so compared at "
             f"sample sizes: it differs at every one tried ({', '.join(free)}: the first "
             "sizes the layers allow)",
         )
-    ctx.check(
-        verdicts,
+    ctx.report(
+        failed,
         DeclaredShape(what, declared, actual, ctx.table.show),
         pos=pos,
         notes=notes,

@@ -20,8 +20,11 @@ def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
     """SC103, fatal: every spatial output size is >= 1."""
     # at_least's own case for a symbolic size, without the dispatch (every conv and pool)
     verdicts = [o.where_at_least(1) if type(o) is Affine else at_least(o, 1) for o in out[2:]]
-    return ctx.check(
-        verdicts,
+    failed = ctx.record(verdicts, SizeBelowOne.code)
+    if failed is None:
+        return True  # the finding and its side are made only for a size below 1
+    return ctx.report(
+        failed,
         SizeBelowOne(ctx.what(), x, out, ctx.table.show),
         operands=[Side("input", node.inputs[0])],
         fatal=True,
@@ -53,9 +56,9 @@ def drops_tail(
             lambda v, s=stride, p=pad: p - (v - (v // s) * s), span, text="slack", at=ctx.at
         )
         verdicts.append(at_least(slack, 0))
-    if verdicts:
-        ctx.check(
-            verdicts,
+    if verdicts and (failed := ctx.record(verdicts, PoolDropsInput.code)) is not None:
+        ctx.report(
+            failed,
             PoolDropsInput(ctx.what(), x, ctx.table.show),
             operands=[Side("input", node.inputs[0])],
         )

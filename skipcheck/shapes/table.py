@@ -57,6 +57,14 @@ class Coupling:
         return " or ".join(s.describe().removeprefix("every ") for s in self.sets)
 
 
+class Failed(NamedTuple):
+    """How a check's verdicts fail (``Context.record``): per axis, the symbol, the size given
+    and what it needs (empty for a bool that fails); and the couplings that fail."""
+
+    axes: list[tuple[str, ...]]
+    coupled: list[Coupling]
+
+
 class Side(NamedTuple):
     """One side of a check, named cheaply: its shape and its provenance are written out
     (``Operand``) only when the check fails — most pass, and a provenance walks the graph."""
@@ -211,7 +219,17 @@ class Context:
         the concrete input lies outside it, or (for a symbolic input) when no input
         size at all satisfies it.
         """
-        rule = RULES[finding.code]
+        failed = self.record(verdicts, finding.code)
+        if failed is None:
+            return True
+        return self.report(failed, finding, operands=operands, notes=notes, fatal=fatal, pos=pos)
+
+    def record(self, verdicts: Sequence[Verdict], code: str) -> Failed | None:
+        """``check``'s first half: record the verdicts of rule ``code`` (constraints,
+        couplings, sizes past the exact method) and say how they fail (None: they hold).
+        The checks every layer makes call it alone, and build their finding and its sides
+        only for ``report`` when it fails — almost all hold."""
+        rule = RULES[code]
         kind = rule.kind
         failed_axes: list[tuple[str, ...]] = []
         coupled: list[Coupling] = []
@@ -270,7 +288,23 @@ class Context:
             elif nowhere:
                 failed_axes.append((var, "", ""))
         if not failed_axes and not coupled:
-            return True
+            return None
+        return Failed(failed_axes, coupled)
+
+    def report(
+        self,
+        failed: Failed,
+        finding: Finding,
+        *,
+        operands: Sequence[Side] = (),
+        notes: Sequence[str] = (),
+        fatal: bool = False,
+        pos: Position | None = None,
+    ) -> bool:
+        """``check``'s second half: write ``finding`` for verdicts ``record`` found failing
+        (returns False, as ``check`` does for them)."""
+        rule = RULES[finding.code]
+        failed_axes, coupled = failed
         if fatal:
             self.node_failed = True
         explain = _explain([a for a in failed_axes if a], rule.severity) + tuple(
