@@ -260,7 +260,13 @@ class Context:
                 domain = table.domain.get(var) or SizeSet.everything(var)
                 # a symbolic input fails only where no size the earlier layers allow passes
                 if kind != "runs":
-                    both = domain & verdict
+                    if x is None:
+                        both = domain & verdict
+                    else:
+                        # a given size is judged by membership alone: what the intersection
+                        # would say is only whether its period passes the cap (raised here)
+                        domain.meets_within_cap(verdict)
+                        both = domain
                 elif (var, verdict.modulus, verdict.intervals) in self._narrowed:
                     both = domain  # _narrow's first answer, without the call
                 else:
