@@ -182,6 +182,9 @@ class Context:
         # each node's last size changes, newest first: computed once per node, on demand
         self._steps: dict[int, dict[int, tuple[str, ...]]] = {}  # per spatial axis
         self._narrowed: set[tuple[str, int, tuple[object, ...]]] = set()
+        # the same by the set's identity (most conditions are the very set asked before, and
+        # its key hashes every class): each entry holds its set, so no id is reused
+        self._narrowed_sets: dict[int, SizeSet] = {}
         self._where_of: Node | None = None
         self._what = ""
         self._where = ""
@@ -267,8 +270,11 @@ class Context:
                         # would say is only whether its period passes the cap (raised here)
                         domain.meets_within_cap(verdict)
                         both = domain
+                elif id(verdict) in self._narrowed_sets:
+                    both = domain  # _narrow's first answer, without the call or the key
                 elif (var, verdict.modulus, verdict.intervals) in self._narrowed:
-                    both = domain  # _narrow's first answer, without the call
+                    both = domain
+                    self._narrowed_sets[id(verdict)] = verdict
                 else:
                     both = self._narrow(domain, verdict)
                 # asked only at a symbolic size: a given size is judged by membership below
@@ -365,6 +371,7 @@ class Context:
             return both
         self.table.domain[verdict.var] = both
         self._narrowed.add(key)  # only once the intersection stayed inside the caps
+        self._narrowed_sets[id(verdict)] = verdict
         return both
 
     def _operand(self, source: Side) -> Operand:
