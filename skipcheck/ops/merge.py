@@ -275,7 +275,10 @@ def _either(verdicts: list[Verdict]) -> Verdict:
             sets.append(v)
     if not sets:
         return False
-    out: SizeSet | None = sets[0]
+    first = sets[0]
+    if first.modulus == 1 and first.covers_all() and all(s.var == first.var for s in sets):
+        return first  # equal everywhere (a merge that matches): what the unions below give
+    out: SizeSet | None = first
     for s in sets[1:]:
         out = out.union(s) if out is not None and out.var == s.var else None
     return out

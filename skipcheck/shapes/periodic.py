@@ -285,9 +285,15 @@ class Affine:
 
     def step_nonnegative(self) -> Affine:
         """1 where the value is >= 0, else 0 — exact only for purely periodic values."""
+        try:
+            return self._step  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:  # once per size: every ceil-mode pool asks of its last window
+            pass
         if any(a != 0 for a, _ in self.pieces):
             raise OutOfFragment("a comparison that is not periodic in the input size")
-        return Affine(self.var, self.modulus, tuple([(0, int(b >= 0)) for _, b in self.pieces]))
+        cached = Affine(self.var, self.modulus, tuple([(0, int(b >= 0)) for _, b in self.pieces]))
+        object.__setattr__(self, "_step", cached)
+        return cached
 
     # -- sets ------------------------------------------------------------
     @_memoized

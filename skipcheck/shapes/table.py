@@ -237,6 +237,7 @@ class Context:
         failed_axes: list[tuple[str, ...]] = []
         coupled: list[Coupling] = []
         table, at = self.table, self.at
+        narrowed = self._narrowed_sets
         for verdict in verdicts:
             if verdict is True:  # most checks pass: nothing to record
                 continue
@@ -270,11 +271,11 @@ class Context:
                         # would say is only whether its period passes the cap (raised here)
                         domain.meets_within_cap(verdict)
                         both = domain
-                elif id(verdict) in self._narrowed_sets:
+                elif id(verdict) in narrowed:
                     both = domain  # _narrow's first answer, without the call or the key
                 elif (var, verdict.modulus, verdict.intervals) in self._narrowed:
                     both = domain
-                    self._narrowed_sets[id(verdict)] = verdict
+                    narrowed[id(verdict)] = verdict
                 else:
                     both = self._narrow(domain, verdict)
                 # asked only at a symbolic size: a given size is judged by membership below
