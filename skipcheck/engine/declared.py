@@ -14,6 +14,20 @@ if TYPE_CHECKING:
     from skipcheck.shapes.table import ShapeTable
 
 
+def resolve_shape(declared: tuple[Any, ...], table: ShapeTable) -> tuple[Any, ...]:
+    """Each size of a declared shape as a value (``resolve``), once per table: a repeated
+    block declares the same shape at each use. Its arithmetic is counted again at each
+    use, as ``resolve`` counts a text's."""
+    known = table.resolved_shapes.get(declared)
+    if known is not None:
+        Work.classes += known[1]
+        return known[0]
+    work = Work.classes
+    values = tuple([resolve(item, table) for item in declared])
+    table.resolved_shapes[declared] = (values, Work.classes - work)
+    return values
+
+
 def resolve(item: Any, table: ShapeTable) -> Any:
     """A declared dimension as a value: an int, the batch symbol, or an Affine."""
     if isinstance(item, int):
@@ -72,8 +86,7 @@ def compare(
         return None
     verdicts: list[Verdict] = []
     undecided = False
-    for want, got in zip(declared, actual, strict=False):
-        value = resolve(want, table)
+    for value, got in zip(resolve_shape(declared, table), actual, strict=False):
         if type(value) is int and type(got) is int:
             verdicts.append(value == got)  # equal's answer for two numbers (most sizes)
             continue

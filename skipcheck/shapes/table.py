@@ -109,6 +109,9 @@ class ShapeTable:
     arithmetic: int = 0  # exact arithmetic done, in residue classes (sizeset.Work), runs included
     # each declared size's text as a value, and the arithmetic it took (engine/declared.resolve)
     resolved: dict[Any, tuple[Any, int]] = field(default_factory=dict)
+    resolved_shapes: dict[tuple[Any, ...], tuple[tuple[Any, ...], int]] = field(
+        default_factory=dict
+    )  # the same per declared shape
 
     def show(self, shape: Shape) -> str:
         """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that
