@@ -11,6 +11,7 @@ from skipcheck.ops.base import Op, Param, Shape, Sizes, TorchLayer, as_torch, pe
 from skipcheck.ops.sizes import drops_tail, out_at_least_one, stated_input, taken
 from skipcheck.rules import GroupsDivide, OutputPadding, PaddingTooWide, SameNeedsStride
 from skipcheck.shapes.dims import at_least, divisible
+from skipcheck.shapes.periodic import Affine
 from skipcheck.shapes.table import Side
 
 _COMMON = (
@@ -115,20 +116,27 @@ class Conv(Op):
         pads = (0,) * rank if padding in ("same", "valid") else per_axis(node, "padding", rank)
         # the padded size less the dilated kernel: one addition of a number to the size (a
         # symbolic size costs an exact operation per addition, and every conv asks this)
-        spans: list[Any] = []
+        tails: list[tuple[Any, int, int, int]] = []  # (span, stride, pad, kernel) per strided axis
         if padding == "same":
             out += x[2:]
         else:
             for a in range(rank):
-                spans.append(x[2 + a] + (2 * pads[a] - d[a] * (k[a] - 1) - 1))
-            for a in range(rank):
-                out.append(spans[a] // s[a] + 1)
+                h = x[2 + a]
+                shift = 2 * pads[a] - d[a] * (k[a] - 1) - 1
+                if s[a] == 1 and (type(h) is int or (type(h) is Affine and h.den == 1)):
+                    # (h + shift) // 1 + 1 in one addition (most convs): no tail to read
+                    out.append(h + (shift + 1))
+                else:
+                    span = h + shift
+                    out.append(span // s[a] + 1)
+                    tails.append((span, s[a], pads[a], k[a]))
         result = tuple(out)
         if not padding_fits(ctx, node, x, padding, k, d):
             return x
         if padding != "same":
             out_at_least_one(ctx, node, x, result)
-            drops_tail(ctx, node, x, [(spans[a], s[a], pads[a], k[a]) for a in range(rank)])
+            if tails:
+                drops_tail(ctx, node, x, tails)
         return result
 
     def count(self, node: Node, inputs: Sequence[Shape], out: Shape) -> int | None:

@@ -190,23 +190,11 @@ class Merge(Op):
         b: tuple[str, int],
         out: list[Any],
     ) -> None:
-        rank = len(run) - 2
-        words = AXIS_WORDS.get(rank) or tuple(f"axis {i}" for i in range(rank))
-        # the size chain follows the first axis that disagrees (W when only W does); sizes
-        # that are one value are shown alike without writing them out (most merges match)
-        axis = next(
-            (
-                k
-                for k, (r, s) in enumerate(zip(run[2:], skip[2:], strict=False))
-                if not (r is s or r == s or show(r, ctx.at) == show(s, ctx.at))
-            ),
-            0,
-        )
-        operands = [Side(a[0], a[1], run, axis), Side(b[0], b[1], skip, axis)]
         if align == "interpolate":
             out[:] = list(skip[2:])
             return
         if align in ("center_crop", "pad"):
+            operands = _sides(ctx, run, skip, a, b)
             # both need the skip to be the larger: crop shrinks the skip, pad grows the running tensor
             verdicts = [
                 at_least(guarded(lambda s, r: s - r, s, r, text="margin", at=ctx.at), 0)
@@ -246,9 +234,33 @@ class Merge(Op):
                     else cr == cs or (self.broadcast and 1 in (cr, cs))
                 )
             verdicts.append(ok)
-
+        failed = ctx.record(verdicts, MergeSpatial.code)
+        if failed is None:
+            return  # most merges match: their finding and sides are made only where one fails
+        rank = len(run) - 2
+        words = AXIS_WORDS.get(rank) or tuple(f"axis {i}" for i in range(rank))
         axes = tuple(zip(words, run[2:], skip[2:], strict=False))
-        ctx.check(verdicts, MergeSpatial(ctx.what(), axes, ctx.table.show), operands=operands)
+        ctx.report(
+            failed,
+            MergeSpatial(ctx.what(), axes, ctx.table.show),
+            operands=_sides(ctx, run, skip, a, b),
+        )
+
+
+def _sides(
+    ctx: Context, run: Shape, skip: Shape, a: tuple[str, int], b: tuple[str, int]
+) -> list[Side]:
+    """A merge's two sides, each with its size chain along the first axis that disagrees (W
+    when only W does); sizes that are one value are shown alike without writing them out."""
+    axis = next(
+        (
+            k
+            for k, (r, s) in enumerate(zip(run[2:], skip[2:], strict=False))
+            if not (r is s or r == s or show(r, ctx.at) == show(s, ctx.at))
+        ),
+        0,
+    )
+    return [Side(a[0], a[1], run, axis), Side(b[0], b[1], skip, axis)]
 
 
 def _either(verdicts: list[Verdict]) -> Verdict:
@@ -263,7 +275,10 @@ def _either(verdicts: list[Verdict]) -> Verdict:
             sets.append(v)
     if not sets:
         return False
-    out: SizeSet | None = sets[0]
+    first = sets[0]
+    if first.modulus == 1 and first.covers_all() and all(s.var == first.var for s in sets):
+        return first  # equal everywhere (a merge that matches): what the unions below give
+    out: SizeSet | None = first
     for s in sets[1:]:
         out = out.union(s) if out is not None and out.var == s.var else None
     return out

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from skipcheck.core.graph import Node
 from skipcheck.ops.base import Shape
 from skipcheck.rules import PoolDropsInput, SizeBelowOne, StatedInput
-from skipcheck.shapes.dims import Opaque, at_least, equal, guarded
-from skipcheck.shapes.periodic import Affine
+from skipcheck.shapes.dims import Opaque, Verdict, at_least, equal, guarded
+from skipcheck.shapes.periodic import Affine, OutOfFragment
 from skipcheck.shapes.table import Side
 
 if TYPE_CHECKING:
@@ -20,8 +20,11 @@ def out_at_least_one(ctx: Context, node: Node, x: Shape, out: Shape) -> bool:
     """SC103, fatal: every spatial output size is >= 1."""
     # at_least's own case for a symbolic size, without the dispatch (every conv and pool)
     verdicts = [o.where_at_least(1) if type(o) is Affine else at_least(o, 1) for o in out[2:]]
-    return ctx.check(
-        verdicts,
+    failed = ctx.record(verdicts, SizeBelowOne.code)
+    if failed is None:
+        return True  # the finding and its side are made only for a size below 1
+    return ctx.report(
+        failed,
         SizeBelowOne(ctx.what(), x, out, ctx.table.show),
         operands=[Side("input", node.inputs[0])],
         fatal=True,
@@ -38,17 +41,24 @@ def drops_tail(
     A kernel smaller than its stride (a 1x1 stride-2 projection) skips input by design,
     so its tail is not worth a warning.
     """
-    verdicts = []
+    verdicts: list[Verdict] = []
     for span, stride, pad, kernel in spans:
         if stride == 1 or kernel < stride:
             continue
+        if type(span) is Affine:
+            try:
+                # what the general rule below answers for a symbolic size, remembered
+                verdicts.append(span.where_tail_read((stride, pad)))
+                continue
+            except OutOfFragment:
+                pass  # past the exact method: the rule below keeps the size at the input
         slack = guarded(
             lambda v, s=stride, p=pad: p - (v - (v // s) * s), span, text="slack", at=ctx.at
         )
         verdicts.append(at_least(slack, 0))
-    if verdicts:
-        ctx.check(
-            verdicts,
+    if verdicts and (failed := ctx.record(verdicts, PoolDropsInput.code)) is not None:
+        ctx.report(
+            failed,
             PoolDropsInput(ctx.what(), x, ctx.table.show),
             operands=[Side("input", node.inputs[0])],
         )

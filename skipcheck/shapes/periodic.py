@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -30,6 +31,10 @@ Number = int | Fraction
 R = TypeVar("R")
 _MEMO: dict[tuple[Any, ...], Any] = {}
 MEMO_SIZE = 1 << 16  # entries; emptied when full
+# The same results by the size's identity, for a number operand (most operations): no hash
+# of the size's pieces and no comparison of them. Each entry holds its size, so no id is
+# reused while it stands.
+_BY_ID: dict[tuple[str, int, int], tuple[Any, Any]] = {}
 
 
 def _memoized(method: Callable[[Affine, Any], R]) -> Callable[[Affine, Any], R]:
@@ -41,18 +46,26 @@ def _memoized(method: Callable[[Affine, Any], R]) -> Callable[[Affine, Any], R]:
 
     @functools.wraps(method)
     def run(self: Affine, other: Any) -> R:
+        number = type(other) is int
+        if number:
+            known = _BY_ID.get((name, id(self), other))
+            if known is not None:
+                return known[1]  # type: ignore[no-any-return]
         key = (name, self, type(other), other)
         try:
-            return _MEMO[key]  # type: ignore[no-any-return]
+            result = _MEMO[key]
         except KeyError:
-            pass
+            result = method(self, other)
+            if len(_MEMO) >= MEMO_SIZE:
+                _MEMO.clear()
+            _MEMO[key] = result
         except TypeError:  # an unhashable operand: nothing to remember it by
             return method(self, other)
-        result = method(self, other)
-        if len(_MEMO) >= MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[key] = result
-        return result
+        if number:
+            if len(_BY_ID) >= MEMO_SIZE:
+                _BY_ID.clear()
+            _BY_ID[(name, id(self), other)] = (self, result)
+        return result  # type: ignore[no-any-return]
 
     return run
 
@@ -137,13 +150,9 @@ class Affine:
         if modulus > MAX_MODULUS:
             raise OutOfFragment(f"the period of {self.var} would exceed {MAX_MODULUS}")
         k = modulus // self.modulus
-        m = self.modulus
-        pieces = self.pieces
-        out = [(0, 0)] * modulus
-        for j in range(k):
-            base = j * m
-            for r, (a, b) in enumerate(pieces):
-                out[base + r] = (a * k, a * j + b)
+        # class j·M + r of the new modulus, in order: q_old = k·q + j (one comprehension,
+        # not a store per class: a merge's crop margin lifts both sizes to thousands)
+        out = [(a * k, a * j + b) for j in range(k) for a, b in self.pieces]
         return Affine(self.var, modulus, tuple(out), self.den)
 
     def simplify(self) -> Affine:
@@ -188,7 +197,7 @@ class Affine:
             x, y = self._align(other)
             den = math.lcm(x.den, y.den)
             pieces = tuple(
-                (a + c, b + d) for (a, b), (c, d) in zip(x._over(den), y._over(den), strict=True)
+                [(a + c, b + d) for (a, b), (c, d) in zip(x._over(den), y._over(den), strict=True)]
             )
             return Affine._make(x.var, x.modulus, pieces, den)
         if isinstance(other, int):
@@ -213,14 +222,19 @@ class Affine:
         # about half the time of a generator, and every size a layer makes is built so
         return Affine(self.var, self.modulus, tuple([(-a, -b) for a, b in self.pieces]), self.den)
 
+    # subtraction and products remembered too: a merge's crop margin (skip - run) and a
+    # window's tail (v - (v // s)·s) ask the same of the same sizes on every layer
+    @_memoized
     def __sub__(self, other: object) -> Affine:
         if isinstance(other, (Affine, int, Fraction)):
             return self + (-other)
         return NotImplemented
 
+    @_memoized
     def __rsub__(self, other: object) -> Affine:
         return (-self) + other
 
+    @_memoized
     def __mul__(self, other: object) -> Affine:
         if isinstance(other, int):
             if other == 1:
@@ -267,17 +281,34 @@ class Affine:
 
     def step_nonnegative(self) -> Affine:
         """1 where the value is >= 0, else 0 — exact only for purely periodic values."""
+        try:
+            return self._step  # type: ignore[attr-defined,no-any-return]
+        except AttributeError:  # once per size: every ceil-mode pool asks of its last window
+            pass
         if any(a != 0 for a, _ in self.pieces):
             raise OutOfFragment("a comparison that is not periodic in the input size")
-        return Affine(self.var, self.modulus, tuple([(0, int(b >= 0)) for _, b in self.pieces]))
+        cached = Affine(self.var, self.modulus, tuple([(0, int(b >= 0)) for _, b in self.pieces]))
+        object.__setattr__(self, "_step", cached)
+        return cached
 
     # -- sets ------------------------------------------------------------
     @_memoized
     def where_at_least(self, bound: int) -> SizeSet:
         """Exactly the x >= 1 with f(x) >= bound."""
         target = bound * self.den
+        pieces = self.pieces
+        # No slope below zero: each class is smallest at its first member (q = 1 in class 0,
+        # else q = 0). Most sizes are at least the bound there, everywhere: the answer without
+        # a loop over the classes — counted as the classes it would write.
+        if (
+            min(pieces)[0] >= 0
+            and sum(pieces[0]) >= target
+            and (len(pieces) == 1 or min(pieces[1:], key=_offset)[1] >= target)
+        ):
+            Work.classes += self.modulus
+            return SizeSet.everything(self.var)
         intervals: list[tuple[int, int | None] | None] = []
-        for r, (a, b) in enumerate(self.pieces):
+        for r, (a, b) in enumerate(pieces):
             lo = 1 if r == 0 else 0  # x = M*q + r >= 1
             hi: int | None = None
             if a > 0:
@@ -309,6 +340,14 @@ class Affine:
             intervals.append((q, q) if rem == 0 and q >= lo else None)
         result = SizeSet(diff.var, diff.modulus, tuple(intervals))
         return SizeSet.everything(diff.var) if result.covers_all() else result
+
+    @_memoized
+    def where_tail_read(self, stride_pad: tuple[int, int]) -> SizeSet:
+        """Exactly the x >= 1 where windows of ``stride`` over ``self + 1`` positions leave
+        at most ``pad`` positions unread (``self mod stride <= pad``): a strided layer's
+        tail, asked once per size (every strided conv and pool asks)."""
+        stride, pad = stride_pad
+        return (pad - (self - (self // stride) * stride)).where_at_least(0)
 
     def where_divisible(self, d: int) -> SizeSet:
         """Exactly the x >= 1 where f(x) is a multiple of d."""
@@ -382,6 +421,9 @@ def _linear(name: str, a: Fraction, b: Fraction) -> str:
 def _num(v: Fraction | int) -> str:
     v = Fraction(v)
     return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+
+
+_offset = operator.itemgetter(1)  # a piece's b
 
 
 def _divisors(n: int) -> Iterator[int]:

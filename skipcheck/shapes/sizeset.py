@@ -113,6 +113,15 @@ class SizeSet:
         _AND[key] = (self, other, result)
         return result
 
+    def meets_within_cap(self, other: SizeSet) -> None:
+        """Raise OutOfFragment exactly where ``self & other`` would (the periods together
+        past the cap), without intersecting: a check at a given size needs no more."""
+        if other is self or other.covers_all() or self.covers_all():
+            return
+        m = math.lcm(self.modulus, other.modulus)
+        if m > MAX_SET_MODULUS:
+            self.lift(m)  # raises, with the intersection's own message
+
     def _intersect(self, other: SizeSet) -> SizeSet:
         m = math.lcm(self.modulus, other.modulus)
         a, b = self.lift(m), other.lift(m)

@@ -68,6 +68,14 @@ class Narrowing(NamedTuple):
     key: tuple[str, int, tuple[object, ...]]
 
 
+class Failed(NamedTuple):
+    """How a check's verdicts fail (``Context.record``): per axis, the symbol, the size given
+    and what it needs (empty for a bool that fails); and the couplings that fail."""
+
+    axes: list[tuple[str, ...]]
+    coupled: list[Coupling]
+
+
 class Side(NamedTuple):
     """One side of a check, named cheaply: its shape and its provenance are written out
     (``Operand``) only when the check fails — most pass, and a provenance walks the graph."""
@@ -114,6 +122,11 @@ class ShapeTable:
     # the pass over the layers as it ended (a propagate.Loop, None where it cannot be taken
     # over): a re-check of an edited model starts from it at the first changed layer
     loop: Any = None
+    # each declared size's text as a value, and the arithmetic it took (engine/declared.resolve)
+    resolved: dict[Any, tuple[Any, int]] = field(default_factory=dict)
+    resolved_shapes: dict[tuple[Any, ...], tuple[tuple[Any, ...], int]] = field(
+        default_factory=dict
+    )  # the same per declared shape
 
     def show(self, shape: Shape) -> str:
         """``1×64×(H - 2)×(W - 2)``: a size that is a formula is parenthesised, so that
@@ -187,6 +200,9 @@ class Context:
         # each node's last size changes, newest first: computed once per node, on demand
         self._steps: dict[int, dict[int, tuple[str, ...]]] = {}  # per spatial axis
         self._narrowed: set[tuple[str, int, tuple[object, ...]]] = set()
+        # the same by the set's identity (most conditions are the very set asked before, and
+        # its key hashes every class): each entry holds its set, so no id is reused
+        self._narrowed_sets: dict[int, SizeSet] = {}
         self._where_of: Node | None = None
         self._what = ""
         self._where = ""
@@ -224,11 +240,22 @@ class Context:
         the concrete input lies outside it, or (for a symbolic input) when no input
         size at all satisfies it.
         """
-        rule = RULES[finding.code]
+        failed = self.record(verdicts, finding.code)
+        if failed is None:
+            return True
+        return self.report(failed, finding, operands=operands, notes=notes, fatal=fatal, pos=pos)
+
+    def record(self, verdicts: Sequence[Verdict], code: str) -> Failed | None:
+        """``check``'s first half: record the verdicts of rule ``code`` (constraints,
+        couplings, sizes past the exact method) and say how they fail (None: they hold).
+        The checks every layer makes call it alone, and build their finding and its sides
+        only for ``report`` when it fails — almost all hold."""
+        rule = RULES[code]
         kind = rule.kind
         failed_axes: list[tuple[str, ...]] = []
         coupled: list[Coupling] = []
         table, at = self.table, self.at
+        narrowed = self._narrowed_sets
         for verdict in verdicts:
             if verdict is True:  # most checks pass: nothing to record
                 continue
@@ -255,9 +282,18 @@ class Context:
                 domain = table.domain.get(var) or SizeSet.everything(var)
                 # a symbolic input fails only where no size the earlier layers allow passes
                 if kind != "runs":
-                    both = domain & verdict
+                    if x is None:
+                        both = domain & verdict
+                    else:
+                        # a given size is judged by membership alone: what the intersection
+                        # would say is only whether its period passes the cap (raised here)
+                        domain.meets_within_cap(verdict)
+                        both = domain
+                elif id(verdict) in narrowed:
+                    both = domain  # _narrow's first answer, without the call or the key
                 elif (var, verdict.modulus, verdict.intervals) in self._narrowed:
-                    both = domain  # _narrow's first answer, without the call
+                    both = domain
+                    narrowed[id(verdict)] = verdict
                 else:
                     both = self._narrow(domain, verdict)
                 # asked only at a symbolic size: a given size is judged by membership below
@@ -283,7 +319,23 @@ class Context:
             elif nowhere:
                 failed_axes.append((var, "", ""))
         if not failed_axes and not coupled:
-            return True
+            return None
+        return Failed(failed_axes, coupled)
+
+    def report(
+        self,
+        failed: Failed,
+        finding: Finding,
+        *,
+        operands: Sequence[Side] = (),
+        notes: Sequence[str] = (),
+        fatal: bool = False,
+        pos: Position | None = None,
+    ) -> bool:
+        """``check``'s second half: write ``finding`` for verdicts ``record`` found failing
+        (returns False, as ``check`` does for them)."""
+        rule = RULES[finding.code]
+        failed_axes, coupled = failed
         if fatal:
             self.node_failed = True
         explain = _explain([a for a in failed_axes if a], rule.severity) + tuple(
@@ -340,6 +392,7 @@ class Context:
         self.table.domain[verdict.var] = both
         self._narrowed.add(key)  # only once the intersection stayed inside the caps
         self.table.narrowed.append(Narrowing(self.node.id, verdict.var, both, key))
+        self._narrowed_sets[id(verdict)] = verdict
         return both
 
     def replay(self, narrowing: Narrowing) -> None:
