@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from skipcheck.core.errors import SkipcheckError
@@ -167,10 +167,10 @@ class Expansion:
         pos = position_of(item, "expect")
         found = self.nodes[node]
         shape = declared(item["expect"], pos, "expect")
-        self.nodes[node] = replace(found, expects=(*found.expects, (shape, pos, what)))
+        self.nodes[node] = found.changed(expects=(*found.expects, (shape, pos, what)))
 
     def rename(self, node: int, name: str) -> None:
-        self.nodes[node] = _named(self.nodes[node], name)
+        self.nodes[node] = self.nodes[node].changed(name=name)
 
     # -- one layer ----------------------------------------------------------
     def layer(self, item: Any, pos: Position, where: Where) -> int:
@@ -419,7 +419,7 @@ class Expansion:
             raise SkipcheckError(f"branch {name!r} has no layers", position_of(args, "layers"))
         for n in self.nodes[first:]:
             if n.group is None:
-                self.nodes[n.id] = replace(n, group="branch")
+                self.nodes[n.id] = n.changed(group="branch")
         where.scope.names[name] = end
         self.rename(end, name)
         if "expect" in args:
@@ -446,7 +446,7 @@ class Expansion:
                     via, where.at(found).inside("via" if len(refs) == 1 else f"via{k}")
                 )
                 for n in self.nodes[-1:]:
-                    self.nodes[n.id] = replace(n, group="via")
+                    self.nodes[n.id] = n.changed(group="via")
             inputs.append(found)
         merged = Given({"align": align}, given.positions)
         return self.add(
@@ -501,26 +501,6 @@ class Expansion:
             f"unknown name {ref!r}{did_you_mean(ref, visible)} (earlier names: {', '.join(visible[-8:]) or 'none'})",
             pos,
         )
-
-
-def _named(n: Node, name: str) -> Node:
-    """``replace(n, name=name)``, field by field: a spec names thousands of layers, and
-    replace's walk of the fields cost more than the node itself."""
-    return Node(
-        n.id,
-        n.op,
-        n.params,
-        n.inputs,
-        n.pos,
-        n.path,
-        n.stage,
-        name,
-        n.param_pos,
-        n.skips,
-        n.expects,
-        n.group,
-        n.calls,
-    )
 
 
 _ABSENT = object()  # a name the environment does not hold

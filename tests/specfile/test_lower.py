@@ -241,13 +241,13 @@ def test_a_block_called_again_reads_its_params_again_for_each_call() -> None:
     assert len({id(n.param_pos) for n in convs}) == len(convs)
 
 
-def test_naming_a_node_keeps_every_other_field() -> None:
-    """``_named`` copies a node field by field: a field added to Node must be copied too."""
-    from dataclasses import fields, replace
+def test_node_init_and_changed_keep_every_field() -> None:
+    """Node's own ``__init__`` and ``changed`` write the fields one by one: a field added
+    to Node must be written there too, and a node stays frozen."""
+    from dataclasses import FrozenInstanceError, fields, replace
 
     from skipcheck.core.graph import Node
     from skipcheck.core.position import Position
-    from skipcheck.specfile.expand import _named
 
     pos = Position("f.yaml", 3, 5)
     values = {
@@ -267,4 +267,26 @@ def test_naming_a_node_keeps_every_other_field() -> None:
     }
     assert set(values) == {f.name for f in fields(Node)}
     node = Node(**values)
-    assert _named(node, "after") == replace(node, name="after")
+    assert vars(node) == values
+    assert node.changed(name="after") == replace(node, name="after")
+    assert vars(node.changed(name="after", group=None)) == {
+        **values,
+        "name": "after",
+        "group": None,
+    }
+    assert node.name == "before"
+    with pytest.raises(TypeError, match="no field nmae"):
+        node.changed(nmae="after")
+    with pytest.raises(FrozenInstanceError):
+        node.name = "after"  # type: ignore[misc]
+    bare = Node(1, "relu", {}, (0,), pos, "relu")
+    assert (bare.stage, bare.name, bare.param_pos, bare.skips, bare.expects, bare.group) == (
+        None,
+        None,
+        {},
+        (),
+        (),
+        None,
+    )
+    assert bare.calls == () and bare.param_pos is not Node(1, "relu", {}, (0,), pos, "r").param_pos
+    assert repr(bare).startswith("Node(id=1, op='relu', params={}, inputs=(0,), pos=")
