@@ -103,13 +103,12 @@ class Expansion:
     globals: Scope = field(default_factory=Scope)
     stages: list[tuple[str, int]] = field(default_factory=list)
     block_stack: list[str] = field(default_factory=list)
-    call_stack: list[Position] = field(default_factory=list)
-    calls: tuple[Position, ...] = ()  # call_stack as every node made now records it
-    # Expansion.op_params: the words each params mapping holds, and the params read
-    # (each kept with the mapping it was read from, so that an id is never taken for
-    # another mapping's)
-    reads: dict[int, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
-    kept: dict[tuple[Any, ...], tuple[Any, Given]] = field(default_factory=dict)
+    calls: tuple[Position, ...] = ()  # the block calls being expanded, outermost first
+    # Expansion.op_params: by params mapping, the words it holds and the params read from
+    # it by op and the values of those words (each kept with its mapping, so that an id
+    # is never taken for another mapping's); the params of an op written bare
+    reads: dict[int, tuple[YMap, tuple[str, ...], dict[Any, Given]]] = field(default_factory=dict)
+    bare: dict[str, Given] = field(default_factory=dict)
 
     @functools.cached_property
     def declared_later(self) -> set[str]:
@@ -262,25 +261,27 @@ class Expansion:
         """``op_params`` of a layer, kept for the same written params and the same values
         of every name their text may read: a block's layers are read again at each call,
         a repeat's at each repeat, mostly with the same values."""
-        if args is not None and not isinstance(args, YMap):
+        if args is None:  # `- relu`: the defaults, the same at every use of the op
+            given = self.bare.get(op)
+            if given is None:
+                given = self.bare[op] = op_params(OPS[op], op, None, written, env, self.version)
+        elif isinstance(args, YMap):
+            read = self.reads.get(id(args))
+            if read is None or read[0] is not args:
+                read = self.reads[id(args)] = (args, tuple(_words(args)), {})
+            words, kept = read[1], read[2]
+            # (the op is part of the key: an alias may write one mapping under two ops)
+            key = _key((op,), words, env) if words else op
+            try:
+                given = kept.get(key)
+            except TypeError:  # a value that cannot be a key (a list): read afresh
+                return op_params(OPS[op], op, args, written, env, self.version)
+            if given is None:
+                given = kept[key] = op_params(OPS[op], op, args, written, env, self.version)
+        else:
             return op_params(OPS[op], op, args, written, env, self.version)
-        key = _key((op, id(args)), self.words(args), env)
-        try:
-            kept = self.kept.get(key)
-        except TypeError:  # a value that cannot be a key (a list): read afresh
-            return op_params(OPS[op], op, args, written, env, self.version)
-        if kept is None or kept[0] is not args:
-            given = op_params(OPS[op], op, args, written, env, self.version)
-            kept = self.kept[key] = (args, given)
         # fresh dicts for each node: nothing may change one node's params through another
-        return Given(dict(kept[1].params), dict(kept[1].positions))
-
-    def words(self, written: YMap | None) -> tuple[str, ...]:
-        """``_words`` of a mapping the spec wrote, found once per mapping."""
-        found = self.reads.get(id(written))
-        if found is None or found[0] is not written:
-            found = self.reads[id(written)] = (written, tuple(_words(written)))
-        return found[1]
+        return Given(dict(given.params), dict(given.positions))
 
     def add(
         self,
@@ -328,16 +329,15 @@ class Expansion:
         if self.version != "1":
             self.pass_tensors(args, given, local, where.scope, written.value)
         self.block_stack.append(block.name)
-        self.call_stack.append(pos)
-        self.calls = tuple(self.call_stack)
+        calls = self.calls
+        self.calls = (*calls, pos)
         try:
             path = join(where.path, block.name)
             inner = Where(where.current, {**where.env, **given}, local, path, where.stage)
             return self.items(block.layers, inner)
         finally:
             self.block_stack.pop()
-            self.call_stack.pop()
-            self.calls = tuple(self.call_stack)
+            self.calls = calls
 
     def pass_tensors(
         self,
