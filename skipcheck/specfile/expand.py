@@ -40,6 +40,15 @@ from skipcheck.specfile.values import (
 from skipcheck.specfile.yamltree import YList, YMap, position_of
 
 ALIGNS = ("none", "center_crop", "pad", "interpolate")
+# the ops of format 1 that take the running tensor alone: not a merge, not resize_to (a
+# second tensor), not require (no layer) — what `call` reads at once
+_PLAIN_OPS = frozenset(
+    name
+    for name, op in OPS.items()
+    if op.since == "1"
+    and name not in MERGE_OPS
+    and name not in ("resize_to", "require", "residual", "branch")
+)
 
 
 @dataclass
@@ -233,6 +242,9 @@ class Expansion:
 
     def call(self, op: str, args: Any, written: Written, where: Where, item: YMap | None) -> int:
         pos = written.key
+        if op in _PLAIN_OPS:  # most layers (no block is named as an op)
+            given = self.op_params(op, args, written, where.env)
+            return self.add(op, given, (where.current,), pos, where, part=op)
         block = self.blocks.defined.get(op)
         if block is not None:
             return self.block(block, args, written, where)
@@ -298,20 +310,27 @@ class Expansion:
             raise SkipcheckError(
                 f"the model expands to more than {MAX_NODES:,} layers (a repeat too large?)", pos
             )
-        node = Node(
-            len(self.nodes),
-            OPS[op].name,
-            given.params,
-            inputs,
-            pos,
-            where.path if part is None else join(where.path, part),
-            where.stage,
-            param_pos=given.positions,
-            skips=skips,
-            calls=self.calls,
+        index = len(self.nodes)
+        path = where.path if part is None else join(where.path, part)
+        # (by position: name, expects and group are set later, where at all)
+        self.nodes.append(
+            Node(
+                index,
+                OPS[op].name,
+                given.params,
+                inputs,
+                pos,
+                path,
+                where.stage,
+                None,
+                given.positions,
+                skips,
+                (),
+                None,
+                self.calls,
+            )
         )
-        self.nodes.append(node)
-        return node.id
+        return index
 
     # -- what a layer expands to ----------------------------------------------
     def block(self, block: Block, args: Any, written: Written, where: Where) -> int:
