@@ -216,11 +216,19 @@ def number(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> int 
 
 def number_or_text(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> Any:
     """Block arguments are numbers, except plain words (a mode name, say) that stay text."""
-    if isinstance(value, str) and IDENT.match(value) and value not in env:
-        return value
-    if isinstance(value, (list, bool)) or value is None:
+    if as_written(value, env):
         return value
     return number(value, env, pos, what)
+
+
+def as_written(value: Any, env: Mapping[str, Any]) -> bool:
+    """Whether ``number_or_text`` gives ``value`` back as it is: a number that needs no
+    checking, a plain word that names nothing in ``env``, a list, a bool or null."""
+    if type(value) is int:
+        return -FAR <= value <= FAR
+    if isinstance(value, str):
+        return IDENT.match(value) is not None and value not in env
+    return isinstance(value, (list, bool)) or value is None
 
 
 def positive(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> int | float:
