@@ -125,8 +125,9 @@ class Expansion:
 
     # -- lists and stages ---------------------------------------------------
     def items(self, items: YList, where: Where, top: bool = False) -> int:
-        current = where.current
+        current, env, scope, path, stage = where
         item_pos, known = items.item_pos, len(items.item_pos)
+        prefix = f"{path}." if path else ""  # each item's path: join(path, str(k))
         for k, item in enumerate(items):
             pos = item_pos[k] if k < known else items.pos  # position_of(items, k)
             if isinstance(item, YMap) and "stage" in item:
@@ -136,10 +137,7 @@ class Expansion:
                     )
                 current = self.stage(item, where.at(current))
                 continue
-            path = join(where.path, str(k))
-            current = self.layer(
-                item, pos, Where(current, where.env, where.scope, path, where.stage)
-            )
+            current = self.layer(item, pos, Where(current, env, scope, f"{prefix}{k}", stage))
         return current
 
     def stage(self, item: YMap, where: Where) -> int:
@@ -193,6 +191,9 @@ class Expansion:
             op = next(iter(item))
             if op not in LAYER_KEYS:
                 written = Written(item.key_pos[op], item.value_pos.get(op, item.pos))
+                if op in _PLAIN_OPS:  # as call reads it
+                    given = self.op_params(op, item[op], written, where.env)
+                    return self.add(op, given, (where.current,), written.key, where, op)
                 return self.call(op, item[op], written, where, item)
         op = _op_key(item)
         repeat = self.repeat(item, where.env)
@@ -244,7 +245,7 @@ class Expansion:
         pos = written.key
         if op in _PLAIN_OPS:  # most layers (no block is named as an op)
             given = self.op_params(op, args, written, where.env)
-            return self.add(op, given, (where.current,), pos, where, part=op)
+            return self.add(op, given, (where.current,), pos, where, op)
         block = self.blocks.defined.get(op)
         if block is not None:
             return self.block(block, args, written, where)
@@ -267,7 +268,7 @@ class Expansion:
         if op == "resize_to":
             return self.resize_to(args, written, where)
         given = self.op_params(op, args, written, where.env)
-        return self.add(op, given, (where.current,), pos, where, part=op)
+        return self.add(op, given, (where.current,), pos, where, op)
 
     def op_params(self, op: str, args: Any, written: Written, env: Mapping[str, Any]) -> Given:
         """``op_params`` of a layer, kept for the same written params and the same values
@@ -302,8 +303,8 @@ class Expansion:
         inputs: tuple[int, ...],
         pos: Position,
         where: Where,
-        skips: tuple[str, ...] = (),
         part: str | None = None,
+        skips: tuple[str, ...] = (),
     ) -> int:
         """A node for ``op`` at ``where.path`` (and ``part`` under it) in ``where.stage``."""
         if len(self.nodes) >= MAX_NODES:
