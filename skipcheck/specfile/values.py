@@ -192,6 +192,14 @@ def convert(p: Param, value: Any, env: Mapping[str, Any], pos: Position, op: str
 def number(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> int | float:
     if type(value) is int and -FAR <= value <= FAR:
         return value  # most numbers a spec writes (a bool's type is bool, not int)
+    if isinstance(value, str):  # an expression: most of the rest
+        try:
+            result = evaluate(value, env)
+        except ExprError as exc:
+            raise SkipcheckError(f"{what}: {exc}", pos) from None
+        if not isinstance(result, (int, float)) or isinstance(result, bool):
+            raise SkipcheckError(f"{what}: {value!r} is not a number", pos)
+        return result
     if isinstance(value, bool):
         raise SkipcheckError(f"{what} must be a number, not {value}", pos)
     if isinstance(value, (int, float)):
@@ -203,14 +211,6 @@ def number(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> int 
         ):
             raise SkipcheckError(f"{what} must be a finite number", pos)
         return value
-    if isinstance(value, str):
-        try:
-            result = evaluate(value, env)
-        except ExprError as exc:
-            raise SkipcheckError(f"{what}: {exc}", pos) from None
-        if not isinstance(result, (int, float)) or isinstance(result, bool):
-            raise SkipcheckError(f"{what}: {value!r} is not a number", pos)
-        return result
     raise SkipcheckError(f"{what} must be a number or an expression, not a {kind(value)}", pos)
 
 
