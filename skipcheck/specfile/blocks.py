@@ -3,6 +3,7 @@ reads the repeat index ``i``."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ class Block:
     pos: Position
     # the value of each default that reads no name (``pad=0``): found once, not at each call
     fixed: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @functools.cached_property
+    def names(self) -> tuple[str, ...]:
+        """The arguments' names, in order."""
+        return tuple(a for a, _ in self.args)
 
 
 @dataclass
@@ -154,7 +160,7 @@ def call_arguments(block: Block, args: Any, vpos: Position) -> Mapping[str, Any]
                 f"block {block.name!r} takes a mapping of arguments like {{{', '.join(a for a, _ in block.args)}}}",
                 vpos,
             )
-    names = [a for a, _ in block.args]
+    names = block.names
     for key in args:
         if key not in names:
             raise SkipcheckError(

@@ -95,7 +95,7 @@ class Where(NamedTuple):
 
     def inside(self, part: str) -> Where:
         """A nested list of layers (a body, a shortcut, a via): its own names, its own path."""
-        scope = Scope(parent=self.scope)
+        scope = Scope({}, self.scope)
         return Where(self.current, self.env, scope, join(self.path, part), self.stage)
 
 
@@ -345,7 +345,7 @@ class Expansion:
             raise SkipcheckError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep", pos)
         args = call_arguments(block, args, written.value)
         given = bind(block, args, where.env, written.value)
-        local = Scope(parent=where.scope)
+        local = Scope({}, where.scope)
         if self.version != "1":
             self.pass_tensors(args, given, local, where.scope, written.value)
         self.block_stack.append(block.name)
