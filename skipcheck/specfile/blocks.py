@@ -3,7 +3,6 @@ reads the repeat index ``i``."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,13 +25,10 @@ class Block:
     args: tuple[tuple[str, Any], ...]  # (name, default expression or REQUIRED)
     layers: YList
     pos: Position
-    # the value of each default that reads no name (``pad=0``): found once, not at each call
-    fixed: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    @functools.cached_property
-    def names(self) -> tuple[str, ...]:
-        """The arguments' names, in order."""
-        return tuple(a for a, _ in self.args)
+    # found from args once, not at each call: the arguments' names in order, and the value
+    # of each default that reads no name (``pad=0``)
+    names: tuple[str, ...] = field(compare=False)
+    fixed: dict[str, Any] = field(compare=False)
 
 
 @dataclass
@@ -130,7 +126,7 @@ def _block(name: Any, body: Any, pos: Position) -> Block:
     if "layers" not in body:
         raise SkipcheckError(f"block {name!r} has no `layers:`", pos)
     layers = layer_list(body["layers"], position_of(body, "layers"), f"block {name}")
-    return Block(name, tuple(args), layers, pos, _fixed(args, pos))
+    return Block(name, tuple(args), layers, pos, tuple(a for a, _ in args), _fixed(args, pos))
 
 
 def _fixed(args: list[tuple[str, Any]], pos: Position) -> dict[str, Any]:
