@@ -293,8 +293,7 @@ class Expansion:
                 given = kept[key] = op_params(OPS[op], op, args, written, env, self.version)
         else:
             return op_params(OPS[op], op, args, written, env, self.version)
-        # fresh dicts for each node: nothing may change one node's params through another
-        return Given(dict(given.params), dict(given.positions))
+        return given  # (kept: add gives each node dicts of its own)
 
     def add(
         self,
@@ -313,18 +312,19 @@ class Expansion:
             )
         index = len(self.nodes)
         path = where.path if part is None else join(where.path, part)
-        # (by position: name, expects and group are set later, where at all)
+        # fresh dicts for each node (op_params keeps what it read): nothing may change one
+        # node's params through another; by position: name, expects and group come later
         self.nodes.append(
             Node(
                 index,
                 OPS[op].name,
-                given.params,
+                dict(given.params),
                 inputs,
                 pos,
                 path,
                 where.stage,
                 None,
-                given.positions,
+                dict(given.positions),
                 skips,
                 (),
                 None,
