@@ -130,12 +130,27 @@ class Expansion:
         prefix = f"{path}." if path else ""  # each item's path: join(path, str(k))
         for k, item in enumerate(items):
             pos = item_pos[k] if k < known else items.pos  # position_of(items, k)
-            if isinstance(item, YMap) and "stage" in item:
-                if not top:
-                    raise SkipcheckError(
-                        "a stage can only appear directly in a section list, not inside layers", pos
-                    )
-                current = self.stage(item, where.at(current))
+            # most layers, read here at once: a plain op (no block is named as one) written
+            # `- op` or `- op: {...}`; `layer` reads the rest
+            if isinstance(item, YMap):
+                if "stage" in item:
+                    if not top:
+                        raise SkipcheckError(
+                            "a stage can only appear directly in a section list, not inside layers",
+                            pos,
+                        )
+                    current = self.stage(item, where.at(current))
+                    continue
+                op = next(iter(item)) if len(item) == 1 else None
+                if op in _PLAIN_OPS:
+                    key = item.key_pos[op]
+                    value = item.value_pos.get(op, item.pos)
+                    given = self.op_params(op, item[op], key, value, env)
+                    current = self.add(op, given, (current,), key, f"{prefix}{k}.{op}", stage)
+                    continue
+            elif isinstance(item, str) and item in _PLAIN_OPS:
+                given = self.op_params(item, None, pos, pos, env)
+                current = self.add(item, given, (current,), pos, f"{prefix}{k}.{item}", stage)
                 continue
             current = self.layer(item, pos, Where(current, env, scope, f"{prefix}{k}", stage))
         return current
@@ -191,9 +206,6 @@ class Expansion:
             op = next(iter(item))
             if op not in LAYER_KEYS:
                 written = Written(item.key_pos[op], item.value_pos.get(op, item.pos))
-                if op in _PLAIN_OPS:  # as call reads it
-                    given = self.op_params(op, item[op], written, where.env)
-                    return self.add(op, given, (where.current,), written.key, where, op)
                 return self.call(op, item[op], written, where, item)
         op = _op_key(item)
         repeat = self.repeat(item, where.env)
@@ -243,9 +255,9 @@ class Expansion:
 
     def call(self, op: str, args: Any, written: Written, where: Where, item: YMap | None) -> int:
         pos = written.key
-        if op in _PLAIN_OPS:  # most layers (no block is named as an op)
-            given = self.op_params(op, args, written, where.env)
-            return self.add(op, given, (where.current,), pos, where, op)
+        if op in _PLAIN_OPS:  # (no block is named as an op)
+            given = self.op_params(op, args, pos, written.value, where.env)
+            return self.add(op, given, (where.current,), pos, join(where.path, op), where.stage)
         block = self.blocks.defined.get(op)
         if block is not None:
             return self.block(block, args, written, where)
@@ -267,17 +279,22 @@ class Expansion:
             return self.merge(op, args, written, where)
         if op == "resize_to":
             return self.resize_to(args, written, where)
-        given = self.op_params(op, args, written, where.env)
-        return self.add(op, given, (where.current,), pos, where, op)
+        given = self.op_params(op, args, pos, written.value, where.env)
+        return self.add(op, given, (where.current,), pos, join(where.path, op), where.stage)
 
-    def op_params(self, op: str, args: Any, written: Written, env: Mapping[str, Any]) -> Given:
-        """``op_params`` of a layer, kept for the same written params and the same values
-        of every name their text may read: a block's layers are read again at each call,
-        a repeat's at each repeat, mostly with the same values."""
+    def op_params(
+        self, op: str, args: Any, key_pos: Position, value_pos: Position, env: Mapping[str, Any]
+    ) -> Given:
+        """``op_params`` of a layer written at ``key_pos`` (its op) and ``value_pos`` (its
+        params), kept for the same written params and the same values of every name their
+        text may read: a block's layers are read again at each call, a repeat's at each
+        repeat, mostly with the same values."""
         if args is None:  # `- relu`: the defaults, the same at every use of the op
             given = self.bare.get(op)
             if given is None:
-                given = self.bare[op] = op_params(OPS[op], op, None, written, env, self.version)
+                given = self.bare[op] = op_params(
+                    OPS[op], op, None, Written(key_pos, value_pos), env, self.version
+                )
         elif isinstance(args, YMap):
             read = self.reads.get(id(args))
             if read is None or read[0] is not args:
@@ -288,11 +305,13 @@ class Expansion:
             try:
                 given = kept.get(key)
             except TypeError:  # a value that cannot be a key (a list): read afresh
-                return op_params(OPS[op], op, args, written, env, self.version)
+                return op_params(OPS[op], op, args, Written(key_pos, value_pos), env, self.version)
             if given is None:
-                given = kept[key] = op_params(OPS[op], op, args, written, env, self.version)
+                given = kept[key] = op_params(
+                    OPS[op], op, args, Written(key_pos, value_pos), env, self.version
+                )
         else:
-            return op_params(OPS[op], op, args, written, env, self.version)
+            return op_params(OPS[op], op, args, Written(key_pos, value_pos), env, self.version)
         return given  # (kept: add gives each node dicts of its own)
 
     def add(
@@ -301,17 +320,16 @@ class Expansion:
         given: Given,
         inputs: tuple[int, ...],
         pos: Position,
-        where: Where,
-        part: str | None = None,
+        path: str,
+        stage: str | None,
         skips: tuple[str, ...] = (),
     ) -> int:
-        """A node for ``op`` at ``where.path`` (and ``part`` under it) in ``where.stage``."""
+        """A node for ``op`` at ``path`` in ``stage``."""
         if len(self.nodes) >= MAX_NODES:
             raise SkipcheckError(
                 f"the model expands to more than {MAX_NODES:,} layers (a repeat too large?)", pos
             )
         index = len(self.nodes)
-        path = where.path if part is None else join(where.path, part)
         # fresh dicts for each node (op_params keeps what it read): nothing may change one
         # node's params through another; by position: name, expects and group come later
         self.nodes.append(
@@ -322,7 +340,7 @@ class Expansion:
                 inputs,
                 pos,
                 path,
-                where.stage,
+                stage,
                 None,
                 dict(given.positions),
                 skips,
@@ -406,7 +424,7 @@ class Expansion:
         if OPS[merge].since != "1":
             needs_11(self.version, f"merge: {merge}", position_of(args, "merge"))
         given = Given({"align": "none", "residual": True}, {})
-        return self.add(merge, given, inputs, pos, where.under(merge))
+        return self.add(merge, given, inputs, pos, join(where.path, merge), where.stage)
 
     def branch(self, args: Any, pos: Position, where: Where, item: YMap | None) -> int:
         """A named side branch: layers from an earlier tensor; the running tensor goes on unchanged."""
@@ -469,9 +487,8 @@ class Expansion:
                     self.nodes[n.id] = n.changed(group="via")
             inputs.append(found)
         merged = Given({"align": align}, given.positions)
-        return self.add(
-            op, merged, tuple(inputs), written.key, where, skips=tuple(str(r) for r in refs)
-        )
+        skips = tuple(str(r) for r in refs)
+        return self.add(op, merged, tuple(inputs), written.key, where.path, where.stage, skips)
 
     def resize_to(self, args: Any, written: Written, where: Where) -> int:
         """``resize_to: e1`` or ``{size_of: e1, mode: bilinear}``: a second input, for its size."""
@@ -499,8 +516,9 @@ class Expansion:
             given,
             (where.current, like),
             written.key,
-            where.under("resize_to"),
-            skips=(ref,),
+            join(where.path, "resize_to"),
+            where.stage,
+            (ref,),
         )
 
     def reference(self, ref: Any, pos: Position, scope: Scope) -> int:

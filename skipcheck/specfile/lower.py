@@ -144,8 +144,9 @@ def requirements(expansion: Expansion, tree: YMap, input_dims: tuple[Any, ...]) 
         ipos = position_of(value, k)
         given = _requirement(item, ipos, names)
         condition = given.params["condition"]
-        where = Where(current, {}, expansion.globals, f"require_{k}")
-        current = expansion.add("require", given, (current,), ipos, where, skips=(condition,))
+        current = expansion.add(
+            "require", given, (current,), ipos, f"require_{k}", None, (condition,)
+        )
     return current
 
 
