@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Node
@@ -75,17 +75,29 @@ class Scope:
         return out
 
 
-class Where(NamedTuple):
+class Where:
     """Where the expansion stands: the running tensor, the params and block arguments in
-    force, the names in scope, the dotted path of what is expanded, and its stage."""
+    force, the names in scope, the dotted path of what is expanded, and its stage. Never
+    changed once made (``at``, ``under`` and ``inside`` make another)."""
 
-    # (a named tuple, not a frozen dataclass: a layer makes several, and a frozen
-    # dataclass's field-by-field __init__ was a tenth of lowering)
-    current: int
-    env: Mapping[str, Any]
-    scope: Scope
-    path: str = ""
-    stage: str | None = None
+    # (a plain class with slots: a layer makes one or more, and this is cheaper to make
+    # than a named tuple, whose __new__ is a Python function building a tuple subclass,
+    # or a frozen dataclass, whose __init__ sets each field through object.__setattr__)
+    __slots__ = ("current", "env", "path", "scope", "stage")
+
+    def __init__(
+        self,
+        current: int,
+        env: Mapping[str, Any],
+        scope: Scope,
+        path: str = "",
+        stage: str | None = None,
+    ) -> None:
+        self.current = current
+        self.env = env
+        self.scope = scope
+        self.path = path
+        self.stage = stage
 
     def at(self, current: int) -> Where:
         return Where(current, self.env, self.scope, self.path, self.stage)
@@ -125,7 +137,13 @@ class Expansion:
 
     # -- lists and stages ---------------------------------------------------
     def items(self, items: YList, where: Where, top: bool = False) -> int:
-        current, env, scope, path, stage = where
+        current, env, scope, path, stage = (
+            where.current,
+            where.env,
+            where.scope,
+            where.path,
+            where.stage,
+        )
         item_pos, known = items.item_pos, len(items.item_pos)
         prefix = f"{path}." if path else ""  # each item's path: join(path, str(k))
         for k, item in enumerate(items):
