@@ -51,7 +51,7 @@ _PLAIN_OPS = frozenset(
 )
 
 
-@dataclass
+@dataclass(slots=True)  # (a block call, a body, a branch each make one)
 class Scope:
     """The names a layer may refer to: its own block's, then each enclosing one's."""
 

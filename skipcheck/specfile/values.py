@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, TypeGuard
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.inputshape import MAX_INPUT_SIZE
@@ -42,19 +42,27 @@ FAR = 2**62  # a number written beyond this is refused as far too large
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-# (named tuples, not frozen dataclasses: every layer makes one of each)
-class Written(NamedTuple):
+# (plain classes with slots, never changed once made: cheaper to make than named tuples,
+# whose __new__ is a Python function building a tuple subclass, or frozen dataclasses,
+# whose __init__ sets each field through object.__setattr__; lowering makes thousands)
+class Written:
     """Where a layer was written: its op (or block) name, and the value after it."""
 
-    key: Position
-    value: Position
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: Position, value: Position) -> None:
+        self.key = key
+        self.value = value
 
 
-class Given(NamedTuple):
+class Given:
     """An op's parameters, read and converted, with where each was written."""
 
-    params: dict[str, Any]
-    positions: dict[str, Position]
+    __slots__ = ("params", "positions")
+
+    def __init__(self, params: dict[str, Any], positions: dict[str, Position]) -> None:
+        self.params = params
+        self.positions = positions
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
