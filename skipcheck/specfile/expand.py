@@ -580,10 +580,10 @@ def _words(value: Any) -> frozenset[str]:
     """Every word in the text of a value: each name an expression in it may read."""
     if isinstance(value, str):
         return frozenset(_WORD.findall(value))
-    if isinstance(value, dict):
-        return frozenset().union(*map(_words, value.values()))
-    if isinstance(value, list):
-        return frozenset().union(*map(_words, value))
+    if isinstance(value, (dict, list)):
+        # (a number, the most common value, has none: not asked)
+        parts = value.values() if isinstance(value, dict) else value
+        return frozenset().union(*[_words(v) for v in parts if isinstance(v, (str, dict, list))])
     return frozenset()
 
 

@@ -141,8 +141,16 @@ def op_params(
 
 
 def convert(p: Param, value: Any, env: Mapping[str, Any], pos: Position, op: str) -> Any:
-    if p.kind == "int" and _plain_int(value, p.minimum):
-        return value  # what integer() lets through unchanged, without naming the param
+    # what the checks below let through unchanged, taken before the param is named
+    kind = p.kind
+    if kind in ("int", "ints", "padding"):
+        if _plain_int(value, p.minimum):
+            return value  # (integer's own pass-through: never "same" or "valid", no list)
+    elif kind == "bool":
+        if isinstance(value, bool):
+            return value
+    elif kind == "choice" and value in p.choices:
+        return value
     what = f"{op} {p.name}"
     if p.kind == "int":
         return integer(value, env, pos, what, p.minimum)
@@ -278,8 +286,9 @@ def declared(value: Any, pos: Position, what: str) -> tuple[Any, ...]:
     """A declared shape (``output:``, ``expect:``): numbers, symbols or arithmetic."""
     if not isinstance(value, list) or not value:
         raise SkipcheckError(f"{what} must be a shape like [N, 64, H/2, W/2]", pos)
-    out = []
     for k, d in enumerate(value):
+        if type(d) is str or (type(d) is int and abs(d) <= MAX_INPUT_SIZE):
+            continue  # most sizes: a symbol or arithmetic, a number in range
         if isinstance(d, bool) or not isinstance(d, (int, str)):
             raise SkipcheckError(
                 f"{what} sizes are numbers, symbols or arithmetic like H/2, not {d!r}",
@@ -291,8 +300,7 @@ def declared(value: Any, pos: Position, what: str) -> tuple[Any, ...]:
                 f"{what} size {d:,} is out of range (at most {MAX_INPUT_SIZE:,})",
                 position_of(value, k) if isinstance(value, YList) else pos,
             )
-        out.append(d)
-    return tuple(out)
+    return tuple(value)
 
 
 def layer_list(value: Any, pos: Position, what: str) -> YList:
