@@ -130,6 +130,7 @@ class Expansion:
     # is never taken for another mapping's); the params of an op written bare
     reads: dict[int, tuple[YMap, tuple[str, ...], dict[Any, Given]]] = field(default_factory=dict)
     bare: dict[str, Given] = field(default_factory=dict)
+    index_users: dict[int, tuple[YMap, bool]] = field(default_factory=dict)  # uses_index
 
     @functools.cached_property
     def declared_later(self) -> set[str]:
@@ -236,7 +237,7 @@ class Expansion:
         current = where.current
         written = Written(item.key_pos[op], position_of(item, op))
         for i in range(repeat):
-            if i == 1 and not self.blocks.uses_index(item):
+            if i == 1 and not self.uses_index(item):
                 self.refuse_past_the_cap(item, repeat, len(self.nodes) - before)
             env = {**where.env, "i": i} if "repeat" in item else where.env
             path = f"{where.path}_{i}" if repeat > 1 else where.path
@@ -251,6 +252,14 @@ class Expansion:
         if "expect" in item and current != 0:
             self.expect(item, current, self.nodes[current].label)
         return current
+
+    def uses_index(self, item: YMap) -> bool:
+        """``Blocks.uses_index`` of a layer, found once per layer: a block's layers are
+        expanded again at each call."""
+        found = self.index_users.get(id(item))
+        if found is None or found[0] is not item:
+            found = self.index_users[id(item)] = (item, self.blocks.uses_index(item))
+        return found[1]
 
     def repeat(self, item: YMap, env: Mapping[str, Any]) -> int:
         if "repeat" not in item:
