@@ -138,19 +138,13 @@ class Expansion:
 
     # -- lists and stages ---------------------------------------------------
     def items(self, items: YList, where: Where, top: bool = False) -> int:
-        current, env, scope, path, stage = (
-            where.current,
-            where.env,
-            where.scope,
-            where.path,
-            where.stage,
-        )
+        current, env, scope, stage = where.current, where.env, where.scope, where.stage
         item_pos, known = items.item_pos, len(items.item_pos)
-        prefix = f"{path}." if path else ""  # each item's path: join(path, str(k))
+        prefix = f"{where.path}." if where.path else ""  # an item's path: join(path, str(k))
         for k, item in enumerate(items):
             pos = item_pos[k] if k < known else items.pos  # position_of(items, k)
-            # most layers, read here at once: a plain op (no block is named as one) written
-            # `- op` or `- op: {...}`; `layer` reads the rest
+            # most layers are read here at once: a plain op (no block is named as one)
+            # written `- op` or `- op: {...}`; `layer` reads the rest
             if isinstance(item, YMap):
                 if "stage" in item:
                     if not top:
