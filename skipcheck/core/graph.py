@@ -15,7 +15,7 @@ from skipcheck.core.position import Position
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Node:
     """One op applied to earlier nodes' outputs.
 
@@ -36,6 +36,51 @@ class Node:
     expects: tuple[tuple[tuple[Any, ...], Position, str], ...] = ()
     group: str | None = None  # "via", "body", "shortcut": where in a merge or residual it sits
     calls: tuple[Position, ...] = ()  # the block calls it was expanded from, outermost first
+
+    def __init__(
+        self,
+        id: int,
+        op: str,
+        params: dict[str, Any],
+        inputs: tuple[int, ...],
+        pos: Position,
+        path: str,
+        stage: str | None = None,
+        name: str | None = None,
+        param_pos: dict[str, Position] | None = None,
+        skips: tuple[str, ...] = (),
+        expects: tuple[tuple[tuple[Any, ...], Position, str], ...] = (),
+        group: str | None = None,
+        calls: tuple[Position, ...] = (),
+    ) -> None:
+        # the fields written straight into the instance's dict: a frozen dataclass's own
+        # __init__ sets each through object.__setattr__, and lowering makes a node per layer
+        # (the same fields, defaults and order as declared above)
+        fields = self.__dict__
+        fields["id"] = id
+        fields["op"] = op
+        fields["params"] = params
+        fields["inputs"] = inputs
+        fields["pos"] = pos
+        fields["path"] = path
+        fields["stage"] = stage
+        fields["name"] = name
+        fields["param_pos"] = {} if param_pos is None else param_pos
+        fields["skips"] = skips
+        fields["expects"] = expects
+        fields["group"] = group
+        fields["calls"] = calls
+
+    def changed(self, **changes: Any) -> Node:
+        """``dataclasses.replace(self, **changes)`` without its walk of the fields: lowering
+        names, groups and gives an ``expect:`` to thousands of nodes."""
+        if not changes.keys() <= self.__dict__.keys():
+            raise TypeError(f"Node has no field {', '.join(changes.keys() - self.__dict__.keys())}")
+        node = object.__new__(type(self))
+        fields = node.__dict__
+        fields.update(self.__dict__)
+        fields.update(changes)
+        return node
 
     @property
     def label(self) -> str:

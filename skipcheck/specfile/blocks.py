@@ -12,7 +12,7 @@ from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.position import Position
 from skipcheck.ops import OPS
 from skipcheck.specfile.names import reads_as_op
-from skipcheck.specfile.values import IDENT, did_you_mean, layer_list, number_or_text
+from skipcheck.specfile.values import IDENT, as_written, did_you_mean, layer_list, number_or_text
 from skipcheck.specfile.yamltree import YList, YMap, position_of
 
 _INDEX = re.compile(r"(?<![A-Za-z0-9_.])i(?![A-Za-z0-9_])")  # the repeat index in an expression
@@ -25,6 +25,10 @@ class Block:
     args: tuple[tuple[str, Any], ...]  # (name, default expression or REQUIRED)
     layers: YList
     pos: Position
+    # found from args once, not at each call: the arguments' names in order, and the value
+    # of each default that reads no name (``pad=0``)
+    names: tuple[str, ...] = field(compare=False)
+    fixed: dict[str, Any] = field(compare=False)
 
 
 @dataclass
@@ -122,7 +126,22 @@ def _block(name: Any, body: Any, pos: Position) -> Block:
     if "layers" not in body:
         raise SkipcheckError(f"block {name!r} has no `layers:`", pos)
     layers = layer_list(body["layers"], position_of(body, "layers"), f"block {name}")
-    return Block(name, tuple(args), layers, pos)
+    return Block(name, tuple(args), layers, pos, tuple(a for a, _ in args), _fixed(args, pos))
+
+
+def _fixed(args: list[tuple[str, Any]], pos: Position) -> dict[str, Any]:
+    """The defaults whose value no call can change: text that reads no name (read here
+    without any, it is read whole) and is no plain word (which a param of that name would
+    turn into a number). One that cannot be read is left to the call, where its error is."""
+    fixed: dict[str, Any] = {}
+    for arg, default in args:
+        if default is REQUIRED or IDENT.match(default):
+            continue
+        try:
+            fixed[arg] = number_or_text(default, {}, pos, arg)
+        except SkipcheckError:
+            continue
+    return fixed
 
 
 def call_arguments(block: Block, args: Any, vpos: Position) -> Mapping[str, Any]:
@@ -137,7 +156,7 @@ def call_arguments(block: Block, args: Any, vpos: Position) -> Mapping[str, Any]
                 f"block {block.name!r} takes a mapping of arguments like {{{', '.join(a for a, _ in block.args)}}}",
                 vpos,
             )
-    names = [a for a, _ in block.args]
+    names = block.names
     for key in args:
         if key not in names:
             raise SkipcheckError(
@@ -156,10 +175,16 @@ def bind(
     given: dict[str, Any] = {}
     for arg, default in block.args:
         if arg in args:
+            value = args[arg]
+            if as_written(value, env):  # most arguments: a number, a word
+                given[arg] = value
+                continue
             apos = position_of(args, arg) if isinstance(args, YMap) else vpos
-            given[arg] = number_or_text(args[arg], env, apos, f"argument {arg}")
+            given[arg] = number_or_text(value, env, apos, f"argument {arg}")
         elif default is REQUIRED:
             raise SkipcheckError(f"block {block.name!r} needs argument {arg!r}", vpos)
+        elif arg in block.fixed:
+            given[arg] = block.fixed[arg]
         else:
             given[arg] = number_or_text(default, {**env, **given}, block.pos, f"default of {arg}")
     return given

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import Node
@@ -40,9 +40,18 @@ from skipcheck.specfile.values import (
 from skipcheck.specfile.yamltree import YList, YMap, position_of
 
 ALIGNS = ("none", "center_crop", "pad", "interpolate")
+# the ops of format 1 that take the running tensor alone: not a merge, not resize_to (a
+# second tensor), not require (no layer) — what `call` reads at once
+_PLAIN_OPS = frozenset(
+    name
+    for name, op in OPS.items()
+    if op.since == "1"
+    and name not in MERGE_OPS
+    and name not in ("resize_to", "require", "residual", "branch")
+)
 
 
-@dataclass
+@dataclass(slots=True)  # (a block call, a body, a branch each make one)
 class Scope:
     """The names a layer may refer to: its own block's, then each enclosing one's."""
 
@@ -66,17 +75,29 @@ class Scope:
         return out
 
 
-class Where(NamedTuple):
+class Where:
     """Where the expansion stands: the running tensor, the params and block arguments in
-    force, the names in scope, the dotted path of what is expanded, and its stage."""
+    force, the names in scope, the dotted path of what is expanded, and its stage. Never
+    changed once made (``at``, ``under`` and ``inside`` make another)."""
 
-    # (a named tuple, not a frozen dataclass: a layer makes several, and a frozen
-    # dataclass's field-by-field __init__ was a tenth of lowering)
-    current: int
-    env: Mapping[str, Any]
-    scope: Scope
-    path: str = ""
-    stage: str | None = None
+    # (a plain class with slots: a layer makes one or more, and this is cheaper to make
+    # than a named tuple, whose __new__ is a Python function building a tuple subclass,
+    # or a frozen dataclass, whose __init__ sets each field through object.__setattr__)
+    __slots__ = ("current", "env", "path", "scope", "stage")
+
+    def __init__(
+        self,
+        current: int,
+        env: Mapping[str, Any],
+        scope: Scope,
+        path: str = "",
+        stage: str | None = None,
+    ) -> None:
+        self.current = current
+        self.env = env
+        self.scope = scope
+        self.path = path
+        self.stage = stage
 
     def at(self, current: int) -> Where:
         return Where(current, self.env, self.scope, self.path, self.stage)
@@ -86,7 +107,7 @@ class Where(NamedTuple):
 
     def inside(self, part: str) -> Where:
         """A nested list of layers (a body, a shortcut, a via): its own names, its own path."""
-        scope = Scope(parent=self.scope)
+        scope = Scope({}, self.scope)
         return Where(self.current, self.env, scope, join(self.path, part), self.stage)
 
 
@@ -103,13 +124,13 @@ class Expansion:
     globals: Scope = field(default_factory=Scope)
     stages: list[tuple[str, int]] = field(default_factory=list)
     block_stack: list[str] = field(default_factory=list)
-    call_stack: list[Position] = field(default_factory=list)
-    calls: tuple[Position, ...] = ()  # call_stack as every node made now records it
-    # Expansion.op_params: the words each params mapping holds, and the params read
-    # (each kept with the mapping it was read from, so that an id is never taken for
-    # another mapping's)
-    reads: dict[int, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
-    kept: dict[tuple[Any, ...], tuple[Any, Given]] = field(default_factory=dict)
+    calls: tuple[Position, ...] = ()  # the block calls being expanded, outermost first
+    # Expansion.op_params: by params mapping, the words it holds and the params read from
+    # it by op and the values of those words (each kept with its mapping, so that an id
+    # is never taken for another mapping's); the params of an op written bare
+    reads: dict[int, tuple[YMap, tuple[str, ...], dict[Any, Given]]] = field(default_factory=dict)
+    bare: dict[str, Given] = field(default_factory=dict)
+    index_users: dict[int, tuple[YMap, bool]] = field(default_factory=dict)  # uses_index
 
     @functools.cached_property
     def declared_later(self) -> set[str]:
@@ -117,21 +138,34 @@ class Expansion:
 
     # -- lists and stages ---------------------------------------------------
     def items(self, items: YList, where: Where, top: bool = False) -> int:
-        current = where.current
+        current, env, scope, stage = where.current, where.env, where.scope, where.stage
         item_pos, known = items.item_pos, len(items.item_pos)
+        prefix = f"{where.path}." if where.path else ""  # an item's path: join(path, str(k))
         for k, item in enumerate(items):
             pos = item_pos[k] if k < known else items.pos  # position_of(items, k)
-            if isinstance(item, YMap) and "stage" in item:
-                if not top:
-                    raise SkipcheckError(
-                        "a stage can only appear directly in a section list, not inside layers", pos
-                    )
-                current = self.stage(item, where.at(current))
+            # most layers are read here at once: a plain op (no block is named as one)
+            # written `- op` or `- op: {...}`; `layer` reads the rest
+            if isinstance(item, YMap):
+                if "stage" in item:
+                    if not top:
+                        raise SkipcheckError(
+                            "a stage can only appear directly in a section list, not inside layers",
+                            pos,
+                        )
+                    current = self.stage(item, where.at(current))
+                    continue
+                op = next(iter(item)) if len(item) == 1 else None
+                if op in _PLAIN_OPS:
+                    key = item.key_pos[op]
+                    value = item.value_pos.get(op, item.pos)
+                    given = self.op_params(op, item[op], key, value, env)
+                    current = self.add(op, given, (current,), key, f"{prefix}{k}.{op}", stage)
+                    continue
+            elif isinstance(item, str) and item in _PLAIN_OPS:
+                given = self.op_params(item, None, pos, pos, env)
+                current = self.add(item, given, (current,), pos, f"{prefix}{k}.{item}", stage)
                 continue
-            path = join(where.path, str(k))
-            current = self.layer(
-                item, pos, Where(current, where.env, where.scope, path, where.stage)
-            )
+            current = self.layer(item, pos, Where(current, env, scope, f"{prefix}{k}", stage))
         return current
 
     def stage(self, item: YMap, where: Where) -> int:
@@ -167,10 +201,10 @@ class Expansion:
         pos = position_of(item, "expect")
         found = self.nodes[node]
         shape = declared(item["expect"], pos, "expect")
-        self.nodes[node] = replace(found, expects=(*found.expects, (shape, pos, what)))
+        self.nodes[node] = found.changed(expects=(*found.expects, (shape, pos, what)))
 
     def rename(self, node: int, name: str) -> None:
-        self.nodes[node] = _named(self.nodes[node], name)
+        self.nodes[node] = self.nodes[node].changed(name=name)
 
     # -- one layer ----------------------------------------------------------
     def layer(self, item: Any, pos: Position, where: Where) -> int:
@@ -197,7 +231,7 @@ class Expansion:
         current = where.current
         written = Written(item.key_pos[op], position_of(item, op))
         for i in range(repeat):
-            if i == 1 and not self.blocks.uses_index(item):
+            if i == 1 and not self.uses_index(item):
                 self.refuse_past_the_cap(item, repeat, len(self.nodes) - before)
             env = {**where.env, "i": i} if "repeat" in item else where.env
             path = f"{where.path}_{i}" if repeat > 1 else where.path
@@ -212,6 +246,14 @@ class Expansion:
         if "expect" in item and current != 0:
             self.expect(item, current, self.nodes[current].label)
         return current
+
+    def uses_index(self, item: YMap) -> bool:
+        """``Blocks.uses_index`` of a layer, found once per layer: a block's layers are
+        expanded again at each call."""
+        found = self.index_users.get(id(item))
+        if found is None or found[0] is not item:
+            found = self.index_users[id(item)] = (item, self.blocks.uses_index(item))
+        return found[1]
 
     def repeat(self, item: YMap, env: Mapping[str, Any]) -> int:
         if "repeat" not in item:
@@ -234,6 +276,9 @@ class Expansion:
 
     def call(self, op: str, args: Any, written: Written, where: Where, item: YMap | None) -> int:
         pos = written.key
+        if op in _PLAIN_OPS:  # (no block is named as an op)
+            given = self.op_params(op, args, pos, written.value, where.env)
+            return self.add(op, given, (where.current,), pos, join(where.path, op), where.stage)
         block = self.blocks.defined.get(op)
         if block is not None:
             return self.block(block, args, written, where)
@@ -255,32 +300,40 @@ class Expansion:
             return self.merge(op, args, written, where)
         if op == "resize_to":
             return self.resize_to(args, written, where)
-        given = self.op_params(op, args, written, where.env)
-        return self.add(op, given, (where.current,), pos, where, part=op)
+        given = self.op_params(op, args, pos, written.value, where.env)
+        return self.add(op, given, (where.current,), pos, join(where.path, op), where.stage)
 
-    def op_params(self, op: str, args: Any, written: Written, env: Mapping[str, Any]) -> Given:
-        """``op_params`` of a layer, kept for the same written params and the same values
-        of every name their text may read: a block's layers are read again at each call,
-        a repeat's at each repeat, mostly with the same values."""
-        if args is not None and not isinstance(args, YMap):
-            return op_params(OPS[op], op, args, written, env, self.version)
-        key = _key((op, id(args)), self.words(args), env)
-        try:
-            kept = self.kept.get(key)
-        except TypeError:  # a value that cannot be a key (a list): read afresh
-            return op_params(OPS[op], op, args, written, env, self.version)
-        if kept is None or kept[0] is not args:
-            given = op_params(OPS[op], op, args, written, env, self.version)
-            kept = self.kept[key] = (args, given)
-        # fresh dicts for each node: nothing may change one node's params through another
-        return Given(dict(kept[1].params), dict(kept[1].positions))
-
-    def words(self, written: YMap | None) -> tuple[str, ...]:
-        """``_words`` of a mapping the spec wrote, found once per mapping."""
-        found = self.reads.get(id(written))
-        if found is None or found[0] is not written:
-            found = self.reads[id(written)] = (written, tuple(_words(written)))
-        return found[1]
+    def op_params(
+        self, op: str, args: Any, key_pos: Position, value_pos: Position, env: Mapping[str, Any]
+    ) -> Given:
+        """``op_params`` of a layer written at ``key_pos`` (its op) and ``value_pos`` (its
+        params), kept for the same written params and the same values of every name their
+        text may read: a block's layers are read again at each call, a repeat's at each
+        repeat, mostly with the same values."""
+        if args is None:  # `- relu`: the defaults, the same at every use of the op
+            given = self.bare.get(op)
+            if given is None:
+                given = self.bare[op] = op_params(
+                    OPS[op], op, None, Written(key_pos, value_pos), env, self.version
+                )
+        elif isinstance(args, YMap):
+            read = self.reads.get(id(args))
+            if read is None or read[0] is not args:
+                read = self.reads[id(args)] = (args, tuple(_words(args)), {})
+            words, kept = read[1], read[2]
+            # (the op is part of the key: an alias may write one mapping under two ops)
+            key = _key((op,), words, env) if words else op
+            try:
+                given = kept.get(key)
+            except TypeError:  # a value that cannot be a key (a list): read afresh
+                return op_params(OPS[op], op, args, Written(key_pos, value_pos), env, self.version)
+            if given is None:
+                given = kept[key] = op_params(
+                    OPS[op], op, args, Written(key_pos, value_pos), env, self.version
+                )
+        else:
+            return op_params(OPS[op], op, args, Written(key_pos, value_pos), env, self.version)
+        return given  # (kept: add gives each node dicts of its own)
 
     def add(
         self,
@@ -288,29 +341,36 @@ class Expansion:
         given: Given,
         inputs: tuple[int, ...],
         pos: Position,
-        where: Where,
+        path: str,
+        stage: str | None,
         skips: tuple[str, ...] = (),
-        part: str | None = None,
     ) -> int:
-        """A node for ``op`` at ``where.path`` (and ``part`` under it) in ``where.stage``."""
+        """A node for ``op`` at ``path`` in ``stage``."""
         if len(self.nodes) >= MAX_NODES:
             raise SkipcheckError(
                 f"the model expands to more than {MAX_NODES:,} layers (a repeat too large?)", pos
             )
-        node = Node(
-            len(self.nodes),
-            OPS[op].name,
-            given.params,
-            inputs,
-            pos,
-            where.path if part is None else join(where.path, part),
-            where.stage,
-            param_pos=given.positions,
-            skips=skips,
-            calls=self.calls,
+        index = len(self.nodes)
+        # fresh dicts for each node (op_params keeps what it read): nothing may change one
+        # node's params through another; by position: name, expects and group come later
+        self.nodes.append(
+            Node(
+                index,
+                OPS[op].name,
+                dict(given.params),
+                inputs,
+                pos,
+                path,
+                stage,
+                None,
+                dict(given.positions),
+                skips,
+                (),
+                None,
+                self.calls,
+            )
         )
-        self.nodes.append(node)
-        return node.id
+        return index
 
     # -- what a layer expands to ----------------------------------------------
     def block(self, block: Block, args: Any, written: Written, where: Where) -> int:
@@ -324,20 +384,19 @@ class Expansion:
             raise SkipcheckError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep", pos)
         args = call_arguments(block, args, written.value)
         given = bind(block, args, where.env, written.value)
-        local = Scope(parent=where.scope)
+        local = Scope({}, where.scope)
         if self.version != "1":
             self.pass_tensors(args, given, local, where.scope, written.value)
         self.block_stack.append(block.name)
-        self.call_stack.append(pos)
-        self.calls = tuple(self.call_stack)
+        calls = self.calls
+        self.calls = (*calls, pos)
         try:
             path = join(where.path, block.name)
             inner = Where(where.current, {**where.env, **given}, local, path, where.stage)
             return self.items(block.layers, inner)
         finally:
             self.block_stack.pop()
-            self.call_stack.pop()
-            self.calls = tuple(self.call_stack)
+            self.calls = calls
 
     def pass_tensors(
         self,
@@ -386,7 +445,7 @@ class Expansion:
         if OPS[merge].since != "1":
             needs_11(self.version, f"merge: {merge}", position_of(args, "merge"))
         given = Given({"align": "none", "residual": True}, {})
-        return self.add(merge, given, inputs, pos, where.under(merge))
+        return self.add(merge, given, inputs, pos, join(where.path, merge), where.stage)
 
     def branch(self, args: Any, pos: Position, where: Where, item: YMap | None) -> int:
         """A named side branch: layers from an earlier tensor; the running tensor goes on unchanged."""
@@ -419,7 +478,7 @@ class Expansion:
             raise SkipcheckError(f"branch {name!r} has no layers", position_of(args, "layers"))
         for n in self.nodes[first:]:
             if n.group is None:
-                self.nodes[n.id] = replace(n, group="branch")
+                self.nodes[n.id] = n.changed(group="branch")
         where.scope.names[name] = end
         self.rename(end, name)
         if "expect" in args:
@@ -446,12 +505,11 @@ class Expansion:
                     via, where.at(found).inside("via" if len(refs) == 1 else f"via{k}")
                 )
                 for n in self.nodes[-1:]:
-                    self.nodes[n.id] = replace(n, group="via")
+                    self.nodes[n.id] = n.changed(group="via")
             inputs.append(found)
         merged = Given({"align": align}, given.positions)
-        return self.add(
-            op, merged, tuple(inputs), written.key, where, skips=tuple(str(r) for r in refs)
-        )
+        skips = tuple(str(r) for r in refs)
+        return self.add(op, merged, tuple(inputs), written.key, where.path, where.stage, skips)
 
     def resize_to(self, args: Any, written: Written, where: Where) -> int:
         """``resize_to: e1`` or ``{size_of: e1, mode: bilinear}``: a second input, for its size."""
@@ -479,8 +537,9 @@ class Expansion:
             given,
             (where.current, like),
             written.key,
-            where.under("resize_to"),
-            skips=(ref,),
+            join(where.path, "resize_to"),
+            where.stage,
+            (ref,),
         )
 
     def reference(self, ref: Any, pos: Position, scope: Scope) -> int:
@@ -501,26 +560,6 @@ class Expansion:
             f"unknown name {ref!r}{did_you_mean(ref, visible)} (earlier names: {', '.join(visible[-8:]) or 'none'})",
             pos,
         )
-
-
-def _named(n: Node, name: str) -> Node:
-    """``replace(n, name=name)``, field by field: a spec names thousands of layers, and
-    replace's walk of the fields cost more than the node itself."""
-    return Node(
-        n.id,
-        n.op,
-        n.params,
-        n.inputs,
-        n.pos,
-        n.path,
-        n.stage,
-        name,
-        n.param_pos,
-        n.skips,
-        n.expects,
-        n.group,
-        n.calls,
-    )
 
 
 _ABSENT = object()  # a name the environment does not hold
@@ -544,10 +583,10 @@ def _words(value: Any) -> frozenset[str]:
     """Every word in the text of a value: each name an expression in it may read."""
     if isinstance(value, str):
         return frozenset(_WORD.findall(value))
-    if isinstance(value, dict):
-        return frozenset().union(*map(_words, value.values()))
-    if isinstance(value, list):
-        return frozenset().union(*map(_words, value))
+    if isinstance(value, (dict, list)):
+        # (a number, the most common value, has none: not asked)
+        parts = value.values() if isinstance(value, dict) else value
+        return frozenset().union(*[_words(v) for v in parts if isinstance(v, (str, dict, list))])
     return frozenset()
 
 

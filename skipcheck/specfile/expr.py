@@ -96,7 +96,7 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     """
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression is {len(text)} characters long (limit {MAX_LENGTH})")
-    tree, names = _parse(text), _names(text)
+    names = _names(text)  # (an unreadable text raises here, as _parse)
     # A value depends on the text and on the names it reads, each with its type (1, 1.0
     # and True are equal keys, not equal operands; 0.0 and -0.0 are told apart by their
     # hex); a repeated block asks the same again and again. Only values that came out of
@@ -107,13 +107,13 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
         value = env.get(name, _ABSENT)
         kind = type(value)
         if kind not in _PLAIN:  # an unknown name (the walker says so), a list, a symbol
-            return _Walker(env).visit(tree)
+            return _Walker(env).visit(_parse(text))
         key += (kind, value.hex() if kind is float else value)
     try:
         return _VALUES[tuple(key)]
     except KeyError:
         pass
-    result = _Walker(env).visit(tree)
+    result = _Walker(env).visit(_parse(text))
     if len(_VALUES) >= VALUES_SIZE:
         _VALUES.clear()
     _VALUES[tuple(key)] = result

@@ -7,6 +7,7 @@ so a bad spec ends with one clear message and exit code 2.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,19 @@ VERSIONS = {1: "1", "1": "1", 1.1: "1.1", "1.1": "1.1"}
 
 def lower(tree: Any, file: str, params_override: Mapping[str, Any] | None = None) -> Graph:
     """Turn a loaded spec into the Graph (see docs/spec.md for the format)."""
+    # Expanding makes several objects per layer, most freed by refcounting at once and
+    # none in a cycle; the cyclic collector, left on, would trace the nodes made so far
+    # (and the whole spec's tree) again and again meanwhile
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lower(tree, file, params_override)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lower(tree: Any, file: str, params_override: Mapping[str, Any] | None) -> Graph:
     if not isinstance(tree, YMap):
         pos = getattr(tree, "pos", Position(file, 1, 1))
         raise SkipcheckError(
@@ -144,8 +158,9 @@ def requirements(expansion: Expansion, tree: YMap, input_dims: tuple[Any, ...]) 
         ipos = position_of(value, k)
         given = _requirement(item, ipos, names)
         condition = given.params["condition"]
-        where = Where(current, {}, expansion.globals, f"require_{k}")
-        current = expansion.add("require", given, (current,), ipos, where, skips=(condition,))
+        current = expansion.add(
+            "require", given, (current,), ipos, f"require_{k}", None, (condition,)
+        )
     return current
 
 

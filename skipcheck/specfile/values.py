@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, TypeGuard
 
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.inputshape import MAX_INPUT_SIZE
@@ -42,19 +42,27 @@ FAR = 2**62  # a number written beyond this is refused as far too large
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-# (named tuples, not frozen dataclasses: every layer makes one of each)
-class Written(NamedTuple):
+# (plain classes with slots, never changed once made: cheaper to make than named tuples,
+# whose __new__ is a Python function building a tuple subclass, or frozen dataclasses,
+# whose __init__ sets each field through object.__setattr__; lowering makes thousands)
+class Written:
     """Where a layer was written: its op (or block) name, and the value after it."""
 
-    key: Position
-    value: Position
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: Position, value: Position) -> None:
+        self.key = key
+        self.value = value
 
 
-class Given(NamedTuple):
+class Given:
     """An op's parameters, read and converted, with where each was written."""
 
-    params: dict[str, Any]
-    positions: dict[str, Position]
+    __slots__ = ("params", "positions")
+
+    def __init__(self, params: dict[str, Any], positions: dict[str, Position]) -> None:
+        self.params = params
+        self.positions = positions
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -133,8 +141,16 @@ def op_params(
 
 
 def convert(p: Param, value: Any, env: Mapping[str, Any], pos: Position, op: str) -> Any:
-    if p.kind == "int" and _plain_int(value, p.minimum):
-        return value  # what integer() lets through unchanged, without naming the param
+    # what the checks below let through unchanged, taken before the param is named
+    kind = p.kind
+    if kind in ("int", "ints", "padding"):
+        if _plain_int(value, p.minimum):
+            return value  # (integer's own pass-through: never "same" or "valid", no list)
+    elif kind == "bool":
+        if isinstance(value, bool):
+            return value
+    elif kind == "choice" and value in p.choices:
+        return value
     what = f"{op} {p.name}"
     if p.kind == "int":
         return integer(value, env, pos, what, p.minimum)
@@ -192,6 +208,14 @@ def convert(p: Param, value: Any, env: Mapping[str, Any], pos: Position, op: str
 def number(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> int | float:
     if type(value) is int and -FAR <= value <= FAR:
         return value  # most numbers a spec writes (a bool's type is bool, not int)
+    if isinstance(value, str):  # an expression: most of the rest
+        try:
+            result = evaluate(value, env)
+        except ExprError as exc:
+            raise SkipcheckError(f"{what}: {exc}", pos) from None
+        if not isinstance(result, (int, float)) or isinstance(result, bool):
+            raise SkipcheckError(f"{what}: {value!r} is not a number", pos)
+        return result
     if isinstance(value, bool):
         raise SkipcheckError(f"{what} must be a number, not {value}", pos)
     if isinstance(value, (int, float)):
@@ -203,24 +227,24 @@ def number(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> int 
         ):
             raise SkipcheckError(f"{what} must be a finite number", pos)
         return value
-    if isinstance(value, str):
-        try:
-            result = evaluate(value, env)
-        except ExprError as exc:
-            raise SkipcheckError(f"{what}: {exc}", pos) from None
-        if not isinstance(result, (int, float)) or isinstance(result, bool):
-            raise SkipcheckError(f"{what}: {value!r} is not a number", pos)
-        return result
     raise SkipcheckError(f"{what} must be a number or an expression, not a {kind(value)}", pos)
 
 
 def number_or_text(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> Any:
     """Block arguments are numbers, except plain words (a mode name, say) that stay text."""
-    if isinstance(value, str) and IDENT.match(value) and value not in env:
-        return value
-    if isinstance(value, (list, bool)) or value is None:
+    if as_written(value, env):
         return value
     return number(value, env, pos, what)
+
+
+def as_written(value: Any, env: Mapping[str, Any]) -> bool:
+    """Whether ``number_or_text`` gives ``value`` back as it is: a number that needs no
+    checking, a plain word that names nothing in ``env``, a list, a bool or null."""
+    if type(value) is int:
+        return -FAR <= value <= FAR
+    if isinstance(value, str):
+        return IDENT.match(value) is not None and value not in env
+    return isinstance(value, (list, bool)) or value is None
 
 
 def positive(value: Any, env: Mapping[str, Any], pos: Position, what: str) -> int | float:
@@ -262,8 +286,9 @@ def declared(value: Any, pos: Position, what: str) -> tuple[Any, ...]:
     """A declared shape (``output:``, ``expect:``): numbers, symbols or arithmetic."""
     if not isinstance(value, list) or not value:
         raise SkipcheckError(f"{what} must be a shape like [N, 64, H/2, W/2]", pos)
-    out = []
     for k, d in enumerate(value):
+        if type(d) is str or (type(d) is int and abs(d) <= MAX_INPUT_SIZE):
+            continue  # most sizes: a symbol or arithmetic, a number in range
         if isinstance(d, bool) or not isinstance(d, (int, str)):
             raise SkipcheckError(
                 f"{what} sizes are numbers, symbols or arithmetic like H/2, not {d!r}",
@@ -275,8 +300,7 @@ def declared(value: Any, pos: Position, what: str) -> tuple[Any, ...]:
                 f"{what} size {d:,} is out of range (at most {MAX_INPUT_SIZE:,})",
                 position_of(value, k) if isinstance(value, YList) else pos,
             )
-        out.append(d)
-    return tuple(out)
+    return tuple(value)
 
 
 def layer_list(value: Any, pos: Position, what: str) -> YList:

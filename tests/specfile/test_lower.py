@@ -241,13 +241,13 @@ def test_a_block_called_again_reads_its_params_again_for_each_call() -> None:
     assert len({id(n.param_pos) for n in convs}) == len(convs)
 
 
-def test_naming_a_node_keeps_every_other_field() -> None:
-    """``_named`` copies a node field by field: a field added to Node must be copied too."""
-    from dataclasses import fields, replace
+def test_node_init_and_changed_keep_every_field() -> None:
+    """Node's own ``__init__`` and ``changed`` write the fields one by one: a field added
+    to Node must be written there too, and a node stays frozen."""
+    from dataclasses import FrozenInstanceError, fields, replace
 
     from skipcheck.core.graph import Node
     from skipcheck.core.position import Position
-    from skipcheck.specfile.expand import _named
 
     pos = Position("f.yaml", 3, 5)
     values = {
@@ -267,4 +267,57 @@ def test_naming_a_node_keeps_every_other_field() -> None:
     }
     assert set(values) == {f.name for f in fields(Node)}
     node = Node(**values)
-    assert _named(node, "after") == replace(node, name="after")
+    assert vars(node) == values
+    assert node.changed(name="after") == replace(node, name="after")
+    assert vars(node.changed(name="after", group=None)) == {
+        **values,
+        "name": "after",
+        "group": None,
+    }
+    assert node.name == "before"
+    with pytest.raises(TypeError, match="no field nmae"):
+        node.changed(nmae="after")
+    with pytest.raises(FrozenInstanceError):
+        node.name = "after"  # type: ignore[misc]
+    bare = Node(1, "relu", {}, (0,), pos, "relu")
+    assert (bare.stage, bare.name, bare.param_pos, bare.skips, bare.expects, bare.group) == (
+        None,
+        None,
+        {},
+        (),
+        (),
+        None,
+    )
+    assert bare.calls == () and bare.param_pos is not Node(1, "relu", {}, (0,), pos, "r").param_pos
+    assert repr(bare).startswith("Node(id=1, op='relu', params={}, inputs=(0,), pos=")
+
+
+def test_defaults_that_read_no_name_are_read_once_and_the_rest_at_each_call() -> None:
+    """A default without names (``k=3``) is read with the block; a plain word (a number
+    where a param is named so), a name and an unreadable default are read at each call."""
+    from skipcheck.specfile.blocks import Blocks
+    from skipcheck.specfile.yamltree import load_text
+
+    def spec(args: str) -> str:
+        return (
+            "skipcheck: 1\ninput: [1, 3, 64, 64]\nparams: {up: 2, two: 2}\nblocks:\n  unit:\n"
+            f"    args: [ch, {args}]\n    layers:\n"
+            "      - conv: {out_channels: ch * up, kernel_size: k, stride: s, dilation: w}\n"
+            "      - upsample: {scale_factor: half * 4}\n"
+            "layers: [unit: 8]\n"
+        )
+
+    args = "k=3, s=2 * 2, half=0.5, up=up, w=two"
+    tree = load_text(spec(args), "d.yaml")
+    assert Blocks.read(tree["blocks"], tree.pos)["unit"].fixed == {"k": 3, "s": 4, "half": 0.5}
+    conv, up = graph_of("d.yaml", text=spec(args)).nodes[1:]
+    assert [conv.params[p] for p in ("out_channels", "kernel_size", "stride", "dilation")] == [
+        16,
+        3,
+        4,
+        2,
+    ]
+    assert up.params["scale_factor"] == 2.0
+    for bad, message in (("1 // 0", "division by zero"), ("2 ** 70", r"2 \*\* 70 is too large")):
+        with pytest.raises(SkipcheckError, match=f"5:3: default of bad: {message}"):
+            graph_of("e.yaml", text=spec(f"{args}, bad={bad}"))
