@@ -141,6 +141,9 @@ def _check(path: str, options: Options, text: str | None, memo: CheckMemo | None
     except SkipcheckError as exc:
         if exc.pos is None:
             exc = exc.within(path)
+        # kept without its traceback (nor the parser's error it replaced): their frames hold
+        # the file's tree and text, and a run keeps each file's error until its summary
+        exc.__traceback__ = exc.__context__ = None
         return FileResult(path, error=exc, text=text or "", config=config, input_shape=shape)
     reported, silenced = judge(config, table.diagnostics, yaml_lines(text))
     result = FileResult(
