@@ -30,7 +30,9 @@ class Work:
 
 
 _AND: dict[tuple[int, int], tuple[SizeSet, SizeSet, SizeSet]] = {}  # see SizeSet.__and__
-AND_SIZE = 1 << 14  # entries; emptied when full
+AND_SIZE = (
+    1 << 12
+)  # entries; emptied when full (kept small as periodic.BY_ID_SIZE, for the same reason)
 
 
 class OutOfFragment(Exception):
