@@ -90,3 +90,21 @@ def test_whole_process_scans_end(tmp_path: Path) -> None:
             assert "is not a regular file" in proc.stdout + proc.stderr
         else:
             assert proc.stdout.count("m.yaml") == 1, proc.stdout
+
+
+def test_one_spec_under_many_names_is_checked_once(tmp_path: Path, monkeypatch) -> None:
+    """A file, a symlink to it, a path through a symlinked directory, through `..`, and its
+    absolute path: one real file, one check, under the first name given."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    spec = tmp_path / "a" / "b" / "x.yaml"
+    spec.write_text("skipcheck: 1\n")
+    os.symlink(spec, tmp_path / "a" / "link.yaml")
+    os.symlink(tmp_path / "a" / "b", tmp_path / "a" / "dirlink")
+    monkeypatch.chdir(tmp_path)
+    names = ["a/b/x.yaml", "a/link.yaml", "a/dirlink/x.yaml", "a/b/../b/x.yaml", str(spec)]
+    assert expand(names).files == ["a/b/x.yaml"]
+    monkeypatch.chdir(tmp_path / "a" / "b")
+    assert expand(["../link.yaml", "x.yaml", "../dirlink/x.yaml"]).files == ["../link.yaml"]
+    other = tmp_path / "a" / "b" / "y.yaml"
+    other.write_text("skipcheck: 1\n")
+    assert expand(["x.yaml", "y.yaml", "../dirlink/y.yaml"]).files == ["x.yaml", "y.yaml"]
