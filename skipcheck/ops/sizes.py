@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from skipcheck.core.graph import Node
@@ -46,12 +47,11 @@ def drops_tail(
         if stride == 1 or kernel < stride:
             continue
         if type(span) is Affine:
-            try:
-                # what the general rule below answers for a symbolic size, remembered
+            # what the general rule below answers for a symbolic size, remembered; past the
+            # exact method, the rule below keeps the size at the input
+            with suppress(OutOfFragment):
                 verdicts.append(span.where_tail_read((stride, pad)))
                 continue
-            except OutOfFragment:
-                pass  # past the exact method: the rule below keeps the size at the input
         slack = guarded(
             lambda v, s=stride, p=pad: p - (v - (v // s) * s), span, text="slack", at=ctx.at
         )
