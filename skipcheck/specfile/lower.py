@@ -7,10 +7,10 @@ so a bad spec ends with one clear message and exit code 2.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
 from typing import Any
 
+from skipcheck.core.collector import paused
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.graph import AXIS_NAMES, Graph, Node, Output
 from skipcheck.core.inputshape import MAX_INPUT_SIZE, InputShape
@@ -34,21 +34,9 @@ from skipcheck.specfile.yamltree import YList, YMap, position_of
 VERSIONS = {1: "1", "1": "1", 1.1: "1.1", "1.1": "1.1"}
 
 
+@paused  # expanding makes several objects per layer, none in a cycle
 def lower(tree: Any, file: str, params_override: Mapping[str, Any] | None = None) -> Graph:
     """Turn a loaded spec into the Graph (see docs/spec.md for the format)."""
-    # Expanding makes several objects per layer, most freed by refcounting at once and
-    # none in a cycle; the cyclic collector, left on, would trace the nodes made so far
-    # (and the whole spec's tree) again and again meanwhile
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _lower(tree, file, params_override)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _lower(tree: Any, file: str, params_override: Mapping[str, Any] | None) -> Graph:
     if not isinstance(tree, YMap):
         pos = getattr(tree, "pos", Position(file, 1, 1))
         raise SkipcheckError(

@@ -7,7 +7,6 @@ anchors, deep nesting and binary junk end in a SkipcheckError quickly.
 
 from __future__ import annotations
 
-import gc
 import operator
 import os
 import re
@@ -17,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from skipcheck.core.collector import paused
 from skipcheck.core.errors import SkipcheckError
 from skipcheck.core.position import Position, line_starts, offset_line_col
 
@@ -131,22 +131,10 @@ def position_of(container: YMap | YList, key: str | int) -> Position:
     return container.pos
 
 
+@paused  # composing makes a few objects per value, freed by refcounting once the tree is
+# built; a cycle an alias makes is collected later, once the collector is on again
 def load_text(text: str, file: str) -> Any:
     """Parse YAML text into YMap / YList / scalars with positions."""
-    # Composing makes a few container objects per value (nodes, their pairs and lists)
-    # that refcounting frees once the tree is built; the cyclic collector, left on, would
-    # trace them several times over meanwhile (a tenth of the load). A cycle that an alias
-    # makes is collected later, once it is on again.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _load_text(text, file)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _load_text(text: str, file: str) -> Any:
     if len(text) > MAX_BYTES:
         raise SkipcheckError(
             f"file is {len(text):,} characters; specs are limited to {MAX_BYTES:,}"
