@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from skipcheck.shapes.dims import Opaque, Verdict, concrete, equal
 from skipcheck.shapes.periodic import Affine, OutOfFragment
@@ -13,19 +14,17 @@ from skipcheck.specfile.expr import ExprError, evaluate
 if TYPE_CHECKING:
     from skipcheck.shapes.table import ShapeTable
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 
 def resolve_shape(declared: tuple[Any, ...], table: ShapeTable) -> tuple[Any, ...]:
     """Each size of a declared shape as a value (``resolve``), once per table: a repeated
     block declares the same shape at each use. Its arithmetic is counted again at each
     use, as ``resolve`` counts a text's."""
-    known = table.resolved_shapes.get(declared)
-    if known is not None:
-        Work.classes += known[1]
-        return known[0]
-    work = Work.classes
-    values = tuple([resolve(item, table) for item in declared])
-    table.resolved_shapes[declared] = (values, Work.classes - work)
-    return values
+    return _once(
+        table.resolved_shapes, declared, lambda: tuple([resolve(item, table) for item in declared])
+    )
 
 
 def resolve(item: Any, table: ShapeTable) -> Any:
@@ -41,13 +40,19 @@ def resolve(item: Any, table: ShapeTable) -> Any:
     # Every `expect:` of a repeated block writes the same sizes (H/2), and the names they
     # read are fixed for the run: each text is evaluated once per table. The arithmetic it
     # took is counted again at each use, so the work a proof of a fix budgets is unchanged.
-    known = table.resolved.get(item)
+    return _once(table.resolved, item, lambda: _evaluated(item, table))
+
+
+def _once(kept: dict[K, tuple[V, int]], key: K, make: Callable[[], V]) -> V:
+    """``make()`` once per key of a table's ``kept``; the arithmetic it took is counted again
+    at each later use, so the work a proof of a fix budgets is what it was without this."""
+    known = kept.get(key)
     if known is not None:
         Work.classes += known[1]
         return known[0]
     work = Work.classes
-    value = _evaluated(item, table)
-    table.resolved[item] = (value, Work.classes - work)
+    value = make()
+    kept[key] = (value, Work.classes - work)
     return value
 
 

@@ -30,9 +30,8 @@ class Work:
 
 
 _AND: dict[tuple[int, int], tuple[SizeSet, SizeSet, SizeSet]] = {}  # see SizeSet.__and__
-AND_SIZE = (
-    1 << 12
-)  # entries; emptied when full (kept small as periodic.BY_ID_SIZE, for the same reason)
+# entries; emptied when full (kept small as periodic.BY_ID_SIZE, for the same reason)
+AND_SIZE = 1 << 12
 
 
 class OutOfFragment(Exception):
